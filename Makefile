@@ -1,0 +1,38 @@
+# Frontwatch: `make demo` sets everything up and runs the main job on the bundled sample;
+# `make test` runs the tests. Both need only Python 3.11+ and make.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB ?= out/demo.gpkg
+
+.PHONY: install demo test bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p out && rm -f $(DEMO_DB)
+	$(BIN)/frontwatch --db $(DEMO_DB) ingest liveuamap-nzz samples/liveuamap-nzz
+	$(BIN)/frontwatch --db $(DEMO_DB) ingest deepstate samples/deepstate
+	$(BIN)/frontwatch --db $(DEMO_DB) sources
+	$(BIN)/frontwatch --db $(DEMO_DB) change --source liveuamap-nzz --from 2022-09-04 --to 2022-09-11 --by oblast
+	$(BIN)/frontwatch --db $(DEMO_DB) series --source liveuamap-nzz --from 2022-08-21 --to 2022-09-20
+	$(BIN)/frontwatch --db $(DEMO_DB) series --source deepstate --every week
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_ingest.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check frontwatch tests bench tools
+
+clean:
+	rm -rf $(VENV) out

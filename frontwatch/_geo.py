@@ -1,0 +1,166 @@
+"""Geometry plumbing: geodesic measures on WGS84, repair, clipping, GeoPackage blobs.
+
+Every area here is geodesic on the WGS84 ellipsoid (the method of PostGIS
+``ST_Area(geography)``), in km²; never planar degrees, never Web Mercator.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import shapely
+from pyproj import Geod
+from shapely.geometry.base import BaseGeometry
+
+WGS84 = Geod(ellps="WGS84")
+EMPTY = shapely.MultiPolygon()
+
+_POLYGONAL = {"Polygon", "MultiPolygon"}
+
+
+def area_km2(geom: BaseGeometry | None) -> float:
+    """Geodesic area of a (multi)polygon on the WGS84 ellipsoid, in km².
+
+    Parameters
+    ----------
+    geom
+        Polygon, MultiPolygon or GeometryCollection in lon/lat (EPSG:4326);
+        non-polygonal parts count zero.
+    """
+    if geom is None or geom.is_empty:
+        return 0.0
+    total = 0.0
+    for poly in polygons_of(geom):
+        total += _polygon_area_m2(poly)
+    return total / 1e6
+
+
+def _polygon_area_m2(poly: shapely.Polygon) -> float:
+    ext = np.asarray(poly.exterior.coords)
+    area = abs(WGS84.polygon_area_perimeter(ext[:, 0], ext[:, 1])[0])
+    for ring in poly.interiors:
+        xy = np.asarray(ring.coords)
+        area -= abs(WGS84.polygon_area_perimeter(xy[:, 0], xy[:, 1])[0])
+    return area
+
+
+def polygons_of(geom: BaseGeometry) -> list[shapely.Polygon]:
+    """The polygons inside any geometry (points and lines are dropped)."""
+    if geom is None or geom.is_empty:
+        return []
+    kind = geom.geom_type
+    if kind == "Polygon":
+        return [geom]
+    if kind in ("MultiPolygon", "GeometryCollection"):
+        out: list[shapely.Polygon] = []
+        for part in geom.geoms:
+            out.extend(polygons_of(part))
+        return out
+    return []
+
+
+def as_multipolygon(geom: BaseGeometry | None) -> shapely.MultiPolygon:
+    """The polygonal part of ``geom`` as one MultiPolygon (empty if none)."""
+    if geom is None or geom.is_empty:
+        return EMPTY
+    if geom.geom_type == "MultiPolygon":
+        return geom
+    return shapely.MultiPolygon(polygons_of(geom))
+
+
+def repair(geom: BaseGeometry) -> tuple[shapely.MultiPolygon, bool]:
+    """Make a polygonal geometry valid; returns the result and whether it was repaired."""
+    geom = shapely.force_2d(geom)
+    if shapely.is_valid(geom):
+        return as_multipolygon(geom), False
+    fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    return as_multipolygon(fixed), True
+
+
+def union(geoms: list[BaseGeometry]) -> shapely.MultiPolygon:
+    """Union of polygonal geometries as one MultiPolygon."""
+    geoms = [g for g in geoms if g is not None and not g.is_empty]
+    if not geoms:
+        return EMPTY
+    if len(geoms) == 1:
+        return as_multipolygon(geoms[0])
+    return as_multipolygon(shapely.union_all(geoms))
+
+
+def clip(geom: BaseGeometry, outline: BaseGeometry) -> shapely.MultiPolygon:
+    """Intersection of ``geom`` with ``outline`` (polygonal part only)."""
+    if geom.is_empty:
+        return EMPTY
+    if shapely.contains_properly(outline, geom):
+        return as_multipolygon(geom)
+    return as_multipolygon(shapely.intersection(geom, outline))
+
+
+def difference(a: BaseGeometry, b: BaseGeometry) -> shapely.MultiPolygon:
+    """``a`` less ``b`` (polygonal part only)."""
+    if a.is_empty:
+        return EMPTY
+    if b.is_empty:
+        return as_multipolygon(a)
+    return as_multipolygon(shapely.difference(a, b))
+
+
+def intersection(a: BaseGeometry, b: BaseGeometry) -> shapely.MultiPolygon:
+    """``a`` and ``b`` (polygonal part only)."""
+    if a.is_empty or b.is_empty:
+        return EMPTY
+    return as_multipolygon(shapely.intersection(a, b))
+
+
+def coordinate_problem(geom: BaseGeometry) -> str | None:
+    """Describe coordinates that cannot be lon/lat degrees, or None when they can."""
+    if geom.is_empty:
+        return None
+    xy = shapely.get_coordinates(geom)
+    if not np.isfinite(xy).all():
+        return "coordinates contain NaN or infinity"
+    bad_lon = np.abs(xy[:, 0]) > 180
+    bad_lat = np.abs(xy[:, 1]) > 90
+    if bad_lon.any() or bad_lat.any():
+        i = int(np.argmax(bad_lon | bad_lat))
+        return (
+            f"coordinate ({xy[i, 0]:g}, {xy[i, 1]:g}) is out of range for lon/lat degrees "
+            "(expected WGS84 longitude -180..180, latitude -90..90; is the file projected?)"
+        )
+    return None
+
+
+# --- GeoPackage geometry blobs (GeoPackage 1.3, §2.1.3) -------------------------------
+
+_GPKG_HEADER = struct.Struct("<2sBBi4d")
+
+
+def to_gpkg(geom: BaseGeometry, srs_id: int = 4326) -> bytes:
+    """Encode a geometry as a GeoPackage blob (little-endian, xy envelope)."""
+    if geom.is_empty:
+        flags = 0b00010001  # empty, no envelope, little-endian
+        return struct.pack("<2sBBi", b"GP", 0, flags, srs_id) + shapely.to_wkb(
+            geom, byte_order=1
+        )
+    minx, miny, maxx, maxy = geom.bounds
+    flags = 0b00000011  # envelope [minx, maxx, miny, maxy], little-endian
+    header = _GPKG_HEADER.pack(b"GP", 0, flags, srs_id, minx, maxx, miny, maxy)
+    return header + shapely.to_wkb(geom, byte_order=1)
+
+
+def from_gpkg(blob: bytes) -> BaseGeometry:
+    """Decode a GeoPackage geometry blob."""
+    if blob[:2] != b"GP":
+        raise ValueError("not a GeoPackage geometry blob")
+    flags = blob[3]
+    env = (flags >> 1) & 0b111
+    env_len = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[env]
+    return shapely.from_wkb(blob[8 + env_len :])
+
+
+def geometry_hash(geom: BaseGeometry) -> str:
+    """A hash of a geometry's normalized form: equal for geometry-identical inputs."""
+    import hashlib
+
+    return hashlib.sha256(shapely.to_wkb(shapely.normalize(geom), byte_order=1)).hexdigest()

@@ -1,0 +1,96 @@
+"""Versioned, re-runnable schema migrations of the SQLite/GeoPackage store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+    'AUTHORITY["EPSG","4326"]]'
+)
+
+_V1 = [
+    # GeoPackage 1.3 core tables, so QGIS and GDAL open the layers.
+    """CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
+        srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+        organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)""",
+    """CREATE TABLE IF NOT EXISTS gpkg_contents (
+        table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+        description TEXT DEFAULT '',
+        last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+        min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE,
+        srs_id INTEGER REFERENCES gpkg_spatial_ref_sys(srs_id))""",
+    """CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
+        table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+        srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+        PRIMARY KEY (table_name, column_name),
+        FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+        FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))""",
+    f"""INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES
+        ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian'),
+        ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic'),
+        ('WGS 84 geodetic', 4326, 'EPSG', 4326, '{WGS84_WKT}', 'longitude/latitude on WGS84')""",
+    """CREATE TABLE IF NOT EXISTS fw_files (
+        sha256 TEXT PRIMARY KEY, source TEXT NOT NULL, path TEXT NOT NULL, size INTEGER,
+        ingested_at TEXT NOT NULL, snapshot_ids TEXT NOT NULL DEFAULT '[]',
+        duplicates INTEGER NOT NULL DEFAULT 0)""",
+    """CREATE TABLE IF NOT EXISTS fw_snapshots (
+        id INTEGER PRIMARY KEY, source TEXT NOT NULL, valid_time TEXT NOT NULL,
+        valid_date TEXT NOT NULL, kind TEXT NOT NULL, priority TEXT NOT NULL,
+        file TEXT NOT NULL, sha256 TEXT NOT NULL, source_dates TEXT NOT NULL,
+        ingested_at TEXT NOT NULL, clip_outline TEXT NOT NULL, geom_hash TEXT NOT NULL,
+        occupied_km2 REAL NOT NULL, areas TEXT NOT NULL, coverage TEXT NOT NULL,
+        warnings TEXT NOT NULL DEFAULT '[]', flags TEXT NOT NULL DEFAULT '[]',
+        excluded INTEGER NOT NULL DEFAULT 0, superseded_by INTEGER,
+        aliases TEXT NOT NULL DEFAULT '[]')""",
+    "CREATE INDEX IF NOT EXISTS fw_snapshots_time ON fw_snapshots(source, valid_time)",
+    """CREATE TABLE IF NOT EXISTS snapshot_layers (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT,
+        snapshot_id INTEGER NOT NULL REFERENCES fw_snapshots(id),
+        source TEXT NOT NULL, valid_date TEXT NOT NULL, layer TEXT NOT NULL,
+        area_km2 REAL NOT NULL, geom MULTIPOLYGON)""",
+    "CREATE INDEX IF NOT EXISTS snapshot_layers_sid ON snapshot_layers(snapshot_id, layer)",
+    """INSERT OR IGNORE INTO gpkg_contents
+        (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id)
+        VALUES ('snapshot_layers', 'features', 'Frontwatch snapshot layers',
+        'Control-map layers per source and date, clipped to Ukraine',
+        22.0, 44.0, 40.5, 52.5, 4326)""",
+    """INSERT OR IGNORE INTO gpkg_geometry_columns
+        VALUES ('snapshot_layers', 'geom', 'MULTIPOLYGON', 4326, 0, 0)""",
+]
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (1, "geopackage core, files, snapshots, layers", _V1),
+]
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply the migrations not yet recorded; returns the versions applied."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS fw_migrations ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT version FROM fw_migrations")}
+    applied = []
+    for version, name, statements in MIGRATIONS:
+        if version in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sql in statements:
+                conn.execute(sql)
+            conn.execute(
+                "INSERT INTO fw_migrations VALUES (?, ?, ?)",
+                (version, name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    conn.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
+    conn.execute("PRAGMA user_version = 10300")
+    return applied

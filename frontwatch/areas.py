@@ -1,0 +1,129 @@
+"""Occupied area of a snapshot (geodesic, WGS84, km²) and area series over time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from . import _geo
+from .boundaries import UKRAINE_OFFICIAL_KM2, clip_outline
+from .snapshot import OCCUPIED, describe_coverage
+from .sources import describe
+from .store import SnapshotRecord, Store
+from .timeline import AsOf, History, parse_date
+
+DENOMINATOR_NOTE = "Ukraine's official area, 603,628 km² (Crimea included)"
+EVERY = ("snapshot", "day", "week", "month")
+
+
+def occupied_km2(store: Store, rec: SnapshotRecord, *, land_only: bool = False) -> float:
+    """Occupied area of a stored snapshot in km² (geodesic on WGS84)."""
+    if not land_only:
+        return rec.occupied_km2
+    return _geo.area_km2(_geo.clip(store.layer(rec.id, OCCUPIED), clip_outline("osm-land")))
+
+
+def area_row(store: Store, asof: AsOf, *, land_only: bool = False) -> dict:
+    """The ``area`` answer for one as-of lookup, with its provenance."""
+    rec = asof.snapshot
+    km2 = occupied_km2(store, rec, land_only=land_only)
+    return {
+        "source": rec.source,
+        "asked_date": asof.asked.isoformat(),
+        "snapshot_date": rec.valid_date,
+        "lag_days": asof.lag_days,
+        "occupied_km2": round(km2, 1),
+        "share_of_ukraine_pct": round(100 * km2 / UKRAINE_OFFICIAL_KM2, 3),
+        "coverage": describe_coverage(rec.coverage),
+        "area_basis": "land only (OpenStreetMap outline)" if land_only else
+                      "clipped to geoBoundaries outline (coastal waters included)",
+        "denominator": DENOMINATOR_NOTE,
+        "attribution": describe(rec.source)["attribution"],
+        "provenance": rec.provenance(),
+        "warnings": rec.warnings + [f["message"] for f in rec.flags] + asof.skipped,
+    }  # fmt: skip
+
+
+def area_on(store: Store, source: str, day: str | dt.date, *, land_only: bool = False) -> dict:
+    """Occupied area of ``source`` on ``day`` (the latest snapshot valid then).
+
+    Returns a dict with ``source, asked_date, snapshot_date, lag_days, occupied_km2,
+    share_of_ukraine_pct, coverage`` and the snapshot's provenance. Area is geodesic on
+    WGS84 in km²; the share is of Ukraine's official 603,628 km².
+    """
+    return area_row(store, History(store, source).as_of(day), land_only=land_only)
+
+
+def period_ends(start: dt.date, end: dt.date, every: str) -> list[dt.date]:
+    """The last day of each day/week (Sunday)/month from ``start`` to ``end``, ``end`` last."""
+    out: list[dt.date] = []
+    d = start
+    while d <= end:
+        if every == "day":
+            stop = d
+        elif every == "week":
+            stop = d + dt.timedelta(days=6 - d.weekday())
+        elif every == "month":
+            nxt = (d.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+            stop = nxt - dt.timedelta(days=1)
+        else:
+            raise ValueError(f"every must be one of {', '.join(EVERY)}, not {every!r}")
+        out.append(min(stop, end))
+        d = stop + dt.timedelta(days=1)
+    return out
+
+
+def series(
+    store: Store,
+    source: str,
+    *,
+    every: str = "snapshot",
+    start: str | dt.date | None = None,
+    end: str | dt.date | None = None,
+    flows: bool = True,
+    land_only: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict]:
+    """Occupied area over time, one row per snapshot or per day/week/month end.
+
+    Each row has the area answer (as :func:`area_on`) plus the change since the previous
+    row: ``net_km2`` and, with ``flows``, ``ua_gain_km2`` / ``ru_gain_km2`` (geometric
+    differences; coverage breaks and unexplained steps masked).
+    """
+    from .changes import change_from_records
+
+    hist = History(store, source)
+    first = parse_date(start) if start else hist.first_date
+    last = parse_date(end) if end else hist.last_date
+    if every == "snapshot":
+        asofs = [AsOf(r.date, r) for r in hist.records if first <= r.date <= last]
+    else:
+        asofs = []
+        for day in period_ends(first, last, every):
+            if day >= hist.first_date:
+                asofs.append(hist.as_of(day))
+    rows = []
+    prev: AsOf | None = None
+    for i, a in enumerate(asofs):
+        row = area_row(store, a, land_only=land_only)
+        row.pop("provenance")
+        row.pop("denominator")
+        row.pop("attribution")
+        row["period_end"] = row.pop("asked_date")
+        if prev is not None:
+            ch = change_from_records(
+                store, hist, prev.snapshot, a.snapshot, flows=flows, land_only=land_only
+            )
+            row.update(
+                net_km2=ch["net_km2"],
+                ua_gain_km2=ch.get("ua_gain_km2"),
+                ru_gain_km2=ch.get("ru_gain_km2"),
+            )
+            row["warnings"] = row["warnings"] + ch["notes"]
+        else:
+            row.update(net_km2=None, ua_gain_km2=None, ru_gain_km2=None)
+        rows.append(row)
+        prev = a
+        if progress is not None:
+            progress(i + 1, len(asofs))
+    return rows

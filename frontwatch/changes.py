@@ -1,0 +1,220 @@
+"""Changes between snapshots (geometric, by side), by oblast, across sources, and rankings.
+
+For snapshots A (earlier) and B (later) of one source, with M the masked region (coverage
+breaks, unexplained steps):
+
+- ``ua_gain = (occupied(A) − occupied(B)) − M``
+- ``ru_gain = (occupied(B) − occupied(A)) − M``
+- ``net = area(B − M) − area(A − M) = ru_gain − ua_gain``
+
+All areas geodesic on WGS84, in km².
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import shapely
+
+from . import _geo
+from .boundaries import clip_outline, oblasts
+from .errors import InvalidWindow
+from .quality import mask_between
+from .snapshot import OCCUPIED, describe_coverage
+from .sources import describe
+from .store import SnapshotRecord, Store
+from .timeline import History, parse_date
+
+
+def _occupied(store: Store, rec: SnapshotRecord, land_only: bool) -> shapely.MultiPolygon:
+    geom = store.layer(rec.id, OCCUPIED)
+    return _geo.clip(geom, clip_outline("osm-land")) if land_only else geom
+
+
+def change_from_records(
+    store: Store,
+    hist: History,
+    a: SnapshotRecord,
+    b: SnapshotRecord,
+    *,
+    flows: bool = True,
+    land_only: bool = False,
+    by_oblast: bool = False,
+    geometry: bool = False,
+) -> dict:
+    """The change from snapshot ``a`` to snapshot ``b`` of one source."""
+    mask, notes = mask_between(store, hist.records, a, b)
+    out: dict = {"notes": notes, "masked_km2": round(_geo.area_km2(mask), 1)}
+    if a.id == b.id:
+        out.update(ua_gain_km2=0.0, ru_gain_km2=0.0, net_km2=0.0)
+        if by_oblast:
+            out["by_oblast"] = []
+        return out
+    if not flows and mask.is_empty and not land_only:
+        out["net_km2"] = round(b.occupied_km2 - a.occupied_km2, 1)
+        return out
+    ga, gb = _occupied(store, a, land_only), _occupied(store, b, land_only)
+    ua = _geo.difference(_geo.difference(ga, gb), mask)
+    ru = _geo.difference(_geo.difference(gb, ga), mask)
+    ua_km2, ru_km2 = _geo.area_km2(ua), _geo.area_km2(ru)
+    out.update(
+        ua_gain_km2=round(ua_km2, 1), ru_gain_km2=round(ru_km2, 1), net_km2=round(ru_km2 - ua_km2, 1)
+    )
+    if by_oblast:
+        out["by_oblast"] = split_by_oblast(ua, ru)
+    if geometry:
+        out["geometries"] = {"ua_gain": ua, "ru_gain": ru, "masked": mask}
+    return out
+
+
+OUTSIDE_OBLASTS = "(water / outside the land outline)"
+
+
+def split_by_oblast(ua: shapely.Geometry, ru: shapely.Geometry) -> list[dict]:
+    """Gains of each side per oblast (OpenStreetMap oblasts), largest first, zeros left out."""
+    rows = []
+    for ob in oblasts():
+        u = _geo.area_km2(_geo.intersection(ua, ob.geometry)) if shapely.intersects(
+            ob.geometry, ua) else 0.0  # fmt: skip
+        r = _geo.area_km2(_geo.intersection(ru, ob.geometry)) if shapely.intersects(
+            ob.geometry, ru) else 0.0  # fmt: skip
+        if u >= 0.05 or r >= 0.05:
+            rows.append({"oblast": ob.name, "iso": ob.iso, "ua_gain_km2": round(u, 1),
+                         "ru_gain_km2": round(r, 1), "net_km2": round(r - u, 1)})  # fmt: skip
+    rows.sort(key=lambda x: -(x["ua_gain_km2"] + x["ru_gain_km2"]))
+    land = clip_outline("osm-land")
+    u = _geo.area_km2(_geo.difference(ua, land)) if not ua.is_empty else 0.0
+    r = _geo.area_km2(_geo.difference(ru, land)) if not ru.is_empty else 0.0
+    if u >= 0.05 or r >= 0.05:
+        rows.append({"oblast": OUTSIDE_OBLASTS, "iso": None, "ua_gain_km2": round(u, 1),
+                     "ru_gain_km2": round(r, 1), "net_km2": round(r - u, 1)})  # fmt: skip
+    return rows
+
+
+def change_between(
+    store: Store,
+    source: str,
+    start: str | dt.date,
+    end: str | dt.date,
+    *,
+    by_oblast: bool = False,
+    land_only: bool = False,
+    geometry: bool = False,
+) -> dict:
+    """Territory that changed hands in ``source`` between two dates.
+
+    Uses the latest snapshot valid on or before each date. Returns ``source, from_date,
+    to_date, from_snapshot, to_snapshot, from_lag_days, to_lag_days, ua_gain_km2,
+    ru_gain_km2, net_km2`` (+ ``by_oblast``), the masked area with notes, coverage and
+    provenance. Areas geodesic on WGS84, km².
+    """
+    d1, d2 = parse_date(start), parse_date(end)
+    if d2 < d1:
+        raise InvalidWindow(f"window ends ({d2}) before it starts ({d1})")
+    hist = History(store, source)
+    a, b = hist.as_of(d1), hist.as_of(d2)
+    ch = change_from_records(
+        store, hist, a.snapshot, b.snapshot, by_oblast=by_oblast, land_only=land_only,
+        geometry=geometry,
+    )  # fmt: skip
+    row = {
+        "source": source,
+        "from_date": d1.isoformat(),
+        "to_date": d2.isoformat(),
+        "from_snapshot": a.snapshot.valid_date,
+        "to_snapshot": b.snapshot.valid_date,
+        "from_lag_days": a.lag_days,
+        "to_lag_days": b.lag_days,
+        "ua_gain_km2": ch["ua_gain_km2"],
+        "ru_gain_km2": ch["ru_gain_km2"],
+        "net_km2": ch["net_km2"],
+        "masked_km2": ch["masked_km2"],
+        "coverage": describe_coverage(b.snapshot.coverage),
+        "area_basis": "land only" if land_only else "clipped to geoBoundaries outline",
+        "attribution": describe(source)["attribution"],
+        "notes": ch["notes"] + a.skipped + b.skipped,
+        "provenance": {"from": a.snapshot.provenance(), "to": b.snapshot.provenance()},
+    }
+    if a.snapshot.id == b.snapshot.id:
+        row["notes"].append(f"both dates fall on the same map ({a.snapshot.valid_date})")
+    if by_oblast:
+        row["by_oblast"] = ch["by_oblast"]
+    if geometry:
+        row["geometries"] = ch["geometries"]
+    return row
+
+
+def compare_sources(
+    store: Store, sources: list[str], start: str | dt.date, end: str | dt.date, **kw
+) -> list[dict]:
+    """:func:`change_between` for several sources side by side, noting coverage differences."""
+    rows = []
+    for s in sources:
+        try:
+            rows.append(change_between(store, s, start, end, **kw))
+        except LookupError as exc:
+            rows.append({"source": s, "from_date": str(start), "to_date": str(end),
+                         "error": str(exc)})  # fmt: skip
+    covs = {r["coverage"] for r in rows if "coverage" in r}
+    if len(covs) > 1:
+        for r in rows:
+            if "notes" in r:
+                r["notes"].append(
+                    "coverage differs between sources: " + "; ".join(sorted(covs))
+                )
+    return rows
+
+
+def top_windows(
+    store: Store,
+    source: str,
+    *,
+    days: int = 7,
+    side: str = "UA",
+    limit: int = 10,
+    start: str | dt.date | None = None,
+    end: str | dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict]:
+    """Windows of ``days`` days ranked by the area ``side`` gained.
+
+    One window ends on each snapshot date of the source; it compares the snapshot of that
+    date with the latest one valid ``days`` days earlier. Windows with the same pair of
+    snapshots are counted once.
+    """
+    if days < 1:
+        raise InvalidWindow(f"window length must be at least 1 day, not {days}")
+    side = side.upper()
+    if side not in ("UA", "RU"):
+        raise InvalidWindow(f"side must be UA or RU, not {side!r}")
+    hist = History(store, source)
+    first = parse_date(start) if start else hist.first_date
+    last = parse_date(end) if end else hist.last_date
+    pairs: dict[tuple[int, int], tuple] = {}
+    for rec in hist.records:
+        if not first <= rec.date <= last:
+            continue
+        begin = rec.date - dt.timedelta(days=days)
+        if begin < hist.first_date:
+            continue
+        a = hist.as_of(begin).snapshot
+        if a.id != rec.id:
+            pairs.setdefault((a.id, rec.id), (begin, rec.date, a, rec))
+    rows = []
+    for i, (begin, stop, a, b) in enumerate(pairs.values()):
+        ch = change_from_records(store, hist, a, b)
+        gained = ch["ua_gain_km2"] if side == "UA" else ch["ru_gain_km2"]
+        rows.append({
+            "source": source, "side": side, "from_date": begin.isoformat(),
+            "to_date": stop.isoformat(), "from_snapshot": a.valid_date,
+            "to_snapshot": b.valid_date, "gained_km2": gained,
+            "ua_gain_km2": ch["ua_gain_km2"], "ru_gain_km2": ch["ru_gain_km2"],
+            "net_km2": ch["net_km2"], "notes": ch["notes"],
+        })  # fmt: skip
+        if progress is not None:
+            progress(i + 1, len(pairs))
+    rows.sort(key=lambda r: -r["gained_km2"])
+    for rank, r in enumerate(rows, start=1):
+        r["rank"] = rank
+    return rows[:limit] if limit else rows

@@ -1,0 +1,317 @@
+"""Command-line interface: parse, open the store, call one library function, format."""
+
+from __future__ import annotations
+
+import re
+import sys
+from functools import wraps
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import areas, changes, inventory
+from .ingest import ingest as ingest_files
+from ._format import FORMATS, emit, to_json
+from .errors import FrontwatchError, InvalidWindow
+from .sources import ADAPTERS
+from .store import ENV_DB, open_store
+
+err = Console(stderr=True)
+
+
+def _format_option(extra: tuple[str, ...] = ()):
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMATS + extra), default="table",
+        show_default=True, help="Output format.",
+    )  # fmt: skip
+
+
+_source_option = click.option("--source", "-s", required=True, help="Source name, e.g. deepstate.")
+_land_option = click.option(
+    "--land-only", is_flag=True,
+    help="Measure on land only (OpenStreetMap outline) instead of the geoBoundaries clip outline.",
+)  # fmt: skip
+
+
+def _store(ctx: click.Context):
+    return open_store(ctx.obj["db"])
+
+
+def handle_errors(fn):
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except FrontwatchError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def _progress(label: str):
+    return Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"), console=err, transient=True,
+        disable=not err.is_terminal,
+    )  # fmt: skip
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db", envvar=ENV_DB, type=click.Path(dir_okay=False), default=None,
+    help=f"Store file (GeoPackage). Default: ${ENV_DB}, else frontwatch.gpkg in the user data dir.",
+)  # fmt: skip
+@click.version_option(package_name="frontwatch")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """Frontwatch: numbers you can trust from the control maps of the war in Ukraine.
+
+    \b
+    Example:
+      frontwatch ingest liveuamap-nzz ../shared/data/liveuamap-nzz/daily
+      frontwatch change --source liveuamap-nzz --from 2022-09-08 --to 2022-09-11 --by oblast
+    """
+    ctx.obj = {"db": db}
+
+
+@main.command()
+@click.argument("source", type=click.Choice(sorted(ADAPTERS)))
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--date", help="geojson only: the date the map is valid on (YYYY-MM-DD).")
+@click.option("--name", "as_name", help="geojson only: source name to store the map under.")
+@click.option("--occupied-property", help="geojson only: property that marks occupied polygons.")
+@click.option("--occupied-value", help="geojson only: value of that property meaning occupied.")
+@click.option("--workers", type=int, default=None, help="Validation processes (default: CPUs).")
+@_format_option()
+@click.pass_context
+@handle_errors
+def ingest(ctx, source, paths, date, as_name, occupied_property, occupied_value, workers, fmt):
+    """Ingest files, folders or globs of SOURCE into the store.
+
+    Each file is one transaction: a bad file is reported by name and leaves the store as it
+    was; the same bytes again are a no-op.
+
+    \b
+    Example:
+      frontwatch ingest deepstate ../shared/data/deepstate-history ../shared/data/deepstate/daily
+      frontwatch ingest geojson mymap.geojson --date 2024-05-01 --name mine \\
+          --occupied-property status --occupied-value occupied
+    """
+    options = {}
+    if source == "geojson":
+        options = {"date": date, "source": as_name or "geojson",
+                   "occupied_property": occupied_property, "occupied_value": occupied_value}  # fmt: skip
+    store = _store(ctx)
+    with _progress(f"ingest {source}") as prog:
+        task = prog.add_task("", total=None)
+
+        def tick(done, total, name):
+            prog.update(task, completed=done, total=total, description=name)
+
+        summary = ingest_files(
+            store, source, list(paths), workers=workers, progress=tick, options=options
+        )
+    d = summary.as_dict()
+    if fmt == "json":
+        click.echo(to_json(d))
+    else:
+        rows = [{"what": k, "count": d[k]} for k in
+                ("files", "snapshots_added", "files_already_ingested", "duplicate_snapshots",
+                 "superseded", "repaired")]  # fmt: skip
+        rows.append({"what": "flags (coverage breaks, faults)", "count": len(d["flags"])})
+        emit(rows, ["what", "count"], fmt, title=f"ingest {summary.source} into {store.path}")
+        if fmt == "table":
+            for line in d["flags"][-20:]:
+                err.print(f"[yellow]flag[/]: {line}")
+            for line in d["warnings"][-20:]:
+                err.print(f"[yellow]warning[/]: {line}")
+    for line in d["errors"]:
+        err.print(f"[red]error[/]: {line}")
+    if d["errors"]:
+        sys.exit(1)
+
+
+@main.command("sources")
+@_format_option()
+@click.pass_context
+@handle_errors
+def sources_cmd(ctx, fmt):
+    """List the sources in the store: date ranges, snapshot counts, coverage.
+
+    \b
+    Example:
+      frontwatch sources --format json
+    """
+    rows = inventory.sources_summary(_store(ctx))
+    emit(rows, ["source", "first_date", "last_date", "snapshots", "files", "superseded",
+                "excluded", "coverage"], fmt, title="sources in the store",
+         caption="; ".join(f"{r['source']}: {r['attribution']}" for r in rows))  # fmt: skip
+
+
+@main.command()
+@_source_option
+@click.option("--on", "day", required=True, help="Date (YYYY-MM-DD).")
+@_land_option
+@_format_option()
+@click.pass_context
+@handle_errors
+def area(ctx, source, day, land_only, fmt):
+    """Occupied area of a source on a date (geodesic, WGS84, km²).
+
+    \b
+    Example:
+      frontwatch area --source liveuamap-nzz --on 2022-09-08
+    """
+    row = areas.area_on(_store(ctx), source, day, land_only=land_only)
+    emit(row, ["source", "asked_date", "snapshot_date", "lag_days", "occupied_km2",
+               "share_of_ukraine_pct", "coverage"], fmt,
+         caption=f"{row['denominator']}. Credit: {row['attribution']}")  # fmt: skip
+    _warn(row.get("warnings", []), fmt)
+
+
+def _warn(lines, fmt):
+    if fmt == "table":
+        for line in lines:
+            err.print(f"[yellow]note[/]: {line}")
+
+
+CHANGE_COLUMNS = ["source", "from_date", "to_date", "from_snapshot", "to_snapshot",
+                  "ua_gain_km2", "ru_gain_km2", "net_km2", "masked_km2"]  # fmt: skip
+
+
+@main.command()
+@click.option("--source", "-s", required=True, help="Source name, or 'all' for every source.")
+@click.option("--from", "start", required=True, help="Start date (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, help="End date (YYYY-MM-DD).")
+@click.option("--by", type=click.Choice(["oblast"]), default=None, help="Break down by oblast.")
+@_land_option
+@_format_option(("geojson",))
+@click.pass_context
+@handle_errors
+def change(ctx, source, start, end, by, land_only, fmt):
+    """Territory that changed hands between two dates, by side (km², geodesic).
+
+    \b
+    Example:
+      frontwatch change --source liveuamap-nzz --from 2022-09-08 --to 2022-09-11 --by oblast
+      frontwatch change --source all --from 2022-09-01 --to 2022-09-08
+      frontwatch change -s deepstate --from 2024-11-01 --to 2024-12-01 --format geojson
+    """
+    store = _store(ctx)
+    by_oblast = by == "oblast"
+    if fmt == "geojson":
+        if source == "all":
+            raise InvalidWindow("--format geojson needs one --source")
+        row = changes.change_between(store, source, start, end, land_only=land_only, geometry=True)
+        click.echo(to_json(_change_geojson(row)))
+        return
+    sources = sorted(store.source_names()) if source == "all" else [source]
+    rows = changes.compare_sources(store, sources, start, end, by_oblast=by_oblast,
+                                   land_only=land_only)  # fmt: skip
+    if fmt == "json":
+        click.echo(to_json(rows if source == "all" else rows[0]))
+        return
+    emit(rows, CHANGE_COLUMNS, fmt, title=f"change {start} → {end}",
+         caption="Areas geodesic (WGS84), km². ua_gain = land lost by Russia; "
+                 "ru_gain = land taken by Russia. Credit: " +
+                 "; ".join(r.get("attribution", r["source"]) for r in rows))  # fmt: skip
+    if by_oblast:
+        for r in rows:
+            if r.get("by_oblast"):
+                emit(r["by_oblast"], ["oblast", "ua_gain_km2", "ru_gain_km2", "net_km2"], fmt,
+                     title=f"{r['source']} by oblast ({r['from_snapshot']} → {r['to_snapshot']})",
+                     caption="Oblasts: © OpenStreetMap contributors")  # fmt: skip
+    for r in rows:
+        _warn([f"{r['source']}: {n}" for n in r.get("notes", [])] +
+              ([f"{r['source']}: {r['error']}"] if "error" in r else []), fmt)  # fmt: skip
+
+
+def _change_geojson(row: dict) -> dict:
+    from shapely.geometry import mapping
+
+    from . import _geo
+
+    props = {k: v for k, v in row.items() if k not in ("geometries", "provenance")}
+    feats = []
+    for kind, geom in row["geometries"].items():
+        if geom.is_empty:
+            continue
+        feats.append({"type": "Feature", "geometry": mapping(geom),
+                      "properties": {"kind": kind, "area_km2": round(_geo.area_km2(geom), 1),
+                                     **{k: props[k] for k in CHANGE_COLUMNS[:5]}}})  # fmt: skip
+    return {"type": "FeatureCollection", "properties": props, "features": feats}
+
+
+@main.command()
+@_source_option
+@click.option("--every", type=click.Choice(areas.EVERY), default="snapshot", show_default=True)
+@click.option("--from", "start", default=None, help="First date (default: first snapshot).")
+@click.option("--to", "end", default=None, help="Last date (default: last snapshot).")
+@click.option("--flows/--no-flows", default=True, show_default=True,
+              help="Compute gross gains per side (geometric), not only the net change.")
+@_land_option
+@_format_option()
+@click.pass_context
+@handle_errors
+def series(ctx, source, every, start, end, flows, land_only, fmt):
+    """Occupied area over time with the change since the previous row.
+
+    \b
+    Example:
+      frontwatch series --source deepstate --every month --from 2024-07-01
+    """
+    store = _store(ctx)
+    with _progress("series") as prog:
+        task = prog.add_task("", total=None)
+        rows = areas.series(store, source, every=every, start=start, end=end, flows=flows,
+                            land_only=land_only,
+                            progress=lambda d, t: prog.update(task, completed=d, total=t))  # fmt: skip
+    emit(rows, ["period_end", "snapshot_date", "lag_days", "occupied_km2",
+                "share_of_ukraine_pct", "net_km2", "ua_gain_km2", "ru_gain_km2"], fmt,
+         title=f"{source}: occupied area, every {every}",
+         caption="Areas geodesic (WGS84), km²; share of 603,628 km².")  # fmt: skip
+    _warn([f"{r['snapshot_date']}: {w}" for r in rows for w in r["warnings"]], fmt)
+
+
+@main.command()
+@_source_option
+@click.option("--window", default="7d", show_default=True, help="Window length, e.g. 3d, 7d, 2w.")
+@click.option("--side", type=click.Choice(["UA", "RU"], case_sensitive=False), default="UA",
+              show_default=True)  # fmt: skip
+@click.option("--limit", type=int, default=10, show_default=True)
+@click.option("--from", "start", default=None, help="Only windows ending on or after this date.")
+@click.option("--to", "end", default=None, help="Only windows ending on or before this date.")
+@_format_option()
+@click.pass_context
+@handle_errors
+def top(ctx, source, window, side, limit, start, end, fmt):
+    """Rank the windows of a source's history by the area one side gained.
+
+    \b
+    Example:
+      frontwatch top --source liveuamap-nzz --window 7d --side UA --limit 5
+    """
+    days = parse_window(window)
+    store = _store(ctx)
+    with _progress("top") as prog:
+        task = prog.add_task("", total=None)
+        rows = changes.top_windows(store, source, days=days, side=side, limit=limit,
+                                   start=start, end=end,
+                                   progress=lambda d, t: prog.update(task, completed=d, total=t))  # fmt: skip
+    emit(rows, ["rank", "from_date", "to_date", "from_snapshot", "to_snapshot", "gained_km2",
+                "ua_gain_km2", "ru_gain_km2"], fmt,
+         title=f"{source}: {days}-day windows by area gained by {side.upper()}")  # fmt: skip
+
+
+def parse_window(text: str) -> int:
+    """Days in a window written as ``7d``, ``2w`` or ``7``."""
+    m = re.fullmatch(r"\s*(\d+)\s*([dw]?)\s*", text.lower())
+    if not m:
+        raise click.BadParameter(f"{text!r}: expected a length like 3d, 7d or 2w", param_hint="--window")
+    n = int(m.group(1))
+    return n * 7 if m.group(2) == "w" else n
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,279 @@
+"""Ingest: source files → adapters → validation → store, one transaction per file.
+
+Re-ingesting the same bytes is a no-op; a file whose snapshot is geometry-identical to a
+stored one (same source and valid time) is recorded as an alias of it; a bad file fails
+with a message naming it and leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from . import quality
+from .errors import FrontwatchError, InputFileError
+from .snapshot import RawSnapshot, ValidSnapshot, validate_snapshot
+from .sources import adapter
+from .sources._io import expand_paths
+from .store import Store
+
+AGREEMENT_KM2 = 5.0
+"""Daily DeepState files agreeing with the day's last revision within this many km² pass."""
+
+
+@dataclass
+class IngestSummary:
+    """What an ingest run did."""
+
+    source: str
+    files: int = 0
+    added: int = 0
+    unchanged_files: int = 0
+    duplicates: int = 0
+    superseded: int = 0
+    repaired: int = 0
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "files": self.files,
+            "snapshots_added": self.added,
+            "files_already_ingested": self.unchanged_files,
+            "duplicate_snapshots": self.duplicates,
+            "superseded": self.superseded,
+            "repaired": self.repaired,
+            "flags": self.flags,
+            "warnings": self.warnings,
+            "errors": self.errors,
+        }
+
+
+def ingest(
+    store: Store,
+    source: str,
+    paths: list[str | Path],
+    *,
+    outline: str = "geoboundaries",
+    workers: int | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    options: dict | None = None,
+) -> IngestSummary:
+    """Ingest files, folders or globs of one source into the store.
+
+    Parameters
+    ----------
+    store
+        The store to write to.
+    source
+        Adapter name (``liveuamap-nzz``, ``deepstate``, ``isw``, ``geojson``).
+    paths
+        Files, folders (searched recursively for the adapter's files) or globs.
+    workers
+        Processes validating snapshots (default: the CPU count, at most 4).
+    progress
+        Called as ``progress(done, total, name)`` after each file.
+    options
+        Adapter keywords (for ``geojson``: ``date``, ``source``, ``occupied_property``,
+        ``occupied_value``).
+    """
+    mod = adapter(source)
+    files = expand_paths(paths, mod.accepts)
+    options = options or {}
+    store_source = options.get("source", source)
+    summary = IngestSummary(store_source)
+    if not files:
+        raise InputFileError(", ".join(map(str, paths)), f"no {source} files found")
+    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    pool = _pool(workers) if workers > 1 and len(files) > 4 else None
+    try:
+        _run(store, mod, files, summary, outline, pool, progress, options)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    with store.transaction():
+        summary.flags = quality.assess(store, store_source)
+    return summary
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def _validate(raw: RawSnapshot, outline: str) -> ValidSnapshot | InputFileError:
+    try:
+        return validate_snapshot(raw, outline=outline)
+    except InputFileError as exc:
+        return exc
+
+
+def _items(store: Store, mod, files: list[Path], options: dict) -> Iterator[tuple]:
+    """Per file: ('dup', ...) or ('raw', ...)* then ('end', ...) or ('error', ...)."""
+    seen: dict[str, Path] = {}
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            yield ("error", path, "", InputFileError(str(path), f"cannot read ({exc})"))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if sha in seen or store.file_record(sha):
+            yield ("dup", path, sha, None)
+            continue
+        seen[sha] = path
+        try:
+            for raw in mod.read(path, data, **options):
+                yield ("raw", path, sha, raw)
+        except InputFileError as exc:
+            yield ("error", path, sha, exc)
+            continue
+        yield ("end", path, sha, len(data))
+
+
+def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
+    pending: deque[tuple[str, Path, str, object]] = deque()
+    limit = 8
+    batch: list[ValidSnapshot] = []
+    failed: set[Path] = set()
+    done = 0
+
+    def resolve(item):
+        kind, path, sha, payload = item
+        if isinstance(payload, Future):
+            payload = payload.result()
+        return kind, path, sha, payload
+
+    def handle(kind, path, sha, payload) -> None:
+        nonlocal batch, done
+        if path in failed:
+            if kind in ("end", "error"):
+                batch = []
+            return
+        if kind == "raw":
+            if isinstance(payload, InputFileError):
+                summary.errors.append(str(payload))
+                failed.add(path)
+                batch = []
+                _progress_tick()
+                return
+            batch.append(payload)
+            return
+        if kind == "dup":
+            summary.unchanged_files += 1
+            _alias_duplicate_file(store, sha, path)
+        elif kind == "error":
+            summary.errors.append(str(payload))
+            batch = []
+        elif kind == "end":
+            try:
+                _commit_file(store, path, sha, payload, batch, summary)
+            except FrontwatchError as exc:
+                summary.errors.append(str(exc))
+            batch = []
+        _progress_tick(path)
+
+    def _progress_tick(path: Path | None = None) -> None:
+        nonlocal done
+        done += 1
+        summary.files += 1
+        if progress is not None:
+            progress(done, len(files), path.name if path else "")
+
+    for item in _items(store, mod, files, options):
+        kind, path, sha, payload = item
+        if kind == "raw":
+            if pool is not None:
+                item = (kind, path, sha, pool.submit(_validate, payload, outline))
+            else:
+                item = (kind, path, sha, _validate(payload, outline))
+        pending.append(item)
+        while len(pending) > limit or (pending and not isinstance(pending[0][3], Future)):
+            handle(*resolve(pending.popleft()))
+    while pending:
+        handle(*resolve(pending.popleft()))
+
+
+def _alias_duplicate_file(store: Store, sha: str, path: Path) -> None:
+    rec = store.file_record(sha)
+    if rec is None:
+        return
+    ids = [int(i) for i in orjson.loads(rec["snapshot_ids"])]
+    if str(path) == rec["path"] or not ids:
+        return
+    with store.transaction():
+        for sid in ids:
+            snap = store.snapshot(sid)
+            if not any(a["file"] == str(path) for a in snap.aliases) and snap.file != str(path):
+                store.add_alias(sid, str(path), sha)
+
+
+def _commit_file(store, path, sha, size, batch, summary) -> None:
+    """One file's snapshots in one transaction."""
+    ids: list[int] = []
+    dups = 0
+    with store.transaction():
+        for snap in batch:
+            raw = snap.raw
+            same = [
+                r
+                for r in store.snapshots(raw.source, usable_only=False, day=raw.valid_date)
+                if r.valid_time == raw.valid_time.isoformat()
+            ]
+            twin = next((r for r in same if r.geom_hash == snap.geom_hash), None)
+            if twin is not None:
+                store.add_alias(twin.id, raw.file, sha)
+                ids.append(twin.id)
+                dups += 1
+                continue
+            sid = store.add_snapshot(snap, sha)
+            ids.append(sid)
+            summary.added += 1
+            summary.repaired += sum(1 for w in snap.warnings if w.startswith("repaired"))
+            summary.warnings.extend(f"{raw.source} {raw.valid_date}: {w}" for w in snap.warnings)
+            summary.superseded += _supersede(store, raw.source, raw.valid_date)
+        store.add_file(sha, summary.source, str(path), size, ids, dups)
+    summary.duplicates += dups
+
+
+def _supersede(store: Store, source: str, day: str) -> int:
+    """Among one day's snapshots: same valid time → highest priority wins; a revision
+    supersedes a daily file of the same day (recording whether the two agree)."""
+    rows = store.snapshots(source, usable_only=False, day=day)
+    newly = 0
+    by_time: dict[str, list] = {}
+    for r in rows:
+        by_time.setdefault(r.valid_time, []).append(r)
+    winners = []
+    for group in by_time.values():
+        group.sort(key=lambda r: r.priority)
+        best = group[-1]
+        winners.append(best)
+        for r in group[:-1]:
+            if r.superseded_by != best.id:
+                store.update_snapshot(r.id, superseded_by=best.id)
+                newly += 1
+    revisions = sorted((r for r in winners if r.kind == "revision"), key=lambda r: r.valid_time)
+    for r in winners:
+        if r.kind == "daily" and revisions and r.superseded_by is None:
+            last = revisions[-1]
+            diff = r.occupied_km2 - last.occupied_km2
+            verdict = "agrees" if abs(diff) <= AGREEMENT_KM2 else "DISAGREES"
+            note = (
+                f"daily file {verdict} with revision of {last.valid_time}: "
+                f"{r.occupied_km2:,.1f} vs {last.occupied_km2:,.1f} km² ({diff:+,.1f})"
+            )
+            store.update_snapshot(r.id, superseded_by=last.id, warnings=r.warnings + [note])
+            newly += 1
+    return newly

@@ -1,0 +1,48 @@
+"""What the store holds: sources, date ranges, counts, coverage and its breaks."""
+
+from __future__ import annotations
+
+from .snapshot import describe_coverage
+from .sources import describe
+from .store import Store
+
+
+def sources_summary(store: Store) -> list[dict]:
+    """One row per source in the store."""
+    rows = []
+    for name in sorted(store.source_names()):
+        all_recs = store.snapshots(name, usable_only=False)
+        usable = [r for r in all_recs if not r.excluded and r.superseded_by is None]
+        info = describe(name)
+        breaks = [
+            f"{r.valid_date}: {f['message']}"
+            for r in usable
+            for f in r.flags
+            if f["type"] == "coverage_break"
+        ]
+        flagged = [
+            f"{r.valid_date}: {f['message']}"
+            for r in all_recs
+            for f in r.flags
+            if f["type"] != "coverage_break"
+        ]
+        coverages = []
+        for r in usable:
+            c = describe_coverage(r.coverage)
+            if not coverages or coverages[-1][1] != c:
+                coverages.append((r.valid_date, c))
+        rows.append({
+            "source": name,
+            "title": info["title"],
+            "first_date": usable[0].valid_date if usable else None,
+            "last_date": usable[-1].valid_date if usable else None,
+            "snapshots": len(usable),
+            "superseded": sum(1 for r in all_recs if r.superseded_by is not None),
+            "excluded": sum(1 for r in all_recs if r.excluded),
+            "files": store.file_count(name) if hasattr(store, "file_count") else None,
+            "coverage": "; ".join(f"from {d}: {c}" for d, c in coverages),
+            "coverage_breaks": breaks,
+            "flags": flagged,
+            "attribution": info["attribution"],
+        })  # fmt: skip
+    return rows

@@ -1,0 +1,153 @@
+"""Data-quality checks over a source's history: transient faults, unexplained steps and
+coverage breaks.
+
+The checks run after every ingest over the whole history of the source (they are scalar
+tests on stored areas, plus one geometric difference per flagged step):
+
+- **transient**: a snapshot whose occupied area jumps away from both neighbours by more
+  than ``max(1,000 km², 2 %)`` in opposite directions while the neighbours agree; it is
+  excluded from changes and series (e.g. a map that labels most of the held area as lost
+  for one day).
+- **unexplained step**: for sources that draw their own window layers (``gains``,
+  ``losses``), a fall in occupied area larger than the window's ``losses`` (or a rise
+  larger than its ``gains``) by more than 500 km². The snapshot stays, but the region of
+  the step is stored as its ``unexplained`` layer and masked out of every change that
+  spans it.
+- **coverage break**: the snapshot draws a region held before 2022 (Crimea, the areas held
+  since 2014) that its predecessor did not, or the reverse. Changes across a break mask
+  that region.
+"""
+
+from __future__ import annotations
+
+from . import _geo
+from .boundaries import REGION_LABELS
+from .snapshot import OCCUPIED
+from .store import SnapshotRecord, Store
+
+TRANSIENT_MIN_KM2 = 1_000.0
+TRANSIENT_SHARE = 0.02
+STEP_KM2 = 500.0
+UNEXPLAINED = "unexplained"
+AUTO = {"transient", "unexplained_step", "coverage_break"}
+
+
+def assess(store: Store, source: str) -> list[str]:
+    """Recompute the automatic flags of a source; returns a message per flag."""
+    recs = [r for r in store.snapshots(source, usable_only=False) if r.superseded_by is None]
+    flags: dict[int, list[dict]] = {r.id: [f for f in r.flags if f["type"] not in AUTO]
+                                    for r in recs}  # fmt: skip
+    excluded = _transients(recs, flags)
+    good = [r for r in recs if r.id not in excluded]
+    for prev, cur in zip(good, good[1:], strict=False):
+        if prev.coverage != cur.coverage:
+            changed = sorted(k for k in cur.coverage if cur.coverage[k] != prev.coverage.get(k))
+            flags[cur.id].append({
+                "type": "coverage_break",
+                "regions": changed,
+                "since": prev.valid_date,
+                "message": (
+                    f"coverage break: {' and '.join(REGION_LABELS[c] for c in changed)} "
+                    f"{'added' if cur.coverage[changed[0]] else 'left out'} since the map of "
+                    f"{prev.valid_date}; not counted as territory changing hands"
+                ),
+            })  # fmt: skip
+            continue
+        step = _unexplained_step(prev, cur)
+        if step is not None:
+            flags[cur.id].append(step)
+            _store_step_region(store, prev, cur, step)
+    messages = []
+    for r in recs:
+        new = flags[r.id]
+        if new != r.flags or (r.id in excluded) != r.excluded:
+            store.update_snapshot(r.id, flags=new, excluded=int(r.id in excluded))
+        messages.extend(f"{source} {r.valid_date}: {f['message']}" for f in new)
+    return messages
+
+
+def _transients(recs: list[SnapshotRecord], flags: dict[int, list[dict]]) -> set[int]:
+    excluded: set[int] = set()
+    for prev, cur, nxt in zip(recs, recs[1:], recs[2:], strict=False):
+        if not (prev.coverage == cur.coverage == nxt.coverage) or prev.id in excluded:
+            continue
+        d1 = cur.occupied_km2 - prev.occupied_km2
+        d2 = nxt.occupied_km2 - cur.occupied_km2
+        limit = max(TRANSIENT_MIN_KM2, TRANSIENT_SHARE * prev.occupied_km2)
+        back = abs(nxt.occupied_km2 - prev.occupied_km2)
+        if abs(d1) > limit and abs(d2) > limit and d1 * d2 < 0 and back < 0.25 * min(
+            abs(d1), abs(d2)
+        ):
+            excluded.add(cur.id)
+            flags[cur.id].append({
+                "type": "transient",
+                "jump_km2": round(d1, 1),
+                "message": (
+                    f"transient fault: occupied area {d1:+,.0f} km² against the map of "
+                    f"{prev.valid_date} and back by the map of {nxt.valid_date}; "
+                    "excluded from changes and series"
+                ),
+            })  # fmt: skip
+    return excluded
+
+
+def _unexplained_step(prev: SnapshotRecord, cur: SnapshotRecord) -> dict | None:
+    if "gains" not in cur.areas and "losses" not in cur.areas:
+        return None
+    d = cur.occupied_km2 - prev.occupied_km2
+    gains, losses = cur.areas.get("gains", 0.0), cur.areas.get("losses", 0.0)
+    excess = -d - losses if d < 0 else d - gains
+    if excess <= STEP_KM2:
+        return None
+    return {
+        "type": "unexplained_step",
+        "step_km2": round(d, 1),
+        "since": prev.valid_date,
+        "message": (
+            f"unexplained step: occupied area {d:+,.0f} km² since the map of {prev.valid_date} "
+            f"with only {losses if d < 0 else gains:,.0f} km² of "
+            f"{'losses' if d < 0 else 'gains'} drawn; the step's region is masked from changes"
+        ),
+    }
+
+
+def _store_step_region(store: Store, prev: SnapshotRecord, cur: SnapshotRecord, step) -> None:
+    a, b = store.layer(prev.id), store.layer(cur.id)
+    if step["step_km2"] < 0:
+        region = _geo.difference(_geo.difference(a, b), store.layer(cur.id, "losses"))
+    else:
+        region = _geo.difference(_geo.difference(b, a), store.layer(cur.id, "gains"))
+    step["region_km2"] = round(_geo.area_km2(region), 1)
+    store.replace_layer(cur.id, UNEXPLAINED, region)
+
+
+def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
+                 b: SnapshotRecord) -> tuple[object, list[str]]:  # fmt: skip
+    """The region to leave out of a change from ``a`` to ``b``, and why.
+
+    Regions held before 2022 that ``a`` and ``b`` do not both draw, and the regions of
+    unexplained steps in the snapshots after ``a`` up to ``b``.
+    """
+    from .boundaries import held_before_2022
+
+    parts, notes = [], []
+    for region, geom in held_before_2022().items():
+        if a.coverage.get(region) != b.coverage.get(region):
+            parts.append(geom)
+            notes.append(
+                f"{REGION_LABELS[region]} masked: drawn on the map of "
+                f"{a.valid_date if a.coverage.get(region) else b.valid_date} only (coverage break)"
+            )
+    for r in recs:
+        if a.valid_time < r.valid_time <= b.valid_time:
+            for f in r.flags:
+                if f["type"] == "unexplained_step":
+                    parts.append(store.layer(r.id, UNEXPLAINED))
+                    notes.append(
+                        f"{f.get('region_km2', abs(f['step_km2'])):,.0f} km² masked: "
+                        f"unexplained step on the map of {r.valid_date}"
+                    )
+    return _geo.union(parts), notes
+
+
+__all__ = ["assess", "mask_between", "OCCUPIED"]

@@ -1,0 +1,112 @@
+"""Adapter for a user's own control map: GeoJSON, GeoPackage or Shapefile.
+
+The user says which date the map is valid on and which property value marks occupied
+territory (``--occupied-property status --occupied-value occupied``); without them every
+polygon counts as occupied. Other values of the property become named layers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from ..errors import InputFileError
+from ..snapshot import OCCUPIED, RawSnapshot
+from ._io import decompress, end_of_day, feature_collection, load_json, polygon_geometry
+
+NAME = "geojson"
+TITLE = "user file"
+ATTRIBUTION = "user-supplied map"
+COVERAGE_NOTE = "as drawn in the user's file"
+LAYER_HELP: dict[str, str] = {}
+_SAFE = re.compile(r"[^a-z0-9_]+")
+
+
+def accepts(path: Path) -> bool:
+    return path.name.endswith((".geojson", ".json", ".geojson.gz", ".gpkg", ".shp"))
+
+
+def read(
+    path: Path,
+    data: bytes,
+    *,
+    date: str | None = None,
+    source: str = NAME,
+    occupied_property: str | None = None,
+    occupied_value: str | None = None,
+) -> list[RawSnapshot]:
+    """One snapshot from a user's file."""
+    if not date:
+        raise InputFileError(str(path), "a user file needs its map date (--date YYYY-MM-DD)")
+    try:
+        valid = dt.date.fromisoformat(date)
+    except ValueError as exc:
+        raise InputFileError(str(path), f"bad --date {date!r}: expected YYYY-MM-DD") from exc
+    if path.suffix in (".gpkg", ".shp"):
+        feats = _features_via_gdal(path)
+    else:
+        feats = feature_collection(path, load_json(path, decompress(path, data)))
+    layers: dict[str, list] = {OCCUPIED: []}
+    for f in feats:
+        geom = polygon_geometry(path, f)
+        if geom is None:
+            continue
+        if occupied_property is None:
+            layers[OCCUPIED].append(geom)
+            continue
+        value = (f.get("properties") or {}).get(occupied_property)
+        if str(value) == str(occupied_value):
+            layers[OCCUPIED].append(geom)
+        elif value is not None:
+            layers.setdefault(_SAFE.sub("_", str(value).lower()).strip("_") or "other", []).append(
+                geom
+            )
+    if occupied_property is not None and not layers[OCCUPIED] and len(layers) > 1:
+        seen = sorted(k for k in layers if k != OCCUPIED)
+        raise InputFileError(
+            str(path),
+            f"no feature has {occupied_property}={occupied_value!r}; values seen: {', '.join(seen)}",
+        )
+    return [
+        RawSnapshot(
+            source=source,
+            valid_time=end_of_day(valid),
+            layers=layers,
+            file=str(path),
+            source_dates={"given_date": valid.isoformat()},
+            kind="file",
+            priority=valid.isoformat(),
+        )
+    ]
+
+
+def _features_via_gdal(path: Path) -> list[dict]:
+    import numpy as np
+    import pyogrio.raw
+    import shapely
+    from shapely.geometry import mapping
+
+    try:
+        meta, _, geoms, fields = pyogrio.raw.read(path)
+    except Exception as exc:  # pyogrio raises several GDAL-specific types
+        raise InputFileError(str(path), f"cannot read with GDAL ({exc})") from exc
+    crs = meta.get("crs")
+    if crs and "4326" not in str(crs) and "CRS84" not in str(crs):
+        from pyproj import Transformer
+
+        tr = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        to_wgs84 = tr.transform
+    else:
+        to_wgs84 = None
+    names = list(meta["fields"])
+    feats = []
+    for i, wkb in enumerate(geoms):
+        g = shapely.from_wkb(wkb) if wkb is not None else None
+        if g is not None and to_wgs84 is not None:
+            g = shapely.transform(
+                g, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1]))
+            )
+        props = {n: fields[j][i] for j, n in enumerate(names)}
+        feats.append({"properties": props, "geometry": mapping(g) if g is not None else None})
+    return feats

@@ -1,0 +1,115 @@
+"""Adapter for the Institute for the Study of War's daily layers (Nikkei's archives).
+
+Two archive layouts, both read as streams:
+
+- ``geoJSON/2022/<Month>/<Layer>/YYYYMMDD_<Layer>.geojson``: one layer a file;
+- ``data/YYYYMMDD.geojson``: all layers of a day, named by a ``layer`` property (Japanese
+  labels until 2023-05-19, then ISW's service names). The file name is the map date.
+
+Assessed Russian control is the occupied area; the claimed layers (Russian claimed
+control, Ukrainian claimed counteroffensives), the assessed advances and reported partisan
+warfare are kept as named layers: claims, not control.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import tarfile
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+from .. import _geo
+from ..errors import InputFileError
+from ..snapshot import OCCUPIED, RawSnapshot
+from ._io import decompress, end_of_day, feature_collection, load_json, polygon_geometry
+
+NAME = "isw"
+TITLE = "Institute for the Study of War (assessed control)"
+ATTRIBUTION = "ISW / AEI Critical Threats map data, via Nikkei Visual Data Journalism"
+COVERAGE_NOTE = "all of Ukraine, Crimea and the areas held since 2014 included"
+LAYER_HELP = {
+    "russian_assessed_advance": "assessed Russian advances",
+    "russian_claimed_control": "Russian claimed control (a claim, not control)",
+    "ukrainian_claimed_counteroffensives": "Ukrainian claimed counteroffensives (a claim)",
+    "ukrainian_reported_partisan_warfare": "reported Ukrainian partisan warfare",
+}
+
+LAYER_NAMES = {
+    "RussianAssessedCoTinUkraine": OCCUPIED,
+    "VIEW_RussiaCoTinUkraine_V3": OCCUPIED,
+    "ロシア軍支配エリア": OCCUPIED,
+    "RussianAssessedAdvanceinUkraine": "russian_assessed_advance",
+    "MDS_AssessedRussianAdvanceInUkraine_view": "russian_assessed_advance",
+    "ロシア軍侵攻エリア": "russian_assessed_advance",
+    "RussianClaimedCoTinUkraine": "russian_claimed_control",
+    "VIEW_ClaimedRussianTerritoryinUkraine_V2": "russian_claimed_control",
+    "UkrainianClaimedCounterOffensives": "ukrainian_claimed_counteroffensives",
+    "VIEW_ClaimedUkrainianCounteroffensives_V2": "ukrainian_claimed_counteroffensives",
+    "ウクライナ軍反撃エリア": "ukrainian_claimed_counteroffensives",
+    "UkrainianReportedPartisanWarfare": "ukrainian_reported_partisan_warfare",
+}
+_PER_LAYER = re.compile(r"(\d{8})_([A-Za-z]+)\.geojson$")
+_PER_DAY = re.compile(r"(?:^|/)(\d{8})\.geojson$")
+
+
+def accepts(path: Path) -> bool:
+    return path.name.endswith((".tar.xz", ".tar.gz", ".tar", ".geojson", ".geojson.gz"))
+
+
+def read(path: Path, data: bytes) -> Iterator[RawSnapshot]:
+    """The daily snapshots in an ISW archive (or in one loose per-day/per-layer file)."""
+    days: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    members: dict[str, list[str]] = defaultdict(list)
+    if ".tar" in path.name:
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+                for m in tar:
+                    if m.isfile() and m.name.endswith(".geojson"):
+                        fh = tar.extractfile(m)
+                        _collect(f"{path}:{m.name}", m.name, fh.read(), days, members)
+        except (tarfile.TarError, EOFError, OSError) as exc:
+            raise InputFileError(str(path), f"cannot read the archive ({exc})") from exc
+    else:
+        _collect(str(path), path.name, decompress(path, data), days, members)
+    if not days:
+        raise InputFileError(str(path), "no ISW layer files (YYYYMMDD[_Layer].geojson) inside")
+    for day in sorted(days):
+        layers = days[day]
+        if not layers.get(OCCUPIED):
+            continue  # a day without the assessed-control layer is not a control map
+        valid = dt.date(int(day[:4]), int(day[4:6]), int(day[6:]))
+        yield RawSnapshot(
+            source=NAME,
+            valid_time=end_of_day(valid),
+            layers={k: v for k, v in layers.items()},
+            file=f"{path} ({len(members[day])} members for {valid})",
+            source_dates={"map_date": valid.isoformat()},
+            kind="file",
+            priority=valid.isoformat(),
+        )
+
+
+def _collect(where: str, name: str, content: bytes, days, members) -> None:
+    m = _PER_LAYER.search(name)
+    per_day = _PER_DAY.search(name)
+    if not m and not per_day:
+        return
+    feats = feature_collection(where, load_json(where, content))
+    day = (m or per_day).group(1)
+    members[day].append(name)
+    if m:
+        layer = LAYER_NAMES.get(m.group(2))
+        if layer is None:
+            return
+        geoms = [g for f in feats if (g := polygon_geometry(where, f)) is not None]
+        days[day][layer].append(_geo.union([_geo.repair(g)[0] for g in geoms]))
+        return
+    for f in feats:
+        label = (f.get("properties") or {}).get("layer")
+        layer = LAYER_NAMES.get(label)
+        geom = polygon_geometry(where, f)
+        if layer is not None and geom is not None:
+            days[day][layer].append(geom)

@@ -1,0 +1,313 @@
+"""The embedded store: one SQLite file laid out as a GeoPackage, behind an interface.
+
+QGIS opens the file and shows the ``snapshot_layers`` table (one row per snapshot and
+layer, geometry in WGS84). A PostGIS backend can implement :class:`Store` later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+import shapely
+from platformdirs import user_data_dir
+
+from . import _geo
+from ._migrations import migrate
+from .errors import StoreError
+from .snapshot import OCCUPIED, ValidSnapshot
+
+ENV_DB = "FRONTWATCH_DB"
+
+
+def default_db_path() -> Path:
+    """``$FRONTWATCH_DB``, else ``frontwatch.gpkg`` in the user data directory."""
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env)
+    return Path(user_data_dir("frontwatch", appauthor=False)) / "frontwatch.gpkg"
+
+
+@dataclass
+class SnapshotRecord:
+    """A stored snapshot's metadata (geometry is loaded on demand)."""
+
+    id: int
+    source: str
+    valid_time: str
+    valid_date: str
+    kind: str
+    priority: str
+    file: str
+    sha256: str
+    source_dates: dict
+    ingested_at: str
+    clip_outline: str
+    geom_hash: str
+    occupied_km2: float
+    areas: dict[str, float]
+    coverage: dict[str, bool]
+    warnings: list[str] = field(default_factory=list)
+    flags: list[dict] = field(default_factory=list)
+    excluded: bool = False
+    superseded_by: int | None = None
+    aliases: list[dict] = field(default_factory=list)
+
+    @property
+    def date(self) -> dt.date:
+        return dt.date.fromisoformat(self.valid_date)
+
+    def provenance(self) -> dict:
+        """Where this snapshot came from: file, hash, the source's own dates, ingest time."""
+        return {
+            "source": self.source,
+            "snapshot_date": self.valid_date,
+            "valid_time": self.valid_time,
+            "file": self.file,
+            "sha256": self.sha256,
+            "source_dates": self.source_dates,
+            "ingested_at": self.ingested_at,
+            "clip_outline": self.clip_outline,
+        }
+
+
+class Store(ABC):
+    """What Frontwatch needs from a store of snapshots."""
+
+    path: str
+
+    @abstractmethod
+    def transaction(self): ...
+
+    @abstractmethod
+    def file_record(self, sha256: str) -> dict | None: ...
+
+    @abstractmethod
+    def add_file(self, sha256: str, source: str, path: str, size: int, ids: list[int],
+                 duplicates: int) -> None: ...  # fmt: skip
+
+    @abstractmethod
+    def add_snapshot(self, snap: ValidSnapshot, sha256: str) -> int: ...
+
+    @abstractmethod
+    def add_alias(self, snapshot_id: int, file: str, sha256: str) -> None: ...
+
+    @abstractmethod
+    def snapshots(self, source: str | None = None, *, usable_only: bool = True,
+                  day: str | None = None) -> list[SnapshotRecord]: ...  # fmt: skip
+
+    @abstractmethod
+    def snapshot(self, snapshot_id: int) -> SnapshotRecord: ...
+
+    @abstractmethod
+    def layer(self, snapshot_id: int, layer: str = OCCUPIED) -> shapely.MultiPolygon: ...
+
+    @abstractmethod
+    def update_snapshot(self, snapshot_id: int, **fields) -> None: ...
+
+    @abstractmethod
+    def replace_layer(self, snapshot_id: int, name: str, geom: shapely.Geometry) -> None: ...
+
+    @abstractmethod
+    def source_names(self) -> list[str]: ...
+
+
+_JSON_COLS = ("source_dates", "areas", "coverage", "warnings", "flags", "aliases")
+
+
+class SQLiteStore(Store):
+    """The store in one SQLite/GeoPackage file (``:memory:`` for tests)."""
+
+    def __init__(self, path: str | Path | None = None, *, cache_size: int = 64) -> None:
+        path = str(path if path is not None else default_db_path())
+        if path != ":memory:":
+            p = Path(path)
+            if p.exists() and p.is_dir():
+                raise StoreError(f"store path {path} is a folder, not a file")
+            p.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        try:
+            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if path != ":memory:":
+                self.conn.execute("PRAGMA journal_mode = WAL")
+            migrate(self.conn)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a Frontwatch store ({exc})") from exc
+        self._cache: OrderedDict[tuple[int, str], shapely.MultiPolygon] = OrderedDict()
+        self._cache_size = cache_size
+        self._in_tx = False
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: a failure inside leaves the store as it was."""
+        if self._in_tx:
+            yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._in_tx = True
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self._cache.clear()
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+    def file_record(self, sha256: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM fw_files WHERE sha256 = ?", (sha256,)).fetchone()
+        return dict(row) if row else None
+
+    def add_file(self, sha256, source, path, size, ids, duplicates) -> None:
+        self.conn.execute(
+            "INSERT INTO fw_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (sha256, source, str(path), size, _now(), orjson.dumps(ids).decode(), duplicates),
+        )
+
+    def add_snapshot(self, snap: ValidSnapshot, sha256: str) -> int:
+        raw = snap.raw
+        cur = self.conn.execute(
+            """INSERT INTO fw_snapshots (source, valid_time, valid_date, kind, priority, file,
+               sha256, source_dates, ingested_at, clip_outline, geom_hash, occupied_km2, areas,
+               coverage, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            (
+                raw.source, raw.valid_time.isoformat(), raw.valid_date, raw.kind, raw.priority,
+                raw.file, sha256, _dumps(raw.source_dates), _now(), snap.clip_outline,
+                snap.geom_hash, snap.areas_km2[OCCUPIED], _dumps(snap.areas_km2),
+                _dumps(snap.coverage), _dumps(snap.warnings),
+            ),
+        )  # fmt: skip
+        sid = int(cur.lastrowid)
+        self.conn.executemany(
+            "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (sid, raw.source, raw.valid_date, name, snap.areas_km2[name], _geo.to_gpkg(geom))
+                for name, geom in snap.layers.items()
+                if not geom.is_empty or name == OCCUPIED
+            ],
+        )
+        return sid
+
+    def add_alias(self, snapshot_id: int, file: str, sha256: str) -> None:
+        rec = self.snapshot(snapshot_id)
+        aliases = rec.aliases + [{"file": str(file), "sha256": sha256}]
+        self.update_snapshot(snapshot_id, aliases=aliases)
+
+    def snapshots(self, source=None, *, usable_only=True, day=None) -> list[SnapshotRecord]:
+        """Snapshots by valid time; ``usable_only`` drops excluded and superseded ones;
+        ``day`` keeps those valid on one date."""
+        sql = "SELECT * FROM fw_snapshots"
+        where, args = [], []
+        if source is not None:
+            where.append("source = ?")
+            args.append(source)
+        if day is not None:
+            where.append("valid_date = ?")
+            args.append(day)
+        if usable_only:
+            where.append("excluded = 0 AND superseded_by IS NULL")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY source, valid_time, priority"
+        return [_record(r) for r in self.conn.execute(sql, args)]
+
+    def snapshot(self, snapshot_id: int) -> SnapshotRecord:
+        row = self.conn.execute("SELECT * FROM fw_snapshots WHERE id = ?", (snapshot_id,))
+        r = row.fetchone()
+        if r is None:
+            raise StoreError(f"no snapshot with id {snapshot_id} in {self.path}")
+        return _record(r)
+
+    def layer(self, snapshot_id: int, layer: str = OCCUPIED) -> shapely.MultiPolygon:
+        """A layer's geometry (empty if the snapshot has no such layer); cached."""
+        key = (snapshot_id, layer)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        row = self.conn.execute(
+            "SELECT geom FROM snapshot_layers WHERE snapshot_id = ? AND layer = ?", key
+        ).fetchone()
+        geom = _geo.as_multipolygon(_geo.from_gpkg(row[0])) if row else _geo.EMPTY
+        self._cache[key] = geom
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return geom
+
+    def replace_layer(self, snapshot_id: int, name: str, geom: shapely.Geometry) -> None:
+        """Store (or replace) one derived layer of a snapshot."""
+        rec = self.snapshot(snapshot_id)
+        self.conn.execute(
+            "DELETE FROM snapshot_layers WHERE snapshot_id = ? AND layer = ?", (snapshot_id, name)
+        )
+        geom = _geo.as_multipolygon(geom)
+        self.conn.execute(
+            "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (snapshot_id, rec.source, rec.valid_date, name, _geo.area_km2(geom), _geo.to_gpkg(geom)),
+        )
+        self._cache.pop((snapshot_id, name), None)
+
+    def layer_names(self, snapshot_id: int) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT layer FROM snapshot_layers WHERE snapshot_id = ? ORDER BY layer",
+            (snapshot_id,),
+        )
+        return [r[0] for r in rows]
+
+    def update_snapshot(self, snapshot_id: int, **fields) -> None:
+        cols, args = [], []
+        for k, v in fields.items():
+            cols.append(f"{k} = ?")
+            args.append(_dumps(v) if k in _JSON_COLS else v)
+        args.append(snapshot_id)
+        self.conn.execute(f"UPDATE fw_snapshots SET {', '.join(cols)} WHERE id = ?", args)
+
+    def source_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT source FROM fw_snapshots")]
+
+    def file_count(self, source: str) -> int:
+        row = self.conn.execute("SELECT count(*) FROM fw_files WHERE source = ?", (source,))
+        return int(row.fetchone()[0])
+
+
+def _dumps(v) -> str:
+    return orjson.dumps(v).decode()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _record(row: sqlite3.Row) -> SnapshotRecord:
+    d = dict(row)
+    for k in _JSON_COLS:
+        d[k] = orjson.loads(d[k])
+    d["excluded"] = bool(d["excluded"])
+    return SnapshotRecord(**d)
+
+
+def open_store(path: str | Path | None = None) -> SQLiteStore:
+    """Open (creating if needed) the store at ``path``, ``$FRONTWATCH_DB`` or the default."""
+    return SQLiteStore(path)

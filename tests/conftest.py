@@ -1,0 +1,108 @@
+"""Shared fixtures: stores, synthetic maps, the bundled sample and the full data sets."""
+
+from __future__ import annotations
+
+import gzip
+import random
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+import shapely
+from pyproj import Geod, Transformer
+from shapely.geometry import mapping
+
+from frontwatch.ingest import ingest
+from frontwatch.store import SQLiteStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+SHARED = ROOT.parent / "shared" / "data"
+WGS84 = "EPSG:4326"
+# Lambert azimuthal equal-area on the WGS84 ellipsoid, centred on Ukraine: an independent
+# second method for areas (equal-area, so planar areas there are ellipsoidal areas).
+LAEA_UKRAINE = "+proj=laea +lat_0=48.5 +lon_0=31.5 +ellps=WGS84 +units=m +no_defs"
+SEED = 20220908
+
+
+_GEOD = Geod(ellps="WGS84")
+_TO_LAEA = Transformer.from_crs(WGS84, LAEA_UKRAINE, always_xy=True)
+
+
+def _geodesic_ring(coords, step_m: float = 2_000.0) -> np.ndarray:
+    """A ring densified along its geodesic edges, projected to the equal-area CRS."""
+    pts = []
+    for (x0, y0), (x1, y1) in zip(coords[:-1], coords[1:], strict=True):
+        pts.append((x0, y0))
+        dist = _GEOD.inv(x0, y0, x1, y1)[2]
+        n = int(dist // step_m)
+        if n > 0:
+            pts.extend(_GEOD.npts(x0, y0, x1, y1, n))
+    xy = np.asarray(pts)
+    return np.column_stack(_TO_LAEA.transform(xy[:, 0], xy[:, 1]))
+
+
+def equal_area_km2(geom) -> float:
+    """Area by a second method: densify along geodesics, project to an equal-area CRS
+    (Lambert azimuthal on the WGS84 ellipsoid), planar area."""
+    total = 0.0
+    for poly in shapely.get_parts(geom):
+        if poly.geom_type == "GeometryCollection":
+            total += equal_area_km2(poly) * 1e6
+            continue
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        ext = shapely.Polygon(_geodesic_ring(list(poly.exterior.coords)))
+        total += ext.area
+        for ring in poly.interiors:
+            total -= shapely.Polygon(_geodesic_ring(list(ring.coords))).area
+    return total / 1e6
+
+
+@pytest.fixture
+def fresh_store():
+    store = SQLiteStore(":memory:")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "test.gpkg"
+
+
+@pytest.fixture
+def rng():
+    return random.Random(SEED)
+
+
+def nzz_file(path: Path, date: str, nochange, gains=None, losses=None, datefrom=None) -> Path:
+    """Write a synthetic NZZ/liveuamap file with the given geometries."""
+    feats = []
+    for kind, geom in (("nochange", nochange), ("gains", gains), ("losses", losses)):
+        if geom is None:
+            continue
+        feats.append({"type": "Feature", "geometry": mapping(geom), "properties": {
+            "type": kind, "date": date, "_datefrom": datefrom or date, "_dateto": date}})  # fmt: skip
+    doc = {"value": {"type": "FeatureCollection", "features": feats}}
+    path.write_bytes(gzip.compress(orjson.dumps(doc), mtime=0))
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory):
+    """A store with the bundled sample (liveuamap-nzz Aug-Sep 2022, deepstate Nov 2024)."""
+    path = tmp_path_factory.mktemp("sample") / "sample.gpkg"
+    store = SQLiteStore(path)
+    ingest(store, "liveuamap-nzz", [SAMPLES / "liveuamap-nzz"], workers=1)
+    ingest(store, "deepstate", [SAMPLES / "deepstate"], workers=1)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"full data sets not found at {SHARED} (they are beside the project in CI)")
+    return SHARED

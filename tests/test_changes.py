@@ -1,0 +1,112 @@
+"""Changes between snapshots on synthetic maps with known answers, coverage breaks and
+faults."""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+from shapely.geometry import box
+
+from frontwatch.areas import area_on, period_ends, series
+from frontwatch.boundaries import held_before_2022
+from frontwatch.changes import change_between, top_windows
+from frontwatch.errors import InvalidWindow, SnapshotNotFound
+from frontwatch.ingest import ingest
+from tests.conftest import equal_area_km2, nzz_file
+
+A = box(36.0, 49.0, 37.0, 50.0)
+B = box(36.5, 49.0, 37.5, 50.0)
+
+
+def test_gains_by_side_match_hand_computed_differences(tmp_path, fresh_store):
+    f1 = nzz_file(tmp_path / "2022-09-01.json.gz", "2022-09-01", A)
+    f2 = nzz_file(tmp_path / "2022-09-05.json.gz", "2022-09-05", B)
+    ingest(fresh_store, "liveuamap-nzz", [f1, f2], workers=1)
+    ch = change_between(fresh_store, "liveuamap-nzz", "2022-09-02", "2022-09-06")
+    assert (ch["from_snapshot"], ch["to_snapshot"]) == ("2022-09-01", "2022-09-05")
+    assert (ch["from_lag_days"], ch["to_lag_days"]) == (1, 1)
+    ua = equal_area_km2(box(36.0, 49.0, 36.5, 50.0))
+    ru = equal_area_km2(box(37.0, 49.0, 37.5, 50.0))
+    assert ch["ua_gain_km2"] == pytest.approx(ua, abs=0.2)
+    assert ch["ru_gain_km2"] == pytest.approx(ru, abs=0.2)
+    assert ch["net_km2"] == pytest.approx(ru - ua, abs=0.2)
+
+
+def test_as_of_uses_latest_snapshot_and_reports_lag(tmp_path, fresh_store):
+    f1 = nzz_file(tmp_path / "2022-09-01.json.gz", "2022-09-01", A)
+    ingest(fresh_store, "liveuamap-nzz", [f1], workers=1)
+    row = area_on(fresh_store, "liveuamap-nzz", "2022-09-10")
+    assert (row["snapshot_date"], row["lag_days"]) == ("2022-09-01", 9)
+    assert row["share_of_ukraine_pct"] == pytest.approx(100 * row["occupied_km2"] / 603628, abs=1e-3)
+    with pytest.raises(SnapshotNotFound, match="no liveuamap-nzz snapshot is valid on or before 2022-08-01"):
+        area_on(fresh_store, "liveuamap-nzz", "2022-08-01")
+    with pytest.raises(InvalidWindow):
+        change_between(fresh_store, "liveuamap-nzz", "2022-09-10", "2022-09-01")
+
+
+def test_coverage_break_is_not_territory_changing_hands(tmp_path, fresh_store):
+    ordlo = held_before_2022()["occupied_since_2014"]
+    front = box(36.0, 47.0, 36.6, 47.5)
+    with_ordlo = shapely.union_all([ordlo, front])
+    f1 = nzz_file(tmp_path / "2024-02-10.json.gz", "2024-02-10", with_ordlo)
+    f2 = nzz_file(tmp_path / "2024-03-13.json.gz", "2024-03-13", front)
+    s = ingest(fresh_store, "liveuamap-nzz", [f1, f2], workers=1)
+    assert any("coverage break" in m for m in s.flags)
+    ch = change_between(fresh_store, "liveuamap-nzz", "2024-02-10", "2024-03-13")
+    assert ch["ua_gain_km2"] == pytest.approx(0.0, abs=0.5)
+    assert ch["masked_km2"] > 16_000
+    assert any("coverage break" in n for n in ch["notes"])
+
+
+def test_transient_fault_is_excluded_and_named(tmp_path, fresh_store):
+    big = box(35.0, 47.0, 38.0, 49.5)
+    files = [
+        nzz_file(tmp_path / "2023-12-05.json.gz", "2023-12-05", big),
+        nzz_file(tmp_path / "2023-12-08.json.gz", "2023-12-08", box(37.5, 47.0, 38.0, 47.3),
+                 losses=big),  # fmt: skip
+        nzz_file(tmp_path / "2023-12-11.json.gz", "2023-12-11", big),
+    ]
+    s = ingest(fresh_store, "liveuamap-nzz", files, workers=1)
+    assert any("transient fault" in m and "2023-12-08" in m for m in s.flags)
+    ch = change_between(fresh_store, "liveuamap-nzz", "2023-12-05", "2023-12-09")
+    assert ch["to_snapshot"] == "2023-12-05"
+    assert ch["ua_gain_km2"] == 0.0
+    assert any("skipped the map of 2023-12-08" in n for n in ch["notes"])
+    rows = series(fresh_store, "liveuamap-nzz")
+    assert [r["snapshot_date"] for r in rows] == ["2023-12-05", "2023-12-11"]
+
+
+def test_unexplained_step_is_flagged_and_masked(tmp_path, fresh_store):
+    before = box(35.0, 47.0, 38.0, 49.5)
+    after = box(35.0, 47.0, 37.0, 49.5)  # a third gone, no losses drawn
+    f1 = nzz_file(tmp_path / "2023-05-22.json.gz", "2023-05-22", before)
+    f2 = nzz_file(tmp_path / "2023-05-23.json.gz", "2023-05-23", after)
+    s = ingest(fresh_store, "liveuamap-nzz", [f1, f2], workers=1)
+    assert any("unexplained step" in m for m in s.flags)
+    ch = change_between(fresh_store, "liveuamap-nzz", "2023-05-22", "2023-05-23")
+    assert ch["ua_gain_km2"] == pytest.approx(0.0, abs=0.5)
+    assert ch["masked_km2"] == pytest.approx(equal_area_km2(box(37.0, 47.0, 38.0, 49.5)), rel=1e-3)
+
+
+def test_top_windows_ranks_by_side(tmp_path, fresh_store):
+    files = [
+        nzz_file(tmp_path / "2022-09-01.json.gz", "2022-09-01", box(35.0, 47.0, 38.0, 49.5)),
+        nzz_file(tmp_path / "2022-09-03.json.gz", "2022-09-03", box(35.0, 47.0, 37.9, 49.5),
+                 losses=box(37.9, 47.0, 38.0, 49.5)),
+        nzz_file(tmp_path / "2022-09-05.json.gz", "2022-09-05", box(35.0, 47.0, 37.0, 49.5),
+                 losses=box(37.0, 47.0, 37.9, 49.5)),
+    ]  # fmt: skip
+    ingest(fresh_store, "liveuamap-nzz", files, workers=1)
+    rows = top_windows(fresh_store, "liveuamap-nzz", days=2, side="UA")
+    assert [r["to_snapshot"] for r in rows] == ["2022-09-05", "2022-09-03"]
+    assert rows[0]["gained_km2"] == pytest.approx(equal_area_km2(box(37.0, 47.0, 37.9, 49.5)), rel=1e-3)
+
+
+def test_period_ends():
+    import datetime as dt
+
+    d = dt.date
+    assert period_ends(d(2024, 11, 1), d(2024, 11, 20), "week") == [
+        d(2024, 11, 3), d(2024, 11, 10), d(2024, 11, 17), d(2024, 11, 20)]  # fmt: skip
+    assert period_ends(d(2024, 11, 15), d(2025, 1, 10), "month") == [
+        d(2024, 11, 30), d(2024, 12, 31), d(2025, 1, 10)]  # fmt: skip

@@ -1,0 +1,78 @@
+"""The command line: output formats, exact error texts, help with examples."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from frontwatch.cli import main
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def cli_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("cli") / "cli.gpkg"
+    r = CliRunner().invoke(main, ["--db", str(db), "ingest", "liveuamap-nzz",
+                                  str(SAMPLES / "liveuamap-nzz"), "--workers", "1"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    return db
+
+
+def run(db, *args):
+    return CliRunner().invoke(main, ["--db", str(db), *args])
+
+
+def test_area_json_fields(cli_db):
+    r = run(cli_db, "area", "--source", "liveuamap-nzz", "--on", "2022-09-09", "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = orjson.loads(r.output)
+    assert {"source", "asked_date", "snapshot_date", "lag_days", "occupied_km2",
+            "share_of_ukraine_pct", "coverage"} <= set(d)  # fmt: skip
+    assert (d["snapshot_date"], d["lag_days"]) == ("2022-09-08", 1)
+
+
+def test_change_json_and_csv_agree(cli_db):
+    args = ["change", "-s", "liveuamap-nzz", "--from", "2022-09-08", "--to", "2022-09-11"]
+    j = orjson.loads(run(cli_db, *args, "--format", "json").output)
+    assert {"source", "from_date", "to_date", "from_snapshot", "to_snapshot", "ua_gain_km2",
+            "ru_gain_km2", "net_km2"} <= set(j)  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(run(cli_db, *args, "--format", "csv").output)))
+    assert float(rows[0]["ua_gain_km2"]) == j["ua_gain_km2"]
+
+
+def test_change_geojson_has_gain_polygons(cli_db):
+    r = run(cli_db, "change", "-s", "liveuamap-nzz", "--from", "2022-09-08", "--to", "2022-09-11",
+            "--format", "geojson")  # fmt: skip
+    fc = orjson.loads(r.output)
+    kinds = {f["properties"]["kind"]: f["properties"]["area_km2"] for f in fc["features"]}
+    assert kinds["ua_gain"] == fc["properties"]["ua_gain_km2"]
+
+
+def test_reingest_says_nothing_added(cli_db):
+    r = run(cli_db, "ingest", "liveuamap-nzz", str(SAMPLES / "liveuamap-nzz"), "--format", "json")
+    d = orjson.loads(r.output)
+    assert d["snapshots_added"] == 0 and d["files_already_ingested"] == d["files"]
+
+
+def test_exact_error_texts(cli_db):
+    r = run(cli_db, "area", "--source", "liveuamap-nzz", "--on", "2022-13-01")
+    assert r.exit_code == 1
+    assert r.output == "Error: invalid date '2022-13-01': expected YYYY-MM-DD\n"
+    r = run(cli_db, "area", "--source", "nosuch", "--on", "2022-09-01")
+    assert r.output == "Error: unknown source 'nosuch'; known sources: liveuamap-nzz\n"
+    r = run(cli_db, "area", "--source", "liveuamap-nzz", "--on", "2020-01-01")
+    assert r.output == (
+        "Error: no liveuamap-nzz snapshot is valid on or before 2020-01-01; "
+        "its first snapshot is of 2022-08-13\n"
+    )
+
+
+def test_every_command_help_has_an_example():
+    for name, cmd in main.commands.items():
+        r = CliRunner().invoke(main, [name, "--help"])
+        assert r.exit_code == 0
+        assert "Example:" in r.output, name

@@ -1,0 +1,56 @@
+"""Geodesic areas, repair and GeoPackage blobs."""
+
+import pytest
+import shapely
+from pyproj import Geod
+from shapely.geometry import Polygon, box
+
+from frontwatch import _geo
+from tests.conftest import equal_area_km2
+
+
+def test_area_of_cell_matches_equal_area_projection():
+    cell = box(36.0, 49.0, 37.0, 50.0)
+    assert _geo.area_km2(cell) == pytest.approx(equal_area_km2(cell), rel=1e-4)
+
+
+def test_area_matches_pyproj_geometry_area_perimeter_for_polygon_with_hole():
+    outer = box(30, 47, 33, 49)
+    poly = Polygon(outer.exterior.coords, [box(31, 47.5, 32, 48.5).exterior.coords])
+    expected = abs(Geod(ellps="WGS84").geometry_area_perimeter(shapely.orient_polygons(poly))[0])
+    assert _geo.area_km2(poly) == pytest.approx(expected / 1e6, rel=1e-9)
+    # independent: outer minus hole, each by the equal-area method
+    assert _geo.area_km2(poly) == pytest.approx(
+        equal_area_km2(outer) - equal_area_km2(box(31, 47.5, 32, 48.5)), rel=1e-4
+    )
+
+
+def test_area_ignores_ring_orientation():
+    cw = Polygon([(30, 47), (30, 48), (31, 48), (31, 47)])
+    assert _geo.area_km2(cw) == pytest.approx(_geo.area_km2(cw.reverse()), rel=1e-12)
+    assert _geo.area_km2(cw) > 0
+
+
+def test_repair_bowtie_keeps_both_lobes():
+    bowtie = Polygon([(30, 47), (31, 48), (31, 47), (30, 48), (30, 47)])
+    assert not bowtie.is_valid
+    fixed, repaired = _geo.repair(bowtie)
+    assert repaired and fixed.is_valid
+    lobes = box(30, 47, 31, 48).area / 2  # two triangles of a quarter each
+    assert fixed.area == pytest.approx(lobes, rel=1e-9)
+
+
+def test_gpkg_blob_roundtrip_and_header():
+    g = shapely.MultiPolygon([box(30, 47, 31, 48)])
+    blob = _geo.to_gpkg(g)
+    assert blob[:2] == b"GP" and blob[3] & 1 == 1
+    assert _geo.from_gpkg(blob).equals(g)
+    assert _geo.from_gpkg(_geo.to_gpkg(_geo.EMPTY)).is_empty
+
+
+@pytest.mark.parametrize(
+    ("coords", "problem"),
+    [([(200, 47), (201, 48), (201, 47)], "out of range"), ([(30, 95), (31, 96), (31, 95)], "out of range")],
+)
+def test_coordinate_problem(coords, problem):
+    assert problem in _geo.coordinate_problem(Polygon(coords))

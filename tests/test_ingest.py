@@ -1,0 +1,155 @@
+"""Ingest: bad input gives a clear error naming the file and leaves the store unchanged;
+repairs are recorded; the same bytes twice are a no-op."""
+
+from __future__ import annotations
+
+import gzip
+
+import orjson
+import pytest
+from shapely.geometry import Polygon, box
+
+from frontwatch import _geo
+from frontwatch.errors import InputFileError
+from frontwatch.ingest import ingest
+from frontwatch.store import SQLiteStore
+from tests.conftest import equal_area_km2, nzz_file
+
+KHARKIV = box(36.5, 49.5, 37.5, 50.0)  # well inside Ukraine
+DONETSK_WEST = box(37.0, 47.8, 37.6, 48.2)
+
+
+def dump(store: SQLiteStore) -> list:
+    """Every row of the Frontwatch tables, to compare before and after a failure."""
+    tables = ["fw_files", "fw_snapshots", "snapshot_layers"]
+    return [list(map(tuple, store.conn.execute(f"SELECT * FROM {t}"))) for t in tables]
+
+
+def test_held_area_is_nochange_plus_gains_not_losses(tmp_path, fresh_store):
+    f = nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", KHARKIV,
+                 gains=DONETSK_WEST, losses=box(35.0, 47.5, 35.5, 47.8))  # fmt: skip
+    s = ingest(fresh_store, "liveuamap-nzz", [f], workers=1)
+    assert s.added == 1
+    (rec,) = fresh_store.snapshots("liveuamap-nzz")
+    assert rec.valid_date == "2022-09-08"
+    expected = equal_area_km2(KHARKIV) + equal_area_km2(DONETSK_WEST)
+    assert rec.occupied_km2 == pytest.approx(expected, rel=1e-4)
+    assert rec.areas["losses"] == pytest.approx(equal_area_km2(box(35.0, 47.5, 35.5, 47.8)), rel=1e-4)
+
+
+def test_same_bytes_twice_is_a_noop(tmp_path, fresh_store):
+    f = nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", KHARKIV)
+    ingest(fresh_store, "liveuamap-nzz", [f], workers=1)
+    before = dump(fresh_store)
+    s = ingest(fresh_store, "liveuamap-nzz", [f], workers=1)
+    assert (s.added, s.unchanged_files) == (0, 1)
+    assert dump(fresh_store) == before
+
+
+def test_byte_identical_copy_under_another_name_is_one_snapshot(tmp_path, fresh_store):
+    a = nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", KHARKIV)
+    b = tmp_path / "2022-09-09.json.gz"
+    b.write_bytes(a.read_bytes())
+    s = ingest(fresh_store, "liveuamap-nzz", [a, b], workers=1)
+    assert (s.added, s.unchanged_files) == (1, 1)
+    (rec,) = fresh_store.snapshots("liveuamap-nzz")
+    assert [x["file"] for x in rec.aliases] == [str(b)]
+
+
+def test_geometry_identical_file_is_an_alias(tmp_path, fresh_store):
+    a = nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", KHARKIV)
+    b = tmp_path / "again.json"
+    b.write_bytes(gzip.decompress(a.read_bytes()))  # other bytes, same map
+    s = ingest(fresh_store, "liveuamap-nzz", [a, b], workers=1)
+    assert (s.added, s.duplicates) == (1, 1)
+
+
+BAD = {
+    "malformed.json": (b'{"value": {"type": "FeatureCollection", "features": [', "malformed JSON"),
+    "truncated.json.gz": (None, "cannot decompress"),
+    "nopolygons.json": (
+        orjson.dumps({"value": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"type": "nochange", "date": "2022-09-08"},
+             "geometry": {"type": "Point", "coordinates": [36.0, 49.0]}}]}}),
+        "no polygon features",
+    ),
+    "projected.json": (
+        orjson.dumps({"value": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"type": "nochange", "date": "2022-09-08"},
+             "geometry": {"type": "Polygon", "coordinates": [[[4000000, 6300000], [4100000, 6300000],
+                                                               [4100000, 6400000], [4000000, 6300000]]]}}]}}),
+        "out of range for lon/lat degrees",
+    ),
+    "swapped.json": (
+        orjson.dumps({"value": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"type": "nochange", "date": "2022-09-08"},
+             "geometry": {"type": "Polygon", "coordinates": [[[49.5, 36.5], [50.0, 36.5],
+                                                               [50.0, 37.5], [49.5, 36.5]]]}}]}}),
+        "coordinates look swapped",
+    ),
+    "notfc.json": (orjson.dumps({"value": [1, 2]}), "not a GeoJSON FeatureCollection"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_file_names_file_and_problem_and_leaves_store_unchanged(tmp_path, fresh_store, name):
+    good = nzz_file(tmp_path / "2022-09-01.json.gz", "2022-09-01", KHARKIV)
+    ingest(fresh_store, "liveuamap-nzz", [good], workers=1)
+    before = dump(fresh_store)
+    content, problem = BAD[name]
+    bad = tmp_path / name
+    if content is None:
+        whole = nzz_file(tmp_path / "whole.json.gz", "2022-09-08", KHARKIV).read_bytes()
+        content = whole[: len(whole) // 2]
+    bad.write_bytes(content)
+    s = ingest(fresh_store, "liveuamap-nzz", [bad], workers=1)
+    assert len(s.errors) == 1
+    assert s.errors[0].startswith(str(bad) + ": ")
+    assert problem in s.errors[0]
+    assert dump(fresh_store) == before
+
+
+def test_failure_midway_through_a_multi_snapshot_file_rolls_back(tmp_path, fresh_store):
+    """A revision archive whose second line is bad adds none of its revisions."""
+    fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+        "name": "Окуповано /// Occupied", "fill": "#a52714"}, "geometry": KHARKIV.__geo_interface__}]}  # fmt: skip
+    lines = [
+        orjson.dumps({"revision": 1, "published_utc": "2022-09-08T10:00:00Z", "map": fc}),
+        b'{"revision": 2, "published_utc": "2022-09-09T10:00:00Z", "map": {',
+    ]
+    f = tmp_path / "revisions.jsonl"
+    f.write_bytes(b"\n".join(lines))
+    s = ingest(fresh_store, "deepstate", [f], workers=1)
+    assert s.errors and "line 2" in s.errors[0] and "malformed JSON" in s.errors[0]
+    assert fresh_store.snapshots("deepstate") == []
+
+
+def test_self_intersecting_ring_is_repaired_and_recorded(tmp_path, fresh_store):
+    bowtie = Polygon([(36, 49), (37, 50), (37, 49), (36, 50), (36, 49)])
+    f = nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", bowtie)
+    s = ingest(fresh_store, "liveuamap-nzz", [f], workers=1)
+    assert s.repaired == 1
+    (rec,) = fresh_store.snapshots("liveuamap-nzz")
+    assert any("repaired an invalid geometry" in w for w in rec.warnings)
+    fixed, _ = _geo.repair(bowtie)
+    assert rec.occupied_km2 == pytest.approx(equal_area_km2(fixed), rel=1e-4)
+
+
+def test_unknown_path_is_a_clear_error(fresh_store, tmp_path):
+    with pytest.raises(InputFileError, match="no such file"):
+        ingest(fresh_store, "liveuamap-nzz", [tmp_path / "missing.json"], workers=1)
+
+
+def test_parts_outside_ukraine_are_clipped_with_a_warning(tmp_path, fresh_store):
+    central_asia = box(60, 40, 70, 45)
+    f = nzz_file(tmp_path / "2023-10-24.json.gz", "2023-10-24", shapely_union(KHARKIV, central_asia))
+    ingest(fresh_store, "liveuamap-nzz", [f], workers=1)
+    (rec,) = fresh_store.snapshots("liveuamap-nzz")
+    assert rec.occupied_km2 == pytest.approx(equal_area_km2(KHARKIV), rel=1e-4)
+    assert any("outside Ukraine" in w for w in rec.warnings)
+
+
+def shapely_union(*gs):
+    import shapely
+
+    return shapely.union_all(gs)

@@ -1,0 +1,53 @@
+"""The store: migrations, transactions, GeoPackage compatibility, default location."""
+
+import pyogrio
+import pytest
+from shapely.geometry import box
+
+from frontwatch._migrations import MIGRATIONS
+from frontwatch.errors import StoreError
+from frontwatch.ingest import ingest
+from frontwatch.store import SQLiteStore, default_db_path
+from tests.conftest import nzz_file
+
+
+def test_migrations_are_recorded_once(db_path):
+    SQLiteStore(db_path).close()
+    store = SQLiteStore(db_path)
+    rows = store.conn.execute("SELECT version FROM fw_migrations").fetchall()
+    assert [r[0] for r in rows] == [v for v, _, _ in MIGRATIONS]
+    store.close()
+
+
+def test_store_file_opens_as_geopackage(tmp_path, db_path):
+    store = SQLiteStore(db_path)
+    f = nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", box(36.5, 49.5, 37.5, 50.0))
+    ingest(store, "liveuamap-nzz", [f], workers=1)
+    store.close()
+    layers = pyogrio.list_layers(db_path)
+    assert "snapshot_layers" in [row[0] for row in layers]
+    info = pyogrio.read_info(db_path, layer="snapshot_layers")
+    assert info["features"] == 1
+    assert "4326" in info["crs"]
+    _, _, geoms, fields = pyogrio.raw.read(db_path, layer="snapshot_layers")
+    assert len(geoms) == 1
+
+
+def test_transaction_rolls_back_on_error(fresh_store):
+    with pytest.raises(RuntimeError):
+        with fresh_store.transaction():
+            fresh_store.add_file("abc", "x", "f", 1, [], 0)
+            raise RuntimeError("boom")
+    assert fresh_store.file_record("abc") is None
+
+
+def test_not_a_store_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.gpkg"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="is not a Frontwatch store"):
+        SQLiteStore(bad)
+
+
+def test_default_db_path_honours_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("FRONTWATCH_DB", str(tmp_path / "x.gpkg"))
+    assert default_db_path() == tmp_path / "x.gpkg"
