@@ -7,6 +7,7 @@ with a message naming it and leaves the store as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import multiprocessing
 import os
@@ -267,13 +268,34 @@ def _supersede(store: Store, source: str, day: str) -> int:
     revisions = sorted((r for r in winners if r.kind == "revision"), key=lambda r: r.valid_time)
     for r in winners:
         if r.kind == "daily" and revisions and r.superseded_by is None:
-            last = revisions[-1]
-            diff = r.occupied_km2 - last.occupied_km2
-            verdict = "agrees" if abs(diff) <= AGREEMENT_KM2 else "DISAGREES"
-            note = (
-                f"daily file {verdict} with revision of {last.valid_time}: "
-                f"{r.occupied_km2:,.1f} vs {last.occupied_km2:,.1f} km² ({diff:+,.1f})"
-            )
-            store.update_snapshot(r.id, superseded_by=last.id, warnings=r.warnings + [note])
+            note = _daily_check(store, r, revisions[-1])
+            store.update_snapshot(r.id, superseded_by=revisions[-1].id, warnings=r.warnings + [note])
             newly += 1
     return newly
+
+
+def _daily_check(store: Store, daily, same_day) -> str:
+    """Whether a daily DeepState file agrees with the last revision of its valid date; if
+    not, which revision of the days around it it does match (the mirror's lag varies)."""
+    diff = daily.occupied_km2 - same_day.occupied_km2
+    if abs(diff) <= AGREEMENT_KM2:
+        return (
+            f"daily file agrees with revision of {same_day.valid_time}: "
+            f"{daily.occupied_km2:,.1f} vs {same_day.occupied_km2:,.1f} km² ({diff:+,.1f})"
+        )
+    day = dt.date.fromisoformat(daily.valid_date)
+    for k in (-1, 1, -2, 2, -3):
+        other = [r for r in store.snapshots(daily.source, day=(day + dt.timedelta(days=k)).isoformat())
+                 if r.kind == "revision"]  # fmt: skip
+        if other and abs(daily.occupied_km2 - other[-1].occupied_km2) <= AGREEMENT_KM2:
+            return (
+                f"daily file differs from revision of {same_day.valid_time} by {diff:+,.1f} km² "
+                f"but matches revision of {other[-1].valid_time} "
+                f"({daily.occupied_km2 - other[-1].occupied_km2:+,.1f}): the mirror's map was "
+                f"{abs(k)} day{'s' if abs(k) > 1 else ''} {'older' if k < 0 else 'newer'} "
+                "than its file date says"
+            )
+    return (
+        f"daily file DISAGREES with revision of {same_day.valid_time}: "
+        f"{daily.occupied_km2:,.1f} vs {same_day.occupied_km2:,.1f} km² ({diff:+,.1f})"
+    )

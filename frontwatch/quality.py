@@ -69,7 +69,21 @@ def assess(store: Store, source: str) -> list[str]:
 def _transients(recs: list[SnapshotRecord], flags: dict[int, list[dict]]) -> set[int]:
     excluded: set[int] = set()
     for prev, cur, nxt in zip(recs, recs[1:], recs[2:], strict=False):
-        if not (prev.coverage == cur.coverage == nxt.coverage) or prev.id in excluded:
+        if prev.id in excluded:
+            continue
+        if prev.coverage == nxt.coverage != cur.coverage:
+            excluded.add(cur.id)
+            gone = [REGION_LABELS[k] for k in cur.coverage if cur.coverage[k] != prev.coverage[k]]
+            flags[cur.id].append({
+                "type": "transient",
+                "jump_km2": round(cur.occupied_km2 - prev.occupied_km2, 1),
+                "message": (
+                    f"transient fault: {' and '.join(gone)} drawn differently from the maps of "
+                    f"{prev.valid_date} and {nxt.valid_date}; excluded from changes and series"
+                ),
+            })  # fmt: skip
+            continue
+        if not (prev.coverage == cur.coverage == nxt.coverage):
             continue
         d1 = cur.occupied_km2 - prev.occupied_km2
         d2 = nxt.occupied_km2 - cur.occupied_km2

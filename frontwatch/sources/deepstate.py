@@ -46,11 +46,17 @@ LAYER_HELP = {
 }
 
 FILL = {
-    "#a52714": OCCUPIED, "#880e4f": OCCUPIED, "#000000": OCCUPIED, "#ff5252": OCCUPIED,
+    "#a52714": OCCUPIED, "#880e4f": OCCUPIED, "#000000": OCCUPIED,
+    "#ff5252": None,  # other countries' territories (Transnistria, Abkhazia, ...): not Ukraine
     "#bcaaa4": CONTESTED, "#bdbdbd": CONTESTED, "#757575": CONTESTED,
     "#0f9d58": "liberated", "#0288d1": "liberated", "#01579b": "liberated",
     "#0097a7": "liberated",
 }  # fmt: skip
+_FOREIGN = re.compile(
+    r"transnistri|придністров|abkhaz|tskhinval|petsamo|salla|estonia|latvia|kuril|prussia|"
+    r"karelia|ichker|pechorsk|wagner",
+    re.I,
+)
 _NAME_RULES = [
     (re.compile(r"unknown|невідом|situation is|ситуація|немає інфо", re.I), "unknown"),
     (re.compile(r"conte[sn]|під питанням|in doubt|under question|сіра|gray|grey", re.I), CONTESTED),
@@ -62,15 +68,18 @@ _DAILY = re.compile(r"(\d{8})")
 
 
 def category(props: dict) -> str | None:
-    """The layer of a DeepState polygon, from its fill colour, else its name."""
+    """The layer of a DeepState polygon, from its fill colour, else its name; None for
+    territories of other countries (Transnistria, Abkhazia, ...) and unknown styles."""
     name = str(props.get("name") or "")
     english = name.split("///")[1] if "///" in name else name
+    if _FOREIGN.search(name):
+        return None
     by_name = next((layer for rx, layer in _NAME_RULES if rx.search(english)), None)
     fill = str(props.get("fill") or "").lower()
-    by_fill = FILL.get(fill)
-    if by_fill == CONTESTED and by_name == "unknown":
-        return "unknown"
-    return by_fill or by_name
+    if fill in FILL:
+        by_fill = FILL[fill]
+        return "unknown" if by_fill == CONTESTED and by_name == "unknown" else by_fill
+    return by_name
 
 
 def accepts(path: Path) -> bool:

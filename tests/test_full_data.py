@@ -1,0 +1,138 @@
+"""The full real histories in ../shared/data (skipped where absent; CI has them).
+
+One store is built for the module: all 1,641 liveuamap-nzz files, the DeepState revision
+archive and daily mirror, and both ISW archives. Expected values are computed here by
+independent methods or taken from the data's own documentation, never from Frontwatch.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+
+import orjson
+import pytest
+import shapely
+from shapely.geometry import shape
+
+from frontwatch.areas import area_on, series
+from frontwatch.boundaries import clip_outline
+from frontwatch.changes import change_between, compare_sources
+from frontwatch.ingest import ingest
+from frontwatch.inventory import sources_summary
+from frontwatch.store import SQLiteStore
+from tests.conftest import equal_area_km2
+
+pytestmark = pytest.mark.shared_data
+
+
+@pytest.fixture(scope="module")
+def full(shared_data, tmp_path_factory):
+    reuse = os.environ.get("FRONTWATCH_TEST_FULL_DB")  # a developer's prebuilt store
+    path = reuse or tmp_path_factory.mktemp("full") / "full.gpkg"
+    store = SQLiteStore(path)
+    summaries = {}
+    if not reuse:
+        summaries["liveuamap-nzz"] = ingest(store, "liveuamap-nzz", [shared_data / "liveuamap-nzz" / "daily"])
+        summaries["deepstate"] = ingest(store, "deepstate", [shared_data / "deepstate-history",
+                                                             shared_data / "deepstate" / "daily"])
+        summaries["isw"] = ingest(store, "isw", [shared_data / "isw"])
+    yield store, summaries, shared_data
+    store.close()
+
+
+def test_everything_ingests_and_sources_lists_three(full):
+    store, summaries, data = full
+    for s in summaries.values():
+        assert s.errors == []
+    rows = {r["source"]: r for r in sources_summary(store)}
+    assert set(rows) == {"liveuamap-nzz", "deepstate", "isw"}
+    lua = rows["liveuamap-nzz"]
+    files = sorted((data / "liveuamap-nzz" / "daily").glob("*.json.gz"))
+    distinct_maps = {}
+    for f in files:  # the map date of each distinct file, read independently
+        doc = orjson.loads(gzip.decompress(f.read_bytes()))
+        p = doc["value"]["features"][0]["properties"]
+        distinct_maps[p.get("_dateto") or p.get("date")] = True
+    # one map (2023-12-08) is a transient fault, excluded; the rest are usable
+    assert lua["snapshots"] + lua["excluded"] == len(distinct_maps)
+    assert lua["excluded"] == 1
+    assert (lua["first_date"], lua["last_date"]) == (min(distinct_maps), max(distinct_maps))
+    assert lua["files"] == len({f.read_bytes() for f in files})
+    ds = rows["deepstate"]
+    assert ds["first_date"] == "2022-04-03"
+    assert ds["last_date"] == "2026-08-21"  # daily file of 2026-08-22 = map of the 21st
+    assert "Crimea" in lua["coverage"] and "all of Ukraine" in ds["coverage"]
+    assert any("held since 2014" in b and b.startswith("2024-03") for b in lua["coverage_breaks"])
+    isw = rows["isw"]
+    assert isw["first_date"] == "2022-02-24" and isw["last_date"] <= "2023-08-24"
+
+
+def test_reingest_adds_nothing(full):
+    store, summaries, data = full
+    if not summaries:
+        pytest.skip("store reused from FRONTWATCH_TEST_FULL_DB")
+    s = ingest(store, "liveuamap-nzz", [data / "liveuamap-nzz" / "daily"])
+    assert s.added == 0 and s.unchanged_files == s.files == 1641
+
+
+def _raw_held(path):
+    doc = orjson.loads(gzip.decompress(path.read_bytes()))
+    parts = [shape(f["geometry"]) for f in doc["value"]["features"]
+             if f["properties"]["type"] in ("nochange", "gains")]  # fmt: skip
+    return shapely.intersection(shapely.union_all(parts), clip_outline())
+
+
+def test_area_2022_09_08_within_0_1_percent_of_second_method(full):
+    store, _, data = full
+    row = area_on(store, "liveuamap-nzz", "2022-09-08")
+    expected = equal_area_km2(_raw_held(data / "liveuamap-nzz" / "daily" / "2022-09-08.json.gz"))
+    assert row["occupied_km2"] == pytest.approx(expected, rel=1e-3)
+
+
+def test_september_counteroffensive_by_oblast_and_sources_side_by_side(full):
+    store, _, data = full
+    ch = change_between(store, "liveuamap-nzz", "2022-09-08", "2022-09-11", by_oblast=True)
+    day = data / "liveuamap-nzz" / "daily"
+    a, b = _raw_held(day / "2022-09-08.json.gz"), _raw_held(day / "2022-09-11.json.gz")
+    assert ch["ua_gain_km2"] == pytest.approx(equal_area_km2(shapely.difference(a, b)), rel=1e-3)
+    assert ch["ua_gain_km2"] > 3_000
+    assert ch["by_oblast"][0]["oblast"] == "Kharkiv"
+    rows = compare_sources(store, ["deepstate", "isw", "liveuamap-nzz"], "2022-09-01", "2022-09-08")
+    assert all("error" not in r for r in rows), rows
+    assert all(r["ua_gain_km2"] > 100 for r in rows)
+    assert any("coverage differs" in n for n in rows[0]["notes"])
+
+
+def test_deepstate_november_2024_and_daily_agrees_with_revisions(full):
+    store, _, _ = full
+    rows = series(store, "deepstate", every="month", start="2024-10-01", end="2024-11-30")
+    assert 200 < rows[-1]["ru_gain_km2"] < 3_000
+    checks = [w for r in store.snapshots("deepstate", usable_only=False) for w in r.warnings
+              if w.startswith("daily file")]  # fmt: skip
+    assert len(checks) > 300
+    same_day = sum("agrees" in w for w in checks)
+    near_day = sum("but matches revision" in w for w in checks)
+    assert same_day / len(checks) > 0.6
+    assert (same_day + near_day) / len(checks) > 0.95
+
+
+def test_known_faults_are_caught_not_reported_as_war(full):
+    store, _, _ = full
+    flags = {(r.valid_date, f["type"]) for r in store.snapshots("liveuamap-nzz", usable_only=False)
+             for f in r.flags}  # fmt: skip
+    assert ("2023-12-08", "transient") in flags
+    assert any(t == "unexplained_step" and d.startswith("2023-05-2") for d, t in flags)
+    assert any(t == "coverage_break" and d.startswith("2024-03") for d, t in flags)
+    # relabelled held area: no change across it
+    ch = change_between(store, "liveuamap-nzz", "2023-12-07", "2023-12-12")
+    assert ch["ua_gain_km2"] < 500
+    # coverage break: the areas held since 2014 are not a Ukrainian gain
+    ch = change_between(store, "liveuamap-nzz", "2024-02-10", "2024-03-20")
+    assert ch["ua_gain_km2"] < 1_000 and ch["masked_km2"] > 15_000
+    # Central Asia polygon (Oct 2023) and spurious parts across Russia (Jul 2026): clipped
+    for day in ("2023-10-25", "2026-07-05"):
+        row = area_on(store, "liveuamap-nzz", day)
+        assert 60_000 < row["occupied_km2"] < 100_000
+    ch = change_between(store, "liveuamap-nzz", "2026-06-29", "2026-07-20")
+    assert ch["ua_gain_km2"] < 500 and ch["ru_gain_km2"] < 1_500

@@ -1,0 +1,134 @@
+"""Adapters: how each source's own categories and dates are read."""
+
+import pytest
+
+from frontwatch.sources.deepstate import category
+
+
+@pytest.mark.parametrize(
+    ("props", "layer"),
+    [
+        ({"name": "Окуповано /// Occupied", "fill": "#a52714"}, "occupied"),
+        ({"name": "ЛО /// CADR and CALR /// geoJSON.territories.ordlo", "fill": "#880e4f"}, "occupied"),
+        ({"name": "Сіра зона /// Contested", "fill": "#bcaaa4"}, "contested"),
+        ({"name": "Невідомо /// Unknown status", "fill": "#bcaaa4"}, "unknown"),
+        ({"name": "Звільнено /// Liberated", "fill": "#0f9d58"}, "liberated"),
+        ({"name": "Придністров'я", "fill": "#880e4f"}, None),
+        ({"name": "/// Transnistria /// geoJSON.territories.transnistria", "fill": "#ff5252"}, None),
+        ({"name": "Snake Island", "fill": "#a52714"}, "occupied"),
+        ({"name": "Snake Island", "fill": "#0f9d58"}, "liberated"),
+        ({"name": "Багатокутник 11", "fill": "#a52714"}, "occupied"),
+        ({"name": "Taken back 25.03"}, "liberated"),
+        ({"name": "Contensed"}, "contested"),
+    ],
+)
+def test_deepstate_category_by_fill_then_name(props, layer):
+    assert category(props) == layer
+
+
+import io
+import tarfile
+
+import orjson
+from shapely.geometry import box, mapping
+
+from frontwatch.ingest import ingest
+from tests.conftest import equal_area_km2, nzz_file
+
+KHARKIV = box(36.5, 49.5, 37.5, 50.0)
+SOUTH = box(34.0, 46.8, 35.0, 47.3)
+
+
+def test_liveuamap_valid_date_is_dateto_not_file_date(tmp_path, fresh_store):
+    f = nzz_file(tmp_path / "2022-09-10.json.gz", "2022-09-08", KHARKIV, datefrom="2022-09-06")
+    ingest(fresh_store, "liveuamap-nzz", [f], workers=1)
+    (rec,) = fresh_store.snapshots("liveuamap-nzz")
+    assert rec.valid_date == "2022-09-08"
+    assert rec.source_dates == {"date": "2022-09-08", "_datefrom": "2022-09-06",
+                                "_dateto": "2022-09-08", "file_date": "2022-09-10"}  # fmt: skip
+
+
+def _fc(*features):
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+def _feat(geom, **props):
+    return {"type": "Feature", "properties": props, "geometry": mapping(geom)}
+
+
+def test_deepstate_revision_supersedes_daily_file_and_records_agreement(tmp_path, fresh_store):
+    rev = {"revision": 1, "published_utc": "2024-11-14T20:00:00Z", "map": _fc(
+        _feat(KHARKIV, name="Окуповано /// Occupied", fill="#a52714"),
+        _feat(SOUTH, name="Сіра зона /// Contested", fill="#bcaaa4"),
+        {"type": "Feature", "properties": {"name": "unit"}, "geometry": {"type": "Point",
+                                                                          "coordinates": [36, 49]}})}  # fmt: skip
+    (tmp_path / "rev.jsonl").write_bytes(orjson.dumps(rev))
+    (tmp_path / "deepstatemap_data_20241115.geojson").write_bytes(orjson.dumps(_fc(_feat(KHARKIV))))
+    ingest(fresh_store, "deepstate", [tmp_path / "deepstatemap_data_20241115.geojson"], workers=1)
+    ingest(fresh_store, "deepstate", [tmp_path / "rev.jsonl"], workers=1)
+    (used,) = fresh_store.snapshots("deepstate")
+    assert used.kind == "revision" and used.valid_date == "2024-11-14"
+    assert used.areas["contested"] == pytest.approx(equal_area_km2(SOUTH), rel=1e-4)
+    assert used.occupied_km2 == pytest.approx(equal_area_km2(KHARKIV), rel=1e-4)
+    daily = [r for r in fresh_store.snapshots("deepstate", usable_only=False) if r.kind == "daily"]
+    assert daily[0].superseded_by == used.id
+    assert "daily file agrees with revision" in daily[0].warnings[-1]
+    assert "point" not in " ".join(fresh_store.layer_names(used.id)).lower()
+
+
+def test_isw_archive_both_layouts(tmp_path, fresh_store):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:xz") as tar:
+        members = {
+            "geoJSON/2022/September/RussianAssessedCoTinUkraine/20220908_RussianAssessedCoTinUkraine.geojson":
+                _fc(_feat(KHARKIV, FID=1)),
+            "geoJSON/2022/September/RussianClaimedCoTinUkraine/20220908_RussianClaimedCoTinUkraine.geojson":
+                _fc(_feat(SOUTH, FID=1)),
+            "data/20230520.geojson": _fc(_feat(SOUTH, layer="VIEW_RussiaCoTinUkraine_V3"),
+                                         _feat(KHARKIV, layer="VIEW_ClaimedUkrainianCounteroffensives_V2"),
+                                         {"type": "Feature", "properties": {"layer": "x"}, "geometry": None}),
+        }  # fmt: skip
+        for name, doc in members.items():
+            data = orjson.dumps(doc)
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    f = tmp_path / "isw.tar.xz"
+    f.write_bytes(buf.getvalue())
+    s = ingest(fresh_store, "isw", [f], workers=1)
+    assert s.errors == [] and s.added == 2
+    a, b = fresh_store.snapshots("isw")
+    assert (a.valid_date, b.valid_date) == ("2022-09-08", "2023-05-20")
+    assert a.occupied_km2 == pytest.approx(equal_area_km2(KHARKIV), rel=1e-4)
+    assert a.areas["russian_claimed_control"] == pytest.approx(equal_area_km2(SOUTH), rel=1e-4)
+    assert b.occupied_km2 == pytest.approx(equal_area_km2(SOUTH), rel=1e-4)
+    assert "ukrainian_claimed_counteroffensives" in b.areas
+
+
+def test_user_geojson_with_property(tmp_path, fresh_store):
+    f = tmp_path / "mine.geojson"
+    f.write_bytes(orjson.dumps(_fc(_feat(KHARKIV, status="occupied"), _feat(SOUTH, status="grey"))))
+    ingest(fresh_store, "geojson", [f], workers=1, options={
+        "date": "2024-05-01", "source": "mine", "occupied_property": "status",
+        "occupied_value": "occupied"})  # fmt: skip
+    (rec,) = fresh_store.snapshots("mine")
+    assert rec.occupied_km2 == pytest.approx(equal_area_km2(KHARKIV), rel=1e-4)
+    assert rec.areas["grey"] == pytest.approx(equal_area_km2(SOUTH), rel=1e-4)
+
+
+def test_user_geopackage_in_projected_crs(tmp_path, fresh_store):
+    import numpy as np
+    import pyogrio.raw
+    import shapely
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs("EPSG:4326", "EPSG:32637", always_xy=True)
+    utm = shapely.transform(shapely.segmentize(KHARKIV, 0.01),
+                            lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))  # fmt: skip
+    path = tmp_path / "mine.gpkg"
+    pyogrio.raw.write(path, geometry=np.array([shapely.to_wkb(utm)], dtype=object),
+                      field_data=[np.array(["occupied"], dtype=object)], fields=["status"],
+                      crs="EPSG:32637", driver="GPKG", geometry_type="Polygon")  # fmt: skip
+    ingest(fresh_store, "geojson", [path], workers=1, options={"date": "2024-05-01"})
+    (rec,) = fresh_store.snapshots("geojson")
+    assert rec.occupied_km2 == pytest.approx(equal_area_km2(KHARKIV), rel=1e-3)
