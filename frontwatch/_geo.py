@@ -97,6 +97,61 @@ def clip(geom: BaseGeometry, outline: BaseGeometry) -> shapely.MultiPolygon:
     return as_multipolygon(shapely.intersection(geom, outline))
 
 
+def union_clipped(geoms: list[BaseGeometry], outline: BaseGeometry
+                  ) -> tuple[shapely.MultiPolygon, float, float]:  # fmt: skip
+    """Union of *valid* polygonal geometries clipped to a prepared ``outline``; its
+    geodesic area (km²); and about how much (km², approximate) lay outside the outline.
+
+    Parts wholly outside the outline are dropped before the union, a single input needs no
+    union, inputs that form a valid coverage (edge-matched, no overlaps) get the fast
+    coverage union, and only the parts that cross the outline pay for clipping.
+    """
+    parts = [np.asarray(polygons_of(g), dtype=object) for g in geoms]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return EMPTY, 0.0, 0.0
+    outside_km2 = 0.0
+    kept = []
+    for arr in parts:
+        touching = shapely.intersects(outline, arr)
+        outside_km2 += approx_km2(arr[~touching])
+        if touching.any():
+            kept.append(arr[touching])
+    if not kept:
+        return EMPTY, 0.0, outside_km2
+    if len(kept) == 1:
+        pieces = kept[0]
+    else:
+        flat = np.concatenate(kept)
+        merged = None
+        if shapely.coverage_is_valid(shapely.GeometryCollection(list(flat))):
+            try:
+                merged = shapely.coverage_union_all(flat)
+            except shapely.errors.GEOSException:  # valid coverage, but not noded alike
+                merged = None
+        if merged is None or not merged.is_valid:
+            merged = shapely.union_all(flat)
+        pieces = np.asarray(polygons_of(merged), dtype=object)
+    inside = shapely.contains_properly(outline, pieces)
+    crossing = pieces[~inside]
+    out = list(pieces[inside])
+    if len(crossing):
+        cut = polygons_of(shapely.intersection(shapely.MultiPolygon(list(crossing)), outline))
+        outside_km2 += approx_km2(crossing) - approx_km2(np.asarray(cut, dtype=object))
+        out.extend(cut)
+    km2 = sum(_polygon_area_m2(p) for p in out) / 1e6
+    return shapely.MultiPolygon(out), km2, max(outside_km2, 0.0)
+
+
+def approx_km2(polys: np.ndarray) -> float:
+    """Rough area (km²) of polygons from their planar area in degrees, scaled at each one's
+    latitude: for warnings only, never for reported numbers."""
+    if len(polys) == 0:
+        return 0.0
+    lat = shapely.get_y(shapely.centroid(polys))
+    return float(np.sum(shapely.area(polys) * np.cos(np.radians(lat))) * 111.32 * 110.57)
+
+
 def difference(a: BaseGeometry, b: BaseGeometry) -> shapely.MultiPolygon:
     """``a`` less ``b`` (polygonal part only)."""
     if a.is_empty:

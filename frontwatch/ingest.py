@@ -120,8 +120,19 @@ def _validate(raw: RawSnapshot, outline: str) -> ValidSnapshot | InputFileError:
         return exc
 
 
+def _read_validate(source: str, path: Path, data: bytes, options: dict, outline: str
+                   ) -> list[ValidSnapshot] | InputFileError:  # fmt: skip
+    """Parse and validate a whole one-map file (run in a worker)."""
+    try:
+        return [validate_snapshot(raw, outline=outline)
+                for raw in adapter(source).read(path, data, **options)]  # fmt: skip
+    except InputFileError as exc:
+        return exc
+
+
 def _items(store: Store, mod, files: list[Path], options: dict) -> Iterator[tuple]:
-    """Per file: ('dup', ...) or ('raw', ...)* then ('end', ...) or ('error', ...)."""
+    """Per file: ('dup', ...), ('file', ...) for a one-map file to parse in a worker, or
+    ('raw', ...)* then ('end', ...) or ('error', ...) for an archive streamed here."""
     seen: dict[str, Path] = {}
     for path in files:
         try:
@@ -134,6 +145,9 @@ def _items(store: Store, mod, files: list[Path], options: dict) -> Iterator[tupl
             yield ("dup", path, sha, None)
             continue
         seen[sha] = path
+        if not mod.is_archive(path):
+            yield ("file", path, sha, data)
+            continue
         try:
             for raw in mod.read(path, data, **options):
                 yield ("raw", path, sha, raw)
@@ -154,6 +168,8 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
         kind, path, sha, payload = item
         if isinstance(payload, Future):
             payload = payload.result()
+        elif kind == "file" and isinstance(payload[0], Future):
+            payload = (payload[0].result(), payload[1])
         return kind, path, sha, payload
 
     def handle(kind, path, sha, payload) -> None:
@@ -171,7 +187,16 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
                 return
             batch.append(payload)
             return
-        if kind == "dup":
+        if kind == "file":
+            result, size = payload
+            if isinstance(result, InputFileError):
+                summary.errors.append(str(result))
+            else:
+                try:
+                    _commit_file(store, path, sha, size, result, summary)
+                except FrontwatchError as exc:
+                    summary.errors.append(str(exc))
+        elif kind == "dup":
             summary.unchanged_files += 1
             _alias_duplicate_file(store, sha, path)
         elif kind == "error":
@@ -194,16 +219,27 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
 
     for item in _items(store, mod, files, options):
         kind, path, sha, payload = item
-        if kind == "raw":
+        if kind == "file":
+            args = (mod.NAME, path, payload, options, outline)
+            job = pool.submit(_read_validate, *args) if pool else _read_validate(*args)
+            item = (kind, path, sha, (job, len(payload)))
+        elif kind == "raw":
             if pool is not None:
                 item = (kind, path, sha, pool.submit(_validate, payload, outline))
             else:
                 item = (kind, path, sha, _validate(payload, outline))
         pending.append(item)
-        while len(pending) > limit or (pending and not isinstance(pending[0][3], Future)):
+        while len(pending) > limit or (pending and not _waiting(pending[0])):
             handle(*resolve(pending.popleft()))
     while pending:
         handle(*resolve(pending.popleft()))
+
+
+def _waiting(item) -> bool:
+    payload = item[3]
+    if item[0] == "file":
+        payload = payload[0]
+    return isinstance(payload, Future) and not payload.done()
 
 
 def _alias_duplicate_file(store: Store, sha: str, path: Path) -> None:

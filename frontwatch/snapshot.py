@@ -93,15 +93,14 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
                     f"repaired an invalid geometry in layer {name!r} (e.g. self-intersecting ring)"
                 )
             parts.append(fixed)
-        merged = _geo.union(parts)
-        clipped = _geo.clip(merged, clip_to)
-        outside = _geo.area_km2(merged) - _geo.area_km2(clipped)
+        clipped, km2, outside = _geo.union_clipped(parts, clip_to)
         if outside > CLIPPED_WARNING_KM2:
             warnings.append(
-                f"clipped {outside:,.0f} km² of layer {name!r} lying outside Ukraine's outline"
+                f"clipped about {outside:,.0f} km² of layer {name!r} lying outside "
+                "Ukraine's outline"
             )
         layers[name] = clipped
-        areas[name] = _geo.area_km2(clipped)
+        areas[name] = km2
     layers.setdefault(OCCUPIED, _geo.EMPTY)
     areas.setdefault(OCCUPIED, 0.0)
     if layers[OCCUPIED].is_empty:

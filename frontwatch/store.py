@@ -140,6 +140,7 @@ class SQLiteStore(Store):
             self.conn.execute("PRAGMA foreign_keys = ON")
             if path != ":memory:":
                 self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
             migrate(self.conn)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a Frontwatch store ({exc})") from exc

@@ -14,7 +14,6 @@ from typing import IO
 
 import orjson
 import shapely
-from shapely.geometry import shape
 
 from ..errors import InputFileError
 
@@ -102,7 +101,7 @@ def polygon_geometry(path: Path | str, feature: dict) -> shapely.Geometry | None
     if not geom or geom.get("type") not in POLYGON_TYPES:
         return None
     try:
-        return shapely.force_2d(shape(geom))
+        return shapely.force_2d(shapely.from_geojson(orjson.dumps(geom)))
     except (ValueError, TypeError, KeyError, IndexError, shapely.errors.GEOSException) as exc:
         raise InputFileError(str(path), f"bad {geom.get('type')} geometry ({exc})") from exc
 

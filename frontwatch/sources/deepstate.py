@@ -87,6 +87,11 @@ def accepts(path: Path) -> bool:
     return n.endswith((".geojson", ".geojson.gz", ".json.gz", ".jsonl", ".jsonl.xz", ".jsonl.gz"))
 
 
+def is_archive(path: Path) -> bool:
+    """Whether a file holds many maps (streamed) rather than one."""
+    return ".jsonl" in path.name
+
+
 def read(path: Path, data: bytes) -> Iterator[RawSnapshot]:
     """The snapshots in a revision archive or a daily file."""
     if ".jsonl" in path.name:

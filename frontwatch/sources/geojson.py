@@ -27,6 +27,11 @@ def accepts(path: Path) -> bool:
     return path.name.endswith((".geojson", ".json", ".geojson.gz", ".gpkg", ".shp"))
 
 
+def is_archive(path: Path) -> bool:
+    """Whether a file holds many maps (streamed) rather than one."""
+    return False
+
+
 def read(
     path: Path,
     data: bytes,

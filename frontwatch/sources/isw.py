@@ -59,6 +59,11 @@ def accepts(path: Path) -> bool:
     return path.name.endswith((".tar.xz", ".tar.gz", ".tar", ".geojson", ".geojson.gz"))
 
 
+def is_archive(path: Path) -> bool:
+    """Whether a file holds many maps (streamed) rather than one."""
+    return ".tar" in path.name
+
+
 def read(path: Path, data: bytes) -> Iterator[RawSnapshot]:
     """The daily snapshots in an ISW archive (or in one loose per-day/per-layer file)."""
     days: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))

@@ -32,6 +32,11 @@ def accepts(path: Path) -> bool:
     return path.name.endswith((".json", ".json.gz", ".json.xz"))
 
 
+def is_archive(path: Path) -> bool:
+    """Whether a file holds many maps (streamed) rather than one."""
+    return False
+
+
 def read(path: Path, data: bytes) -> list[RawSnapshot]:
     """The snapshot in one NZZ file."""
     doc = load_json(path, decompress(path, data))
