@@ -161,6 +161,21 @@ def difference(a: BaseGeometry, b: BaseGeometry) -> shapely.MultiPolygon:
     return as_multipolygon(shapely.difference(a, b))
 
 
+def split_difference(a: BaseGeometry, b: BaseGeometry
+                     ) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon]:  # fmt: skip
+    """``(a − b, b − a)`` from one symmetric-difference overlay (half the cost of two
+    differences): each part of the symmetric difference goes to the side it lies in."""
+    if a.is_empty or b.is_empty:
+        return as_multipolygon(a), as_multipolygon(b)
+    parts = np.asarray(polygons_of(shapely.symmetric_difference(a, b)), dtype=object)
+    if len(parts) == 0:
+        return EMPTY, EMPTY
+    probe = shapely.get_coordinates(shapely.point_on_surface(parts))
+    shapely.prepare(a)
+    in_a = shapely.contains_xy(a, probe[:, 0], probe[:, 1])
+    return shapely.MultiPolygon(list(parts[in_a])), shapely.MultiPolygon(list(parts[~in_a]))
+
+
 def intersection(a: BaseGeometry, b: BaseGeometry) -> shapely.MultiPolygon:
     """``a`` and ``b`` (polygonal part only)."""
     if a.is_empty or b.is_empty:

@@ -62,8 +62,18 @@ _V1 = [
         VALUES ('snapshot_layers', 'geom', 'MULTIPOLYGON', 4326, 0, 0)""",
 ]
 
+_V2 = [
+    # Cached changes between consecutive snapshots (unmasked geometric differences).
+    """CREATE TABLE IF NOT EXISTS fw_steps (
+        from_id INTEGER NOT NULL REFERENCES fw_snapshots(id),
+        to_id INTEGER NOT NULL REFERENCES fw_snapshots(id),
+        ua_km2 REAL NOT NULL, ru_km2 REAL NOT NULL, ua_geom BLOB NOT NULL, ru_geom BLOB NOT NULL,
+        PRIMARY KEY (from_id, to_id))""",
+]
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "geopackage core, files, snapshots, layers", _V1),
+    (2, "cached steps between consecutive snapshots", _V2),
 ]
 
 

@@ -55,8 +55,8 @@ def change_from_records(
         out["net_km2"] = round(b.occupied_km2 - a.occupied_km2, 1)
         return out
     ga, gb = _occupied(store, a, land_only), _occupied(store, b, land_only)
-    ua = _geo.difference(_geo.difference(ga, gb), mask)
-    ru = _geo.difference(_geo.difference(gb, ga), mask)
+    lost, taken = _geo.split_difference(ga, gb)
+    ua, ru = _geo.difference(lost, mask), _geo.difference(taken, mask)
     ua_km2, ru_km2 = _geo.area_km2(ua), _geo.area_km2(ru)
     out.update(
         ua_gain_km2=round(ua_km2, 1), ru_gain_km2=round(ru_km2, 1), net_km2=round(ru_km2 - ua_km2, 1)

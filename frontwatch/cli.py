@@ -10,10 +10,11 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import areas, changes, inventory
+from . import areas, changes, inventory, settlements
 from .ingest import ingest as ingest_files
 from ._format import FORMATS, emit, to_json
 from .errors import FrontwatchError, InvalidWindow
+from .gazetteer import resolve_one
 from .sources import ADAPTERS
 from .store import ENV_DB, open_store
 
@@ -302,6 +303,91 @@ def top(ctx, source, window, side, limit, start, end, fmt):
     emit(rows, ["rank", "from_date", "to_date", "from_snapshot", "to_snapshot", "gained_km2",
                 "ua_gain_km2", "ru_gain_km2"], fmt,
          title=f"{source}: {days}-day windows by area gained by {side.upper()}")  # fmt: skip
+
+
+PLACE_COLUMNS = ["name", "oblast", "raion", "population", "status", "distance_to_front_km",
+                 "snapshot_date", "lag_days"]  # fmt: skip
+
+
+@main.command()
+@click.argument("name")
+@_source_option
+@click.option("--on", "day", default=None, help="Date (YYYY-MM-DD); not with --history.")
+@click.option("--oblast", default=None, help="Oblast to pick the place in (for common names).")
+@click.option("--history", is_flag=True, help="Every change of side of the place in the source.")
+@click.option("--contested-km", type=float, default=settlements.CONTESTED_KM, show_default=True,
+              help="Report 'contested' when the line of contact is this close.")  # fmt: skip
+@_format_option()
+@click.pass_context
+@handle_errors
+def place(ctx, name, source, day, oblast, history, contested_km, fmt):
+    """Who holds a place on a date (or its whole history), per source.
+
+    NAME may be in English, Ukrainian or Russian, in any usual spelling. Common names
+    (e.g. Shevchenkove) need --oblast; the candidates are listed otherwise.
+
+    \b
+    Example:
+      frontwatch place Kupiansk --source liveuamap-nzz --on 2022-09-09
+      frontwatch place Балаклія --source deepstate --history
+    """
+    store = _store(ctx)
+    pl = resolve_one(name, oblast=oblast)
+    if history:
+        h = settlements.place_history(store, source, pl)
+        if fmt == "json":
+            click.echo(to_json(h))
+            return
+        emit(h["transitions"], ["snapshot_date", "previous", "side"], fmt,
+             title=f"{pl.label()}: changes of side on {source}",
+             caption=f"Credit: {h['attribution']}; places: GeoNames")  # fmt: skip
+        return
+    if day is None:
+        raise click.UsageError("give --on DATE, or --history")
+    row = settlements.place_control(store, source, pl, day, contested_km=contested_km)
+    if fmt == "json":
+        click.echo(to_json(row))
+        return
+    flat = {**row["place"], **{k: v for k, v in row.items() if k != "place"}}
+    emit(flat, PLACE_COLUMNS + ["side"], fmt, title=pl.label(),
+         caption=f"Distance geodesic (WGS84) to the line of contact. Credit: {row['attribution']}")  # fmt: skip
+
+
+@main.command()
+@_source_option
+@click.option("--from", "start", required=True, help="Start date (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, help="End date (YYYY-MM-DD).")
+@click.option("--changed", is_flag=True, help="Only places that changed side.")
+@click.option("--oblast", default=None, help="Only places in this oblast.")
+@_format_option()
+@click.pass_context
+@handle_errors
+def places(ctx, source, start, end, changed, oblast, fmt):
+    """Settlements and their side at two dates; --changed lists those that changed hands.
+
+    \b
+    Example:
+      frontwatch places --source liveuamap-nzz --from 2022-09-06 --to 2022-09-11 --changed --oblast Kharkiv
+    """
+    store = _store(ctx)
+    with _progress("places") as prog:
+        task = prog.add_task("", total=None)
+        tl = settlements.control_timeline(
+            store, source, oblast=oblast,
+            progress=lambda d, t: prog.update(task, completed=d, total=t))  # fmt: skip
+    if changed:
+        res = settlements.changed_places(store, source, start, end, timeline=tl)
+    else:
+        res = settlements.all_places(store, source, start, end, timeline=tl)
+    if fmt == "json":
+        click.echo(to_json(res))
+        return
+    emit(res["places"], ["name", "oblast", "raion", "population", "from_side", "to_side"]
+         + (["changed_on"] if changed else []), fmt,
+         title=f"{source}: {len(res['places'])} places, maps {res['from_snapshot']} → {res['to_snapshot']}",
+         caption=f"Credit: {res['attribution']}")  # fmt: skip
+    if fmt == "table" and changed:
+        emit(res["counts_by_oblast"], ["oblast", "to_side", "count"], fmt, title="by oblast")
 
 
 def parse_window(text: str) -> int:

@@ -97,6 +97,9 @@ FUZZY_CUTOFF = 80.0
 """Least rapidfuzz ``ratio`` (0-100) for a fuzzy match, both between the skeletons and
 between the folded spellings (so that short skeletons do not match anything alike)."""
 
+FUZZY_MIN_LENGTH = 3
+"""Skeletons shorter than this (``"Zzzz"`` reads ``Z``) get no fuzzy matches or suggestions."""
+
 FUZZY_SCALE = 0.85
 """A fuzzy match scores ``ratio * FUZZY_SCALE`` (at most 85, below every exact tier)."""
 
@@ -262,25 +265,24 @@ _FOLD = _fold_table()
 _SKELETON = _skeleton_table()
 
 
-def _by_script(texts: Sequence[str], convert: Callable[[str], str]) -> list[str]:
+def _by_script(
+    texts: Sequence[str], convert: Callable[[str], str], *, normalize: bool = True
+) -> list[str]:
     """Apply ``convert`` to the newline-joined ASCII texts and, apart, to the others.
 
     One pass over all names joined by newlines runs in C; keeping ASCII names apart lets
-    CPython use its fast ASCII paths for them (most names).
+    CPython use its fast ASCII paths for them (most names). ``normalize`` puts the others
+    in Unicode NFC first (the shipped names already are).
     """
-    out = [""] * len(texts)
-    ascii_rows: list[int] = []
-    other_rows: list[int] = []
-    for k, t in enumerate(texts):
-        (ascii_rows if t.isascii() else other_rows).append(k)
-    for rows, normalize in ((ascii_rows, False), (other_rows, True)):
-        if rows:
-            joined = "\n".join([texts[k] for k in rows])
-            if normalize:
+    is_ascii = np.fromiter(map(str.isascii, texts), bool, len(texts))
+    out = np.empty(len(texts), dtype=object)
+    for rows in (np.flatnonzero(is_ascii), np.flatnonzero(~is_ascii)):
+        if len(rows):
+            joined = "\n".join([texts[k] for k in rows.tolist()])
+            if normalize and not joined.isascii():
                 joined = unicodedata.normalize("NFC", joined)
-            for k, value in zip(rows, convert(joined).split("\n"), strict=True):
-                out[k] = value
-    return out
+            out[rows] = convert(joined).split("\n")
+    return out.tolist()
 
 
 def fold_name(text: str) -> str:
@@ -306,8 +308,8 @@ def _fold(joined: str) -> str:
     return joined.lower().translate(_FOLD)
 
 
-def _fold_many(texts: Sequence[str]) -> list[str]:
-    return _by_script(texts, _fold)
+def _fold_many(texts: Sequence[str], *, normalize: bool = True) -> list[str]:
+    return _by_script(texts, _fold, normalize=normalize)
 
 
 def name_skeleton(text: str) -> str:
@@ -344,8 +346,8 @@ def _skeleton(joined: str) -> str:
     return _RUNS.sub(r"\1", s)
 
 
-def _skeleton_many(texts: Sequence[str]) -> list[str]:
-    return _by_script(texts, _skeleton)
+def _skeleton_many(texts: Sequence[str], *, normalize: bool = True) -> list[str]:
+    return _by_script(texts, _skeleton, normalize=normalize)
 
 
 _KMU = {
@@ -412,12 +414,17 @@ def english_name(geonames_name: str, name_uk: str | None, names: Iterable[str]) 
     -------
     str
         The KMU 2010 romanization of ``name_uk`` when GeoNames lists that spelling
-        (compared without case and apostrophes), else ``geonames_name``.
+        (compared without case and apostrophes; with GeoNames' capitalization when it
+        differs only in case), else ``geonames_name``.
     """
     if name_uk:
         kmu = romanize_ukrainian(name_uk)
+        latin = (geonames_name, *names)
+        for n in latin:  # GeoNames' capitalization: "Stare Misto", not "Stare misto"
+            if n.lower() == kmu.lower():
+                return n
         key = fold_name(kmu)
-        if any(fold_name(n) == key for n in (geonames_name, *names)):
+        if any(fold_name(n) == key for n in latin):
             return kmu
     return geonames_name
 
@@ -539,14 +546,13 @@ class _Groups:
 
     def __init__(self, keys: list[str]) -> None:
         self.ids = {key: i for i, key in enumerate(dict.fromkeys(keys))}
-        self.ids.pop("", None)
-        codes = np.fromiter((self.ids.get(key, -1) for key in keys), np.int64, len(keys))
+        codes = np.fromiter(map(self.ids.__getitem__, keys), np.int64, len(keys))
         self.order = np.argsort(codes, kind="stable")
         self.starts = np.searchsorted(codes[self.order], np.arange(len(self.ids) + 1))
-        self.keys = list(self.ids)
+        self.keys = [key for key in self.ids if key]
 
     def get(self, key: str) -> list[int]:
-        i = self.ids.get(key)
+        i = self.ids.get(key) if key else None
         if i is None:
             return []
         return self.order[self.starts[i] : self.starts[i + 1]].tolist()
@@ -782,14 +788,14 @@ class Gazetteer:
         rank = np.arange(len(owners)) - offsets
         primary = rank < np.repeat(np.asarray(self._primary_counts), counts)
         names = list(chain.from_iterable(p.names for p in self._places))
-        folds = _fold_many(names)
+        folds = _fold_many(names, normalize=False)
         return _Index(
             owners.tolist(),
             names,
             folds,
             primary.tolist(),
             _Groups(folds),
-            _Groups(_skeleton_many(names)),
+            _Groups(_skeleton_many(names, normalize=False)),
         )
 
     def resolve(
@@ -843,7 +849,7 @@ class Gazetteer:
         fold = fold_name(name)
         add(index.by_fold.get(fold), None, "")
         add(index.by_skeleton.get(skel), None, "transliteration")
-        if not found and skel:
+        if not found and len(skel) >= FUZZY_MIN_LENGTH:
             for key, ratio, _ in process.extract(
                 skel, index.by_skeleton.keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
                 limit=None,
@@ -874,7 +880,7 @@ class Gazetteer:
                 found[rows[k]][0],
                 found[rows[k]][1],
                 found[rows[k]][2],
-                None if distances is None else round(float(distances[k]), 3),
+                None if distances is None else float(distances[k]),
             )
             for k in order
         ]
@@ -976,7 +982,7 @@ class Gazetteer:
         """
         codes = self.oblast_codes(oblast) if oblast is not None else None
         skel = name_skeleton(name)
-        if not skel:
+        if len(skel) < FUZZY_MIN_LENGTH:
             return []
         index = self._index
         scored: list[tuple[float, int, str]] = []
@@ -1028,9 +1034,15 @@ class Gazetteer:
         self, name: str, *, oblast: str | None, include_abandoned: bool
     ) -> PlaceNotFound:
         where = self._oblast_label(oblast)
-        suggestions = self.suggestions(name, oblast=oblast, include_abandoned=include_abandoned)
-        if not suggestions and oblast is not None:
-            suggestions = self.suggestions(name, include_abandoned=include_abandoned)
+        suggestions: list[str] = []
+        if oblast is not None:  # the name elsewhere first: "Kupiansk (Kharkiv)"
+            for c in self.resolve(name, include_abandoned=include_abandoned, limit=5):
+                label = f"{c.place.name} ({c.place.oblast})"
+                if label not in suggestions:
+                    suggestions.append(label)
+        for label in self.suggestions(name, oblast=oblast, include_abandoned=include_abandoned):
+            if label not in suggestions and len(suggestions) < 5:
+                suggestions.append(label)
         error = PlaceNotFound(name, suggestions, oblast=where)
         if not include_abandoned and self.resolve(
             name, oblast=oblast, include_abandoned=True, limit=1

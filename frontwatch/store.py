@@ -270,6 +270,31 @@ class SQLiteStore(Store):
         )
         self._cache.pop((snapshot_id, name), None)
 
+    def layer_blob(self, snapshot_id: int, layer: str = OCCUPIED) -> bytes:
+        """A layer's GeoPackage blob, undecoded (to hand to worker processes)."""
+        row = self.conn.execute(
+            "SELECT geom FROM snapshot_layers WHERE snapshot_id = ? AND layer = ?",
+            (snapshot_id, layer),
+        ).fetchone()
+        return bytes(row[0]) if row else _geo.to_gpkg(_geo.EMPTY)
+
+    def step_keys(self) -> set[tuple[int, int]]:
+        return {(a, b) for a, b in self.conn.execute("SELECT from_id, to_id FROM fw_steps")}
+
+    def add_step(self, a: int, b: int, ua: bytes, ru: bytes, ua_km2: float, ru_km2: float) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO fw_steps VALUES (?, ?, ?, ?, ?, ?)", (a, b, ua_km2, ru_km2, ua, ru)
+        )
+
+    def step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon]:
+        row = self.conn.execute(
+            "SELECT ua_geom, ru_geom FROM fw_steps WHERE from_id = ? AND to_id = ?", (a, b)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no cached step from snapshot {a} to {b} in {self.path}")
+        return (_geo.as_multipolygon(_geo.from_gpkg(row[0])),
+                _geo.as_multipolygon(_geo.from_gpkg(row[1])))  # fmt: skip
+
     def layer_names(self, snapshot_id: int) -> list[str]:
         rows = self.conn.execute(
             "SELECT layer FROM snapshot_layers WHERE snapshot_id = ? ORDER BY layer",

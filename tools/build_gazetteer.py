@@ -27,14 +27,22 @@ Alternate names
     letters up to case, apostrophes, hyphens and diacritics) and names equal to the
     primary, English or Ukrainian name are dropped.
 Ukrainian name (``name_uk``)
-    Among the Cyrillic names written only with letters of the Ukrainian alphabet (so none
-    with Russian-only ы э ё ъ or Belarusian, Serbian, ... letters), the one with the highest
-    score: its skeleton similarity to the GeoNames primary name (rapidfuzz ``ratio`` of
+    Only Cyrillic names written with letters of the Ukrainian alphabet qualify (none with
+    Russian-only ы э ё ъ, or Belarusian ў, Serbian ј, ...). GeoNames' primary names for
+    Ukraine are mostly KMU 2010 romanizations of the Ukrainian name, so when the primary
+    name does not look like a romanization of Russian (-ovka, -evka, -oye, -aya, -iy, -yy,
+    -ye endings or apostrophes) and a candidate romanizes (KMU 2010) to it, that candidate
+    is the Ukrainian name (Кременчук for Kremenchuk, not the dialect Кремінчук; Бровари, not
+    Belarusian Броварі). Otherwise the candidate with the highest score: its skeleton
+    similarity to the primary name (rapidfuzz ``ratio`` of
     :func:`frontwatch.gazetteer.name_skeleton`, 0-100), +15 when it has a Ukrainian-only
     letter (і ї є ґ), +5 for an apostrophe before я ю є ї (Куп’янськ), +5 for a soft sign in
     -ськ/-цьк/-зьк. Similarity comes first so that old or merged names GeoNames lists
-    (Купчінка for Kupiansk) do not win just by having an і; the Ukrainian-letter bonus makes
-    Федорівка beat Федоровка. None when no Cyrillic name qualifies.
+    (Купчінка for Kupiansk) do not win by having an і; the Ukrainian-letter bonus makes
+    Петрівка beat Петровка for a place GeoNames still calls Petrovka. Ties go to the first
+    in GeoNames' order. None when no Cyrillic name qualifies. A heuristic: where GeoNames
+    has a Russian-based primary name without those marks (Rechka, Svetlodarsk), the
+    Russian spelling can win.
 Oblasts and raions
     English names in today's usual spelling, written out below (GeoNames' own are a mix:
     "Zaporizhzhya Oblast", "Kupianska Miskrada", "Izyum Raion"); raions as in the 2020
@@ -46,6 +54,7 @@ from __future__ import annotations
 import gzip
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -180,6 +189,9 @@ _UKRAINIAN_ALPHABET = set("абвгґдеєжзиіїйклмнопрстуфх�
 _UKRAINIAN_ONLY = set("іїєґ")
 _APOSTROPHE_IOTATED = re.compile(r"['’ʼ][яюєї]")
 _SOFT_SK = re.compile(r"[сцз]ьк")
+# Romanizations of Russian (BGN/PCGN and older), never KMU 2010 output: -ovka/-evka for
+# -івка, -oye/-aya/-iy/-yy adjective endings, -ye, apostrophes for soft signs.
+_RUSSIAN_ROMANIZATION = re.compile(r"(ovka|evka|oye|aya|iy|yy|ye)\b|['’]", re.IGNORECASE)
 
 
 def script_of(name: str) -> str | None:
@@ -199,23 +211,33 @@ def script_of(name: str) -> str | None:
 
 def pick_name_uk(primary: str, cyrillic: list[str]) -> str | None:
     """The Ukrainian name among the Cyrillic names (rule in the module docstring)."""
+    candidates = [
+        c for c in cyrillic if {x for x in c.lower() if x.isalpha()} <= _UKRAINIAN_ALPHABET
+    ]
+    if not candidates:
+        return None
+    markers = {c: _ukrainian_markers(c) for c in candidates}
+    if not _RUSSIAN_ROMANIZATION.search(primary):
+        key = fold_name(primary)
+        same = [c for c in candidates if fold_name(romanize_ukrainian(c)) == key]
+        if same:
+            return max(same, key=lambda c: markers[c])
     target = name_skeleton(primary)
-    best: tuple[float, str] | None = None
-    for name in cyrillic:
-        letters = {c for c in name.lower() if c.isalpha()}
-        if not letters <= _UKRAINIAN_ALPHABET:
-            continue
-        low = name.lower()
-        score = fuzz.ratio(name_skeleton(name), target)
-        score += 15 * bool(letters & _UKRAINIAN_ONLY)
-        score += 5 * bool(_APOSTROPHE_IOTATED.search(low)) + 5 * bool(_SOFT_SK.search(low))
-        if best is None or score > best[0]:
-            best = (score, name)
-    return best[1] if best else None
+    return max(candidates, key=lambda c: fuzz.ratio(name_skeleton(c), target) + markers[c])
+
+
+def _ukrainian_markers(name: str) -> int:
+    low = name.lower()
+    return (
+        15 * bool(set(low) & _UKRAINIAN_ONLY)
+        + 5 * bool(_APOSTROPHE_IOTATED.search(low))
+        + 5 * bool(_SOFT_SK.search(low))
+    )
 
 
 def clean(field: str) -> str:
-    return field.replace("\t", " ").replace("\n", " ").strip()
+    """A name in Unicode NFC, without tabs or newlines (the reader relies on both)."""
+    return unicodedata.normalize("NFC", field.replace("\t", " ").replace("\n", " ").strip())
 
 
 def main() -> int:

@@ -1,0 +1,178 @@
+"""The line of contact of a snapshot, its length, and geodesic distances to it.
+
+The line of contact is the boundary of the occupied area less the parts that run along the
+state border or the coast (and along regions the source does not draw, e.g. Crimea for
+liveuamap-nzz): a boundary segment is dropped when both its ends lie within
+``BORDER_TOLERANCE_KM`` of the national outline (the OpenStreetMap land outline and the
+geoBoundaries clip outline) or of an undrawn region's edge. Distances are geodesic metres
+on WGS84, reported in km.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+
+from . import _geo
+from .boundaries import clip_outline, held_before_2022
+
+BORDER_TOLERANCE_KM = 3.0
+"""Boundary segments within this distance of the state border or coast are not front."""
+
+LAEA = "+proj=laea +lat_0=48.5 +lon_0=31.5 +ellps=WGS84 +units=m +no_defs"
+_TO_LAEA = Transformer.from_crs("EPSG:4326", LAEA, always_xy=True)
+_FROM_LAEA = Transformer.from_crs(LAEA, "EPSG:4326", always_xy=True)
+
+
+def to_laea(geom):
+    """Lon/lat geometry to Lambert azimuthal equal-area metres centred on Ukraine."""
+    return shapely.transform(geom, lambda xy: np.column_stack(_TO_LAEA.transform(xy[:, 0], xy[:, 1])))
+
+
+def from_laea(geom):
+    return shapely.transform(geom, lambda xy: np.column_stack(_FROM_LAEA.transform(xy[:, 0], xy[:, 1])))
+
+
+@cache
+def _border_lines(undrawn: tuple[str, ...]) -> shapely.Geometry:
+    lines = [shapely.boundary(clip_outline("osm-land")), shapely.boundary(clip_outline())]
+    regions = held_before_2022()
+    lines += [shapely.boundary(regions[r]) for r in undrawn]
+    geom = to_laea(shapely.union_all(lines))
+    shapely.prepare(geom)
+    return geom
+
+
+def line_of_contact(
+    occupied: shapely.Geometry,
+    coverage: dict[str, bool] | None = None,
+    *,
+    tolerance_km: float = BORDER_TOLERANCE_KM,
+) -> shapely.MultiLineString:
+    """The front line of an occupied area (lon/lat MultiLineString).
+
+    Parameters
+    ----------
+    occupied
+        The occupied area of a snapshot (clipped to Ukraine).
+    coverage
+        The snapshot's coverage; regions it does not draw are treated like the border.
+    tolerance_km
+        Segments whose both ends lie within this distance of the border are dropped.
+    """
+    if occupied.is_empty:
+        return shapely.MultiLineString()
+    undrawn = tuple(sorted(k for k, ok in (coverage or {}).items() if not ok))
+    border = _border_lines(undrawn)
+    rings = shapely.get_rings(shapely.get_parts(occupied))
+    xy_all, ring_idx = shapely.get_coordinates(rings, return_index=True)
+    laea = np.column_stack(_TO_LAEA.transform(xy_all[:, 0], xy_all[:, 1]))
+    near = shapely.dwithin(border, shapely.points(laea), tolerance_km * 1000.0)
+    keep_seg = ~(near[:-1] & near[1:]) & (ring_idx[:-1] == ring_idx[1:])
+    lines = []
+    start = None
+    for i, k in enumerate(keep_seg):
+        if k and start is None:
+            start = i
+        if (not k) and start is not None:
+            lines.append(xy_all[start : i + 1])
+            start = None
+    if start is not None:
+        lines.append(xy_all[start : len(keep_seg) + 1])
+    if not lines:
+        return shapely.MultiLineString()
+    return shapely.line_merge(shapely.MultiLineString([ln for ln in lines if len(ln) > 1]))
+
+
+def length_km(line: shapely.Geometry) -> float:
+    """Geodesic length of a (multi)line on WGS84, in km."""
+    if line.is_empty:
+        return 0.0
+    return _geo.WGS84.geometry_length(line) / 1000.0
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """The nearest point of a target to a place, and the geodesic distance to it."""
+
+    distance_km: float
+    lon: float
+    lat: float
+
+
+def nearest(target: shapely.Geometry, lon: float, lat: float) -> Nearest | None:
+    """Geodesic distance (km) from (lon, lat) to the nearest point of ``target``.
+
+    Edges are geodesics. The search runs in an azimuthal equidistant projection centred on
+    the place (where distances from the centre are exact): the nearest edges are found
+    there, edges longer than ``_PIECE_KM`` are split along the geodesic, and the foot of the
+    perpendicular on the nearest piece is taken back to lon/lat; the distance reported is
+    ``Geod.inv`` from the place to that point. Zero when the place is inside a polygon.
+    """
+    if target is None or target.is_empty:
+        return None
+    if target.geom_type in ("Polygon", "MultiPolygon") and shapely.intersects_xy(target, lon, lat):
+        return Nearest(0.0, lon, lat)
+    lines = shapely.boundary(target) if target.geom_type in ("Polygon", "MultiPolygon") else target
+    parts = shapely.get_parts(shapely.get_parts(lines))
+    xy, idx = shapely.get_coordinates(parts, return_index=True)
+    same = idx[:-1] == idx[1:]
+    a, b = xy[:-1][same], xy[1:][same]
+    aeqd = f"+proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m +no_defs"
+    fwd = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
+    back = Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True)
+    pa = np.column_stack(fwd.transform(a[:, 0], a[:, 1]))
+    pb = np.column_stack(fwd.transform(b[:, 0], b[:, 1]))
+    d, _ = _foot(pa, pb)
+    best = d.min()
+    cand = np.nonzero(d <= best * 1.01 + 200.0)[0]
+    pieces_a, pieces_b = [], []
+    for i in cand:
+        pts = [tuple(a[i])]
+        seg_km = _geo.WGS84.inv(a[i, 0], a[i, 1], b[i, 0], b[i, 1])[2] / 1000.0
+        n = int(seg_km // _PIECE_KM)
+        if n > 0:
+            pts += _geo.WGS84.npts(a[i, 0], a[i, 1], b[i, 0], b[i, 1], n)
+        pts.append(tuple(b[i]))
+        arr = np.asarray(pts)
+        pieces_a.append(arr[:-1])
+        pieces_b.append(arr[1:])
+    qa, qb = np.concatenate(pieces_a), np.concatenate(pieces_b)
+    ra = np.column_stack(fwd.transform(qa[:, 0], qa[:, 1]))
+    rb = np.column_stack(fwd.transform(qb[:, 0], qb[:, 1]))
+    d, foot = _foot(ra, rb)
+    k = int(np.argmin(d))
+    plon, plat = back.transform(foot[k, 0], foot[k, 1])
+    dist = _geo.WGS84.inv(lon, lat, plon, plat)[2]
+    return Nearest(dist / 1000.0, float(plon), float(plat))
+
+
+_PIECE_KM = 1.0
+
+
+def _foot(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from the origin to segments pa→pb (planar) and the nearest points."""
+    ab = pb - pa
+    den = np.einsum("ij,ij->i", ab, ab)
+    t = np.where(den > 0, -np.einsum("ij,ij->i", pa, ab) / np.where(den > 0, den, 1), 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    foot = pa + ab * t[:, None]
+    return np.hypot(foot[:, 0], foot[:, 1]), foot
+
+
+def distances_km(target: shapely.Geometry, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Approximate distances (km) from many points to ``target``, for screening.
+
+    Planar distances in the equal-area projection (scale error under about 1 % within
+    Ukraine); use :func:`nearest` for a reported, geodesic value.
+    """
+    if target.is_empty:
+        return np.full(len(lons), np.inf)
+    t = to_laea(target)
+    shapely.prepare(t)
+    pts = shapely.points(np.column_stack(_TO_LAEA.transform(lons, lats)))
+    return shapely.distance(t, pts) / 1000.0

@@ -1,0 +1,278 @@
+"""Control of populated places over time: who holds a place on a date, which places changed
+side in a window, and each place's history of transitions.
+
+A place is Russian-held (``RU``) when its GeoNames point lies in the snapshot's occupied
+area, else Ukrainian-held (``UA``); ``not covered`` where the source does not draw the region
+(e.g. Crimea for liveuamap-nzz). ``contested`` is added when the line of contact passes
+within ``contested_km`` of the place, or the place lies in the source's grey zone.
+
+The history of all places is built from the cached steps between consecutive snapshots
+(:mod:`frontwatch.steps`), testing only the points inside the ground that changed hands,
+never every point against every snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from . import frontline
+from .boundaries import held_before_2022
+from .gazetteer import Place, gazetteer
+from .quality import mask_between
+from .snapshot import CONTESTED, OCCUPIED
+from .sources import describe
+from .steps import steps
+from .store import SnapshotRecord, Store
+from .timeline import History, parse_date
+
+CONTESTED_KM = 1.0
+"""A place within this distance of the line of contact is reported as contested."""
+RU, UA, NOT_COVERED = 1, 0, -1
+SIDE = {RU: "RU", UA: "UA", NOT_COVERED: "not covered"}
+
+
+def _side_at(store: Store, rec: SnapshotRecord, lon: float, lat: float) -> int:
+    for region, geom in held_before_2022().items():
+        if not rec.coverage.get(region, True) and shapely.intersects_xy(geom, lon, lat):
+            return NOT_COVERED
+    return RU if shapely.intersects_xy(store.layer(rec.id, OCCUPIED), lon, lat) else UA
+
+
+def place_control(
+    store: Store,
+    source: str,
+    place: Place,
+    day: str | dt.date,
+    *,
+    contested_km: float = CONTESTED_KM,
+) -> dict:
+    """Who holds ``place`` on ``day`` according to ``source``, with its distance to the front.
+
+    Returns ``place, status, side, contested, distance_to_front_km, nearest_front_point,
+    snapshot_date, lag_days`` and provenance. ``status`` is ``RU``, ``UA``, ``contested`` or
+    ``not covered``; ``side`` keeps RU/UA even when contested.
+    """
+    hist = History(store, source)
+    asof = hist.as_of(day)
+    rec = asof.snapshot
+    side = _side_at(store, rec, place.lon, place.lat)
+    line = frontline.line_of_contact(store.layer(rec.id, OCCUPIED), rec.coverage)
+    near = frontline.nearest(line, place.lon, place.lat)
+    grey = store.layer(rec.id, CONTESTED)
+    in_grey = not grey.is_empty and shapely.intersects_xy(grey, place.lon, place.lat)
+    contested = side != NOT_COVERED and (in_grey or (near is not None and near.distance_km <= contested_km))
+    status = "contested" if contested else SIDE[side]
+    return {
+        "place": place.as_dict(),
+        "source": source,
+        "status": status,
+        "side": SIDE[side],
+        "contested": contested,
+        "contested_rule": f"line of contact within {contested_km:g} km, or inside the grey zone",
+        "distance_to_front_km": round(near.distance_km, 2) if near else None,
+        "nearest_front_point": [round(near.lon, 5), round(near.lat, 5)] if near else None,
+        "asked_date": asof.asked.isoformat(),
+        "snapshot_date": rec.valid_date,
+        "lag_days": asof.lag_days,
+        "attribution": describe(source)["attribution"],
+        "provenance": rec.provenance(),
+        "notes": asof.skipped,
+    }
+
+
+@dataclass
+class Transition:
+    """A place's change of side between two consecutive snapshots."""
+
+    index: int  # in ControlTimeline.places
+    snapshot: int  # index of the first snapshot showing the new side
+    before: int
+    after: int
+    masked: bool = False  # inside a coverage break or an unexplained step: not a change of hands
+
+
+@dataclass
+class ControlTimeline:
+    """Side of every settlement on every usable snapshot of a source, as transitions."""
+
+    source: str
+    records: list[SnapshotRecord]
+    places: list[Place]
+    initial: np.ndarray
+    transitions: list[Transition] = field(default_factory=list)
+
+    def status_at(self, k: int) -> np.ndarray:
+        """Side codes of all places on snapshot ``k``."""
+        status = self.initial.copy()
+        for t in self.transitions:
+            if t.snapshot > k:
+                break
+            status[t.index] = t.after
+        return status
+
+    def index_of(self, day: str | dt.date) -> int:
+        limit = dt.datetime.combine(parse_date(day), dt.time.max, tzinfo=dt.UTC).isoformat()
+        k = -1
+        for i, r in enumerate(self.records):
+            if r.valid_time <= limit:
+                k = i
+        return k
+
+
+def control_timeline(
+    store: Store,
+    source: str,
+    *,
+    oblast: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ControlTimeline:
+    """Build the side of every settlement over the whole history of ``source``."""
+    hist = History(store, source)
+    recs = hist.records
+    places = gazetteer().places(oblast=oblast)
+    xy = gazetteer().lonlat(places)
+    lon, lat = xy[:, 0], xy[:, 1]
+    pts = shapely.points(xy)
+    tree = shapely.STRtree(pts)
+    regions = held_before_2022()
+    in_region = {r: shapely.intersects_xy(g, lon, lat) for r, g in regions.items()}
+
+    def full_status(rec: SnapshotRecord) -> np.ndarray:
+        occ = store.layer(rec.id, OCCUPIED)
+        shapely.prepare(occ)
+        s = np.where(shapely.intersects_xy(occ, lon, lat), RU, UA).astype(np.int8)
+        for r, mask in in_region.items():
+            if not rec.coverage.get(r, True):
+                s[mask] = NOT_COVERED
+        return s
+
+    initial = full_status(recs[0])
+    status = initial.copy()
+    tl = ControlTimeline(source, recs, places, initial)
+    all_steps = steps(store, recs, progress=progress)
+    for k, st in enumerate(all_steps, start=1):
+        a, b = st.a, st.b
+        mask, _ = mask_between(store, recs, a, b)
+        new = status.copy()
+        if a.coverage != b.coverage:
+            new = full_status(b)
+        else:
+            for geom, side in ((st.lost_by_ru, UA), (st.taken_by_ru, RU)):
+                if geom.is_empty:
+                    continue
+                idx = tree.query(geom, predicate="intersects")
+                new[idx] = side
+        changed = np.nonzero(new != status)[0]
+        if len(changed):
+            masked = (shapely.intersects_xy(mask, lon[changed], lat[changed])
+                      if not mask.is_empty else np.zeros(len(changed), bool))  # fmt: skip
+            for i, m in zip(changed, masked, strict=True):
+                masked_change = bool(m) or NOT_COVERED in (status[i], new[i])
+                tl.transitions.append(Transition(int(i), k, int(status[i]), int(new[i]), masked_change))
+        status = new
+    return tl
+
+
+def changed_places(
+    store: Store,
+    source: str,
+    start: str | dt.date,
+    end: str | dt.date,
+    *,
+    oblast: str | None = None,
+    timeline: ControlTimeline | None = None,
+) -> dict:
+    """Settlements that changed side between the snapshots of ``start`` and ``end``.
+
+    A place counts when its side on the ``end`` snapshot differs from its side on the
+    ``start`` snapshot and the change is not inside a coverage break or an unexplained step;
+    ``changed_on`` is the first snapshot from which the new side shows until ``end``.
+    """
+    tl = timeline or control_timeline(store, source, oblast=oblast)
+    hist = History(store, source)
+    a, b = hist.as_of(start), hist.as_of(end)
+    i, j = tl.index_of(start), tl.index_of(end)
+    s_i, s_j = tl.status_at(i), tl.status_at(j)
+    rows = []
+    last_flip: dict[int, Transition] = {}
+    for t in tl.transitions:
+        if i < t.snapshot <= j:
+            last_flip[t.index] = t
+    for idx in np.nonzero((s_i != s_j) & (s_i != NOT_COVERED) & (s_j != NOT_COVERED))[0]:
+        t = last_flip.get(int(idx))
+        if t is None or t.masked:
+            continue
+        p = tl.places[idx]
+        rows.append({**p.as_dict(), "from_side": SIDE[int(s_i[idx])], "to_side": SIDE[int(s_j[idx])],
+                     "changed_on": tl.records[t.snapshot].valid_date})  # fmt: skip
+    rows.sort(key=lambda r: (r["changed_on"], -r["population"], r["name"]))
+    by_oblast = Counter((r["oblast"], r["to_side"]) for r in rows)
+    by_raion = Counter((r["oblast"], r["raion"], r["to_side"]) for r in rows)
+    return {
+        "source": source,
+        "from_date": a.asked.isoformat(),
+        "to_date": b.asked.isoformat(),
+        "from_snapshot": a.snapshot.valid_date,
+        "to_snapshot": b.snapshot.valid_date,
+        "from_lag_days": a.lag_days,
+        "to_lag_days": b.lag_days,
+        "places": rows,
+        "counts_by_oblast": [{"oblast": o, "to_side": s, "count": n}
+                             for (o, s), n in sorted(by_oblast.items(), key=lambda kv: -kv[1])],
+        "counts_by_raion": [{"oblast": o, "raion": r, "to_side": s, "count": n}
+                            for (o, r, s), n in sorted(by_raion.items(), key=lambda kv: -kv[1])],
+        "settlements_rule": "GeoNames populated places, abandoned/historical/destroyed excluded",
+        "attribution": describe(source)["attribution"] + "; places: GeoNames (CC BY 4.0)",
+        "notes": a.skipped + b.skipped,
+    }  # fmt: skip
+
+
+def all_places(
+    store: Store,
+    source: str,
+    start: str | dt.date,
+    end: str | dt.date,
+    *,
+    timeline: ControlTimeline,
+) -> dict:
+    """Every settlement of the timeline with its side on the ``start`` and ``end`` snapshots."""
+    hist = History(store, source)
+    a, b = hist.as_of(start), hist.as_of(end)
+    s_i = timeline.status_at(timeline.index_of(start))
+    s_j = timeline.status_at(timeline.index_of(end))
+    rows = [{**p.as_dict(), "from_side": SIDE[int(x)], "to_side": SIDE[int(y)]}
+            for p, x, y in zip(timeline.places, s_i, s_j, strict=True)]  # fmt: skip
+    return {"source": source, "from_date": a.asked.isoformat(), "to_date": b.asked.isoformat(),
+            "from_snapshot": a.snapshot.valid_date, "to_snapshot": b.snapshot.valid_date,
+            "places": rows,
+            "attribution": describe(source)["attribution"] + "; places: GeoNames (CC BY 4.0)"}  # fmt: skip
+
+
+def place_history(store: Store, source: str, place: Place) -> dict:
+    """The dated transitions of one place over the whole history of ``source``.
+
+    Computed directly from the snapshots that differ (cheap for one place)."""
+    hist = History(store, source)
+    recs = hist.records
+    rows = []
+    prev = None
+    for rec in recs:
+        side = _side_at(store, rec, place.lon, place.lat)
+        if side != prev:
+            rows.append({"snapshot_date": rec.valid_date, "side": SIDE[side],
+                         "previous": SIDE[prev] if prev is not None else None})  # fmt: skip
+            prev = side
+    return {
+        "place": place.as_dict(),
+        "source": source,
+        "first_snapshot": recs[0].valid_date,
+        "last_snapshot": recs[-1].valid_date,
+        "transitions": rows,
+        "attribution": describe(source)["attribution"],
+    }
