@@ -31,6 +31,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_places.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check frontwatch tests bench tools

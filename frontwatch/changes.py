@@ -175,13 +175,15 @@ def top_windows(
     limit: int = 10,
     start: str | dt.date | None = None,
     end: str | dt.date | None = None,
+    distinct: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict]:
     """Windows of ``days`` days ranked by the area ``side`` gained.
 
     One window ends on each snapshot date of the source; it compares the snapshot of that
     date with the latest one valid ``days`` days earlier. Windows with the same pair of
-    snapshots are counted once.
+    snapshots are counted once. With ``distinct`` (the default), a window whose snapshots
+    overlap a higher-ranked window's is left out, so one event ranks once.
     """
     if days < 1:
         raise InvalidWindow(f"window length must be at least 1 day, not {days}")
@@ -215,6 +217,18 @@ def top_windows(
         if progress is not None:
             progress(i + 1, len(pairs))
     rows.sort(key=lambda r: -r["gained_km2"])
+    if distinct:
+        rows = distinct_windows(rows)
     for rank, r in enumerate(rows, start=1):
         r["rank"] = rank
     return rows[:limit] if limit else rows
+
+
+def distinct_windows(rows: list[dict]) -> list[dict]:
+    """Keep, best first, the windows whose snapshot span overlaps no better window's."""
+    kept: list[dict] = []
+    for r in rows:
+        if all(r["to_snapshot"] <= k["from_snapshot"] or r["from_snapshot"] >= k["to_snapshot"]
+               for k in kept):  # fmt: skip
+            kept.append(r)
+    return kept

@@ -10,7 +10,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from . import advance as advance_mod
 from . import areas, changes, inventory, settlements
+from . import frontline as frontline_mod
 from .ingest import ingest as ingest_files
 from ._format import FORMATS, emit, to_json
 from .errors import FrontwatchError, InvalidWindow
@@ -283,10 +285,14 @@ def series(ctx, source, every, start, end, flows, land_only, fmt):
 @click.option("--limit", type=int, default=10, show_default=True)
 @click.option("--from", "start", default=None, help="Only windows ending on or after this date.")
 @click.option("--to", "end", default=None, help="Only windows ending on or before this date.")
+@click.option("--by", type=click.Choice(["area", "depth"]), default="area", show_default=True,
+              help="Rank by area gained (km²) or by advance depth (km).")  # fmt: skip
+@click.option("--overlapping", is_flag=True,
+              help="Also list windows that overlap a higher-ranked one (one event, many windows).")
 @_format_option()
 @click.pass_context
 @handle_errors
-def top(ctx, source, window, side, limit, start, end, fmt):
+def top(ctx, source, window, side, limit, start, end, by, overlapping, fmt):
     """Rank the windows of a source's history by the area one side gained.
 
     \b
@@ -297,12 +303,12 @@ def top(ctx, source, window, side, limit, start, end, fmt):
     store = _store(ctx)
     with _progress("top") as prog:
         task = prog.add_task("", total=None)
-        rows = changes.top_windows(store, source, days=days, side=side, limit=limit,
-                                   start=start, end=end,
-                                   progress=lambda d, t: prog.update(task, completed=d, total=t))  # fmt: skip
-    emit(rows, ["rank", "from_date", "to_date", "from_snapshot", "to_snapshot", "gained_km2",
-                "ua_gain_km2", "ru_gain_km2"], fmt,
-         title=f"{source}: {days}-day windows by area gained by {side.upper()}")  # fmt: skip
+        ranker = changes.top_windows if by == "area" else advance_mod.depth_windows
+        rows = ranker(store, source, days=days, side=side, limit=limit, start=start, end=end,
+                      distinct=not overlapping, progress=lambda d, t: prog.update(task, completed=d, total=t))  # fmt: skip
+    cols = ["rank", "from_date", "to_date", "from_snapshot", "to_snapshot", "gained_km2"]
+    cols += ["max_depth_km", "p90_depth_km", "km_per_day"] if by == "depth" else ["ua_gain_km2", "ru_gain_km2"]
+    emit(rows, cols, fmt, title=f"{source}: {days}-day windows by {by} gained by {side.upper()}")
 
 
 PLACE_COLUMNS = ["name", "oblast", "raion", "population", "status", "distance_to_front_km",
@@ -388,6 +394,118 @@ def places(ctx, source, start, end, changed, oblast, fmt):
          caption=f"Credit: {res['attribution']}")  # fmt: skip
     if fmt == "table" and changed:
         emit(res["counts_by_oblast"], ["oblast", "to_side", "count"], fmt, title="by oblast")
+
+
+@main.command()
+@_source_option
+@click.option("--on", "day", required=True, help="Date (YYYY-MM-DD).")
+@_format_option(("geojson",))
+@click.pass_context
+@handle_errors
+def front(ctx, source, day, fmt):
+    """The line of contact on a date (border and coast left out), with its geodesic length.
+
+    \b
+    Example:
+      frontwatch front --source deepstate --on 2024-11-30 --format geojson > front.geojson
+    """
+    from shapely.geometry import mapping
+
+    row = frontline_mod.front_on(_store(ctx), source, day)
+    if fmt == "geojson":
+        line = row.pop("geometry")
+        click.echo(to_json({"type": "Feature", "geometry": mapping(line), "properties": row}))
+        return
+    row.pop("geometry")
+    emit(row, ["source", "asked_date", "snapshot_date", "lag_days", "length_km", "tolerance_km"], fmt,
+         caption=f"Credit: {row['attribution']}")  # fmt: skip
+
+
+@main.command()
+@click.argument("name")
+@_source_option
+@click.option("--on", "day", default=None, help="Date (YYYY-MM-DD).")
+@click.option("--from", "start", default=None, help="Series: first date.")
+@click.option("--to", "end", default=None, help="Series: last date.")
+@click.option("--oblast", default=None, help="Oblast to pick the place in (for common names).")
+@_format_option()
+@click.pass_context
+@handle_errors
+def distance(ctx, name, source, day, start, end, oblast, fmt):
+    """Geodesic distance from a place to the nearest ground held by the other side.
+
+    \b
+    Example:
+      frontwatch distance Kupiansk --source liveuamap-nzz --on 2022-09-09
+      frontwatch distance Pokrovsk --source deepstate --from 2024-07-01 --to 2025-08-01 --format csv
+    """
+    store = _store(ctx)
+    pl = resolve_one(name, oblast=oblast)
+    if start or end:
+        if not (start and end):
+            raise click.UsageError("a series needs both --from and --to")
+        rows = advance_mod.distance_series(store, source, pl, start, end)
+    elif day:
+        rows = [advance_mod.distance_to_other_side(store, source, pl, day)]
+    else:
+        raise click.UsageError("give --on DATE, or --from and --to")
+    if fmt == "json":
+        click.echo(to_json(rows if (start or end) else rows[0]))
+        return
+    emit(rows, ["asked_date", "snapshot_date", "lag_days", "side", "to_side", "distance_km",
+                "nearest_point"], fmt, title=f"{pl.label()}: distance to the other side ({source})",
+         caption="Geodesic (WGS84). Credit: " + (rows[0]["attribution"] if rows else source))  # fmt: skip
+
+
+@main.command("advance")
+@_source_option
+@click.option("--from", "start", required=True, help="Start date (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, help="End date (YYYY-MM-DD).")
+@click.option("--side", type=click.Choice(["UA", "RU"], case_sensitive=False), default="UA",
+              show_default=True)  # fmt: skip
+@_format_option()
+@click.pass_context
+@handle_errors
+def advance_cmd(ctx, source, start, end, side, fmt):
+    """Depth (km) and speed (km/day) of one side's advance between two dates.
+
+    \b
+    Example:
+      frontwatch advance --source liveuamap-nzz --from 2022-09-08 --to 2022-09-11 --side UA
+    """
+    row = advance_mod.advance(_store(ctx), source, start, end, side=side)
+    emit(row, ["source", "side", "from_snapshot", "to_snapshot", "days", "gained_km2", "max_depth_km",
+               "p90_depth_km", "km_per_day"], fmt, caption=row["depth_rule"])  # fmt: skip
+    _warn(row["notes"], fmt)
+
+
+@main.command("since")
+@_source_option
+@click.option("--from", "start", required=True, help="Window start (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, help="Window end (YYYY-MM-DD).")
+@click.option("--side", type=click.Choice(["UA", "RU"], case_sensitive=False), default="UA",
+              show_default=True)  # fmt: skip
+@click.option("--by", type=click.Choice(["area", "depth"]), default="area", show_default=True)
+@_format_option()
+@click.pass_context
+@handle_errors
+def since_cmd(ctx, source, start, end, side, by, fmt):
+    """The most recent earlier window of the same length with a larger gain ("swiftest since").
+
+    \b
+    Example:
+      frontwatch since --source liveuamap-nzz --from 2022-09-08 --to 2022-09-11 --side UA
+    """
+    row = advance_mod.since(_store(ctx), source, start, end, side=side, by=by)
+    if fmt == "json":
+        click.echo(to_json(row))
+        return
+    flat = {"window": f"{row['window']['from_snapshot']} → {row['window']['to_snapshot']}",
+            "value": row["window"]["value"], "unit": row["unit"],
+            "since": (f"{row['since']['from_snapshot']} → {row['since']['to_snapshot']}"
+                      if row["since"] else "never"),
+            "since_value": row["since"]["value"] if row["since"] else None}  # fmt: skip
+    emit(flat, ["window", "value", "unit", "since", "since_value"], fmt, caption=row["statement"])
 
 
 def parse_window(text: str) -> int:

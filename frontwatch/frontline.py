@@ -176,3 +176,22 @@ def distances_km(target: shapely.Geometry, lons: np.ndarray, lats: np.ndarray) -
     shapely.prepare(t)
     pts = shapely.points(np.column_stack(_TO_LAEA.transform(lons, lats)))
     return shapely.distance(t, pts) / 1000.0
+
+
+def front_on(store, source: str, day) -> dict:
+    """The line of contact of ``source`` on ``day`` with its geodesic length and provenance."""
+    from .snapshot import OCCUPIED
+    from .sources import describe
+    from .timeline import History
+
+    asof = History(store, source).as_of(day)
+    rec = asof.snapshot
+    line = line_of_contact(store.layer(rec.id, OCCUPIED), rec.coverage)
+    return {
+        "source": source, "asked_date": asof.asked.isoformat(), "snapshot_date": rec.valid_date,
+        "lag_days": asof.lag_days, "length_km": round(length_km(line), 1),
+        "tolerance_km": BORDER_TOLERANCE_KM,
+        "rule": "boundary of the occupied area less segments within the tolerance of the state "
+                "border, the coast or regions the source does not draw",
+        "attribution": describe(source)["attribution"], "geometry": line,
+    }  # fmt: skip

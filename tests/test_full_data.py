@@ -136,3 +136,37 @@ def test_known_faults_are_caught_not_reported_as_war(full):
         assert 60_000 < row["occupied_km2"] < 100_000
     ch = change_between(store, "liveuamap-nzz", "2026-06-29", "2026-07-20")
     assert ch["ua_gain_km2"] < 500 and ch["ru_gain_km2"] < 1_500
+
+
+def test_places_change_hands_on_the_maps_not_on_coverage_breaks(full):
+    from frontwatch.gazetteer import resolve_one
+    from frontwatch.settlements import changed_places, control_timeline, place_control
+
+    store, _, _ = full
+    for name in ("Balakliia", "Izium", "Kupiansk"):
+        p = resolve_one(name)
+        assert place_control(store, "liveuamap-nzz", p, "2022-09-06")["side"] == "RU"
+        assert place_control(store, "liveuamap-nzz", p, "2022-09-11")["side"] == "UA"
+    tl = control_timeline(store, "liveuamap-nzz")
+    res = changed_places(store, "liveuamap-nzz", "2024-02-10", "2024-03-20", timeline=tl)
+    donetsk_city = resolve_one("Donetsk", oblast="Donetsk").geonameid
+    assert donetsk_city not in {r["geonameid"] for r in res["places"]}
+    assert len(res["places"]) < 100  # the front moved little; 16,500 km² of coverage did not
+
+
+def test_distance_advance_and_swiftest_since_april(full):
+    from frontwatch.advance import advance, distance_to_other_side, since
+    from frontwatch.changes import top_windows
+    from frontwatch.gazetteer import resolve_one
+
+    store, _, _ = full
+    d = distance_to_other_side(store, "liveuamap-nzz", resolve_one("Kupiansk"), "2022-09-08")
+    assert d["snapshot_date"] == "2022-09-08" and d["to_side"] == "UA" and 5 < d["distance_km"] < 80
+    adv = advance(store, "liveuamap-nzz", "2022-09-08", "2022-09-11", side="UA")
+    assert (adv["from_snapshot"], adv["to_snapshot"]) == ("2022-09-08", "2022-09-11")
+    assert 20 < adv["max_depth_km"] < 150
+    rows = top_windows(store, "liveuamap-nzz", days=3, side="UA", start="2022-01-01", end="2022-12-31")
+    assert rows[0]["from_snapshot"].startswith("2022-04") or rows[0]["to_snapshot"].startswith("2022-04")
+    assert (rows[1]["from_snapshot"], rows[1]["to_snapshot"]) == ("2022-09-08", "2022-09-11")
+    s = since(store, "liveuamap-nzz", "2022-09-08", "2022-09-11", side="UA")
+    assert s["since"]["to_snapshot"].startswith("2022-04")

@@ -306,9 +306,7 @@ def test_unknown_name_lists_suggestions():
     assert error.name == "Kupianskyi Hrad"
     assert error.suggestions[0] == "Kupiansk (Kharkiv)"
     assert 1 <= len(error.suggestions) <= 5
-    assert str(error) == (
-        f"no place named 'Kupianskyi Hrad'; did you mean: {', '.join(error.suggestions)}?"
-    )
+    assert str(error) == (f"no place named 'Kupianskyi Hrad'; did you mean: {', '.join(error.suggestions)}?")
     assert resolve("Kupianskyi Hrad") == []
 
 
@@ -354,9 +352,7 @@ def test_shevchenkove_is_ambiguous(shipped):
     assert message.startswith(f"'Shevchenkove' matches {len(ids)} places equally well: ")
     first = error.candidates[0].place
     assert f"Shevchenkove ({first.oblast}, {first.raion}, " in message
-    assert message.endswith(
-        "To choose, give an oblast (oblast=...) or a nearby point (near=(lon, lat))"
-    )
+    assert message.endswith("To choose, give an oblast (oblast=...) or a nearby point (near=(lon, lat))")
 
 
 def test_shevchenkove_in_kharkiv_oblast(shipped):
@@ -369,9 +365,7 @@ def test_shevchenkove_in_kharkiv_oblast(shipped):
     # No two of them are one place recorded twice (closer than DUPLICATE_KM):
     for i, a in enumerate(rows):
         for b in rows[i + 1 :]:
-            _, _, metres = WGS84.inv(
-                float(a["lon"]), float(a["lat"]), float(b["lon"]), float(b["lat"])
-            )
+            _, _, metres = WGS84.inv(float(a["lon"]), float(a["lat"]), float(b["lon"]), float(b["lat"]))
             assert metres >= DUPLICATE_KM * 1000 or a["name_en"] != b["name_en"]
     pops = sorted((int(r["population"]) for r in rows), reverse=True)
     dominant = pops[0] >= DOMINANCE_MIN_POPULATION and pops[0] >= DOMINANCE_RATIO * pops[1]
@@ -450,8 +444,7 @@ def test_abandoned_places_only_on_request(shipped):
     excluded = [
         r
         for r in shipped
-        if r["feature_code"] in EXCLUDED_CODES
-        and everyone[_simple_fold(r["name_en"])] == {r["geonameid"]}
+        if r["feature_code"] in EXCLUDED_CODES and everyone[_simple_fold(r["name_en"])] == {r["geonameid"]}
     ]
     assert len(excluded) > 50
     assert {r["feature_code"] for r in excluded} == EXCLUDED_CODES

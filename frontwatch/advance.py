@@ -1,0 +1,227 @@
+"""Depth and speed of advances, distances from places to the other side, and "since" queries.
+
+- **Depth** of ground a side gained between snapshots A and B: the geodesic distance of each
+  point of that ground from A's line of contact. ``max_depth_km`` is the farthest point;
+  ``p90_depth_km`` the 90th percentile over an even grid of the gained ground (so it is
+  area-weighted). Both reported points are measured with :func:`frontline.nearest`
+  (geodesic, WGS84); the grid is screened in an equal-area projection.
+  Parts of the gained ground under ``MIN_PART_KM2`` (redraw slivers) are left out.
+- **Speed** = max depth / days between the two snapshots used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import shapely
+
+from . import _geo, frontline
+from .changes import change_from_records, distinct_windows, top_windows
+from .errors import InvalidWindow
+from .settlements import NOT_COVERED, RU, SIDE, _side_at
+from .snapshot import OCCUPIED
+from .sources import describe
+from .store import SnapshotRecord, Store
+from .timeline import History, parse_date
+
+MAX_SAMPLES = 20_000
+"""Grid points at most per advance; the spacing grows with the gained area."""
+MIN_SPACING_M = 250.0
+MIN_PART_KM2 = 0.5
+"""Parts of gained ground smaller than this are redraw slivers, not advances: left out of depth."""
+
+
+def _grid(geom_laea: shapely.Geometry) -> np.ndarray:
+    area = geom_laea.area
+    spacing = max(MIN_SPACING_M, math.sqrt(area / MAX_SAMPLES))
+    x0, y0, x1, y1 = geom_laea.bounds
+    xs, ys = np.meshgrid(np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing))
+    xs, ys = xs.ravel(), ys.ravel()
+    shapely.prepare(geom_laea)
+    inside = shapely.contains_xy(geom_laea, xs, ys)
+    pts = np.column_stack([xs[inside], ys[inside]])
+    # thin parts may hold no grid point: their vertices count too
+    return np.vstack([pts, shapely.get_coordinates(geom_laea)])
+
+
+def advance_between(
+    store: Store, hist: History, a: SnapshotRecord, b: SnapshotRecord, *, side: str = "UA"
+) -> dict:
+    """Depth and speed of the advance of ``side`` from snapshot ``a`` to ``b``."""
+    side = side.upper()
+    if side not in ("UA", "RU"):
+        raise InvalidWindow(f"side must be UA or RU, not {side!r}")
+    ch = change_from_records(store, hist, a, b, geometry=True)
+    gained = ch["geometries"]["ua_gain" if side == "UA" else "ru_gain"]
+    days = (b.date - a.date).days
+    out = {
+        "source": a.source, "side": side, "from_snapshot": a.valid_date, "to_snapshot": b.valid_date,
+        "days": days, "gained_km2": ch["ua_gain_km2" if side == "UA" else "ru_gain_km2"],
+        "max_depth_km": 0.0, "p90_depth_km": 0.0, "km_per_day": None,
+        "deepest_point": None, "notes": ch["notes"],
+    }  # fmt: skip
+    if gained.is_empty or out["gained_km2"] < 0.01:
+        return out
+    line = frontline.line_of_contact(store.layer(a.id, OCCUPIED), a.coverage)
+    if line.is_empty:
+        out["notes"].append("no line of contact on the earlier map")
+        return out
+    parts = [p for p in _geo.polygons_of(gained) if _geo.area_km2(p) >= MIN_PART_KM2]
+    if not parts:
+        out["notes"].append(f"no part of the gained ground reaches {MIN_PART_KM2} km²")
+        return out
+    g = frontline.to_laea(shapely.MultiPolygon(parts))
+    pts = _grid(g)
+    segs = shapely.get_parts(frontline.to_laea(shapely.segmentize(line, 0.05)))
+    tree = shapely.STRtree(segs)
+    _, dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
+    order = np.argsort(dist)
+    deepest = pts[order[-1]]
+    p90 = pts[order[min(len(order) - 1, int(math.ceil(0.9 * len(order))) - 1)]]
+    lonlat = frontline.from_laea(shapely.points(np.vstack([deepest, p90])))
+    (dlon, dlat), (plon, plat) = shapely.get_coordinates(lonlat).tolist()
+    deep = frontline.nearest(line, dlon, dlat)
+    p90n = frontline.nearest(line, plon, plat)
+    out.update(
+        max_depth_km=round(deep.distance_km, 2),
+        p90_depth_km=round(p90n.distance_km, 2),
+        km_per_day=round(deep.distance_km / days, 2) if days > 0 else None,
+        deepest_point=[round(dlon, 5), round(dlat, 5)],
+        samples=int(len(pts)),
+    )
+    return out
+
+
+def advance(store: Store, source: str, start, end, *, side: str = "UA") -> dict:
+    """Depth (km) and speed (km/day) of ``side``'s advance between two dates, with the
+    snapshot dates used (``max_depth_km, p90_depth_km, km_per_day, gained_km2,
+    from_snapshot, to_snapshot``)."""
+    d1, d2 = parse_date(start), parse_date(end)
+    if d2 < d1:
+        raise InvalidWindow(f"window ends ({d2}) before it starts ({d1})")
+    hist = History(store, source)
+    a, b = hist.as_of(d1), hist.as_of(d2)
+    out = advance_between(store, hist, a.snapshot, b.snapshot, side=side)
+    out.update(from_date=d1.isoformat(), to_date=d2.isoformat(), from_lag_days=a.lag_days,
+               to_lag_days=b.lag_days, attribution=describe(source)["attribution"],
+               depth_rule="geodesic distance from the earlier map's line of contact; "
+                          "p90 over an even grid of the gained ground; parts under "
+                          f"{MIN_PART_KM2} km² left out")  # fmt: skip
+    out["notes"] += a.skipped + b.skipped
+    return out
+
+
+def distance_to_other_side(store: Store, source: str, place, day) -> dict:
+    """Geodesic distance from a place to the nearest ground held by the other side.
+
+    Russian-held place: distance to the line of contact (where Ukrainian-held ground
+    begins). Ukrainian-held place: distance to the nearest point of the occupied area.
+    Fields ``distance_km, to_side, nearest_point (lon, lat), snapshot_date, lag_days``.
+    """
+    hist = History(store, source)
+    asof = hist.as_of(day)
+    rec = asof.snapshot
+    side = _side_at(store, rec, place.lon, place.lat)
+    occ = store.layer(rec.id, OCCUPIED)
+    if side == NOT_COVERED:
+        target, to_side = None, None
+    elif side == RU:
+        target, to_side = frontline.line_of_contact(occ, rec.coverage), "UA"
+    else:
+        target, to_side = occ, "RU"
+    near = frontline.nearest(target, place.lon, place.lat) if target is not None else None
+    return {
+        "place": place.as_dict(), "source": source, "side": SIDE[side], "to_side": to_side,
+        "distance_km": round(near.distance_km, 2) if near else None,
+        "nearest_point": [round(near.lon, 5), round(near.lat, 5)] if near else None,
+        "asked_date": asof.asked.isoformat(), "snapshot_date": rec.valid_date,
+        "lag_days": asof.lag_days, "attribution": describe(source)["attribution"],
+        "notes": asof.skipped + ([] if near else ["the source does not cover this place"]),
+    }  # fmt: skip
+
+
+def distance_series(store: Store, source: str, place, start, end) -> list[dict]:
+    """:func:`distance_to_other_side` on every snapshot from ``start`` to ``end``."""
+    d1, d2 = parse_date(start), parse_date(end)
+    hist = History(store, source)
+    days = sorted({r.date for r in hist.records if d1 <= r.date <= d2})
+    return [distance_to_other_side(store, source, place, d) for d in days]
+
+
+def depth_windows(store: Store, source: str, *, days: int, side: str = "UA", limit: int = 10,
+                  start=None, end=None, distinct=True, progress=None) -> list[dict]:  # fmt: skip
+    """Windows of ``days`` days ranked by advance depth of ``side`` (see top_windows)."""
+    hist = History(store, source)
+    rows = top_windows(store, source, days=days, side=side, limit=0, start=start, end=end,
+                       distinct=False)
+    by_id = {r.valid_date: r for r in hist.records}
+    out = []
+    for i, r in enumerate(rows):
+        if r["gained_km2"] <= 0:
+            continue
+        adv = advance_between(store, hist, by_id[r["from_snapshot"]], by_id[r["to_snapshot"]], side=side)
+        out.append({**r, "max_depth_km": adv["max_depth_km"], "p90_depth_km": adv["p90_depth_km"],
+                    "km_per_day": adv["km_per_day"]})  # fmt: skip
+        if progress:
+            progress(i + 1, len(rows))
+    out.sort(key=lambda r: -r["max_depth_km"])
+    if distinct:
+        out = distinct_windows(out)
+    for k, r in enumerate(out, start=1):
+        r["rank"] = k
+    return out[:limit] if limit else out
+
+
+def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = "area") -> dict:
+    """The most recent earlier window of the same length whose value beats this one's.
+
+    ``by`` is ``area`` (km² gained by ``side``) or ``depth`` (max advance depth). Earlier
+    windows end on a snapshot date on or before this window's start; their start is the
+    snapshot valid the same number of days before their end.
+    """
+    d1, d2 = parse_date(start), parse_date(end)
+    days = (d2 - d1).days
+    if days < 1:
+        raise InvalidWindow("a since query needs a window of at least one day")
+    hist = History(store, source)
+    a, b = hist.as_of(d1).snapshot, hist.as_of(d2).snapshot
+    value = _value(store, hist, a, b, side, by)
+    found = None
+    for rec in reversed(hist.records):
+        if rec.date > d1:
+            continue
+        begin = rec.date - dt.timedelta(days=days)
+        if begin < hist.first_date:
+            break
+        ea = hist.as_of(begin).snapshot
+        if ea.id == rec.id:
+            continue
+        v = _value(store, hist, ea, rec, side, by)
+        if v > value:
+            found = {"from_date": begin.isoformat(), "to_date": rec.valid_date,
+                     "from_snapshot": ea.valid_date, "to_snapshot": rec.valid_date, "value": v}  # fmt: skip
+            break
+    unit = "km2" if by == "area" else "km"
+    return {
+        "source": source, "side": side.upper(), "by": by, "unit": unit,
+        "window": {"from_date": d1.isoformat(), "to_date": d2.isoformat(),
+                   "from_snapshot": a.valid_date, "to_snapshot": b.valid_date, "value": value},
+        "since": found,
+        "statement": (f"the largest {days}-day {by} for {side.upper()} since the window ending "
+                      f"{found['to_date']} ({found['value']:,.1f} {unit})" if found else
+                      f"the largest {days}-day {by} for {side.upper()} in the source's history"),
+        "attribution": describe(source)["attribution"],
+    }  # fmt: skip
+
+
+def _value(store, hist, a, b, side, by) -> float:
+    if by == "depth":
+        return advance_between(store, hist, a, b, side=side)["max_depth_km"]
+    ch = change_from_records(store, hist, a, b)
+    return ch["ua_gain_km2"] if side.upper() == "UA" else ch["ru_gain_km2"]
+
+
+__all__ = ["advance", "advance_between", "depth_windows", "distance_series", "distance_to_other_side",
+           "since", "_geo"]  # fmt: skip

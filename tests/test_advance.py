@@ -1,0 +1,86 @@
+"""Advance depth and speed, distance to the other side, rankings and "since" queries:
+synthetic cases with known answers and the bundled sample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+from shapely.geometry import box
+
+from frontwatch.advance import MIN_PART_KM2, advance, distance_to_other_side, since
+from frontwatch.frontline import line_of_contact, nearest
+from frontwatch.gazetteer import resolve_one
+from frontwatch.ingest import ingest
+from frontwatch.timeline import History
+from tests.conftest import equal_area_km2, nzz_file
+
+GEOD = Geod(ellps="WGS84")
+
+
+def test_advance_depth_of_a_strip_is_its_width(tmp_path, fresh_store):
+    # occupied block 35-37°E; Ukraine retakes the western 0.2° strip (the front is the
+    # block's west edge at 35°E, so the deepest retaken point lies 0.2° of longitude east)
+    before = box(35.0, 47.5, 37.0, 49.0)
+    after = box(35.2, 47.5, 37.0, 49.0)
+    files = [nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", before),
+             nzz_file(tmp_path / "2022-09-11.json.gz", "2022-09-11", after,
+                      losses=box(35.0, 47.5, 35.2, 49.0))]  # fmt: skip
+    ingest(fresh_store, "liveuamap-nzz", files, workers=1)
+    adv = advance(fresh_store, "liveuamap-nzz", "2022-09-08", "2022-09-11", side="UA")
+    # independent: geodesic distance across the strip at its southern end (widest in km)
+    width = GEOD.inv(35.0, 47.5, 35.2, 47.5)[2] / 1000
+    assert adv["max_depth_km"] == pytest.approx(width, rel=0.02)
+    assert adv["km_per_day"] == pytest.approx(adv["max_depth_km"] / 3, rel=1e-3)
+    assert 0.8 * width < adv["p90_depth_km"] <= adv["max_depth_km"]
+    assert (adv["from_snapshot"], adv["to_snapshot"], adv["days"]) == ("2022-09-08", "2022-09-11", 3)
+
+
+def test_sample_advance_and_distance_carry_snapshot_dates(sample_store):
+    adv = advance(sample_store, "liveuamap-nzz", "2022-09-08", "2022-09-11", side="UA")
+    assert (adv["from_snapshot"], adv["to_snapshot"]) == ("2022-09-08", "2022-09-11")
+    assert 20 < adv["max_depth_km"] < 200 and adv["gained_km2"] > 2_000
+    # the deepest point is that far from the earlier line, measured independently
+    hist = History(sample_store, "liveuamap-nzz")
+    rec = hist.as_of("2022-09-08").snapshot
+    line = line_of_contact(sample_store.layer(rec.id), rec.coverage)
+    lon, lat = adv["deepest_point"]
+    assert nearest(line, lon, lat).distance_km == pytest.approx(adv["max_depth_km"], abs=0.01)
+    # and no retaken point is farther (screened on a coarse grid of the retaken ground)
+    gained = shapely.difference(sample_store.layer(rec.id),
+                                sample_store.layer(hist.as_of("2022-09-11").snapshot.id))  # fmt: skip
+    big = [p for p in shapely.get_parts(gained) if equal_area_km2(p) >= MIN_PART_KM2]
+    pts = shapely.get_coordinates(shapely.segmentize(shapely.boundary(shapely.MultiPolygon(big)), 0.05))[::25]
+    far = max(nearest(line, x, y).distance_km for x, y in pts)
+    assert far <= adv["max_depth_km"] + 1.0
+
+    d = distance_to_other_side(sample_store, "liveuamap-nzz", resolve_one("Kupiansk"), "2022-09-09")
+    assert (d["snapshot_date"], d["lag_days"], d["side"], d["to_side"]) == ("2022-09-08", 1, "RU", "UA")
+    plon, plat = d["nearest_point"]
+    k = resolve_one("Kupiansk")
+    assert d["distance_km"] == pytest.approx(GEOD.inv(k.lon, k.lat, plon, plat)[2] / 1000, abs=0.01)
+
+
+def test_since_names_the_earlier_bigger_window(tmp_path, fresh_store):
+    big, small = 0.6, 0.2
+    west = 35.0
+    files, x = [], west
+    for day, cut in (("2022-04-01", 0.0), ("2022-04-04", big), ("2022-05-01", 0.05),
+                     ("2022-09-08", 0.05), ("2022-09-11", small)):  # fmt: skip
+        losses = box(x, 47.5, x + cut, 49.0) if cut else None
+        x += cut
+        files.append(nzz_file(tmp_path / f"{day}.json.gz", day, box(x, 47.5, 38.0, 49.0), losses=losses))
+    ingest(fresh_store, "liveuamap-nzz", files, workers=1)
+    res = since(fresh_store, "liveuamap-nzz", "2022-09-08", "2022-09-11", side="UA")
+    assert res["since"]["to_snapshot"] == "2022-04-04"
+    assert res["since"]["value"] > res["window"]["value"] > 0
+    first = since(fresh_store, "liveuamap-nzz", "2022-04-01", "2022-04-04", side="UA")
+    assert first["since"] is None
+
+
+def test_distance_is_zero_free_and_geodesic_on_real_line(sample_store):
+    d = distance_to_other_side(sample_store, "liveuamap-nzz", resolve_one("Kharkiv"), "2022-09-08")
+    assert d["side"] == "UA" and d["to_side"] == "RU" and d["distance_km"] > 5
+    lons = np.array([d["nearest_point"][0]])
+    assert np.isfinite(lons).all()
