@@ -211,9 +211,7 @@ def script_of(name: str) -> str | None:
 
 def pick_name_uk(primary: str, cyrillic: list[str]) -> str | None:
     """The Ukrainian name among the Cyrillic names (rule in the module docstring)."""
-    candidates = [
-        c for c in cyrillic if {x for x in c.lower() if x.isalpha()} <= _UKRAINIAN_ALPHABET
-    ]
+    candidates = [c for c in cyrillic if {x for x in c.lower() if x.isalpha()} <= _UKRAINIAN_ALPHABET]
     if not candidates:
         return None
     markers = {c: _ukrainian_markers(c) for c in candidates}
