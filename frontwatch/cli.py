@@ -16,7 +16,7 @@ from . import frontline as frontline_mod
 from .ingest import ingest as ingest_files
 from ._format import FORMATS, emit, to_json
 from .errors import FrontwatchError, InvalidWindow
-from .gazetteer import resolve_one
+from .gazetteer import AmbiguousPlace, resolve_one
 from .sources import ADAPTERS
 from .store import ENV_DB, open_store
 
@@ -35,6 +35,16 @@ _land_option = click.option(
     "--land-only", is_flag=True,
     help="Measure on land only (OpenStreetMap outline) instead of the geoBoundaries clip outline.",
 )  # fmt: skip
+
+
+def _place(name: str, oblast: str | None):
+    """Resolve a place name for the CLI: candidates are listed, never picked silently."""
+    try:
+        return resolve_one(name, oblast=oblast)
+    except AmbiguousPlace as exc:
+        msg = str(exc)
+        cut = msg.find(" To choose")
+        raise click.ClickException((msg[:cut] if cut > 0 else msg) + " Add --oblast to choose.") from None
 
 
 def _store(ctx: click.Context):
@@ -338,7 +348,7 @@ def place(ctx, name, source, day, oblast, history, contested_km, fmt):
       frontwatch place Балаклія --source deepstate --history
     """
     store = _store(ctx)
-    pl = resolve_one(name, oblast=oblast)
+    pl = _place(name, oblast)
     if history:
         h = settlements.place_history(store, source, pl)
         if fmt == "json":
@@ -440,7 +450,7 @@ def distance(ctx, name, source, day, start, end, oblast, fmt):
       frontwatch distance Pokrovsk --source deepstate --from 2024-07-01 --to 2025-08-01 --format csv
     """
     store = _store(ctx)
-    pl = resolve_one(name, oblast=oblast)
+    pl = _place(name, oblast)
     if start or end:
         if not (start and end):
             raise click.UsageError("a series needs both --from and --to")

@@ -76,3 +76,33 @@ def test_every_command_help_has_an_example():
         r = CliRunner().invoke(main, [name, "--help"])
         assert r.exit_code == 0
         assert "Example:" in r.output, name
+
+
+def test_place_json_fields_and_ambiguity(cli_db):
+    r = run(cli_db, "place", "Kupyansk", "--source", "liveuamap-nzz", "--on", "2022-09-09", "--format", "json")
+    d = orjson.loads(r.output)
+    assert set(d["place"]) >= {"geonameid", "name", "name_uk", "oblast", "raion", "lat", "lon", "population"}
+    assert {"status", "distance_to_front_km", "snapshot_date", "lag_days"} <= set(d)
+    assert d["place"]["geonameid"] == 703656 and d["lag_days"] == 1
+    r = run(cli_db, "place", "Shevchenkove", "--source", "liveuamap-nzz", "--on", "2022-09-09")
+    assert r.exit_code == 1 and "matches 51 places equally well" in r.output and "--oblast" in r.output
+
+
+def test_places_changed_json(cli_db):
+    r = run(cli_db, "places", "-s", "liveuamap-nzz", "--from", "2022-09-06", "--to", "2022-09-11",
+            "--changed", "--oblast", "Kharkiv", "--format", "json")  # fmt: skip
+    d = orjson.loads(r.output)
+    assert d["places"] and {"from_side", "to_side", "changed_on", "geonameid"} <= set(d["places"][0])
+    assert sum(c["count"] for c in d["counts_by_oblast"]) == len(d["places"])
+
+
+def test_distance_advance_since_front_json(cli_db):
+    d = orjson.loads(run(cli_db, "distance", "Kupiansk", "-s", "liveuamap-nzz", "--on", "2022-09-08",
+                         "--format", "json").output)  # fmt: skip
+    assert {"distance_km", "to_side", "nearest_point", "snapshot_date", "lag_days"} <= set(d)
+    a = orjson.loads(run(cli_db, "advance", "-s", "liveuamap-nzz", "--from", "2022-09-08", "--to",
+                         "2022-09-11", "--format", "json").output)  # fmt: skip
+    assert {"max_depth_km", "p90_depth_km", "km_per_day", "gained_km2", "from_snapshot", "to_snapshot"} <= set(a)
+    f = orjson.loads(run(cli_db, "front", "-s", "liveuamap-nzz", "--on", "2022-09-08", "--format",
+                         "geojson").output)  # fmt: skip
+    assert f["geometry"]["type"] == "MultiLineString" and f["properties"]["length_km"] > 500
