@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 
 from . import _geo, frontline
-from .changes import change_from_records, distinct_windows, top_windows
+from .changes import change_from_records, rank_windows, top_windows
 from .errors import InvalidWindow
 from .settlements import NOT_COVERED, RU, SIDE, _side_at
 from .snapshot import OCCUPIED
@@ -166,12 +166,7 @@ def depth_windows(store: Store, source: str, *, days: int, side: str = "UA", lim
                     "km_per_day": adv["km_per_day"]})  # fmt: skip
         if progress:
             progress(i + 1, len(rows))
-    out.sort(key=lambda r: -r["max_depth_km"])
-    if distinct:
-        out = distinct_windows(out)
-    for k, r in enumerate(out, start=1):
-        r["rank"] = k
-    return out[:limit] if limit else out
+    return rank_windows(out, "max_depth_km", distinct=distinct, limit=limit)
 
 
 def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = "area") -> dict:

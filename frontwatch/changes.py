@@ -216,7 +216,12 @@ def top_windows(
         })  # fmt: skip
         if progress is not None:
             progress(i + 1, len(pairs))
-    rows.sort(key=lambda r: -r["gained_km2"])
+    return rank_windows(rows, "gained_km2", distinct=distinct, limit=limit)
+
+
+def rank_windows(rows: list[dict], key: str, *, distinct: bool, limit: int | None) -> list[dict]:
+    """Sort windows by ``key`` (largest first), keep one per event if ``distinct``, number them."""
+    rows = sorted(rows, key=lambda r: -r[key])
     if distinct:
         rows = distinct_windows(rows)
     for rank, r in enumerate(rows, start=1):

@@ -518,6 +518,40 @@ def since_cmd(ctx, source, start, end, side, by, fmt):
     emit(flat, ["window", "value", "unit", "since", "since_value"], fmt, caption=row["statement"])
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--published", required=True, help="Publication date of the text (YYYY-MM-DD).")
+@click.option("--source", "-s", "sources", multiple=True, help="Source(s) to check against (default: all).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS + ("markdown",)), default="table",
+              show_default=True, help="Output format.")  # fmt: skip
+@click.pass_context
+@handle_errors
+def check(ctx, file, published, sources, fmt):
+    """Find the checkable claims in a news text and give each a verdict per source.
+
+    FILE is English text, or a JSON list of claims (fields as in the JSON output).
+
+    \b
+    Example:
+      frontwatch check ../shared/articles/2022-09-ukraine-retook-1000-km2.txt --published 2022-09-10
+      frontwatch check claims.json --published 2022-09-10 --source deepstate --format markdown
+    """
+    from .claims.check import check_file
+    from .claims.render import markdown, verdict_rows
+
+    store = _store(ctx)
+    srcs = list(sources) or sorted(store.source_names())
+    results = check_file(store, file, published=published, sources=srcs)
+    if fmt == "json":
+        click.echo(to_json({"file": str(file), "published": published, "sources": srcs, "claims": results}))
+    elif fmt == "markdown":
+        click.echo(markdown(results, srcs, title=f"Claims in {file}", published=published))
+    else:
+        emit(verdict_rows(results, srcs), ["#", "claim", "kind", "claimant", "quantity", "window", *srcs],
+             fmt, title=f"{len(results)} claims in {file}",
+             caption="Rules and provenance: --format markdown or json.")  # fmt: skip
+
+
 def parse_window(text: str) -> int:
     """Days in a window written as ``7d``, ``2w`` or ``7``."""
     m = re.fullmatch(r"\s*(\d+)\s*([dw]?)\s*", text.lower())

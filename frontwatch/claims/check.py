@@ -1,0 +1,37 @@
+"""Checking a file of claims: extract (text) or load (JSON) the claims, then verify them."""
+
+from __future__ import annotations
+
+from .extract import claims_from_structured, extract_claims
+
+
+def check_file(store, path, *, published, sources):
+    """Extract (text) or load (JSON list) the claims of a file and verify them per source."""
+
+    from pathlib import Path
+
+    import orjson
+
+    from ..errors import InputFileError
+    from ..timeline import parse_date
+    from .verify import verify
+
+    day = parse_date(published)
+    p = Path(path)
+    raw = p.read_bytes()
+    if p.suffix.lower() == ".json":
+        try:
+            items = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise InputFileError(str(p), f"malformed JSON ({exc})") from exc
+        if isinstance(items, dict):
+            items = items.get("claims", [])
+        claims = claims_from_structured(items, published=day)
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputFileError(str(p), f"not UTF-8 text ({exc})") from exc
+        claims = extract_claims(text, published=day)
+
+    return verify(store, claims, sources)

@@ -1,0 +1,1585 @@
+"""Rule-based extraction of checkable claims from English news text.
+
+:func:`extract_claims` reads a text sentence by sentence with regular expressions and small
+word lists (no language model), and returns :class:`~frontwatch.claims.model.Claim` objects
+whose every field can be traced to words of the sentence and a rule written here.
+:func:`claims_from_structured` builds the same objects from plain data.
+
+Rules
+-----
+Sentences
+    Line breaks end sentences (headlines have no full stop); so do ``.``, ``!`` and ``?``
+    (after closing quotes or brackets) before a capital or a digit, except after an
+    abbreviation ("Mr.", "Gen.", "Sept."); and a colon before a capital letter, unless a
+    reporting verb ends the text before it ("He said: ..."). Curly quotes and apostrophes
+    are read as straight ones; spans are offsets in the original text. A sentence repeating
+    an earlier one word for word (a headline repeated in the lede) yields no claims again.
+Figures
+    Digits ("1,000", "1000", "50km", "2.5"), number words up to the hundreds ("three",
+    "thirty-two") and "thousand"/"million" after them; units km², sq km, square
+    kilometres/kilometers, sq miles, square miles, km, kilometres/kilometers, miles; a count
+    is a figure before a plural noun ("30 communities", "two other towns"). Qualifiers:
+    :data:`QUALIFIER_WORDS`. A figure in brackets right after another of the same dimension
+    ("(385 sq miles)") is a ``unit_conversion`` of it; its qualifier, when it has none of its
+    own, is the restated figure's ("more than 1,000 sq km (385 sq miles)").
+Claimants and stance
+    "according to X"; "X said/claims/calculated/disputed/...", the subject being the last
+    comma-separated part before the verb with appositives (", a think tank,"), subordinators
+    ("While", "Despite"), adverbs ("further") and titles ("President", "Mr.", "regional
+    governor") removed; "X said" at the end of the sentence works the same way. "He"/"She"
+    and "Mr./Ms. Surname" resolve to the last named person; "It"/"They" to the last named
+    organisation; "the ministry" to the last organisation whose name holds "ministry".
+    Verbs of :data:`DISPUTE_VERBS` give stance ``disputes``; "Verified ..." or "geolocated ..."
+    material gives stance ``verified`` and no claimant. A sentence opening with "And"/"But"
+    continues the previous one's claimant. A sentence with no claimant is the text's own.
+Windows
+    Relative phrases resolve against the publication date, or against the date of the
+    statement when the text dates it ("Ukraine said on Friday ... in the past week"): see
+    :func:`resolve_window`; every window states its rule. A sentence without a time phrase
+    gets, for a change (km², settlements, depth), the window of the preceding change claim
+    (news leads set the period once); for a state (control, distance), the date of the
+    statement or the publication date.
+Sides
+    Ukraine, Ukrainian(s), Kyiv's/Kiev's → UA; Russia, Russian(s), Moscow, the Kremlin,
+    occupiers → RU. The acting side is the nearest mention before the verb ("controlled by
+    Russia": after it); without one, the claimant's side (a name holding "Ukraine", or a
+    well-known official: :data:`CLAIMANT_SIDES`).
+Places
+    Capitalised names that the gazetteer (:func:`frontwatch.gazetteer.resolve`) matches
+    exactly, by an alternate name or (after "in", "from", "of"...) by transliteration; or
+    any name after "the town/city/village of" or before "city", even if unknown (then
+    ``geonameid`` is absent). "X region/area/oblast" and "the region of X" are regions.
+    "it" after a control verb is the last place named before it.
+Kinds
+    See :mod:`frontwatch.claims.model`; the patterns are in this module's
+    ``_place_control``, ``_quantity_claims``, ``_rank`` and ``_other_topics``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from frontwatch.claims.model import (
+    CHANGE_KINDS,
+    QUALIFIERS,
+    STANCES,
+    UNIT_DIMENSIONS,
+    UNITS,
+    WAR_START,
+    Claim,
+    Conversion,
+    InvalidClaim,
+    Quantity,
+    Window,
+    precision_of,
+)
+from frontwatch.errors import FrontwatchError
+
+__all__ = [
+    "CLAIMANT_SIDES",
+    "DISPUTE_VERBS",
+    "QUALIFIER_WORDS",
+    "claims_from_structured",
+    "extract_claims",
+    "resolve_window",
+    "sentence_spans",
+]
+
+# --------------------------------------------------------------------------------------
+# Word lists
+
+QUALIFIER_WORDS: dict[str, str] = {
+    "more than": "more_than", "over": "more_than", "in excess of": "more_than",
+    "upwards of": "more_than", "above": "more_than",
+    "at least": "at_least", "no fewer than": "at_least", "no less than": "at_least",
+    "a minimum of": "at_least",
+    "about": "about", "around": "about", "approximately": "about", "roughly": "about",
+    "some": "about", "nearly": "about", "almost": "about", "close to": "about",
+    "an estimated": "about", "estimated": "about",
+    "up to": "up_to", "as many as": "up_to", "as much as": "up_to", "at most": "up_to",
+    "no more than": "up_to", "within": "up_to",
+    "less than": "less_than", "fewer than": "less_than", "under": "less_than",
+    "below": "less_than",
+    "just": "exact", "exactly": "exact", "precisely": "exact", "only": "exact",
+}  # fmt: skip
+"""Words before a figure and the qualifier they give ("nearly"/"almost" read as ``about``:
+close to the figure; "just" means exactly, as in "just 15 km")."""
+
+DISPUTE_VERBS = frozenset({
+    "disputed", "disputes", "dispute", "denied", "denies", "deny", "rejected", "rejects",
+    "dismissed", "dismisses", "contested", "contests", "refuted", "refutes",
+})  # fmt: skip
+"""Reporting verbs that give stance ``disputes``."""
+
+_REPORT_VERBS = (
+    "said says say claims claimed claim stated states reported reports announced announces "
+    "calculated calculates estimated estimates acknowledged acknowledges admitted admits "
+    "asserts asserted assert added adds told wrote writes confirmed confirms insisted insists "
+    "assessed assesses noted notes showed shows show purporting purported purports "
+    + " ".join(sorted(DISPUTE_VERBS))
+).split()
+
+CLAIMANT_SIDES: dict[str, str] = {
+    "ukrain": "UA", "kyiv": "UA", "kiev": "UA", "zelensk": "UA", "zaluzhn": "UA",
+    "reznikov": "UA", "kuleba": "UA", "podol": "UA", "malyar": "UA", "syrsk": "UA",
+    "yanushevych": "UA", "zhvytsk": "UA",
+    "russia": "RU", "moscow": "RU", "kremlin": "RU", "putin": "RU", "shoigu": "RU",
+    "peskov": "RU", "lavrov": "RU", "konashenkov": "RU", "gerasimov": "RU", "saldo": "RU",
+    "pushilin": "RU", "ganchev": "RU",
+}  # fmt: skip
+"""Lower-case name parts that tie a claimant to a side (used only when the sentence names no
+side): states and their institutions, and officials of 2022."""
+
+_SETTLEMENT_NOUNS = frozenset({
+    "communities", "settlements", "villages", "towns", "cities", "localities", "hamlets",
+    "populated", "places",
+})  # fmt: skip
+
+_ACTION_VERBS: dict[str, tuple[str, ...]] = {
+    "retake": (
+        "retook", "retaken", "retakes", "retake", "retaking", "recaptured", "recapture",
+        "recaptures", "regained", "regain", "regains", "reclaimed", "reclaim", "reclaims",
+        "won back", "taken back", "took back",
+    ),
+    "liberate": ("liberated", "liberate", "liberates", "liberating", "freed", "de-occupied",
+                 "deoccupied"),
+    "capture": ("captured", "capture", "captures", "seized", "seize", "seizes", "took",
+                "taken", "occupied", "overran", "conquered", "entered", "enter", "enters"),
+    "gain": ("gained", "gain", "gains"),
+    "loss": ("lost", "lose", "loses", "ceded", "surrendered", "gave up"),
+}  # fmt: skip
+_VERB_ACTION = {verb: action for action, verbs in _ACTION_VERBS.items() for verb in verbs}
+_CHANGE_VERB = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _VERB_ACTION), key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+_WITHDRAW_VERB = (
+    r"(?:withdrew|withdrawn|withdraws|withdraw|withdrawing|retreated|retreats|retreat|"
+    r"pulled out|pulls out|pull out|pulling out|pulled back|fled)"
+)
+_ADVANCE_VERB = re.compile(
+    r"\b(?:pushed|pushes|push|pushing|advanced|advances|advance|advancing|moved|moves|"
+    r"penetrated|pressed|drove|broke through|progressed|gained)\b",
+    re.IGNORECASE,
+)
+_HOLD_VERB = re.compile(r"\b(?:controls?|controlled|holds?|held|occupies|occupy)\b", re.IGNORECASE)
+
+_TITLES = re.compile(
+    r"^(?:(?:President|Prime\s+Minister|Defen[cs]e\s+Minister|Foreign\s+Minister|Minister|"
+    r"Governor|Gov\.|Mayor|General|Gen\.|Lieutenant\s+General|Lt\.?\s+Gen\.|Colonel|Col\.|"
+    r"Major|Maj\.|Commander|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sir)\s+)+"
+)
+_ROLE_BEFORE_NAME = re.compile(
+    r"^.*?\b(?:spokes(?:man|woman|person)|governor|head|minister|commander|mayor|chief|"
+    r"adviser|advisor|official|leader|president)\s+(?=[A-Z])"
+)
+_ORG_WORDS = frozenset({
+    "institute", "ministry", "army", "staff", "forces", "command", "council", "service",
+    "agency", "office", "government", "kremlin", "pentagon", "guard", "administration",
+    "military", "isw", "ukraine", "russia", "ukraine's", "russia's", "kyiv", "moscow",
+    "intelligence", "headquarters", "department", "committee", "media", "tank",
+})  # fmt: skip
+_PRONOUNS = {"he": "person", "she": "person", "it": "org", "they": "org"}
+_OPENERS = frozenset({
+    "in", "on", "at", "if", "since", "after", "before", "during", "while", "despite", "according",
+    "there", "this", "that", "these", "those", "when", "where", "as", "by", "for", "from", "with",
+})  # fmt: skip
+_GENERIC_COUNT_NOUNS = frozenset({"pieces", "units", "items", "sets", "kinds", "types", "lots"})
+
+_STOP_NAMES = frozenset({
+    "the", "a", "an", "and", "but", "or", "if", "in", "on", "at", "of", "to", "for", "from",
+    "by", "with", "as", "since", "after", "before", "during", "while", "despite", "according",
+    "near", "there", "this", "that", "these", "those", "it", "he", "she", "they", "we", "its",
+    "his", "her", "their", "our", "mr", "mrs", "ms", "president", "general", "governor",
+    "verified", "ukraine", "ukrainian", "ukrainians", "russia", "russian", "russians",
+    "moscow", "kremlin", "kyiv's", "kiev's", "nato", "west", "east", "north", "south",
+    *(name.lower() for name in calendar.day_name),
+    *(name.lower() for name in calendar.month_name if name),
+})  # fmt: skip
+
+# --------------------------------------------------------------------------------------
+# Text
+
+
+_FOLD = str.maketrans({
+    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+})  # fmt: skip
+"""One character for one, so offsets into the folded text are offsets into the original."""
+
+_ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "sgt", "st", "no", "vs",
+    "prof", "gov", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec", "u.s", "u.k", "e.g", "i.e", "approx", "est", "ca",
+})  # fmt: skip
+_BOUNDARY = re.compile(r"(?P<punct>[.!?]+|:)(?P<close>[\"')\]]*)(?P<space>\s+)(?=[\"'(\[]?[A-Z0-9])")
+_REPORT_RE = re.compile(r"\b(" + "|".join(_REPORT_VERBS) + r")\b", re.IGNORECASE)
+_ENDS_WITH_REPORT = re.compile(r"\b(?:said|says|added|told|wrote|stated|announced)\s*$", re.IGNORECASE)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of a text (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    text
+        Any text.
+
+    Returns
+    -------
+    list of (start, end)
+        Offsets into ``text``; each span holds no leading or trailing white space.
+    """
+    norm = text.translate(_FOLD)
+    raw: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n\r\u2028\u2029]+", norm):
+        base, s, start = line.start(), line.group(), 0
+        for b in _BOUNDARY.finditer(s):
+            before = s[start : b.start()]
+            if b.group("punct") == ":":
+                if not s[b.end() : b.end() + 1].isupper() or _ENDS_WITH_REPORT.search(before):
+                    continue
+            elif b.group("punct") == "." and not b.group("close"):
+                word = re.search(r"([\w.]+)$", before)
+                if word and (
+                    word.group(1).lower() in _ABBREVIATIONS or re.fullmatch(r"[A-Z]", word.group(1))
+                ):
+                    continue
+            raw.append((base + start, base + b.end("close")))
+            start = b.end()
+        raw.append((base + start, base + len(s)))
+    spans = []
+    for a, b in raw:
+        chunk = norm[a:b]
+        lead = len(chunk) - len(chunk.lstrip())
+        trail = len(chunk) - len(chunk.rstrip())
+        if b - trail > a + lead:
+            spans.append((a + lead, b - trail))
+    return spans
+
+
+# --------------------------------------------------------------------------------------
+# Time
+
+
+_WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+_MONTH_RE = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+)
+_DATE_GROUPS = re.compile(
+    rf"(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m1>{_MONTH_RE})(?:,?\s+(?P<y1>\d{{4}}))?"
+    rf"|(?P<m2>{_MONTH_RE})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y2>\d{{4}}))?"
+    r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})"
+)
+_DATE_PLAIN = (
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_RE}(?:,?\s+\d{{4}})?"
+    rf"|{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})"
+)
+_MONTH_ONLY = rf"(?:(?i:early|mid|late|mid-)\s*)?(?P<month>{_MONTH_RE})(?:\s+(?P<year>\d{{4}}))?"
+_SMALL_NUMBER = (
+    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,3})"
+)
+_SMALL_VALUES = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
+
+_TIME_PATTERNS: list[tuple[str, int, re.Pattern[str]]] = [
+    # (kind, priority: lower wins for the event window, pattern)
+    ("between", 0, re.compile(
+        rf"\b(?i:between|from)\s+(?P<a>{_DATE_PLAIN})\s+(?i:and|to|until|through)\s+(?P<b>{_DATE_PLAIN})"
+    )),
+    ("between_days", 0, re.compile(
+        rf"\b(?i:between|from)\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s*(?i:and|to|until|-)\s*"
+        rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH_RE})(?:,?\s+(?P<yr>\d{{4}}))?"
+    )),
+    ("war", 1, re.compile(
+        r"\b(?i:since\s+(?:the\s+)?(?:(?:full[- ]scale\s+|russian\s+)?(?:war|invasion)\s+"
+        r"(?:began|started|broke\s+out)(?:\s+(?:some\s+|about\s+)?\w+\s+(?:days?|weeks?|months?|years?)"
+        r"\s+ago)?|(?:start|beginning|outbreak)\s+of\s+(?:the\s+)?(?:full[- ]scale\s+|russian\s+)?"
+        r"(?:war|invasion)))"
+    )),
+    ("since", 1, re.compile(
+        rf"\b(?i:since)\s+(?:(?i:the|a|an|its|their|his|her)\b[^.;]{{0,120}}?\b(?i:on|in)\s+)?"
+        rf"(?P<when>{_DATE_PLAIN}|{_MONTH_ONLY})"
+    )),
+    ("duration", 2, re.compile(
+        rf"\b(?i:(?:(?:in|over|during|within|for)\s+)?(?:the\s+)?(?:last|past|previous)\s+"
+        rf"(?:(?P<n>{_SMALL_NUMBER})\s+)?(?P<u>days?|weeks?|months?))\b"
+    )),
+    ("duration", 2, re.compile(
+        rf"\b(?i:(?:in|within|over|inside)\s+(?:just\s+|only\s+)?(?P<n>{_SMALL_NUMBER})\s+"
+        rf"(?P<u>days?|weeks?|months?))\b"
+    )),
+    ("this", 3, re.compile(r"\b(?i:this\s+(?P<u>week|month))\b")),
+    ("ago", 4, re.compile(rf"\b(?i:(?P<n>{_SMALL_NUMBER})\s+(?P<u>days?|weeks?|months?)\s+ago)\b")),
+    ("date", 4, re.compile(rf"\b(?:(?i:on)\s+)?(?P<when>{_DATE_PLAIN})")),
+    ("weekday", 4, re.compile(
+        r"\b(?:(?i:late\s+on|early\s+on|on|last)\s+)?"
+        r"(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    )),
+    ("yesterday", 4, re.compile(r"\b(?i:yesterday)\b")),
+    ("today", 4, re.compile(r"\b(?i:today)\b")),
+    ("month", 5, re.compile(rf"\b(?i:in|during|throughout)\s+{_MONTH_ONLY}\b")),
+    ("now", 6, re.compile(r"\b(?i:now|currently)\b")),
+]  # fmt: skip
+_POINT_KINDS = frozenset({"date", "weekday", "yesterday", "today"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Time:
+    """A time phrase of a sentence: its span, its window, and the period it names itself
+    (for "since X": X's own period, the reference of a rank)."""
+
+    start: int
+    end: int
+    kind: str
+    priority: int
+    window: Window
+    own: Window | None = None
+
+
+def _day(d: date) -> str:
+    return f"{calendar.day_name[d.weekday()]} {d.isoformat()}"
+
+
+def _parse_date(text: str, published: date) -> date | None:
+    m = _DATE_GROUPS.fullmatch(text.strip())
+    if not m:
+        return None
+    try:
+        if m.group("y3"):
+            return date(int(m.group("y3")), int(m.group("m3")), int(m.group("d3")))
+        day = int(m.group("d1") or m.group("d2"))
+        month = _MONTHS[(m.group("m1") or m.group("m2")).rstrip(".").lower()]
+        year_text = m.group("y1") or m.group("y2")
+        if year_text:
+            return date(int(year_text), month, day)
+        found = date(published.year, month, day)
+        return found if found <= published else date(published.year - 1, month, day)
+    except (ValueError, KeyError):
+        return None
+
+
+def _month_window(month_text: str, year_text: str | None, published: date) -> tuple[date, date, str]:
+    month = _MONTHS[month_text.rstrip(".").lower()]
+    if year_text:
+        year, how = int(year_text), "as written"
+    else:
+        year = published.year if month <= published.month else published.year - 1
+        how = "the latest one starting on or before the publication date"
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    return date(year, month, 1), last, f"{calendar.month_name[month]} {year} ({how})"
+
+
+def _months_back(d: date, n: int) -> date:
+    year, month = divmod(d.year * 12 + d.month - 1 - n, 12)
+    month += 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _span_back(anchor: date, n: int, unit: str) -> date:
+    unit = unit.rstrip("s").lower()
+    if unit == "day":
+        return anchor - timedelta(days=n)
+    if unit == "week":
+        return anchor - timedelta(days=7 * n)
+    return _months_back(anchor, n)
+
+
+def _time_phrases(s: str, published: date, anchor: date, anchor_rule: str) -> list[_Time]:
+    """Every time phrase of a (folded) sentence, resolved; overlapping later matches of
+    lower-priority patterns are dropped."""
+    found: list[_Time] = []
+    taken: list[tuple[int, int]] = []
+    for kind, priority, pattern in _TIME_PATTERNS:
+        for m in pattern.finditer(s):
+            if any(m.start() < b and a < m.end() for a, b in taken):
+                continue
+            try:
+                time = _resolve_match(kind, priority, m, published, anchor, anchor_rule)
+            except (ValueError, KeyError, OverflowError):
+                time = None
+            if time is not None:
+                found.append(time)
+                taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda t: t.start)
+
+
+def _resolve_match(
+    kind: str, priority: int, m: re.Match[str], published: date, anchor: date, anchor_rule: str
+) -> _Time | None:
+    text = m.group(0).strip()
+    own: Window | None = None
+    if kind == "between":
+        a, b = _parse_date(m.group("a"), published), _parse_date(m.group("b"), published)
+        if a is None or b is None or a > b:
+            return None
+        start, end, rule = a, b, f"{text} = from {a.isoformat()} to {b.isoformat()}"
+    elif kind == "between_days":
+        tail = f" {m.group('mon')}" + (f" {m.group('yr')}" if m.group("yr") else "")
+        a = _parse_date(m.group("d1") + tail, published)
+        b = _parse_date(m.group("d2") + tail, published)
+        if a is None or b is None or a > b:
+            return None
+        start, end, rule = a, b, f"{text} = from {a.isoformat()} to {b.isoformat()}"
+    elif kind == "war":
+        start, end = WAR_START, anchor
+        rule = (
+            f"since the war began = since the full-scale invasion on {WAR_START.isoformat()} "
+            f"(a fixed date; any 'N months ago' in the phrase is not used), up to {anchor_rule}"
+        )
+        own = Window(WAR_START, WAR_START, text, "the full-scale invasion began on 2022-02-24")
+    elif kind == "since":
+        when = m.group("when")
+        if m.group("month") and _parse_date(when, published) is None:
+            first, last, label = _month_window(m.group("month"), m.group("year"), published)
+            own = Window(first, last, when, f"{when} = the calendar month {label}")
+        else:
+            day = _parse_date(when, published)
+            if day is None:
+                return None
+            first = day
+            own = Window(day, day, when, f"{when} = {day.isoformat()}")
+        start, end = first, anchor
+        rule = f"since {when} = from {first.isoformat()} up to {anchor_rule}"
+    elif kind == "duration":
+        n = _SMALL_VALUES.get((m.group("n") or "one").lower()) or int(m.group("n"))
+        unit = m.group("u").lower()
+        start, end = _span_back(anchor, n, unit), anchor
+        days, name = (7 * n, "day") if unit.startswith("week") else (n, unit.rstrip("s"))
+        count = name if days == 1 else f"{days} {name}s"
+        rule = f"{text} = the {count} ending on {anchor_rule}"
+    elif kind == "this":
+        unit = m.group("u").lower()
+        start = anchor - timedelta(days=anchor.weekday()) if unit == "week" else anchor.replace(day=1)
+        end = anchor
+        first = "the Monday of that week" if unit == "week" else "the first day of that month"
+        rule = f"{text} = from {first} ({start.isoformat()}) up to {anchor_rule}"
+    elif kind == "ago":
+        n = _SMALL_VALUES.get(m.group("n").lower()) or int(m.group("n"))
+        start = end = _span_back(published, n, m.group("u"))
+        rule = f"{text} = {start.isoformat()}, counted back from the publication date"
+    elif kind == "date":
+        day = _parse_date(m.group("when"), published)
+        if day is None:
+            return None
+        start = end = day
+        rule = f"{m.group('when')} = {day.isoformat()} (year of the publication date unless written)"
+    elif kind == "weekday":
+        wd = _WEEKDAYS[m.group("wd").lower()]
+        start = end = published - timedelta(days=(published.weekday() - wd) % 7)
+        rule = (
+            f"{m.group('wd')} = the most recent {m.group('wd')} on or before the publication "
+            f"date ({_day(published)}): {start.isoformat()}"
+        )
+    elif kind == "yesterday":
+        start = end = published - timedelta(days=1)
+        rule = f"yesterday = the day before the publication date: {start.isoformat()}"
+    elif kind == "today":
+        start = end = published
+        rule = f"today = the publication date: {start.isoformat()}"
+    elif kind == "month":
+        first, last, label = _month_window(m.group("month"), m.group("year"), published)
+        start, end = first, min(last, published) if first <= published else last
+        rule = f"{text} = the calendar month {label}" + (
+            ", up to the publication date" if end < last else ""
+        )
+    else:  # now
+        start = end = published
+        rule = f"{text} = the publication date ({published.isoformat()})"
+    if start > end:
+        return None
+    return _Time(m.start(), m.end(), kind, priority, Window(start, end, text, rule), own)
+
+
+def resolve_window(phrase: str, *, published: date) -> Window | None:
+    """The window a time phrase names, relative to a publication date.
+
+    Parameters
+    ----------
+    phrase
+        A phrase such as "in the last week", "in three days", "on Thursday", "in March",
+        "since March", "this week", "yesterday", "since the war began six months ago",
+        "8 September", "September 8, 2022", "2022-09-08", "between 1 and 8 September".
+    published
+        Publication date (UTC calendar day) the phrase is relative to.
+
+    Returns
+    -------
+    Window or None
+        None when the phrase names no period or a period that ends before it starts.
+
+    Notes
+    -----
+    Durations ("last week", "the past 3 days", "in a week") end on the publication date
+    and go back 7 days per week, 1 per day, or calendar months; "this week" starts on the
+    Monday; a weekday is the most recent such day on or before the publication date; a
+    month without a year is the latest one starting on or before it; "since the war began"
+    starts on 2022-02-24 (:data:`~frontwatch.claims.model.WAR_START`), whatever "N months
+    ago" the text adds.
+    """
+    published = _as_date(published)
+    norm = phrase.translate(_FOLD)
+    times = _time_phrases(norm, published, published, f"the publication date ({published.isoformat()})")
+    if not times:
+        return None
+    return min(times, key=lambda t: (t.priority, t.start)).window
+
+
+# --------------------------------------------------------------------------------------
+# Figures
+
+_W1 = "one|two|three|four|five|six|seven|eight|nine"
+_W10 = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+_W20 = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_WBASE = rf"(?:(?:{_W20})(?:[- ](?:{_W1}))?|{_W10}|{_W1})"
+_WORD_VALUES = {w: i + 1 for i, w in enumerate(_W1.split("|"))}
+_WORD_VALUES.update({w: i + 10 for i, w in enumerate(_W10.split("|"))})
+_WORD_VALUES.update({w: (i + 2) * 10 for i, w in enumerate(_W20.split("|"))})
+_MULTIPLIERS = {"thousand": 1_000, "million": 1_000_000}
+
+_QUALIFIER_RE = "|".join(sorted(map(re.escape, QUALIFIER_WORDS), key=len, reverse=True))
+_NUMBER_RE = (
+    rf"(?P<num>(?<![\w.,/-])(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?![\d,]\d)"
+    rf"|\b{_WBASE}(?:\s+hundred(?:\s+(?:and\s+)?{_WBASE})?)?\b)"
+    rf"(?:\s+(?P<mult>thousand|million)\b)?"
+)
+_PREFIX_RE = rf"(?:\b(?P<qual>{_QUALIFIER_RE})\s+)?"
+_UNIT_PATTERNS = {
+    "km2": r"sq(?:uare)?\.?\s*(?:km|kilomet(?:re|er)s?)|km2|km\u00b2|km\^2|kilomet(?:re|er)s?\s+squared",
+    "sq_mi": r"sq(?:uare)?\.?\s*mi(?:les?)?|mi2|mi\u00b2",
+    "km": r"kms?|kilomet(?:re|er)s?",
+    "mi": r"miles?|mi",
+}
+_UNIT_RE = re.compile(
+    _PREFIX_RE
+    + _NUMBER_RE
+    + r"(?:\s*|-)(?P<unit>"
+    + "|".join(f"(?P<u_{name}>{pattern})" for name, pattern in _UNIT_PATTERNS.items())
+    + r")(?![\w\u00b2])",
+    re.IGNORECASE,
+)
+_NOT_ADJECTIVE = (
+    r"of|in|on|at|the|and|or|to|from|by|for|with|per|a|an|that|which|who|were|was|had|have|"
+    r"has|are|is|ago|percent|days?|weeks?|months?|years?|hours?|minutes?|times"
+)
+_COUNT_RE = re.compile(
+    _PREFIX_RE
+    + _NUMBER_RE
+    + rf"\s+(?P<adj>(?:(?!(?:{_NOT_ADJECTIVE})\b)[a-z-]+\s+){{0,2}}?)"
+    + r"(?P<noun>[a-z]{2,}s|people|servicemen|personnel|equipment|men|women|children|staff)\b",
+    re.IGNORECASE,
+)
+_NOT_COUNT_NOUNS = frozenset({
+    "days", "weeks", "months", "years", "hours", "minutes", "seconds", "times", "kms",
+    "kilometres", "kilometers", "miles", "percent", "is", "was", "has", "this", "its", "his",
+    "as", "us", "yes", "plus", "less", "across", "towards", "afterwards", "bus", "thus",
+    "always", "perhaps", "whereas", "yesterdays",
+})  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Figure:
+    start: int
+    end: int
+    quantity: Quantity
+    noun: str | None
+    in_parens: bool
+    own_qualifier: bool
+
+
+def _figure_value(num: str) -> tuple[float, float] | None:
+    """Value and precision of the digits or number words as written."""
+    if num[0].isdigit():
+        value = float(num.replace(",", ""))
+        return value, precision_of(num)
+    total = 0
+    current = 0
+    for token in re.split(r"[\s-]+", num.lower()):
+        if token == "and":
+            continue
+        if token == "hundred":
+            current = max(current, 1) * 100
+        elif token in _WORD_VALUES:
+            current += _WORD_VALUES[token]
+        else:
+            return None
+    total += current
+    return float(total), precision_of(str(total))
+
+
+def _figures(s: str) -> list[_Figure]:
+    """Figures with a unit or a counted noun, in order, without overlaps."""
+    found: list[_Figure] = []
+    for pattern in (_UNIT_RE, _COUNT_RE):
+        for m in pattern.finditer(s):
+            if any(m.start() < f.end and f.start < m.end() for f in found):
+                continue
+            parsed = _figure_value(m.group("num"))
+            if parsed is None:
+                continue
+            value, precision = parsed
+            noun = None
+            if pattern is _UNIT_RE:
+                unit = next(name for name in _UNIT_PATTERNS if m.group(f"u_{name}"))
+            else:
+                unit = "count"
+                noun = m.group("noun").lower()
+                num = m.group("num")
+                if noun in _NOT_COUNT_NOUNS or (
+                    re.fullmatch(r"\d{4}", num) and 1900 <= int(num) <= 2100
+                ):
+                    continue
+            if m.group("mult"):
+                factor = _MULTIPLIERS[m.group("mult").lower()]
+                value, precision = value * factor, precision * factor
+            qualifier = QUALIFIER_WORDS[m.group("qual").lower()] if m.group("qual") else "exact"
+            in_parens = s[: m.start()].rstrip().endswith("(") and s[m.end() :].lstrip().startswith(")")
+            quantity = Quantity(value, unit, qualifier, m.group(0).strip(), precision)
+            found.append(_Figure(m.start(), m.end(), quantity, noun, in_parens, bool(m.group("qual"))))
+    return sorted(found, key=lambda f: f.start)
+
+
+# --------------------------------------------------------------------------------------
+# Sides, places, regions
+
+_UA_RE = re.compile(r"\b(?:Ukrain(?:e|ian|ians)|(?:Kyiv|Kiev)(?='s))\b")
+_RU_RE = re.compile(r"\b(?:Russia|Russian|Russians|Moscow|Kremlin)\b|\b(?i:occupiers?|occupying)\b")
+
+
+def _sides(s: str) -> list[tuple[int, str]]:
+    marks = [(m.start(), "UA") for m in _UA_RE.finditer(s)]
+    marks += [(m.start(), "RU") for m in _RU_RE.finditer(s)]
+    return sorted(marks)
+
+
+def _side_before(sides: list[tuple[int, str]], pos: int) -> str | None:
+    before = [side for at, side in sides if at < pos]
+    return before[-1] if before else None
+
+
+def _claimant_side(claimant: str | None) -> str | None:
+    if not claimant:
+        return None
+    low = claimant.lower()
+    for part, side in CLAIMANT_SIDES.items():
+        if part in low:
+            return side
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    name: str
+    start: int
+    end: int
+    geonameid: int | None = None
+    oblast: str | None = None
+
+    def subject(self, source: str = "text") -> dict[str, Any]:
+        out: dict[str, Any] = {"place": self.name, "place_source": source}
+        if self.geonameid is not None:
+            out["geonameid"] = self.geonameid
+        return out
+
+
+@lru_cache(maxsize=4096)
+def _lookup(name: str, loose: bool) -> tuple[int | None, str | None, bool]:
+    """(geonameid, oblast, matched) of a name in the gazetteer; ``loose`` also accepts a
+    transliteration match. Never raises: an unknown name, or a gazetteer that cannot be
+    read, is unmatched."""
+    from frontwatch.gazetteer import AmbiguousPlace, resolve, resolve_one
+
+    try:
+        candidates = resolve(name, limit=3)
+    except (FrontwatchError, OSError, ValueError):
+        return None, None, False
+    best = max((c.score for c in candidates), default=0.0)
+    if best < (90.0 if loose else 95.0):
+        return None, None, False
+    try:
+        place = resolve_one(name)
+    except AmbiguousPlace:
+        return None, None, True
+    except (FrontwatchError, OSError, ValueError):
+        return None, None, False
+    return place.geonameid, place.oblast, True
+
+
+_NAME_RUN = re.compile(r"(?<![\w'-])[A-Z][a-z]+(?:['-][A-Za-z]+)*(?:[ -][A-Z][a-z]+(?:['-][A-Za-z]+)*)*")
+_PLACE_MARKER = re.compile(
+    r"\b(?:town|city|village|settlement|hamlet|port|capital|outskirts|centre|center)\s+of\s+$",
+    re.IGNORECASE,
+)
+_PLACE_PREPOSITION = re.compile(
+    r"\b(?:in|of|from|near|to|outside|towards|toward|around|into|at|retook|recaptured|captured|"
+    r"liberated|seized|entered)\s+$",
+    re.IGNORECASE,
+)
+_TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|President|General|Governor)\.?\s+$")
+_REGION_AFTER = re.compile(r"^\s+(?:area|region|oblast|province|regional)\b", re.IGNORECASE)
+
+
+def _places(s: str, masked: Sequence[tuple[int, int]]) -> list[_Place]:
+    """Place names of a (folded) sentence, outside the masked spans (claimant names)."""
+    found: list[_Place] = []
+    for m in _NAME_RUN.finditer(s):
+        words = m.group(0).split()
+        start, end = m.start(), m.end()
+        while words and words[0].lower() in _STOP_NAMES:
+            start += len(words[0]) + 1
+            words = words[1:]
+        while words and words[-1].lower() in _STOP_NAMES:
+            end -= len(words[-1]) + 1
+            words = words[:-1]
+        if not words or any(a < end and start < b for a, b in masked):
+            continue
+        name = " ".join(words)
+        before, after = s[:start], s[end:]
+        if after.startswith("'s") or _REGION_AFTER.match(after) or _TITLE_BEFORE.search(before):
+            continue
+        if re.search(r"\bof\s+$", before) and re.search(r"\b(?:region|oblast|province)\s+of\s+$", before):
+            continue
+        marked = bool(_PLACE_MARKER.search(before)) or bool(re.match(r"\s+city\b", after))
+        if re.search(r"\bthe\s+$", before, re.IGNORECASE) and not marked:
+            continue  # "the Dnipro" (the river), "the Donbas"
+        geonameid, oblast, matched = _lookup(name, bool(_PLACE_PREPOSITION.search(before)) or marked)
+        if matched or marked:
+            found.append(_Place(name, start, end, geonameid, oblast))
+    return found
+
+
+_REGION_NAMED = re.compile(
+    r"(?<![\w'])(?P<name>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)\s+(?:area|region|oblast|province)\b"
+    r"|\b(?:region|oblast|province)\s+of\s+(?P<name2>[A-Z][\w'-]+)"
+)
+_COMPASS = r"(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?"
+_REGION_COMPASS = re.compile(
+    rf"\b(?i:in|on|across|of)\s+(?:its|the|their|Ukraine's)\s+"
+    rf"(?P<name>{_COMPASS}(?:\s+and\s+{_COMPASS})?)(?P<bank>\s+bank(?:\s+of\s+the\s+Dnipro)?)?\b(?!-)"
+)
+
+
+def _region(s: str) -> dict[str, Any]:
+    """``{"region": ..., "oblast": ...}`` for the first region the sentence names."""
+    m = _REGION_NAMED.search(s)
+    if m:
+        name = m.group("name") or m.group("name2")
+        name = re.sub(r"^(?:The|In|the)\s+", "", name)
+        out: dict[str, Any] = {"region": name}
+        oblast = _oblast(name)
+        if oblast:
+            out["oblast"] = oblast
+        return out
+    m = _REGION_COMPASS.search(s)
+    if m:
+        return {"region": (m.group("name") + (m.group("bank") or "")).strip()}
+    return {}
+
+
+@lru_cache(maxsize=256)
+def _oblast(name: str) -> str | None:
+    """The gazetteer's name of the oblast a region name stands for ("Kharkiv", "Kharkivska"),
+    or None."""
+    from frontwatch.gazetteer import fold_name, gazetteer
+
+    try:
+        g = gazetteer()
+        names = sorted({g.admin1[code][0] for code in g.oblast_codes(name)})
+    except (FrontwatchError, OSError, ValueError, KeyError):
+        return None
+    key = fold_name(name)
+    return next((o for o in names if fold_name(o) == key), names[0] if names else None)
+
+
+# --------------------------------------------------------------------------------------
+# Claimants
+
+
+@dataclass
+class _Context:
+    published: date
+    claims: list[Claim] = field(default_factory=list)
+    persons: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+    last_place: _Place | None = None
+    claimant: str | None = None
+    stance: str = "claims"
+    seen: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class _Speaker:
+    claimant: str | None
+    stance: str
+    span: tuple[int, int] | None  # where the claimant's words are in the sentence
+    verb: str | None
+    explicit: bool  # named in this sentence (not inherited)
+
+
+def _clean_claimant(raw: str) -> tuple[str, bool]:
+    """The claimant's name without titles and articles, and whether it names a person."""
+    name = raw.replace('"', "").strip(" ,;:'")
+    name = re.sub(r"^(?i:the|a|an)\s+", "", name)
+    person = False
+    m = _TITLES.match(name)
+    if m:
+        name, person = name[m.end() :], True
+    m = _ROLE_BEFORE_NAME.match(name)
+    if m:
+        name, person = name[m.end() :], True
+    words = name.split()
+    if not person and 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words):
+        person = not any(w.lower().strip("'s") in _ORG_WORDS or w.lower() in _ORG_WORDS for w in words)
+    return name, person
+
+
+def _speaker(s: str, ctx: _Context) -> _Speaker:
+    """Who makes the sentence's claims, and the stance (see the module docstring)."""
+    m = re.search(r"\b(?i:according\s+to)\s+(?P<who>[^,.;()]+)", s)
+    if m:
+        name = _resolve_claimant(m.group("who"), ctx, titled=False)
+        if name:
+            return _Speaker(name, "claims", m.span("who"), "according to", True)
+    for v in _REPORT_RE.finditer(s):
+        verb = v.group(1).lower()
+        pre = s[: v.start()]
+        pre = re.sub(
+            r"(?:\s+(?i:further|also|later|again|then|earlier|previously|separately|repeatedly|"
+            r"officially|publicly|has|have|had|would|will|was|is|to|have\s+been))+\s*$",
+            "",
+            pre,
+        ).rstrip()
+        pre = pre.rstrip(",").rstrip()
+        pre = re.sub(r",\s*(?:the|a|an|its|his|her|their)\s[^,]*$", "", pre)
+        segment = pre.split(",")[-1].strip().strip("\"'")
+        while True:
+            cut = re.sub(
+                r"^(?i:and|but|while|whereas|although|though|as|if|despite|because|so|then|"
+                r"meanwhile|however|that|yet)\s+",
+                "",
+                segment,
+            )
+            if cut == segment:
+                break
+            segment = cut
+        if not segment or len(segment.split()) > 8 or re.search(r"\d", segment):
+            continue
+        words = segment.split()
+        if re.match(r"^(?i:verified|geolocated|confirmed)\b", segment):
+            return _Speaker(None, "verified", None, verb, True)
+        first = words[0]
+        if not (first[:1].isupper() or first.lower() in {"the", "a", "an"} or first.lower() in _PRONOUNS):
+            continue
+        if len(words) > 1 and first.lower() in _OPENERS:
+            continue  # "In the Kharkiv area ...", "If true ..."
+        name = _resolve_claimant(segment, ctx, titled=True)
+        if not name:
+            continue
+        start = s.find(segment, 0, v.start())
+        stance = "disputes" if verb in DISPUTE_VERBS else "claims"
+        return _Speaker(name, stance, (start, start + len(segment)) if start >= 0 else None, verb, True)
+    if re.match(r"^(?:And|But|Or|Also)\b|^[a-z]", s) and ctx.claimant:
+        return _Speaker(ctx.claimant, ctx.stance, None, None, False)
+    return _Speaker(None, "claims", None, None, False)
+
+
+def _resolve_claimant(raw: str, ctx: _Context, *, titled: bool) -> str | None:
+    """A claimant's name, with pronouns, "Mr. X" and "the ministry" resolved through the
+    context, and the name recorded there."""
+    text = raw.strip(" ,;:\"'")
+    low = text.lower()
+    if low in _PRONOUNS:
+        pool = ctx.persons if _PRONOUNS[low] == "person" else ctx.orgs
+        return pool[-1] if pool else text
+    m = re.fullmatch(r"(?:Mr|Mrs|Ms|Dr)\.?\s+(?P<surname>[A-Z][\w'-]+)", text)
+    if m:
+        surname = m.group("surname")
+        for person in reversed(ctx.persons):
+            if person.split()[-1] == surname:
+                return person
+        ctx.persons.append(surname)
+        return surname
+    m = re.fullmatch(r"(?i:the)\s+(?P<noun>[a-z]+(?:\s+[a-z]+)?)", text)
+    if m:
+        noun = m.group("noun").lower()
+        for org in reversed(ctx.orgs):
+            if noun in org.lower():
+                return org
+        for person in reversed(ctx.persons):
+            if noun in person.lower():
+                return person
+    name, person = _clean_claimant(text)
+    if not name:
+        return None
+    if name[:1].isupper() and name.lower() not in _STOP_NAMES:
+        (ctx.persons if person else ctx.orgs).append(name)
+    return name
+
+
+# --------------------------------------------------------------------------------------
+# Claims of a sentence
+
+
+_SUPERLATIVE = re.compile(
+    r"\b(?P<sup>swiftest|fastest|quickest|biggest|largest|greatest|deepest|furthest|farthest|"
+    r"most\s+rapid|most\s+significant|most\s+extensive)\b(?P<measure>(?:\s+[\w'-]+){0,3}?)\s+"
+    r"(?P<ref>since\b[^.;]*|(?:of|in)\s+the\s+(?:war|invasion)\b)",
+    re.IGNORECASE,
+)
+_RANK_MEASURES = {
+    "advance_depth": ("movement", "advance", "push", "progress", "breakthrough", "offensive"),
+    "area_change": ("gain", "gains", "territorial", "territory", "area", "land", "loss", "losses"),
+    "settlement_count": ("settlements", "villages", "towns", "communities"),
+}
+
+_OTHER_TOPICS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\bevacuat\w*", re.I), "evacuation of civilians"),
+    (re.compile(r"\breinforcements?\b", re.I), "reinforcements"),
+    (re.compile(r"\b(?:air\s*strikes?|missiles?|shelling|bomb\w*|drones?|(?:aircraft|air)\s+(?:assaults?|attacks?))\b",
+                re.I), "air and missile strikes"),
+    (re.compile(r"\b(?:wounded|killed|injured|dead|casualt\w*|deaths?)\b", re.I), "casualties"),
+    (re.compile(r"\b(?:prisoners?|POWs?|captives?)\b"), "prisoners"),
+    (re.compile(r"\bwithout\s+(?:power|water|electricity|heating|gas)\b", re.I), "power and water supplies"),
+    (re.compile(r"\bequipment\b", re.I), "military equipment"),
+]  # fmt: skip
+_DAMAGE = re.compile(r"\b(?:destroy\w*|damag\w*|blown\s+up|blew\s+up|blow\s+up|hit|struck)\b", re.I)
+_DAMAGED = re.compile(
+    r"\b(?P<noun>hospitals?|schools?|buildings?|bridges?|power\s+(?:plants?|stations?)|"
+    r"infrastructure|dams?|homes?|houses?|railways?|depots?)\b",
+    re.I,
+)
+_CAPACITY = re.compile(r"\b(?:accommodat\w*|capacity|carr(?:y|ies|ying)|seats?|holds?\s+up\s+to)\b", re.I)
+_VEHICLES = re.compile(r"\b(?P<noun>helicopters?|aircraft|planes?|trucks?|vehicles?|ships?|trains?|buses)\b", re.I)
+_PEOPLE_NOUNS = frozenset({"soldiers", "servicemen", "troops", "personnel", "men", "fighters", "people",
+                           "civilians", "residents", "women", "children"})
+
+
+def _other_topics(s: str, figures: Sequence[_Figure]) -> list[tuple[str, int]]:
+    """Why the sentence (or part of it) is not measurable from control maps: topics, each
+    with the position of the words that name it."""
+    topics: dict[str, int] = {}
+    capacity = _CAPACITY.search(s)
+    vehicle = _VEHICLES.search(s)
+    if capacity and vehicle:
+        topics[f"capacity of {vehicle.group('noun').lower()}"] = capacity.start()
+        figures = [f for f in figures if f.start < capacity.start()]  # "accommodate 80 soldiers"
+    damage, damaged = _DAMAGE.search(s), _DAMAGED.search(s)
+    if damage and damaged:
+        topics[f"damage to {damaged.group('noun').lower()}"] = damage.start()
+    for pattern, topic in _OTHER_TOPICS:
+        m = pattern.search(s)
+        if m:
+            topics.setdefault(topic, m.start())
+    for f in figures:
+        if f.quantity.unit == "count" and f.noun not in _SETTLEMENT_NOUNS | _GENERIC_COUNT_NOUNS:
+            if f.noun in {"soldiers", "servicemen", "troops", "personnel", "fighters"}:
+                topic = "numbers of troops"
+            elif f.noun in _PEOPLE_NOUNS:
+                topic = "numbers of people"
+            else:
+                topic = f"a count of {f.noun}"
+            if not any(f.noun and f.noun.rstrip("s") in t for t in topics):
+                topics.setdefault(topic, f.start)
+    return list(topics.items())
+
+
+@dataclass
+class _Sentence:
+    text: str  # original text
+    s: str  # folded text (same offsets)
+    span: tuple[int, int]
+    speaker: _Speaker
+    sides: list[tuple[int, str]]
+    places: list[_Place]
+    times: list[_Time]
+    statement: _Time | None
+    anchor: date
+    anchor_rule: str
+
+
+def _side_at(sent: _Sentence, pos: int) -> str | None:
+    return _side_before(sent.sides, pos) or _claimant_side(sent.speaker.claimant)
+
+
+def _event_time(sent: _Sentence) -> _Time | None:
+    events = [t for t in sent.times if t is not sent.statement]
+    return min(events, key=lambda t: (t.priority, t.start)) if events else None
+
+
+def _window_for(kind: str, sent: _Sentence, ctx: _Context) -> Window | None:
+    """The window of a claim of ``kind`` in the sentence (see the module docstring)."""
+    event = _event_time(sent)
+    if event is not None:
+        w = event.window
+        if kind in CHANGE_KINDS and w.days == 0 or kind in CHANGE_KINDS and event.kind == "month":
+            start = w.start - timedelta(days=1)
+            return Window(
+                start, w.end, w.text,
+                w.rule + f"; a change over those days compares the map of {start.isoformat()} "
+                f"with the map of {w.end.isoformat()}",
+            )  # fmt: skip
+        return w
+    if kind in CHANGE_KINDS:
+        for i in range(len(ctx.claims) - 1, -1, -1):
+            prior = ctx.claims[i]
+            if prior.kind in CHANGE_KINDS and prior.window is not None:
+                w = prior.window
+                return Window(
+                    w.start, w.end, "",
+                    f"no time phrase: the window of the preceding change claim (claim {i}: "
+                    f"{w.text or w.rule!r})",
+                )  # fmt: skip
+        return None
+    if kind == "other" and sent.statement is None:
+        return None
+    day = sent.anchor
+    return Window(day, day, "", f"no time phrase: the state on {sent.anchor_rule}")
+
+
+def _claim(kind: str, sent: _Sentence, ctx: _Context, **fields: Any) -> Claim:
+    subject = {k: v for k, v in fields.pop("subject", {}).items() if v is not None}
+    window = fields.pop("window", None) if "window" in fields else _window_for(kind, sent, ctx)
+    return Claim(
+        kind=kind,
+        text=sent.text,
+        span=sent.span,
+        claimant=fields.pop("claimant", sent.speaker.claimant),
+        stance=fields.pop("stance", sent.speaker.stance),
+        subject=subject,
+        window=window,
+        published=ctx.published,
+        **fields,
+    )
+
+
+def _quantity_claims(sent: _Sentence, ctx: _Context, figures: list[_Figure]) -> tuple[list[Claim], list[_Figure]]:
+    """Claims carried by figures with a unit or a settlement count; and the figures left
+    over (counts of other things, lengths tied to nothing)."""
+    s = sent.s
+    out: list[Claim] = []
+    left: list[_Figure] = []
+    made: list[tuple[_Figure, int]] = []  # figure and its claim's index in ctx.claims + out
+    region = _region(s)
+    for f in figures:
+        q = f.quantity
+        if f.in_parens:
+            prior = [(pf, i) for pf, i in made if UNIT_DIMENSIONS[pf.quantity.unit] == q.dimension]
+            if prior:
+                pf, index = prior[-1]
+                restated = ctx.claims[index] if index < len(ctx.claims) else out[index - len(ctx.claims)]
+                if not f.own_qualifier and pf.quantity.qualifier != "exact":
+                    q = Quantity(q.value, q.unit, pf.quantity.qualifier, q.text, q.precision)
+                out.append(
+                    Claim(
+                        kind="unit_conversion", text=sent.text, span=sent.span, claimant=None,
+                        stance="claims", subject=dict(restated.subject), quantity=q,
+                        window=restated.window, converts=Conversion(index, pf.quantity),
+                        refers_to=index, published=ctx.published,
+                    )
+                )  # fmt: skip
+                continue
+        kind = None
+        subject: dict[str, Any] = {}
+        verb = _nearest_verb(s, f.start)
+        if q.dimension == "area":
+            if verb is None and _HOLD_VERB.search(s):
+                left.append(f)
+                continue
+            kind = "area_change"
+            action = _VERB_ACTION.get(verb.group(1).lower()) if verb else None
+            pos = verb.start() if verb else f.start
+            subject = {"side": _side_at(sent, pos), "action": action, **region}
+        elif q.dimension == "length":
+            place = _distance_place(sent, f)
+            advance = _ADVANCE_VERB.search(s)
+            if place is not None:
+                kind = "distance_to_place"
+                subject = {"side": _side_at(sent, f.start), **place.subject(), **region}
+            elif advance is not None:
+                kind = "advance_depth"
+                subject = {"side": _side_at(sent, advance.start()), "action": "advance", **region}
+            else:
+                left.append(f)
+                continue
+        elif f.noun in _SETTLEMENT_NOUNS and verb is not None:
+            kind = "settlement_count"
+            subject = {
+                "side": _side_at(sent, verb.start()),
+                "action": _VERB_ACTION[verb.group(1).lower()],
+                "of": f.noun,
+                **region,
+            }
+        else:
+            left.append(f)
+            continue
+        claim = _claim(kind, sent, ctx, subject=subject, quantity=q)
+        made.append((f, len(ctx.claims) + len(out)))
+        out.append(claim)
+    return out, left
+
+
+def _nearest_verb(s: str, pos: int) -> re.Match[str] | None:
+    """The change verb nearest to a position (before it preferred)."""
+    verbs = list(_CHANGE_VERB.finditer(s))
+    before = [v for v in verbs if v.start() < pos]
+    if before:
+        return before[-1]
+    return verbs[0] if verbs else None
+
+
+_DISTANCE_AFTER = re.compile(
+    r"^\s*(?:\([^)]*\)\s*)?(?:away\s+)?(?:from|of|outside|short\s+of)\s+"
+    r"(?:the\s+(?:[\w-]+\s+)?(?:town|city|village|settlement|port|hub|capital)\s+of\s+)?"
+    r"(?:the\s+(?:centre|center|outskirts)\s+of\s+)?(?=[A-Z])",
+)
+
+
+def _distance_place(sent: _Sentence, f: _Figure) -> _Place | None:
+    m = _DISTANCE_AFTER.match(sent.s[f.end :])
+    if not m:
+        return None
+    at = f.end + m.end()
+    return next((p for p in sent.places if p.start == at), None) or _unknown_place(sent.s, at)
+
+
+def _unknown_place(s: str, at: int) -> _Place | None:
+    m = _NAME_RUN.match(s, at)
+    if not m or m.group(0).split()[0].lower() in _STOP_NAMES:
+        return None
+    return _Place(m.group(0), m.start(), m.end())
+
+
+_OBJECT_REST = (
+    r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?"
+    r"(?:the\s+(?:[\w-]+\s+)?(?:town|city|village|settlement|hamlet|port|hub|capital)\s+of\s+)?"
+    r"(?:the\s+(?:centre|center|outskirts)\s+of\s+)?"
+)
+_OBJECT = r"(?:\s+back)?\s+" + _OBJECT_REST
+_CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("verb", re.compile(rf"{_CHANGE_VERB.pattern}{_OBJECT}(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
+    ("withdraw", re.compile(
+        rf"\b(?P<verb>{_WITHDRAW_VERB})\s+(?:from|of|out\s+of)\s+{_OBJECT_REST}"
+        r"(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
+    ("hold_verb", re.compile(
+        r"\b(?:held|holds|hold|holding|controlled|controls|control|controlling|kept|keeps|retains|retained)\s+"
+        r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?" + _OBJECT_REST + r"(?P<obj>(?=[A-Z]))")),
+    ("hold_by", re.compile(r"\b(?:controlled|held|occupied)\s+by\s+(?P<side>Russia|Ukraine|Russian|Ukrainian|Moscow|Kyiv)")),
+    ("hold_adj", re.compile(r"\b(?P<side>Russian|Ukrainian)[- ](?:controlled|held|occupied)\s+(?=[A-Z])")),
+    ("hold_under", re.compile(r"\bunder\s+(?P<side>Russian|Ukrainian)\s+control\b")),
+    ("present", re.compile(
+        r"\b(?:(?P<side>Ukrainian|Russian)\s+)?(?:troops|forces|soldiers|servicemen|units|flags?)\s+"
+        r"(?:(?:were|are|was|is|flying|standing|operating)\s+)?(?:in|inside|into|over|entering)\s+"
+        + _OBJECT_REST + r"(?=[A-Z])")),
+    ("flag", re.compile(
+        r"\b(?:(?P<side>Ukrainian|Russian)\s+)?flags?\s+(?:\w+\s+){0,2}?(?:flying|raised|hoisted|flew|fly)\b"
+        r"|\b(?:raised|hoisted)\s+(?:the\s+|a\s+)?(?P<side2>Ukrainian|Russian)\s+flag", re.IGNORECASE)),
+    ("presence", re.compile(
+        r"\b(?:maintained|maintains|maintain|kept|keeps|keep|has|had|have|holds|held|retains|retained)\s+"
+        r"(?:a\s+|its\s+)?(?:[\w-]+\s+){0,2}?(?:presence|foothold|control)\s+(?:in|of|over)\s+(?:the\s+)?"
+        rf"(?P<region>{_COMPASS}(?:\s+and\s+{_COMPASS})?\b|[A-Z][\w'-]+(?:\s+(?:region|oblast|area))?)")),
+]  # fmt: skip
+_SIDE_WORD = {"russia": "RU", "russian": "RU", "moscow": "RU", "ukraine": "UA", "ukrainian": "UA", "kyiv": "UA"}
+
+
+def _place_at(sent: _Sentence, at: int, ctx: _Context) -> tuple[_Place | None, str]:
+    """The place named at a position, or the one "it" stands for."""
+    if sent.s[at : at + 2].lower() == "it" and not sent.s[at + 2 : at + 3].isalpha():
+        earlier = [p for p in sent.places if p.end <= at]
+        if earlier:
+            return earlier[-1], "text"
+        return ctx.last_place, "context"
+    place = next((p for p in sent.places if p.start == at), None)
+    return place or _unknown_place(sent.s, at), "text"
+
+
+def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
+    s = sent.s
+    out: list[Claim] = []
+    done: set[tuple[str, str | None]] = set()
+
+    def add(place: _Place | None, source: str, action: str, side: str | None, extra: dict | None = None):
+        if place is None and not extra:
+            return
+        key = (action, place.name if place else str(extra))
+        if key in done:
+            return
+        done.add(key)
+        subject = {"side": side, "action": action, **(place.subject(source) if place else {}), **(extra or {})}
+        if "region" not in subject:
+            subject.update(_region(s))
+        out.append(_claim("place_control", sent, ctx, subject=subject))
+
+    for how, pattern in _CONTROL_PATTERNS:
+        for m in pattern.finditer(s):
+            if how == "verb":
+                action = _VERB_ACTION[m.group(1).lower()]
+                place, source = _place_at(sent, m.start("obj"), ctx)
+                add(place, source, action, _side_at(sent, m.start()))
+            elif how == "hold_verb":
+                place = next((p for p in sent.places if p.start == m.start("obj")), None)
+                add(place, "text", "hold", _side_at(sent, m.start()))
+            elif how == "withdraw":
+                place, source = _place_at(sent, m.start("obj"), ctx)
+                add(place, source, "withdraw", _side_at(sent, m.start()))
+            elif how in {"hold_by", "hold_adj", "hold_under"}:
+                side = _SIDE_WORD[m.group("side").lower()]
+                after = [p for p in sent.places if p.start >= m.end()]
+                before = [p for p in sent.places if p.end <= m.start()]
+                place = after[0] if after else (before[-1] if before else None)
+                add(place, "text", "hold", side)
+            elif how == "present":
+                place, source = _place_at(sent, m.end(), ctx)
+                side = _SIDE_WORD.get((m.group("side") or "").lower()) or _side_at(sent, m.start())
+                add(place, source, "present", side)
+            elif how == "flag":
+                side_word = (m.group("side") or m.group("side2") or "").lower()
+                side = _SIDE_WORD.get(side_word) or _side_at(sent, m.start())
+                later = [p for p in sent.places if p.start >= m.start()]
+                place, source = (later[0], "text") if later else (ctx.last_place, "context")
+                add(place, source, "present", side)
+            elif how == "presence":
+                region = m.group("region")
+                extra: dict[str, Any] = {"region": region}
+                oblast = _oblast(re.sub(r"\s+(?:region|oblast|area)$", "", region))
+                if oblast:
+                    extra["oblast"] = oblast
+                add(None, "text", "hold", _side_at(sent, m.start()), extra)
+    return out
+
+
+def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
+    m = _SUPERLATIVE.search(sent.s)
+    if not m:
+        return None
+    measure_text = m.group("measure").strip()
+    index = next(
+        (i for i in range(len(ctx.claims) - 1, -1, -1) if ctx.claims[i].kind in CHANGE_KINDS), None
+    )
+    referred = ctx.claims[index] if index is not None else None
+    measure = next(
+        (kind for kind, words in _RANK_MEASURES.items() if any(w in measure_text.lower().split() for w in words)),
+        referred.kind if referred else None,
+    )
+    reference = None
+    ref_time = next((t for t in sent.times if m.start("ref") <= t.start < m.end("ref")), None)
+    if ref_time is not None:
+        own = ref_time.own or ref_time.window
+        reference = Window(own.start, own.end, m.group("ref").strip(), own.rule)
+    elif re.match(r"(?:of|in)\s+the\s+(?:war|invasion)", m.group("ref"), re.IGNORECASE):
+        reference = Window(WAR_START, WAR_START, m.group("ref"), "the war = since the full-scale invasion on 2022-02-24")
+    window = None
+    if referred is not None and referred.window is not None:
+        w = referred.window
+        window = Window(w.start, w.end, w.text, f"the window of the claim ranked (claim {index}): {w.rule}")
+    side = (referred.subject.get("side") if referred else None) or _side_before(sent.sides, len(sent.s))
+    subject = {
+        "side": side,
+        "superlative": m.group("sup").lower(),
+        "measure": measure,
+        "measure_text": measure_text or None,
+        "reference_text": m.group("ref").strip(),
+        "conditional": True if re.match(r"^\s*(?i:if\b)", sent.s) or re.search(r"\bwould\b", sent.s) else None,
+    }
+    return _claim(
+        "rank", sent, ctx, subject=subject, window=window, reference=reference, refers_to=index
+    )
+
+
+def _statement_time(s: str, times: list[_Time], speaker: _Speaker) -> _Time | None:
+    """The time phrase that dates the statement ("said on Friday", "On Friday, X said")."""
+    if speaker.verb is None or not speaker.explicit:
+        return None
+    for t in times:
+        if t.kind not in _POINT_KINDS:
+            continue
+        between = s[: t.start]
+        if re.search(r"\b(?:" + "|".join(_REPORT_VERBS) + r")\s*$", between, re.IGNORECASE):
+            return t
+        if t.start == 0 and s[t.end : t.end + 1] == ",":
+            return t
+    return None
+
+
+def _other(sent: _Sentence, ctx: _Context, left: list[_Figure], *, made: bool) -> Claim | None:
+    """The sentence's ``other`` claim: what it says that maps cannot measure, or what its
+    claimant says when nothing in it is measurable; None when there is neither."""
+    found = _other_topics(sent.s, left)
+    topics = [topic for topic, _ in found]
+    if any(f.quantity.dimension == "length" for f in left) and not topics:
+        topics.append("a distance or length tied to no place and no advance")
+    if any(f.quantity.dimension == "area" for f in left):
+        topics.insert(0, "area held at a date (no change verb): no claim kind for it yet")
+    speaker = sent.speaker
+    if not topics and (made or not (speaker.explicit and speaker.claimant)):
+        return None
+    reason = "not measurable from control maps: " + (
+        "; ".join(topics) if topics else f"no figure, place or date in what {speaker.claimant} says"
+    )
+    action = "other"
+    if any("evacuation" in t for t in topics):
+        action = "evacuate"
+    elif any("strikes" in t for t in topics):
+        action = "strike"
+    first_at = min((at for _, at in found), default=len(sent.s))
+    side = _side_before(sent.sides, first_at) or (sent.sides[0][1] if sent.sides else None)
+    if not topics:
+        side = None  # nothing measurable: no side to check either
+    subject = {"side": side, "action": action, "topic": "; ".join(topics) or None, **_region(sent.s)}
+    return _claim("other", sent, ctx, quantity=left[0].quantity if left else None, reason=reason, subject=subject)
+
+
+def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
+    s = text.translate(_FOLD)
+    key = re.sub(r"[\W_]+", " ", s).strip().lower()
+    if not key or key in ctx.seen:
+        return
+    ctx.seen.add(key)
+    speaker = _speaker(s, ctx)
+    published = ctx.published
+    pub_rule = f"the publication date ({published.isoformat()})"
+    times = _time_phrases(s, published, published, pub_rule)
+    statement = _statement_time(s, times, speaker)
+    anchor, anchor_rule = published, pub_rule
+    if statement is not None:
+        anchor = statement.window.end
+        anchor_rule = f"the date of the statement ({statement.window.text} = {anchor.isoformat()})"
+        times = _time_phrases(s, published, anchor, anchor_rule)
+        statement = next((t for t in times if t.start == statement.start), None)
+    masked = [speaker.span] if speaker.span else []
+    sent = _Sentence(
+        text, s, span, speaker, _sides(s), _places(s, masked), times, statement, anchor, anchor_rule
+    )
+    rank = _rank(sent, ctx)
+    if rank is not None:
+        ctx.claims.append(rank)
+    else:
+        quantity_claims, left = _quantity_claims(sent, ctx, _figures(s))
+        ctx.claims.extend(quantity_claims)
+        control = _place_control(sent, ctx)
+        ctx.claims.extend(control)
+        other = _other(sent, ctx, left, made=bool(quantity_claims or control))
+        if other is not None:
+            ctx.claims.append(other)
+    for place in sent.places:
+        ctx.last_place = place
+    if speaker.claimant or speaker.explicit:
+        ctx.claimant, ctx.stance = speaker.claimant, speaker.stance
+
+
+def _as_date(value: date | datetime | str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidClaim("published", value, "a date or an ISO date string YYYY-MM-DD") from None
+
+
+def extract_claims(text: str, *, published: date) -> list[Claim]:
+    """Checkable claims of an English news text, in the order of the text.
+
+    Parameters
+    ----------
+    text
+        The text (plain text; curly quotes and odd punctuation are fine). Non-English text,
+        text with no claims and empty text give an empty list.
+    published
+        Publication date of the text (a UTC calendar day): the anchor of "last week",
+        "on Thursday", "now"...
+
+    Returns
+    -------
+    list of Claim
+        ``converts.index`` and ``refers_to`` are positions in this list.
+
+    Raises
+    ------
+    InvalidClaim
+        Only when ``published`` is not a date (or an ISO date string).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> [c] = extract_claims("Ukraine retook 1000 km2 in a week", published=date(2022, 9, 10))
+    >>> c.kind, c.quantity.value, c.window.start.isoformat()
+    ('area_change', 1000.0, '2022-09-03')
+    """
+    ctx = _Context(published=_as_date(published))
+    if not isinstance(text, str):
+        return []
+    for start, end in sentence_spans(text):
+        _sentence_claims(text[start:end], (start, end), ctx)
+    return ctx.claims
+
+
+# --------------------------------------------------------------------------------------
+# Structured input
+
+_UNIT_WORDS = re.compile(
+    "|".join(f"(?P<u_{name}>{pattern})" for name, pattern in _UNIT_PATTERNS.items()), re.IGNORECASE
+)
+_STANCE_WORDS = {"claim": "claims", "claimed": "claims", "disputed": "disputes", "dispute": "disputes",
+                 "verify": "verified", "verifies": "verified"}  # fmt: skip
+_SIDE_NAMES = {"ua": "UA", "ukraine": "UA", "ukrainian": "UA", "kyiv": "UA",
+               "ru": "RU", "russia": "RU", "russian": "RU", "moscow": "RU"}  # fmt: skip
+
+
+def _unit(value: Any) -> str:
+    text = str(value).strip()
+    if text in UNITS:
+        return text
+    if text.lower() in {"", "n", "number", "places", "settlements"}:
+        return "count"
+    m = _UNIT_WORDS.fullmatch(text)
+    if not m:
+        raise InvalidClaim("unit", value, "one of " + ", ".join(UNITS) + " (or km², sq km, miles...)")
+    return next(name for name in _UNIT_PATTERNS if m.group(f"u_{name}"))
+
+
+def _qualifier(value: Any) -> str:
+    text = str(value or "exact").strip()
+    if text in QUALIFIERS:
+        return text
+    text = text.lower().replace("_", " ")
+    if text in QUALIFIER_WORDS:
+        return QUALIFIER_WORDS[text]
+    raise InvalidClaim("qualifier", value, "one of " + ", ".join(QUALIFIERS) + " (or 'more than', 'about'...)")
+
+
+def _quantity(value: Any, item: Mapping[str, Any]) -> Quantity | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return _quantity(value.get("value"), {**value, "quantity_text": value.get("text")})
+    try:
+        number = float(value.replace(",", "") if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise InvalidClaim("quantity", value, "a number") from None
+    unit = _unit(item.get("unit") or "count")
+    qualifier = _qualifier(item.get("qualifier"))
+    precision = item.get("precision")
+    text = item.get("quantity_text") or f"{value} {unit}"
+    return Quantity(number, unit, qualifier, text, float(precision) if precision else precision_of(value))
+
+
+def _date_field(name: str, value: Any) -> date:
+    if isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidClaim(name, value, "an ISO date YYYY-MM-DD") from None
+
+
+def _window_field(item: Mapping[str, Any], prefix: str, published: date) -> Window | None:
+    start, end = item.get(f"{prefix}_from"), item.get(f"{prefix}_to")
+    text = item.get(f"{prefix}_text") or ""
+    rule = item.get(f"{prefix}_rule")
+    phrase = item.get(prefix)
+    if start is None and end is None:
+        if isinstance(phrase, str) and phrase.strip():
+            w = resolve_window(phrase, published=published)
+            if w is None:
+                raise InvalidClaim(prefix, phrase, "a time phrase such as 'in the last week' or 'on 8 September'")
+            return w
+        if isinstance(phrase, Mapping):
+            return _window_field(
+                {f"{prefix}_{k}": v for k, v in phrase.items() if k in {"from", "to", "text", "rule"}},
+                prefix, published,
+            )  # fmt: skip
+        return None
+    first = _date_field(f"{prefix}_from", start if start is not None else end)
+    last = _date_field(f"{prefix}_to", end) if end is not None else published
+    if rule is None:
+        rule = "given as data" if end is not None else f"given as data; up to the publication date ({published})"
+    return Window(first, last, text, rule)
+
+
+def claims_from_structured(items: Sequence[Mapping[str, Any]], *, published: date) -> list[Claim]:
+    """Claims given as plain data (JSON or YAML), for checks that need no text.
+
+    Parameters
+    ----------
+    items
+        One mapping per claim with the keys of :meth:`Claim.as_dict
+        <frontwatch.claims.model.Claim.as_dict>` (all optional but ``kind``): ``quantity``
+        as a number (with ``unit``, ``qualifier``, ``precision``) or as a mapping of
+        :meth:`Quantity.as_dict <frontwatch.claims.model.Quantity.as_dict>`; dates as ISO
+        strings (``window_from``, ``window_to``; ``window_to`` defaults to ``published``) or
+        a time phrase in ``window`` ("in the last week"); ``converts`` as a mapping or as the
+        index of an earlier item. Units and qualifiers may be written out ("sq km",
+        "more than"); sides may be "Ukraine"/"Russia". A missing ``precision`` follows
+        :func:`~frontwatch.claims.model.precision_of`.
+    published
+        Publication date: the anchor of time phrases and the default ``published``.
+
+    Returns
+    -------
+    list of Claim
+
+    Raises
+    ------
+    InvalidClaim
+        When a value is not allowed; the message names it and what is allowed.
+    """
+    published = _as_date(published)
+    claims: list[Claim] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise InvalidClaim(f"item {i}", item, "a mapping of claim fields")
+        if "kind" not in item:
+            raise InvalidClaim("kind", None, "a claim kind")
+        subject = dict(item.get("subject") or {})
+        if subject.get("side") is not None:
+            side = _SIDE_NAMES.get(str(subject["side"]).strip().lower())
+            if side is None:
+                raise InvalidClaim("side", subject["side"], "UA or RU (or Ukraine, Russia)")
+            subject["side"] = side
+        stance = str(item.get("stance") or "claims")
+        stance = _STANCE_WORDS.get(stance.lower(), stance.lower())
+        if stance not in STANCES:
+            raise InvalidClaim("stance", item.get("stance"), "one of " + ", ".join(STANCES))
+        converts = item.get("converts")
+        conversion = None
+        if isinstance(converts, Mapping):
+            conversion = Conversion(int(converts["index"]), _quantity(converts["quantity"], {}))
+        elif converts is not None:
+            index = int(converts)
+            if not 0 <= index < len(claims) or claims[index].quantity is None:
+                raise InvalidClaim("converts", converts, "the index of an earlier claim with a quantity")
+            conversion = Conversion(index, claims[index].quantity)
+        span = item.get("span")
+        claims.append(
+            Claim(
+                kind=str(item["kind"]),
+                text=str(item.get("text") or ""),
+                span=(int(span[0]), int(span[1])) if span else None,
+                claimant=item.get("claimant"),
+                stance=stance,
+                subject=subject,
+                quantity=_quantity(item.get("quantity"), item),
+                window=_window_field(item, "window", published),
+                reference=_window_field(item, "reference", published),
+                converts=conversion,
+                refers_to=item.get("refers_to", conversion.index if conversion else None),
+                reason=item.get("reason"),
+                published=_date_field("published", item["published"]) if item.get("published") else published,
+            )
+        )
+    return claims

@@ -1,0 +1,74 @@
+"""Claim check results as a verdict table (rows for the terminal, Markdown for a report)."""
+
+from __future__ import annotations
+
+
+def _q(c: dict) -> str:
+    if c.get("quantity") is None:
+        return ""
+    qual = {"more_than": "> ", "at_least": "≥ ", "about": "~", "up_to": "≤ ", "less_than": "< "}
+    unit = {"km2": "km²", "sq_mi": "sq mi", "count": ""}.get(c["unit"], c["unit"])
+    return f"{qual.get(c['qualifier'], '')}{c['quantity']:,g} {unit}".strip()
+
+
+def _window(c: dict) -> str:
+    if not c.get("window_from"):
+        return ""
+    return c["window_from"] if c["window_from"] == c["window_to"] else f"{c['window_from']} → {c['window_to']}"
+
+
+def _cell(v: dict) -> str:
+    if v["verdict"] == "unverifiable":
+        return f"unverifiable ({v.get('reason') or 'no data'})"
+    m = v["measured"]
+    m = f"{m:,.1f}" if isinstance(m, float) else str(m)
+    snap = " → ".join(x for x in (v.get("snapshot_from"), v.get("snapshot_to")) if x)
+    text = f"{v['verdict']}: {m} {v.get('unit') or ''}" + (f" [{snap}]" if snap else "")
+    later = v.get("later")
+    if later and later.get("verdict") != "unverifiable":
+        lm = later["measured"]
+        lm = f"{lm:,.1f}" if isinstance(lm, float) else str(lm)
+        text += f"; map of {later['snapshot_to']}: {later['verdict']} ({lm})"
+    return text.replace("  ", " ")
+
+
+def verdict_rows(results: list[dict], sources: list[str]) -> list[dict]:
+    """One flat row per claim: text, kind, claimant, stance, quantity, window, one column per source."""
+    rows = []
+    for i, c in enumerate(results, start=1):
+        row = {"#": i, "claim": c["text"][:90] + ("…" if len(c["text"]) > 90 else ""),
+               "kind": c["kind"], "claimant": c.get("claimant") or "", "stance": c["stance"],
+               "quantity": _q(c), "window": _window(c)}  # fmt: skip
+        for v in c["verdicts"]:
+            row[v["source"]] = _cell(v)
+        rows.append(row)
+    return rows
+
+
+def markdown(results: list[dict], sources: list[str], *, title: str, published: str) -> str:
+    """A Markdown report: the verdict table, then each claim with its rules and provenance."""
+    out = [f"# {title}", "", f"Published {published}. Sources: {', '.join(sources)}.", ""]
+    rows = verdict_rows(results, sources)
+    cols = ["#", "claim", "kind", "claimant", "quantity", "window", *sources]
+    out.append("| " + " | ".join(cols) + " |")
+    out.append("|" + "---|" * len(cols))
+    for r in rows:
+        out.append("| " + " | ".join(str(r.get(c, "")).replace("|", "\\|") for c in cols) + " |")
+    out.append("")
+    for i, c in enumerate(results, start=1):
+        out.append(f"## {i}. {c['kind']}: {_q(c) or c['stance']}")
+        out.append("")
+        out.append(f"> {c['text']}")
+        out.append("")
+        out.append(f"- claimant: {c.get('claimant') or '(the text)'}; stance: {c['stance']}; "
+                   f"window: {_window(c) or 'none'}")  # fmt: skip
+        for v in c["verdicts"]:
+            line = f"- **{v['source']}**: {_cell(v)}"
+            if v.get("lag_days"):
+                line += f"; lag {v['lag_days']} d"
+            if v.get("note"):
+                line += f"; {v['note']}"
+            out.append(line)
+            out.append(f"  - rule: {v['rule']}")
+        out.append("")
+    return "\n".join(out)

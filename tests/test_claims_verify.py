@@ -1,0 +1,163 @@
+"""Verdicts: every measured value is checked against the library functions called directly,
+tolerance rules against hand-computed cases, robustness against odd input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from frontwatch.advance import advance, distance_to_other_side
+from frontwatch.changes import change_between
+from frontwatch.claims.extract import extract_claims
+from frontwatch.claims.model import KM2_PER_SQ_MI, Claim, Quantity, Window
+from frontwatch.claims.verify import compare, tolerance, verify, verify_claim
+from frontwatch.cli import main
+from frontwatch.gazetteer import resolve_one
+from frontwatch.settlements import place_control
+from tests.conftest import ROOT
+
+ARTICLE = ROOT / "tests" / "data" / "article-2022-09.txt"
+PUBLISHED = dt.date(2022, 9, 10)
+
+
+@pytest.fixture(scope="module")
+def checked(sample_store):
+    text = ARTICLE.read_text(encoding="utf-8")
+    claims = extract_claims(text, published=PUBLISHED)
+    return claims, verify(sample_store, claims, ["liveuamap-nzz", "deepstate"])
+
+
+def _by_kind(results, kind):
+    return [r for r in results if r["kind"] == kind]
+
+
+def test_every_measurable_claim_has_a_verdict_per_source(checked):
+    claims, results = checked
+    assert len(results) == len(claims) > 10
+    for r in results:
+        assert [v["source"] for v in r["verdicts"]] == ["liveuamap-nzz", "deepstate"]
+        for v in r["verdicts"]:
+            assert v["verdict"] in ("supported", "not supported", "unverifiable")
+            assert v["rule"]
+    # DeepState's sample starts in 2024: every window of 2022 is unverifiable, with the reason
+    for r in results:
+        ds = r["verdicts"][1]
+        if r["kind"] not in ("unit_conversion", "other"):
+            assert ds["verdict"] == "unverifiable" and "no deepstate snapshot" in ds["reason"]
+
+
+def test_area_claim_measures_change_between(sample_store, checked):
+    _, results = checked
+    area = [r for r in _by_kind(results, "area_change") if r["qualifier"] == "more_than"][0]
+    v = area["verdicts"][0]
+    ch = change_between(sample_store, "liveuamap-nzz", area["window_from"], area["window_to"])
+    assert v["measured"] == ch["ua_gain_km2"]
+    assert (v["snapshot_from"], v["snapshot_to"], v["lag_days"]) == (
+        ch["from_snapshot"], ch["to_snapshot"], ch["to_lag_days"])  # fmt: skip
+    assert v["verdict"] == ("supported" if ch["ua_gain_km2"] >= 900 else "not supported")
+    later = v["later"]
+    ch2 = change_between(sample_store, "liveuamap-nzz", "2022-09-04", later["snapshot_to"])
+    assert later["measured"] == ch2["ua_gain_km2"] and later["verdict"] == "supported"
+
+
+def test_distance_depth_and_control_claims_measure_the_library(sample_store, checked):
+    _, results = checked
+    dist = _by_kind(results, "distance_to_place")[0]
+    v = dist["verdicts"][0]
+    d = distance_to_other_side(sample_store, "liveuamap-nzz", resolve_one("Kupiansk"), dist["window_to"])
+    assert v["measured"] == d["distance_km"] and v["snapshot_to"] == d["snapshot_date"]
+    depth = _by_kind(results, "advance_depth")[0]
+    a = advance(sample_store, "liveuamap-nzz", depth["window_from"], depth["window_to"], side="UA")
+    assert depth["verdicts"][0]["measured"] == a["max_depth_km"]
+    disputed = [r for r in _by_kind(results, "place_control") if r["stance"] == "disputes"][0]
+    pc = place_control(sample_store, "liveuamap-nzz", resolve_one("Balakliia"), disputed["window_to"])
+    v = disputed["verdicts"][0]
+    assert v["measured"] == pc["side"]
+    # Ganchev disputes a Ukrainian retaking: supported exactly when the map still shows RU
+    assert v["verdict"] == ("supported" if pc["side"] == "RU" else "not supported")
+
+
+def test_unit_conversions_checked_exactly(checked):
+    _, results = checked
+    conv = _by_kind(results, "unit_conversion")
+    sq = [r for r in conv if r["unit"] == "sq_mi"][0]
+    assert sq["verdicts"][0]["measured"] == pytest.approx(1000 / KM2_PER_SQ_MI, abs=0.01)
+    assert all(r["verdicts"][0]["verdict"] == "supported" for r in conv)
+
+
+def test_other_claims_are_unverifiable_with_reason(checked):
+    _, results = checked
+    others = _by_kind(results, "other")
+    assert any("helicopter" in r["text"] for r in others)
+    assert any("hospital" in r["text"] for r in others)
+    for r in others:
+        assert r["verdicts"][0]["verdict"] == "unverifiable" and r["verdicts"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("value", "figure", "qualifier", "precision", "measured", "ok"),
+    [
+        (1000, "1,000", "more_than", 1000, 950, True),  # tol = min(500, 100) = 100
+        (1000, "1,000", "more_than", 1000, 850, False),
+        (15, "15", "exact", 5, 16.4, True),  # tol = min(2.5, 1.5) = 1.5
+        (15, "15", "exact", 5, 16.6, False),
+        (30, "30", "at_least", 10, 27.5, True),
+        (20, "20", "up_to", 10, 21.9, True),
+        (20, "20", "up_to", 10, 22.1, False),
+        (4500, "4,500", "about", 500, 4940, True),  # about: 10 %
+        (4500, "4,500", "about", 500, 4960, False),
+    ],
+)
+def test_tolerance_rules(value, figure, qualifier, precision, measured, ok):
+    q = Quantity(value=value, unit="km2", qualifier=qualifier, text=figure, precision=precision)
+    assert compare(measured, q) is ok
+    assert tolerance(q) == pytest.approx(min(precision / 2, 0.1 * value) if qualifier != "about"
+                                         else max(min(precision / 2, 0.1 * value), 0.1 * value))  # fmt: skip
+
+
+def test_disputes_is_checked_as_negation(sample_store):
+    base = dict(kind="place_control", subject={"side": "UA", "action": "retake", "place": "Izium"},
+                window=Window(PUBLISHED, dt.date(2022, 9, 11)))  # fmt: skip
+    says = verify_claim(sample_store, Claim(stance="claims", **base), "liveuamap-nzz")
+    denies = verify_claim(sample_store, Claim(stance="disputes", **base), "liveuamap-nzz")
+    assert {says["verdict"], denies["verdict"]} == {"supported", "not supported"}
+
+
+def test_robust_to_odd_input(sample_store):
+    assert verify(sample_store, extract_claims("", published=PUBLISHED), ["liveuamap-nzz"]) == []
+    assert verify(sample_store, extract_claims("The weather was fine.", published=PUBLISHED),
+                  ["liveuamap-nzz"]) == []  # fmt: skip
+    unknown = Claim(kind="place_control", subject={"side": "UA", "action": "retake", "place": "Xyzzyqville"},
+                    window=Window(PUBLISHED, PUBLISHED))  # fmt: skip
+    v = verify_claim(sample_store, unknown, "liveuamap-nzz")
+    assert v["verdict"] == "unverifiable" and "unknown place" in v["reason"]
+    old = Claim(kind="area_change", subject={"side": "UA"},
+                quantity=Quantity(value=100, unit="km2", qualifier="more_than", text="100", precision=100),
+                window=Window(dt.date(2014, 1, 1), dt.date(2014, 2, 1)))  # fmt: skip
+    v = verify_claim(sample_store, old, "liveuamap-nzz")
+    assert v["verdict"] == "unverifiable" and "no data" in v["reason"]
+
+
+def test_cli_check_json_and_structured_input(sample_store, tmp_path):
+    db = sample_store.path
+    r = CliRunner().invoke(main, ["--db", db, "check", str(ARTICLE), "--published", "2022-09-10",
+                                  "--source", "liveuamap-nzz", "--format", "json"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    d = orjson.loads(r.output)
+    c = d["claims"][0]
+    assert {"kind", "text", "span", "claimant", "stance", "quantity", "unit", "qualifier", "window_from",
+            "window_to", "subject", "verdicts"} <= set(c)  # fmt: skip
+    assert {"source", "verdict", "measured", "unit", "snapshot_from", "snapshot_to", "lag_days",
+            "rule"} <= set(c["verdicts"][0])  # fmt: skip
+    items = [{"kind": "area_change", "subject": {"side": "UA"}, "quantity": 3000, "unit": "km2",
+              "qualifier": "more_than", "window_from": "2022-09-04", "window_to": "2022-09-11"}]  # fmt: skip
+    f = tmp_path / "claims.json"
+    f.write_bytes(orjson.dumps(items))
+    r = CliRunner().invoke(main, ["--db", db, "check", str(f), "--published", "2022-09-12",
+                                  "--source", "liveuamap-nzz", "--format", "json"])  # fmt: skip
+    v = orjson.loads(r.output)["claims"][0]["verdicts"][0]
+    ch = change_between(sample_store, "liveuamap-nzz", "2022-09-04", "2022-09-11")
+    assert v["measured"] == ch["ua_gain_km2"] and v["verdict"] == "supported"
