@@ -24,7 +24,8 @@ demo: $(STAMP)
 	$(BIN)/frontwatch --db $(DEMO_DB) change --source liveuamap-nzz --from 2022-09-04 --to 2022-09-11 --by oblast
 	$(BIN)/frontwatch --db $(DEMO_DB) series --source liveuamap-nzz --from 2022-08-21 --to 2022-09-20
 	$(BIN)/frontwatch --db $(DEMO_DB) series --source deepstate --every week
-	$(BIN)/frontwatch --db $(DEMO_DB) places --source liveuamap-nzz --from 2022-09-04 --to 2022-09-11 --changed --oblast Kharkiv --format csv | head -12
+	$(BIN)/frontwatch --db $(DEMO_DB) place Izium --source liveuamap-nzz --history
+	$(BIN)/frontwatch --db $(DEMO_DB) advance --source liveuamap-nzz --from 2022-09-08 --to 2022-09-11
 	$(BIN)/frontwatch --db $(DEMO_DB) check samples/articles/2022-09-ukraine-retook-1000-km2.txt --published 2022-09-10 --source liveuamap-nzz
 
 test: $(STAMP)

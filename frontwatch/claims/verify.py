@@ -293,6 +293,12 @@ def _rank(store, claim, source, ctx) -> dict:
     ref = claim.reference
     if ref is None:
         raise _Unverifiable("the claim names no reference period")
+    from ..timeline import History
+
+    first = History(store, source).first_date
+    if first > ref.start:
+        raise _Unverifiable(f"{source}'s maps start on {first}, after the reference period "
+                            f"({ref.start} → {ref.end})")  # fmt: skip
     res = since(store, source, start, end, side=_side(claim))
     found = res["since"]
     measured = f"since window ending {found['to_snapshot']}" if found else "largest on record"
