@@ -35,7 +35,10 @@ Claimants and stance
 Windows
     Relative phrases resolve against the publication date, or against the date of the
     statement when the text dates it ("Ukraine said on Friday ... in the past week"): see
-    :func:`resolve_window`; every window states its rule. A sentence without a time phrase
+    :func:`resolve_window`; every window states its rule. A claim takes the time phrase
+    nearest its words (a sentence may hold two figures, each with its own period); a change
+    on one day D is the window ``[D - 1, D]``, in a month M ``[the day before M, the last
+    day of M]``. A sentence without a time phrase
     gets, for a change (km², settlements, depth), the window of the preceding change claim
     (news leads set the period once); for a state (control, distance), the date of the
     statement or the publication date.
@@ -288,9 +291,7 @@ _DATE_PLAIN = (
     rf"|{_MONTH_RE}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}})"
 )
 _MONTH_ONLY = rf"(?:(?i:early|mid|late|mid-)\s*)?(?P<month>{_MONTH_RE})(?:\s+(?P<year>\d{{4}}))?"
-_SMALL_NUMBER = (
-    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,3})"
-)
+_SMALL_NUMBER = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,3})"
 _SMALL_VALUES = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -494,9 +495,7 @@ def _resolve_match(
     elif kind == "month":
         first, last, label = _month_window(m.group("month"), m.group("year"), published)
         start, end = first, min(last, published) if first <= published else last
-        rule = f"{text} = the calendar month {label}" + (
-            ", up to the publication date" if end < last else ""
-        )
+        rule = f"{text} = the calendar month {label}" + (", up to the publication date" if end < last else "")
     else:  # now
         start = end = published
         rule = f"{text} = the publication date ({published.isoformat()})"
@@ -639,9 +638,7 @@ def _figures(s: str) -> list[_Figure]:
                 unit = "count"
                 noun = m.group("noun").lower()
                 num = m.group("num")
-                if noun in _NOT_COUNT_NOUNS or (
-                    re.fullmatch(r"\d{4}", num) and 1900 <= int(num) <= 2100
-                ):
+                if noun in _NOT_COUNT_NOUNS or (re.fullmatch(r"\d{4}", num) and 1900 <= int(num) <= 2100):
                     continue
             if m.group("mult"):
                 factor = _MULTIPLIERS[m.group("mult").lower()]
@@ -843,7 +840,7 @@ def _clean_claimant(raw: str) -> tuple[str, bool]:
         name, person = name[m.end() :], True
     words = name.split()
     if not person and 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words):
-        person = not any(w.lower().strip("'s") in _ORG_WORDS or w.lower() in _ORG_WORDS for w in words)
+        person = not any(re.sub(r"'s$", "", w.lower()) in _ORG_WORDS for w in words)
     return name, person
 
 
@@ -851,7 +848,7 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
     """Who makes the sentence's claims, and the stance (see the module docstring)."""
     m = re.search(r"\b(?i:according\s+to)\s+(?P<who>[^,.;()]+)", s)
     if m:
-        name = _resolve_claimant(m.group("who"), ctx, titled=False)
+        name = _resolve_claimant(m.group("who"), ctx)
         if name:
             return _Speaker(name, "claims", m.span("who"), "according to", True)
     for v in _REPORT_RE.finditer(s):
@@ -886,7 +883,7 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
             continue
         if len(words) > 1 and first.lower() in _OPENERS:
             continue  # "In the Kharkiv area ...", "If true ..."
-        name = _resolve_claimant(segment, ctx, titled=True)
+        name = _resolve_claimant(segment, ctx)
         if not name:
             continue
         start = s.find(segment, 0, v.start())
@@ -897,7 +894,7 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
     return _Speaker(None, "claims", None, None, False)
 
 
-def _resolve_claimant(raw: str, ctx: _Context, *, titled: bool) -> str | None:
+def _resolve_claimant(raw: str, ctx: _Context) -> str | None:
     """A claimant's name, with pronouns, "Mr. X" and "the ministry" resolved through the
     context, and the name recorded there."""
     text = raw.strip(" ,;:\"'")
@@ -963,9 +960,24 @@ _DAMAGED = re.compile(
     re.I,
 )
 _CAPACITY = re.compile(r"\b(?:accommodat\w*|capacity|carr(?:y|ies|ying)|seats?|holds?\s+up\s+to)\b", re.I)
-_VEHICLES = re.compile(r"\b(?P<noun>helicopters?|aircraft|planes?|trucks?|vehicles?|ships?|trains?|buses)\b", re.I)
-_PEOPLE_NOUNS = frozenset({"soldiers", "servicemen", "troops", "personnel", "men", "fighters", "people",
-                           "civilians", "residents", "women", "children"})
+_VEHICLES = re.compile(
+    r"\b(?P<noun>helicopters?|aircraft|planes?|trucks?|vehicles?|ships?|trains?|buses)\b", re.I
+)
+_PEOPLE_NOUNS = frozenset(
+    {
+        "soldiers",
+        "servicemen",
+        "troops",
+        "personnel",
+        "men",
+        "fighters",
+        "people",
+        "civilians",
+        "residents",
+        "women",
+        "children",
+    }
+)
 
 
 def _other_topics(s: str, figures: Sequence[_Figure]) -> list[tuple[str, int]]:
@@ -1015,17 +1027,26 @@ def _side_at(sent: _Sentence, pos: int) -> str | None:
     return _side_before(sent.sides, pos) or _claimant_side(sent.speaker.claimant)
 
 
-def _event_time(sent: _Sentence) -> _Time | None:
+def _event_time(sent: _Sentence, at: tuple[int, int] | None = None) -> _Time | None:
+    """The sentence's time phrase for a claim whose words span ``at``: the nearest one
+    (then the most specific: a range before a duration before a day before "now"); the
+    phrase dating the statement is not one."""
     events = [t for t in sent.times if t is not sent.statement]
-    return min(events, key=lambda t: (t.priority, t.start)) if events else None
+    if not events:
+        return None
+    if at is None:
+        return min(events, key=lambda t: (t.priority, t.start))
+    return min(events, key=lambda t: (max(t.start - at[1], at[0] - t.end, 0), t.priority, t.start))
 
 
-def _window_for(kind: str, sent: _Sentence, ctx: _Context) -> Window | None:
+def _window_for(
+    kind: str, sent: _Sentence, ctx: _Context, at: tuple[int, int] | None = None
+) -> Window | None:
     """The window of a claim of ``kind`` in the sentence (see the module docstring)."""
-    event = _event_time(sent)
+    event = _event_time(sent, at)
     if event is not None:
         w = event.window
-        if kind in CHANGE_KINDS and w.days == 0 or kind in CHANGE_KINDS and event.kind == "month":
+        if kind in CHANGE_KINDS and (w.days == 0 or event.kind == "month") and w.start > date.min:
             start = w.start - timedelta(days=1)
             return Window(
                 start, w.end, w.text,
@@ -1052,7 +1073,8 @@ def _window_for(kind: str, sent: _Sentence, ctx: _Context) -> Window | None:
 
 def _claim(kind: str, sent: _Sentence, ctx: _Context, **fields: Any) -> Claim:
     subject = {k: v for k, v in fields.pop("subject", {}).items() if v is not None}
-    window = fields.pop("window", None) if "window" in fields else _window_for(kind, sent, ctx)
+    at = fields.pop("at", None)
+    window = fields.pop("window", None) if "window" in fields else _window_for(kind, sent, ctx, at)
     return Claim(
         kind=kind,
         text=sent.text,
@@ -1066,7 +1088,9 @@ def _claim(kind: str, sent: _Sentence, ctx: _Context, **fields: Any) -> Claim:
     )
 
 
-def _quantity_claims(sent: _Sentence, ctx: _Context, figures: list[_Figure]) -> tuple[list[Claim], list[_Figure]]:
+def _quantity_claims(
+    sent: _Sentence, ctx: _Context, figures: list[_Figure]
+) -> tuple[list[Claim], list[_Figure]]:
     """Claims carried by figures with a unit or a settlement count; and the figures left
     over (counts of other things, lengths tied to nothing)."""
     s = sent.s
@@ -1126,7 +1150,7 @@ def _quantity_claims(sent: _Sentence, ctx: _Context, figures: list[_Figure]) -> 
         else:
             left.append(f)
             continue
-        claim = _claim(kind, sent, ctx, subject=subject, quantity=q)
+        claim = _claim(kind, sent, ctx, subject=subject, quantity=q, at=(f.start, f.end))
         made.append((f, len(ctx.claims) + len(out)))
         out.append(claim)
     return out, left
@@ -1177,7 +1201,8 @@ _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("hold_verb", re.compile(
         r"\b(?:held|holds|hold|holding|controlled|controls|control|controlling|kept|keeps|retains|retained)\s+"
         r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?" + _OBJECT_REST + r"(?P<obj>(?=[A-Z]))")),
-    ("hold_by", re.compile(r"\b(?:controlled|held|occupied)\s+by\s+(?P<side>Russia|Ukraine|Russian|Ukrainian|Moscow|Kyiv)")),
+    ("hold_by", re.compile(
+        r"\b(?:controlled|held|occupied)\s+by\s+(?P<side>Russia|Ukraine|Russian|Ukrainian|Moscow|Kyiv)")),
     ("hold_adj", re.compile(r"\b(?P<side>Russian|Ukrainian)[- ](?:controlled|held|occupied)\s+(?=[A-Z])")),
     ("hold_under", re.compile(r"\bunder\s+(?P<side>Russian|Ukrainian)\s+control\b")),
     ("present", re.compile(
@@ -1192,7 +1217,14 @@ _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?:a\s+|its\s+)?(?:[\w-]+\s+){0,2}?(?:presence|foothold|control)\s+(?:in|of|over)\s+(?:the\s+)?"
         rf"(?P<region>{_COMPASS}(?:\s+and\s+{_COMPASS})?\b|[A-Z][\w'-]+(?:\s+(?:region|oblast|area))?)")),
 ]  # fmt: skip
-_SIDE_WORD = {"russia": "RU", "russian": "RU", "moscow": "RU", "ukraine": "UA", "ukrainian": "UA", "kyiv": "UA"}
+_SIDE_WORD = {
+    "russia": "RU",
+    "russian": "RU",
+    "moscow": "RU",
+    "ukraine": "UA",
+    "ukrainian": "UA",
+    "kyiv": "UA",
+}
 
 
 def _place_at(sent: _Sentence, at: int, ctx: _Context) -> tuple[_Place | None, str]:
@@ -1211,53 +1243,65 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
     out: list[Claim] = []
     done: set[tuple[str, str | None]] = set()
 
-    def add(place: _Place | None, source: str, action: str, side: str | None, extra: dict | None = None):
+    def add(
+        place: _Place | None,
+        source: str,
+        action: str,
+        side: str | None,
+        extra: dict | None = None,
+        at: tuple[int, int] | None = None,
+    ) -> None:
         if place is None and not extra:
             return
         key = (action, place.name if place else str(extra))
         if key in done:
             return
         done.add(key)
-        subject = {"side": side, "action": action, **(place.subject(source) if place else {}), **(extra or {})}
+        subject = {
+            "side": side,
+            "action": action,
+            **(place.subject(source) if place else {}),
+            **(extra or {}),
+        }
         if "region" not in subject:
             subject.update(_region(s))
-        out.append(_claim("place_control", sent, ctx, subject=subject))
+        out.append(_claim("place_control", sent, ctx, subject=subject, at=at))
 
     for how, pattern in _CONTROL_PATTERNS:
         for m in pattern.finditer(s):
             if how == "verb":
                 action = _VERB_ACTION[m.group(1).lower()]
                 place, source = _place_at(sent, m.start("obj"), ctx)
-                add(place, source, action, _side_at(sent, m.start()))
+                add(place, source, action, _side_at(sent, m.start()), at=m.span())
             elif how == "hold_verb":
                 place = next((p for p in sent.places if p.start == m.start("obj")), None)
-                add(place, "text", "hold", _side_at(sent, m.start()))
+                add(place, "text", "hold", _side_at(sent, m.start()), at=m.span())
             elif how == "withdraw":
                 place, source = _place_at(sent, m.start("obj"), ctx)
-                add(place, source, "withdraw", _side_at(sent, m.start()))
+                add(place, source, "withdraw", _side_at(sent, m.start()), at=m.span())
             elif how in {"hold_by", "hold_adj", "hold_under"}:
                 side = _SIDE_WORD[m.group("side").lower()]
                 after = [p for p in sent.places if p.start >= m.end()]
                 before = [p for p in sent.places if p.end <= m.start()]
                 place = after[0] if after else (before[-1] if before else None)
-                add(place, "text", "hold", side)
+                add(place, "text", "hold", side, at=m.span())
             elif how == "present":
                 place, source = _place_at(sent, m.end(), ctx)
                 side = _SIDE_WORD.get((m.group("side") or "").lower()) or _side_at(sent, m.start())
-                add(place, source, "present", side)
+                add(place, source, "present", side, at=m.span())
             elif how == "flag":
                 side_word = (m.group("side") or m.group("side2") or "").lower()
                 side = _SIDE_WORD.get(side_word) or _side_at(sent, m.start())
                 later = [p for p in sent.places if p.start >= m.start()]
                 place, source = (later[0], "text") if later else (ctx.last_place, "context")
-                add(place, source, "present", side)
+                add(place, source, "present", side, at=m.span())
             elif how == "presence":
                 region = m.group("region")
                 extra: dict[str, Any] = {"region": region}
                 oblast = _oblast(re.sub(r"\s+(?:region|oblast|area)$", "", region))
                 if oblast:
                     extra["oblast"] = oblast
-                add(None, "text", "hold", _side_at(sent, m.start()), extra)
+                add(None, "text", "hold", _side_at(sent, m.start()), extra, at=m.span())
     return out
 
 
@@ -1266,12 +1310,14 @@ def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
     if not m:
         return None
     measure_text = m.group("measure").strip()
-    index = next(
-        (i for i in range(len(ctx.claims) - 1, -1, -1) if ctx.claims[i].kind in CHANGE_KINDS), None
-    )
+    index = next((i for i in range(len(ctx.claims) - 1, -1, -1) if ctx.claims[i].kind in CHANGE_KINDS), None)
     referred = ctx.claims[index] if index is not None else None
     measure = next(
-        (kind for kind, words in _RANK_MEASURES.items() if any(w in measure_text.lower().split() for w in words)),
+        (
+            kind
+            for kind, words in _RANK_MEASURES.items()
+            if any(w in measure_text.lower().split() for w in words)
+        ),
         referred.kind if referred else None,
     )
     reference = None
@@ -1280,7 +1326,9 @@ def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
         own = ref_time.own or ref_time.window
         reference = Window(own.start, own.end, m.group("ref").strip(), own.rule)
     elif re.match(r"(?:of|in)\s+the\s+(?:war|invasion)", m.group("ref"), re.IGNORECASE):
-        reference = Window(WAR_START, WAR_START, m.group("ref"), "the war = since the full-scale invasion on 2022-02-24")
+        reference = Window(
+            WAR_START, WAR_START, m.group("ref"), "the war = since the full-scale invasion on 2022-02-24"
+        )
     window = None
     if referred is not None and referred.window is not None:
         w = referred.window
@@ -1292,11 +1340,11 @@ def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
         "measure": measure,
         "measure_text": measure_text or None,
         "reference_text": m.group("ref").strip(),
-        "conditional": True if re.match(r"^\s*(?i:if\b)", sent.s) or re.search(r"\bwould\b", sent.s) else None,
+        "conditional": True
+        if re.match(r"^\s*(?i:if\b)", sent.s) or re.search(r"\bwould\b", sent.s)
+        else None,
     }
-    return _claim(
-        "rank", sent, ctx, subject=subject, window=window, reference=reference, refers_to=index
-    )
+    return _claim("rank", sent, ctx, subject=subject, window=window, reference=reference, refers_to=index)
 
 
 def _statement_time(s: str, times: list[_Time], speaker: _Speaker) -> _Time | None:
@@ -1339,7 +1387,9 @@ def _other(sent: _Sentence, ctx: _Context, left: list[_Figure], *, made: bool) -
     if not topics:
         side = None  # nothing measurable: no side to check either
     subject = {"side": side, "action": action, "topic": "; ".join(topics) or None, **_region(sent.s)}
-    return _claim("other", sent, ctx, quantity=left[0].quantity if left else None, reason=reason, subject=subject)
+    return _claim(
+        "other", sent, ctx, quantity=left[0].quantity if left else None, reason=reason, subject=subject
+    )
 
 
 def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
@@ -1376,8 +1426,7 @@ def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
             ctx.claims.append(other)
     for place in sent.places:
         ctx.last_place = place
-    if speaker.claimant or speaker.explicit:
-        ctx.claimant, ctx.stance = speaker.claimant, speaker.stance
+    ctx.claimant, ctx.stance = speaker.claimant, speaker.stance
 
 
 def _as_date(value: date | datetime | str) -> date:
@@ -1459,7 +1508,9 @@ def _qualifier(value: Any) -> str:
     text = text.lower().replace("_", " ")
     if text in QUALIFIER_WORDS:
         return QUALIFIER_WORDS[text]
-    raise InvalidClaim("qualifier", value, "one of " + ", ".join(QUALIFIERS) + " (or 'more than', 'about'...)")
+    raise InvalidClaim(
+        "qualifier", value, "one of " + ", ".join(QUALIFIERS) + " (or 'more than', 'about'...)"
+    )
 
 
 def _quantity(value: Any, item: Mapping[str, Any]) -> Quantity | None:
@@ -1496,7 +1547,9 @@ def _window_field(item: Mapping[str, Any], prefix: str, published: date) -> Wind
         if isinstance(phrase, str) and phrase.strip():
             w = resolve_window(phrase, published=published)
             if w is None:
-                raise InvalidClaim(prefix, phrase, "a time phrase such as 'in the last week' or 'on 8 September'")
+                raise InvalidClaim(
+                    prefix, phrase, "a time phrase such as 'in the last week' or 'on 8 September'"
+                )
             return w
         if isinstance(phrase, Mapping):
             return _window_field(
@@ -1507,7 +1560,9 @@ def _window_field(item: Mapping[str, Any], prefix: str, published: date) -> Wind
     first = _date_field(f"{prefix}_from", start if start is not None else end)
     last = _date_field(f"{prefix}_to", end) if end is not None else published
     if rule is None:
-        rule = "given as data" if end is not None else f"given as data; up to the publication date ({published})"
+        rule = (
+            "given as data" if end is not None else f"given as data; up to the publication date ({published})"
+        )
     return Window(first, last, text, rule)
 
 
