@@ -13,10 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import advance as advance_mod
 from . import areas, changes, inventory, settlements
 from . import frontline as frontline_mod
-from .ingest import ingest as ingest_files
 from ._format import FORMATS, emit, to_json
 from .errors import FrontwatchError, InvalidWindow
 from .gazetteer import AmbiguousPlace, resolve_one
+from .ingest import ingest as ingest_files
 from .sources import ADAPTERS
 from .store import ENV_DB, open_store
 

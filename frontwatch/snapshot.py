@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
-
 import shapely
 
 from . import _geo

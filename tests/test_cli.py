@@ -72,7 +72,7 @@ def test_exact_error_texts(cli_db):
 
 
 def test_every_command_help_has_an_example():
-    for name, cmd in main.commands.items():
+    for name in main.commands:
         r = CliRunner().invoke(main, [name, "--help"])
         assert r.exit_code == 0
         assert "Example:" in r.output, name

@@ -170,3 +170,28 @@ def test_distance_advance_and_swiftest_since_april(full):
     assert (rows[1]["from_snapshot"], rows[1]["to_snapshot"]) == ("2022-09-08", "2022-09-11")
     s = since(store, "liveuamap-nzz", "2022-09-08", "2022-09-11", side="UA")
     assert s["since"]["to_snapshot"].startswith("2022-04")
+
+
+def test_second_article_checked_end_to_end_on_real_maps(full):
+    import datetime as dt
+
+    from frontwatch.changes import change_between
+    from frontwatch.claims.extract import extract_claims
+    from frontwatch.claims.verify import verify
+    from tests.conftest import ROOT
+
+    store, _, _ = full
+    text = (ROOT / "tests" / "data" / "kherson-2022-11.txt").read_text(encoding="utf-8")
+    claims = extract_claims(text, published=dt.date(2022, 11, 12))
+    results = verify(store, claims, ["liveuamap-nzz", "deepstate", "isw"])
+    measurable = [r for r in results if r["kind"] not in ("other", "unit_conversion")]
+    assert measurable
+    for r in measurable:
+        lua = r["verdicts"][0]
+        assert lua["verdict"] in ("supported", "not supported"), (r["text"], lua)
+    for r in results:
+        if r["kind"] == "area_change":
+            v = r["verdicts"][0]
+            ch = change_between(store, "liveuamap-nzz", r["window_from"], r["window_to"])
+            assert v["measured"] == (ch["ua_gain_km2"] if r["subject"].get("side", "UA") == "UA"
+                                     else ch["ru_gain_km2"])  # fmt: skip

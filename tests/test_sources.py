@@ -1,8 +1,15 @@
 """Adapters: how each source's own categories and dates are read."""
 
-import pytest
+import io
+import tarfile
 
+import orjson
+import pytest
+from shapely.geometry import box, mapping
+
+from frontwatch.ingest import ingest
 from frontwatch.sources.deepstate import category
+from tests.conftest import equal_area_km2, nzz_file
 
 
 @pytest.mark.parametrize(
@@ -25,15 +32,6 @@ from frontwatch.sources.deepstate import category
 def test_deepstate_category_by_fill_then_name(props, layer):
     assert category(props) == layer
 
-
-import io
-import tarfile
-
-import orjson
-from shapely.geometry import box, mapping
-
-from frontwatch.ingest import ingest
-from tests.conftest import equal_area_km2, nzz_file
 
 KHARKIV = box(36.5, 49.5, 37.5, 50.0)
 SOUTH = box(34.0, 46.8, 35.0, 47.3)
