@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/frontwatch --db $(DEMO_DB) ingest liveuamap-nzz samples/liveuamap-nzz
 	$(BIN)/frontwatch --db $(DEMO_DB) ingest deepstate samples/deepstate
 	$(BIN)/frontwatch --db $(DEMO_DB) sources
-	$(BIN)/frontwatch --db $(DEMO_DB) change --source liveuamap-nzz --from 2022-09-04 --to 2022-09-11 --by oblast
+	$(BIN)/frontwatch --db $(DEMO_DB) change --source liveuamap-nzz --from 2022-09-04 --to 2022-09-11 --by oblast --plot out/article-week.png
 	$(BIN)/frontwatch --db $(DEMO_DB) series --source liveuamap-nzz --from 2022-08-21 --to 2022-09-20
 	$(BIN)/frontwatch --db $(DEMO_DB) series --source deepstate --every week
 	$(BIN)/frontwatch --db $(DEMO_DB) place Izium --source liveuamap-nzz --history

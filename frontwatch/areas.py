@@ -40,6 +40,7 @@ def area_row(store: Store, asof: AsOf, *, land_only: bool = False) -> dict:
         "denominator": DENOMINATOR_NOTE,
         "attribution": describe(rec.source)["attribution"],
         "provenance": rec.provenance(),
+        "flags": [f["message"] for f in rec.flags],
         "warnings": rec.warnings + [f["message"] for f in rec.flags] + asof.skipped,
     }  # fmt: skip
 

@@ -198,11 +198,13 @@ CHANGE_COLUMNS = ["source", "from_date", "to_date", "from_snapshot", "to_snapsho
 @click.option("--from", "start", required=True, help="Start date (YYYY-MM-DD).")
 @click.option("--to", "end", required=True, help="End date (YYYY-MM-DD).")
 @click.option("--by", type=click.Choice(["oblast"]), default=None, help="Break down by oblast.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the change as a PNG map to this file (one source).")  # fmt: skip
 @_land_option
 @_format_option(("geojson",))
 @click.pass_context
 @handle_errors
-def change(ctx, source, start, end, by, land_only, fmt):
+def change(ctx, source, start, end, by, plot, land_only, fmt):
     """Territory that changed hands between two dates, by side (km², geodesic).
 
     \b
@@ -210,9 +212,17 @@ def change(ctx, source, start, end, by, land_only, fmt):
       frontwatch change --source liveuamap-nzz --from 2022-09-08 --to 2022-09-11 --by oblast
       frontwatch change --source all --from 2022-09-01 --to 2022-09-08
       frontwatch change -s deepstate --from 2024-11-01 --to 2024-12-01 --format geojson
+      frontwatch change -s liveuamap-nzz --from 2022-09-04 --to 2022-09-11 --plot week.png
     """
     store = _store(ctx)
     by_oblast = by == "oblast"
+    if plot:
+        if source == "all":
+            raise InvalidWindow("--plot needs one --source")
+        from .report.plots import change_map
+
+        change_map(store, source, start, end, plot)
+        err.print(f"map written to {plot}")
     if fmt == "geojson":
         if source == "all":
             raise InvalidWindow("--format geojson needs one --source")
@@ -263,16 +273,18 @@ def _change_geojson(row: dict) -> dict:
 @click.option("--to", "end", default=None, help="Last date (default: last snapshot).")
 @click.option("--flows/--no-flows", default=True, show_default=True,
               help="Compute gross gains per side (geometric), not only the net change.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Also draw a PNG chart to this file.")
 @_land_option
 @_format_option()
 @click.pass_context
 @handle_errors
-def series(ctx, source, every, start, end, flows, land_only, fmt):
+def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
     """Occupied area over time with the change since the previous row.
 
     \b
     Example:
       frontwatch series --source deepstate --every month --from 2024-07-01
+      frontwatch series --source liveuamap-nzz --every week --no-flows --plot area.png
     """
     store = _store(ctx)
     with _progress("series") as prog:
@@ -280,6 +292,11 @@ def series(ctx, source, every, start, end, flows, land_only, fmt):
         rows = areas.series(store, source, every=every, start=start, end=end, flows=flows,
                             land_only=land_only,
                             progress=lambda d, t: prog.update(task, completed=d, total=t))  # fmt: skip
+    if plot and rows:
+        from .report.plots import series_chart
+
+        series_chart(rows, plot, source=source)
+        err.print(f"chart written to {plot}")
     emit(rows, ["period_end", "snapshot_date", "lag_days", "occupied_km2",
                 "share_of_ukraine_pct", "net_km2", "ua_gain_km2", "ru_gain_km2"], fmt,
          title=f"{source}: occupied area, every {every}",

@@ -106,3 +106,15 @@ def test_distance_advance_since_front_json(cli_db):
     f = orjson.loads(run(cli_db, "front", "-s", "liveuamap-nzz", "--on", "2022-09-08", "--format",
                          "geojson").output)  # fmt: skip
     assert f["geometry"]["type"] == "MultiLineString" and f["properties"]["length_km"] > 500
+
+
+def test_plots_are_png_maps_and_charts(cli_db, tmp_path):
+    png = tmp_path / "week.png"
+    r = run(cli_db, "change", "-s", "liveuamap-nzz", "--from", "2022-09-04", "--to", "2022-09-11",
+            "--plot", str(png), "--format", "json")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    chart = tmp_path / "series.png"
+    r = run(cli_db, "series", "-s", "liveuamap-nzz", "--no-flows", "--plot", str(chart), "--format", "csv")
+    assert r.exit_code == 0 and chart.read_bytes()[:4] == b"\x89PNG"

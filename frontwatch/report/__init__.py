@@ -1,0 +1,1 @@
+"""Pictures and reports: PNG maps of changes, charts of series."""
