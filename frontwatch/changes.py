@@ -50,6 +50,8 @@ def change_from_records(
         out.update(ua_gain_km2=0.0, ru_gain_km2=0.0, net_km2=0.0)
         if by_oblast:
             out["by_oblast"] = []
+        if geometry:
+            out["geometries"] = {"ua_gain": _geo.EMPTY, "ru_gain": _geo.EMPTY, "masked": mask}
         return out
     if not flows and mask.is_empty and not land_only:
         out["net_km2"] = round(b.occupied_km2 - a.occupied_km2, 1)

@@ -84,3 +84,9 @@ def test_distance_is_zero_free_and_geodesic_on_real_line(sample_store):
     assert d["side"] == "UA" and d["to_side"] == "RU" and d["distance_km"] > 5
     lons = np.array([d["nearest_point"][0]])
     assert np.isfinite(lons).all()
+
+
+def test_advance_within_one_map_is_zero(sample_store):
+    adv = advance(sample_store, "liveuamap-nzz", "2022-09-09", "2022-09-10", side="UA")
+    assert adv["from_snapshot"] == adv["to_snapshot"] == "2022-09-08"
+    assert adv["gained_km2"] == 0.0 and adv["max_depth_km"] == 0.0 and adv["km_per_day"] is None

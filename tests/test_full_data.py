@@ -195,3 +195,19 @@ def test_second_article_checked_end_to_end_on_real_maps(full):
             ch = change_between(store, "liveuamap-nzz", r["window_from"], r["window_to"])
             assert v["measured"] == (ch["ua_gain_km2"] if r["subject"].get("side", "UA") == "UA"
                                      else ch["ru_gain_km2"])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("month_start", "month_end", "published_km2"),
+    [
+        # DeepState's own monthly totals of ground taken by Russia, as it published them:
+        # 730 km² in November 2024 and 325 km² in January 2025 (DeepState, 1 February 2025).
+        ("2024-10-31", "2024-11-30", 730.0),
+        ("2024-12-31", "2025-01-31", 325.0),
+    ],
+)
+def test_deepstate_monthly_net_matches_its_published_totals(full, month_start, month_end, published_km2):
+    store, _, _ = full
+    ch = change_between(store, "deepstate", month_start, month_end)
+    # DeepState counts on its full map with its own grey-zone rules: allow 3 %
+    assert ch["net_km2"] == pytest.approx(published_km2, rel=0.03)
