@@ -403,15 +403,10 @@ def places(ctx, source, start, end, changed, oblast, fmt):
       frontwatch places --source liveuamap-nzz --from 2022-09-06 --to 2022-09-11 --changed --oblast Kharkiv
     """
     store = _store(ctx)
-    with _progress("places") as prog:
-        task = prog.add_task("", total=None)
-        tl = settlements.control_timeline(
-            store, source, oblast=oblast,
-            progress=lambda d, t: prog.update(task, completed=d, total=t))  # fmt: skip
     if changed:
-        res = settlements.changed_places(store, source, start, end, timeline=tl)
+        res = settlements.changed_places(store, source, start, end, oblast=oblast)
     else:
-        res = settlements.all_places(store, source, start, end, timeline=tl)
+        res = settlements.all_places(store, source, start, end, oblast=oblast)
     if fmt == "json":
         click.echo(to_json(res))
         return

@@ -135,22 +135,11 @@ def control_timeline(
     """Build the side of every settlement over the whole history of ``source``."""
     hist = History(store, source)
     recs = hist.records
-    places = gazetteer().places(oblast=oblast)
-    xy = gazetteer().lonlat(places)
-    lon, lat = xy[:, 0], xy[:, 1]
-    pts = shapely.points(xy)
-    tree = shapely.STRtree(pts)
-    regions = held_before_2022()
-    in_region = {r: shapely.intersects_xy(g, lon, lat) for r, g in regions.items()}
+    places, lon, lat = _points(oblast)
+    tree = shapely.STRtree(shapely.points(lon, lat))
 
     def full_status(rec: SnapshotRecord) -> np.ndarray:
-        occ = store.layer(rec.id, OCCUPIED)
-        shapely.prepare(occ)
-        s = np.where(shapely.intersects_xy(occ, lon, lat), RU, UA).astype(np.int8)
-        for r, mask in in_region.items():
-            if not rec.coverage.get(r, True):
-                s[mask] = NOT_COVERED
-        return s
+        return _status(store, rec, lon, lat)
 
     initial = full_status(recs[0])
     status = initial.copy()
@@ -179,6 +168,23 @@ def control_timeline(
     return tl
 
 
+def _points(oblast: str | None):
+    places = gazetteer().places(oblast=oblast)
+    xy = gazetteer().lonlat(places)
+    return places, xy[:, 0], xy[:, 1]
+
+
+def _status(store: Store, rec: SnapshotRecord, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Side codes of many points on one snapshot (prepared point-in-polygon)."""
+    occ = store.layer(rec.id, OCCUPIED)
+    shapely.prepare(occ)
+    s = np.where(shapely.intersects_xy(occ, lon, lat), RU, UA).astype(np.int8)
+    for region, geom in held_before_2022().items():
+        if not rec.coverage.get(region, True):
+            s[shapely.intersects_xy(geom, lon, lat)] = NOT_COVERED
+    return s
+
+
 def changed_places(
     store: Store,
     source: str,
@@ -191,26 +197,44 @@ def changed_places(
     """Settlements that changed side between the snapshots of ``start`` and ``end``.
 
     A place counts when its side on the ``end`` snapshot differs from its side on the
-    ``start`` snapshot and the change is not inside a coverage break or an unexplained step;
+    ``start`` snapshot and it is not inside a coverage break or an unexplained step;
     ``changed_on`` is the first snapshot from which the new side shows until ``end``.
+    Without a prebuilt ``timeline`` only the two end snapshots are tested for all places,
+    and the snapshots between them only for the places that changed.
     """
-    tl = timeline or control_timeline(store, source, oblast=oblast)
     hist = History(store, source)
     a, b = hist.as_of(start), hist.as_of(end)
-    i, j = tl.index_of(start), tl.index_of(end)
-    s_i, s_j = tl.status_at(i), tl.status_at(j)
+    recs = hist.records
+    i = recs.index(a.snapshot)
+    j = recs.index(b.snapshot)
+    if timeline is not None:
+        places = timeline.places
+        s_i, s_j = timeline.status_at(i), timeline.status_at(j)
+    else:
+        places, lon, lat = _points(oblast)
+        s_i, s_j = _status(store, recs[i], lon, lat), _status(store, recs[j], lon, lat)
+    idx = np.nonzero((s_i != s_j) & (s_i != NOT_COVERED) & (s_j != NOT_COVERED))[0]
+    mask, _ = mask_between(store, recs, recs[i], recs[j])
+    xy = gazetteer().lonlat([places[k] for k in idx]) if len(idx) else np.zeros((0, 2))
+    if len(idx) and not mask.is_empty:
+        keep = ~shapely.intersects_xy(mask, xy[:, 0], xy[:, 1])
+        idx, xy = idx[keep], xy[keep]
+    # changed_on: the first snapshot from which the final side shows without a break
+    since = np.full(len(idx), j)
+    if len(idx):
+        final = s_j[idx]
+        for k in range(j - 1, i, -1):
+            still = since == k + 1
+            if not still.any():
+                break
+            side_k = _status(store, recs[k], xy[still, 0], xy[still, 1])
+            same = side_k == final[still]
+            since[np.nonzero(still)[0][same]] = k
     rows = []
-    last_flip: dict[int, Transition] = {}
-    for t in tl.transitions:
-        if i < t.snapshot <= j:
-            last_flip[t.index] = t
-    for idx in np.nonzero((s_i != s_j) & (s_i != NOT_COVERED) & (s_j != NOT_COVERED))[0]:
-        t = last_flip.get(int(idx))
-        if t is None or t.masked:
-            continue
-        p = tl.places[idx]
-        rows.append({**p.as_dict(), "from_side": SIDE[int(s_i[idx])], "to_side": SIDE[int(s_j[idx])],
-                     "changed_on": tl.records[t.snapshot].valid_date})  # fmt: skip
+    for k, first in zip(idx, since, strict=True):
+        p = places[k]
+        rows.append({**p.as_dict(), "from_side": SIDE[int(s_i[k])], "to_side": SIDE[int(s_j[k])],
+                     "changed_on": recs[int(first)].valid_date})  # fmt: skip
     rows.sort(key=lambda r: (r["changed_on"], -r["population"], r["name"]))
     by_oblast = Counter((r["oblast"], r["to_side"]) for r in rows)
     by_raion = Counter((r["oblast"], r["raion"], r["to_side"]) for r in rows)
@@ -239,15 +263,15 @@ def all_places(
     start: str | dt.date,
     end: str | dt.date,
     *,
-    timeline: ControlTimeline,
+    oblast: str | None = None,
 ) -> dict:
-    """Every settlement of the timeline with its side on the ``start`` and ``end`` snapshots."""
+    """Every settlement (of ``oblast``) with its side on the ``start`` and ``end`` snapshots."""
     hist = History(store, source)
     a, b = hist.as_of(start), hist.as_of(end)
-    s_i = timeline.status_at(timeline.index_of(start))
-    s_j = timeline.status_at(timeline.index_of(end))
+    places, lon, lat = _points(oblast)
+    s_i, s_j = _status(store, a.snapshot, lon, lat), _status(store, b.snapshot, lon, lat)
     rows = [{**p.as_dict(), "from_side": SIDE[int(x)], "to_side": SIDE[int(y)]}
-            for p, x, y in zip(timeline.places, s_i, s_j, strict=True)]  # fmt: skip
+            for p, x, y in zip(places, s_i, s_j, strict=True)]  # fmt: skip
     return {"source": source, "from_date": a.asked.isoformat(), "to_date": b.asked.isoformat(),
             "from_snapshot": a.snapshot.valid_date, "to_snapshot": b.snapshot.valid_date,
             "places": rows,

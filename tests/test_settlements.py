@@ -74,3 +74,10 @@ def test_identical_snapshots_keep_status(sample_store, timeline):
 def test_crimea_is_not_covered_by_liveuamap(sample_store):
     row = place_control(sample_store, SOURCE, resolve_one("Simferopol"), "2022-09-08")
     assert row["status"] == "not covered"
+
+
+def test_window_and_timeline_methods_agree(sample_store, timeline):
+    direct = changed_places(sample_store, SOURCE, "2022-08-20", "2022-09-20")
+    via_tl = changed_places(sample_store, SOURCE, "2022-08-20", "2022-09-20", timeline=timeline)
+    key = lambda res: sorted((r["geonameid"], r["to_side"], r["changed_on"]) for r in res["places"])  # noqa: E731
+    assert key(direct) == key(via_tl) and len(direct["places"]) > 100

@@ -25,7 +25,7 @@ from ..advance import advance, distance_to_other_side, since
 from ..changes import change_between
 from ..errors import FrontwatchError
 from ..gazetteer import AmbiguousPlace, PlaceNotFound, resolve_one
-from ..settlements import changed_places, control_timeline, place_control
+from ..settlements import changed_places, place_control
 from ..store import Store
 from .model import COMPASS_REGIONS, KM2_PER_SQ_MI, KM_PER_MI, Claim
 
@@ -199,10 +199,7 @@ def _area(store, claim, source, ctx) -> dict:
 
 def _settlements(store, claim, source, ctx) -> dict:
     start, end = _window(claim)
-    key = ("timeline", source)
-    if key not in ctx:
-        ctx[key] = control_timeline(store, source)
-    res = changed_places(store, source, start, end, timeline=ctx[key])
+    res = changed_places(store, source, start, end)
     side = _side(claim)
     oblasts = _oblasts(claim)
     rows = [r for r in res["places"] if r["to_side"] == side]
