@@ -19,6 +19,8 @@ def _cell(v) -> str:
     if isinstance(v, float):
         return f"{v:,.1f}"
     if isinstance(v, list | tuple):
+        if v and all(isinstance(x, float) for x in v):  # coordinates: keep their precision
+            return ", ".join(f"{x:.5f}" for x in v)
         return "; ".join(_cell(x) for x in v)
     if isinstance(v, dict):
         return ", ".join(f"{k}={_cell(x)}" for k, x in v.items())

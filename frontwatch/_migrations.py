@@ -101,6 +101,7 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
             conn.execute("ROLLBACK")
             raise
         applied.append(version)
-    conn.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
-    conn.execute("PRAGMA user_version = 10300")
+    if applied:  # a read-only use of an up-to-date store writes nothing
+        conn.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
+        conn.execute("PRAGMA user_version = 10300")
     return applied

@@ -1,7 +1,8 @@
 """Depth and speed of advances, distances from places to the other side, and "since" queries.
 
 - **Depth** of ground a side gained between snapshots A and B: the geodesic distance of each
-  point of that ground from A's line of contact. ``max_depth_km`` is the farthest point;
+  point of that ground from A's line of contact (for Russia, also from the land border with
+  Russia and Belarus, where its advances can start). ``max_depth_km`` is the farthest point;
   ``p90_depth_km`` the 90th percentile over an even grid of the gained ground (so it is
   area-weighted). Both reported points are measured with :func:`frontline.nearest`
   (geodesic, WGS84); the grid is screened in an equal-area projection.
@@ -11,14 +12,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import numpy as np
 import shapely
 
 from . import _geo, frontline
-from .changes import change_from_records, rank_windows, top_windows
+from .changes import change_from_records, rank_windows, top_windows, windows
 from .errors import InvalidWindow
 from .settlements import NOT_COVERED, RU, SIDE, _side_at
 from .snapshot import OCCUPIED
@@ -65,6 +65,8 @@ def advance_between(
     if gained.is_empty or out["gained_km2"] < 0.01:
         return out
     line = frontline.line_of_contact(store.layer(a.id, OCCUPIED), a.coverage)
+    if side == "RU":  # Russian advances also start from Russia and Belarus
+        line = shapely.union(line, frontline.russia_belarus_border())
     if line.is_empty:
         out["notes"].append("no line of contact on the earlier map")
         return out
@@ -106,7 +108,8 @@ def advance(store: Store, source: str, start, end, *, side: str = "UA") -> dict:
     out = advance_between(store, hist, a.snapshot, b.snapshot, side=side)
     out.update(from_date=d1.isoformat(), to_date=d2.isoformat(), from_lag_days=a.lag_days,
                to_lag_days=b.lag_days, attribution=describe(source)["attribution"],
-               depth_rule="geodesic distance from the earlier map's line of contact; "
+               depth_rule="geodesic distance from the earlier map's line of contact "
+                          "(for RU also from the border with Russia and Belarus); "
                           "p90 over an even grid of the gained ground; parts under "
                           f"{MIN_PART_KM2} km² left out")  # fmt: skip
     out["notes"] += a.skipped + b.skipped
@@ -145,9 +148,12 @@ def distance_to_other_side(store: Store, source: str, place, day) -> dict:
 def distance_series(store: Store, source: str, place, start, end) -> list[dict]:
     """:func:`distance_to_other_side` on every snapshot from ``start`` to ``end``."""
     d1, d2 = parse_date(start), parse_date(end)
+    if d2 < d1:
+        raise InvalidWindow(f"window ends ({d2}) before it starts ({d1})")
     hist = History(store, source)
-    days = sorted({r.date for r in hist.records if d1 <= r.date <= d2})
-    return [distance_to_other_side(store, source, place, d) for d in days]
+    first = hist.as_of(d1).snapshot.date
+    days = sorted({first} | {r.date for r in hist.records if d1 < r.date <= d2})
+    return [distance_to_other_side(store, source, place, max(d, d1)) for d in days]
 
 
 def depth_windows(store: Store, source: str, *, days: int, side: str = "UA", limit: int = 10,
@@ -156,12 +162,12 @@ def depth_windows(store: Store, source: str, *, days: int, side: str = "UA", lim
     hist = History(store, source)
     rows = top_windows(store, source, days=days, side=side, limit=0, start=start, end=end,
                        distinct=False)
-    by_id = {r.valid_date: r for r in hist.records}
+    by_id = {r.id: r for r in hist.records}
     out = []
     for i, r in enumerate(rows):
         if r["gained_km2"] <= 0:
             continue
-        adv = advance_between(store, hist, by_id[r["from_snapshot"]], by_id[r["to_snapshot"]], side=side)
+        adv = advance_between(store, hist, by_id[r["from_id"]], by_id[r["to_id"]], side=side)
         out.append({**r, "max_depth_km": adv["max_depth_km"], "p90_depth_km": adv["p90_depth_km"],
                     "km_per_day": adv["km_per_day"]})  # fmt: skip
         if progress:
@@ -184,15 +190,9 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
     a, b = hist.as_of(d1).snapshot, hist.as_of(d2).snapshot
     value = _value(store, hist, a, b, side, by)
     found = None
-    for rec in reversed(hist.records):
-        if rec.date > d1:
-            continue
-        begin = rec.date - dt.timedelta(days=days)
-        if begin < hist.first_date:
-            break
-        ea = hist.as_of(begin).snapshot
-        if ea.id == rec.id:
-            continue
+    compared = 0
+    for begin, ea, rec in reversed(list(windows(hist, days, hist.first_date, d1))):
+        compared += 1
         v = _value(store, hist, ea, rec, side, by)
         if v > value:
             found = {"from_date": begin.isoformat(), "to_date": rec.valid_date,
@@ -204,9 +204,13 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
         "window": {"from_date": d1.isoformat(), "to_date": d2.isoformat(),
                    "from_snapshot": a.valid_date, "to_snapshot": b.valid_date, "value": value},
         "since": found,
+        "windows_compared": compared,
+        "history_starts": hist.first_date.isoformat(),
         "statement": (f"the largest {days}-day {by} for {side.upper()} since the window ending "
                       f"{found['to_date']} ({found['value']:,.1f} {unit})" if found else
-                      f"the largest {days}-day {by} for {side.upper()} in the source's history"),
+                      f"the largest {days}-day {by} for {side.upper()} of the {compared} earlier windows "
+                      f"since {hist.first_date}" if compared else
+                      f"no earlier {days}-day window to compare with (history starts {hist.first_date})"),
         "attribution": describe(source)["attribution"],
     }  # fmt: skip
 

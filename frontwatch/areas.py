@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from . import _geo
 from .boundaries import UKRAINE_OFFICIAL_KM2, clip_outline
+from .errors import InvalidWindow
 from .snapshot import OCCUPIED, describe_coverage
 from .sources import describe
 from .store import SnapshotRecord, Store
@@ -41,7 +42,7 @@ def area_row(store: Store, asof: AsOf, *, land_only: bool = False) -> dict:
         "attribution": describe(rec.source)["attribution"],
         "provenance": rec.provenance(),
         "flags": [f["message"] for f in rec.flags],
-        "warnings": rec.warnings + [f["message"] for f in rec.flags] + asof.skipped,
+        "warnings": rec.warnings + asof.skipped,
     }  # fmt: skip
 
 
@@ -96,6 +97,8 @@ def series(
     hist = History(store, source)
     first = parse_date(start) if start else hist.first_date
     last = parse_date(end) if end else hist.last_date
+    if last < first:
+        raise InvalidWindow(f"series ends ({last}) before it starts ({first})")
     if every == "snapshot":
         asofs = [AsOf(r.date, r) for r in hist.records if first <= r.date <= last]
     else:

@@ -196,15 +196,8 @@ def top_windows(
     first = parse_date(start) if start else hist.first_date
     last = parse_date(end) if end else hist.last_date
     pairs: dict[tuple[int, int], tuple] = {}
-    for rec in hist.records:
-        if not first <= rec.date <= last:
-            continue
-        begin = rec.date - dt.timedelta(days=days)
-        if begin < hist.first_date:
-            continue
-        a = hist.as_of(begin).snapshot
-        if a.id != rec.id:
-            pairs.setdefault((a.id, rec.id), (begin, rec.date, a, rec))
+    for begin, a, rec in windows(hist, days, first, last):
+        pairs.setdefault((a.id, rec.id), (begin, rec.date, a, rec))
     rows = []
     for i, (begin, stop, a, b) in enumerate(pairs.values()):
         ch = change_from_records(store, hist, a, b)
@@ -212,13 +205,34 @@ def top_windows(
         rows.append({
             "source": source, "side": side, "from_date": begin.isoformat(),
             "to_date": stop.isoformat(), "from_snapshot": a.valid_date,
-            "to_snapshot": b.valid_date, "gained_km2": gained,
+            "to_snapshot": b.valid_date, "from_lag_days": (begin - a.date).days, "to_lag_days": 0,
+            "span_days": (b.date - a.date).days, "from_id": a.id, "to_id": b.id, "gained_km2": gained,
             "ua_gain_km2": ch["ua_gain_km2"], "ru_gain_km2": ch["ru_gain_km2"],
             "net_km2": ch["net_km2"], "notes": ch["notes"],
         })  # fmt: skip
         if progress is not None:
             progress(i + 1, len(pairs))
     return rank_windows(rows, "gained_km2", distinct=distinct, limit=limit)
+
+
+SPAN_SLACK = 0.5
+"""A window of N days is ranked only when its two maps are at most N + max(1, N × SPAN_SLACK)
+days apart (maps are not daily; a longer span would inflate what it measures)."""
+
+
+def windows(hist: History, days: int, first: dt.date, last: dt.date):
+    """``(begin, earlier snapshot, later snapshot)`` for each window of ``days`` days ending
+    on a snapshot date in ``[first, last]`` whose maps are not too far apart."""
+    slack = max(1, int(days * SPAN_SLACK))
+    for rec in hist.records:
+        if not first <= rec.date <= last:
+            continue
+        begin = rec.date - dt.timedelta(days=days)
+        if begin < hist.first_date:
+            continue
+        a = hist.as_of(begin).snapshot
+        if a.id != rec.id and (rec.date - a.date).days <= days + slack:
+            yield begin, a, rec
 
 
 def rank_windows(rows: list[dict], key: str, *, distinct: bool, limit: int | None) -> list[dict]:

@@ -14,7 +14,7 @@ from . import advance as advance_mod
 from . import areas, changes, inventory, settlements
 from . import frontline as frontline_mod
 from ._format import FORMATS, emit, to_json
-from .errors import FrontwatchError, InvalidWindow
+from .errors import FrontwatchError, InvalidWindow, UnknownSource
 from .gazetteer import AmbiguousPlace, resolve_one
 from .ingest import ingest as ingest_files
 from .sources import ADAPTERS
@@ -47,8 +47,9 @@ def _place(name: str, oblast: str | None):
         raise click.ClickException((msg[:cut] if cut > 0 else msg) + " Add --oblast to choose.") from None
 
 
-def _store(ctx: click.Context):
-    return open_store(ctx.obj["db"])
+def _store(ctx: click.Context, *, create: bool = False):
+    """The store of ``--db``; only ``ingest`` creates one."""
+    return open_store(ctx.obj["db"], create=create)
 
 
 def handle_errors(fn):
@@ -115,7 +116,7 @@ def ingest(ctx, source, paths, date, as_name, occupied_property, occupied_value,
     if source == "geojson":
         options = {"date": date, "source": as_name or "geojson",
                    "occupied_property": occupied_property, "occupied_value": occupied_value}  # fmt: skip
-    store = _store(ctx)
+    store = _store(ctx, create=True)
     with _progress(f"ingest {source}") as prog:
         task = prog.add_task("", total=None)
 
@@ -189,8 +190,8 @@ def _warn(lines, fmt):
             err.print(f"[yellow]note[/]: {line}")
 
 
-CHANGE_COLUMNS = ["source", "from_date", "to_date", "from_snapshot", "to_snapshot",
-                  "ua_gain_km2", "ru_gain_km2", "net_km2", "masked_km2"]  # fmt: skip
+CHANGE_COLUMNS = ["source", "from_date", "to_date", "from_snapshot", "to_snapshot", "from_lag_days",
+                  "to_lag_days", "ua_gain_km2", "ru_gain_km2", "net_km2", "masked_km2"]  # fmt: skip
 
 
 @main.command()
@@ -262,7 +263,7 @@ def _change_geojson(row: dict) -> dict:
             continue
         feats.append({"type": "Feature", "geometry": mapping(geom),
                       "properties": {"kind": kind, "area_km2": round(_geo.area_km2(geom), 1),
-                                     **{k: props[k] for k in CHANGE_COLUMNS[:5]}}})  # fmt: skip
+                                     **{k: props[k] for k in CHANGE_COLUMNS[:7]}}})  # fmt: skip
     return {"type": "FeatureCollection", "properties": props, "features": feats}
 
 
@@ -309,7 +310,7 @@ def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
 @click.option("--window", default="7d", show_default=True, help="Window length, e.g. 3d, 7d, 2w.")
 @click.option("--side", type=click.Choice(["UA", "RU"], case_sensitive=False), default="UA",
               show_default=True)  # fmt: skip
-@click.option("--limit", type=int, default=10, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--from", "start", default=None, help="Only windows ending on or after this date.")
 @click.option("--to", "end", default=None, help="Only windows ending on or before this date.")
 @click.option("--by", type=click.Choice(["area", "depth"]), default="area", show_default=True,
@@ -333,7 +334,8 @@ def top(ctx, source, window, side, limit, start, end, by, overlapping, fmt):
         ranker = changes.top_windows if by == "area" else advance_mod.depth_windows
         rows = ranker(store, source, days=days, side=side, limit=limit, start=start, end=end,
                       distinct=not overlapping, progress=lambda d, t: prog.update(task, completed=d, total=t))  # fmt: skip
-    cols = ["rank", "from_date", "to_date", "from_snapshot", "to_snapshot", "gained_km2"]
+    cols = ["rank", "from_date", "to_date", "from_snapshot", "to_snapshot", "from_lag_days", "span_days",
+            "gained_km2"]  # fmt: skip
     cols += ["max_depth_km", "p90_depth_km", "km_per_day"] if by == "depth" else ["ua_gain_km2", "ru_gain_km2"]
     emit(rows, cols, fmt, title=f"{source}: {days}-day windows by {by} gained by {side.upper()}")
 
@@ -496,8 +498,9 @@ def advance_cmd(ctx, source, start, end, side, fmt):
       frontwatch advance --source liveuamap-nzz --from 2022-09-08 --to 2022-09-11 --side UA
     """
     row = advance_mod.advance(_store(ctx), source, start, end, side=side)
-    emit(row, ["source", "side", "from_snapshot", "to_snapshot", "days", "gained_km2", "max_depth_km",
-               "p90_depth_km", "km_per_day"], fmt, caption=row["depth_rule"])  # fmt: skip
+    emit(row, ["source", "side", "from_date", "to_date", "from_snapshot", "to_snapshot", "from_lag_days",
+               "to_lag_days", "days", "gained_km2", "max_depth_km", "p90_depth_km", "km_per_day"], fmt,
+         caption=row["depth_rule"])  # fmt: skip
     _warn(row["notes"], fmt)
 
 
@@ -553,6 +556,9 @@ def check(ctx, file, published, sources, fmt):
 
     store = _store(ctx)
     srcs = list(sources) or sorted(store.source_names())
+    unknown = sorted(set(srcs) - set(store.source_names()))
+    if unknown:
+        raise UnknownSource(unknown[0], sorted(store.source_names()))
     results = check_file(store, file, published=published, sources=srcs)
     if fmt == "json":
         click.echo(to_json({"file": str(file), "published": published, "sources": srcs, "claims": results}))

@@ -88,6 +88,20 @@ def line_of_contact(
     return shapely.line_merge(shapely.MultiLineString([ln for ln in lines if len(ln) > 1]))
 
 
+# The land border with Russia and Belarus: the national (land) outline within these boxes
+# (north of 51°N; east of 33.5°E north of the Azov coast at 47.2°N). Russian advances start
+# from it as well as from the line of contact.
+_RU_BY_BOXES = ((23.5, 51.0, 41.0, 53.0), (33.5, 47.2, 41.0, 53.0))
+
+
+@cache
+def russia_belarus_border() -> shapely.Geometry:
+    """Ukraine's land border with Russia and Belarus (lon/lat lines), approximated by the
+    OpenStreetMap land outline inside :data:`_RU_BY_BOXES`."""
+    edge = shapely.boundary(clip_outline("osm-land"))
+    return shapely.intersection(edge, shapely.union_all([shapely.box(*b) for b in _RU_BY_BOXES]))
+
+
 def length_km(line: shapely.Geometry) -> float:
     """Geodesic length of a (multi)line on WGS84, in km."""
     if line.is_empty:

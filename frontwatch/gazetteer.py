@@ -897,7 +897,8 @@ class Gazetteer:
         ``exact`` and ``alternate`` count as equally good (the name *is* one of the place's
         names either way: "Zaporozhye" names two villages in Luhansk oblast and, as an
         alternate, the city of Zaporizhzhia); ``transliteration`` matches are contenders
-        only when there is no better match, and fuzzy ones only when of the best score.
+        only when there is no better match. Fuzzy matches are never taken: when only they
+        match, :class:`PlaceNotFound` lists them as suggestions.
 
         Contenders of the same name less than :data:`DUPLICATE_KM` from a better-ranked one
         are taken for GeoNames duplicates of it (two records of one village) and dropped.
@@ -935,6 +936,11 @@ class Gazetteer:
         if not found:
             raise self._not_found(name, oblast=oblast, include_abandoned=include_abandoned)
         best = _distinct(contenders(found))
+        if all(c.match == "fuzzy" for c in best):
+            # a spelling that is none of any place's names is never taken silently
+            # ("Kursk" is not Kurskoe in Crimea): the close names are suggestions
+            labels = list(dict.fromkeys(f"{c.place.name} ({c.place.oblast})" for c in found[:5]))
+            raise PlaceNotFound(name, labels, oblast=self._oblast_label(oblast))
         if len(best) == 1:
             return best[0].place
         if near is not None:

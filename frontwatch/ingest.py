@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
+import shapely
 
 from . import quality
 from .errors import FrontwatchError, InputFileError
@@ -102,8 +103,8 @@ def ingest(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    with store.transaction():
-        summary.flags = quality.assess(store, store_source)
+        with store.transaction():  # whatever was committed gets its quality checks
+            summary.flags = quality.assess(store, store_source)
     return summary
 
 
@@ -118,6 +119,8 @@ def _validate(raw: RawSnapshot, outline: str) -> ValidSnapshot | InputFileError:
         return validate_snapshot(raw, outline=outline)
     except InputFileError as exc:
         return exc
+    except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
+        return InputFileError(raw.file, f"geometry cannot be processed ({exc})")
 
 
 def _read_validate(source: str, path: Path, data: bytes, options: dict, outline: str
@@ -128,6 +131,8 @@ def _read_validate(source: str, path: Path, data: bytes, options: dict, outline:
                 for raw in adapter(source).read(path, data, **options)]  # fmt: skip
     except InputFileError as exc:
         return exc
+    except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
+        return InputFileError(str(path), f"geometry cannot be processed ({exc})")
 
 
 def _items(store: Store, mod, files: list[Path], options: dict) -> Iterator[tuple]:

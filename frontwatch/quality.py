@@ -20,6 +20,8 @@ tests on stored areas, plus one geometric difference per flagged step):
 
 from __future__ import annotations
 
+import shapely
+
 from . import _geo
 from .boundaries import REGION_LABELS
 from .snapshot import OCCUPIED
@@ -29,6 +31,9 @@ TRANSIENT_MIN_KM2 = 1_000.0
 TRANSIENT_SHARE = 0.02
 STEP_KM2 = 500.0
 UNEXPLAINED = "unexplained"
+COVERAGE_EDGE_DEG = 0.02
+"""Pieces of change within this distance (degrees, about 2 km) of a region whose coverage
+flips are part of the coverage break, not of the war."""
 AUTO = {"transient", "unexplained_step", "coverage_break"}
 
 
@@ -145,6 +150,8 @@ def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
     from .boundaries import held_before_2022
 
     parts, notes = [], []
+    flipped = [g for region, g in held_before_2022().items()
+               if a.coverage.get(region) != b.coverage.get(region)]  # fmt: skip
     for region, geom in held_before_2022().items():
         if a.coverage.get(region) != b.coverage.get(region):
             parts.append(geom)
@@ -152,6 +159,17 @@ def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
                 f"{REGION_LABELS[region]} masked: drawn on the map of "
                 f"{a.valid_date if a.coverage.get(region) else b.valid_date} only (coverage break)"
             )
+    if flipped:
+        # the source's own line of the region differs from the reference drawing: mask every
+        # piece of the difference that touches the region (within COVERAGE_EDGE_DEG) too
+        zone = shapely.buffer(_geo.union(flipped), COVERAGE_EDGE_DEG)
+        lost, taken = _geo.split_difference(store.layer(a.id), store.layer(b.id))
+        pieces = [p for p in _geo.polygons_of(lost) + _geo.polygons_of(taken) if shapely.intersects(zone, p)]
+        if pieces:
+            parts.extend(pieces)
+            notes.append(f"{sum(_geo.area_km2(p) for p in pieces):,.0f} km² of change in or touching "
+                         "the undrawn region masked (the source draws its edge differently from the "
+                         "reference)")  # fmt: skip
     for r in recs:
         if a.valid_time < r.valid_time <= b.valid_time:
             for f in r.flags:

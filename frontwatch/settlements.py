@@ -23,6 +23,7 @@ import shapely
 
 from . import frontline
 from .boundaries import held_before_2022
+from .errors import InvalidWindow
 from .gazetteer import Place, gazetteer
 from .quality import mask_between
 from .snapshot import CONTESTED, OCCUPIED
@@ -63,7 +64,7 @@ def place_control(
     rec = asof.snapshot
     side = _side_at(store, rec, place.lon, place.lat)
     line = frontline.line_of_contact(store.layer(rec.id, OCCUPIED), rec.coverage)
-    near = frontline.nearest(line, place.lon, place.lat)
+    near = frontline.nearest(line, place.lon, place.lat) if side != NOT_COVERED else None
     grey = store.layer(rec.id, CONTESTED)
     in_grey = not grey.is_empty and shapely.intersects_xy(grey, place.lon, place.lat)
     contested = side != NOT_COVERED and (in_grey or (near is not None and near.distance_km <= contested_km))
@@ -168,6 +169,11 @@ def control_timeline(
     return tl
 
 
+def _check_window(start, end) -> None:
+    if parse_date(end) < parse_date(start):
+        raise InvalidWindow(f"window ends ({end}) before it starts ({start})")
+
+
 def _points(oblast: str | None):
     places = gazetteer().places(oblast=oblast)
     xy = gazetteer().lonlat(places)
@@ -202,6 +208,7 @@ def changed_places(
     Without a prebuilt ``timeline`` only the two end snapshots are tested for all places,
     and the snapshots between them only for the places that changed.
     """
+    _check_window(start, end)
     hist = History(store, source)
     a, b = hist.as_of(start), hist.as_of(end)
     recs = hist.records
@@ -266,6 +273,7 @@ def all_places(
     oblast: str | None = None,
 ) -> dict:
     """Every settlement (of ``oblast``) with its side on the ``start`` and ``end`` snapshots."""
+    _check_window(start, end)
     hist = History(store, source)
     a, b = hist.as_of(start), hist.as_of(end)
     places, lon, lat = _points(oblast)

@@ -103,9 +103,11 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
     layers.setdefault(OCCUPIED, _geo.EMPTY)
     areas.setdefault(OCCUPIED, 0.0)
     if layers[OCCUPIED].is_empty:
-        raw_occ = _geo.union(raw.layers.get(OCCUPIED, []))
+        raw_occ = _geo.union([_geo.repair(g)[0] for g in raw.layers.get(OCCUPIED, [])])
         hint = ""
-        if not raw_occ.is_empty:
+        if raw_occ.is_empty:
+            hint = "; its polygons are empty or collapse when repaired"
+        else:
             swapped = shapely.transform(raw_occ, lambda xy: xy[:, ::-1])
             if shapely.intersects(swapped, clip_to):
                 hint = "; the coordinates look swapped (lat, lon instead of lon, lat)"

@@ -334,6 +334,10 @@ def _record(row: sqlite3.Row) -> SnapshotRecord:
     return SnapshotRecord(**d)
 
 
-def open_store(path: str | Path | None = None) -> SQLiteStore:
-    """Open (creating if needed) the store at ``path``, ``$FRONTWATCH_DB`` or the default."""
-    return SQLiteStore(path)
+def open_store(path: str | Path | None = None, *, create: bool = True) -> SQLiteStore:
+    """Open the store at ``path``, ``$FRONTWATCH_DB`` or the default; with ``create=False``
+    a missing file is an error instead of a new empty store."""
+    target = str(path if path is not None else default_db_path())
+    if not create and target != ":memory:" and not Path(target).exists():
+        raise StoreError(f"no store at {target}: ingest a source first (frontwatch ingest SOURCE PATH)")
+    return SQLiteStore(target)

@@ -90,3 +90,17 @@ def test_advance_within_one_map_is_zero(sample_store):
     adv = advance(sample_store, "liveuamap-nzz", "2022-09-09", "2022-09-10", side="UA")
     assert adv["from_snapshot"] == adv["to_snapshot"] == "2022-09-08"
     assert adv["gained_km2"] == 0.0 and adv["max_depth_km"] == 0.0 and adv["km_per_day"] is None
+
+
+def test_russian_depth_counts_from_the_border_too(sample_store):
+    # a piece taken next to the Russian border is not a deep push from the line of contact
+    adv = advance(sample_store, "deepstate", "2024-11-13", "2024-11-20", side="RU")
+    lon, lat = adv["deepest_point"]
+    from frontwatch.frontline import russia_belarus_border
+
+    hist = History(sample_store, "deepstate")
+    rec = hist.as_of("2024-11-13").snapshot
+    line = line_of_contact(sample_store.layer(rec.id), rec.coverage)
+    expected = min(nearest(line, lon, lat).distance_km, nearest(russia_belarus_border(), lon, lat).distance_km)
+    assert adv["max_depth_km"] == pytest.approx(expected, abs=0.01)
+    assert adv["max_depth_km"] < 15

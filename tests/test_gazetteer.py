@@ -273,10 +273,21 @@ def test_every_spelling_resolves(spelling, geonameid):
     ],
 )
 def test_misspellings_find_the_place(misspelling, geonameid, match):
-    assert resolve_one(misspelling).geonameid == geonameid
+    if match == "fuzzy":  # offered first, never taken silently
+        with pytest.raises(PlaceNotFound) as info:
+            resolve_one(misspelling)
+        assert info.value.suggestions[0].startswith(gazetteer().by_id(geonameid).name)
+    else:
+        assert resolve_one(misspelling).geonameid == geonameid
     best = resolve(misspelling)[0]
     assert (best.place.geonameid, best.match) == (geonameid, match)
     assert 0 < best.score <= 100
+
+
+@pytest.mark.parametrize("name", ["Kursk", "Belgorod", "Minsk"])
+def test_foreign_cities_are_not_taken_for_ukrainian_villages(name):
+    with pytest.raises(PlaceNotFound):
+        resolve_one(name)
 
 
 def test_scores_by_match():

@@ -158,10 +158,28 @@ def verify_claim(store: Store, claim: Claim, source: str, *, context: dict | Non
         base["reason"] = f"no data: {exc}"
         return base
     base.update(out)
+    stale = _stale(claim, base)
+    if stale:
+        base.update(verdict="unverifiable", reason=stale)
     lagged = base.get("lag_days") or base.get("verdict") == "not supported"
     if lagged and claim.window is not None and not context.get("_later"):
         base["later"] = _later(store, claim, source, context)
     return base
+
+
+MAX_LAG_DAYS = 14
+"""A map older than this at the claim's date cannot judge it."""
+
+
+def _stale(claim: Claim, res: dict) -> str | None:
+    """Why the maps used cannot judge the claim (too old, or none inside its window)."""
+    lag = res.get("lag_days")
+    if lag is not None and lag > MAX_LAG_DAYS:
+        return f"the latest map ({res.get('snapshot_to')}) is {lag} days older than the claim's date"
+    if (claim.kind in ("area_change", "settlement_count", "advance_depth")
+            and res.get("snapshot_from") and res.get("snapshot_from") == res.get("snapshot_to")):  # fmt: skip
+        return f"no new map inside the window: both ends use the map of {res['snapshot_to']}"
+    return None
 
 
 LATER_DAYS = 7
@@ -236,7 +254,6 @@ def _control(store, claim, source, ctx) -> dict:
 def _region_held(store, claim, source, side) -> dict:
     """A side holding ground in a region through a window: km² it holds there at both ends."""
     from .. import _geo
-    from ..areas import area_on  # noqa: F401  (documented sibling measure)
     from ..boundaries import oblasts as oblast_shapes
     from ..timeline import History
 
@@ -266,11 +283,13 @@ def _distance(store, claim, source, ctx) -> dict:
     if day is None:
         raise _Unverifiable("the claim has no date")
     row = distance_to_other_side(store, source, place, day)
-    if row["distance_km"] is None:
+    if row["side"] == "not covered":
         raise _Unverifiable(f"{source} does not draw {place.name}")
+    # the claimed side's forces: 0 km when that side holds the place itself
+    measured = 0.0 if row["side"] == _side(claim) else row["distance_km"]
     q = claim.quantity
-    return {"measured": row["distance_km"], "unit": "km",
-            "verdict": _verdict(compare(row["distance_km"], _q(q, _km(q), "km")), claim),
+    return {"measured": measured, "unit": "km",
+            "verdict": _verdict(compare(measured, _q(q, _km(q), "km")), claim),
             "snapshot_to": row["snapshot_date"], "lag_days": row["lag_days"],
             **_lag_note(row["snapshot_date"], day)}  # fmt: skip
 
