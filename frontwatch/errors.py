@@ -54,15 +54,3 @@ class InvalidWindow(FrontwatchError, ValueError):
 
 class StoreError(FrontwatchError, RuntimeError):
     """The store file cannot be opened or is not a Frontwatch store."""
-
-
-class DataQualityWarning(UserWarning):
-    """A problem in a snapshot that was repaired or flagged rather than fatal."""
-
-
-class GeometryRepairedWarning(DataQualityWarning):
-    """An invalid geometry was made valid."""
-
-
-class CoverageBreakWarning(DataQualityWarning):
-    """A source's coverage changed between snapshots; the change is not territory changing hands."""

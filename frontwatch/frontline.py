@@ -178,20 +178,6 @@ def _foot(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.hypot(foot[:, 0], foot[:, 1]), foot
 
 
-def distances_km(target: shapely.Geometry, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-    """Approximate distances (km) from many points to ``target``, for screening.
-
-    Planar distances in the equal-area projection (scale error under about 1 % within
-    Ukraine); use :func:`nearest` for a reported, geodesic value.
-    """
-    if target.is_empty:
-        return np.full(len(lons), np.inf)
-    t = to_laea(target)
-    shapely.prepare(t)
-    pts = shapely.points(np.column_stack(_TO_LAEA.transform(lons, lats)))
-    return shapely.distance(t, pts) / 1000.0
-
-
 def front_on(store, source: str, day) -> dict:
     """The line of contact of ``source`` on ``day`` with its geodesic length and provenance."""
     from .snapshot import OCCUPIED

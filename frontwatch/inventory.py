@@ -39,7 +39,7 @@ def sources_summary(store: Store) -> list[dict]:
             "snapshots": len(usable),
             "superseded": sum(1 for r in all_recs if r.superseded_by is not None),
             "excluded": sum(1 for r in all_recs if r.excluded),
-            "files": store.file_count(name) if hasattr(store, "file_count") else None,
+            "files": store.file_count(name),
             "coverage": "; ".join(f"from {d}: {c}" for d, c in coverages),
             "coverage_breaks": breaks,
             "flags": flagged,

@@ -39,10 +39,8 @@ SIDE = {RU: "RU", UA: "UA", NOT_COVERED: "not covered"}
 
 
 def _side_at(store: Store, rec: SnapshotRecord, lon: float, lat: float) -> int:
-    for region, geom in held_before_2022().items():
-        if not rec.coverage.get(region, True) and shapely.intersects_xy(geom, lon, lat):
-            return NOT_COVERED
-    return RU if shapely.intersects_xy(store.layer(rec.id, OCCUPIED), lon, lat) else UA
+    """Side code of one point on one snapshot (see :func:`_status`)."""
+    return int(_status(store, rec, np.array([lon]), np.array([lat]))[0])
 
 
 def place_control(
