@@ -101,6 +101,10 @@ def series(
         raise InvalidWindow(f"series ends ({last}) before it starts ({first})")
     if every == "snapshot":
         asofs = [AsOf(r.date, r) for r in hist.records if first <= r.date <= last]
+        if flows and not land_only and len(asofs) > 16:  # compute the steps in parallel, once
+            from .steps import ensure_steps
+
+            ensure_steps(store, [x.snapshot for x in asofs], progress=progress)
     else:
         asofs = []
         for day in period_ends(first, last, every):

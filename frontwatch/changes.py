@@ -56,8 +56,11 @@ def change_from_records(
     if not flows and mask.is_empty and not land_only:
         out["net_km2"] = round(b.occupied_km2 - a.occupied_km2, 1)
         return out
-    ga, gb = _occupied(store, a, land_only), _occupied(store, b, land_only)
-    lost, taken = _geo.split_difference(ga, gb)
+    cached = None if land_only else store.cached_step(a.id, b.id)
+    if cached is not None:  # consecutive snapshots whose step is stored (frontwatch.steps)
+        lost, taken = cached
+    else:
+        lost, taken = _geo.split_difference(_occupied(store, a, land_only), _occupied(store, b, land_only))
     ua, ru = _geo.difference(lost, mask), _geo.difference(taken, mask)
     ua_km2, ru_km2 = _geo.area_km2(ua), _geo.area_km2(ru)
     out.update(

@@ -129,6 +129,9 @@ class Store(ABC):
     def step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon]: ...
 
     @abstractmethod
+    def cached_step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon] | None: ...
+
+    @abstractmethod
     def file_count(self, source: str) -> int: ...
 
     @abstractmethod
@@ -300,6 +303,13 @@ class SQLiteStore(Store):
         self.conn.execute(
             "INSERT OR REPLACE INTO fw_steps VALUES (?, ?, ?, ?, ?, ?)", (a, b, ua_km2, ru_km2, ua, ru)
         )
+
+    def cached_step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon] | None:
+        """The cached step from ``a`` to ``b``, or None."""
+        try:
+            return self.step(a, b)
+        except StoreError:
+            return None
 
     def step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon]:
         row = self.conn.execute(
