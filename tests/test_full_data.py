@@ -188,7 +188,11 @@ def test_second_article_checked_end_to_end_on_real_maps(full):
     assert measurable
     for r in measurable:
         lua = r["verdicts"][0]
-        assert lua["verdict"] in ("supported", "not supported"), (r["text"], lua)
+        if lua["verdict"] == "unverifiable":  # only because the maps lag: then the later map judges
+            assert "no new map inside the window" in lua["reason"] or "days older" in lua["reason"]
+            assert lua["later"]["verdict"] in ("supported", "not supported"), (r["text"], lua)
+        else:
+            assert lua["verdict"] in ("supported", "not supported"), (r["text"], lua)
     for r in results:
         if r["kind"] == "area_change":
             v = r["verdicts"][0]
