@@ -31,6 +31,18 @@ def _format_option(extra: tuple[str, ...] = ()):
 
 
 _source_option = click.option("--source", "-s", required=True, help="Source name, e.g. deepstate.")
+
+
+def _window_option(fn):
+    """Shared ``--from``/``--to`` (both required) of a window."""
+    fn = click.option("--to", "end", required=True, help="End date (YYYY-MM-DD).")(fn)
+    return click.option("--from", "start", required=True, help="Start date (YYYY-MM-DD).")(fn)
+
+
+_side_option = click.option(
+    "--side", type=click.Choice(["UA", "RU"], case_sensitive=False), default="UA", show_default=True,
+    help="The side whose gains are measured.",
+)  # fmt: skip
 _land_option = click.option(
     "--land-only", is_flag=True,
     help="Measure on land only (OpenStreetMap outline) instead of the geoBoundaries clip outline.",
@@ -196,8 +208,7 @@ CHANGE_COLUMNS = ["source", "from_date", "to_date", "from_snapshot", "to_snapsho
 
 @main.command()
 @click.option("--source", "-s", required=True, help="Source name, or 'all' for every source.")
-@click.option("--from", "start", required=True, help="Start date (YYYY-MM-DD).")
-@click.option("--to", "end", required=True, help="End date (YYYY-MM-DD).")
+@_window_option
 @click.option("--by", type=click.Choice(["oblast"]), default=None, help="Break down by oblast.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Also draw the change as a PNG map to this file (one source).")  # fmt: skip
@@ -308,8 +319,7 @@ def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
 @main.command()
 @_source_option
 @click.option("--window", default="7d", show_default=True, help="Window length, e.g. 3d, 7d, 2w.")
-@click.option("--side", type=click.Choice(["UA", "RU"], case_sensitive=False), default="UA",
-              show_default=True)  # fmt: skip
+@_side_option
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--from", "start", default=None, help="Only windows ending on or after this date.")
 @click.option("--to", "end", default=None, help="Only windows ending on or before this date.")
@@ -390,8 +400,7 @@ def place(ctx, name, source, day, oblast, history, contested_km, fmt):
 
 @main.command()
 @_source_option
-@click.option("--from", "start", required=True, help="Start date (YYYY-MM-DD).")
-@click.option("--to", "end", required=True, help="End date (YYYY-MM-DD).")
+@_window_option
 @click.option("--changed", is_flag=True, help="Only places that changed side.")
 @click.option("--oblast", default=None, help="Only places in this oblast.")
 @_format_option()
@@ -483,10 +492,8 @@ def distance(ctx, name, source, day, start, end, oblast, fmt):
 
 @main.command("advance")
 @_source_option
-@click.option("--from", "start", required=True, help="Start date (YYYY-MM-DD).")
-@click.option("--to", "end", required=True, help="End date (YYYY-MM-DD).")
-@click.option("--side", type=click.Choice(["UA", "RU"], case_sensitive=False), default="UA",
-              show_default=True)  # fmt: skip
+@_window_option
+@_side_option
 @_format_option()
 @click.pass_context
 @handle_errors
@@ -506,10 +513,8 @@ def advance_cmd(ctx, source, start, end, side, fmt):
 
 @main.command("since")
 @_source_option
-@click.option("--from", "start", required=True, help="Window start (YYYY-MM-DD).")
-@click.option("--to", "end", required=True, help="Window end (YYYY-MM-DD).")
-@click.option("--side", type=click.Choice(["UA", "RU"], case_sensitive=False), default="UA",
-              show_default=True)  # fmt: skip
+@_window_option
+@_side_option
 @click.option("--by", type=click.Choice(["area", "depth"]), default="area", show_default=True)
 @_format_option()
 @click.pass_context
