@@ -22,6 +22,10 @@ def parse_date(value: str | dt.date) -> dt.date:
         raise InvalidDate(str(value)) from None
 
 
+STALE_DAYS = 7
+"""An answer whose map is older than this says so in its notes."""
+
+
 @dataclass
 class AsOf:
     """The snapshot used for an asked date, and how far it lags."""
@@ -62,12 +66,16 @@ class History:
             first = self.records[0].valid_date if self.records else None
             raise SnapshotNotFound(self.source, day.isoformat(), first)
         snap = self.records[i - 1]
-        skipped = [
+        notes = [
             f"skipped the map of {r.valid_date} ({'; '.join(f['message'] for f in r.flags)})"
             for r in self._excluded
             if snap.valid_time < r.valid_time <= limit
         ]
-        return AsOf(day, snap, skipped)
+        lag = (day - snap.date).days
+        if lag > STALE_DAYS:
+            notes.append(f"the latest {self.source} map on or before {day} is of {snap.valid_date}, "
+                         f"{lag} days earlier")  # fmt: skip
+        return AsOf(day, snap, notes)
 
     @property
     def first_date(self) -> dt.date:
