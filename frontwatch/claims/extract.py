@@ -873,9 +873,9 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
             if cut == segment:
                 break
             segment = cut
-        if not segment or len(segment.split()) > 8 or re.search(r"\d", segment):
-            continue
         words = segment.split()
+        if not words or len(words) > 8 or re.search(r"\d", segment):
+            continue
         if re.match(r"^(?i:verified|geolocated|confirmed)\b", segment):
             return _Speaker(None, "verified", None, verb, True)
         first = words[0]
