@@ -18,13 +18,13 @@ import numpy as np
 import shapely
 
 from . import _geo, frontline
-from .changes import change_from_records, rank_windows, top_windows, windows
+from .changes import change_from_records, check_side, gained_km2, rank_windows, top_windows, windows
 from .errors import InvalidWindow
 from .settlements import NOT_COVERED, RU, SIDE, _side_at
 from .snapshot import OCCUPIED
 from .sources import describe
 from .store import SnapshotRecord, Store
-from .timeline import History, parse_date
+from .timeline import History, ordered, resolve_window
 
 MAX_SAMPLES = 20_000
 """Grid points at most per advance; the spacing grows with the gained area."""
@@ -50,15 +50,13 @@ def advance_between(
     store: Store, hist: History, a: SnapshotRecord, b: SnapshotRecord, *, side: str = "UA"
 ) -> dict:
     """Depth and speed of the advance of ``side`` from snapshot ``a`` to ``b``."""
-    side = side.upper()
-    if side not in ("UA", "RU"):
-        raise InvalidWindow(f"side must be UA or RU, not {side!r}")
+    side = check_side(side)
     ch = change_from_records(store, hist, a, b, geometry=True)
     gained = ch["geometries"]["ua_gain" if side == "UA" else "ru_gain"]
     days = (b.date - a.date).days
     out = {
         "source": a.source, "side": side, "from_snapshot": a.valid_date, "to_snapshot": b.valid_date,
-        "days": days, "gained_km2": ch["ua_gain_km2" if side == "UA" else "ru_gain_km2"],
+        "days": days, "gained_km2": gained_km2(ch, side),
         "max_depth_km": 0.0, "p90_depth_km": 0.0, "km_per_day": None,
         "deepest_point": None, "notes": ch["notes"],
     }  # fmt: skip
@@ -100,19 +98,14 @@ def advance(store: Store, source: str, start, end, *, side: str = "UA") -> dict:
     """Depth (km) and speed (km/day) of ``side``'s advance between two dates, with the
     snapshot dates used (``max_depth_km, p90_depth_km, km_per_day, gained_km2,
     from_snapshot, to_snapshot``)."""
-    d1, d2 = parse_date(start), parse_date(end)
-    if d2 < d1:
-        raise InvalidWindow(f"window ends ({d2}) before it starts ({d1})")
-    hist = History(store, source)
-    a, b = hist.as_of(d1), hist.as_of(d2)
-    out = advance_between(store, hist, a.snapshot, b.snapshot, side=side)
-    out.update(from_date=d1.isoformat(), to_date=d2.isoformat(), from_lag_days=a.lag_days,
-               to_lag_days=b.lag_days, attribution=describe(source)["attribution"],
+    w = resolve_window(store, source, start, end)
+    out = advance_between(store, w.hist, w.a, w.b, side=side)
+    out.update(**w.fields(), attribution=describe(source)["attribution"],
                depth_rule="geodesic distance from the earlier map's line of contact "
                           "(for RU also from the border with Russia and Belarus); "
                           "p90 over an even grid of the gained ground; parts under "
                           f"{MIN_PART_KM2} km² left out")  # fmt: skip
-    out["notes"] += a.skipped + b.skipped
+    out["notes"] += w.notes
     return out
 
 
@@ -147,13 +140,10 @@ def distance_to_other_side(store: Store, source: str, place, day) -> dict:
 
 def distance_series(store: Store, source: str, place, start, end) -> list[dict]:
     """:func:`distance_to_other_side` on every snapshot from ``start`` to ``end``."""
-    d1, d2 = parse_date(start), parse_date(end)
-    if d2 < d1:
-        raise InvalidWindow(f"window ends ({d2}) before it starts ({d1})")
+    d1, d2 = ordered(start, end)
     hist = History(store, source)
-    first = hist.as_of(d1).snapshot.date
-    days = sorted({first} | {r.date for r in hist.records if d1 < r.date <= d2})
-    return [distance_to_other_side(store, source, place, max(d, d1)) for d in days]
+    days = [d1] + sorted({r.date for r in hist.records if d1 < r.date <= d2})
+    return [distance_to_other_side(store, source, place, d) for d in days]
 
 
 def depth_windows(store: Store, source: str, *, days: int, side: str = "UA", limit: int = 10,
@@ -182,13 +172,13 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
     windows end on a snapshot date on or before this window's start; their start is the
     snapshot valid the same number of days before their end.
     """
-    d1, d2 = parse_date(start), parse_date(end)
-    days = (d2 - d1).days
+    side = check_side(side)
+    w = resolve_window(store, source, start, end)
+    d1, hist = w.start.asked, w.hist
+    days = (w.end.asked - d1).days
     if days < 1:
         raise InvalidWindow("a since query needs a window of at least one day")
-    hist = History(store, source)
-    a, b = hist.as_of(d1).snapshot, hist.as_of(d2).snapshot
-    value = _value(store, hist, a, b, side, by)
+    value = _value(store, hist, w.a, w.b, side, by)
     found = None
     compared = 0
     for begin, ea, rec in reversed(list(windows(hist, days, hist.first_date, d1))):
@@ -200,15 +190,14 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
             break
     unit = "km2" if by == "area" else "km"
     return {
-        "source": source, "side": side.upper(), "by": by, "unit": unit,
-        "window": {"from_date": d1.isoformat(), "to_date": d2.isoformat(),
-                   "from_snapshot": a.valid_date, "to_snapshot": b.valid_date, "value": value},
+        "source": source, "side": side, "by": by, "unit": unit,
+        "window": {**w.fields(), "value": value},
         "since": found,
         "windows_compared": compared,
         "history_starts": hist.first_date.isoformat(),
-        "statement": (f"the largest {days}-day {by} for {side.upper()} since the window ending "
+        "statement": (f"the largest {days}-day {by} for {side} since the window ending "
                       f"{found['to_date']} ({found['value']:,.1f} {unit})" if found else
-                      f"the largest {days}-day {by} for {side.upper()} of the {compared} earlier windows "
+                      f"the largest {days}-day {by} for {side} of the {compared} earlier windows "
                       f"since {hist.first_date}" if compared else
                       f"no earlier {days}-day window to compare with (history starts {hist.first_date})"),
         "attribution": describe(source)["attribution"],
@@ -218,9 +207,8 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
 def _value(store, hist, a, b, side, by) -> float:
     if by == "depth":
         return advance_between(store, hist, a, b, side=side)["max_depth_km"]
-    ch = change_from_records(store, hist, a, b)
-    return ch["ua_gain_km2"] if side.upper() == "UA" else ch["ru_gain_km2"]
+    return gained_km2(change_from_records(store, hist, a, b), side)
 
 
 __all__ = ["advance", "advance_between", "depth_windows", "distance_series", "distance_to_other_side",
-           "since", "_geo"]  # fmt: skip
+           "since"]  # fmt: skip

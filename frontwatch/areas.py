@@ -7,11 +7,10 @@ from collections.abc import Callable
 
 from . import _geo
 from .boundaries import UKRAINE_OFFICIAL_KM2, clip_outline
-from .errors import InvalidWindow
 from .snapshot import OCCUPIED, describe_coverage
 from .sources import describe
 from .store import SnapshotRecord, Store
-from .timeline import AsOf, History, parse_date
+from .timeline import AsOf, History, ordered
 
 DENOMINATOR_NOTE = "Ukraine's official area, 603,628 km² (Crimea included)"
 EVERY = ("snapshot", "day", "week", "month")
@@ -95,10 +94,7 @@ def series(
     from .changes import change_from_records
 
     hist = History(store, source)
-    first = parse_date(start) if start else hist.first_date
-    last = parse_date(end) if end else hist.last_date
-    if last < first:
-        raise InvalidWindow(f"series ends ({last}) before it starts ({first})")
+    first, last = ordered(start or hist.first_date, end or hist.last_date)
     if every == "snapshot":
         asofs = [AsOf(r.date, r) for r in hist.records if first <= r.date <= last]
         if flows and not land_only and len(asofs) > 16:  # compute the steps in parallel, once

@@ -24,7 +24,7 @@ from .quality import mask_between
 from .snapshot import OCCUPIED, describe_coverage
 from .sources import describe
 from .store import SnapshotRecord, Store
-from .timeline import History, parse_date
+from .timeline import History, parse_date, resolve_window
 
 
 def _occupied(store: Store, rec: SnapshotRecord, land_only: bool) -> shapely.MultiPolygon:
@@ -114,40 +114,41 @@ def change_between(
     ru_gain_km2, net_km2`` (+ ``by_oblast``), the masked area with notes, coverage and
     provenance. Areas geodesic on WGS84, km².
     """
-    d1, d2 = parse_date(start), parse_date(end)
-    if d2 < d1:
-        raise InvalidWindow(f"window ends ({d2}) before it starts ({d1})")
-    hist = History(store, source)
-    a, b = hist.as_of(d1), hist.as_of(d2)
-    ch = change_from_records(
-        store, hist, a.snapshot, b.snapshot, by_oblast=by_oblast, land_only=land_only,
-        geometry=geometry,
-    )  # fmt: skip
+    w = resolve_window(store, source, start, end)
+    a, b = w.a, w.b
+    ch = change_from_records(store, w.hist, a, b, by_oblast=by_oblast, land_only=land_only, geometry=geometry)
     row = {
         "source": source,
-        "from_date": d1.isoformat(),
-        "to_date": d2.isoformat(),
-        "from_snapshot": a.snapshot.valid_date,
-        "to_snapshot": b.snapshot.valid_date,
-        "from_lag_days": a.lag_days,
-        "to_lag_days": b.lag_days,
+        **w.fields(),
         "ua_gain_km2": ch["ua_gain_km2"],
         "ru_gain_km2": ch["ru_gain_km2"],
         "net_km2": ch["net_km2"],
         "masked_km2": ch["masked_km2"],
-        "coverage": describe_coverage(b.snapshot.coverage),
+        "coverage": describe_coverage(b.coverage),
         "area_basis": "land only" if land_only else "clipped to geoBoundaries outline",
         "attribution": describe(source)["attribution"],
-        "notes": ch["notes"] + a.skipped + b.skipped,
-        "provenance": {"from": a.snapshot.provenance(), "to": b.snapshot.provenance()},
+        "notes": ch["notes"] + w.notes,
+        "provenance": {"from": a.provenance(), "to": b.provenance()},
     }
-    if a.snapshot.id == b.snapshot.id:
-        row["notes"].append(f"both dates fall on the same map ({a.snapshot.valid_date})")
+    if a.id == b.id:
+        row["notes"].append(f"both dates fall on the same map ({a.valid_date})")
     if by_oblast:
         row["by_oblast"] = ch["by_oblast"]
     if geometry:
         row["geometries"] = ch["geometries"]
     return row
+
+
+def check_side(side: str) -> str:
+    """``UA`` or ``RU`` (any case), else :class:`InvalidWindow`."""
+    if str(side).upper() not in ("UA", "RU"):
+        raise InvalidWindow(f"side must be UA or RU, not {side!r}")
+    return str(side).upper()
+
+
+def gained_km2(change: dict, side: str) -> float:
+    """The km² ``side`` gained in a change dict."""
+    return change["ua_gain_km2"] if check_side(side) == "UA" else change["ru_gain_km2"]
 
 
 def compare_sources(
@@ -192,9 +193,7 @@ def top_windows(
     """
     if days < 1:
         raise InvalidWindow(f"window length must be at least 1 day, not {days}")
-    side = side.upper()
-    if side not in ("UA", "RU"):
-        raise InvalidWindow(f"side must be UA or RU, not {side!r}")
+    side = check_side(side)
     hist = History(store, source)
     first = parse_date(start) if start else hist.first_date
     last = parse_date(end) if end else hist.last_date
@@ -204,7 +203,7 @@ def top_windows(
     rows = []
     for i, (begin, stop, a, b) in enumerate(pairs.values()):
         ch = change_from_records(store, hist, a, b)
-        gained = ch["ua_gain_km2"] if side == "UA" else ch["ru_gain_km2"]
+        gained = gained_km2(ch, side)
         rows.append({
             "source": source, "side": side, "from_date": begin.isoformat(),
             "to_date": stop.isoformat(), "from_snapshot": a.valid_date,

@@ -13,6 +13,7 @@ never every point against every snapshot.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
@@ -23,14 +24,13 @@ import shapely
 
 from . import frontline
 from .boundaries import held_before_2022
-from .errors import InvalidWindow
 from .gazetteer import Place, gazetteer
 from .quality import mask_between
 from .snapshot import CONTESTED, OCCUPIED
 from .sources import describe
 from .steps import steps
 from .store import SnapshotRecord, Store
-from .timeline import History, parse_date
+from .timeline import History, end_of_day, resolve_window
 
 CONTESTED_KM = 1.0
 """A place within this distance of the line of contact is reported as contested."""
@@ -116,12 +116,8 @@ class ControlTimeline:
         return status
 
     def index_of(self, day: str | dt.date) -> int:
-        limit = dt.datetime.combine(parse_date(day), dt.time.max, tzinfo=dt.UTC).isoformat()
-        k = -1
-        for i, r in enumerate(self.records):
-            if r.valid_time <= limit:
-                k = i
-        return k
+        """Index of the snapshot valid on ``day`` (-1 before the first)."""
+        return bisect.bisect_right([r.valid_time for r in self.records], end_of_day(day)) - 1
 
 
 def control_timeline(
@@ -167,11 +163,6 @@ def control_timeline(
     return tl
 
 
-def _check_window(start, end) -> None:
-    if parse_date(end) < parse_date(start):
-        raise InvalidWindow(f"window ends ({end}) before it starts ({start})")
-
-
 def _points(oblast: str | None):
     places = gazetteer().places(oblast=oblast)
     xy = gazetteer().lonlat(places)
@@ -206,12 +197,10 @@ def changed_places(
     Without a prebuilt ``timeline`` only the two end snapshots are tested for all places,
     and the snapshots between them only for the places that changed.
     """
-    _check_window(start, end)
-    hist = History(store, source)
-    a, b = hist.as_of(start), hist.as_of(end)
-    recs = hist.records
-    i = recs.index(a.snapshot)
-    j = recs.index(b.snapshot)
+    w = resolve_window(store, source, start, end)
+    recs = w.hist.records
+    i = recs.index(w.a)
+    j = recs.index(w.b)
     if timeline is not None:
         places = timeline.places
         s_i, s_j = timeline.status_at(i), timeline.status_at(j)
@@ -245,12 +234,7 @@ def changed_places(
     by_raion = Counter((r["oblast"], r["raion"], r["to_side"]) for r in rows)
     return {
         "source": source,
-        "from_date": a.asked.isoformat(),
-        "to_date": b.asked.isoformat(),
-        "from_snapshot": a.snapshot.valid_date,
-        "to_snapshot": b.snapshot.valid_date,
-        "from_lag_days": a.lag_days,
-        "to_lag_days": b.lag_days,
+        **w.fields(),
         "places": rows,
         "counts_by_oblast": [{"oblast": o, "to_side": s, "count": n}
                              for (o, s), n in sorted(by_oblast.items(), key=lambda kv: -kv[1])],
@@ -258,7 +242,7 @@ def changed_places(
                             for (o, r, s), n in sorted(by_raion.items(), key=lambda kv: -kv[1])],
         "settlements_rule": "GeoNames populated places, abandoned/historical/destroyed excluded",
         "attribution": describe(source)["attribution"] + "; places: GeoNames (CC BY 4.0)",
-        "notes": a.skipped + b.skipped,
+        "notes": w.notes,
     }  # fmt: skip
 
 
@@ -271,16 +255,12 @@ def all_places(
     oblast: str | None = None,
 ) -> dict:
     """Every settlement (of ``oblast``) with its side on the ``start`` and ``end`` snapshots."""
-    _check_window(start, end)
-    hist = History(store, source)
-    a, b = hist.as_of(start), hist.as_of(end)
+    w = resolve_window(store, source, start, end)
     places, lon, lat = _points(oblast)
-    s_i, s_j = _status(store, a.snapshot, lon, lat), _status(store, b.snapshot, lon, lat)
+    s_i, s_j = _status(store, w.a, lon, lat), _status(store, w.b, lon, lat)
     rows = [{**p.as_dict(), "from_side": SIDE[int(x)], "to_side": SIDE[int(y)]}
             for p, x, y in zip(places, s_i, s_j, strict=True)]  # fmt: skip
-    return {"source": source, "from_date": a.asked.isoformat(), "to_date": b.asked.isoformat(),
-            "from_snapshot": a.snapshot.valid_date, "to_snapshot": b.snapshot.valid_date,
-            "places": rows,
+    return {"source": source, **w.fields(), "places": rows, "notes": w.notes,
             "attribution": describe(source)["attribution"] + "; places: GeoNames (CC BY 4.0)"}  # fmt: skip
 
 

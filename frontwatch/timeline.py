@@ -6,7 +6,7 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .errors import InvalidDate, SnapshotNotFound, UnknownSource
+from .errors import InvalidDate, InvalidWindow, SnapshotNotFound, UnknownSource
 from .store import SnapshotRecord, Store
 
 
@@ -20,6 +20,19 @@ def parse_date(value: str | dt.date) -> dt.date:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise InvalidDate(str(value)) from None
+
+
+def end_of_day(day: str | dt.date) -> str:
+    """The ISO time of the last instant of a UTC day: "on D" means valid at or before it."""
+    return dt.datetime.combine(parse_date(day), dt.time.max, tzinfo=dt.UTC).isoformat()
+
+
+def ordered(start: str | dt.date, end: str | dt.date) -> tuple[dt.date, dt.date]:
+    """Two dates of a window, or :class:`InvalidWindow` when it ends before it starts."""
+    d1, d2 = parse_date(start), parse_date(end)
+    if d2 < d1:
+        raise InvalidWindow(f"window ends ({d2}) before it starts ({d1})")
+    return d1, d2
 
 
 STALE_DAYS = 7
@@ -60,7 +73,7 @@ class History:
     def as_of(self, day: str | dt.date) -> AsOf:
         """The latest usable snapshot valid at or before the end of ``day`` (UTC)."""
         day = parse_date(day)
-        limit = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC).isoformat()
+        limit = end_of_day(day)
         i = bisect.bisect_right(self._ends, limit)
         if i == 0:
             first = self.records[0].valid_date if self.records else None
@@ -84,3 +97,39 @@ class History:
     @property
     def last_date(self) -> dt.date:
         return self.records[-1].date
+
+
+@dataclass
+class Window:
+    """A window ``[start, end]`` of one source resolved to the snapshots it compares."""
+
+    hist: History
+    start: AsOf
+    end: AsOf
+
+    @property
+    def a(self) -> SnapshotRecord:
+        return self.start.snapshot
+
+    @property
+    def b(self) -> SnapshotRecord:
+        return self.end.snapshot
+
+    @property
+    def notes(self) -> list[str]:
+        return self.start.skipped + self.end.skipped
+
+    def fields(self) -> dict:
+        """The window's provenance: asked dates, snapshot dates used and their lags."""
+        return {
+            "from_date": self.start.asked.isoformat(), "to_date": self.end.asked.isoformat(),
+            "from_snapshot": self.a.valid_date, "to_snapshot": self.b.valid_date,
+            "from_lag_days": self.start.lag_days, "to_lag_days": self.end.lag_days,
+        }  # fmt: skip
+
+
+def resolve_window(store: Store, source: str, start: str | dt.date, end: str | dt.date) -> Window:
+    """The snapshots valid on ``start`` and on ``end`` (see :meth:`History.as_of`)."""
+    d1, d2 = ordered(start, end)
+    hist = History(store, source)
+    return Window(hist, hist.as_of(d1), hist.as_of(d2))
