@@ -21,15 +21,10 @@ from . import _geo
 from .boundaries import clip_outline, oblasts
 from .errors import InvalidWindow
 from .quality import mask_between
-from .snapshot import OCCUPIED, describe_coverage
+from .snapshot import describe_coverage
 from .sources import describe
 from .store import SnapshotRecord, Store
 from .timeline import History, parse_date, resolve_window
-
-
-def _occupied(store: Store, rec: SnapshotRecord, land_only: bool) -> shapely.MultiPolygon:
-    geom = store.layer(rec.id, OCCUPIED)
-    return _geo.clip(geom, clip_outline("osm-land")) if land_only else geom
 
 
 def change_from_records(
@@ -44,23 +39,28 @@ def change_from_records(
     geometry: bool = False,
 ) -> dict:
     """The change from snapshot ``a`` to snapshot ``b`` of one source."""
-    mask, notes = mask_between(store, hist.records, a, b)
-    out: dict = {"notes": notes, "masked_km2": round(_geo.area_km2(mask), 1)}
-    if a.id == b.id:
-        out.update(ua_gain_km2=0.0, ru_gain_km2=0.0, net_km2=0.0)
-        if by_oblast:
-            out["by_oblast"] = []
-        if geometry:
-            out["geometries"] = {"ua_gain": _geo.EMPTY, "ru_gain": _geo.EMPTY, "masked": mask}
-        return out
-    if not flows and mask.is_empty and not land_only:
-        out["net_km2"] = round(b.occupied_km2 - a.occupied_km2, 1)
-        return out
-    cached = None if land_only else store.cached_step(a.id, b.id)
-    if cached is not None:  # consecutive snapshots whose step is stored (frontwatch.steps)
-        lost, taken = cached
-    else:
-        lost, taken = _geo.split_difference(_occupied(store, a, land_only), _occupied(store, b, land_only))
+    if a.id == b.id or (not flows and not land_only and a.coverage == b.coverage):
+        # no geometric difference needed unless a mask turns up
+        mask, notes = mask_between(store, hist.records, a, b, diff=(_geo.EMPTY, _geo.EMPTY))
+        out: dict = {"notes": notes, "masked_km2": round(_geo.area_km2(mask), 1)}
+        if a.id == b.id:
+            out.update(ua_gain_km2=0.0, ru_gain_km2=0.0, net_km2=0.0)
+            if by_oblast:
+                out["by_oblast"] = []
+            if geometry:
+                out["geometries"] = {"ua_gain": _geo.EMPTY, "ru_gain": _geo.EMPTY, "masked": mask}
+            return out
+        if mask.is_empty:
+            out["net_km2"] = round(b.occupied_km2 - a.occupied_km2, 1)
+            return out
+    # one overlay (or the cached step) serves the mask and the flows
+    diff = store.cached_step(a.id, b.id) or _geo.split_difference(store.layer(a.id), store.layer(b.id))
+    mask, notes = mask_between(store, hist.records, a, b, diff=diff)
+    out = {"notes": notes, "masked_km2": round(_geo.area_km2(mask), 1)}
+    lost, taken = diff
+    if land_only:
+        land = clip_outline("osm-land")
+        lost, taken = _geo.clip(lost, land), _geo.clip(taken, land)
     ua, ru = _geo.difference(lost, mask), _geo.difference(taken, mask)
     ua_km2, ru_km2 = _geo.area_km2(ua), _geo.area_km2(ru)
     out.update(

@@ -141,8 +141,11 @@ def _store_step_region(store: Store, prev: SnapshotRecord, cur: SnapshotRecord, 
 
 
 def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
-                 b: SnapshotRecord) -> tuple[object, list[str]]:  # fmt: skip
+                 b: SnapshotRecord, *, diff: tuple | None = None) -> tuple[object, list[str]]:  # fmt: skip
     """The region to leave out of a change from ``a`` to ``b``, and why.
+
+    ``diff`` is ``(occupied(a) − occupied(b), occupied(b) − occupied(a))`` when the caller
+    has it (it is computed here otherwise, and only when the coverage flips).
 
     Regions held before 2022 that ``a`` and ``b`` do not both draw, and the regions of
     unexplained steps in the snapshots after ``a`` up to ``b``.
@@ -163,7 +166,7 @@ def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
         # the source's own line of the region differs from the reference drawing: mask every
         # piece of the difference that touches the region (within COVERAGE_EDGE_DEG) too
         zone = shapely.buffer(_geo.union(flipped), COVERAGE_EDGE_DEG)
-        lost, taken = _geo.split_difference(store.layer(a.id), store.layer(b.id))
+        lost, taken = diff or _geo.split_difference(store.layer(a.id), store.layer(b.id))
         pieces = [p for p in _geo.polygons_of(lost) + _geo.polygons_of(taken) if shapely.intersects(zone, p)]
         if pieces:
             parts.extend(pieces)
