@@ -60,12 +60,28 @@ def test_everything_ingests_and_sources_lists_three(full):
     assert (lua["first_date"], lua["last_date"]) == (min(distinct_maps), max(distinct_maps))
     assert lua["files"] == len({f.read_bytes() for f in files})
     ds = rows["deepstate"]
-    assert ds["first_date"] == "2022-04-03"
-    assert ds["last_date"] == "2026-08-21"  # daily file of 2026-08-22 = map of the 21st
+    # independently: the first revision's publication date, the last daily file's date − 1
+    import datetime as dt
+    import lzma
+
+    with lzma.open(data / "deepstate-history" / "deepstate-revisions-2022-2025.jsonl.xz") as fh:
+        first_rev = orjson.loads(fh.readline())["published_utc"][:10]
+    last_daily = max(p.name[18:26] for p in (data / "deepstate" / "daily").glob("deepstatemap_data_*.geojson.gz"))
+    assert ds["first_date"] == first_rev
+    assert ds["last_date"] == (dt.datetime.strptime(last_daily, "%Y%m%d").date() - dt.timedelta(days=1)).isoformat()
     assert "Crimea" in lua["coverage"] and "all of Ukraine" in ds["coverage"]
     assert any("held since 2014" in b and b.startswith("2024-03") for b in lua["coverage_breaks"])
     isw = rows["isw"]
-    assert isw["first_date"] == "2022-02-24" and isw["last_date"] <= "2023-08-24"
+    import re
+    import tarfile
+
+    isw_days = set()
+    for archive in sorted((data / "isw").glob("*.tar.xz")):
+        with tarfile.open(archive) as tar:
+            isw_days |= {m.group(1) for n in tar.getnames()
+                         if (m := re.search(r"(\d{8})(?:_RussianAssessedCoTinUkraine)?\.geojson$", n))}  # fmt: skip
+    assert isw["first_date"] == dt.datetime.strptime(min(isw_days), "%Y%m%d").date().isoformat()
+    assert isw["last_date"] == dt.datetime.strptime(max(isw_days), "%Y%m%d").date().isoformat()
 
 
 def test_reingest_adds_nothing(full):
