@@ -71,9 +71,15 @@ _V2 = [
         PRIMARY KEY (from_id, to_id))""",
 ]
 
+_V3 = [
+    # Ingest looks snapshots up by source and day once per new snapshot.
+    "CREATE INDEX IF NOT EXISTS fw_snapshots_day ON fw_snapshots(source, valid_date)",
+]
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "geopackage core, files, snapshots, layers", _V1),
     (2, "cached steps between consecutive snapshots", _V2),
+    (3, "index of snapshots by source and day", _V3),
 ]
 
 

@@ -19,6 +19,9 @@ class InputFileError(FrontwatchError, ValueError):
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
 
+    def __reduce__(self):  # worker processes hand these back: rebuild from both fields
+        return (type(self), (self.path, self.problem))
+
 
 class UnknownSource(FrontwatchError, LookupError):
     """A source name that no adapter or store entry knows."""

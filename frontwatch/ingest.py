@@ -11,9 +11,11 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,24 +117,48 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _validate(raw: RawSnapshot, outline: str) -> ValidSnapshot | InputFileError:
+    """Validate one snapshot of an archive (run in a worker); layers come back encoded."""
     try:
-        return validate_snapshot(raw, outline=outline)
+        return validate_snapshot(raw, outline=outline).encode()
     except InputFileError as exc:
         return exc
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
         return InputFileError(raw.file, f"geometry cannot be processed ({exc})")
 
 
-def _read_validate(source: str, path: Path, data: bytes, options: dict, outline: str
+def _read_validate(source: str, path: Path, sha: str, options: dict, outline: str
                    ) -> list[ValidSnapshot] | InputFileError:  # fmt: skip
-    """Parse and validate a whole one-map file (run in a worker)."""
+    """Read, parse and validate a whole one-map file (run in a worker). The file is read
+    again here (from the page cache) rather than shipped from the main process, and must
+    still have the hash the main process saw."""
     try:
-        return [validate_snapshot(raw, outline=outline)
+        data = path.read_bytes()
+    except OSError as exc:
+        return InputFileError(str(path), f"cannot read ({exc})")
+    if hashlib.sha256(data).hexdigest() != sha:
+        return InputFileError(str(path), "the file changed while it was being ingested")
+    try:
+        return [validate_snapshot(raw, outline=outline).encode()
                 for raw in adapter(source).read(path, data, **options)]  # fmt: skip
     except InputFileError as exc:
         return exc
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
         return InputFileError(str(path), f"geometry cannot be processed ({exc})")
+
+
+def _read_validate_chunk(source: str, jobs: list[tuple[Path, str]], options: dict, outline: str
+                         ) -> list[list[ValidSnapshot] | InputFileError]:  # fmt: skip
+    """Consecutive files in one job: a worker then sees a map and its near-twins in turn,
+    which is what its caches (tiles, recent maps) feed on."""
+    return [_read_validate(source, path, sha, options, outline) for path, sha in jobs]
+
+
+CHUNK_FILES = 12
+"""Consecutive one-map files per worker job."""
+COMMIT_FILES = 64
+COMMIT_SECONDS = 2.0
+"""Files are committed in groups (each file still all or nothing, as a savepoint): at most
+this many files or seconds of work per commit."""
 
 
 def _items(store: Store, mod, files: list[Path], options: dict) -> Iterator[tuple]:
@@ -151,7 +177,7 @@ def _items(store: Store, mod, files: list[Path], options: dict) -> Iterator[tupl
             continue
         seen[sha] = path
         if not mod.is_archive(path):
-            yield ("file", path, sha, data)
+            yield ("file", path, sha, len(data))
             continue
         try:
             for raw in mod.read(path, data, **options):
@@ -162,23 +188,62 @@ def _items(store: Store, mod, files: list[Path], options: dict) -> Iterator[tupl
         yield ("end", path, sha, len(data))
 
 
+class _Commits:
+    """An open transaction over a group of files, committed every few files or seconds."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.stack = ExitStack()
+        self.files = 0
+        self.since = 0.0
+
+    def tick(self) -> None:
+        if self.files == 0:
+            self.stack.enter_context(self.store.transaction())
+            self.since = time.monotonic()
+        self.files += 1
+        if self.files >= COMMIT_FILES or time.monotonic() - self.since > COMMIT_SECONDS:
+            self.close()
+
+    def close(self) -> None:
+        self.files = 0
+        self.stack.close()
+
+
 def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
     pending: deque[tuple[str, Path, str, object]] = deque()
-    limit = 8
+    limit = 4 * (pool._max_workers if pool is not None else 1)
     batch: list[ValidSnapshot] = []
     failed: set[Path] = set()
+    chunk: list[tuple[Path, str, int]] = []
     done = 0
+    commits = _Commits(store)
 
     def resolve(item):
         kind, path, sha, payload = item
         if isinstance(payload, Future):
             payload = payload.result()
-        elif kind == "file" and isinstance(payload[0], Future):
-            payload = (payload[0].result(), payload[1])
+        elif kind == "chunk" and isinstance(payload[1], Future):
+            payload = (payload[0], payload[1].result())
         return kind, path, sha, payload
 
+    def commit(path, sha, size, snaps) -> None:
+        try:
+            _commit_file(store, path, sha, size, snaps, summary)
+        except FrontwatchError as exc:
+            summary.errors.append(str(exc))
+
     def handle(kind, path, sha, payload) -> None:
-        nonlocal batch, done
+        nonlocal batch
+        if kind == "chunk":
+            jobs, results = payload
+            for (fpath, fsha, size), result in zip(jobs, results, strict=True):
+                if isinstance(result, InputFileError):
+                    summary.errors.append(str(result))
+                else:
+                    commit(fpath, fsha, size, result)
+                tick(fpath)
+            return
         if path in failed:
             if kind in ("end", "error"):
                 batch = []
@@ -188,62 +253,69 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
                 summary.errors.append(str(payload))
                 failed.add(path)
                 batch = []
-                _progress_tick()
+                tick(None)
                 return
             batch.append(payload)
             return
-        if kind == "file":
-            result, size = payload
-            if isinstance(result, InputFileError):
-                summary.errors.append(str(result))
-            else:
-                try:
-                    _commit_file(store, path, sha, size, result, summary)
-                except FrontwatchError as exc:
-                    summary.errors.append(str(exc))
-        elif kind == "dup":
+        if kind == "dup":
             summary.unchanged_files += 1
             _alias_duplicate_file(store, sha, path)
         elif kind == "error":
             summary.errors.append(str(payload))
             batch = []
         elif kind == "end":
-            try:
-                _commit_file(store, path, sha, payload, batch, summary)
-            except FrontwatchError as exc:
-                summary.errors.append(str(exc))
+            commit(path, sha, payload, batch)
             batch = []
-        _progress_tick(path)
+        tick(path)
 
-    def _progress_tick(path: Path | None = None) -> None:
+    def tick(path: Path | None) -> None:
         nonlocal done
         done += 1
         summary.files += 1
+        commits.tick()
         if progress is not None:
             progress(done, len(files), path.name if path else "")
 
-    for item in _items(store, mod, files, options):
-        kind, path, sha, payload = item
-        if kind == "file":
-            args = (mod.NAME, path, payload, options, outline)
-            job = pool.submit(_read_validate, *args) if pool else _read_validate(*args)
-            item = (kind, path, sha, (job, len(payload)))
-        elif kind == "raw":
-            if pool is not None:
-                item = (kind, path, sha, pool.submit(_validate, payload, outline))
-            else:
-                item = (kind, path, sha, _validate(payload, outline))
-        pending.append(item)
-        while len(pending) > limit or (pending and not _waiting(pending[0])):
+    def submit_chunk() -> None:
+        nonlocal chunk
+        if not chunk:
+            return
+        jobs = [(p, sh) for p, sh, _ in chunk]
+        args = (mod.NAME, jobs, options, outline)
+        job = pool.submit(_read_validate_chunk, *args) if pool else _read_validate_chunk(*args)
+        pending.append(("chunk", chunk[0][0], "", (chunk, job)))
+        chunk = []
+
+    def drain(keep: int) -> None:
+        while len(pending) > keep or (pending and not _waiting(pending[0])):
             handle(*resolve(pending.popleft()))
-    while pending:
-        handle(*resolve(pending.popleft()))
+
+    with commits.stack:
+        for item in _items(store, mod, files, options):
+            kind, path, sha, payload = item
+            if kind == "file":
+                chunk.append((path, sha, payload))
+                if len(chunk) >= (CHUNK_FILES if pool else 1):
+                    submit_chunk()
+                    drain(limit)
+                continue
+            submit_chunk()  # keep the order of files
+            if kind == "raw":
+                if pool is not None:
+                    item = (kind, path, sha, pool.submit(_validate, payload, outline))
+                else:
+                    item = (kind, path, sha, _validate(payload, outline))
+            pending.append(item)
+            drain(limit)
+        submit_chunk()
+        drain(0)
+        commits.close()
 
 
 def _waiting(item) -> bool:
     payload = item[3]
-    if item[0] == "file":
-        payload = payload[0]
+    if item[0] == "chunk":
+        payload = payload[1]
     return isinstance(payload, Future) and not payload.done()
 
 

@@ -10,6 +10,8 @@ outline, measures geodesic areas and determines coverage.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -17,6 +19,7 @@ import numpy as np
 import shapely
 
 from . import _geo
+from ._tiles import TilingFailed, tiled
 from .boundaries import REGION_LABELS, clip_outline, held_before_2022
 from .errors import InputFileError
 
@@ -59,13 +62,36 @@ class ValidSnapshot:
     clip_outline: str
     geom_hash: str
 
+    encoded: dict[str, bytes] | None = None
+    """The stored layers as GeoPackage blobs, once :meth:`encode` has run."""
+
     @property
     def occupied(self) -> shapely.MultiPolygon:
         return self.layers[OCCUPIED]
 
+    def blobs(self) -> dict[str, bytes]:
+        """The layers to store (empty ones left out, except ``occupied``) as GeoPackage
+        blobs."""
+        if self.encoded is None:
+            self.encoded = {name: _geo.to_gpkg(geom) for name, geom in self.layers.items()
+                            if not geom.is_empty or name == OCCUPIED}  # fmt: skip
+        return self.encoded
+
+    def encode(self) -> ValidSnapshot:
+        """Encode the layers once, here, and drop the geometries: what a worker process
+        sends back is then the blobs alone (no second WKB round trip)."""
+        self.blobs()
+        self.layers = {}
+        return self
+
 
 def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> ValidSnapshot:
     """Repair, clip and measure a raw snapshot.
+
+    A map whose layers are geometry-identical to one validated shortly before in this
+    process (sources often republish an unchanged map under a new date) reuses that
+    result; otherwise each layer goes through the tiled clipper (:mod:`._tiles`), and
+    through the direct overlay, with repair, when an input is invalid.
 
     Raises
     ------
@@ -73,26 +99,80 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
         When the snapshot has no polygon at all, coordinates that cannot be lon/lat, or no
         occupied area inside Ukraine.
     """
-    clip_to = clip_outline(outline)
-    warnings = list(raw.notes)
-    layers: dict[str, shapely.MultiPolygon] = {}
-    areas: dict[str, float] = {}
     where = raw.file
     if not any(_geo.polygons_of(g) for geoms in raw.layers.values() for g in geoms):
         raise InputFileError(where, "no polygon features (nothing to ingest)")
+    inputs: dict[str, list] = {}
     for name, geoms in raw.layers.items():
-        parts = []
         for g in geoms:
             problem = _geo.coordinate_problem(g)
             if problem:
                 raise InputFileError(where, f"layer {name!r}: {problem}")
-            fixed, repaired = _geo.repair(g)
-            if repaired:
-                warnings.append(
-                    f"repaired an invalid geometry in layer {name!r} (e.g. self-intersecting ring)"
-                )
-            parts.append(fixed)
-        clipped, km2, outside = _geo.union_clipped(parts, clip_to)
+        inputs[name] = [shapely.force_2d(g) if shapely.has_z(g) else g for g in geoms]
+    key = _map_key(outline, inputs)
+    done = _RECENT.get(key)
+    if done is None:
+        done = _measure(raw, inputs, outline)
+        _RECENT[key] = done
+        if len(_RECENT) > RECENT_MAPS:
+            _RECENT.popitem(last=False)
+    else:
+        _RECENT.move_to_end(key)
+    layers, areas, coverage, warnings, geom_hash = done
+    return ValidSnapshot(
+        raw=raw,
+        layers=dict(layers),
+        areas_km2=dict(areas),
+        coverage=dict(coverage),
+        warnings=list(raw.notes) + list(warnings),
+        clip_outline=outline,
+        geom_hash=geom_hash,
+    )
+
+
+TILED_MIN_VERTICES = 2_000
+"""Layers with fewer vertices are clipped directly: cutting them into cells costs more."""
+RECENT_MAPS = 32
+"""Validated maps remembered per process, by the hash of their input geometry."""
+_RECENT: OrderedDict[bytes, tuple] = OrderedDict()
+
+
+def _map_key(outline: str, inputs: dict[str, list]) -> bytes:
+    h = hashlib.blake2b(outline.encode(), digest_size=20)
+    for name, geoms in inputs.items():
+        h.update(b"\x00layer\x00" + name.encode())
+        for w in shapely.to_wkb(np.asarray(geoms, dtype=object), byte_order=1) if geoms else ():
+            h.update(len(w).to_bytes(8, "little"))
+            h.update(w)
+    return h.digest()
+
+
+def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
+    """Clip and measure each layer: (layers, areas, coverage, warnings, geometry hash)."""
+    clip_to = clip_outline(outline)
+    tiles = tiled(outline)
+    warnings: list[str] = []
+    layers: dict[str, shapely.MultiPolygon] = {}
+    areas: dict[str, float] = {}
+    for name, geoms in inputs.items():
+        try:
+            if sum(shapely.get_num_coordinates(geoms)) < TILED_MIN_VERTICES:
+                raise TilingFailed("small layer")
+            clipped, km2, outside = tiles.union_clipped(geoms)
+        except TilingFailed:
+            # a small layer, an invalid input or a doubtful stitch: repair, then the direct
+            # overlay
+            parts = []
+            for g in geoms:
+                fixed, repaired = _geo.repair(g)
+                if repaired:
+                    warnings.append(
+                        f"repaired an invalid geometry in layer {name!r} (e.g. self-intersecting ring)"
+                    )
+                parts.append(fixed)
+            bounds = shapely.total_bounds(parts) if parts else None
+            local = tiles.local(tuple(bounds)) if bounds is not None and np.isfinite(bounds).all() else None
+            clipped, km2, outside = _geo.union_clipped(parts, clip_to, local)
         if outside > CLIPPED_WARNING_KM2:
             warnings.append(
                 f"clipped about {outside:,.0f} km² of layer {name!r} lying outside "
@@ -113,17 +193,9 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
                 hint = "; the coordinates look swapped (lat, lon instead of lon, lat)"
             else:
                 hint = "; it lies entirely outside Ukraine"
-        raise InputFileError(where, f"no occupied area inside Ukraine{hint}")
+        raise InputFileError(raw.file, f"no occupied area inside Ukraine{hint}")
     coverage = coverage_of(layers[OCCUPIED])
-    return ValidSnapshot(
-        raw=raw,
-        layers=layers,
-        areas_km2=areas,
-        coverage=coverage,
-        warnings=warnings,
-        clip_outline=outline,
-        geom_hash=_geo.geometry_hash(layers[OCCUPIED]),
-    )
+    return layers, areas, coverage, warnings, _geo.geometry_hash(layers[OCCUPIED])
 
 
 def coverage_of(occupied: shapely.Geometry) -> dict[str, bool]:

@@ -165,6 +165,7 @@ class SQLiteStore(Store):
         self._cache: OrderedDict[tuple[int, str], shapely.MultiPolygon] = OrderedDict()
         self._cache_size = cache_size
         self._in_tx = False
+        self._depth = 0
 
     def close(self) -> None:
         self.conn.close()
@@ -177,9 +178,23 @@ class SQLiteStore(Store):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing: a failure inside leaves the store as it was."""
+        """All or nothing: a failure inside leaves the store as it was. Nested, it is a
+        savepoint: a failure inside undoes the inner block only (and propagates)."""
         if self._in_tx:
-            yield
+            self._depth += 1
+            name = f"fw_sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                self._cache.clear()
+                raise
+            else:
+                self.conn.execute(f"RELEASE {name}")
+            finally:
+                self._depth -= 1
             return
         self.conn.execute("BEGIN IMMEDIATE")
         self._in_tx = True
@@ -221,11 +236,8 @@ class SQLiteStore(Store):
         self.conn.executemany(
             "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (sid, raw.source, raw.valid_date, name, snap.areas_km2[name], _geo.to_gpkg(geom))
-                for name, geom in snap.layers.items()
-                if not geom.is_empty or name == OCCUPIED
-            ],
+            [(sid, raw.source, raw.valid_date, name, snap.areas_km2[name], blob)
+             for name, blob in snap.blobs().items()],  # fmt: skip
         )
         return sid
 

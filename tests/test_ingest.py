@@ -153,3 +153,42 @@ def shapely_union(*gs):
     import shapely
 
     return shapely.union_all(gs)
+
+
+def test_worker_pool_and_in_process_ingest_store_the_same(tmp_path):
+    """Chunks of files in worker processes, commits in groups with a savepoint per file:
+    the same snapshots, areas and errors as one file at a time, and the bad file in the
+    middle leaves no trace."""
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    for i in range(8):
+        day = f"2022-09-0{i + 1}"
+        nzz_file(folder / f"{day}.json.gz", day, box(36.5, 49.5, 37.0 + 0.05 * i, 50.0))
+    (folder / "2022-09-05.json.gz").write_bytes(b"\x1f\x8b\x08\x00 truncated")
+    (folder / "2022-09-09.json.gz").write_bytes((folder / "2022-09-02.json.gz").read_bytes())
+    stores = []
+    for workers in (1, 2):
+        store = SQLiteStore(tmp_path / f"w{workers}.gpkg")
+        s = ingest(store, "liveuamap-nzz", [folder], workers=workers)
+        assert (s.files, s.added, s.unchanged_files, len(s.errors)) == (9, 7, 1, 1)
+        assert "2022-09-05.json.gz" in s.errors[0]
+        stores.append(store)
+    rows = [[(r.valid_date, round(r.occupied_km2, 9), r.geom_hash, r.file.rsplit("/", 1)[-1])
+             for r in st.snapshots("liveuamap-nzz")] for st in stores]  # fmt: skip
+    assert rows[0] == rows[1] and len(rows[0]) == 7
+    for st in stores:
+        paths = [r[0] for r in st.conn.execute("SELECT path FROM fw_files")]
+        assert not any(p.endswith("2022-09-05.json.gz") for p in paths)
+        # each map's area, by the second method
+        for r in st.snapshots("liveuamap-nzz"):
+            i = int(r.valid_date[-1]) - 1
+            assert r.occupied_km2 == pytest.approx(equal_area_km2(box(36.5, 49.5, 37.0 + 0.05 * i, 50.0)),
+                                                   rel=1e-4)  # fmt: skip
+        st.close()
+
+
+def test_input_file_error_survives_pickling():
+    import pickle
+
+    err = pickle.loads(pickle.dumps(InputFileError("a/b.json", "malformed JSON")))
+    assert (err.path, err.problem, str(err)) == ("a/b.json", "malformed JSON", "a/b.json: malformed JSON")

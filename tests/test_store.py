@@ -51,3 +51,16 @@ def test_not_a_store_is_a_clear_error(tmp_path):
 def test_default_db_path_honours_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("FRONTWATCH_DB", str(tmp_path / "x.gpkg"))
     assert default_db_path() == tmp_path / "x.gpkg"
+
+
+def test_nested_transaction_is_a_savepoint(fresh_store):
+    """A failure in an inner block undoes that block only; the outer one commits."""
+    with fresh_store.transaction():
+        fresh_store.add_file("kept", "x", "a", 1, [], 0)
+        with pytest.raises(RuntimeError):
+            with fresh_store.transaction():
+                fresh_store.add_file("undone", "x", "b", 1, [], 0)
+                raise RuntimeError("bad file")
+        fresh_store.add_file("kept too", "x", "c", 1, [], 0)
+    assert fresh_store.file_record("kept") and fresh_store.file_record("kept too")
+    assert fresh_store.file_record("undone") is None

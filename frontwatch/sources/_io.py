@@ -9,11 +9,18 @@ import gzip
 import lzma
 import zlib
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import orjson
 import shapely
+
+try:  # SIMD JSON parsing straight into coordinate buffers; orjson does everything otherwise
+    import simdjson
+except ImportError:  # pragma: no cover - a declared dependency, but the slow path stays
+    simdjson = None
 
 from ..errors import InputFileError
 
@@ -52,7 +59,11 @@ def decompress(path: Path | str, data: bytes) -> bytes:
     name = str(path)
     try:
         if name.endswith(".gz") or data[:2] == b"\x1f\x8b":
-            return gzip.decompress(data)
+            z = zlib.decompressobj(wbits=31)  # one member, CRC checked in C
+            out = z.decompress(data)
+            if z.eof and not z.unused_data:
+                return out
+            return gzip.decompress(data)  # several members (or truncated: it says so)
         if name.endswith(".xz") or data[:6] == b"\xfd7zXZ\x00":
             return lzma.decompress(data)
         if name.endswith(".bz2"):
@@ -100,6 +111,9 @@ def polygon_geometry(path: Path | str, feature: dict) -> shapely.Geometry | None
     geom = feature.get("geometry") if isinstance(feature, dict) else None
     if not geom or geom.get("type") not in POLYGON_TYPES:
         return None
+    fast = _fast_polygonal(geom)
+    if fast is not None:
+        return fast
     try:
         return shapely.force_2d(shapely.from_geojson(orjson.dumps(geom)))
     except (ValueError, TypeError, KeyError, IndexError, shapely.errors.GEOSException) as exc:
@@ -111,3 +125,122 @@ def iter_lines(stream: IO[bytes]) -> Iterator[bytes]:
         line = line.strip()
         if line:
             yield line
+
+
+def _fast_polygonal(geom: dict) -> shapely.Geometry | None:
+    """A plain 2-D Polygon or MultiPolygon built straight from its coordinate lists (a few
+    times faster than GEOS's GeoJSON reader), or None for anything else (3-D positions,
+    unclosed or short rings, odd values): the reader then handles it and its errors."""
+    kind = geom.get("type")
+    coords = geom.get("coordinates")
+    if not isinstance(coords, list):
+        return None
+    try:
+        if kind == "Polygon":
+            return _fast_polygon(coords)
+        if kind == "MultiPolygon":
+            polys = [_fast_polygon(p) for p in coords]
+            if any(p is None for p in polys):
+                return None
+            return shapely.multipolygons(polys)
+    except (TypeError, ValueError, shapely.errors.GEOSException):
+        return None
+    return None
+
+
+def _fast_polygon(rings) -> shapely.Polygon | None:
+    if not isinstance(rings, list) or not rings:
+        return None
+    arrays = []
+    for ring in rings:
+        if not isinstance(ring, list) or len(ring) < 4:
+            return None
+        flat = list(chain.from_iterable(ring))
+        if len(flat) != 2 * len(ring):
+            return None
+        xy = np.array(flat)
+        if xy.dtype.kind not in "fi" or xy[0] != xy[-2] or xy[1] != xy[-1]:
+            return None
+        arrays.append(xy.astype(float, copy=False).reshape(-1, 2))
+    return shapely.polygons(arrays[0], holes=arrays[1:] or None)
+
+
+_PARSER = None
+
+
+def fast_features(content: bytes, *keys: str) -> list[tuple[dict, shapely.Geometry | None]] | None:
+    """``(properties, polygonal geometry or None)`` per feature of the FeatureCollection at
+    ``doc[keys...]``, parsed with simdjson: coordinates go from the JSON text into arrays
+    with no Python float in between. None when simdjson is missing or anything is not plain
+    (bad JSON, 3-D or odd positions, geometry collections): the caller then takes the
+    orjson path, which also gives the errors."""
+    global _PARSER
+    if simdjson is None:
+        return None
+    if _PARSER is None:
+        _PARSER = simdjson.Parser()
+    try:
+        doc = _PARSER.parse(content)
+        try:
+            out = _fast_features(doc, keys)
+        finally:
+            del doc  # the parser holds one document at a time
+    except (ValueError, TypeError, KeyError, IndexError, RuntimeError, shapely.errors.GEOSException):
+        return None
+    return out
+
+
+def _fast_features(doc, keys) -> list[tuple[dict, shapely.Geometry | None]] | None:
+    for k in keys:
+        if not isinstance(doc, simdjson.Object) or k not in doc:
+            return None
+        doc = doc[k]
+    if not isinstance(doc, simdjson.Object) or doc.get("type") != "FeatureCollection":
+        return None
+    feats = doc.get("features")
+    if not isinstance(feats, simdjson.Array):
+        return None
+    out = []
+    for f in feats:
+        if not isinstance(f, simdjson.Object):
+            return None
+        props = f.get("properties")
+        props = props.as_dict() if isinstance(props, simdjson.Object) else {}
+        geom = f.get("geometry")
+        if geom is None:
+            out.append((props, None))
+            continue
+        if not isinstance(geom, simdjson.Object):
+            return None
+        kind = geom.get("type")
+        if kind not in ("Polygon", "MultiPolygon"):
+            if kind in POLYGON_TYPES:  # a collection: the reader handles it
+                return None
+            out.append((props, None))
+            continue
+        coords = geom.get("coordinates")
+        if not isinstance(coords, simdjson.Array):
+            return None
+        polys = [coords] if kind == "Polygon" else list(coords)
+        built = []
+        for rings in polys:
+            poly = _simd_polygon(rings)
+            if poly is None:
+                return None
+            built.append(poly)
+        out.append((props, built[0] if kind == "Polygon" else shapely.multipolygons(built)))
+    return out
+
+
+def _simd_polygon(rings) -> shapely.Polygon | None:
+    if not isinstance(rings, simdjson.Array) or len(rings) == 0:
+        return None
+    arrays = []
+    for ring in rings:
+        if not isinstance(ring, simdjson.Array) or len(ring) < 4:
+            return None
+        xy = np.frombuffer(ring.as_buffer(of_type="d"), dtype=np.float64)
+        if len(xy) != 2 * len(ring) or xy[0] != xy[-2] or xy[1] != xy[-1]:
+            return None
+        arrays.append(xy.reshape(-1, 2))
+    return shapely.polygons(arrays[0], holes=arrays[1:] or None)

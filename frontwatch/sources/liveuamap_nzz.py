@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import InputFileError
 from ..snapshot import OCCUPIED, RawSnapshot
-from ._io import decompress, end_of_day, feature_collection, load_json, polygon_geometry
+from ._io import decompress, end_of_day, fast_features, feature_collection, load_json, polygon_geometry
 
 NAME = "liveuamap-nzz"
 TITLE = "liveuamap via the NZZ war map"
@@ -39,14 +39,17 @@ def is_archive(path: Path) -> bool:
 
 def read(path: Path, data: bytes) -> list[RawSnapshot]:
     """The snapshot in one NZZ file."""
-    doc = load_json(path, decompress(path, data))
-    if not isinstance(doc, dict) or "value" not in doc:
-        raise InputFileError(str(path), "expected an object with a 'value' FeatureCollection")
-    feats = feature_collection(path, doc["value"])
+    content = decompress(path, data)
+    pairs = fast_features(content, "value")
+    if pairs is None:
+        doc = load_json(path, content)
+        if not isinstance(doc, dict) or "value" not in doc:
+            raise InputFileError(str(path), "expected an object with a 'value' FeatureCollection")
+        pairs = [((f.get("properties") if isinstance(f, dict) else None) or {}, polygon_geometry(path, f))
+                 for f in feature_collection(path, doc["value"])]  # fmt: skip
     layers: dict[str, list] = {OCCUPIED: [], "gains": [], "losses": []}
     dates: dict[str, str | None] = {}
-    for f in feats:
-        props = f.get("properties") or {}
+    for props, geom in pairs:
         kind = props.get("type")
         if kind not in LAYERS:
             raise InputFileError(
@@ -55,7 +58,6 @@ def read(path: Path, data: bytes) -> list[RawSnapshot]:
         for key in ("date", "_datefrom", "_dateto"):
             if props.get(key) and not dates.get(key):
                 dates[key] = props[key]
-        geom = polygon_geometry(path, f)
         if geom is not None:
             layers[LAYERS[kind]].append(geom)
             if kind == "gains":

@@ -1,0 +1,290 @@
+"""Tiled clipping: the union of a layer's polygons clipped to an outline, cell by cell, with
+each cell's result remembered by content.
+
+Consecutive maps of a source differ only where the front moved; most of a map, and nearly
+all of its edge along the border and the coast (where the clipping happens), is the same
+from one map to the next. So the plane is cut into a fixed grid of cells; each input
+polygon is cut into its pieces per cell (GEOS rectangle clipping, linear and cheap); a
+cell's pieces are merged and clipped to the outline's part in that cell; and the result,
+with its geodesic area, is cached under a hash of the pieces. A new map pays the overlay
+only in the cells where it differs from maps already seen. The cells' results are stitched
+back with a coverage union (adjacent pieces share their cell edges exactly, because both
+come from cutting the same parent geometry along the same line).
+
+The result is the same point set as ``union(inputs) ∩ outline`` (it carries extra vertices
+where edges cross cell lines). The layer's area is the sum of the cells' geodesic areas:
+the cell edges shared by two pieces are traversed in opposite directions and cancel. Any
+doubt (an invalid piece, a stitch that is not valid or loses area) raises
+:class:`TilingFailed` and the caller falls back to the direct overlay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import OrderedDict
+from functools import cache, lru_cache
+
+import numpy as np
+import shapely
+
+from . import _geo
+
+CELL_DEG = 0.5
+"""Cell size in degrees (about 18 × 28 km in Ukraine)."""
+CACHE_CELLS = 40_000
+"""Cell results kept per process (least recently used dropped first)."""
+_KM2_PER_DEG2 = 111.32 * 110.57
+
+INSIDE, BOUNDARY, OUTSIDE = 0, 1, 2
+
+
+class TilingFailed(Exception):
+    """The tiled result could not be trusted; use the direct overlay."""
+
+
+class TiledOutline:
+    """An outline cut into a grid of cells, with a cache of clipped cell contents."""
+
+    def __init__(self, outline: shapely.Geometry, cell: float = CELL_DEG) -> None:
+        self.cell = cell
+        x0, y0, x1, y1 = outline.bounds
+        self.x0 = math.floor(x0 / cell) * cell
+        self.y0 = math.floor(y0 / cell) * cell
+        self.nx = int(math.ceil((x1 - self.x0) / cell))
+        self.ny = int(math.ceil((y1 - self.y0) / cell))
+        shapely.prepare(outline)
+        self.outline = outline
+        status = np.full((self.nx, self.ny), OUTSIDE, dtype=np.int8)
+        parts: dict[tuple[int, int], shapely.Geometry] = {}
+        boxes = np.array([[self._box(i, j) for j in range(self.ny)] for i in range(self.nx)],
+                         dtype=object)  # fmt: skip
+        touches = shapely.intersects(outline, boxes)
+        within = shapely.contains_properly(outline, boxes)
+        status[touches] = BOUNDARY
+        status[within] = INSIDE
+        for i, j in zip(*np.nonzero(status == BOUNDARY), strict=True):
+            part = _geo.as_multipolygon(shapely.intersection(outline, boxes[i, j]))
+            if part.is_empty:
+                status[i, j] = OUTSIDE
+            else:
+                parts[(int(i), int(j))] = part
+        self.status = status
+        self.parts = parts
+        self._cache: OrderedDict[bytes, tuple] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def local(self, bounds: tuple[float, float, float, float]) -> shapely.Geometry | None:
+        """The outline within the block of cells that ``bounds`` overlaps (cut once per
+        block), for clipping small layers against a few hundred vertices instead of the
+        whole outline; None when ``bounds`` reaches beyond the grid."""
+        x0, y0, x1, y1 = bounds
+        c = self.cell
+        i0, i1 = int(math.floor((x0 - self.x0) / c)), int(math.floor((x1 - self.x0) / c))
+        j0, j1 = int(math.floor((y0 - self.y0) / c)), int(math.floor((y1 - self.y0) / c))
+        if i0 < 0 or j0 < 0 or i1 >= self.nx or j1 >= self.ny:
+            return None
+        return self._local(i0, i1, j0, j1)
+
+    @lru_cache(maxsize=256)  # noqa: B019 (one instance per outline, kept for the process)
+    def _local(self, i0: int, i1: int, j0: int, j1: int) -> shapely.Geometry:
+        x0, y0 = self._rect(i0, j0)[:2]
+        x1, y1 = self._rect(i1, j1)[2:]
+        part = shapely.clip_by_rect(self.outline, x0, y0, x1, y1)  # linear, but may be dirty
+        if not shapely.is_valid(part):
+            part = shapely.intersection(self.outline, shapely.box(x0, y0, x1, y1))
+        return _geo.as_multipolygon(part)
+
+    def _box(self, i: int, j: int) -> shapely.Polygon:
+        return shapely.box(*self._rect(i, j))
+
+    def _rect(self, i: int, j: int) -> tuple[float, float, float, float]:
+        c = self.cell
+        return (self.x0 + i * c, self.y0 + j * c, self.x0 + (i + 1) * c, self.y0 + (j + 1) * c)
+
+    def union_clipped(self, geoms: list[shapely.Geometry]
+                      ) -> tuple[shapely.MultiPolygon, float, float]:  # fmt: skip
+        """Union of valid polygonal ``geoms`` clipped to the outline; its geodesic area
+        (km²); and about how much (km²) lay outside the outline.
+
+        Raises
+        ------
+        TilingFailed
+            When a piece or the stitched result is not valid.
+        """
+        geoms = [g for g in geoms if g is not None and not g.is_empty]
+        if not geoms:
+            return _geo.EMPTY, 0.0, 0.0
+        cells, pieces, beyond_km2 = [], [], 0.0
+        try:
+            for g in geoms:
+                ij, cut, km2 = self._cut(g)
+                cells.append(ij)
+                pieces.append(cut)
+                beyond_km2 += km2
+        except shapely.errors.GEOSException as exc:  # rectangle clipping of a dirty piece
+            raise TilingFailed(f"cannot cut into cells ({exc})") from exc
+        ij = np.concatenate(cells)
+        pieces = np.concatenate(pieces)
+        if not len(pieces):  # nothing inside the grid
+            return _geo.EMPTY, 0.0, beyond_km2
+        wkb = shapely.to_wkb(pieces, byte_order=1)
+        order = np.lexsort((ij[:, 1], ij[:, 0]))  # stable: inputs stay in order within a cell
+        ij, pieces, wkb = ij[order], pieces[order], wkb[order]
+        starts = np.flatnonzero(np.r_[True, np.any(ij[1:] != ij[:-1], axis=1)])
+        ends = np.r_[starts[1:], len(ij)]
+        polys: list = []
+        area_m2 = 0.0
+        outside_km2 = max(beyond_km2, 0.0)
+        for a, b in zip(starts, ends, strict=True):
+            cell_polys, m2, out_km2 = self._cell((int(ij[a, 0]), int(ij[a, 1])), pieces[a:b], wkb[a:b])
+            polys.extend(cell_polys)
+            area_m2 += m2
+            outside_km2 += out_km2
+        if not polys:
+            return _geo.EMPTY, 0.0, outside_km2
+        merged, rebuilt = _stitch(polys)
+        if rebuilt:  # rings rebuilt by the zero buffer may drop collinear vertices: measure it
+            return merged, _geo.area_km2(merged), outside_km2
+        return merged, area_m2 / 1e6, outside_km2
+
+    def _cut(self, g: shapely.Geometry) -> tuple[np.ndarray, np.ndarray, float]:
+        """``g``'s non-empty pieces per grid cell: cell indices (n × 2), pieces, and the
+        rough area (km²) of the part of ``g`` beyond the grid (outside the outline)."""
+        gx0, gy0, gx1, gy1 = g.bounds
+        c = self.cell
+        i0 = max(int(math.floor((gx0 - self.x0) / c)), 0)
+        i1 = min(int(math.floor((gx1 - self.x0) / c)), self.nx - 1)
+        j0 = max(int(math.floor((gy0 - self.y0) / c)), 0)
+        j1 = min(int(math.floor((gy1 - self.y0) / c)), self.ny - 1)
+        ij = np.empty((0, 2), dtype=np.int64)
+        pieces = np.empty(0, dtype=object)
+        if i0 <= i1 and j0 <= j1:
+            js = np.arange(j0, j1 + 1)
+            is_ = np.arange(i0, i1 + 1)
+            ya, yb = self.y0 + js * c, self.y0 + (js + 1) * c
+            xa, xb = self.x0 + is_ * c, self.x0 + (is_ + 1) * c
+            # rows first (each a strip of g), then the cells of each row from its strip: the
+            # edge two cells share is cut from the same parent geometry on both sides
+            n = len(is_)
+            try:
+                strips = _clip_rects(np.full(len(js), g, dtype=object), np.full(len(js), xa[0]),
+                                     ya, np.full(len(js), xb[-1]), yb)  # fmt: skip
+                keep = ~shapely.is_empty(strips)
+                strips, js, ya, yb = strips[keep], js[keep], ya[keep], yb[keep]
+                cut = _clip_rects(np.repeat(strips, n), np.tile(xa, len(js)), np.repeat(ya, n),
+                                  np.tile(xb, len(js)), np.repeat(yb, n))  # fmt: skip
+            except shapely.errors.GEOSException:
+                # a strip GEOS cannot cut again (a collapsed ring): every cell from g itself
+                cut = _clip_rects(np.full(n * len(js), g, dtype=object), np.tile(xa, len(js)),
+                                  np.repeat(ya, n), np.tile(xb, len(js)), np.repeat(yb, n))  # fmt: skip
+            ij = np.column_stack([np.tile(is_, len(js)), np.repeat(js, n)])
+            kind = shapely.get_type_id(cut)
+            keep = (kind == 3) | (kind == 6)
+            mixed = np.flatnonzero(kind == 7)
+            for k in mixed:  # a collection: keep its polygonal part
+                poly = _geo.as_multipolygon(cut[k])
+                if not poly.is_empty:
+                    cut[k] = poly
+                    keep[k] = True
+            keep &= ~shapely.is_empty(cut)
+            ij, pieces = ij[keep], cut[keep]
+        inside_deg2 = float(np.sum(shapely.area(pieces))) if len(pieces) else 0.0
+        beyond = g.area - inside_deg2
+        if beyond <= 1e-12 * max(g.area, 1e-300):
+            return ij, pieces, 0.0
+        lat = shapely.get_y(shapely.centroid(g))
+        return ij, pieces, beyond * math.cos(math.radians(lat)) * _KM2_PER_DEG2
+
+    def _cell(self, ij: tuple[int, int], pieces: np.ndarray, wkb: np.ndarray
+              ) -> tuple[tuple, float, float]:  # fmt: skip
+        """One cell's clipped polygons, geodesic area (m²) and outside area (km²), cached
+        under a hash of its pieces."""
+        h = hashlib.blake2b(digest_size=16)
+        h.update(np.array(ij, dtype=np.int32).tobytes())
+        for w in wkb:
+            h.update(len(w).to_bytes(8, "little"))
+            h.update(w)
+        key = h.digest()
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            self.hits += 1
+            return hit
+        self.misses += 1
+        result = self._clip_cell(ij, pieces)
+        self._cache[key] = result
+        if len(self._cache) > CACHE_CELLS:
+            self._cache.popitem(last=False)
+        return result
+
+    def _clip_cell(self, ij: tuple[int, int], pieces: np.ndarray) -> tuple[tuple, float, float]:
+        status = self.status[ij]
+        lat = self.y0 + (ij[1] + 0.5) * self.cell
+        scale = math.cos(math.radians(lat)) * _KM2_PER_DEG2
+        if len(pieces) == 1:
+            merged = pieces[0]
+            if not shapely.is_valid(merged):
+                raise TilingFailed(f"cell {ij}: a piece is not valid")
+        else:
+            for p in pieces:
+                if not shapely.is_valid(p):
+                    raise TilingFailed(f"cell {ij}: a piece is not valid")
+            merged = shapely.union_all(pieces)
+        if status == OUTSIDE:
+            return (), 0.0, merged.area * scale
+        if status == INSIDE:
+            result = merged
+        else:
+            result = shapely.intersection(merged, self.parts[ij])
+        polys = tuple(_geo.polygons_of(result))
+        if polys and not all(shapely.is_valid(polys)):
+            raise TilingFailed(f"cell {ij}: the clipped result is not valid")
+        m2 = sum(_geo._polygon_area_m2(p) for p in polys)
+        kept = sum(p.area for p in polys)
+        return polys, m2, max(merged.area - kept, 0.0) * scale
+
+
+def _clip_rects(geoms: np.ndarray, xmin: np.ndarray, ymin: np.ndarray, xmax: np.ndarray,
+                ymax: np.ndarray) -> np.ndarray:  # fmt: skip
+    """``clip_by_rect`` of each geometry by its own rectangle (one GEOS call where shapely
+    exposes the vectorised form)."""
+    if _LIB_CLIP is not None:
+        return _LIB_CLIP(geoms, xmin, ymin, xmax, ymax)
+    return np.array([shapely.clip_by_rect(g, *r) for g, *r in zip(geoms, xmin, ymin, xmax, ymax,
+                                                                    strict=True)], dtype=object)  # fmt: skip
+
+
+_LIB_CLIP = getattr(shapely.lib, "clip_by_rect", None)
+
+
+def _stitch(polys: list) -> tuple[shapely.MultiPolygon, bool]:
+    """The coverage union of the cells' polygons, checked; and whether its rings had to be
+    rebuilt (then the sum of the cells' areas no longer describes it vertex for vertex)."""
+    arr = np.asarray(polys, dtype=object)
+    total = float(np.sum(shapely.area(arr)))
+    if len(polys) == 1:
+        return _geo.as_multipolygon(polys[0]), False
+    rebuilt = False
+    try:
+        merged = shapely.coverage_union_all(arr)
+    except shapely.errors.GEOSException:
+        # pieces whose shared edges are not noded alike (an overlay in a boundary cell
+        # placed a vertex a hair apart): the full union copes
+        merged, rebuilt = shapely.union_all(arr), True
+    if not shapely.is_valid(merged):
+        # rings that touch themselves at a point where pieces meet corner to corner: the
+        # zero buffer rebuilds them in valid form (checked: same area)
+        merged, rebuilt = shapely.buffer(merged, 0), True
+    if not shapely.is_valid(merged) or abs(merged.area - total) > 1e-9 * total + 1e-12:
+        raise TilingFailed("stitched cells are not valid or lose area")
+    return _geo.as_multipolygon(merged), rebuilt
+
+
+@cache
+def tiled(outline: str) -> TiledOutline:
+    """The tiled form of a named clip outline (built once per process)."""
+    from .boundaries import clip_outline
+
+    return TiledOutline(clip_outline(outline))

@@ -1,0 +1,173 @@
+"""Tiled clipping (frontwatch._tiles) against the direct overlay and a second area method."""
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+import shapely
+from shapely.geometry import Point, box
+
+from frontwatch import _geo, _tiles
+from frontwatch.boundaries import clip_outline
+from frontwatch.snapshot import RawSnapshot, validate_snapshot
+from frontwatch.sources import _io, liveuamap_nzz
+from frontwatch.sources._io import end_of_day
+from tests.conftest import SAMPLES, equal_area_km2
+
+
+@pytest.fixture(scope="module")
+def outline():
+    return clip_outline("geoboundaries")
+
+
+@pytest.fixture
+def tiles(outline):
+    """A fresh tiling (empty cache) of the real clip outline."""
+    return _tiles.TiledOutline(outline)
+
+
+def _sample_layers():
+    files = sorted((SAMPLES / "liveuamap-nzz").glob("*.json.gz"))[::6]
+    return [(f.name, liveuamap_nzz.read(f, f.read_bytes())[0].layers["occupied"]) for f in files]
+
+
+@pytest.mark.parametrize("name,geoms", _sample_layers())
+def test_tiled_equals_direct_overlay_on_real_maps(tiles, outline, name, geoms):
+    """Same point set as union ∩ outline; areas agree with the direct result and with an
+    equal-area projection of it (second method)."""
+    tiled, km2, _ = tiles.union_clipped(geoms)
+    direct, direct_km2, _ = _geo.union_clipped([_geo.repair(g)[0] for g in geoms], outline)
+    assert tiled.is_valid
+    # the symmetric difference is round-off: < 1e-9 of the area (planar degrees²)
+    assert shapely.symmetric_difference(tiled, direct).area < 1e-9 * direct.area
+    # extra vertices where edges cross cell lines shift geodesic edges a hair: measured
+    # ≤ 7e-6 relative on the whole liveuamap history; allow 1e-5
+    assert km2 == pytest.approx(direct_km2, rel=1e-5)
+    assert km2 == pytest.approx(_geo.area_km2(tiled), rel=1e-9)  # sum of cells = whole
+    assert km2 == pytest.approx(equal_area_km2(direct), rel=1e-4)
+
+
+def _ragged_disc(lon, lat, r_deg, n=3000, seed=1):
+    """A many-vertex blob (short edges, like a drawn front line)."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    r = r_deg * (1 + 0.05 * np.sin(7 * t) + 0.01 * rng.standard_normal(n))
+    return shapely.Polygon(np.column_stack([lon + r * np.cos(t) * 1.5, lat + r * np.sin(t)]))
+
+
+def test_tiled_blob_across_the_russian_border(tiles, outline):
+    blob = _ragged_disc(38.3, 50.0, 0.8)  # Kharkiv–Luhansk oblast border with Russia
+    assert blob.is_valid and not shapely.contains(outline, blob)
+    tiled, km2, outside = tiles.union_clipped([blob])
+    ref = shapely.intersection(blob, outline)
+    assert shapely.symmetric_difference(tiled, ref).area < 1e-9 * ref.area
+    assert km2 == pytest.approx(equal_area_km2(ref), rel=1e-4)
+    # what lies in Russia: the blob less its part in Ukraine, by the same second method
+    assert outside == pytest.approx(equal_area_km2(blob) - equal_area_km2(ref), rel=0.01)
+
+
+def test_cells_are_reused_by_content(tiles):
+    blob = _ragged_disc(35.0, 47.5, 0.6)
+    first = tiles.union_clipped([blob])
+    misses = tiles.misses
+    again = tiles.union_clipped([shapely.from_wkb(shapely.to_wkb(blob))])  # equal, new object
+    assert tiles.misses == misses and tiles.hits > 0
+    assert shapely.equals_exact(first[0], again[0], 0) and first[1] == again[1]
+    # a change in one place re-clips only the cells it touches
+    moved = shapely.union(blob, Point(35.0, 48.15).buffer(0.02))
+    before = tiles.misses
+    tiles.union_clipped([moved])
+    assert 0 < tiles.misses - before <= 4
+
+
+def test_polygons_touching_at_a_grid_corner_stay_valid(tiles):
+    """Pieces meeting at one point where four cells meet: the stitch must give valid rings."""
+    c = _tiles.CELL_DEG
+    x, y = tiles.x0 + 30 * c, tiles.y0 + 10 * c  # a grid corner inside Ukraine
+    a = shapely.Polygon([(x - c, y - c), (x, y - c), (x, y), (x - c / 2, y), (x - c, y - c / 2)])
+    b = shapely.Polygon([(x, y), (x + c, y), (x + c, y + c), (x, y + c)])
+    ring = shapely.difference(box(x - 1.5 * c, y - 1.5 * c, x + 1.5 * c, y + 1.5 * c), shapely.union(a, b))
+    tiled, km2, _ = tiles.union_clipped([ring])
+    assert tiled.is_valid
+    assert shapely.symmetric_difference(tiled, ring).area < 1e-12
+    assert km2 == pytest.approx(_geo.area_km2(tiled), rel=1e-9)
+    # the ring's 80 km straight edges are split where they cross cell lines, and each part
+    # is a geodesic of its own: about 5e-5 here, the worst case (real maps have edges of a
+    # few km at most, and differ by under 1e-5)
+    assert km2 == pytest.approx(_geo.area_km2(ring), rel=1e-4)
+
+
+def test_beyond_the_grid_is_outside(tiles):
+    central_asia = box(60, 40, 61, 41)
+    tiled, km2, outside = tiles.union_clipped([central_asia])
+    assert tiled.is_empty and km2 == 0
+    assert outside == pytest.approx(equal_area_km2(central_asia), rel=0.01)
+
+
+def test_invalid_input_falls_back_to_repair_with_a_warning():
+    """A self-intersecting many-vertex ring: the tiler refuses it, validation repairs it and
+    records the repair, and the area is that of the repaired polygon."""
+    t = np.linspace(0, 2 * np.pi, 2500, endpoint=False)
+    lemniscate = shapely.Polygon(np.column_stack([33 + 1.5 * np.sin(t), 48.5 + 0.6 * np.sin(2 * t)]))
+    assert not lemniscate.is_valid
+    with pytest.raises(_tiles.TilingFailed):
+        _tiles.TiledOutline(clip_outline()).union_clipped([lemniscate])
+    raw = RawSnapshot("test", end_of_day("2022-09-01"), {"occupied": [lemniscate]}, "f.json")
+    snap = validate_snapshot(raw)
+    assert any("repaired" in w for w in snap.warnings)
+    fixed, _ = _geo.repair(lemniscate)
+    assert snap.areas_km2["occupied"] == pytest.approx(equal_area_km2(fixed), rel=1e-4)
+
+
+def test_repeated_map_reuses_its_validation():
+    blob = _ragged_disc(36.0, 48.5, 0.5, seed=7)
+    a = RawSnapshot("test", end_of_day("2022-09-01"), {"occupied": [blob]}, "a.json", notes=["n1"])
+    b = RawSnapshot("test", end_of_day("2022-09-02"), {"occupied": [shapely.Polygon(blob.exterior)]},
+                    "b.json")  # fmt: skip
+    va, vb = validate_snapshot(a), validate_snapshot(b)
+    assert vb.geom_hash == va.geom_hash and vb.areas_km2 == va.areas_km2
+    assert vb.raw is b and va.warnings[:1] == ["n1"] and "n1" not in vb.warnings
+
+
+# --- the JSON fast path -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("f", sorted((SAMPLES / "liveuamap-nzz").glob("*.json.gz"))[::8])
+def test_simdjson_path_builds_the_same_geometry_as_the_geojson_reader(f):
+    content = gzip.decompress(f.read_bytes())
+    fast = _io.fast_features(content, "value")
+    assert fast is not None
+    feats = orjson.loads(content)["value"]["features"]
+    slow = [(x["properties"], shapely.from_geojson(orjson.dumps(x["geometry"]))) for x in feats]
+    assert [p for p, _ in fast] == [p for p, _ in slow]
+    assert all(shapely.equals_exact(a, b, 0) for (_, a), (_, b) in zip(fast, slow, strict=True))
+
+
+@pytest.mark.parametrize("geometry", [
+    {"type": "Polygon", "coordinates": [[[30, 48, 5], [31, 48, 5], [31, 49, 5], [30, 48, 5]]]},
+    {"type": "Polygon", "coordinates": [[[30, 48], [31, 48], [31, 49], [30, 49]]]},  # unclosed
+    {"type": "Polygon", "coordinates": [[[30, 48], [31, 48], [30, 48]]]},  # too short
+    {"type": "GeometryCollection", "geometries": []},
+    {"type": "Polygon", "coordinates": [[["30", 48], [31, 48], [31, 49], ["30", 48]]]},
+])  # fmt: skip
+def test_simdjson_path_leaves_anything_unusual_to_the_reader(geometry):
+    doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+                                                      "geometry": geometry}]}  # fmt: skip
+    assert _io.fast_features(orjson.dumps(doc)) is None
+
+
+def test_malformed_json_is_still_named(tmp_path):
+    bad = tmp_path / "2022-09-01.json"
+    bad.write_bytes(b'{"value": {"type": "FeatureCollection", "features": [')
+    with pytest.raises(_io.InputFileError, match="malformed JSON"):
+        liveuamap_nzz.read(bad, bad.read_bytes())
+
+
+def test_gzip_with_two_members_and_truncated_gzip(tmp_path):
+    two = gzip.compress(b'{"a": ') + gzip.compress(b"1}")
+    assert _io.decompress(Path("x.json.gz"), two) == b'{"a": 1}'
+    whole = gzip.compress(b"x" * 10_000)
+    with pytest.raises(_io.InputFileError, match="truncated"):
+        _io.decompress(Path("x.json.gz"), whole[: len(whole) // 2])
