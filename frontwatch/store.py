@@ -157,6 +157,10 @@ class SQLiteStore(Store):
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA foreign_keys = ON")
             if path != ":memory:":
+                # big pages for a new file: a layer's geometry is 10-200 KB, which 4 KB
+                # pages would chain over dozens of overflow pages (no effect on an existing
+                # file)
+                self.conn.execute("PRAGMA page_size = 65536")
                 self.conn.execute("PRAGMA journal_mode = WAL")
                 self.conn.execute("PRAGMA synchronous = NORMAL")
             migrate(self.conn)
