@@ -124,6 +124,8 @@ def _validate(raw: RawSnapshot, outline: str) -> ValidSnapshot | InputFileError:
         return exc
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
         return InputFileError(raw.file, f"geometry cannot be processed ({exc})")
+    except Exception as exc:  # one bad map must not sink the others
+        return InputFileError(raw.file, f"cannot be processed ({type(exc).__name__}: {exc})")
 
 
 def _read_validate(source: str, path: Path, sha: str, options: dict, outline: str
@@ -144,6 +146,8 @@ def _read_validate(source: str, path: Path, sha: str, options: dict, outline: st
         return exc
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
         return InputFileError(str(path), f"geometry cannot be processed ({exc})")
+    except Exception as exc:  # one bad file must not sink its chunk
+        return InputFileError(str(path), f"cannot be processed ({type(exc).__name__}: {exc})")
 
 
 def _read_validate_chunk(source: str, jobs: list[tuple[Path, str]], options: dict, outline: str
@@ -195,18 +199,27 @@ class _Commits:
         self.store = store
         self.stack = ExitStack()
         self.files = 0
+        self.open = False
         self.since = 0.0
 
-    def tick(self) -> None:
-        if self.files == 0:
+    def begin(self) -> None:
+        """Make sure a group is open before a file is written."""
+        if self.files == 0 and not self.open:
             self.stack.enter_context(self.store.transaction())
+            self.open = True
             self.since = time.monotonic()
+
+    def tick(self) -> None:
+        self.begin()
         self.files += 1
         if self.files >= COMMIT_FILES or time.monotonic() - self.since > COMMIT_SECONDS:
             self.close()
 
     def close(self) -> None:
+        """Commit the group: every file in it is whole (each released its savepoint, or
+        rolled it back when it failed)."""
         self.files = 0
+        self.open = False
         self.stack.close()
 
 
@@ -235,6 +248,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
 
     def handle(kind, path, sha, payload) -> None:
         nonlocal batch
+        commits.begin()
         if kind == "chunk":
             jobs, results = payload
             for (fpath, fsha, size), result in zip(jobs, results, strict=True):
@@ -290,7 +304,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
         while len(pending) > keep or (pending and not _waiting(pending[0])):
             handle(*resolve(pending.popleft()))
 
-    with commits.stack:
+    try:
         for item in _items(store, mod, files, options):
             kind, path, sha, payload = item
             if kind == "file":
@@ -309,6 +323,9 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
             drain(limit)
         submit_chunk()
         drain(0)
+    finally:
+        # on an unexpected error or an interrupt too: the files finished so far are whole,
+        # keep them (the one being written was rolled back to its savepoint)
         commits.close()
 
 

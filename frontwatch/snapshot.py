@@ -82,6 +82,7 @@ class ValidSnapshot:
         sends back is then the blobs alone (no second WKB round trip)."""
         self.blobs()
         self.layers = {}
+        self.raw.layers = {}  # the input geometry is not needed past validation
         return self
 
 
@@ -170,8 +171,8 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
                         f"repaired an invalid geometry in layer {name!r} (e.g. self-intersecting ring)"
                     )
                 parts.append(fixed)
-            bounds = shapely.total_bounds(parts) if parts else None
-            local = tiles.local(tuple(bounds)) if bounds is not None and np.isfinite(bounds).all() else None
+            drawn = [p for p in parts if not p.is_empty]
+            local = tiles.local(tuple(shapely.total_bounds(drawn))) if drawn else None
             clipped, km2, outside = _geo.union_clipped(parts, clip_to, local)
         if outside > CLIPPED_WARNING_KM2:
             warnings.append(

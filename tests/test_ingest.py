@@ -192,3 +192,31 @@ def test_input_file_error_survives_pickling():
 
     err = pickle.loads(pickle.dumps(InputFileError("a/b.json", "malformed JSON")))
     assert (err.path, err.problem, str(err)) == ("a/b.json", "malformed JSON", "a/b.json: malformed JSON")
+
+
+def test_an_odd_file_or_an_interrupt_loses_no_finished_file(tmp_path, fresh_store):
+    """Found by review: with grouped commits, an unexpected error in one file or an
+    interrupt used to roll back the files finished before it in the same group."""
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    for i in range(6):
+        nzz_file(folder / f"2022-09-0{i + 1}.json.gz", f"2022-09-0{i + 1}", box(36.5, 49.5, 37.0 + 0.05 * i, 50.0))
+    ring = [[36, 49, 1], [37, 49, 1], [37, 50, 1], [36, 49, 1]]
+    odd = {"value": {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": ["nochange"],
+           "geometry": {"type": "Polygon", "coordinates": [ring]}}]}}  # fmt: skip
+    (folder / "2022-09-04.json.gz").write_bytes(gzip.compress(orjson.dumps(odd)))
+    s = ingest(fresh_store, "liveuamap-nzz", [folder], workers=1)
+    assert s.added == 5 and len(s.errors) == 1 and "2022-09-04.json.gz" in s.errors[0]
+
+    store2 = SQLiteStore(tmp_path / "b.gpkg")
+
+    def stop_at_4(done, total, name):
+        if done == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest(store2, "liveuamap-nzz", [folder], workers=1, progress=stop_at_4)
+    store2.close()
+    again = SQLiteStore(tmp_path / "b.gpkg")
+    assert len(again.snapshots("liveuamap-nzz")) == 3  # files 1, 2, 3 (4 is the odd one)
+    again.close()

@@ -155,11 +155,12 @@ def _fast_polygon(rings) -> shapely.Polygon | None:
     for ring in rings:
         if not isinstance(ring, list) or len(ring) < 4:
             return None
-        flat = list(chain.from_iterable(ring))
-        if len(flat) != 2 * len(ring):
+        if set(map(len, ring)) != {2}:  # every position a pair (3-D and odd ones: reader)
             return None
-        xy = np.array(flat)
+        xy = np.array(list(chain.from_iterable(ring)))
         if xy.dtype.kind not in "fi" or xy[0] != xy[-2] or xy[1] != xy[-1]:
+            return None
+        if np.any((xy == 0) | (xy == 1)):  # could be JSON true/false: the reader decides
             return None
         arrays.append(xy.astype(float, copy=False).reshape(-1, 2))
     return shapely.polygons(arrays[0], holes=arrays[1:] or None)
@@ -219,7 +220,7 @@ def _fast_features(doc, keys) -> list[tuple[dict, shapely.Geometry | None]] | No
             out.append((props, None))
             continue
         coords = geom.get("coordinates")
-        if not isinstance(coords, simdjson.Array):
+        if not isinstance(coords, simdjson.Array) or not _plain_positions(coords.mini, 3 if kind == "Polygon" else 4):
             return None
         polys = [coords] if kind == "Polygon" else list(coords)
         built = []
@@ -230,6 +231,22 @@ def _fast_features(doc, keys) -> list[tuple[dict, shapely.Geometry | None]] | No
             built.append(poly)
         out.append((props, built[0] if kind == "Polygon" else shapely.multipolygons(built)))
     return out
+
+
+def _plain_positions(text: bytes, depth: int) -> bool:
+    """Whether every position in a coordinates array (minified JSON) is a pair ``[x,y]`` at
+    the same nesting depth: the buffer export flattens whatever it finds, so a 3-D, short
+    or nested position would otherwise shift every coordinate after it silently."""
+    b = np.frombuffer(text, dtype=np.uint8)
+    opens, closes = b == 91, b == 93  # '[' and ']'
+    level = np.cumsum(opens.astype(np.int32) - closes)
+    inner = np.flatnonzero(opens[:-1] & ~opens[1:])  # '[' not followed by '[': a position
+    if len(inner) == 0 or np.any(level[inner] != depth):
+        return False
+    close_at = np.flatnonzero(closes)
+    ends = close_at[np.searchsorted(close_at, inner)]
+    commas = np.flatnonzero(b == 44)
+    return bool(np.all(np.searchsorted(commas, ends) - np.searchsorted(commas, inner) == 1))
 
 
 def _simd_polygon(rings) -> shapely.Polygon | None:

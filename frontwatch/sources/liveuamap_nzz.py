@@ -37,6 +37,11 @@ def is_archive(path: Path) -> bool:
     return False
 
 
+def _props(feature) -> dict:
+    p = feature.get("properties") if isinstance(feature, dict) else None
+    return p if isinstance(p, dict) else {}
+
+
 def read(path: Path, data: bytes) -> list[RawSnapshot]:
     """The snapshot in one NZZ file."""
     content = decompress(path, data)
@@ -45,8 +50,7 @@ def read(path: Path, data: bytes) -> list[RawSnapshot]:
         doc = load_json(path, content)
         if not isinstance(doc, dict) or "value" not in doc:
             raise InputFileError(str(path), "expected an object with a 'value' FeatureCollection")
-        pairs = [((f.get("properties") if isinstance(f, dict) else None) or {}, polygon_geometry(path, f))
-                 for f in feature_collection(path, doc["value"])]  # fmt: skip
+        pairs = [(_props(f), polygon_geometry(path, f)) for f in feature_collection(path, doc["value"])]
     layers: dict[str, list] = {OCCUPIED: [], "gains": [], "losses": []}
     dates: dict[str, str | None] = {}
     for props, geom in pairs:
