@@ -17,6 +17,14 @@ import numpy as np
 import orjson
 import shapely
 
+try:  # ISA-L inflate (about 3x zlib) for gzip; zlib otherwise
+    from isal import isal_zlib as _INFLATE
+
+    _INFLATE_ERRORS: tuple = (_INFLATE.error, zlib.error)
+except ImportError:  # pragma: no cover - a declared dependency, but zlib does the same
+    _INFLATE = zlib
+    _INFLATE_ERRORS = (zlib.error,)
+
 try:  # SIMD JSON parsing straight into coordinate buffers; orjson does everything otherwise
     import simdjson
 except ImportError:  # pragma: no cover - a declared dependency, but the slow path stays
@@ -59,11 +67,14 @@ def decompress(path: Path | str, data: bytes) -> bytes:
     name = str(path)
     try:
         if name.endswith(".gz") or data[:2] == b"\x1f\x8b":
-            z = zlib.decompressobj(wbits=31)  # one member, CRC checked in C
-            out = z.decompress(data)
-            if z.eof and not z.unused_data:
+            z = _INFLATE.decompressobj(wbits=31)  # one member, CRC checked in C
+            try:
+                out = z.decompress(data)
+            except _INFLATE_ERRORS:
+                out = None
+            if out is not None and z.eof and not z.unused_data:
                 return out
-            return gzip.decompress(data)  # several members (or truncated: it says so)
+            return gzip.decompress(data)  # several members, or bad (then it says why)
         if name.endswith(".xz") or data[:6] == b"\xfd7zXZ\x00":
             return lzma.decompress(data)
         if name.endswith(".bz2"):
