@@ -97,16 +97,14 @@ def clip(geom: BaseGeometry, outline: BaseGeometry) -> shapely.MultiPolygon:
     return as_multipolygon(shapely.intersection(geom, outline))
 
 
-def union_clipped(geoms: list[BaseGeometry], outline: BaseGeometry,
-                  clip_with: BaseGeometry | None = None,
+def union_clipped(geoms: list[BaseGeometry], outline: BaseGeometry
                   ) -> tuple[shapely.MultiPolygon, float, float]:  # fmt: skip
     """Union of *valid* polygonal geometries clipped to a prepared ``outline``; its
     geodesic area (km²); and about how much (km², approximate) lay outside the outline.
 
     Parts wholly outside the outline are dropped before the union, a single input needs no
     union, inputs that form a valid coverage (edge-matched, no overlaps) get the fast
-    coverage union, and only the parts that cross the outline pay for clipping: against
-    ``clip_with`` when given (the outline's part around the inputs, fewer vertices).
+    coverage union, and only the parts that cross the outline pay for clipping.
     """
     parts = [np.asarray(polygons_of(g), dtype=object) for g in geoms]
     parts = [p for p in parts if len(p)]
@@ -138,8 +136,7 @@ def union_clipped(geoms: list[BaseGeometry], outline: BaseGeometry,
     crossing = pieces[~inside]
     out = list(pieces[inside])
     if len(crossing):
-        cut = polygons_of(shapely.intersection(shapely.MultiPolygon(list(crossing)),
-                                               outline if clip_with is None else clip_with))
+        cut = polygons_of(shapely.intersection(shapely.MultiPolygon(list(crossing)), outline))
         outside_km2 += approx_km2(crossing) - approx_km2(np.asarray(cut, dtype=object))
         out.extend(cut)
     km2 = sum(_polygon_area_m2(p) for p in out) / 1e6

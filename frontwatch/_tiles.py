@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from functools import cache, lru_cache
+from functools import cache
 
 import numpy as np
 import shapely
@@ -75,24 +75,6 @@ class TiledOutline:
         self._cache: OrderedDict[bytes, tuple] = OrderedDict()
         self.hits = 0
         self.misses = 0
-
-    def local(self, bounds: tuple[float, float, float, float]) -> shapely.Geometry | None:
-        """The outline within the block of cells that ``bounds`` overlaps (cut once per
-        block), for clipping small layers against a few hundred vertices instead of the
-        whole outline; None when ``bounds`` reaches beyond the grid."""
-        x0, y0, x1, y1 = bounds
-        c = self.cell
-        i0, i1 = int(math.floor((x0 - self.x0) / c)), int(math.floor((x1 - self.x0) / c))
-        j0, j1 = int(math.floor((y0 - self.y0) / c)), int(math.floor((y1 - self.y0) / c))
-        if i0 < 0 or j0 < 0 or i1 >= self.nx or j1 >= self.ny:
-            return None
-        return self._local(i0, i1, j0, j1)
-
-    @lru_cache(maxsize=1024)  # noqa: B019 (one instance per outline, kept for the process)
-    def _local(self, i0: int, i1: int, j0: int, j1: int) -> shapely.Geometry:
-        x0, y0 = self._rect(i0, j0)[:2]
-        x1, y1 = self._rect(i1, j1)[2:]
-        return _geo.as_multipolygon(shapely.intersection(self.outline, shapely.box(x0, y0, x1, y1)))
 
     def _on_grid(self, xy: np.ndarray) -> bool:
         """Whether any of these points lies exactly on a grid line."""

@@ -132,7 +132,7 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
 
 
 TILED_MIN_VERTICES = 2_000
-"""Layers with fewer vertices are clipped directly: cutting them into cells costs more."""
+"""Layers with fewer vertices that lie inside the outline skip the cells (nothing to clip)."""
 RECENT_MAPS = 32
 """Validated maps remembered per process, by the hash of their input geometry."""
 _RECENT: OrderedDict[bytes, tuple] = OrderedDict()
@@ -157,12 +157,12 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
     areas: dict[str, float] = {}
     for name, geoms in inputs.items():
         try:
-            if sum(shapely.get_num_coordinates(geoms)) < TILED_MIN_VERTICES:
-                raise TilingFailed("small layer")
+            if sum(shapely.get_num_coordinates(geoms)) < TILED_MIN_VERTICES and _inside(clip_to, geoms):
+                raise TilingFailed("a small layer inside the outline: nothing to clip")
             clipped, km2, outside = tiles.union_clipped(geoms)
         except TilingFailed:
-            # a small layer, an invalid input or a doubtful stitch: repair, then the direct
-            # overlay
+            # nothing to clip, an invalid input or a doubtful stitch: repair, then the
+            # direct overlay
             parts = []
             for g in geoms:
                 fixed, repaired = _geo.repair(g)
@@ -171,9 +171,7 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
                         f"repaired an invalid geometry in layer {name!r} (e.g. self-intersecting ring)"
                     )
                 parts.append(fixed)
-            drawn = [p for p in parts if not p.is_empty]
-            local = tiles.local(tuple(shapely.total_bounds(drawn))) if drawn else None
-            clipped, km2, outside = _geo.union_clipped(parts, clip_to, local)
+            clipped, km2, outside = _geo.union_clipped(parts, clip_to)
         if outside > CLIPPED_WARNING_KM2:
             warnings.append(
                 f"clipped about {outside:,.0f} km² of layer {name!r} lying outside "
@@ -197,6 +195,15 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
         raise InputFileError(raw.file, f"no occupied area inside Ukraine{hint}")
     coverage = coverage_of(layers[OCCUPIED])
     return layers, areas, coverage, warnings, _geo.geometry_hash(layers[OCCUPIED])
+
+
+def _inside(outline: shapely.Geometry, geoms: list) -> bool:
+    """Whether every geometry lies inside the outline (an invalid one counts as not: it
+    takes the path that repairs it)."""
+    try:
+        return bool(np.all(shapely.contains_properly(outline, geoms)))
+    except shapely.errors.GEOSException:
+        return False
 
 
 def coverage_of(occupied: shapely.Geometry) -> dict[str, bool]:

@@ -249,15 +249,15 @@ def _plain_positions(text: bytes, depth: int) -> bool:
     the same nesting depth: the buffer export flattens whatever it finds, so a 3-D, short
     or nested position would otherwise shift every coordinate after it silently."""
     b = np.frombuffer(text, dtype=np.uint8)
-    opens, closes = b == 91, b == 93  # '[' and ']'
-    level = np.cumsum(opens.astype(np.int32) - closes)
-    inner = np.flatnonzero(opens[:-1] & ~opens[1:])  # '[' not followed by '[': a position
+    brackets = np.flatnonzero((b == 91) | (b == 93))  # '[' and ']'
+    opens = b[brackets] == 91
+    level = np.cumsum(np.where(opens, 1, -1))
+    inner = np.flatnonzero(opens[:-1] & ~opens[1:])  # '[' whose next bracket closes it
     if len(inner) == 0 or np.any(level[inner] != depth):
         return False
-    close_at = np.flatnonzero(closes)
-    ends = close_at[np.searchsorted(close_at, inner)]
     commas = np.flatnonzero(b == 44)
-    return bool(np.all(np.searchsorted(commas, ends) - np.searchsorted(commas, inner) == 1))
+    between = np.searchsorted(commas, brackets[inner + 1]) - np.searchsorted(commas, brackets[inner])
+    return bool(np.all(between == 1))
 
 
 def _simd_polygon(rings) -> shapely.Polygon | None:
