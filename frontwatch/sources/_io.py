@@ -194,12 +194,15 @@ def fast_features(content: bytes, *keys: str) -> list[tuple[dict, shapely.Geomet
     try:
         doc = _PARSER.parse(content)
         try:
-            out = _fast_features(doc, keys)
+            found = _fast_features(doc, keys)
         finally:
             del doc  # the parser holds one document at a time
     except (ValueError, TypeError, KeyError, IndexError, RuntimeError, shapely.errors.GEOSException):
         return None
-    return out
+    if found is None:
+        return None
+    out, depths = found
+    return out if _plain_positions(content, depths) else None
 
 
 def _fast_features(doc, keys) -> list[tuple[dict, shapely.Geometry | None]] | None:
@@ -212,7 +215,7 @@ def _fast_features(doc, keys) -> list[tuple[dict, shapely.Geometry | None]] | No
     feats = doc.get("features")
     if not isinstance(feats, simdjson.Array):
         return None
-    out = []
+    out, depths = [], []
     for f in feats:
         if not isinstance(f, simdjson.Object):
             return None
@@ -231,44 +234,50 @@ def _fast_features(doc, keys) -> list[tuple[dict, shapely.Geometry | None]] | No
             out.append((props, None))
             continue
         coords = geom.get("coordinates")
-        if not isinstance(coords, simdjson.Array) or not _plain_positions(coords.mini, 3 if kind == "Polygon" else 4):
+        if not isinstance(coords, simdjson.Array):
             return None
         polys = [coords] if kind == "Polygon" else list(coords)
         built = []
         for rings in polys:
-            poly = _simd_polygon(rings)
+            poly, n = _simd_polygon(rings)
             if poly is None:
                 return None
             built.append(poly)
+            # positions sit inside the features array and 3 (Polygon) or 4 arrays deep
+            depths.append((1 + (3 if kind == "Polygon" else 4), n))
         out.append((props, built[0] if kind == "Polygon" else shapely.multipolygons(built)))
-    return out
+    return out, depths
 
 
-def _plain_positions(text: bytes, depth: int) -> bool:
-    """Whether every position in a coordinates array (minified JSON) is a pair ``[x,y]`` at
-    the same nesting depth: the buffer export flattens whatever it finds, so a 3-D, short
-    or nested position would otherwise shift every coordinate after it silently."""
+def _plain_positions(text: bytes, depths: list[tuple[int, int]]) -> bool:
+    """Whether the document's innermost arrays are exactly the positions read, in order:
+    each a pair ``[x,y]`` at the depth its geometry puts it (``depths``: (depth, count)
+    per polygon). The buffer export flattens whatever it finds, so a 3-D, short or nested
+    position would otherwise shift every coordinate after it silently; any other array
+    (in properties, or a non-polygon geometry) sends the file to the reader too."""
     b = np.frombuffer(text, dtype=np.uint8)
     brackets = np.flatnonzero((b == 91) | (b == 93))  # '[' and ']'
     opens = b[brackets] == 91
     level = np.cumsum(np.where(opens, 1, -1))
     inner = np.flatnonzero(opens[:-1] & ~opens[1:])  # '[' whose next bracket closes it
-    if len(inner) == 0 or np.any(level[inner] != depth):
+    want = np.repeat([d for d, _ in depths], [n for _, n in depths]) if depths else np.empty(0, int)
+    if len(inner) != len(want) or np.any(level[inner] != want):
         return False
     commas = np.flatnonzero(b == 44)
     between = np.searchsorted(commas, brackets[inner + 1]) - np.searchsorted(commas, brackets[inner])
     return bool(np.all(between == 1))
 
 
-def _simd_polygon(rings) -> shapely.Polygon | None:
+def _simd_polygon(rings) -> tuple[shapely.Polygon | None, int]:
+    """A polygon from its rings' coordinate buffers, and its number of positions."""
     if not isinstance(rings, simdjson.Array) or len(rings) == 0:
-        return None
+        return None, 0
     arrays = []
     for ring in rings:
         if not isinstance(ring, simdjson.Array) or len(ring) < 4:
-            return None
+            return None, 0
         xy = np.frombuffer(ring.as_buffer(of_type="d"), dtype=np.float64)
         if len(xy) != 2 * len(ring) or xy[0] != xy[-2] or xy[1] != xy[-1]:
-            return None
+            return None, 0
         arrays.append(xy.reshape(-1, 2))
-    return shapely.polygons(arrays[0], holes=arrays[1:] or None)
+    return shapely.polygons(arrays[0], holes=arrays[1:] or None), sum(len(a) for a in arrays)
