@@ -114,6 +114,29 @@ def test_stored_areas_match_the_direct_overlay_across_the_history(full):
     assert worst < 1e-5  # measured 7e-6: edges split where they cross cell lines
 
 
+def test_deepstate_daily_layers_match_the_direct_overlay(full):
+    """The same check for DeepState's daily files (many features per layer, several
+    layers): every 25th file read again and clipped the plain way, layer by layer."""
+    from frontwatch._geo import repair, union_clipped
+    from frontwatch.sources import deepstate
+
+    store, _, _ = full
+    recs = [r for r in store.snapshots("deepstate", usable_only=False) if r.kind == "daily"][::25]
+    assert len(recs) > 20
+    outline = clip_outline()
+    worst = 0.0
+    for r in recs:
+        (raw,) = list(deepstate.read(Path(r.file), Path(r.file).read_bytes()))
+        for name, geoms in raw.layers.items():
+            direct_km2 = union_clipped([repair(g)[0] for g in geoms], outline)[1] if geoms else 0.0
+            stored = r.areas.get(name, 0.0)
+            if direct_km2 > 1.0:
+                worst = max(worst, abs(stored - direct_km2) / direct_km2)
+            else:
+                assert abs(stored - direct_km2) < 0.01
+    assert worst < 1e-5
+
+
 def test_every_stored_layer_is_valid(full):
     """The tiled clipper checks its stitched layers in full only where pieces meet on a
     grid line in a doubtful way: here every stored layer of every source is checked."""
