@@ -6,6 +6,7 @@ Every area here is geodesic on the WGS84 ellipsoid (the method of PostGIS
 
 from __future__ import annotations
 
+import math
 import struct
 
 import numpy as np
@@ -43,6 +44,37 @@ def _polygon_area_m2(poly: shapely.Polygon) -> float:
         xy = np.asarray(ring.coords)
         area -= abs(WGS84.polygon_area_perimeter(xy[:, 0], xy[:, 1])[0])
     return area
+
+
+_E2 = WGS84.es
+_E = math.sqrt(_E2)
+
+
+def _q(sin_phi: np.ndarray) -> np.ndarray:
+    return (1 - _E2) * (sin_phi / (1 - _E2 * sin_phi**2)
+                        - np.log((1 - _E * sin_phi) / (1 + _E * sin_phi)) / (2 * _E))  # fmt: skip
+
+
+_QP = float(_q(np.array(1.0)))
+AUTHALIC_RADIUS_M = WGS84.a * math.sqrt(_QP / 2)
+
+
+def sphere_triangle_m2(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Signed areas (m², positive counter-clockwise) of small triangles given as (n × 2)
+    lon/lat arrays, on the WGS84 authalic sphere (equal-area: the ellipsoid's areas kept)
+    with great-circle edges. Meant for thin slivers next to a long edge; written to keep
+    its precision when the three corners nearly coincide."""
+
+    def unit(xy):
+        lon = np.radians(xy[:, 0])
+        beta = np.arcsin(np.clip(_q(np.sin(np.radians(xy[:, 1]))) / _QP, -1, 1))
+        return np.column_stack([np.cos(beta) * np.cos(lon), np.cos(beta) * np.sin(lon), np.sin(beta)])
+
+    va, vb, vc = unit(a), unit(b), unit(c)
+    db, dc = vb - va, vc - va
+    triple = np.einsum("ij,ij->i", va, np.cross(db, dc))  # = va · (vb × vc), no cancellation
+    denom = 1 + np.einsum("ij,ij->i", va, vb) + np.einsum("ij,ij->i", vb, vc) + np.einsum("ij,ij->i", vc, va)
+    return 2 * np.arctan2(triple, denom) * AUTHALIC_RADIUS_M**2
 
 
 def polygons_of(geom: BaseGeometry) -> list[shapely.Polygon]:
