@@ -29,6 +29,7 @@ import hashlib
 import math
 from collections import OrderedDict
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 import shapely
@@ -42,6 +43,25 @@ CACHE_CELLS = 40_000
 _KM2_PER_DEG2 = 111.32 * 110.57
 
 INSIDE, BOUNDARY, OUTSIDE = 0, 1, 2
+
+
+class _Vertices(NamedTuple):
+    """A polygonal geometry's rings and their vertices, each ring's closing vertex left out."""
+
+    rings: np.ndarray
+    shell: np.ndarray
+    """Per ring: whether it is a shell (else a hole)."""
+    xy: np.ndarray
+    ring: np.ndarray
+    """Per vertex: the index of its ring."""
+
+
+def _vertices(geom: shapely.Geometry) -> _Vertices:
+    rings, owner = shapely.get_rings(shapely.get_parts(geom), return_index=True)
+    shell = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.empty(0, bool)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    keep = np.r_[ring[1:] == ring[:-1], False] if len(ring) else np.empty(0, bool)
+    return _Vertices(rings, shell, xy[keep], ring[keep])
 
 
 class TilingFailed(Exception):
@@ -59,7 +79,6 @@ class TiledOutline:
         self.nx = int(math.ceil((x1 - self.x0) / cell))
         self.ny = int(math.ceil((y1 - self.y0) / cell))
         shapely.prepare(outline)
-        self.outline = outline
         self._grid_box = shapely.box(self.x0, self.y0, self.x0 + self.nx * cell, self.y0 + self.ny * cell)
         status = np.full((self.nx, self.ny), OUTSIDE, dtype=np.int8)
         parts: dict[tuple[int, int], shapely.Geometry] = {}
@@ -81,33 +100,32 @@ class TiledOutline:
         self.hits = 0
         self.misses = 0
 
-    def _grid_points(self, xy: np.ndarray) -> np.ndarray:
-        """The points (of an n × 2 array) that lie exactly on a grid line."""
+    def _on_grid(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each point (n × 2): whether it lies exactly on a vertical grid line, and on a
+        horizontal one."""
         gx = (xy[:, 0] - self.x0) / self.cell
         gy = (xy[:, 1] - self.y0) / self.cell
-        return xy[(gx == np.round(gx)) | (gy == np.round(gy))]
+        return gx == np.round(gx), gy == np.round(gy)
 
-    def _grid_touch(self, geom: shapely.Geometry) -> bool:
+    def _grid_points(self, xy: np.ndarray) -> np.ndarray:
+        """The points (of an n × 2 array) that lie exactly on a grid line."""
+        return xy[np.logical_or(*self._on_grid(xy))]
+
+    def _grid_touch(self, v: _Vertices) -> bool:
         """Whether two of the rings' vertices on the same grid line lie within 1e-9° of
-        each other (each ring's closing vertex aside): pieces that touch at a point, or a
-        crossing that the cells on either side computed an ulp apart."""
-        rings = shapely.get_rings(shapely.get_parts(geom))
-        xy, ring = shapely.get_coordinates(rings, return_index=True)
-        xy = xy[np.r_[ring[1:] == ring[:-1], False]]  # drop each ring's closing vertex
-        c = self.cell
-        for line, along in ((1, 0), (0, 1)):  # horizontal lines: y on the grid, x along
-            g = (xy[:, line] - (self.y0 if line else self.x0)) / c
-            on = g == np.round(g)
+        each other: pieces that touch at a point, or a crossing that the cells on either
+        side computed an ulp apart."""
+        for on, line, along in zip(self._on_grid(v.xy), (0, 1), (1, 0), strict=True):
             if on.sum() < 2:
                 continue
-            key, pos = g[on], xy[on, along]
+            key, pos = v.xy[on, line], v.xy[on, along]
             order = np.lexsort((pos, key))
             key, pos = key[order], pos[order]
             if np.any((key[1:] == key[:-1]) & (np.diff(pos) < 1e-9)):
                 return True
         return False
 
-    def _split_excess_m2(self, geom: shapely.Geometry, own_points: np.ndarray) -> float:
+    def _split_excess_m2(self, v: _Vertices, own_points: np.ndarray) -> float:
         """What the vertices that cutting added on cell lines add to the geodesic area (m²).
 
         Such a vertex M lies on the straight (lon/lat) edge P→N it split, and P→M→N as two
@@ -117,16 +135,8 @@ class TiledOutline:
         triangles are measured on the authalic sphere (their ellipsoidal area differs by
         well under 1 % of themselves, so by under 1e-7 of a real layer). Vertices of the
         input that lie on a grid line (``own_points``) are the source's own and stay."""
-        rings, owner = shapely.get_rings(shapely.get_parts(geom), return_index=True)
-        if not len(rings):
-            return 0.0
-        shell = np.r_[True, owner[1:] != owner[:-1]]
-        xy, ring = shapely.get_coordinates(rings, return_index=True)
-        keep = np.r_[ring[1:] == ring[:-1], False]  # drop each ring's closing vertex
-        xy, ring = xy[keep], ring[keep]
-        gx = (xy[:, 0] - self.x0) / self.cell
-        gy = (xy[:, 1] - self.y0) / self.cell
-        on = (gx == np.round(gx)) | (gy == np.round(gy))
+        xy, ring = v.xy, v.ring
+        on = np.logical_or(*self._on_grid(xy))
         if not on.any():
             return 0.0
         n = len(xy)
@@ -155,8 +165,8 @@ class TiledOutline:
         anchor = np.where(run >= first, run, last_kept)
         sel = np.flatnonzero(inserted & (anchor >= 0))
         tri = _geo.sphere_triangle_m2(xy[anchor[sel]], xy[sel], xy[nxt[sel]])
-        orient = np.where(shapely.is_ccw(rings), 1.0, -1.0)
-        role = np.where(shell, 1.0, -1.0)
+        orient = np.where(shapely.is_ccw(v.rings), 1.0, -1.0)
+        role = np.where(v.shell, 1.0, -1.0)
         r = ring[sel]
         return float(np.sum(tri * orient[r] * role[r]))
 
@@ -213,12 +223,49 @@ class TiledOutline:
             outside_km2 += out_km2
         if not polys:
             return _geo.EMPTY, 0.0, outside_km2
-        merged, rebuilt = _stitch(polys, lambda g: doubtful or self._grid_touch(g))
+        merged, rebuilt, verts = self._stitch(polys, doubtful)
         if rebuilt:  # rings rebuilt by the zero buffer may drop collinear vertices: measure it
             area_m2 = _geo.area_km2(merged) * 1e6
         # measure the source's edges, not their parts between cell lines
-        area_m2 -= self._split_excess_m2(merged, on_grid_in)
+        area_m2 -= self._split_excess_m2(verts, on_grid_in)
         return merged, area_m2 / 1e6, outside_km2
+
+    def _stitch(self, polys: list, doubtful: bool) -> tuple[shapely.MultiPolygon, bool, _Vertices]:
+        """The coverage union of the cells' polygons, checked; whether its rings had to be
+        rebuilt (then the sum of the cells' areas no longer describes it vertex for
+        vertex); and its vertices.
+
+        Every piece is valid and lies in its own cell, so the union can only go wrong on
+        the grid lines, where pieces meet: at a point where two pieces touch corner to
+        corner, or where a shared edge was not noded alike. Either leaves two grid-line
+        vertices within a hair of each other, so the full validity check runs only then,
+        or when an input vertex lies on a grid line (``doubtful``); the full-data tests
+        check every stored layer in full."""
+        arr = np.asarray(polys, dtype=object)
+        total = float(np.sum(shapely.area(arr)))
+        rebuilt = False
+        if len(polys) == 1:
+            merged = polys[0]
+        else:
+            try:
+                merged = shapely.coverage_union_all(arr)
+            except shapely.errors.GEOSException:
+                # pieces whose shared edges are not noded alike (an overlay in a boundary
+                # cell placed a vertex a hair apart): the full union copes
+                merged, rebuilt = shapely.union_all(arr), True
+        verts = _vertices(merged)
+        if len(polys) > 1 and (rebuilt or doubtful or self._grid_touch(verts)):
+            if not shapely.is_valid(merged):
+                # rings that touch themselves where pieces meet corner to corner, or
+                # slivers between crossings computed an ulp apart: the zero buffer
+                # rebuilds them in valid form (checked: same area)
+                merged, rebuilt = shapely.buffer(merged, 0), True
+                verts = _vertices(merged)
+            if not shapely.is_valid(merged):
+                raise TilingFailed("stitched cells are not valid")
+        if abs(merged.area - total) > 1e-9 * total + 1e-12:
+            raise TilingFailed("stitched cells lose or gain area")
+        return _geo.as_multipolygon(merged), rebuilt, verts
 
     def _cut(self, g: shapely.Geometry) -> tuple[np.ndarray, np.ndarray, float]:
         """``g``'s non-empty pieces per grid cell: cell indices (n × 2), pieces, and the
@@ -335,39 +382,6 @@ def _clip_rects(geoms: np.ndarray, xmin: np.ndarray, ymin: np.ndarray, xmax: np.
 
 
 _LIB_CLIP = getattr(shapely.lib, "clip_by_rect", None)
-
-
-def _stitch(polys: list, grid_touch) -> tuple[shapely.MultiPolygon, bool]:
-    """The coverage union of the cells' polygons, checked; and whether its rings had to be
-    rebuilt (then the sum of the cells' areas no longer describes it vertex for vertex).
-
-    Every piece is valid and lies in its own cell, so the union can only go wrong on the
-    grid lines, where pieces meet: at a point where two pieces touch corner to corner, or
-    where a shared edge was not noded alike. Either leaves a grid-line point twice in the
-    rings, so the full validity check runs only when ``grid_touch`` finds one (the
-    full-data tests check every stored layer in full)."""
-    arr = np.asarray(polys, dtype=object)
-    total = float(np.sum(shapely.area(arr)))
-    if len(polys) == 1:
-        return _geo.as_multipolygon(polys[0]), False
-    rebuilt = False
-    try:
-        merged = shapely.coverage_union_all(arr)
-    except shapely.errors.GEOSException:
-        # pieces whose shared edges are not noded alike (an overlay in a boundary cell
-        # placed a vertex a hair apart): the full union copes
-        merged, rebuilt = shapely.union_all(arr), True
-    if rebuilt or grid_touch(merged):
-        if not shapely.is_valid(merged):
-            # rings that touch themselves where pieces meet corner to corner, or slivers
-            # between crossings computed an ulp apart: the zero buffer rebuilds them in
-            # valid form (checked: same area)
-            merged, rebuilt = shapely.buffer(merged, 0), True
-        if not shapely.is_valid(merged):
-            raise TilingFailed("stitched cells are not valid")
-    if abs(merged.area - total) > 1e-9 * total + 1e-12:
-        raise TilingFailed("stitched cells lose or gain area")
-    return _geo.as_multipolygon(merged), rebuilt
 
 
 @cache

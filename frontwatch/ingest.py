@@ -116,16 +116,22 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
-def _validate(raw: RawSnapshot, outline: str) -> ValidSnapshot | InputFileError:
-    """Validate one snapshot of an archive (run in a worker); layers come back encoded."""
+def _as_file_error(where: str, work: Callable[[], object]):
+    """``work()``, or the error it raised as an :class:`InputFileError` naming ``where``:
+    one bad map must not sink the others of its job."""
     try:
-        return validate_snapshot(raw, outline=outline).encode()
+        return work()
     except InputFileError as exc:
         return exc
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
-        return InputFileError(raw.file, f"geometry cannot be processed ({exc})")
-    except Exception as exc:  # one bad map must not sink the others
-        return InputFileError(raw.file, f"cannot be processed ({type(exc).__name__}: {exc})")
+        return InputFileError(where, f"geometry cannot be processed ({exc})")
+    except Exception as exc:
+        return InputFileError(where, f"cannot be processed ({type(exc).__name__}: {exc})")
+
+
+def _validate(raw: RawSnapshot, outline: str) -> ValidSnapshot | InputFileError:
+    """Validate one snapshot of an archive (run in a worker); layers come back encoded."""
+    return _as_file_error(raw.file, lambda: validate_snapshot(raw, outline=outline).encode())
 
 
 def _read_validate(source: str, path: Path, sha: str, options: dict, outline: str
@@ -139,15 +145,8 @@ def _read_validate(source: str, path: Path, sha: str, options: dict, outline: st
         return InputFileError(str(path), f"cannot read ({exc})")
     if hashlib.sha256(data).hexdigest() != sha:
         return InputFileError(str(path), "the file changed while it was being ingested")
-    try:
-        return [validate_snapshot(raw, outline=outline).encode()
-                for raw in adapter(source).read(path, data, **options)]  # fmt: skip
-    except InputFileError as exc:
-        return exc
-    except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
-        return InputFileError(str(path), f"geometry cannot be processed ({exc})")
-    except Exception as exc:  # one bad file must not sink its chunk
-        return InputFileError(str(path), f"cannot be processed ({type(exc).__name__}: {exc})")
+    return _as_file_error(str(path), lambda: [validate_snapshot(raw, outline=outline).encode()
+                                              for raw in adapter(source).read(path, data, **options)])  # fmt: skip
 
 
 def _read_validate_chunk(source: str, jobs: list[tuple[Path, str]], options: dict, outline: str
@@ -204,7 +203,7 @@ class _Commits:
 
     def begin(self) -> None:
         """Make sure a group is open before a file is written."""
-        if self.files == 0 and not self.open:
+        if not self.open:
             self.stack.enter_context(self.store.transaction())
             self.open = True
             self.since = time.monotonic()
@@ -290,13 +289,15 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
         if progress is not None:
             progress(done, len(files), path.name if path else "")
 
+    def run(fn, *args):
+        """In a worker when there is a pool (a Future), here otherwise (the result)."""
+        return pool.submit(fn, *args) if pool is not None else fn(*args)
+
     def submit_chunk() -> None:
         nonlocal chunk
         if not chunk:
             return
-        jobs = [(p, sh) for p, sh, _ in chunk]
-        args = (mod.NAME, jobs, options, outline)
-        job = pool.submit(_read_validate_chunk, *args) if pool else _read_validate_chunk(*args)
+        job = run(_read_validate_chunk, mod.NAME, [(p, sh) for p, sh, _ in chunk], options, outline)
         pending.append(("chunk", chunk[0][0], "", (chunk, job)))
         chunk = []
 
@@ -315,10 +316,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
                 continue
             submit_chunk()  # keep the order of files
             if kind == "raw":
-                if pool is not None:
-                    item = (kind, path, sha, pool.submit(_validate, payload, outline))
-                else:
-                    item = (kind, path, sha, _validate(payload, outline))
+                item = (kind, path, sha, run(_validate, payload, outline))
             pending.append(item)
             drain(limit)
         submit_chunk()

@@ -169,12 +169,19 @@ def _fast_polygon(rings) -> shapely.Polygon | None:
         if set(map(len, ring)) != {2}:  # every position a pair (3-D and odd ones: reader)
             return None
         xy = np.array(list(chain.from_iterable(ring)))
-        if xy.dtype.kind not in "fi" or xy[0] != xy[-2] or xy[1] != xy[-1]:
+        if xy.dtype.kind not in "fi" or np.any((xy == 0) | (xy == 1)):  # 0/1: maybe JSON false/true
             return None
-        if np.any((xy == 0) | (xy == 1)):  # could be JSON true/false: the reader decides
-            return None
-        arrays.append(xy.astype(float, copy=False).reshape(-1, 2))
-    return shapely.polygons(arrays[0], holes=arrays[1:] or None)
+        arrays.append(xy.astype(float, copy=False))
+    return _closed_polygon(arrays)
+
+
+def _closed_polygon(rings: list[np.ndarray]) -> shapely.Polygon | None:
+    """A polygon from flat ``x, y, x, y, …`` ring arrays (shell first), or None when a ring
+    is not closed (the reader then says so)."""
+    if any(xy[0] != xy[-2] or xy[1] != xy[-1] for xy in rings):
+        return None
+    rings = [xy.reshape(-1, 2) for xy in rings]
+    return shapely.polygons(rings[0], holes=rings[1:] or None)
 
 
 _PARSER = None
@@ -277,7 +284,7 @@ def _simd_polygon(rings) -> tuple[shapely.Polygon | None, int]:
         if not isinstance(ring, simdjson.Array) or len(ring) < 4:
             return None, 0
         xy = np.frombuffer(ring.as_buffer(of_type="d"), dtype=np.float64)
-        if len(xy) != 2 * len(ring) or xy[0] != xy[-2] or xy[1] != xy[-1]:
+        if len(xy) != 2 * len(ring):
             return None, 0
-        arrays.append(xy.reshape(-1, 2))
-    return shapely.polygons(arrays[0], holes=arrays[1:] or None), sum(len(a) for a in arrays)
+        arrays.append(xy)
+    return _closed_polygon(arrays), sum(len(a) for a in arrays) // 2
