@@ -35,6 +35,7 @@ import numpy as np
 import shapely
 
 from . import _geo
+from ._stitch import StitchFailed, Vertices, stitch, touch_points, vertices
 
 CELL_DEG = 0.5
 """Cell size in degrees (about 18 × 28 km in Ukraine)."""
@@ -45,23 +46,16 @@ _KM2_PER_DEG2 = 111.32 * 110.57
 INSIDE, BOUNDARY, OUTSIDE = 0, 1, 2
 
 
-class _Vertices(NamedTuple):
-    """A polygonal geometry's rings and their vertices, each ring's closing vertex left out."""
+class _Cell(NamedTuple):
+    """One cell's share of a layer, as cached."""
 
-    rings: np.ndarray
-    shell: np.ndarray
-    """Per ring: whether it is a shell (else a hole)."""
-    xy: np.ndarray
-    ring: np.ndarray
-    """Per vertex: the index of its ring."""
-
-
-def _vertices(geom: shapely.Geometry) -> _Vertices:
-    rings, owner = shapely.get_rings(shapely.get_parts(geom), return_index=True)
-    shell = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.empty(0, bool)
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
-    keep = np.r_[ring[1:] == ring[:-1], False] if len(ring) else np.empty(0, bool)
-    return _Vertices(rings, shell, xy[keep], ring[keep])
+    polys: tuple
+    m2: float
+    """Geodesic area (m²)."""
+    outside_km2: float
+    """About how much of the cell's pieces lay outside the outline."""
+    touch: np.ndarray
+    """Points where rings of ``polys`` touch (see :func:`._stitch.touch_points`)."""
 
 
 class TilingFailed(Exception):
@@ -111,21 +105,7 @@ class TiledOutline:
         """The points (of an n × 2 array) that lie exactly on a grid line."""
         return xy[np.logical_or(*self._on_grid(xy))]
 
-    def _grid_touch(self, v: _Vertices) -> bool:
-        """Whether two of the rings' vertices on the same grid line lie within 1e-9° of
-        each other: pieces that touch at a point, or a crossing that the cells on either
-        side computed an ulp apart."""
-        for on, line, along in zip(self._on_grid(v.xy), (0, 1), (1, 0), strict=True):
-            if on.sum() < 2:
-                continue
-            key, pos = v.xy[on, line], v.xy[on, along]
-            order = np.lexsort((pos, key))
-            key, pos = key[order], pos[order]
-            if np.any((key[1:] == key[:-1]) & (np.diff(pos) < 1e-9)):
-                return True
-        return False
-
-    def _split_excess_m2(self, v: _Vertices, own_points: np.ndarray) -> float:
+    def _split_excess_m2(self, v: Vertices, own_points: np.ndarray) -> float:
         """What the vertices that cutting added on cell lines add to the geodesic area (m²).
 
         Such a vertex M lies on the straight (lon/lat) edge P→N it split, and P→M→N as two
@@ -214,53 +194,59 @@ class TiledOutline:
         starts = np.flatnonzero(np.r_[True, np.any(ij[1:] != ij[:-1], axis=1)])
         ends = np.r_[starts[1:], len(ij)]
         polys: list = []
+        touch: list = []
         area_m2 = 0.0
         outside_km2 = max(beyond_km2, 0.0)
         for a, b in zip(starts, ends, strict=True):
-            cell_polys, m2, out_km2 = self._cell((int(ij[a, 0]), int(ij[a, 1])), pieces[a:b], wkb[a:b])
-            polys.extend(cell_polys)
-            area_m2 += m2
-            outside_km2 += out_km2
+            cell = self._cell((int(ij[a, 0]), int(ij[a, 1])), pieces[a:b], wkb[a:b])
+            polys.extend(cell.polys)
+            touch.append(cell.touch)
+            area_m2 += cell.m2
+            outside_km2 += cell.outside_km2
         if not polys:
             return _geo.EMPTY, 0.0, outside_km2
-        merged, rebuilt, verts = self._stitch(polys, doubtful)
+        merged, rebuilt, verts = self._stitch(polys, doubtful, np.concatenate(touch))
         if rebuilt:  # rings rebuilt by the zero buffer may drop collinear vertices: measure it
             area_m2 = _geo.area_km2(merged) * 1e6
         # measure the source's edges, not their parts between cell lines
         area_m2 -= self._split_excess_m2(verts, on_grid_in)
         return merged, area_m2 / 1e6, outside_km2
 
-    def _stitch(self, polys: list, doubtful: bool) -> tuple[shapely.MultiPolygon, bool, _Vertices]:
-        """The coverage union of the cells' polygons, checked; whether its rings had to be
-        rebuilt (then the sum of the cells' areas no longer describes it vertex for
-        vertex); and its vertices.
+    def _stitch(self, polys: list, doubtful: bool, touch: np.ndarray
+                ) -> tuple[shapely.MultiPolygon, bool, Vertices]:  # fmt: skip
+        """The union of the cells' polygons (:mod:`._stitch`, GEOS's coverage union where
+        that fails), checked; whether its rings had to be rebuilt (then the sum of the
+        cells' areas no longer describes it vertex for vertex); and its vertices.
 
         Every piece is valid and lies in its own cell, so the union can only go wrong on
         the grid lines, where pieces meet: at a point where two pieces touch corner to
-        corner, or where a shared edge was not noded alike. Either leaves two grid-line
-        vertices within a hair of each other, so the full validity check runs only then,
-        or when an input vertex lies on a grid line (``doubtful``); the full-data tests
-        check every stored layer in full."""
+        corner, or where a shared edge was not noded alike. The full validity check runs
+        then, or when an input vertex lies on a grid line (``doubtful``); the full-data
+        tests check every stored layer in full."""
         arr = np.asarray(polys, dtype=object)
         total = float(np.sum(shapely.area(arr)))
-        rebuilt = False
+        rebuilt = check = False
         if len(polys) == 1:
             merged = polys[0]
+            verts = vertices(merged)
         else:
             try:
-                merged = shapely.coverage_union_all(arr)
-            except shapely.errors.GEOSException:
-                # pieces whose shared edges are not noded alike (an overlay in a boundary
-                # cell placed a vertex a hair apart): the full union copes
-                merged, rebuilt = shapely.union_all(arr), True
-        verts = _vertices(merged)
-        if len(polys) > 1 and (rebuilt or doubtful or self._grid_touch(verts)):
-            if not shapely.is_valid(merged):
-                # rings that touch themselves where pieces meet corner to corner, or
-                # slivers between crossings computed an ulp apart: the zero buffer
-                # rebuilds them in valid form (checked: same area)
-                merged, rebuilt = shapely.buffer(merged, 0), True
-                verts = _vertices(merged)
+                merged, check, verts = stitch(arr, self._on_grid, touch)
+            except StitchFailed:
+                check = True
+                try:
+                    merged = shapely.coverage_union_all(arr)
+                except shapely.errors.GEOSException:
+                    # pieces whose shared edges are not noded alike (an overlay in a
+                    # boundary cell placed a vertex a hair apart): the full union copes
+                    merged, rebuilt = shapely.union_all(arr), True
+                verts = vertices(merged)
+        if len(polys) > 1 and (check or doubtful) and not shapely.is_valid(merged):
+            # rings that touch themselves where pieces meet corner to corner, or slivers
+            # between crossings computed an ulp apart: the zero buffer rebuilds them in
+            # valid form (checked: same area)
+            merged, rebuilt = shapely.buffer(merged, 0), True
+            verts = vertices(merged)
             if not shapely.is_valid(merged):
                 raise TilingFailed("stitched cells are not valid")
         if abs(merged.area - total) > 1e-9 * total + 1e-12:
@@ -322,10 +308,8 @@ class TiledOutline:
         lat = shapely.get_y(shapely.centroid(g))
         return ij, pieces, beyond * math.cos(math.radians(lat)) * _KM2_PER_DEG2
 
-    def _cell(self, ij: tuple[int, int], pieces: np.ndarray, wkb: np.ndarray
-              ) -> tuple[tuple, float, float]:  # fmt: skip
-        """One cell's clipped polygons, geodesic area (m²) and outside area (km²), cached
-        under a hash of its pieces."""
+    def _cell(self, ij: tuple[int, int], pieces: np.ndarray, wkb: np.ndarray) -> _Cell:
+        """One cell's clipped share of the layer, cached under a hash of its pieces."""
         h = hashlib.blake2b(digest_size=16)
         h.update(np.array(ij, dtype=np.int32).tobytes())
         for w in wkb:
@@ -344,7 +328,7 @@ class TiledOutline:
             self._cache.popitem(last=False)
         return result
 
-    def _clip_cell(self, ij: tuple[int, int], pieces: np.ndarray) -> tuple[tuple, float, float]:
+    def _clip_cell(self, ij: tuple[int, int], pieces: np.ndarray) -> _Cell:
         status = self.status[ij]
         lat = self.y0 + (ij[1] + 0.5) * self.cell
         scale = math.cos(math.radians(lat)) * _KM2_PER_DEG2
@@ -358,7 +342,7 @@ class TiledOutline:
                     raise TilingFailed(f"cell {ij}: a piece is not valid")
             merged = shapely.union_all(pieces)
         if status == OUTSIDE:
-            return (), 0.0, merged.area * scale
+            return _Cell((), 0.0, merged.area * scale, touch_points(()))
         if status == INSIDE:
             result = merged
         else:
@@ -368,7 +352,7 @@ class TiledOutline:
             raise TilingFailed(f"cell {ij}: the clipped result is not valid")
         m2 = sum(_geo._polygon_area_m2(p) for p in polys)
         kept = sum(p.area for p in polys)
-        return polys, m2, max(merged.area - kept, 0.0) * scale
+        return _Cell(polys, m2, max(merged.area - kept, 0.0) * scale, touch_points(polys))
 
 
 def _clip_rects(geoms: np.ndarray, xmin: np.ndarray, ymin: np.ndarray, xmax: np.ndarray,
