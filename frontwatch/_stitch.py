@@ -77,8 +77,8 @@ def touch_points(polys: tuple | list | np.ndarray) -> np.ndarray:
 class Stitched(NamedTuple):
     geom: shapely.MultiPolygon
     check: bool
-    """Whether to check validity before trusting it (rings touch at a point, or
-    crossings were joined)."""
+    """Whether to check validity before trusting it (pieces met at a point on a grid
+    line, a ring was split where it touched itself, or crossings were joined)."""
     vertices: Vertices
 
 
@@ -104,19 +104,23 @@ def stitch(polys: np.ndarray, on_grid: OnGrid, pinches: np.ndarray | None = None
     dropped, kept = _shared_grid_edges(rings.xy, grid, nxt, onx, ony)
     at = rings.xy[kept, 0] + 1j * rings.xy[kept, 1]
     at.sort()
-    repeated = at[1:][at[1:] == at[:-1]]
+    corners = at[1:][at[1:] == at[:-1]]  # on grid lines, where pieces meet at a point
     if pinches is None:  # any two kept edges that start at one point
         starts = np.ones(len(rings.xy), bool)
         starts[dropped] = False
         every = rings.xy[starts, 0] + 1j * rings.xy[starts, 1]
         every.sort()
         pinches = every[1:][every[1:] == every[:-1]]
-    repeated = np.unique(np.r_[repeated, pinches])
+    repeated = np.unique(np.r_[corners, pinches])
     index = _chain(rings, dropped)
+    split = False
     if len(repeated):
-        index = [part for ring in index for part in _split_at_repeats(rings.xy, ring, repeated)]
+        parts = [part for ring in index for part in _split_at_repeats(rings.xy, ring, repeated)]
+        split, index = len(parts) > len(index), parts
     geom, verts = _assemble(rings.xy, index, repeated)
-    return Stitched(geom, snapped or len(repeated) > 0, verts)
+    # rings that touch inside a cell and were left whole keep the valid form the cell's
+    # overlay gave them; the rest is new here and gets checked
+    return Stitched(geom, snapped or len(corners) > 0 or split, verts)
 
 
 class _Rings:
@@ -359,7 +363,8 @@ def _assemble(xy: np.ndarray, rings: list[np.ndarray], repeated: np.ndarray
             raise StitchFailed("a hole that touches rings at every vertex")
         px, py = xy[free[0]]
         cand = np.flatnonzero((box[:, 0] <= px) & (px <= box[:, 2]) & (box[:, 1] <= py) & (py <= box[:, 3]))
-        cand = cand[shapely.contains_xy(filled[cand], px, py)]
+        if len(cand) > 1:  # (a hole lies in some shell: one shell around it must be it)
+            cand = cand[shapely.contains_xy(filled[cand], px, py)]
         if not len(cand):
             raise StitchFailed("a hole outside every shell")
         owner[h] = cand[np.argmin(area[cand])]

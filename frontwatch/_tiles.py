@@ -25,7 +25,6 @@ invalid piece, a cut that loses area, a stitch that is not valid or loses area) 
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import OrderedDict
 from functools import cache
@@ -116,39 +115,40 @@ class TiledOutline:
         well under 1 % of themselves, so by under 1e-7 of a real layer). Vertices of the
         input that lie on a grid line (``own_points``) are the source's own and stay."""
         xy, ring = v.xy, v.ring
-        on = np.logical_or(*self._on_grid(xy))
-        if not on.any():
+        cand = np.flatnonzero(np.logical_or(*self._on_grid(xy)))
+        if not len(cand):
             return 0.0
-        n = len(xy)
-        start = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
-        count = np.diff(np.r_[start, n])
-        first = np.repeat(start, count)
-        size = np.repeat(count, count)
-        pos = np.arange(n) - first
-        prev = first + (pos - 1) % size
-        nxt = first + (pos + 1) % size
-        p, q = xy[prev], xy[nxt]
+
+        def around(i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """The vertices before and after each of ``i`` in its ring."""
+            lo = np.searchsorted(ring, ring[i], side="left")
+            hi = np.searchsorted(ring, ring[i], side="right")
+            return np.where(i == lo, hi - 1, i - 1), np.where(i + 1 == hi, lo, i + 1)
+
+        prev, nxt = around(cand)
+        p, q, m = xy[prev], xy[nxt], xy[cand]
         chord = np.hypot(q[:, 0] - p[:, 0], q[:, 1] - p[:, 1])
-        cross = (xy[:, 0] - p[:, 0]) * (q[:, 1] - p[:, 1]) - (xy[:, 1] - p[:, 1]) * (q[:, 0] - p[:, 0])
-        inserted = on & (np.abs(cross) <= 1e-11 * np.maximum(chord, 1e-300)) & (chord > 0)
+        cross = (m[:, 0] - p[:, 0]) * (q[:, 1] - p[:, 1]) - (m[:, 1] - p[:, 1]) * (q[:, 0] - p[:, 0])
+        inserted = (np.abs(cross) <= 1e-11 * np.maximum(chord, 1e-300)) & (chord > 0)
         if len(own_points) and inserted.any():
             own = {(float(x), float(y)) for x, y in own_points}
-            for i in np.flatnonzero(inserted):
-                if (float(xy[i, 0]), float(xy[i, 1])) in own:
-                    inserted[i] = False
-        if not inserted.any():
+            for k in np.flatnonzero(inserted):
+                if (float(m[k, 0]), float(m[k, 1])) in own:
+                    inserted[k] = False
+        sel, nxt = cand[inserted], nxt[inserted]
+        if not len(sel):
             return 0.0
         # anchor of each inserted vertex: the last vertex before it that was not inserted
-        idx = np.where(~inserted, np.arange(n), -1)
-        run = np.maximum.accumulate(idx)
-        last_kept = np.maximum.reduceat(idx, start)[np.searchsorted(start, np.arange(n), side="right") - 1]
-        anchor = np.where(run >= first, run, last_kept)
-        sel = np.flatnonzero(inserted & (anchor >= 0))
-        tri = _geo.sphere_triangle_m2(xy[anchor[sel]], xy[sel], xy[nxt[sel]])
-        orient = np.where(shapely.is_ccw(v.rings), 1.0, -1.0)
-        role = np.where(v.shell, 1.0, -1.0)
-        r = ring[sel]
-        return float(np.sum(tri * orient[r] * role[r]))
+        anchor = prev[inserted]
+        for _ in range(len(sel)):
+            back = np.isin(anchor, sel)
+            if not back.any():
+                break
+            anchor[back] = around(anchor[back])[0]
+        tri = _geo.sphere_triangle_m2(xy[anchor], xy[sel], xy[nxt])
+        r, at = np.unique(ring[sel], return_inverse=True)
+        sign = np.where(shapely.is_ccw(v.rings[r]) == v.shell[r], 1.0, -1.0)
+        return float(np.sum(tri * sign[at]))
 
     def _box(self, i: int, j: int) -> shapely.Polygon:
         return shapely.box(*self._rect(i, j))
@@ -188,17 +188,19 @@ class TiledOutline:
         pieces = np.concatenate(pieces)
         if not len(pieces):  # nothing inside the grid
             return _geo.EMPTY, 0.0, beyond_km2
-        wkb = shapely.to_wkb(pieces, byte_order=1)
         order = np.lexsort((ij[:, 1], ij[:, 0]))  # stable: inputs stay in order within a cell
-        ij, pieces, wkb = ij[order], pieces[order], wkb[order]
+        ij, pieces = ij[order], pieces[order]
         starts = np.flatnonzero(np.r_[True, np.any(ij[1:] != ij[:-1], axis=1)])
         ends = np.r_[starts[1:], len(ij)]
+        content = _geo.contents(pieces)
         polys: list = []
         touch: list = []
         area_m2 = 0.0
         outside_km2 = max(beyond_km2, 0.0)
         for a, b in zip(starts, ends, strict=True):
-            cell = self._cell((int(ij[a, 0]), int(ij[a, 1])), pieces[a:b], wkb[a:b])
+            cell_ij = (int(ij[a, 0]), int(ij[a, 1]))
+            key = content.key(a, b, salt=np.array(cell_ij, dtype=np.int32).tobytes())
+            cell = self._cell(cell_ij, pieces[a:b], key)
             polys.extend(cell.polys)
             touch.append(cell.touch)
             area_m2 += cell.m2
@@ -308,14 +310,9 @@ class TiledOutline:
         lat = shapely.get_y(shapely.centroid(g))
         return ij, pieces, beyond * math.cos(math.radians(lat)) * _KM2_PER_DEG2
 
-    def _cell(self, ij: tuple[int, int], pieces: np.ndarray, wkb: np.ndarray) -> _Cell:
-        """One cell's clipped share of the layer, cached under a hash of its pieces."""
-        h = hashlib.blake2b(digest_size=16)
-        h.update(np.array(ij, dtype=np.int32).tobytes())
-        for w in wkb:
-            h.update(len(w).to_bytes(8, "little"))
-            h.update(w)
-        key = h.digest()
+    def _cell(self, ij: tuple[int, int], pieces: np.ndarray, key: bytes) -> _Cell:
+        """One cell's clipped share of the layer, cached under the hash of its pieces
+        (``key``)."""
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)

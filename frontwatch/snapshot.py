@@ -139,12 +139,11 @@ _RECENT: OrderedDict[bytes, tuple] = OrderedDict()
 
 
 def _map_key(outline: str, inputs: dict[str, list]) -> bytes:
-    h = hashlib.blake2b(outline.encode(), digest_size=20)
+    h = hashlib.sha256(outline.encode())
     for name, geoms in inputs.items():
         h.update(b"\x00layer\x00" + name.encode())
-        for w in shapely.to_wkb(np.asarray(geoms, dtype=object), byte_order=1) if geoms else ():
-            h.update(len(w).to_bytes(8, "little"))
-            h.update(w)
+        if geoms:
+            h.update(_geo.contents(geoms).key())
     return h.digest()
 
 
