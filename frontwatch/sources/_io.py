@@ -212,7 +212,7 @@ def fast_features(content: bytes, *keys: str) -> list[tuple[dict, shapely.Geomet
     return out if _plain_positions(content, depths) else None
 
 
-def _fast_features(doc, keys) -> list[tuple[dict, shapely.Geometry | None]] | None:
+def _fast_features(doc, keys) -> tuple[list, list] | None:
     for k in keys:
         if not isinstance(doc, simdjson.Object) or k not in doc:
             return None
@@ -222,7 +222,10 @@ def _fast_features(doc, keys) -> list[tuple[dict, shapely.Geometry | None]] | No
     feats = doc.get("features")
     if not isinstance(feats, simdjson.Array):
         return None
-    out, depths = [], []
+    found: list[tuple[dict, tuple | None]] = []  # props, and (multi?, first polygon, count)
+    rings: list[np.ndarray] = []  # flat x, y, x, y, … per ring
+    per_polygon: list[int] = []  # rings per polygon
+    depths: list[tuple[int, int]] = []
     for f in feats:
         if not isinstance(f, simdjson.Object):
             return None
@@ -230,7 +233,7 @@ def _fast_features(doc, keys) -> list[tuple[dict, shapely.Geometry | None]] | No
         props = props.as_dict() if isinstance(props, simdjson.Object) else {}
         geom = f.get("geometry")
         if geom is None:
-            out.append((props, None))
+            found.append((props, None))
             continue
         if not isinstance(geom, simdjson.Object):
             return None
@@ -238,22 +241,62 @@ def _fast_features(doc, keys) -> list[tuple[dict, shapely.Geometry | None]] | No
         if kind not in ("Polygon", "MultiPolygon"):
             if kind in POLYGON_TYPES:  # a collection: the reader handles it
                 return None
-            out.append((props, None))
+            found.append((props, None))
             continue
         coords = geom.get("coordinates")
         if not isinstance(coords, simdjson.Array):
             return None
         polys = [coords] if kind == "Polygon" else list(coords)
-        built = []
-        for rings in polys:
-            poly, n = _simd_polygon(rings)
-            if poly is None:
+        found.append((props, (kind == "MultiPolygon", len(per_polygon), len(polys))))
+        for poly in polys:
+            n = _simd_rings(poly, rings)
+            if n is None:
                 return None
-            built.append(poly)
+            per_polygon.append(len(poly))
             # positions sit inside the features array and 3 (Polygon) or 4 arrays deep
             depths.append((1 + (3 if kind == "Polygon" else 4), n))
-        out.append((props, built[0] if kind == "Polygon" else shapely.multipolygons(built)))
+    built = _polygons(rings, per_polygon)
+    if built is None:
+        return None
+    out = []
+    for props, where in found:
+        if where is None:
+            out.append((props, None))
+            continue
+        multi, first, count = where
+        out.append((props, shapely.multipolygons(built[first : first + count]) if multi else built[first]))
     return out, depths
+
+
+def _simd_rings(rings, into: list[np.ndarray]) -> int | None:
+    """Add a polygon's rings (coordinate buffers) to ``into``; its number of positions,
+    or None when it is not a plain polygon."""
+    if not isinstance(rings, simdjson.Array) or len(rings) == 0:
+        return None
+    n = 0
+    for ring in rings:
+        if not isinstance(ring, simdjson.Array) or len(ring) < 4:
+            return None
+        xy = np.frombuffer(ring.as_buffer(of_type="d"), dtype=np.float64)
+        if len(xy) != 2 * len(ring):
+            return None
+        into.append(xy)
+        n += len(ring)
+    return n
+
+
+def _polygons(rings: list[np.ndarray], per_polygon: list[int]) -> np.ndarray | None:
+    """Polygons from flat ring buffers (``per_polygon``: rings of each, shell first), all
+    in one call; None when a ring is not closed (the reader then says so)."""
+    if not rings:
+        return np.empty(0, dtype=object)
+    size = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings)) // 2
+    xy = np.concatenate(rings).reshape(-1, 2)
+    end = np.cumsum(size)
+    if np.any(xy[end - size] != xy[end - 1]):
+        return None
+    offsets = (np.r_[0, end], np.r_[0, np.cumsum(per_polygon)])
+    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, xy, offsets)
 
 
 def _plain_positions(text: bytes, depths: list[tuple[int, int]]) -> bool:
@@ -273,18 +316,3 @@ def _plain_positions(text: bytes, depths: list[tuple[int, int]]) -> bool:
     commas = np.flatnonzero(b == 44)
     between = np.searchsorted(commas, brackets[inner + 1]) - np.searchsorted(commas, brackets[inner])
     return bool(np.all(between == 1))
-
-
-def _simd_polygon(rings) -> tuple[shapely.Polygon | None, int]:
-    """A polygon from its rings' coordinate buffers, and its number of positions."""
-    if not isinstance(rings, simdjson.Array) or len(rings) == 0:
-        return None, 0
-    arrays = []
-    for ring in rings:
-        if not isinstance(ring, simdjson.Array) or len(ring) < 4:
-            return None, 0
-        xy = np.frombuffer(ring.as_buffer(of_type="d"), dtype=np.float64)
-        if len(xy) != 2 * len(ring):
-            return None, 0
-        arrays.append(xy)
-    return _closed_polygon(arrays), sum(len(a) for a in arrays) // 2
