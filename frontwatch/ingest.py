@@ -228,7 +228,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
     batch: list[ValidSnapshot] = []
     failed: set[Path] = set()
     chunk: list[tuple[Path, str, int]] = []
-    done = 0
+    done = jobs = 0
     commits = _Commits(store)
 
     def resolve(item):
@@ -297,13 +297,21 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
         nonlocal chunk
         if not chunk:
             return
+        nonlocal jobs
         job = run(_read_validate_chunk, mod.NAME, [(p, sh) for p, sh, _ in chunk], options, outline)
         pending.append(("chunk", chunk[0][0], "", (chunk, job)))
+        jobs += _is_job(pending[-1])
         chunk = []
 
     def drain(keep: int) -> None:
-        while len(pending) > keep or (pending and not _waiting(pending[0])):
-            handle(*resolve(pending.popleft()))
+        """Handle finished items in order, and wait on the oldest while more than
+        ``keep`` worker jobs are out (duplicates and errors queued between them do not
+        count: they must not leave a worker without a job)."""
+        nonlocal jobs
+        while jobs > keep or (pending and not _waiting(pending[0])):
+            item = pending.popleft()
+            jobs -= _is_job(item)
+            handle(*resolve(item))
 
     try:
         for item in _items(store, mod, files, options):
@@ -318,6 +326,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
             if kind == "raw":
                 item = (kind, path, sha, run(_validate, payload, outline))
             pending.append(item)
+            jobs += _is_job(item)
             drain(limit)
         submit_chunk()
         drain(0)
@@ -325,6 +334,12 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
         # on an unexpected error or an interrupt too: the files finished so far are whole,
         # keep them (the one being written was rolled back to its savepoint)
         commits.close()
+
+
+def _is_job(item) -> bool:
+    """Whether a pending item is work given to a worker."""
+    payload = item[3][1] if item[0] == "chunk" else item[3]
+    return isinstance(payload, Future)
 
 
 def _waiting(item) -> bool:

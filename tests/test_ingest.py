@@ -220,3 +220,40 @@ def test_an_odd_file_or_an_interrupt_loses_no_finished_file(tmp_path, fresh_stor
     again = SQLiteStore(tmp_path / "b.gpkg")
     assert len(again.snapshots("liveuamap-nzz")) == 3  # files 1, 2, 3 (4 is the odd one)
     again.close()
+
+
+def test_duplicates_between_jobs_leave_no_worker_idle(tmp_path, fresh_store, monkeypatch):
+    """Found by profiling: byte duplicates queued between two worker jobs counted against
+    the jobs in flight, so after a run of duplicates the next job was held back until the
+    one before it was done and a worker sat idle (the liveuamap history has 712). Here the
+    first job can only finish once the second has started."""
+    import importlib
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    ingest_mod = importlib.import_module("frontwatch.ingest")  # (the package exports the function)
+
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    first = nzz_file(folder / "2022-09-01.json.gz", "2022-09-01", box(36.5, 49.5, 37.0, 50.0))
+    for i in range(2, 20):  # 18 copies: many more than the jobs allowed in flight
+        (folder / f"2022-09-{i:02d}.json.gz").write_bytes(first.read_bytes())
+    nzz_file(folder / "2022-09-20.json.gz", "2022-09-20", box(36.5, 49.5, 37.2, 50.0))
+
+    second_started = threading.Event()
+    seen_second = []
+    real = ingest_mod._read_validate_chunk
+
+    def job(source, jobs, options, outline):
+        if jobs[0][0].name == "2022-09-01.json.gz":
+            seen_second.append(second_started.wait(timeout=10))
+        else:
+            second_started.set()
+        return real(source, jobs, options, outline)
+
+    monkeypatch.setattr(ingest_mod, "_read_validate_chunk", job)
+    monkeypatch.setattr(ingest_mod, "_pool", lambda workers: ThreadPoolExecutor(max_workers=workers))
+    monkeypatch.setattr(ingest_mod, "CHUNK_FILES", 1)
+    s = ingest(fresh_store, "liveuamap-nzz", [folder], workers=2)
+    assert seen_second == [True]
+    assert (s.files, s.added, s.unchanged_files, len(s.errors)) == (20, 2, 18, 0)
