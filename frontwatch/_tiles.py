@@ -279,13 +279,20 @@ class TiledOutline:
                                      ya, np.full(len(js), xb[-1]), yb)  # fmt: skip
                 keep = ~shapely.is_empty(strips)
                 strips, js, ya, yb = strips[keep], js[keep], ya[keep], yb[keep]
-                cut = _clip_rects(np.repeat(strips, n), np.tile(xa, len(js)), np.repeat(ya, n),
-                                  np.tile(xb, len(js)), np.repeat(yb, n))  # fmt: skip
+                # each strip is cut only across its own width
+                sx0, _, sx1, _ = shapely.bounds(strips).T
+                lo = np.clip(np.floor((sx0 - self.x0) / c).astype(np.int64), i0, i1)
+                hi = np.clip(np.floor((sx1 - self.x0) / c).astype(np.int64), i0, i1)
+                width = hi - lo + 1
+                row = np.repeat(np.arange(len(js)), width)
+                col = np.repeat(lo, width) + np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
+                cut = _clip_rects(strips[row], self.x0 + col * c, ya[row], self.x0 + (col + 1) * c, yb[row])
+                ij = np.column_stack([col, js[row]])
             except shapely.errors.GEOSException:
                 # a strip GEOS cannot cut again (a collapsed ring): every cell from g itself
                 cut = _clip_rects(np.full(n * len(js), g, dtype=object), np.tile(xa, len(js)),
                                   np.repeat(ya, n), np.tile(xb, len(js)), np.repeat(yb, n))  # fmt: skip
-            ij = np.column_stack([np.tile(is_, len(js)), np.repeat(js, n)])
+                ij = np.column_stack([np.tile(is_, len(js)), np.repeat(js, n)])
             kind = shapely.get_type_id(cut)
             keep = (kind == 3) | (kind == 6)
             mixed = np.flatnonzero(kind == 7)
