@@ -41,7 +41,8 @@ class StitchFailed(Exception):
 class Vertices(NamedTuple):
     """A polygonal geometry's rings and their vertices, each ring's closing vertex left out."""
 
-    rings: np.ndarray
+    ccw: np.ndarray
+    """Per ring: whether it runs counter-clockwise."""
     shell: np.ndarray
     """Per ring: whether it is a shell (else a hole)."""
     xy: np.ndarray
@@ -55,7 +56,7 @@ def vertices(geom: shapely.Geometry) -> Vertices:
     shell = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.empty(0, bool)
     xy, ring = shapely.get_coordinates(rings, return_index=True)
     keep = np.r_[ring[1:] == ring[:-1], False] if len(ring) else np.empty(0, bool)
-    return Vertices(rings, shell, xy[keep], ring[keep])
+    return Vertices(shapely.is_ccw(rings), shell, xy[keep], ring[keep])
 
 
 _NO_POINTS = np.empty(0, complex)
@@ -64,9 +65,9 @@ _NO_POINTS = np.empty(0, complex)
 def touch_points(polys: tuple | list | np.ndarray) -> np.ndarray:
     """The points (complex ``x + iy``) where rings of valid polygons touch one another:
     what :func:`stitch` needs to know of the pieces of one cell."""
-    rings = shapely.get_rings(np.asarray(polys, dtype=object)) if len(polys) else ()
-    if len(rings) < 2:
-        return _NO_POINTS
+    if len(polys) < 2 and (not len(polys) or not shapely.get_num_interior_rings(polys[0])):
+        return _NO_POINTS  # one ring
+    rings = shapely.get_rings(np.asarray(polys, dtype=object))
     xy, ring = shapely.get_coordinates(rings, return_index=True)
     inner = np.r_[ring[1:] == ring[:-1], False]
     at = xy[inner, 0] + 1j * xy[inner, 1]
@@ -336,7 +337,7 @@ def _assemble(xy: np.ndarray, rings: list[np.ndarray], repeated: np.ndarray
     rings = [r for r in rings if len(r) >= 3]  # fewer: what is left of a spike whose crossings were joined
     if not rings:
         empty = np.empty(0)
-        return shapely.MultiPolygon(), Vertices(empty.astype(object), empty.astype(bool), np.empty((0, 2)),
+        return shapely.MultiPolygon(), Vertices(empty.astype(bool), empty.astype(bool), np.empty((0, 2)),
                                                 empty.astype(np.int64))  # fmt: skip
     sizes = np.array([len(r) for r in rings])
     idx = np.concatenate(rings)
@@ -344,7 +345,7 @@ def _assemble(xy: np.ndarray, rings: list[np.ndarray], repeated: np.ndarray
     out_xy = xy[idx]
     lr = shapely.linearrings(out_xy, indices=ring_of)
     ccw = shapely.is_ccw(lr)
-    verts = Vertices(lr, ccw, out_xy, ring_of)
+    verts = Vertices(ccw, ccw, out_xy, ring_of)
     shells, holes = lr[ccw], lr[~ccw]
     if not len(shells):
         raise StitchFailed("no shell")

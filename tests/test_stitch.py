@@ -49,8 +49,8 @@ def test_stitched_cut_polygon_is_the_polygon(seed):
     assert len(result.geoms[0].interiors) + len(result.geoms[1].interiors) == 1
     assert not check
     # the vertices handed back describe the result: interior on the left of every ring
-    assert len(verts.xy) == shapely.get_num_coordinates(result) - len(verts.rings)
-    assert np.all(shapely.is_ccw(verts.rings) == verts.shell)
+    assert len(verts.xy) == shapely.get_num_coordinates(result) - len(verts.ccw)
+    assert np.all(verts.ccw == verts.shell)
 
 
 def test_pieces_meeting_at_a_grid_corner():
