@@ -81,8 +81,12 @@ class TiledOutline:
         within = shapely.contains_properly(outline, boxes)
         status[touches] = BOUNDARY
         status[within] = INSIDE
+        rows: dict[int, shapely.Geometry] = {}  # the outline's strip per row: cells cut from it
         for i, j in zip(*np.nonzero(status == BOUNDARY), strict=True):
-            part = _geo.as_multipolygon(shapely.intersection(outline, boxes[i, j]))
+            if j not in rows:
+                row = shapely.box(self.x0, self.y0 + j * cell, self.x0 + self.nx * cell, self.y0 + (j + 1) * cell)
+                rows[j] = shapely.intersection(outline, row)
+            part = _geo.as_multipolygon(shapely.intersection(rows[j], boxes[i, j]))
             if part.is_empty:
                 status[i, j] = OUTSIDE
             else:

@@ -64,6 +64,8 @@ class ValidSnapshot:
 
     encoded: dict[str, bytes] | None = None
     """The stored layers as GeoPackage blobs, once :meth:`encode` has run."""
+    shared_blobs: dict[str, bytes] | None = field(default=None, repr=False)
+    """Where the blobs are kept for a repeat of the same map (see :func:`validate_snapshot`)."""
 
     @property
     def occupied(self) -> shapely.MultiPolygon:
@@ -75,6 +77,8 @@ class ValidSnapshot:
         if self.encoded is None:
             self.encoded = {name: _geo.to_gpkg(geom) for name, geom in self.layers.items()
                             if not geom.is_empty or name == OCCUPIED}  # fmt: skip
+            if self.shared_blobs is not None:
+                self.shared_blobs.update(self.encoded)
         return self.encoded
 
     def encode(self) -> ValidSnapshot:
@@ -119,7 +123,7 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
             _RECENT.popitem(last=False)
     else:
         _RECENT.move_to_end(key)
-    layers, areas, coverage, warnings, geom_hash = done
+    layers, areas, coverage, warnings, geom_hash, blobs = done
     return ValidSnapshot(
         raw=raw,
         layers=dict(layers),
@@ -128,6 +132,8 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
         warnings=list(raw.notes) + list(warnings),
         clip_outline=outline,
         geom_hash=geom_hash,
+        encoded=dict(blobs) if blobs else None,  # a repeat: the blobs made the first time
+        shared_blobs=blobs,
     )
 
 
@@ -148,7 +154,8 @@ def _map_key(outline: str, inputs: dict[str, list]) -> bytes:
 
 
 def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
-    """Clip and measure each layer: (layers, areas, coverage, warnings, geometry hash)."""
+    """Clip and measure each layer: (layers, areas, coverage, warnings, geometry hash, and
+    an empty dict for the layers' blobs once encoded)."""
     clip_to = clip_outline(outline)
     tiles = tiled(outline)
     warnings: list[str] = []
@@ -193,7 +200,7 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
                 hint = "; it lies entirely outside Ukraine"
         raise InputFileError(raw.file, f"no occupied area inside Ukraine{hint}")
     coverage = coverage_of(layers[OCCUPIED])
-    return layers, areas, coverage, warnings, _geo.geometry_hash(layers[OCCUPIED])
+    return layers, areas, coverage, warnings, _geo.geometry_hash(layers[OCCUPIED]), {}
 
 
 def _inside(outline: shapely.Geometry, geoms: list) -> bool:

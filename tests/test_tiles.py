@@ -129,6 +129,12 @@ def test_repeated_map_reuses_its_validation():
     va, vb = validate_snapshot(a), validate_snapshot(b)
     assert vb.geom_hash == va.geom_hash and vb.areas_km2 == va.areas_km2
     assert vb.raw is b and va.warnings[:1] == ["n1"] and "n1" not in vb.warnings
+    # the repeat takes the blobs encoded the first time, which decode to the same layer
+    layer = va.occupied
+    blobs = va.encode().encoded
+    c = validate_snapshot(RawSnapshot("test", end_of_day("2022-09-03"), {"occupied": [blob]}, "c.json"))
+    assert c.encoded == blobs and c.encoded is not blobs
+    assert shapely.equals_exact(_geo.from_gpkg(c.encoded["occupied"]), layer, 0)
 
 
 # --- the JSON fast path -----------------------------------------------------------------

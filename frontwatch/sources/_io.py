@@ -306,13 +306,19 @@ def _plain_positions(text: bytes, depths: list[tuple[int, int]]) -> bool:
     position would otherwise shift every coordinate after it silently; any other array
     (in properties, or a non-polygon geometry) sends the file to the reader too."""
     b = np.frombuffer(text, dtype=np.uint8)
-    brackets = np.flatnonzero((b == 91) | (b == 93))  # '[' and ']'
-    opens = b[brackets] == 91
-    level = np.cumsum(np.where(opens, 1, -1))
-    inner = np.flatnonzero(opens[:-1] & ~opens[1:])  # '[' whose next bracket closes it
+    opens = np.flatnonzero(b == 91)  # '['
+    closes = np.flatnonzero(b == 93)  # ']'
+    if len(opens) != len(closes) or not len(opens):
+        return not depths and len(opens) == len(closes)
+    before = np.searchsorted(closes, opens)  # ']' before each '['
+    if before[-1] >= len(closes):
+        return False
+    close = closes[before]  # the first ']' after each '['
+    inner = np.flatnonzero(close < np.r_[opens[1:], len(b)])  # '[' whose next bracket closes it
+    depth = np.arange(1, len(opens) + 1) - before  # arrays open at each '['
     want = np.repeat([d for d, _ in depths], [n for _, n in depths]) if depths else np.empty(0, int)
-    if len(inner) != len(want) or np.any(level[inner] != want):
+    if len(inner) != len(want) or np.any(depth[inner] != want):
         return False
     commas = np.flatnonzero(b == 44)
-    between = np.searchsorted(commas, brackets[inner + 1]) - np.searchsorted(commas, brackets[inner])
+    between = np.searchsorted(commas, close[inner]) - np.searchsorted(commas, opens[inner])
     return bool(np.all(between == 1))
