@@ -297,7 +297,7 @@ def contents(geoms: np.ndarray) -> Contents:
     first_part[1:] = part_of[1:] != part_of[:-1]
     code = counts * 4 + shell * 2 + (shell & first_part[ring_of])
     ring_start = np.searchsorted(part_of[ring_of], np.arange(len(geoms) + 1))
-    xy_start = np.r_[0, np.cumsum(counts)]
+    xy_start = np.concatenate(([0], np.cumsum(counts)))
     return Contents(code, shapely.get_coordinates(rings), ring_start, xy_start)
 
 

@@ -53,9 +53,9 @@ class Vertices(NamedTuple):
 def vertices(geom: shapely.Geometry) -> Vertices:
     """The rings and vertices of a (multi)polygon."""
     rings, owner = shapely.get_rings(shapely.get_parts(geom), return_index=True)
-    shell = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.empty(0, bool)
+    shell = np.concatenate(([True], owner[1:] != owner[:-1])) if len(owner) else np.empty(0, bool)
     xy, ring = shapely.get_coordinates(rings, return_index=True)
-    keep = np.r_[ring[1:] == ring[:-1], False] if len(ring) else np.empty(0, bool)
+    keep = np.concatenate((ring[1:] == ring[:-1], [False])) if len(ring) else np.empty(0, bool)
     return Vertices(shapely.is_ccw(rings), shell, xy[keep], ring[keep])
 
 
@@ -69,7 +69,7 @@ def touch_points(polys: tuple | list | np.ndarray) -> np.ndarray:
         return _NO_POINTS  # one ring
     rings = shapely.get_rings(np.asarray(polys, dtype=object))
     xy, ring = shapely.get_coordinates(rings, return_index=True)
-    inner = np.r_[ring[1:] == ring[:-1], False]
+    inner = np.concatenate((ring[1:] == ring[:-1], [False]))
     at = xy[inner, 0] + 1j * xy[inner, 1]
     at.sort()
     return at[1:][at[1:] == at[:-1]]
@@ -112,7 +112,7 @@ def stitch(polys: np.ndarray, on_grid: OnGrid, pinches: np.ndarray | None = None
         every = rings.xy[starts, 0] + 1j * rings.xy[starts, 1]
         every.sort()
         pinches = every[1:][every[1:] == every[:-1]]
-    repeated = np.unique(np.r_[corners, pinches])
+    repeated = np.unique(np.concatenate((corners, pinches)))
     index = _chain(rings, dropped)
     split = False
     if len(repeated):
@@ -186,7 +186,7 @@ def _snap_crossings(xy: np.ndarray, onx: np.ndarray, ony: np.ndarray) -> bool:
         if not np.any(near & (gap > 0)):
             continue
         # clusters of near vertices take the value of a corner among them, else their first
-        head = np.r_[True, ~near]
+        head = np.concatenate(([True], ~near))
         cluster = np.cumsum(head) - 1
         target = pos[head].copy()
         at_corner = corner[v]
@@ -242,9 +242,9 @@ def _chain(rings: _Rings, dropped: np.ndarray) -> list[np.ndarray]:
     if not len(dropped):
         return out
     # between two dropped edges of a ring (cyclically) runs a chain of kept ones
-    last = np.r_[ring[1:] != ring[:-1], True]
-    first_of = np.flatnonzero(np.r_[True, ring[1:] != ring[:-1]])
-    to = np.r_[dropped[1:], 0]
+    last = np.concatenate((ring[1:] != ring[:-1], [True]))
+    first_of = np.flatnonzero(np.concatenate(([True], ring[1:] != ring[:-1])))
+    to = np.concatenate((dropped[1:], [0]))
     to[last] = dropped[first_of]
     start, size = rings.start[ring], rings.size[ring]
     length = (to - dropped - 1) % size
@@ -322,7 +322,7 @@ def _split_at_repeats(xy: np.ndarray, ring: np.ndarray, repeated: np.ndarray) ->
             if p in seen:
                 j = seen[p]
                 todo.append(r[j:i])
-                todo.append(np.r_[r[:j], r[i:]])
+                todo.append(np.concatenate((r[:j], r[i:])))
                 break
             seen[p] = i
         else:
@@ -369,7 +369,7 @@ def _assemble(xy: np.ndarray, rings: list[np.ndarray], repeated: np.ndarray
         if not len(cand):
             raise StitchFailed("a hole outside every shell")
         owner[h] = cand[np.argmin(area[cand])]
-    members = np.r_[shells, holes]
-    which = np.r_[np.arange(len(shells)), owner]
+    members = np.concatenate((shells, holes))
+    which = np.concatenate((np.arange(len(shells)), owner))
     order = np.argsort(which, kind="stable")  # shells come first within each polygon
     return shapely.multipolygons(shapely.polygons(members[order], indices=which[order])), verts

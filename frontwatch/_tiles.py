@@ -194,8 +194,8 @@ class TiledOutline:
             return _geo.EMPTY, 0.0, beyond_km2
         order = np.lexsort((ij[:, 1], ij[:, 0]))  # stable: inputs stay in order within a cell
         ij, pieces = ij[order], pieces[order]
-        starts = np.flatnonzero(np.r_[True, np.any(ij[1:] != ij[:-1], axis=1)])
-        ends = np.r_[starts[1:], len(ij)]
+        starts = np.flatnonzero(np.concatenate(([True], np.any(ij[1:] != ij[:-1], axis=1))))
+        ends = np.concatenate((starts[1:], [len(ij)]))
         content = _geo.contents(pieces)
         polys: list = []
         touch: list = []

@@ -367,14 +367,12 @@ def _commit_file(store, path, sha, size, batch, summary) -> None:
     """One file's snapshots in one transaction."""
     ids: list[int] = []
     dups = 0
+    added_days: set[str] = set()
     with store.transaction():
         for snap in batch:
             raw = snap.raw
-            same = [
-                r
-                for r in store.snapshots(raw.source, usable_only=False, day=raw.valid_date)
-                if r.valid_time == raw.valid_time.isoformat()
-            ]
+            day = store.snapshots(raw.source, usable_only=False, day=raw.valid_date)
+            same = [r for r in day if r.valid_time == raw.valid_time.isoformat()]
             twin = next((r for r in same if r.geom_hash == snap.geom_hash), None)
             if twin is not None:
                 store.add_alias(twin.id, raw.file, sha)
@@ -386,7 +384,9 @@ def _commit_file(store, path, sha, size, batch, summary) -> None:
             summary.added += 1
             summary.repaired += sum(1 for w in snap.warnings if w.startswith("repaired"))
             summary.warnings.extend(f"{raw.source} {raw.valid_date}: {w}" for w in snap.warnings)
-            summary.superseded += _supersede(store, raw.source, raw.valid_date)
+            if day or raw.valid_date in added_days:  # (alone on its day: nothing to supersede)
+                summary.superseded += _supersede(store, raw.source, raw.valid_date)
+            added_days.add(raw.valid_date)
         store.add_file(sha, summary.source, str(path), size, ids, dups)
     summary.duplicates += dups
 

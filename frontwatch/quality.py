@@ -174,7 +174,7 @@ def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
                          "the undrawn region masked (the source draws its edge differently from the "
                          "reference)")  # fmt: skip
     for r in recs:
-        if a.valid_time < r.valid_time <= b.valid_time:
+        if r.flags and a.valid_time < r.valid_time <= b.valid_time:  # (few have flags)
             for f in r.flags:
                 if f["type"] == "unexplained_step":
                     parts.append(store.layer(r.id, UNEXPLAINED))

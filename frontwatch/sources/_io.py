@@ -295,7 +295,7 @@ def _polygons(rings: list[np.ndarray], per_polygon: list[int]) -> np.ndarray | N
     end = np.cumsum(size)
     if np.any(xy[end - size] != xy[end - 1]):
         return None
-    offsets = (np.r_[0, end], np.r_[0, np.cumsum(per_polygon)])
+    offsets = (np.concatenate(([0], end)), np.concatenate(([0], np.cumsum(per_polygon))))
     return shapely.from_ragged_array(shapely.GeometryType.POLYGON, xy, offsets)
 
 
@@ -314,7 +314,7 @@ def _plain_positions(text: bytes, depths: list[tuple[int, int]]) -> bool:
     if before[-1] >= len(closes):
         return False
     close = closes[before]  # the first ']' after each '['
-    inner = np.flatnonzero(close < np.r_[opens[1:], len(b)])  # '[' whose next bracket closes it
+    inner = np.flatnonzero(close < np.concatenate((opens[1:], [len(b)])))  # '[' whose next bracket closes it
     depth = np.arange(1, len(opens) + 1) - before  # arrays open at each '['
     want = np.repeat([d for d, _ in depths], [n for _, n in depths]) if depths else np.empty(0, int)
     if len(inner) != len(want) or np.any(depth[inner] != want):
