@@ -275,14 +275,25 @@ class Contents(NamedTuple):
     xy_start: np.ndarray
     """Per ring (and one past the end): the index of its first coordinate."""
 
-    def key(self, first: int = 0, stop: int | None = None, salt: bytes = b"") -> bytes:
-        """A hash of geometries ``first`` to ``stop`` (all by default)."""
-        stop = len(self.ring_start) - 1 if stop is None else stop
-        r0, r1 = self.ring_start[first], self.ring_start[stop]
-        h = hashlib.sha256(salt)  # (SHA extensions: faster than blake2 here)
-        h.update(self.code[r0:r1])
-        h.update(self.xy[self.xy_start[r0] : self.xy_start[r1]])
-        return h.digest()
+    def key(self) -> bytes:
+        """A hash of all the geometries."""
+        return self.keys(np.array([0, len(self.ring_start) - 1]), [b""])[0]
+
+    def keys(self, bounds: np.ndarray, salts: list[bytes]) -> list[bytes]:
+        """Hashes of consecutive runs of geometries, ``bounds[k]`` to ``bounds[k + 1]``,
+        each begun with ``salts[k]``."""
+        ring = self.ring_start[bounds]
+        code_at = (ring * self.code.itemsize).tolist()
+        xy_at = (self.xy_start[ring] * 2 * self.xy.itemsize).tolist()
+        code, xy = memoryview(self.code.tobytes()), memoryview(self.xy.tobytes())
+        sha256 = hashlib.sha256  # (SHA extensions: faster than blake2 here)
+        out = []
+        for k, salt in enumerate(salts):
+            h = sha256(salt)
+            h.update(code[code_at[k] : code_at[k + 1]])
+            h.update(xy[xy_at[k] : xy_at[k + 1]])
+            out.append(h.digest())
+        return out
 
 
 def contents(geoms: np.ndarray) -> Contents:

@@ -36,8 +36,9 @@ import shapely
 from . import _geo
 from ._stitch import StitchFailed, Vertices, stitch, touch_points, vertices
 
-CELL_DEG = 0.5
-"""Cell size in degrees (about 18 × 28 km in Ukraine)."""
+CELL_DEG = 0.75
+"""Cell size in degrees (about 55 km east-west × 83 km north-south in Ukraine; a power of
+two times a small odd number, so that grid lines are exact in binary)."""
 CACHE_CELLS = 40_000
 """Cell results kept per process (least recently used dropped first)."""
 _KM2_PER_DEG2 = 111.32 * 110.57
@@ -196,14 +197,15 @@ class TiledOutline:
         ij, pieces = ij[order], pieces[order]
         starts = np.flatnonzero(np.concatenate(([True], np.any(ij[1:] != ij[:-1], axis=1))))
         ends = np.concatenate((starts[1:], [len(ij)]))
-        content = _geo.contents(pieces)
+        at = ij[starts].astype(np.int32)
+        salt = at.tobytes()  # each cell's hash starts with its indices
+        keys = _geo.contents(pieces).keys(np.concatenate((starts, [len(ij)])),
+                                          [salt[8 * k : 8 * k + 8] for k in range(len(starts))])  # fmt: skip
         polys: list = []
         touch: list = []
         area_m2 = 0.0
         outside_km2 = max(beyond_km2, 0.0)
-        for a, b in zip(starts, ends, strict=True):
-            cell_ij = (int(ij[a, 0]), int(ij[a, 1]))
-            key = content.key(a, b, salt=np.array(cell_ij, dtype=np.int32).tobytes())
+        for key, cell_ij, a, b in zip(keys, map(tuple, at.tolist()), starts.tolist(), ends.tolist(), strict=True):
             cell = self._cell(cell_ij, pieces[a:b], key)
             polys.extend(cell.polys)
             touch.append(cell.touch)

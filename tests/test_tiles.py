@@ -83,10 +83,16 @@ def test_cells_are_reused_by_content(tiles):
     assert 0 < tiles.misses - before <= 4
 
 
+def _corner(tiles, lon, lat):
+    """The grid corner nearest to (lon, lat)."""
+    c = tiles.cell
+    return tiles.x0 + round((lon - tiles.x0) / c) * c, tiles.y0 + round((lat - tiles.y0) / c) * c
+
+
 def test_polygons_touching_at_a_grid_corner_stay_valid(tiles):
     """Pieces meeting at one point where four cells meet: the stitch must give valid rings."""
-    c = _tiles.CELL_DEG
-    x, y = tiles.x0 + 30 * c, tiles.y0 + 10 * c  # a grid corner inside Ukraine
+    c = tiles.cell
+    x, y = _corner(tiles, 35.0, 48.5)  # a grid corner inside Ukraine
     a = shapely.Polygon([(x - c, y - c), (x, y - c), (x, y), (x - c / 2, y), (x - c, y - c / 2)])
     b = shapely.Polygon([(x, y), (x + c, y), (x + c, y + c), (x, y + c)])
     ring = shapely.difference(box(x - 1.5 * c, y - 1.5 * c, x + 1.5 * c, y + 1.5 * c), shapely.union(a, b))
@@ -195,11 +201,14 @@ def test_edges_through_grid_corners_and_vertices_on_grid_lines(tiles, outline):
     """Rectangle clipping mis-shapes a piece whose edge passes exactly through a cell
     corner, and an input vertex on a grid line makes neighbouring cells node their shared
     edge differently (found by review): both must end in a right, valid layer."""
-    c = _tiles.CELL_DEG
-    through_corner = shapely.Polygon([(29.6875, 48.6875), (29.4375, 48.4375), (28.9375, 48.8125),
-                                      (28.5625, 48.0625), (29.6875, 47.8125)])  # fmt: skip
-    on_line = [box(31.25, 46.6, 31.4, 47.0), box(30.8, 46.8, 31.7, 47.3)]
-    assert len(tiles._grid_points(np.array([[31.25, 47.0]]))) == 1 and 47.0 % c == 0
+    c = tiles.cell
+    x, y = _corner(tiles, 29.5, 48.5)  # the first edge runs through this corner
+    through_corner = shapely.Polygon([(x + 0.375 * c, y + 0.375 * c), (x - 0.125 * c, y - 0.125 * c),
+                                      (x - 1.125 * c, y + 0.625 * c), (x - 1.875 * c, y - 0.875 * c),
+                                      (x + 0.375 * c, y - 1.375 * c)])  # fmt: skip
+    _, line = _corner(tiles, 31.3, 47.0)  # a horizontal grid line
+    on_line = [box(31.25, line - 0.4, 31.4, line), box(30.8, line - 0.2, 31.7, line + 0.3)]
+    assert len(tiles._grid_points(np.array([[31.25, line]]))) == 1
     for geoms in ([through_corner], on_line):
         direct = shapely.intersection(shapely.union_all(geoms), outline)
         try:
