@@ -83,14 +83,14 @@ def polygons_of(geom: BaseGeometry) -> list[shapely.Polygon]:
     """The polygons inside any geometry (points and lines are dropped)."""
     if geom is None or geom.is_empty:
         return []
-    kind = geom.geom_type
-    if kind == "Polygon":
+    kind = shapely.get_type_id(geom)
+    if kind == 3:  # Polygon
         return [geom]
-    if kind in ("MultiPolygon", "GeometryCollection"):
-        out: list[shapely.Polygon] = []
-        for part in geom.geoms:
-            out.extend(polygons_of(part))
-        return out
+    if kind == 6:  # MultiPolygon
+        parts = shapely.get_parts(geom)
+        return parts[~shapely.is_empty(parts)].tolist()
+    if kind == 7:  # GeometryCollection
+        return [p for part in shapely.get_parts(geom) for p in polygons_of(part)]
     return []
 
 

@@ -270,6 +270,10 @@ class TiledOutline:
         i1 = min(int(math.floor((gx1 - self.x0) / c)), self.nx - 1)
         j0 = max(int(math.floor((gy0 - self.y0) / c)), 0)
         j1 = min(int(math.floor((gy1 - self.y0) / c)), self.ny - 1)
+        if i0 == i1 and j0 == j1 and self.x0 < gx0 and self.y0 < gy0:  # in one cell: the piece is g
+            inside = gx1 < self.x0 + self.nx * c and gy1 < self.y0 + self.ny * c
+            if inside and shapely.get_type_id(g) in (3, 6):
+                return np.array([[i0, j0]], dtype=np.int64), np.array([g], dtype=object), 0.0
         ij = np.empty((0, 2), dtype=np.int64)
         pieces = np.empty(0, dtype=object)
         if i0 <= i1 and j0 <= j1:

@@ -44,6 +44,8 @@ class RawSnapshot:
     priority: str = ""
     """Among snapshots of the same source and valid time, the highest priority is used."""
     notes: list[str] = field(default_factory=list)
+    layer_keys: dict[str, bytes] | None = None
+    """A hash of each layer's geometry made by the reader (see :func:`layer_keys`), or None."""
 
     @property
     def valid_date(self) -> str:
@@ -105,7 +107,7 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
         occupied area inside Ukraine.
     """
     where = raw.file
-    if not any(_geo.polygons_of(g) for geoms in raw.layers.values() for g in geoms):
+    if not any(_has_polygon(geoms) for geoms in raw.layers.values()):
         raise InputFileError(where, "no polygon features (nothing to ingest)")
     inputs: dict[str, list] = {}
     for name, geoms in raw.layers.items():
@@ -114,7 +116,7 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
             if problem:
                 raise InputFileError(where, f"layer {name!r}: {problem}")
         inputs[name] = [shapely.force_2d(g) if shapely.has_z(g) else g for g in geoms]
-    key = _map_key(outline, inputs)
+    key = _map_key(outline, inputs, raw.layer_keys)
     done = _RECENT.get(key)
     if done is None:
         done = _measure(raw, inputs, outline)
@@ -137,6 +139,13 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
     )
 
 
+def _has_polygon(geoms: list) -> bool:
+    kind = shapely.get_type_id(np.asarray(geoms, dtype=object)) if geoms else np.empty(0)
+    if np.any(((kind == 3) | (kind == 6)) & ~shapely.is_empty(np.asarray(geoms, dtype=object))):
+        return True
+    return any(_geo.polygons_of(g) for g, k in zip(geoms, kind, strict=True) if k == 7)
+
+
 TILED_MIN_VERTICES = 2_000
 """Layers with fewer vertices that lie inside the outline skip the cells (nothing to clip)."""
 RECENT_MAPS = 32
@@ -144,11 +153,25 @@ RECENT_MAPS = 32
 _RECENT: OrderedDict[bytes, tuple] = OrderedDict()
 
 
-def _map_key(outline: str, inputs: dict[str, list]) -> bytes:
-    h = hashlib.sha256(outline.encode())
+def layer_keys(digests: dict[str, list[bytes | None]]) -> dict[str, bytes] | None:
+    """Layer keys from the digests a reader made of each layer's geometries, in order
+    (None when one is missing: the key is then made from the geometries)."""
+    if any(d is None for ds in digests.values() for d in ds):
+        return None
+    return {name: hashlib.sha256(b"".join(ds)).digest() for name, ds in digests.items()}
+
+
+def _map_key(outline: str, inputs: dict[str, list], keys: dict[str, bytes] | None = None) -> bytes:
+    """What identifies a map's validation: the outline and each layer's exact geometry
+    (hashed by the reader, or here)."""
+    if keys is not None and keys.keys() != inputs.keys():
+        keys = None
+    h = hashlib.sha256(outline.encode() + (b"\x00reader" if keys is not None else b"\x00arrays"))
     for name, geoms in inputs.items():
         h.update(b"\x00layer\x00" + name.encode())
-        if geoms:
+        if keys is not None:
+            h.update(keys[name])
+        elif geoms:
             h.update(_geo.contents(geoms).key())
     return h.digest()
 

@@ -153,8 +153,36 @@ def test_simdjson_path_builds_the_same_geometry_as_the_geojson_reader(f):
     assert fast is not None
     feats = orjson.loads(content)["value"]["features"]
     slow = [(x["properties"], shapely.from_geojson(orjson.dumps(x["geometry"]))) for x in feats]
-    assert [p for p, _ in fast] == [p for p, _ in slow]
-    assert all(shapely.equals_exact(a, b, 0) for (_, a), (_, b) in zip(fast, slow, strict=True))
+    assert [p for p, _, _ in fast] == [p for p, _ in slow]
+    assert all(shapely.equals_exact(a, b, 0) for (_, a, _), (_, b) in zip(fast, slow, strict=True))
+
+
+def test_reader_digests_tell_maps_apart_by_geometry_only():
+    """The digests the fast path makes: equal for the same geometry under other properties,
+    different for a moved vertex, a ring split differently, or a Polygon given as a
+    one-part MultiPolygon; and a map read from such a file is recognised as a repeat."""
+    def doc(geometries, date="2022-09-01"):
+        feats = [{"type": "Feature", "properties": {"type": "nochange", "_dateto": date}, "geometry": g}
+                 for g in geometries]  # fmt: skip
+        return orjson.dumps({"value": {"type": "FeatureCollection", "features": feats}})
+
+    ring = [[36.0, 48.0], [36.5, 48.0], [36.5, 48.5], [36.0, 48.5], [36.0, 48.0]]
+    hole = [[36.1, 48.1], [36.2, 48.1], [36.2, 48.2], [36.1, 48.1]]
+    poly = {"type": "Polygon", "coordinates": [ring, hole]}
+
+    def digest(content):
+        return [d for _, _, d in _io.fast_features(content, "value")]
+
+    base = digest(doc([poly]))
+    assert digest(doc([poly], date="2022-09-02")) == base
+    moved = {"type": "Polygon", "coordinates": [ring, [[36.1, 48.1], [36.2, 48.1], [36.2, 48.3], [36.1, 48.1]]]}
+    as_multi = {"type": "MultiPolygon", "coordinates": [[ring, hole]]}
+    two = {"type": "MultiPolygon", "coordinates": [[ring], [hole]]}
+    others = [digest(doc([g]))[0] for g in (moved, as_multi, two)]
+    assert len({base[0], *others}) == 4
+    a = liveuamap_nzz.read(Path("2022-09-01.json"), doc([poly]))[0]
+    b = liveuamap_nzz.read(Path("2022-09-02.json"), doc([poly], date="2022-09-02"))[0]
+    assert a.layer_keys is not None and a.layer_keys == b.layer_keys
 
 
 @pytest.mark.parametrize("geometry", [

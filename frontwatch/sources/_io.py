@@ -6,6 +6,7 @@ import bz2
 import datetime as dt
 import glob
 import gzip
+import hashlib
 import lzma
 import zlib
 from collections.abc import Iterable, Iterator
@@ -187,12 +188,14 @@ def _closed_polygon(rings: list[np.ndarray]) -> shapely.Polygon | None:
 _PARSER = None
 
 
-def fast_features(content: bytes, *keys: str) -> list[tuple[dict, shapely.Geometry | None]] | None:
-    """``(properties, polygonal geometry or None)`` per feature of the FeatureCollection at
-    ``doc[keys...]``, parsed with simdjson: coordinates go from the JSON text into arrays
-    with no Python float in between. None when simdjson is missing or anything is not plain
-    (bad JSON, 3-D or odd positions, geometry collections): the caller then takes the
-    orjson path, which also gives the errors."""
+def fast_features(content: bytes, *keys: str) -> list[tuple[dict, shapely.Geometry | None, bytes | None]] | None:
+    """``(properties, polygonal geometry or None, its digest)`` per feature of the
+    FeatureCollection at ``doc[keys...]``, parsed with simdjson: coordinates go from the
+    JSON text into arrays with no Python float in between. The digest (a hash of the
+    geometry's exact coordinates and structure, made while the arrays are at hand) lets a
+    map be recognised as one seen before without another pass over its geometry. None when
+    simdjson is missing or anything is not plain (bad JSON, 3-D or odd positions, geometry
+    collections): the caller then takes the orjson path, which also gives the errors."""
     global _PARSER
     if simdjson is None:
         return None
@@ -255,16 +258,24 @@ def _fast_features(doc, keys) -> tuple[list, list] | None:
             per_polygon.append(len(poly))
             # positions sit inside the features array and 3 (Polygon) or 4 arrays deep
             depths.append((1 + (3 if kind == "Polygon" else 4), n))
-    built = _polygons(rings, per_polygon)
-    if built is None:
+    made = _polygons(rings, per_polygon)
+    if made is None:
         return None
+    built, xy, ring_at, poly_at = made
+    data = memoryview(xy.tobytes())
     out = []
     for props, where in found:
         if where is None:
-            out.append((props, None))
+            out.append((props, None, None))
             continue
         multi, first, count = where
-        out.append((props, shapely.multipolygons(built[first : first + count]) if multi else built[first]))
+        r0, r1 = poly_at[first], poly_at[first + count]
+        h = hashlib.sha256(b"M" if multi else b"P")
+        h.update(poly_at[first : first + count + 1] - r0)
+        h.update(ring_at[r0 : r1 + 1] - ring_at[r0])
+        h.update(data[ring_at[r0] * 16 : ring_at[r1] * 16])
+        geom = shapely.multipolygons(built[first : first + count]) if multi else built[first]
+        out.append((props, geom, h.digest()))
     return out, depths
 
 
@@ -285,18 +296,20 @@ def _simd_rings(rings, into: list[np.ndarray]) -> int | None:
     return n
 
 
-def _polygons(rings: list[np.ndarray], per_polygon: list[int]) -> np.ndarray | None:
+def _polygons(rings: list[np.ndarray], per_polygon: list[int]) -> tuple | None:
     """Polygons from flat ring buffers (``per_polygon``: rings of each, shell first), all
-    in one call; None when a ring is not closed (the reader then says so)."""
+    in one call, with the coordinates (n × 2), where each ring starts in them and where
+    each polygon's rings start; None when a ring is not closed (the reader then says so)."""
+    none = np.zeros(1, dtype=np.int64)
     if not rings:
-        return np.empty(0, dtype=object)
+        return np.empty(0, dtype=object), np.empty((0, 2)), none, none
     size = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings)) // 2
     xy = np.concatenate(rings).reshape(-1, 2)
     end = np.cumsum(size)
     if np.any(xy[end - size] != xy[end - 1]):
         return None
-    offsets = (np.concatenate(([0], end)), np.concatenate(([0], np.cumsum(per_polygon))))
-    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, xy, offsets)
+    ring_at, poly_at = np.concatenate(([0], end)), np.concatenate(([0], np.cumsum(per_polygon)))
+    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, xy, (ring_at, poly_at)), xy, ring_at, poly_at
 
 
 def _plain_positions(text: bytes, depths: list[tuple[int, int]]) -> bool:

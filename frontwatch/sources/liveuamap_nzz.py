@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..errors import InputFileError
-from ..snapshot import OCCUPIED, RawSnapshot
+from ..snapshot import OCCUPIED, RawSnapshot, layer_keys
 from ._io import decompress, end_of_day, fast_features, feature_collection, load_json, polygon_geometry
 
 NAME = "liveuamap-nzz"
@@ -45,15 +45,16 @@ def _props(feature) -> dict:
 def read(path: Path, data: bytes) -> list[RawSnapshot]:
     """The snapshot in one NZZ file."""
     content = decompress(path, data)
-    pairs = fast_features(content, "value")
-    if pairs is None:
+    found = fast_features(content, "value")
+    if found is None:
         doc = load_json(path, content)
         if not isinstance(doc, dict) or "value" not in doc:
             raise InputFileError(str(path), "expected an object with a 'value' FeatureCollection")
-        pairs = [(_props(f), polygon_geometry(path, f)) for f in feature_collection(path, doc["value"])]
+        found = [(_props(f), polygon_geometry(path, f), None) for f in feature_collection(path, doc["value"])]
     layers: dict[str, list] = {OCCUPIED: [], "gains": [], "losses": []}
+    digests: dict[str, list] = {name: [] for name in layers}
     dates: dict[str, str | None] = {}
-    for props, geom in pairs:
+    for props, geom, digest in found:
         kind = props.get("type")
         if kind not in LAYERS:
             raise InputFileError(
@@ -63,9 +64,9 @@ def read(path: Path, data: bytes) -> list[RawSnapshot]:
             if props.get(key) and not dates.get(key):
                 dates[key] = props[key]
         if geom is not None:
-            layers[LAYERS[kind]].append(geom)
-            if kind == "gains":
-                layers[OCCUPIED].append(geom)
+            for name in (LAYERS[kind], OCCUPIED) if kind == "gains" else (LAYERS[kind],):
+                layers[name].append(geom)
+                digests[name].append(digest)
     valid = dates.get("_dateto") or dates.get("date")
     if not valid:
         m = _DATE.search(path.name)
@@ -88,5 +89,6 @@ def read(path: Path, data: bytes) -> list[RawSnapshot]:
             source_dates=dates,
             kind="file",
             priority=scrape or valid,
+            layer_keys=layer_keys(digests),
         )
     ]
