@@ -240,17 +240,43 @@ def coordinate_problem(geom: BaseGeometry) -> str | None:
 _GPKG_HEADER = struct.Struct("<2sBBi4d")
 
 
+_UINT = struct.Struct("<I")
+_HEAD = struct.Struct("<BII")
+
+
+def wkb(geom: BaseGeometry) -> bytes:
+    """Little-endian 2-D WKB of a geometry, byte for byte what GEOS writes. Polygons and
+    multipolygons are written here from their coordinate arrays (GEOS's writer goes
+    through a stream one number at a time, and stored layers are large)."""
+    kind = shapely.get_type_id(geom)
+    if kind not in (3, 6) or geom.is_empty or shapely.has_z(geom):
+        return shapely.to_wkb(geom, byte_order=1)
+    parts = shapely.get_parts(geom) if kind == 6 else np.array([geom], dtype=object)
+    rings, owner = shapely.get_rings(parts, return_index=True)
+    count = shapely.get_num_coordinates(rings).tolist()
+    per_part = np.bincount(owner, minlength=len(parts)).tolist()
+    xy = memoryview(shapely.get_coordinates(rings).tobytes())
+    out = [_HEAD.pack(1, 6, len(parts))] if kind == 6 else []
+    r = at = 0
+    for n_rings in per_part:
+        out.append(_HEAD.pack(1, 3, n_rings))
+        for n in count[r : r + n_rings]:
+            out.append(_UINT.pack(n))
+            out.append(xy[at : at + 16 * n])
+            at += 16 * n
+        r += n_rings
+    return b"".join(out)
+
+
 def to_gpkg(geom: BaseGeometry, srs_id: int = 4326) -> bytes:
     """Encode a geometry as a GeoPackage blob (little-endian, xy envelope)."""
     if geom.is_empty:
         flags = 0b00010001  # empty, no envelope, little-endian
-        return struct.pack("<2sBBi", b"GP", 0, flags, srs_id) + shapely.to_wkb(
-            geom, byte_order=1
-        )
+        return struct.pack("<2sBBi", b"GP", 0, flags, srs_id) + shapely.to_wkb(geom, byte_order=1)
     minx, miny, maxx, maxy = geom.bounds
     flags = 0b00000011  # envelope [minx, maxx, miny, maxy], little-endian
     header = _GPKG_HEADER.pack(b"GP", 0, flags, srs_id, minx, maxx, miny, maxy)
-    return header + shapely.to_wkb(geom, byte_order=1)
+    return header + wkb(geom)
 
 
 def from_gpkg(blob: bytes) -> BaseGeometry:
@@ -314,4 +340,4 @@ def contents(geoms: np.ndarray) -> Contents:
 
 def geometry_hash(geom: BaseGeometry) -> str:
     """A hash of a geometry's normalized form: equal for geometry-identical inputs."""
-    return hashlib.sha256(shapely.to_wkb(shapely.normalize(geom), byte_order=1)).hexdigest()
+    return hashlib.sha256(wkb(shapely.normalize(geom))).hexdigest()
