@@ -332,6 +332,7 @@ def _plain_positions(text: bytes, depths: list[tuple[int, int]]) -> bool:
     want = np.repeat([d for d, _ in depths], [n for _, n in depths]) if depths else np.empty(0, int)
     if len(inner) != len(want) or np.any(depth[inner] != want):
         return False
-    commas = np.flatnonzero(b == 44)
-    between = np.searchsorted(commas, close[inner]) - np.searchsorted(commas, opens[inner])
-    return bool(np.all(between == 1))
+    # exactly one comma inside: the first comma after '[' comes before ']', the next after
+    commas = np.concatenate((np.flatnonzero(b == 44), [len(b), len(b)]))  # (two past the end)
+    k = np.searchsorted(commas, opens[inner])
+    return bool(np.all((commas[k] < close[inner]) & (commas[k + 1] > close[inner])))
