@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from functools import wraps
 
 import click
@@ -75,12 +76,33 @@ def handle_errors(fn):
     return wrapper
 
 
-def _progress(label: str):
-    return Progress(
-        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.description}"), console=err, transient=True,
-        disable=not err.is_terminal,
-    )  # fmt: skip
+class _progress:
+    """A progress bar on stderr (off when stderr is not a terminal), called as
+    ``bar(done, total, name="")``. It has no refresh thread: it redraws from the calls, at
+    most ten times a second, so that worker processes can be forked while it shows."""
+
+    def __init__(self, label: str) -> None:
+        self.bar = Progress(
+            TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.description}"), console=err, transient=True,
+            disable=not err.is_terminal, auto_refresh=False,
+        )  # fmt: skip
+        self.last = 0.0
+
+    def __enter__(self) -> _progress:
+        self.bar.__enter__()
+        self.task = self.bar.add_task("", total=None)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+    def __call__(self, done: int, total: int, name: str = "") -> None:
+        self.bar.update(self.task, completed=done, total=total, description=name)
+        now = time.monotonic()
+        if now - self.last >= 0.1 or done == total:
+            self.bar.refresh()
+            self.last = now
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,15 +151,8 @@ def ingest(ctx, source, paths, date, as_name, occupied_property, occupied_value,
         options = {"date": date, "source": as_name or "geojson",
                    "occupied_property": occupied_property, "occupied_value": occupied_value}  # fmt: skip
     store = _store(ctx, create=True)
-    with _progress(f"ingest {source}") as prog:
-        task = prog.add_task("", total=None)
-
-        def tick(done, total, name):
-            prog.update(task, completed=done, total=total, description=name)
-
-        summary = ingest_files(
-            store, source, list(paths), workers=workers, progress=tick, options=options
-        )
+    with _progress(f"ingest {source}") as bar:
+        summary = ingest_files(store, source, list(paths), workers=workers, progress=bar, options=options)
     d = summary.as_dict()
     if fmt == "json":
         click.echo(to_json(d))
@@ -299,11 +314,9 @@ def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
       frontwatch series --source liveuamap-nzz --every week --no-flows --plot area.png
     """
     store = _store(ctx)
-    with _progress("series") as prog:
-        task = prog.add_task("", total=None)
+    with _progress("series") as bar:
         rows = areas.series(store, source, every=every, start=start, end=end, flows=flows,
-                            land_only=land_only,
-                            progress=lambda d, t: prog.update(task, completed=d, total=t))  # fmt: skip
+                            land_only=land_only, progress=bar)  # fmt: skip
     if plot and rows:
         from .report.plots import series_chart
 
@@ -339,11 +352,10 @@ def top(ctx, source, window, side, limit, start, end, by, overlapping, fmt):
     """
     days = parse_window(window)
     store = _store(ctx)
-    with _progress("top") as prog:
-        task = prog.add_task("", total=None)
+    with _progress("top") as bar:
         ranker = changes.top_windows if by == "area" else advance_mod.depth_windows
         rows = ranker(store, source, days=days, side=side, limit=limit, start=start, end=end,
-                      distinct=not overlapping, progress=lambda d, t: prog.update(task, completed=d, total=t))  # fmt: skip
+                      distinct=not overlapping, progress=bar)  # fmt: skip
     cols = ["rank", "from_date", "to_date", "from_snapshot", "to_snapshot", "from_lag_days", "span_days",
             "gained_km2"]  # fmt: skip
     cols += ["max_depth_km", "p90_depth_km", "km_per_day"] if by == "depth" else ["ua_gain_km2", "ru_gain_km2"]

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
-import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,8 @@ import orjson
 import shapely
 
 from . import quality
+from ._tiles import tiled
+from ._workers import default_workers, process_pool
 from .errors import FrontwatchError, InputFileError
 from .snapshot import RawSnapshot, ValidSnapshot, validate_snapshot
 from .sources import adapter
@@ -98,8 +98,12 @@ def ingest(
     summary = IngestSummary(store_source)
     if not files:
         raise InputFileError(", ".join(map(str, paths)), f"no {source} files found")
-    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
-    pool = _pool(workers) if workers > 1 and len(files) > 4 else None
+    workers = workers if workers is not None else default_workers()
+    if workers > 1 and len(files) > 4:
+        tiled(outline)  # (built here, forked workers have it)
+        pool = process_pool(workers)
+    else:
+        pool = None
     try:
         _run(store, mod, files, summary, outline, pool, progress, options)
     finally:
@@ -108,12 +112,6 @@ def ingest(
         with store.transaction():  # whatever was committed gets its quality checks
             summary.flags = quality.assess(store, store_source)
     return summary
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
 def _as_file_error(where: str, work: Callable[[], object]):

@@ -8,15 +8,13 @@ Steps feed the control history of places and per-snapshot flows.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import shapely
 
 from . import _geo
+from ._workers import default_workers, process_pool
 from .store import SnapshotRecord, Store
 
 
@@ -49,12 +47,11 @@ def ensure_steps(
     todo = [(a, b) for a, b in pairs if (a.id, b.id) not in have]
     if not todo:
         return
-    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    workers = workers if workers is not None else default_workers()
     blobs = lambda r: store.layer_blob(r.id)  # noqa: E731
     done = 0
     if workers > 1 and len(todo) > 8:
-        ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        with process_pool(workers) as pool:
             futures = [(a, b, pool.submit(_diff, blobs(a), blobs(b))) for a, b in todo]
             for a, b, fut in futures:
                 store.add_step(a.id, b.id, *fut.result())
