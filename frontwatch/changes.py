@@ -41,7 +41,7 @@ def change_from_records(
     """The change from snapshot ``a`` to snapshot ``b`` of one source."""
     if a.id == b.id or (not flows and not land_only and a.coverage == b.coverage):
         # no geometric difference needed unless a mask turns up
-        mask, notes = mask_between(store, hist.records, a, b, diff=(_geo.EMPTY, _geo.EMPTY))
+        mask, notes = mask_between(store, hist.flagged, a, b, diff=(_geo.EMPTY, _geo.EMPTY))
         out: dict = {"notes": notes, "masked_km2": round(_geo.area_km2(mask), 1)}
         if a.id == b.id:
             out.update(ua_gain_km2=0.0, ru_gain_km2=0.0, net_km2=0.0)
@@ -55,7 +55,7 @@ def change_from_records(
             return out
     # one overlay (or the cached step) serves the mask and the flows
     diff = store.cached_step(a.id, b.id) or _geo.split_difference(store.layer(a.id), store.layer(b.id))
-    mask, notes = mask_between(store, hist.records, a, b, diff=diff)
+    mask, notes = mask_between(store, hist.flagged, a, b, diff=diff)
     out = {"notes": notes, "masked_km2": round(_geo.area_km2(mask), 1)}
     lost, taken = diff
     if land_only:

@@ -144,6 +144,7 @@ def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
                  b: SnapshotRecord, *, diff: tuple | None = None) -> tuple[object, list[str]]:  # fmt: skip
     """The region to leave out of a change from ``a`` to ``b``, and why.
 
+    ``recs``: the records to look in for unexplained steps (those with flags are enough).
     ``diff`` is ``(occupied(a) − occupied(b), occupied(b) − occupied(a))`` when the caller
     has it (it is computed here otherwise, and only when the coverage flips).
 

@@ -64,6 +64,8 @@ class History:
             if source not in known:
                 raise UnknownSource(source, sorted(known))
         self._ends = [r.valid_time for r in self.records]
+        self.flagged = [r for r in self.records if r.flags]
+        """The records with quality flags (where masks come from)."""
         self._excluded = [
             r
             for r in store.snapshots(source, usable_only=False)
