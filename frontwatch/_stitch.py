@@ -76,6 +76,8 @@ def touch_points(polys: tuple | list | np.ndarray) -> np.ndarray:
 
 
 class Stitched(NamedTuple):
+    """The union of the pieces, and what the caller needs to know of it."""
+
     geom: shapely.MultiPolygon
     check: bool
     """Whether to check validity before trusting it (pieces met at a point on a grid
