@@ -257,3 +257,26 @@ def test_duplicates_between_jobs_leave_no_worker_idle(tmp_path, fresh_store, mon
     s = ingest(fresh_store, "liveuamap-nzz", [folder], workers=2)
     assert seen_second == [True]
     assert (s.files, s.added, s.unchanged_files, len(s.errors)) == (20, 2, 18, 0)
+
+
+def test_workers_are_forked_only_from_a_single_thread():
+    """Forked workers start with everything imported; with another thread running, a fork
+    could copy a held lock, so the pool then comes from the fork server."""
+    import threading
+
+    from frontwatch._workers import process_pool
+
+    def method(pool):
+        with pool:
+            return pool._mp_context.get_start_method()
+
+    if threading.active_count() == 1:
+        assert method(process_pool(2)) == "fork"
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert method(process_pool(2)) == "forkserver"
+    finally:
+        stop.set()
+        t.join()
