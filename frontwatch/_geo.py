@@ -240,6 +240,7 @@ def coordinate_problem(geom: BaseGeometry) -> str | None:
 _GPKG_HEADER = struct.Struct("<2sBBi4d")
 
 
+_has_m = getattr(shapely, "has_m", lambda geom: False)  # (shapely ≥ 2.1 reads M values)
 _UINT = struct.Struct("<I")
 _HEAD = struct.Struct("<BII")
 
@@ -249,7 +250,7 @@ def wkb(geom: BaseGeometry) -> bytes:
     multipolygons are written here from their coordinate arrays (GEOS's writer goes
     through a stream one number at a time, and stored layers are large)."""
     kind = shapely.get_type_id(geom)
-    if kind not in (3, 6) or geom.is_empty or shapely.has_z(geom):
+    if kind not in (3, 6) or geom.is_empty or shapely.has_z(geom) or _has_m(geom):
         return shapely.to_wkb(geom, byte_order=1)
     parts = shapely.get_parts(geom) if kind == 6 else np.array([geom], dtype=object)
     rings, owner = shapely.get_rings(parts, return_index=True)

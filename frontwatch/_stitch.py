@@ -120,7 +120,7 @@ def stitch(polys: np.ndarray, on_grid: OnGrid, pinches: np.ndarray | None = None
     if len(repeated):
         parts = [part for ring in index for part in _split_at_repeats(rings.xy, ring, repeated)]
         split, index = len(parts) > len(index), parts
-    geom, verts = _assemble(rings.xy, index, repeated)
+    geom, verts = _assemble(rings.xy, index)
     # rings that touch inside a cell and were left whole keep the valid form the cell's
     # overlay gave them; the rest is new here and gets checked
     return Stitched(geom, snapped or len(corners) > 0 or split, verts)
@@ -332,8 +332,7 @@ def _split_at_repeats(xy: np.ndarray, ring: np.ndarray, repeated: np.ndarray) ->
     return out
 
 
-def _assemble(xy: np.ndarray, rings: list[np.ndarray], repeated: np.ndarray
-              ) -> tuple[shapely.MultiPolygon, Vertices]:  # fmt: skip
+def _assemble(xy: np.ndarray, rings: list[np.ndarray]) -> tuple[shapely.MultiPolygon, Vertices]:
     """Polygons from interior-on-the-left rings: counter-clockwise ones are shells, each
     hole goes to the smallest shell that holds it."""
     rings = [r for r in rings if len(r) >= 3]  # fewer: what is left of a spike whose crossings were joined
@@ -357,17 +356,16 @@ def _assemble(xy: np.ndarray, rings: list[np.ndarray], repeated: np.ndarray
         return shapely.multipolygons([shapely.polygons(shells[0], holes=holes)]), verts
     filled = shapely.polygons(shells)
     area = shapely.area(filled)
-    box = shapely.bounds(filled)
+    sbox, hbox = shapely.bounds(filled), shapely.bounds(holes)
     owner = np.empty(len(holes), dtype=np.int64)
-    for h, r in enumerate(r for r, shell in zip(rings, ccw, strict=True) if not shell):
-        # a vertex of the hole where no other ring touches lies strictly inside its shell
-        free = r[~np.isin(xy[r, 0] + 1j * xy[r, 1], repeated)] if len(repeated) else r
-        if not len(free):
-            raise StitchFailed("a hole that touches rings at every vertex")
-        px, py = xy[free[0]]
-        cand = np.flatnonzero((box[:, 0] <= px) & (px <= box[:, 2]) & (box[:, 1] <= py) & (py <= box[:, 3]))
-        if len(cand) > 1:  # (a hole lies in some shell: one shell around it must be it)
-            cand = cand[shapely.contains_xy(filled[cand], px, py)]
+    for h in range(len(holes)):
+        lo, hi = hbox[h, :2], hbox[h, 2:]
+        cand = np.flatnonzero(np.all(sbox[:, :2] <= lo, axis=1) & np.all(sbox[:, 2:] >= hi, axis=1))
+        if len(cand) > 1:
+            # the shells that hold the whole ring (a hole may touch its shell, even at a
+            # point inside one of the shell's edges: no single vertex of it will do)
+            shapely.prepare(filled[cand])
+            cand = cand[shapely.contains(filled[cand], holes[h])]
         if not len(cand):
             raise StitchFailed("a hole outside every shell")
         owner[h] = cand[np.argmin(area[cand])]

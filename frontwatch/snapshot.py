@@ -171,8 +171,12 @@ def _map_key(outline: str, inputs: dict[str, list], keys: dict[str, bytes] | Non
         h.update(b"\x00layer\x00" + name.encode())
         if keys is not None:
             h.update(keys[name])
-        elif geoms:
+        elif geoms and np.all(np.isin(shapely.get_type_id(np.asarray(geoms, dtype=object)), (3, 6))):
             h.update(_geo.contents(geoms).key())
+        elif geoms:  # collections (the arrays above see one level down): their WKB, exactly
+            h.update(b"\x00wkb")
+            for w in shapely.to_wkb(np.asarray(geoms, dtype=object), byte_order=1):
+                h.update(len(w).to_bytes(8, "little") + w)
     return h.digest()
 
 

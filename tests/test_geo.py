@@ -68,6 +68,7 @@ def test_wkb_writer_is_byte_for_byte_geos():
     holed = box(30, 45, 32, 47).difference(box(30.5, 45.5, 31, 46)).difference(box(31.2, 46.2, 31.6, 46.6))
     blobs = [Point(36, 48).buffer(r, 32).difference(Point(36, 48).buffer(r / 3, 16)) for r in rng.uniform(0.1, 2, 5)]
     cases = [holed, MultiPolygon([holed, box(33, 45, 34, 46)]), shapely.union_all(blobs), shapely.normalize(holed),
-             MultiPolygon(), Polygon(), Point(1, 2), Polygon([(0, 0, 1), (1, 0, 1), (1, 1, 1)])]  # fmt: skip
+             MultiPolygon(), Polygon(), Point(1, 2), Polygon([(0, 0, 1), (1, 0, 1), (1, 1, 1)]),
+             shapely.from_wkt("POLYGON M ((0 0 1, 1 0 2, 1 1 3, 0 0 1))")]  # fmt: skip
     for g in cases:
         assert wkb(g) == shapely.to_wkb(g, byte_order=1)

@@ -126,3 +126,19 @@ def test_touch_points():
     assert touch_points([a, b]).tolist() == [complex(1, 1)]
     assert touch_points([a]).size == 0
     assert touch_points([]).size == 0
+
+
+def test_hole_touching_its_shell_inside_an_edge_goes_to_its_own_shell():
+    """Found by review: a hole whose vertex lies inside one of its own shell's edges (valid,
+    and not a shared vertex) was given to a bigger shell around it, leaving a silently
+    invalid result. Here the piece with such a hole sits alone in a cell, inside another
+    polygon's big hole."""
+    outer = Polygon([(0.5, 0.5), (5.5, 0.5), (5.5, 5.5), (0.5, 5.5)],
+                    holes=[[(0.8, 0.8), (0.8, 5.2), (5.2, 5.2), (5.2, 0.8)]])  # fmt: skip
+    inner = Polygon([(2.2, 2.3), (2.8, 2.3), (2.8, 2.8), (2.2, 2.8)], holes=[[(2.5, 2.3), (2.6, 2.5), (2.4, 2.5)]])
+    assert outer.is_valid and inner.is_valid
+    pieces = np.concatenate((cut(outer), [inner]))  # the inner piece whole, as one cell's
+    result, check, _ = stitch(pieces, on_grid)
+    assert result.is_valid, shapely.is_valid_reason(result)
+    assert same(result, shapely.union(outer, inner))
+    assert sorted(len(p.interiors) for p in result.geoms) == [1, 1]

@@ -157,6 +157,22 @@ def test_simdjson_path_builds_the_same_geometry_as_the_geojson_reader(f):
     assert all(shapely.equals_exact(a, b, 0) for (_, a, _), (_, b) in zip(fast, slow, strict=True))
 
 
+def test_map_key_sees_into_geometry_collections():
+    """Found by review: the key made from arrays looked one level into collections, so two
+    maps whose polygons sat in GeometryCollections got one key, and the second reused the
+    first's validation."""
+    def read(x0):
+        mp = {"type": "MultiPolygon", "coordinates": [[[[x0, 48.0], [x0 + 0.5, 48.0], [x0 + 0.5, 48.5], [x0, 48.5],
+                                                        [x0, 48.0]]]]}  # fmt: skip
+        f = {"type": "Feature", "properties": {"type": "nochange", "date": "2023-01-01"},
+             "geometry": {"type": "GeometryCollection", "geometries": [mp]}}  # fmt: skip
+        content = orjson.dumps({"value": {"type": "FeatureCollection", "features": [f]}})
+        return liveuamap_nzz.read(Path(f"m{x0}.json"), content)[0]
+
+    a, b = validate_snapshot(read(37.0)), validate_snapshot(read(33.0))
+    assert a.occupied.bounds[0] == 37.0 and b.occupied.bounds[0] == 33.0
+
+
 def test_reader_digests_tell_maps_apart_by_geometry_only():
     """The digests the fast path makes: equal for the same geometry under other properties,
     different for a moved vertex, a ring split differently, or a Polygon given as a
