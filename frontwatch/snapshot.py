@@ -189,22 +189,20 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
     layers: dict[str, shapely.MultiPolygon] = {}
     areas: dict[str, float] = {}
     for name, geoms in inputs.items():
-        try:
-            if sum(shapely.get_num_coordinates(geoms)) < TILED_MIN_VERTICES and _inside(clip_to, geoms):
-                raise TilingFailed("a small layer inside the outline: nothing to clip")
-            clipped, km2, outside = tiles.union_clipped(geoms)
-        except TilingFailed:
-            # nothing to clip, an invalid input or a doubtful stitch: repair, then the
-            # direct overlay
-            parts = []
-            for g in geoms:
-                fixed, repaired = _geo.repair(g)
-                if repaired:
-                    warnings.append(
-                        f"repaired an invalid geometry in layer {name!r} (e.g. self-intersecting ring)"
-                    )
-                parts.append(fixed)
-            clipped, km2, outside = _geo.union_clipped(parts, clip_to)
+        key = (outline, raw.layer_keys[name]) if raw.layer_keys and name in raw.layer_keys else None
+        done = _RECENT_LAYERS.get(key) if key else None
+        if done is None:
+            done = _clip_layer(geoms, clip_to, tiles)
+            if key:
+                _RECENT_LAYERS[key] = done
+                if len(_RECENT_LAYERS) > RECENT_MAPS:
+                    _RECENT_LAYERS.popitem(last=False)
+        else:  # (a layer can repeat in maps that differ elsewhere: `losses` often does)
+            _RECENT_LAYERS.move_to_end(key)
+        clipped, km2, outside, repaired = done
+        warnings.extend(
+            f"repaired an invalid geometry in layer {name!r} (e.g. self-intersecting ring)" for _ in range(repaired)
+        )
         if outside > CLIPPED_WARNING_KM2:
             warnings.append(
                 f"clipped about {outside:,.0f} km² of layer {name!r} lying outside "
@@ -228,6 +226,28 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
         raise InputFileError(raw.file, f"no occupied area inside Ukraine{hint}")
     coverage = coverage_of(layers[OCCUPIED])
     return layers, areas, coverage, warnings, _geo.geometry_hash(layers[OCCUPIED]), {}
+
+
+_RECENT_LAYERS: OrderedDict[tuple, tuple] = OrderedDict()
+"""Clipped layers of recent maps, by the reader's hash of their input geometry."""
+
+
+def _clip_layer(geoms: list, clip_to: shapely.Geometry, tiles) -> tuple:
+    """One layer clipped and measured: (clipped, km², km² outside the outline, how many
+    inputs had to be repaired)."""
+    try:
+        if sum(shapely.get_num_coordinates(geoms)) < TILED_MIN_VERTICES and _inside(clip_to, geoms):
+            raise TilingFailed("a small layer inside the outline: nothing to clip")
+        return (*tiles.union_clipped(geoms), 0)
+    except TilingFailed:
+        # nothing to clip, an invalid input or a doubtful stitch: repair, then the direct
+        # overlay
+        parts, repaired = [], 0
+        for g in geoms:
+            fixed, was_repaired = _geo.repair(g)
+            repaired += was_repaired
+            parts.append(fixed)
+        return (*_geo.union_clipped(parts, clip_to), repaired)
 
 
 def _inside(outline: shapely.Geometry, geoms: list) -> bool:

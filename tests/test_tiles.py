@@ -157,6 +157,26 @@ def test_simdjson_path_builds_the_same_geometry_as_the_geojson_reader(f):
     assert all(shapely.equals_exact(a, b, 0) for (_, a, _), (_, b) in zip(fast, slow, strict=True))
 
 
+def test_a_layer_repeated_in_a_changed_map_is_reused():
+    """A layer whose input repeats (by the reader's hash) in a map that differs elsewhere
+    takes the earlier clipped layer; its area and warnings are those of a fresh run."""
+    def doc(x0):
+        def poly(x, y, d):
+            return {"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]}
+
+        feats = [{"type": "Feature", "properties": {"type": kind, "_dateto": "2022-09-01"}, "geometry": g}
+                 for kind, g in (("nochange", poly(x0, 48.0, 0.5)), ("losses", poly(38.0, 49.5, 1.5)))]  # fmt: skip
+        return liveuamap_nzz.read(Path("m.json"), orjson.dumps({"value": {"type": "FeatureCollection",
+                                                                           "features": feats}}))[0]  # fmt: skip
+
+    a, b = validate_snapshot(doc(36.0)), validate_snapshot(doc(35.0))
+    assert a.occupied.bounds[0] == 36.0 and b.occupied.bounds[0] == 35.0
+    assert b.layers["losses"] is a.layers["losses"]  # reused
+    assert b.areas_km2["losses"] == a.areas_km2["losses"] > 0
+    clipped = [w for w in a.warnings if "losses" in w]
+    assert clipped and clipped == [w for w in b.warnings if "losses" in w]  # it crosses into Russia
+
+
 def test_map_key_sees_into_geometry_collections():
     """Found by review: the key made from arrays looked one level into collections, so two
     maps whose polygons sat in GeometryCollections got one key, and the second reused the
