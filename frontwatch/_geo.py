@@ -33,10 +33,12 @@ def area_km2(geom: BaseGeometry | None) -> float:
     """
     if geom is None or geom.is_empty:
         return 0.0
-    total = 0.0
-    for poly in polygons_of(geom):
-        total += _polygon_area_m2(poly)
-    return total / 1e6
+    return polygons_area_m2(polygons_of(geom)) / 1e6
+
+
+def polygons_area_m2(polys) -> float:
+    """Geodesic area (m²) of polygons (each counted whole: they should not overlap)."""
+    return sum(_polygon_area_m2(p) for p in polys)
 
 
 def _polygon_area_m2(poly: shapely.Polygon) -> float:
@@ -173,7 +175,7 @@ def union_clipped(geoms: list[BaseGeometry], outline: BaseGeometry
         cut = polygons_of(shapely.intersection(shapely.MultiPolygon(list(crossing)), outline))
         outside_km2 += approx_km2(crossing) - approx_km2(np.asarray(cut, dtype=object))
         out.extend(cut)
-    km2 = sum(_polygon_area_m2(p) for p in out) / 1e6
+    km2 = polygons_area_m2(out) / 1e6
     return shapely.MultiPolygon(out), km2, max(outside_km2, 0.0)
 
 

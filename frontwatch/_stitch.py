@@ -50,8 +50,8 @@ class Vertices(NamedTuple):
     """Per vertex: the index of its ring."""
 
 
-def vertices(geom: shapely.Geometry) -> Vertices:
-    """The rings and vertices of a (multi)polygon."""
+def vertices(geom: shapely.Geometry | np.ndarray) -> Vertices:
+    """The rings and vertices of a (multi)polygon, or of an array of them."""
     rings, owner = shapely.get_rings(shapely.get_parts(geom), return_index=True)
     shell = np.concatenate(([True], owner[1:] != owner[:-1])) if len(owner) else np.empty(0, bool)
     xy, ring = shapely.get_coordinates(rings, return_index=True)
@@ -67,10 +67,8 @@ def touch_points(polys: tuple | list | np.ndarray) -> np.ndarray:
     what :func:`stitch` needs to know of the pieces of one cell."""
     if len(polys) < 2 and (not len(polys) or not shapely.get_num_interior_rings(polys[0])):
         return _NO_POINTS  # one ring
-    rings = shapely.get_rings(np.asarray(polys, dtype=object))
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
-    inner = np.concatenate((ring[1:] == ring[:-1], [False]))
-    at = xy[inner, 0] + 1j * xy[inner, 1]
+    xy = vertices(np.asarray(polys, dtype=object)).xy
+    at = xy[:, 0] + 1j * xy[:, 1]
     at.sort()
     return at[1:][at[1:] == at[:-1]]
 

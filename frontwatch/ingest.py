@@ -231,10 +231,9 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
 
     def resolve(item):
         kind, path, sha, payload = item
-        if isinstance(payload, Future):
-            payload = payload.result()
-        elif kind == "chunk" and isinstance(payload[1], Future):
-            payload = (payload[0], payload[1].result())
+        job = _job(item)
+        if job is not None:
+            payload = (payload[0], job.result()) if kind == "chunk" else job.result()
         return kind, path, sha, payload
 
     def commit(path, sha, size, snaps) -> None:
@@ -247,8 +246,8 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
         nonlocal batch
         commits.begin()
         if kind == "chunk":
-            jobs, results = payload
-            for (fpath, fsha, size), result in zip(jobs, results, strict=True):
+            chunk_files, results = payload
+            for (fpath, fsha, size), result in zip(chunk_files, results, strict=True):
                 if isinstance(result, InputFileError):
                     summary.errors.append(str(result))
                 else:
@@ -291,14 +290,17 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
         """In a worker when there is a pool (a Future), here otherwise (the result)."""
         return pool.submit(fn, *args) if pool is not None else fn(*args)
 
+    def push(item) -> None:
+        nonlocal jobs
+        pending.append(item)
+        jobs += _job(item) is not None
+
     def submit_chunk() -> None:
         nonlocal chunk
         if not chunk:
             return
-        nonlocal jobs
         job = run(_read_validate_chunk, mod.NAME, [(p, sh) for p, sh, _ in chunk], options, outline)
-        pending.append(("chunk", chunk[0][0], "", (chunk, job)))
-        jobs += _is_job(pending[-1])
+        push(("chunk", chunk[0][0], "", (chunk, job)))
         chunk = []
 
     def drain(keep: int) -> None:
@@ -308,7 +310,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
         nonlocal jobs
         while jobs > keep or (pending and not _waiting(pending[0])):
             item = pending.popleft()
-            jobs -= _is_job(item)
+            jobs -= _job(item) is not None
             handle(*resolve(item))
 
     try:
@@ -323,8 +325,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
             submit_chunk()  # keep the order of files
             if kind == "raw":
                 item = (kind, path, sha, run(_validate, payload, outline))
-            pending.append(item)
-            jobs += _is_job(item)
+            push(item)
             drain(limit)
         submit_chunk()
         drain(0)
@@ -334,17 +335,16 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
         commits.close()
 
 
-def _is_job(item) -> bool:
-    """Whether a pending item is work given to a worker."""
+def _job(item) -> Future | None:
+    """A pending item's work given to a worker (a chunk carries its files beside it), or
+    None: done here already, or nothing to do."""
     payload = item[3][1] if item[0] == "chunk" else item[3]
-    return isinstance(payload, Future)
+    return payload if isinstance(payload, Future) else None
 
 
 def _waiting(item) -> bool:
-    payload = item[3]
-    if item[0] == "chunk":
-        payload = payload[1]
-    return isinstance(payload, Future) and not payload.done()
+    job = _job(item)
+    return job is not None and not job.done()
 
 
 def _alias_duplicate_file(store: Store, sha: str, path: Path) -> None:

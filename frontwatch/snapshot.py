@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import shapely
 
 from . import _geo
+from ._recent import Recent
 from ._tiles import TilingFailed, tiled
 from .boundaries import REGION_LABELS, clip_outline, held_before_2022
 from .errors import InputFileError
@@ -117,15 +117,7 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
                 raise InputFileError(where, f"layer {name!r}: {problem}")
         inputs[name] = [shapely.force_2d(g) if shapely.has_z(g) else g for g in geoms]
     key = _map_key(outline, inputs, raw.layer_keys)
-    done = _RECENT.get(key)
-    if done is None:
-        done = _measure(raw, inputs, outline)
-        _RECENT[key] = done
-        if len(_RECENT) > RECENT_MAPS:
-            _RECENT.popitem(last=False)
-    else:
-        _RECENT.move_to_end(key)
-    layers, areas, coverage, warnings, geom_hash, blobs = done
+    layers, areas, coverage, warnings, geom_hash, blobs = _RECENT.get(key, partial(_measure, raw, inputs, outline))
     return ValidSnapshot(
         raw=raw,
         layers=dict(layers),
@@ -140,8 +132,9 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
 
 
 def _has_polygon(geoms: list) -> bool:
-    kind = shapely.get_type_id(np.asarray(geoms, dtype=object)) if geoms else np.empty(0)
-    if np.any(((kind == 3) | (kind == 6)) & ~shapely.is_empty(np.asarray(geoms, dtype=object))):
+    arr = np.asarray(geoms, dtype=object)
+    kind = shapely.get_type_id(arr)
+    if np.any(((kind == 3) | (kind == 6)) & ~shapely.is_empty(arr)):
         return True
     return any(_geo.polygons_of(g) for g, k in zip(geoms, kind, strict=True) if k == 7)
 
@@ -149,8 +142,11 @@ def _has_polygon(geoms: list) -> bool:
 TILED_MIN_VERTICES = 2_000
 """Layers with fewer vertices that lie inside the outline skip the cells (nothing to clip)."""
 RECENT_MAPS = 32
-"""Validated maps remembered per process, by the hash of their input geometry."""
-_RECENT: OrderedDict[bytes, tuple] = OrderedDict()
+"""Validated maps (and layers) remembered per process, by the hash of their input geometry."""
+_RECENT: Recent[tuple] = Recent(RECENT_MAPS)
+_RECENT_LAYERS: Recent[tuple] = Recent(RECENT_MAPS)
+"""Clipped layers of recent maps (a layer can repeat in maps that differ elsewhere:
+`losses` often does), by the reader's hash of their input geometry."""
 
 
 def layer_keys(digests: dict[str, list[bytes | None]]) -> dict[str, bytes] | None:
@@ -189,17 +185,11 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
     layers: dict[str, shapely.MultiPolygon] = {}
     areas: dict[str, float] = {}
     for name, geoms in inputs.items():
-        key = (outline, raw.layer_keys[name]) if raw.layer_keys and name in raw.layer_keys else None
-        done = _RECENT_LAYERS.get(key) if key else None
-        if done is None:
-            done = _clip_layer(geoms, clip_to, tiles)
-            if key:
-                _RECENT_LAYERS[key] = done
-                if len(_RECENT_LAYERS) > RECENT_MAPS:
-                    _RECENT_LAYERS.popitem(last=False)
-        else:  # (a layer can repeat in maps that differ elsewhere: `losses` often does)
-            _RECENT_LAYERS.move_to_end(key)
-        clipped, km2, outside, repaired = done
+        clip = partial(_clip_layer, geoms, clip_to, tiles)
+        if raw.layer_keys and name in raw.layer_keys:
+            clipped, km2, outside, repaired = _RECENT_LAYERS.get((outline, raw.layer_keys[name]), clip)
+        else:
+            clipped, km2, outside, repaired = clip()
         warnings.extend(
             f"repaired an invalid geometry in layer {name!r} (e.g. self-intersecting ring)" for _ in range(repaired)
         )
@@ -226,10 +216,6 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
         raise InputFileError(raw.file, f"no occupied area inside Ukraine{hint}")
     coverage = coverage_of(layers[OCCUPIED])
     return layers, areas, coverage, warnings, _geo.geometry_hash(layers[OCCUPIED]), {}
-
-
-_RECENT_LAYERS: OrderedDict[tuple, tuple] = OrderedDict()
-"""Clipped layers of recent maps, by the reader's hash of their input geometry."""
 
 
 def _clip_layer(geoms: list, clip_to: shapely.Geometry, tiles) -> tuple:

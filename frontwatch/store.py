@@ -10,7 +10,6 @@ import datetime as dt
 import os
 import sqlite3
 from abc import ABC, abstractmethod
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from platformdirs import user_data_dir
 
 from . import _geo
 from ._migrations import migrate
+from ._recent import Recent
 from .errors import StoreError
 from .snapshot import OCCUPIED, ValidSnapshot
 
@@ -166,8 +166,7 @@ class SQLiteStore(Store):
             migrate(self.conn)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a Frontwatch store ({exc})") from exc
-        self._cache: OrderedDict[tuple[int, str], shapely.MultiPolygon] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: Recent[shapely.MultiPolygon] = Recent(cache_size)
         self._in_tx = False
         self._depth = 0
 
@@ -277,18 +276,13 @@ class SQLiteStore(Store):
 
     def layer(self, snapshot_id: int, layer: str = OCCUPIED) -> shapely.MultiPolygon:
         """A layer's geometry (empty if the snapshot has no such layer); cached."""
-        key = (snapshot_id, layer)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        row = self.conn.execute(
-            "SELECT geom FROM snapshot_layers WHERE snapshot_id = ? AND layer = ?", key
-        ).fetchone()
-        geom = _geo.as_multipolygon(_geo.from_gpkg(row[0])) if row else _geo.EMPTY
-        self._cache[key] = geom
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return geom
+        def load():
+            row = self.conn.execute(
+                "SELECT geom FROM snapshot_layers WHERE snapshot_id = ? AND layer = ?", (snapshot_id, layer)
+            ).fetchone()
+            return _geo.as_multipolygon(_geo.from_gpkg(row[0])) if row else _geo.EMPTY
+
+        return self._cache.get((snapshot_id, layer), load)
 
     def replace_layer(self, snapshot_id: int, name: str, geom: shapely.Geometry) -> None:
         """Store (or replace) one derived layer of a snapshot."""
@@ -302,7 +296,7 @@ class SQLiteStore(Store):
             " VALUES (?, ?, ?, ?, ?, ?)",
             (snapshot_id, rec.source, rec.valid_date, name, _geo.area_km2(geom), _geo.to_gpkg(geom)),
         )
-        self._cache.pop((snapshot_id, name), None)
+        self._cache.discard((snapshot_id, name))
 
     def layer_blob(self, snapshot_id: int, layer: str = OCCUPIED) -> bytes:
         """A layer's GeoPackage blob, undecoded (to hand to worker processes)."""

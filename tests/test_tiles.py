@@ -72,15 +72,15 @@ def test_tiled_blob_across_the_russian_border(tiles, outline):
 def test_cells_are_reused_by_content(tiles):
     blob = _ragged_disc(35.0, 47.5, 0.6)
     first = tiles.union_clipped([blob])
-    misses = tiles.misses
+    misses = tiles.cells.misses
     again = tiles.union_clipped([shapely.from_wkb(shapely.to_wkb(blob))])  # equal, new object
-    assert tiles.misses == misses and tiles.hits > 0
+    assert tiles.cells.misses == misses and tiles.cells.hits > 0
     assert shapely.equals_exact(first[0], again[0], 0) and first[1] == again[1]
     # a change in one place re-clips only the cells it touches
     moved = shapely.union(blob, Point(35.0, 48.15).buffer(0.02))
-    before = tiles.misses
+    before = tiles.cells.misses
     tiles.union_clipped([moved])
-    assert 0 < tiles.misses - before <= 4
+    assert 0 < tiles.cells.misses - before <= 4
 
 
 def _corner(tiles, lon, lat):

@@ -6,7 +6,6 @@ import bz2
 import datetime as dt
 import glob
 import gzip
-import hashlib
 import lzma
 import zlib
 from collections.abc import Iterable, Iterator
@@ -31,6 +30,7 @@ try:  # SIMD JSON parsing straight into coordinate buffers; orjson does everythi
 except ImportError:  # pragma: no cover - a declared dependency, but the slow path stays
     simdjson = None
 
+from .. import _geo
 from ..errors import InputFileError
 
 END_OF_DAY = dt.time(23, 59, 59, tzinfo=dt.UTC)
@@ -262,21 +262,32 @@ def _fast_features(doc, keys) -> tuple[list, list] | None:
     if made is None:
         return None
     built, xy, ring_at, poly_at = made
-    data = memoryview(xy.tobytes())
+    geoms = [where for _, where in found if where is not None]
+    digests = iter(_digests(geoms, xy, ring_at, poly_at))
     out = []
     for props, where in found:
         if where is None:
             out.append((props, None, None))
             continue
         multi, first, count = where
-        r0, r1 = poly_at[first], poly_at[first + count]
-        h = hashlib.sha256(b"M" if multi else b"P")
-        h.update(poly_at[first : first + count + 1] - r0)
-        h.update(ring_at[r0 : r1 + 1] - ring_at[r0])
-        h.update(data[ring_at[r0] * 16 : ring_at[r1] * 16])
         geom = shapely.multipolygons(built[first : first + count]) if multi else built[first]
-        out.append((props, geom, h.digest()))
+        out.append((props, geom, next(digests)))
     return out, depths
+
+
+def _digests(geoms: list[tuple[bool, int, int]], xy: np.ndarray, ring_at: np.ndarray,
+             poly_at: np.ndarray) -> list[bytes]:  # fmt: skip
+    """Per geometry ((multi?, first polygon, polygon count)): the hash of its exact contents
+    (:class:`.._geo.Contents`, as the arrays the reader has), Polygon and MultiPolygon
+    told apart."""
+    first = np.array([f for _, f, _ in geoms] + [len(poly_at) - 1], dtype=np.int64)
+    size = np.diff(ring_at)
+    shell = np.zeros(len(size), bool)
+    shell[poly_at[:-1]] = True
+    lead = np.zeros(len(size), bool)  # the first shell of each geometry
+    lead[poly_at[first[:-1][np.array([n for _, _, n in geoms], dtype=np.int64) > 0]]] = True
+    content = _geo.Contents(size * 4 + shell * 2 + lead, xy, poly_at[first], ring_at)
+    return content.keys(np.arange(len(geoms) + 1), [b"M" if multi else b"P" for multi, _, _ in geoms])
 
 
 def _simd_rings(rings, into: list[np.ndarray]) -> int | None:
