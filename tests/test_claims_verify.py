@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from frontwatch.advance import advance, distance_to_other_side
 from frontwatch.changes import change_between
 from frontwatch.claims.extract import extract_claims
+from frontwatch.claims.judge import VERDICTS, Interval, interval, numeric_verdict
 from frontwatch.claims.model import KM2_PER_SQ_MI, Claim, Quantity, Window
 from frontwatch.claims.verify import compare, tolerance, verify, verify_claim
 from frontwatch.cli import main
@@ -40,7 +41,7 @@ def test_every_measurable_claim_has_a_verdict_per_source(checked):
     for r in results:
         assert [v["source"] for v in r["verdicts"]] == ["liveuamap-nzz", "deepstate"]
         for v in r["verdicts"]:
-            assert v["verdict"] in ("supported", "not supported", "unverifiable")
+            assert v["verdict"] in VERDICTS
             assert v["rule"]
     # DeepState's sample starts in 2024: every window of 2022 is unverifiable, with the reason
     for r in results:
@@ -58,10 +59,21 @@ def test_area_claim_measures_change_between(sample_store, checked):
     assert v["measured"] == ch["ua_gain_km2"]
     assert (v["snapshot_from"], v["snapshot_to"], v["lag_days"]) == (
         ch["from_snapshot"], ch["to_snapshot"], ch["to_lag_days"])  # fmt: skip
-    assert v["verdict"] == ("supported" if ch["ua_gain_km2"] >= 900 else "not supported")
+    # the envelope: the same change on the maps a day earlier and later at each end
+    # (in the claim's scope: "its south and east" = the oblasts of the convention, summed)
+    assert v["scope"] == ["Kherson", "Zaporizhzhia", "Mykolaiv", "Donetsk", "Luhansk", "Kharkiv"]
+    def scoped(a, b):
+        rows = change_between(sample_store, "liveuamap-nzz", a, b, by_oblast=True)["by_oblast"]
+        return sum(r["ua_gain_km2"] for r in rows if r["oblast"] in v["scope"])
+
+    around = [scoped("2022-09-02", "2022-09-11"), scoped("2022-09-04", "2022-09-09")]
+    low, high = v["envelope"]
+    assert low <= min([ch["ua_gain_km2"], *around]) and high >= max([ch["ua_gain_km2"], *around])
+    # liveuamap's maps of 8 and 11 September disagree by far more than a factor of 2: no verdict
+    assert high > 2 * low and v["verdict"] == "unverifiable" and "factor of 2" in v["reason"]
     later = v["later"]
-    ch2 = change_between(sample_store, "liveuamap-nzz", "2022-09-04", later["snapshot_to"])
-    assert later["measured"] == ch2["ua_gain_km2"] and later["verdict"] == "supported"
+    assert later["measured"] == pytest.approx(scoped("2022-09-04", later["snapshot_to"]), abs=0.05)
+    assert later["verdict"] == "supported"
 
 
 def test_distance_depth_and_control_claims_measure_the_library(sample_store, checked):
@@ -77,8 +89,12 @@ def test_distance_depth_and_control_claims_measure_the_library(sample_store, che
     pc = place_control(sample_store, "liveuamap-nzz", resolve_one("Balakliia"), disputed["window_to"])
     v = disputed["verdicts"][0]
     assert v["measured"] == pc["side"]
-    # Ganchev disputes a Ukrainian retaking: supported exactly when the map still shows RU
-    assert v["verdict"] == ("supported" if pc["side"] == "RU" else "not supported")
+    # Ganchev disputes a Ukrainian retaking: the verdict judges the disputed statement itself
+    if pc["contested"]:
+        assert v["verdict"] == "contested"
+    else:
+        assert v["verdict"] == ("supported" if pc["side"] == "UA" else "overstated")
+    assert "disputes" in v["sentence"]
 
 
 def test_unit_conversions_checked_exactly(checked):
@@ -119,12 +135,49 @@ def test_tolerance_rules(value, figure, qualifier, precision, measured, ok):
                                          else max(min(precision / 2, 0.1 * value), 0.1 * value))  # fmt: skip
 
 
-def test_disputes_is_checked_as_negation(sample_store):
+def test_a_dispute_judges_the_disputed_statement(sample_store):
     base = dict(kind="place_control", subject={"side": "UA", "action": "retake", "place": "Izium"},
                 window=Window(PUBLISHED, dt.date(2022, 9, 11)))  # fmt: skip
     says = verify_claim(sample_store, Claim(stance="claims", **base), "liveuamap-nzz")
-    denies = verify_claim(sample_store, Claim(stance="disputes", **base), "liveuamap-nzz")
-    assert {says["verdict"], denies["verdict"]} == {"supported", "not supported"}
+    denies = verify_claim(sample_store, Claim(stance="disputes", claimant="Vitaly Ganchev", **base), "liveuamap-nzz")
+    assert says["verdict"] == denies["verdict"]
+    assert "Vitaly Ganchev disputes" in denies["sentence"]
+    # a Russian capture of Izium on the same map is contradicted: the claim is ahead of the map
+    ru = dict(base, subject={"side": "RU", "action": "capture", "place": "Izium"})
+    v = verify_claim(sample_store, Claim(**ru), "liveuamap-nzz")
+    pc = place_control(sample_store, "liveuamap-nzz", resolve_one("Izium"), "2022-09-11")
+    assert pc["side"] == "UA" and v["verdict"] == ("contested" if pc["contested"] else "overstated")
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "qualifier", "verdict"),
+    [
+        # "1,000 km²" (precision 1000 → ±100) against envelopes computed by hand
+        (5_100, 6_200, "exact", "understated"),  # the map shows five times the figure
+        (5_100, 6_200, "more_than", "supported"),  # "more than 1,000": far above stays supported
+        (600, 880, "exact", "overstated"),
+        (950, 1_200, "exact", "supported"),
+        (1_849, 8_951, "more_than", "supported"),  # wide, but every map bears "more than" out
+        (602, 8_768, "exact", "unverifiable"),  # a lagging source: straddles, and spans > 2x
+        (395, 8_965, "more_than", "unverifiable"),
+        (0, 1_050, "exact", "unverifiable"),
+        (880, 1_300, "exact", "supported"),  # straddles within a factor of 2
+        (0, 850, "exact", "overstated"),  # wide, but all of it below the claim
+    ],
+)
+def test_numeric_verdicts_with_direction(low, high, qualifier, verdict):
+    q = Quantity(value=1000, unit="km2", qualifier=qualifier, text="1,000", precision=1000)
+    assert numeric_verdict(low, high, interval(q))[0] == verdict
+
+
+def test_a_monitors_own_figure_is_read_with_its_method_tolerance():
+    # DeepState's 259 km² for a month (precision 1 → ±0.5): within 5 % when it is its own figure
+    q = Quantity(value=259, unit="km2", qualifier="exact", text="259", precision=1)
+    assert interval(q) == Interval(258.5, 259.5, 0.5)
+    own = interval(q, own=True)
+    assert own.low == pytest.approx(259 * 0.95) and own.high == pytest.approx(259 * 1.05)
+    assert numeric_verdict(263.9, 263.9, own)[0] == "supported"
+    assert numeric_verdict(263.9, 263.9, interval(q))[0] == "understated"
 
 
 def test_robust_to_odd_input(sample_store):
@@ -162,3 +215,4 @@ def test_cli_check_json_and_structured_input(sample_store, tmp_path):
     v = orjson.loads(r.output)["claims"][0]["verdicts"][0]
     ch = change_between(sample_store, "liveuamap-nzz", "2022-09-04", "2022-09-11")
     assert v["measured"] == ch["ua_gain_km2"] and v["verdict"] == "supported"
+    assert v["sentence"].startswith("liveuamap (NZZ)'s maps of 2022-09-04 → 2022-09-11 shows")

@@ -23,7 +23,9 @@ kind (:data:`KINDS`)
     (``reference``). ``unit_conversion``: a restatement of another claim's figure in other
     units ("(385 sq miles)"), pointing at it through ``converts``. ``other``: a statement
     that control maps cannot measure (helicopter capacity, an airstrike, evacuations), with
-    the reason in ``reason``.
+    the reason in ``reason``. ``share``: the share (%) of Ukraine, or of an oblast, occupied
+    ("Russia occupies about a fifth of Ukraine"). ``area_held``: a stock of ground held on a
+    date ("Russia controls about 113,000 km²").
 stance (:data:`STANCES`)
     ``claims``: the claimant asserts it; ``disputes``: the claimant denies or disputes it
     (the claim holds the disputed statement, e.g. "Ukrainian forces retook Balakliya");
@@ -65,6 +67,8 @@ KINDS = (
     "advance_depth",
     "rank",
     "unit_conversion",
+    "share",
+    "area_held",
     "other",
 )
 """Claim kinds (see the module docstring)."""
@@ -73,8 +77,8 @@ CHANGE_KINDS = frozenset({"area_change", "settlement_count", "advance_depth"})
 """Kinds that compare two dates (a window ``[from, to]`` compares the map on ``from`` with
 the map on ``to``); the others are states on a date or through a window."""
 
-UNITS = ("km2", "sq_mi", "km", "mi", "count")
-"""Normalised units: square kilometres, square miles, kilometres, miles, a count."""
+UNITS = ("km2", "sq_mi", "km", "mi", "count", "percent")
+"""Normalised units: square kilometres, square miles, kilometres, miles, a count, a percentage."""
 
 QUALIFIERS = ("exact", "more_than", "at_least", "about", "up_to", "less_than")
 """How a figure bounds the measure: ``exact`` (no qualifier, or "just", "exactly", "only"),
@@ -97,7 +101,8 @@ place), ``hold`` (the side holds it through the window or on the date), ``presen
 side's troops or flags are in the place), ``advance`` (the side moves forward),
 ``evacuate``, ``strike`` and ``other`` (not measurable)."""
 
-UNIT_DIMENSIONS = {"km2": "area", "sq_mi": "area", "km": "length", "mi": "length", "count": "count"}
+UNIT_DIMENSIONS = {"km2": "area", "sq_mi": "area", "km": "length", "mi": "length", "count": "count",
+                   "percent": "share"}
 
 KM2_PER_SQ_MI = 2.589_988_110_336
 """Square kilometres in one international square mile (exact: 1.609344² km²)."""
@@ -105,7 +110,7 @@ KM2_PER_SQ_MI = 2.589_988_110_336
 KM_PER_MI = 1.609_344
 """Kilometres in one international mile (exact)."""
 
-_TO_BASE = {"km2": 1.0, "sq_mi": KM2_PER_SQ_MI, "km": 1.0, "mi": KM_PER_MI, "count": 1.0}
+_TO_BASE = {"km2": 1.0, "sq_mi": KM2_PER_SQ_MI, "km": 1.0, "mi": KM_PER_MI, "count": 1.0, "percent": 1.0}
 
 WAR_START = date(2022, 2, 24)
 """Start of Russia's full-scale invasion; "since the war began" windows start here."""
@@ -116,6 +121,9 @@ COMPASS_REGIONS = {
     "south": ("Kherson", "Zaporizhzhia", "Mykolaiv", "Crimea", "Sevastopol"),
     "south and east": ("Kherson", "Zaporizhzhia", "Mykolaiv", "Donetsk", "Luhansk", "Kharkiv"),
     "north": ("Kyiv", "Chernihiv", "Sumy", "Zhytomyr"),
+    "west bank": ("Kherson", "Mykolaiv"),
+    "west bank of the dnipro": ("Kherson", "Mykolaiv"),
+    "right bank": ("Kherson", "Mykolaiv"),
 }
 """A convention (not part of any claim) for the oblasts a compass region of the front usually
 means in news about the war; a verifier may use it to measure ``subject["region"] == "east"``
@@ -372,6 +380,9 @@ class Claim:
         For ``other``: why control maps cannot measure it.
     published
         Publication date of the text (the anchor of relative dates), or None.
+    responses
+        What others in the same text say of it: ``{"claimant", "stance", "text"}`` each (a
+        denial gives stance ``disputes``, with the disputer as claimant).
     """
 
     kind: str
@@ -387,6 +398,7 @@ class Claim:
     refers_to: int | None = None
     reason: str | None = None
     published: date | None = None
+    responses: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         _check("kind", self.kind, KINDS)
@@ -404,8 +416,8 @@ class Claim:
             ``kind, text, span, claimant, stance, quantity`` (the value), ``unit, qualifier,
             precision, quantity_text, window_from, window_to, window_text, window_rule,
             reference_from, reference_to, reference_text, reference_rule, subject, converts``
-            (:meth:`Conversion.as_dict` or None), ``refers_to, reason, published``; dates as
-            ISO strings, absent values as None.
+            (:meth:`Conversion.as_dict` or None), ``refers_to, reason, published, responses``;
+            dates as ISO strings, absent values as None.
         """
         q, w, r = self.quantity, self.window, self.reference
         return {
@@ -432,4 +444,5 @@ class Claim:
             "refers_to": self.refers_to,
             "reason": self.reason,
             "published": self.published.isoformat() if self.published else None,
+            "responses": [dict(r) for r in self.responses],
         }

@@ -7,8 +7,8 @@ def _q(c: dict) -> str:
     if c.get("quantity") is None:
         return ""
     qual = {"more_than": "> ", "at_least": "≥ ", "about": "~", "up_to": "≤ ", "less_than": "< "}
-    unit = {"km2": "km²", "sq_mi": "sq mi", "count": ""}.get(c["unit"], c["unit"])
-    return f"{qual.get(c['qualifier'], '')}{c['quantity']:,g} {unit}".strip()
+    unit = {"km2": " km²", "sq_mi": " sq mi", "count": "", "percent": "%"}.get(c["unit"], f" {c['unit']}")
+    return f"{qual.get(c['qualifier'], '')}{c['quantity']:,g}{unit}".strip()
 
 
 def _window(c: dict) -> str:
@@ -20,12 +20,14 @@ def _window(c: dict) -> str:
 
 
 def _cell(v: dict) -> str:
-    if v["verdict"] == "unverifiable":
-        return f"unverifiable ({v.get('reason') or 'no data'})"
+    if v["verdict"] in ("unverifiable", "not comparable") and v.get("measured") is None:
+        return f"{v['verdict']} ({v.get('reason') or 'no data'})"
     m = v["measured"]
     m = f"{m:,.1f}" if isinstance(m, float) else str(m)
     snap = " → ".join(x for x in (v.get("snapshot_from"), v.get("snapshot_to")) if x)
-    text = f"{v['verdict']}: {m} {v.get('unit') or ''}" + (f" [{snap}]" if snap else "")
+    env = v.get("envelope")
+    spread = f" ({env[0]:,.1f}–{env[1]:,.1f})" if env and env[1] > env[0] else ""
+    text = f"{v['verdict']}: {m}{spread} {v.get('unit') or ''}" + (f" [{snap}]" if snap else "")
     later = v.get("later")
     if later and later.get("verdict") != "unverifiable":
         lm = later["measured"]
@@ -71,6 +73,8 @@ def markdown(results: list[dict], sources: list[str], *, title: str, published: 
             if v.get("note"):
                 line += f"; {v['note']}"
             out.append(line)
+            if v.get("sentence"):
+                out.append(f"  - {v['sentence']}")
             out.append(f"  - rule: {v['rule']}")
         out.append("")
     return "\n".join(out)
