@@ -576,7 +576,8 @@ def check(ctx, file, published, sources, fmt):
     unknown = sorted(set(srcs) - set(store.source_names()))
     if unknown:
         raise UnknownSource(unknown[0], sorted(store.source_names()))
-    results = check_file(store, file, published=published, sources=srcs)
+    with _progress("check") as bar:
+        results = check_file(store, file, published=published, sources=srcs, progress=bar)
     if fmt == "json":
         click.echo(to_json({"file": str(file), "published": published, "sources": srcs, "claims": results}))
     elif fmt == "markdown":

@@ -5,8 +5,9 @@ from __future__ import annotations
 from .extract import claims_from_structured, extract_claims
 
 
-def check_file(store, path, *, published, sources):
-    """Extract (text) or load (JSON list) the claims of a file and verify them per source."""
+def check_file(store, path, *, published, sources, progress=None):
+    """Extract (text) or load (JSON list) the claims of a file and verify them per source
+    (``progress(done, total, name)`` after each claim verified)."""
 
     from pathlib import Path
 
@@ -36,4 +37,4 @@ def check_file(store, path, *, published, sources):
             raise InputFileError(str(p), f"not UTF-8 text ({exc})") from exc
         claims = extract_claims(text, published=day)
 
-    return verify(store, claims, sources)
+    return verify(store, claims, sources, progress=progress)

@@ -639,15 +639,19 @@ CHECKS: dict[str, Callable] = {
 }  # fmt: skip
 
 
-def verify(store: Store, claims: list[Claim], sources: list[str]) -> list[dict]:
+def verify(store: Store, claims: list[Claim], sources: list[str], *, progress: Callable | None = None) -> list[dict]:
     """Every claim with its verdict per source (``as_dict()`` + ``verdicts``).
 
-    Each verdict: see :func:`verify_claim`.
+    Each verdict: see :func:`verify_claim`. ``progress(done, total, name)`` is called after
+    each claim. Measurements repeated across claims (the same window, place or map) are
+    made once.
     """
     ctx: dict = {}
     out = []
-    for c in claims:
+    for i, c in enumerate(claims):
         d = c.as_dict()
         d["verdicts"] = [verify_claim(store, c, s, context=ctx) for s in sources]
         out.append(d)
+        if progress is not None:
+            progress(i + 1, len(claims), c.kind)
     return out
