@@ -15,23 +15,9 @@ Figures
     ("(385 sq miles)") is a ``unit_conversion`` of it; its qualifier, when it has none of its
     own, is the restated figure's ("more than 1,000 sq km (385 sq miles)").
 Claimants and stance
-    "according to X"; "X said/claims/calculated/disputed/...", the subject being the last
-    comma-separated part before the verb with appositives (", a think tank,"), subordinators
-    ("While", "Despite"), adverbs ("further") and titles ("President", "Mr.", "regional
-    governor") removed; "X said" at the end of the sentence works the same way. "He"/"She"
-    and "Mr./Ms. Surname" resolve to the last named person; "It"/"They" to the last named
-    organisation; "the ministry" to the last organisation whose name holds "ministry".
-    Verbs of :data:`DISPUTE_VERBS` give stance ``disputes``; "Verified ..." or "geolocated ..."
-    material gives stance ``verified`` and no claimant. A sentence opening with "And"/"But"
-    continues the previous one's claimant. A sentence with no claimant is the text's own.
+    See :mod:`frontwatch.claims.extract.speakers`.
 Windows
-    See :mod:`frontwatch.claims.extract.times`. A claim takes the time phrase
-    nearest its words (a sentence may hold two figures, each with its own period); a change
-    on one day D is the window ``[D - 1, D]``, in a month M ``[the day before M, the last
-    day of M]``. A sentence without a time phrase
-    gets, for a change (km², settlements, depth), the window of the preceding change claim
-    (news leads set the period once); for a state (control, distance), the date of the
-    statement or the publication date.
+    See :mod:`frontwatch.claims.extract.times` and :mod:`frontwatch.claims.extract.sentence`.
 Sides, places
     See :mod:`frontwatch.claims.extract.places`. "it" after a control verb is the last place named before it.
 Kinds
@@ -43,8 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from frontwatch.claims.extract.figures import _UNIT_PATTERNS, _Figure, _figures
@@ -53,14 +38,7 @@ from frontwatch.claims.extract.lexicon import (
     _CHANGE_VERB,
     _GENERIC_COUNT_NOUNS,
     _HOLD_VERB,
-    _OPENERS,
-    _ORG_WORDS,
-    _PRONOUNS,
-    _REPORT_VERBS,
-    _ROLE_BEFORE_NAME,
     _SETTLEMENT_NOUNS,
-    _STOP_NAMES,
-    _TITLES,
     _VERB_ACTION,
     _WITHDRAW_VERB,
     CLAIMANT_SIDES,
@@ -69,7 +47,6 @@ from frontwatch.claims.extract.lexicon import (
 )
 from frontwatch.claims.extract.places import (
     _COMPASS,
-    _claimant_side,
     _oblast,
     _Place,
     _places,
@@ -78,8 +55,10 @@ from frontwatch.claims.extract.places import (
     _sides,
     _unknown_place,
 )
+from frontwatch.claims.extract.sentence import _claim, _Context, _Sentence, _side_at
+from frontwatch.claims.extract.speakers import _speaker, _statement_time
 from frontwatch.claims.extract.text import _FOLD, sentence_spans
-from frontwatch.claims.extract.times import _POINT_KINDS, _as_date, _Time, _time_phrases, resolve_window
+from frontwatch.claims.extract.times import _as_date, _time_phrases, resolve_window
 from frontwatch.claims.model import (
     CHANGE_KINDS,
     QUALIFIERS,
@@ -104,133 +83,6 @@ __all__ = [
     "resolve_window",
     "sentence_spans",
 ]
-
-_REPORT_RE = re.compile(r"\b(" + "|".join(_REPORT_VERBS) + r")\b", re.IGNORECASE)
-
-# --------------------------------------------------------------------------------------
-# Claimants
-
-
-@dataclass
-class _Context:
-    published: date
-    claims: list[Claim] = field(default_factory=list)
-    persons: list[str] = field(default_factory=list)
-    orgs: list[str] = field(default_factory=list)
-    last_place: _Place | None = None
-    claimant: str | None = None
-    stance: str = "claims"
-    seen: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True, slots=True)
-class _Speaker:
-    claimant: str | None
-    stance: str
-    span: tuple[int, int] | None  # where the claimant's words are in the sentence
-    verb: str | None
-    explicit: bool  # named in this sentence (not inherited)
-
-
-def _clean_claimant(raw: str) -> tuple[str, bool]:
-    """The claimant's name without titles and articles, and whether it names a person."""
-    name = raw.replace('"', "").strip(" ,;:'")
-    name = re.sub(r"^(?i:the|a|an)\s+", "", name)
-    person = False
-    m = _TITLES.match(name)
-    if m:
-        name, person = name[m.end() :], True
-    m = _ROLE_BEFORE_NAME.match(name)
-    if m:
-        name, person = name[m.end() :], True
-    words = name.split()
-    if not person and 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words):
-        person = not any(re.sub(r"'s$", "", w.lower()) in _ORG_WORDS for w in words)
-    return name, person
-
-
-def _speaker(s: str, ctx: _Context) -> _Speaker:
-    """Who makes the sentence's claims, and the stance (see the module docstring)."""
-    m = re.search(r"\b(?i:according\s+to)\s+(?P<who>[^,.;()]+)", s)
-    if m:
-        name = _resolve_claimant(m.group("who"), ctx)
-        if name:
-            return _Speaker(name, "claims", m.span("who"), "according to", True)
-    for v in _REPORT_RE.finditer(s):
-        verb = v.group(1).lower()
-        pre = s[: v.start()]
-        pre = re.sub(
-            r"(?:\s+(?i:further|also|later|again|then|earlier|previously|separately|repeatedly|"
-            r"officially|publicly|has|have|had|would|will|was|is|to|have\s+been))+\s*$",
-            "",
-            pre,
-        ).rstrip()
-        pre = pre.rstrip(",").rstrip()
-        pre = re.sub(r",\s*(?:the|a|an|its|his|her|their)\s[^,]*$", "", pre)
-        segment = pre.split(",")[-1].strip().strip("\"'")
-        while True:
-            cut = re.sub(
-                r"^(?i:and|but|while|whereas|although|though|as|if|despite|because|so|then|"
-                r"meanwhile|however|that|yet)\s+",
-                "",
-                segment,
-            )
-            if cut == segment:
-                break
-            segment = cut
-        words = segment.split()
-        if not words or len(words) > 8 or re.search(r"\d", segment):
-            continue
-        if re.match(r"^(?i:verified|geolocated|confirmed)\b", segment):
-            return _Speaker(None, "verified", None, verb, True)
-        first = words[0]
-        if not (first[:1].isupper() or first.lower() in {"the", "a", "an"} or first.lower() in _PRONOUNS):
-            continue
-        if len(words) > 1 and first.lower() in _OPENERS:
-            continue  # "In the Kharkiv area ...", "If true ..."
-        name = _resolve_claimant(segment, ctx)
-        if not name:
-            continue
-        start = s.find(segment, 0, v.start())
-        stance = "disputes" if verb in DISPUTE_VERBS else "claims"
-        return _Speaker(name, stance, (start, start + len(segment)) if start >= 0 else None, verb, True)
-    if re.match(r"^(?:And|But|Or|Also)\b|^[a-z]", s) and ctx.claimant:
-        return _Speaker(ctx.claimant, ctx.stance, None, None, False)
-    return _Speaker(None, "claims", None, None, False)
-
-
-def _resolve_claimant(raw: str, ctx: _Context) -> str | None:
-    """A claimant's name, with pronouns, "Mr. X" and "the ministry" resolved through the
-    context, and the name recorded there."""
-    text = raw.strip(" ,;:\"'")
-    low = text.lower()
-    if low in _PRONOUNS:
-        pool = ctx.persons if _PRONOUNS[low] == "person" else ctx.orgs
-        return pool[-1] if pool else text
-    m = re.fullmatch(r"(?:Mr|Mrs|Ms|Dr)\.?\s+(?P<surname>[A-Z][\w'-]+)", text)
-    if m:
-        surname = m.group("surname")
-        for person in reversed(ctx.persons):
-            if person.split()[-1] == surname:
-                return person
-        ctx.persons.append(surname)
-        return surname
-    m = re.fullmatch(r"(?i:the)\s+(?P<noun>[a-z]+(?:\s+[a-z]+)?)", text)
-    if m:
-        noun = m.group("noun").lower()
-        for org in reversed(ctx.orgs):
-            if noun in org.lower():
-                return org
-        for person in reversed(ctx.persons):
-            if noun in person.lower():
-                return person
-    name, person = _clean_claimant(text)
-    if not name:
-        return None
-    if name[:1].isupper() and name.lower() not in _STOP_NAMES:
-        (ctx.persons if person else ctx.orgs).append(name)
-    return name
-
 
 # --------------------------------------------------------------------------------------
 # Claims of a sentence
@@ -312,85 +164,6 @@ def _other_topics(s: str, figures: Sequence[_Figure]) -> list[tuple[str, int]]:
             if not any(f.noun and f.noun.rstrip("s") in t for t in topics):
                 topics.setdefault(topic, f.start)
     return list(topics.items())
-
-
-@dataclass
-class _Sentence:
-    text: str  # original text
-    s: str  # folded text (same offsets)
-    span: tuple[int, int]
-    speaker: _Speaker
-    sides: list[tuple[int, str]]
-    places: list[_Place]
-    times: list[_Time]
-    statement: _Time | None
-    anchor: date
-    anchor_rule: str
-
-
-def _side_at(sent: _Sentence, pos: int) -> str | None:
-    return _side_before(sent.sides, pos) or _claimant_side(sent.speaker.claimant)
-
-
-def _event_time(sent: _Sentence, at: tuple[int, int] | None = None) -> _Time | None:
-    """The sentence's time phrase for a claim whose words span ``at``: the nearest one
-    (then the most specific: a range before a duration before a day before "now"); the
-    phrase dating the statement is not one."""
-    events = [t for t in sent.times if t is not sent.statement]
-    if not events:
-        return None
-    if at is None:
-        return min(events, key=lambda t: (t.priority, t.start))
-    return min(events, key=lambda t: (max(t.start - at[1], at[0] - t.end, 0), t.priority, t.start))
-
-
-def _window_for(
-    kind: str, sent: _Sentence, ctx: _Context, at: tuple[int, int] | None = None
-) -> Window | None:
-    """The window of a claim of ``kind`` in the sentence (see the module docstring)."""
-    event = _event_time(sent, at)
-    if event is not None:
-        w = event.window
-        if kind in CHANGE_KINDS and (w.days == 0 or event.kind == "month") and w.start > date.min:
-            start = w.start - timedelta(days=1)
-            return Window(
-                start, w.end, w.text,
-                w.rule + f"; a change over those days compares the map of {start.isoformat()} "
-                f"with the map of {w.end.isoformat()}",
-            )  # fmt: skip
-        return w
-    if kind in CHANGE_KINDS:
-        for i in range(len(ctx.claims) - 1, -1, -1):
-            prior = ctx.claims[i]
-            if prior.kind in CHANGE_KINDS and prior.window is not None:
-                w = prior.window
-                return Window(
-                    w.start, w.end, "",
-                    f"no time phrase: the window of the preceding change claim (claim {i}: "
-                    f"{w.text or w.rule!r})",
-                )  # fmt: skip
-        return None
-    if kind == "other" and sent.statement is None:
-        return None
-    day = sent.anchor
-    return Window(day, day, "", f"no time phrase: the state on {sent.anchor_rule}")
-
-
-def _claim(kind: str, sent: _Sentence, ctx: _Context, **fields: Any) -> Claim:
-    subject = {k: v for k, v in fields.pop("subject", {}).items() if v is not None}
-    at = fields.pop("at", None)
-    window = fields.pop("window", None) if "window" in fields else _window_for(kind, sent, ctx, at)
-    return Claim(
-        kind=kind,
-        text=sent.text,
-        span=sent.span,
-        claimant=fields.pop("claimant", sent.speaker.claimant),
-        stance=fields.pop("stance", sent.speaker.stance),
-        subject=subject,
-        window=window,
-        published=ctx.published,
-        **fields,
-    )
 
 
 def _quantity_claims(
@@ -643,21 +416,6 @@ def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
         else None,
     }
     return _claim("rank", sent, ctx, subject=subject, window=window, reference=reference, refers_to=index)
-
-
-def _statement_time(s: str, times: list[_Time], speaker: _Speaker) -> _Time | None:
-    """The time phrase that dates the statement ("said on Friday", "On Friday, X said")."""
-    if speaker.verb is None or not speaker.explicit:
-        return None
-    for t in times:
-        if t.kind not in _POINT_KINDS:
-            continue
-        between = s[: t.start]
-        if re.search(r"\b(?:" + "|".join(_REPORT_VERBS) + r")\s*$", between, re.IGNORECASE):
-            return t
-        if t.start == 0 and s[t.end : t.end + 1] == ",":
-            return t
-    return None
 
 
 def _other(sent: _Sentence, ctx: _Context, left: list[_Figure], *, made: bool) -> Claim | None:

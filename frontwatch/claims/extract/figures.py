@@ -7,7 +7,7 @@ Figures
     "thirty-two") and "thousand"/"million" after them; units km², sq km, square
     kilometres/kilometers, sq miles, square miles, km, kilometres/kilometers, miles; a count
     is a figure before a plural noun ("30 communities", "two other towns"). Qualifiers:
-    :data:`~frontwatch.claims.extract.lexicon.QUALIFIER_WORDS`.
+    :data:`~frontwatch.claims.extract.QUALIFIER_WORDS`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Sides
     Ukraine, Ukrainian(s), Kyiv's/Kiev's → UA; Russia, Russian(s), Moscow, the Kremlin,
     occupiers → RU. The acting side is the nearest mention before the verb ("controlled by
     Russia": after it); without one, the claimant's side (a name holding "Ukraine", or a
-    well-known official: :data:`~frontwatch.claims.extract.lexicon.CLAIMANT_SIDES`).
+    well-known official: :data:`~frontwatch.claims.extract.CLAIMANT_SIDES`).
 Places
     Capitalised names that the gazetteer (:func:`frontwatch.gazetteer.resolve`) matches
     exactly, by an alternate name or (after "in", "from", "of"...) by transliteration; or
