@@ -11,18 +11,15 @@ Sentences
     See :mod:`frontwatch.claims.extract.text`. A sentence repeating an earlier one word for
     word (a headline repeated in the lede) yields no claims again.
 Figures
-    See :mod:`frontwatch.claims.extract.figures`. A figure in brackets right after another of the same dimension
-    ("(385 sq miles)") is a ``unit_conversion`` of it; its qualifier, when it has none of its
-    own, is the restated figure's ("more than 1,000 sq km (385 sq miles)").
+    See :mod:`frontwatch.claims.extract.figures` and :mod:`frontwatch.claims.extract.kinds.quantity`.
 Claimants and stance
     See :mod:`frontwatch.claims.extract.speakers`.
 Windows
     See :mod:`frontwatch.claims.extract.times` and :mod:`frontwatch.claims.extract.sentence`.
 Sides, places
-    See :mod:`frontwatch.claims.extract.places`. "it" after a control verb is the last place named before it.
+    See :mod:`frontwatch.claims.extract.places` and :mod:`frontwatch.claims.extract.kinds.control`.
 Kinds
-    See :mod:`frontwatch.claims.model`; the patterns are in this module's
-    ``_place_control``, ``_quantity_claims``, ``_rank`` and ``_other_topics``.
+    See :mod:`frontwatch.claims.extract.kinds`.
 """
 
 from __future__ import annotations
@@ -32,40 +29,21 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from frontwatch.claims.extract.figures import _UNIT_PATTERNS, _Figure, _figures
-from frontwatch.claims.extract.lexicon import (
-    _ADVANCE_VERB,
-    _CHANGE_VERB,
-    _GENERIC_COUNT_NOUNS,
-    _HOLD_VERB,
-    _SETTLEMENT_NOUNS,
-    _VERB_ACTION,
-    _WITHDRAW_VERB,
-    CLAIMANT_SIDES,
-    DISPUTE_VERBS,
-    QUALIFIER_WORDS,
-)
-from frontwatch.claims.extract.places import (
-    _COMPASS,
-    _oblast,
-    _Place,
-    _places,
-    _region,
-    _side_before,
-    _sides,
-    _unknown_place,
-)
-from frontwatch.claims.extract.sentence import _claim, _Context, _Sentence, _side_at
+from frontwatch.claims.extract.figures import _UNIT_PATTERNS, _figures
+from frontwatch.claims.extract.kinds.control import _place_control
+from frontwatch.claims.extract.kinds.other import _other
+from frontwatch.claims.extract.kinds.quantity import _quantity_claims
+from frontwatch.claims.extract.kinds.rank import _rank
+from frontwatch.claims.extract.lexicon import CLAIMANT_SIDES, DISPUTE_VERBS, QUALIFIER_WORDS
+from frontwatch.claims.extract.places import _places, _sides
+from frontwatch.claims.extract.sentence import _Context, _Sentence
 from frontwatch.claims.extract.speakers import _speaker, _statement_time
 from frontwatch.claims.extract.text import _FOLD, sentence_spans
 from frontwatch.claims.extract.times import _as_date, _time_phrases, resolve_window
 from frontwatch.claims.model import (
-    CHANGE_KINDS,
     QUALIFIERS,
     STANCES,
-    UNIT_DIMENSIONS,
     UNITS,
-    WAR_START,
     Claim,
     Conversion,
     InvalidClaim,
@@ -86,366 +64,6 @@ __all__ = [
 
 # --------------------------------------------------------------------------------------
 # Claims of a sentence
-
-
-_SUPERLATIVE = re.compile(
-    r"\b(?P<sup>swiftest|fastest|quickest|biggest|largest|greatest|deepest|furthest|farthest|"
-    r"most\s+rapid|most\s+significant|most\s+extensive)\b(?P<measure>(?:\s+[\w'-]+){0,3}?)\s+"
-    r"(?P<ref>since\b[^.;]*|(?:of|in)\s+the\s+(?:war|invasion)\b)",
-    re.IGNORECASE,
-)
-_RANK_MEASURES = {
-    "advance_depth": ("movement", "advance", "push", "progress", "breakthrough", "offensive"),
-    "area_change": ("gain", "gains", "territorial", "territory", "area", "land", "loss", "losses"),
-    "settlement_count": ("settlements", "villages", "towns", "communities"),
-}
-
-_OTHER_TOPICS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bevacuat\w*", re.I), "evacuation of civilians"),
-    (re.compile(r"\breinforcements?\b", re.I), "reinforcements"),
-    (re.compile(r"\b(?:air\s*strikes?|missiles?|shelling|bomb\w*|drones?|(?:aircraft|air)\s+(?:assaults?|attacks?))\b",
-                re.I), "air and missile strikes"),
-    (re.compile(r"\b(?:wounded|killed|injured|dead|casualt\w*|deaths?)\b", re.I), "casualties"),
-    (re.compile(r"\b(?:prisoners?|POWs?|captives?)\b"), "prisoners"),
-    (re.compile(r"\bwithout\s+(?:power|water|electricity|heating|gas)\b", re.I), "power and water supplies"),
-    (re.compile(r"\bequipment\b", re.I), "military equipment"),
-]  # fmt: skip
-_DAMAGE = re.compile(r"\b(?:destroy\w*|damag\w*|blown\s+up|blew\s+up|blow\s+up|hit|struck)\b", re.I)
-_DAMAGED = re.compile(
-    r"\b(?P<noun>hospitals?|schools?|buildings?|bridges?|power\s+(?:plants?|stations?)|"
-    r"infrastructure|dams?|homes?|houses?|railways?|depots?)\b",
-    re.I,
-)
-_CAPACITY = re.compile(r"\b(?:accommodat\w*|capacity|carr(?:y|ies|ying)|seats?|holds?\s+up\s+to)\b", re.I)
-_VEHICLES = re.compile(
-    r"\b(?P<noun>helicopters?|aircraft|planes?|trucks?|vehicles?|ships?|trains?|buses)\b", re.I
-)
-_PEOPLE_NOUNS = frozenset(
-    {
-        "soldiers",
-        "servicemen",
-        "troops",
-        "personnel",
-        "men",
-        "fighters",
-        "people",
-        "civilians",
-        "residents",
-        "women",
-        "children",
-    }
-)
-
-
-def _other_topics(s: str, figures: Sequence[_Figure]) -> list[tuple[str, int]]:
-    """Why the sentence (or part of it) is not measurable from control maps: topics, each
-    with the position of the words that name it."""
-    topics: dict[str, int] = {}
-    capacity = _CAPACITY.search(s)
-    vehicle = _VEHICLES.search(s)
-    if capacity and vehicle:
-        topics[f"capacity of {vehicle.group('noun').lower()}"] = capacity.start()
-        figures = [f for f in figures if f.start < capacity.start()]  # "accommodate 80 soldiers"
-    damage, damaged = _DAMAGE.search(s), _DAMAGED.search(s)
-    if damage and damaged:
-        topics[f"damage to {damaged.group('noun').lower()}"] = damage.start()
-    for pattern, topic in _OTHER_TOPICS:
-        m = pattern.search(s)
-        if m:
-            topics.setdefault(topic, m.start())
-    for f in figures:
-        if f.quantity.unit == "count" and f.noun not in _SETTLEMENT_NOUNS | _GENERIC_COUNT_NOUNS:
-            if f.noun in {"soldiers", "servicemen", "troops", "personnel", "fighters"}:
-                topic = "numbers of troops"
-            elif f.noun in _PEOPLE_NOUNS:
-                topic = "numbers of people"
-            else:
-                topic = f"a count of {f.noun}"
-            if not any(f.noun and f.noun.rstrip("s") in t for t in topics):
-                topics.setdefault(topic, f.start)
-    return list(topics.items())
-
-
-def _quantity_claims(
-    sent: _Sentence, ctx: _Context, figures: list[_Figure]
-) -> tuple[list[Claim], list[_Figure]]:
-    """Claims carried by figures with a unit or a settlement count; and the figures left
-    over (counts of other things, lengths tied to nothing)."""
-    s = sent.s
-    out: list[Claim] = []
-    left: list[_Figure] = []
-    made: list[tuple[_Figure, int]] = []  # figure and its claim's index in ctx.claims + out
-    region = _region(s)
-    for f in figures:
-        q = f.quantity
-        if f.in_parens:
-            prior = [(pf, i) for pf, i in made if UNIT_DIMENSIONS[pf.quantity.unit] == q.dimension]
-            if prior:
-                pf, index = prior[-1]
-                restated = ctx.claims[index] if index < len(ctx.claims) else out[index - len(ctx.claims)]
-                if not f.own_qualifier and pf.quantity.qualifier != "exact":
-                    q = Quantity(q.value, q.unit, pf.quantity.qualifier, q.text, q.precision)
-                out.append(
-                    Claim(
-                        kind="unit_conversion", text=sent.text, span=sent.span, claimant=None,
-                        stance="claims", subject=dict(restated.subject), quantity=q,
-                        window=restated.window, converts=Conversion(index, pf.quantity),
-                        refers_to=index, published=ctx.published,
-                    )
-                )  # fmt: skip
-                continue
-        kind = None
-        subject: dict[str, Any] = {}
-        verb = _nearest_verb(s, f.start)
-        if q.dimension == "area":
-            if verb is None and _HOLD_VERB.search(s):
-                left.append(f)
-                continue
-            kind = "area_change"
-            action = _VERB_ACTION.get(verb.group(1).lower()) if verb else None
-            pos = verb.start() if verb else f.start
-            subject = {"side": _side_at(sent, pos), "action": action, **region}
-        elif q.dimension == "length":
-            place = _distance_place(sent, f)
-            advance = _ADVANCE_VERB.search(s)
-            if place is not None:
-                kind = "distance_to_place"
-                subject = {"side": _side_at(sent, f.start), **place.subject(), **region}
-            elif advance is not None:
-                kind = "advance_depth"
-                subject = {"side": _side_at(sent, advance.start()), "action": "advance", **region}
-            else:
-                left.append(f)
-                continue
-        elif f.noun in _SETTLEMENT_NOUNS and verb is not None:
-            kind = "settlement_count"
-            subject = {
-                "side": _side_at(sent, verb.start()),
-                "action": _VERB_ACTION[verb.group(1).lower()],
-                "of": f.noun,
-                **region,
-            }
-        else:
-            left.append(f)
-            continue
-        claim = _claim(kind, sent, ctx, subject=subject, quantity=q, at=(f.start, f.end))
-        made.append((f, len(ctx.claims) + len(out)))
-        out.append(claim)
-    return out, left
-
-
-def _nearest_verb(s: str, pos: int) -> re.Match[str] | None:
-    """The change verb nearest to a position (before it preferred)."""
-    verbs = list(_CHANGE_VERB.finditer(s))
-    before = [v for v in verbs if v.start() < pos]
-    if before:
-        return before[-1]
-    return verbs[0] if verbs else None
-
-
-_DISTANCE_AFTER = re.compile(
-    r"^\s*(?:\([^)]*\)\s*)?(?:away\s+)?(?:from|of|outside|short\s+of)\s+"
-    r"(?:the\s+(?:[\w-]+\s+)?(?:town|city|village|settlement|port|hub|capital)\s+of\s+)?"
-    r"(?:the\s+(?:centre|center|outskirts)\s+of\s+)?(?=[A-Z])",
-)
-
-
-def _distance_place(sent: _Sentence, f: _Figure) -> _Place | None:
-    m = _DISTANCE_AFTER.match(sent.s[f.end :])
-    if not m:
-        return None
-    at = f.end + m.end()
-    return next((p for p in sent.places if p.start == at), None) or _unknown_place(sent.s, at)
-
-
-_OBJECT_REST = (
-    r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?"
-    r"(?:the\s+(?:[\w-]+\s+)?(?:town|city|village|settlement|hamlet|port|hub|capital)\s+of\s+)?"
-    r"(?:the\s+(?:centre|center|outskirts)\s+of\s+)?"
-)
-_OBJECT = r"(?:\s+back)?\s+" + _OBJECT_REST
-_CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("verb", re.compile(rf"{_CHANGE_VERB.pattern}{_OBJECT}(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
-    ("withdraw", re.compile(
-        rf"\b(?P<verb>{_WITHDRAW_VERB})\s+(?:from|of|out\s+of)\s+{_OBJECT_REST}"
-        r"(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
-    ("hold_verb", re.compile(
-        r"\b(?:held|holds|hold|holding|controlled|controls|control|controlling|kept|keeps|retains|retained)\s+"
-        r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?" + _OBJECT_REST + r"(?P<obj>(?=[A-Z]))")),
-    ("hold_by", re.compile(
-        r"\b(?:controlled|held|occupied)\s+by\s+(?P<side>Russia|Ukraine|Russian|Ukrainian|Moscow|Kyiv)")),
-    ("hold_adj", re.compile(r"\b(?P<side>Russian|Ukrainian)[- ](?:controlled|held|occupied)\s+(?=[A-Z])")),
-    ("hold_under", re.compile(r"\bunder\s+(?P<side>Russian|Ukrainian)\s+control\b")),
-    ("present", re.compile(
-        r"\b(?:(?P<side>Ukrainian|Russian)\s+)?(?:troops|forces|soldiers|servicemen|units|flags?)\s+"
-        r"(?:(?:were|are|was|is|flying|standing|operating)\s+)?(?:in|inside|into|over|entering)\s+"
-        + _OBJECT_REST + r"(?=[A-Z])")),
-    ("flag", re.compile(
-        r"\b(?:(?P<side>Ukrainian|Russian)\s+)?flags?\s+(?:\w+\s+){0,2}?(?:flying|raised|hoisted|flew|fly)\b"
-        r"|\b(?:raised|hoisted)\s+(?:the\s+|a\s+)?(?P<side2>Ukrainian|Russian)\s+flag", re.IGNORECASE)),
-    ("presence", re.compile(
-        r"\b(?:maintained|maintains|maintain|kept|keeps|keep|has|had|have|holds|held|retains|retained)\s+"
-        r"(?:a\s+|its\s+)?(?:[\w-]+\s+){0,2}?(?:presence|foothold|control)\s+(?:in|of|over)\s+(?:the\s+)?"
-        rf"(?P<region>{_COMPASS}(?:\s+and\s+{_COMPASS})?\b|[A-Z][\w'-]+(?:\s+(?:region|oblast|area))?)")),
-]  # fmt: skip
-_SIDE_WORD = {
-    "russia": "RU",
-    "russian": "RU",
-    "moscow": "RU",
-    "ukraine": "UA",
-    "ukrainian": "UA",
-    "kyiv": "UA",
-}
-
-
-def _place_at(sent: _Sentence, at: int, ctx: _Context) -> tuple[_Place | None, str]:
-    """The place named at a position, or the one "it" stands for."""
-    if sent.s[at : at + 2].lower() == "it" and not sent.s[at + 2 : at + 3].isalpha():
-        earlier = [p for p in sent.places if p.end <= at]
-        if earlier:
-            return earlier[-1], "text"
-        return ctx.last_place, "context"
-    place = next((p for p in sent.places if p.start == at), None)
-    return place or _unknown_place(sent.s, at), "text"
-
-
-def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
-    s = sent.s
-    out: list[Claim] = []
-    done: set[tuple[str, str | None]] = set()
-
-    def add(
-        place: _Place | None,
-        source: str,
-        action: str,
-        side: str | None,
-        extra: dict | None = None,
-        at: tuple[int, int] | None = None,
-    ) -> None:
-        if place is None and not extra:
-            return
-        key = (action, place.name if place else str(extra))
-        if key in done:
-            return
-        done.add(key)
-        subject = {
-            "side": side,
-            "action": action,
-            **(place.subject(source) if place else {}),
-            **(extra or {}),
-        }
-        if "region" not in subject:
-            subject.update(_region(s))
-        out.append(_claim("place_control", sent, ctx, subject=subject, at=at))
-
-    for how, pattern in _CONTROL_PATTERNS:
-        for m in pattern.finditer(s):
-            if how == "verb":
-                action = _VERB_ACTION[m.group(1).lower()]
-                place, source = _place_at(sent, m.start("obj"), ctx)
-                add(place, source, action, _side_at(sent, m.start()), at=m.span())
-            elif how == "hold_verb":
-                place = next((p for p in sent.places if p.start == m.start("obj")), None)
-                add(place, "text", "hold", _side_at(sent, m.start()), at=m.span())
-            elif how == "withdraw":
-                place, source = _place_at(sent, m.start("obj"), ctx)
-                add(place, source, "withdraw", _side_at(sent, m.start()), at=m.span())
-            elif how in {"hold_by", "hold_adj", "hold_under"}:
-                side = _SIDE_WORD[m.group("side").lower()]
-                after = [p for p in sent.places if p.start >= m.end()]
-                before = [p for p in sent.places if p.end <= m.start()]
-                place = after[0] if after else (before[-1] if before else None)
-                add(place, "text", "hold", side, at=m.span())
-            elif how == "present":
-                place, source = _place_at(sent, m.end(), ctx)
-                side = _SIDE_WORD.get((m.group("side") or "").lower()) or _side_at(sent, m.start())
-                add(place, source, "present", side, at=m.span())
-            elif how == "flag":
-                side_word = (m.group("side") or m.group("side2") or "").lower()
-                side = _SIDE_WORD.get(side_word) or _side_at(sent, m.start())
-                later = [p for p in sent.places if p.start >= m.start()]
-                place, source = (later[0], "text") if later else (ctx.last_place, "context")
-                add(place, source, "present", side, at=m.span())
-            elif how == "presence":
-                region = m.group("region")
-                extra: dict[str, Any] = {"region": region}
-                oblast = _oblast(re.sub(r"\s+(?:region|oblast|area)$", "", region))
-                if oblast:
-                    extra["oblast"] = oblast
-                add(None, "text", "hold", _side_at(sent, m.start()), extra, at=m.span())
-    return out
-
-
-def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
-    m = _SUPERLATIVE.search(sent.s)
-    if not m:
-        return None
-    measure_text = m.group("measure").strip()
-    index = next((i for i in range(len(ctx.claims) - 1, -1, -1) if ctx.claims[i].kind in CHANGE_KINDS), None)
-    referred = ctx.claims[index] if index is not None else None
-    measure = next(
-        (
-            kind
-            for kind, words in _RANK_MEASURES.items()
-            if any(w in measure_text.lower().split() for w in words)
-        ),
-        referred.kind if referred else None,
-    )
-    reference = None
-    ref_time = next((t for t in sent.times if m.start("ref") <= t.start < m.end("ref")), None)
-    if ref_time is not None:
-        own = ref_time.own or ref_time.window
-        reference = Window(own.start, own.end, m.group("ref").strip(), own.rule)
-    elif re.match(r"(?:of|in)\s+the\s+(?:war|invasion)", m.group("ref"), re.IGNORECASE):
-        reference = Window(
-            WAR_START, WAR_START, m.group("ref"), "the war = since the full-scale invasion on 2022-02-24"
-        )
-    window = None
-    if referred is not None and referred.window is not None:
-        w = referred.window
-        window = Window(w.start, w.end, w.text, f"the window of the claim ranked (claim {index}): {w.rule}")
-    side = (referred.subject.get("side") if referred else None) or _side_before(sent.sides, len(sent.s))
-    subject = {
-        "side": side,
-        "superlative": m.group("sup").lower(),
-        "measure": measure,
-        "measure_text": measure_text or None,
-        "reference_text": m.group("ref").strip(),
-        "conditional": True
-        if re.match(r"^\s*(?i:if\b)", sent.s) or re.search(r"\bwould\b", sent.s)
-        else None,
-    }
-    return _claim("rank", sent, ctx, subject=subject, window=window, reference=reference, refers_to=index)
-
-
-def _other(sent: _Sentence, ctx: _Context, left: list[_Figure], *, made: bool) -> Claim | None:
-    """The sentence's ``other`` claim: what it says that maps cannot measure, or what its
-    claimant says when nothing in it is measurable; None when there is neither."""
-    found = _other_topics(sent.s, left)
-    topics = [topic for topic, _ in found]
-    if any(f.quantity.dimension == "length" for f in left) and not topics:
-        topics.append("a distance or length tied to no place and no advance")
-    if any(f.quantity.dimension == "area" for f in left):
-        topics.insert(0, "area held at a date (no change verb): no claim kind for it yet")
-    speaker = sent.speaker
-    if not topics and (made or not (speaker.explicit and speaker.claimant)):
-        return None
-    reason = "not measurable from control maps: " + (
-        "; ".join(topics) if topics else f"no figure, place or date in what {speaker.claimant} says"
-    )
-    action = "other"
-    if any("evacuation" in t for t in topics):
-        action = "evacuate"
-    elif any("strikes" in t for t in topics):
-        action = "strike"
-    first_at = min((at for _, at in found), default=len(sent.s))
-    side = _side_before(sent.sides, first_at) or (sent.sides[0][1] if sent.sides else None)
-    if not topics:
-        side = None  # nothing measurable: no side to check either
-    subject = {"side": side, "action": action, "topic": "; ".join(topics) or None, **_region(sent.s)}
-    return _claim(
-        "other", sent, ctx, quantity=left[0].quantity if left else None, reason=reason, subject=subject
-    )
 
 
 def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
