@@ -25,16 +25,13 @@ Kinds
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
-from frontwatch.claims.extract.figures import _figures
-from frontwatch.claims.extract.kinds.control import _place_control
-from frontwatch.claims.extract.kinds.other import _other
-from frontwatch.claims.extract.kinds.quantity import _quantity_claims
-from frontwatch.claims.extract.kinds.rank import _rank
+from frontwatch.claims.extract.kinds import control, other, quantity, rank
 from frontwatch.claims.extract.lexicon import CLAIMANT_SIDES, DISPUTE_VERBS, QUALIFIER_WORDS
 from frontwatch.claims.extract.places import _places, _sides
-from frontwatch.claims.extract.sentence import _Context, _Sentence
+from frontwatch.claims.extract.sentence import _Context, _Found, _Sentence
 from frontwatch.claims.extract.speakers import _speaker, _statement_time
 from frontwatch.claims.extract.structured import claims_from_structured
 from frontwatch.claims.extract.text import _FOLD, sentence_spans
@@ -53,6 +50,20 @@ __all__ = [
 
 # --------------------------------------------------------------------------------------
 # Claims of a sentence
+
+_Resolver = Callable[[_Sentence, _Context, _Found], list[Claim]]
+
+CLAIM_RESOLVERS: tuple[tuple[str, _Resolver, bool], ...] = (
+    ("rank", rank.resolve, True),
+    ("quantity", quantity.resolve, False),
+    ("place_control", control.resolve, False),
+    ("other", other.resolve, False),
+)
+"""The claim-kind resolvers, as (kind family, resolver, alone), run in this order on each
+sentence. A resolver gets the sentence, the context (whose ``claims`` already hold those of the
+resolvers before it) and what they found (:class:`~frontwatch.claims.extract.sentence._Found`);
+it returns its claims in order. A claim from a resolver marked ``alone`` ends the sentence: a
+rank is a sentence's only claim. ``other`` comes last: it reports what the others left."""
 
 
 def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
@@ -76,17 +87,13 @@ def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
     sent = _Sentence(
         text, s, span, speaker, _sides(s), _places(s, masked), times, statement, anchor, anchor_rule
     )
-    rank = _rank(sent, ctx)
-    if rank is not None:
-        ctx.claims.append(rank)
-    else:
-        quantity_claims, left = _quantity_claims(sent, ctx, _figures(s))
-        ctx.claims.extend(quantity_claims)
-        control = _place_control(sent, ctx)
-        ctx.claims.extend(control)
-        other = _other(sent, ctx, left, made=bool(quantity_claims or control))
-        if other is not None:
-            ctx.claims.append(other)
+    found = _Found()
+    for _family, resolve, alone in CLAIM_RESOLVERS:
+        claims = resolve(sent, ctx, found)
+        ctx.claims.extend(claims)  # before the next resolver runs: it may refer to them
+        found.made = found.made or bool(claims)
+        if claims and alone:
+            break
     for place in sent.places:
         ctx.last_place = place
     ctx.claimant, ctx.stance = speaker.claimant, speaker.stance

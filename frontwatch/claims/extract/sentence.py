@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from frontwatch.claims.extract.figures import _Figure
 from frontwatch.claims.extract.places import _claimant_side, _Place, _side_before
 from frontwatch.claims.extract.speakers import _Speaker
 from frontwatch.claims.extract.times import _Time
@@ -47,6 +48,15 @@ class _Sentence:
     statement: _Time | None
     anchor: date
     anchor_rule: str
+
+
+@dataclass
+class _Found:
+    """What the claim-kind resolvers have found in a sentence so far (they run in the order of
+    :data:`~frontwatch.claims.extract.CLAIM_RESOLVERS`)."""
+
+    made: bool = False  # some resolver made a claim
+    left: list[_Figure] = field(default_factory=list)  # figures no claim took (set by the quantity kinds)
 
 
 def _side_at(sent: _Sentence, pos: int) -> str | None:

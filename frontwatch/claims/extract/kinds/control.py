@@ -14,7 +14,7 @@ from typing import Any
 
 from frontwatch.claims.extract.lexicon import _CHANGE_VERB, _VERB_ACTION, _WITHDRAW_VERB
 from frontwatch.claims.extract.places import _COMPASS, _oblast, _Place, _region, _unknown_place
-from frontwatch.claims.extract.sentence import _claim, _Context, _Sentence, _side_at
+from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _side_at
 from frontwatch.claims.model import Claim
 
 _OBJECT_REST = (
@@ -66,6 +66,11 @@ def _place_at(sent: _Sentence, at: int, ctx: _Context) -> tuple[_Place | None, s
         return ctx.last_place, "context"
     place = next((p for p in sent.places if p.start == at), None)
     return place or _unknown_place(sent.s, at), "text"
+
+
+def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
+    """The sentence's place_control claims."""
+    return _place_control(sent, ctx)
 
 
 def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:

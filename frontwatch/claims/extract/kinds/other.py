@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from frontwatch.claims.extract.figures import _Figure
 from frontwatch.claims.extract.lexicon import _GENERIC_COUNT_NOUNS, _SETTLEMENT_NOUNS
 from frontwatch.claims.extract.places import _region, _side_before
-from frontwatch.claims.extract.sentence import _claim, _Context, _Sentence
+from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence
 from frontwatch.claims.model import Claim
 
 _OTHER_TOPICS: list[tuple[re.Pattern[str], str]] = [
@@ -105,3 +105,10 @@ def _other(sent: _Sentence, ctx: _Context, left: list[_Figure], *, made: bool) -
     return _claim(
         "other", sent, ctx, quantity=left[0].quantity if left else None, reason=reason, subject=subject
     )
+
+
+def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
+    """The sentence's other claim, if it has one: given the figures no claim took and whether
+    an earlier resolver made a claim."""
+    claim = _other(sent, ctx, found.left, made=found.made)
+    return [claim] if claim is not None else []

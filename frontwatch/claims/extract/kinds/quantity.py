@@ -14,11 +14,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from frontwatch.claims.extract.figures import _Figure
+from frontwatch.claims.extract.figures import _Figure, _figures
 from frontwatch.claims.extract.lexicon import _ADVANCE_VERB, _CHANGE_VERB, _HOLD_VERB, _SETTLEMENT_NOUNS, _VERB_ACTION
 from frontwatch.claims.extract.places import _Place, _region, _unknown_place
-from frontwatch.claims.extract.sentence import _claim, _Context, _Sentence, _side_at
+from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _side_at
 from frontwatch.claims.model import UNIT_DIMENSIONS, Claim, Conversion, Quantity
+
+
+def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
+    """Claims carried by the sentence's figures; the figures left over go to ``found.left``."""
+    claims, found.left = _quantity_claims(sent, ctx, _figures(sent.s))
+    return claims
 
 
 def _quantity_claims(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from frontwatch.claims.extract.places import _side_before
-from frontwatch.claims.extract.sentence import _claim, _Context, _Sentence
+from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence
 from frontwatch.claims.model import CHANGE_KINDS, WAR_START, Claim, Window
 
 _SUPERLATIVE = re.compile(
@@ -61,3 +61,9 @@ def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
         else None,
     }
     return _claim("rank", sent, ctx, subject=subject, window=window, reference=reference, refers_to=index)
+
+
+def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
+    """The sentence's rank claim ("the swiftest advance since ..."), if it has one."""
+    claim = _rank(sent, ctx)
+    return [claim] if claim is not None else []
