@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -164,86 +165,145 @@ def _time_phrases(s: str, published: date, anchor: date, anchor_rule: str) -> li
     return sorted(found, key=lambda t: t.start)
 
 
+_Resolved = tuple[date, date, str, Window | None]
+"""What a time resolver returns: the window's start, end and rule, and the period the phrase
+names itself (``_Time.own``), or None when the phrase names no period."""
+
+
+def _resolve_between(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"between 1 September and 8 September", "from ... to ...": the two dates."""
+    a, b = _parse_date(m.group("a"), published), _parse_date(m.group("b"), published)
+    if a is None or b is None or a > b:
+        return None
+    return a, b, f"{text} = from {a.isoformat()} to {b.isoformat()}", None
+
+
+def _resolve_between_days(
+    m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str
+) -> _Resolved | None:
+    """"between 1 and 8 September": two days of one month."""
+    tail = f" {m.group('mon')}" + (f" {m.group('yr')}" if m.group("yr") else "")
+    a = _parse_date(m.group("d1") + tail, published)
+    b = _parse_date(m.group("d2") + tail, published)
+    if a is None or b is None or a > b:
+        return None
+    return a, b, f"{text} = from {a.isoformat()} to {b.isoformat()}", None
+
+
+def _resolve_war(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"since the war began (six months ago)": from the full-scale invasion up to the anchor."""
+    rule = (
+        f"since the war began = since the full-scale invasion on {WAR_START.isoformat()} "
+        f"(a fixed date; any 'N months ago' in the phrase is not used), up to {anchor_rule}"
+    )
+    own = Window(WAR_START, WAR_START, text, "the full-scale invasion began on 2022-02-24")
+    return WAR_START, anchor, rule, own
+
+
+def _resolve_since(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"since 24 February", "since March": from that day or month up to the anchor."""
+    when = m.group("when")
+    if m.group("month") and _parse_date(when, published) is None:
+        first, last, label = _month_window(m.group("month"), m.group("year"), published)
+        own = Window(first, last, when, f"{when} = the calendar month {label}")
+    else:
+        day = _parse_date(when, published)
+        if day is None:
+            return None
+        first = day
+        own = Window(day, day, when, f"{when} = {day.isoformat()}")
+    return first, anchor, f"since {when} = from {first.isoformat()} up to {anchor_rule}", own
+
+
+def _resolve_duration(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"in the last week", "in three days": the days, weeks or months ending on the anchor."""
+    n = _SMALL_VALUES.get((m.group("n") or "one").lower()) or int(m.group("n"))
+    unit = m.group("u").lower()
+    days, name = (7 * n, "day") if unit.startswith("week") else (n, unit.rstrip("s"))
+    count = name if days == 1 else f"{days} {name}s"
+    return _span_back(anchor, n, unit), anchor, f"{text} = the {count} ending on {anchor_rule}", None
+
+
+def _resolve_this(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"this week", "this month": from its Monday or first day up to the anchor."""
+    unit = m.group("u").lower()
+    start = anchor - timedelta(days=anchor.weekday()) if unit == "week" else anchor.replace(day=1)
+    first = "the Monday of that week" if unit == "week" else "the first day of that month"
+    return start, anchor, f"{text} = from {first} ({start.isoformat()}) up to {anchor_rule}", None
+
+
+def _resolve_ago(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"six months ago": the day that far before the publication date."""
+    n = _SMALL_VALUES.get(m.group("n").lower()) or int(m.group("n"))
+    day = _span_back(published, n, m.group("u"))
+    return day, day, f"{text} = {day.isoformat()}, counted back from the publication date", None
+
+
+def _resolve_date(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"on 8 September", "September 8, 2022", "2022-09-08": that day."""
+    day = _parse_date(m.group("when"), published)
+    if day is None:
+        return None
+    return day, day, f"{m.group('when')} = {day.isoformat()} (year of the publication date unless written)", None
+
+
+def _resolve_weekday(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"on Thursday": the most recent Thursday on or before the publication date."""
+    wd = _WEEKDAYS[m.group("wd").lower()]
+    day = published - timedelta(days=(published.weekday() - wd) % 7)
+    rule = (
+        f"{m.group('wd')} = the most recent {m.group('wd')} on or before the publication "
+        f"date ({_day(published)}): {day.isoformat()}"
+    )
+    return day, day, rule, None
+
+
+def _resolve_yesterday(
+    m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str
+) -> _Resolved | None:
+    """"yesterday": the day before the publication date."""
+    day = published - timedelta(days=1)
+    return day, day, f"yesterday = the day before the publication date: {day.isoformat()}", None
+
+
+def _resolve_today(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"today": the publication date."""
+    return published, published, f"today = the publication date: {published.isoformat()}", None
+
+
+def _resolve_month(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"in March": the calendar month, up to the publication date if it has not ended."""
+    first, last, label = _month_window(m.group("month"), m.group("year"), published)
+    end = min(last, published) if first <= published else last
+    rule = f"{text} = the calendar month {label}" + (", up to the publication date" if end < last else "")
+    return first, end, rule, None
+
+
+def _resolve_now(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"now", "currently": the publication date."""
+    return published, published, f"{text} = the publication date ({published.isoformat()})", None
+
+
+TIME_RESOLVERS: dict[str, Callable[[re.Match[str], str, date, date, str], _Resolved | None]] = {
+    "between": _resolve_between, "between_days": _resolve_between_days, "war": _resolve_war,
+    "since": _resolve_since, "duration": _resolve_duration, "this": _resolve_this,
+    "ago": _resolve_ago, "date": _resolve_date, "weekday": _resolve_weekday,
+    "yesterday": _resolve_yesterday, "today": _resolve_today, "month": _resolve_month,
+    "now": _resolve_now,
+}  # fmt: skip
+"""The resolver of each kind of :data:`_TIME_PATTERNS`: ``(match, phrase, published, anchor,
+anchor_rule)`` → ``(start, end, rule, own)`` or None. "Anchor" is the date relative phrases
+count from (the publication date, or the date of the statement) and ``anchor_rule`` says which."""
+
+
 def _resolve_match(
     kind: str, priority: int, m: re.Match[str], published: date, anchor: date, anchor_rule: str
 ) -> _Time | None:
     text = m.group(0).strip()
-    own: Window | None = None
-    if kind == "between":
-        a, b = _parse_date(m.group("a"), published), _parse_date(m.group("b"), published)
-        if a is None or b is None or a > b:
-            return None
-        start, end, rule = a, b, f"{text} = from {a.isoformat()} to {b.isoformat()}"
-    elif kind == "between_days":
-        tail = f" {m.group('mon')}" + (f" {m.group('yr')}" if m.group("yr") else "")
-        a = _parse_date(m.group("d1") + tail, published)
-        b = _parse_date(m.group("d2") + tail, published)
-        if a is None or b is None or a > b:
-            return None
-        start, end, rule = a, b, f"{text} = from {a.isoformat()} to {b.isoformat()}"
-    elif kind == "war":
-        start, end = WAR_START, anchor
-        rule = (
-            f"since the war began = since the full-scale invasion on {WAR_START.isoformat()} "
-            f"(a fixed date; any 'N months ago' in the phrase is not used), up to {anchor_rule}"
-        )
-        own = Window(WAR_START, WAR_START, text, "the full-scale invasion began on 2022-02-24")
-    elif kind == "since":
-        when = m.group("when")
-        if m.group("month") and _parse_date(when, published) is None:
-            first, last, label = _month_window(m.group("month"), m.group("year"), published)
-            own = Window(first, last, when, f"{when} = the calendar month {label}")
-        else:
-            day = _parse_date(when, published)
-            if day is None:
-                return None
-            first = day
-            own = Window(day, day, when, f"{when} = {day.isoformat()}")
-        start, end = first, anchor
-        rule = f"since {when} = from {first.isoformat()} up to {anchor_rule}"
-    elif kind == "duration":
-        n = _SMALL_VALUES.get((m.group("n") or "one").lower()) or int(m.group("n"))
-        unit = m.group("u").lower()
-        start, end = _span_back(anchor, n, unit), anchor
-        days, name = (7 * n, "day") if unit.startswith("week") else (n, unit.rstrip("s"))
-        count = name if days == 1 else f"{days} {name}s"
-        rule = f"{text} = the {count} ending on {anchor_rule}"
-    elif kind == "this":
-        unit = m.group("u").lower()
-        start = anchor - timedelta(days=anchor.weekday()) if unit == "week" else anchor.replace(day=1)
-        end = anchor
-        first = "the Monday of that week" if unit == "week" else "the first day of that month"
-        rule = f"{text} = from {first} ({start.isoformat()}) up to {anchor_rule}"
-    elif kind == "ago":
-        n = _SMALL_VALUES.get(m.group("n").lower()) or int(m.group("n"))
-        start = end = _span_back(published, n, m.group("u"))
-        rule = f"{text} = {start.isoformat()}, counted back from the publication date"
-    elif kind == "date":
-        day = _parse_date(m.group("when"), published)
-        if day is None:
-            return None
-        start = end = day
-        rule = f"{m.group('when')} = {day.isoformat()} (year of the publication date unless written)"
-    elif kind == "weekday":
-        wd = _WEEKDAYS[m.group("wd").lower()]
-        start = end = published - timedelta(days=(published.weekday() - wd) % 7)
-        rule = (
-            f"{m.group('wd')} = the most recent {m.group('wd')} on or before the publication "
-            f"date ({_day(published)}): {start.isoformat()}"
-        )
-    elif kind == "yesterday":
-        start = end = published - timedelta(days=1)
-        rule = f"yesterday = the day before the publication date: {start.isoformat()}"
-    elif kind == "today":
-        start = end = published
-        rule = f"today = the publication date: {start.isoformat()}"
-    elif kind == "month":
-        first, last, label = _month_window(m.group("month"), m.group("year"), published)
-        start, end = first, min(last, published) if first <= published else last
-        rule = f"{text} = the calendar month {label}" + (", up to the publication date" if end < last else "")
-    else:  # now
-        start = end = published
-        rule = f"{text} = the publication date ({published.isoformat()})"
+    resolved = TIME_RESOLVERS[kind](m, text, published, anchor, anchor_rule)
+    if resolved is None:
+        return None
+    start, end, rule, own = resolved
     if start > end:
         return None
     return _Time(m.start(), m.end(), kind, priority, Window(start, end, text, rule), own)
