@@ -1,4 +1,4 @@
-"""The sentence being read, the running context of the text, the window of a claim and the shared claim builder.
+"""The records of reading (context, speaker, sentence), the window of a claim and the shared claim builder.
 
 Rules
 -----
@@ -19,7 +19,6 @@ from typing import Any
 
 from frontwatch.claims.extract.figures import _Figure
 from frontwatch.claims.extract.places import _claimant_side, _Place, _side_before
-from frontwatch.claims.extract.speakers import _Speaker
 from frontwatch.claims.extract.times import _Time
 from frontwatch.claims.model import CHANGE_KINDS, Claim, Window
 
@@ -34,6 +33,15 @@ class _Context:
     claimant: str | None = None
     stance: str = "claims"
     seen: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class _Speaker:
+    claimant: str | None
+    stance: str
+    span: tuple[int, int] | None  # where the claimant's words are in the sentence
+    verb: str | None
+    explicit: bool  # named in this sentence (not inherited)
 
 
 @dataclass

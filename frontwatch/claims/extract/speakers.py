@@ -18,8 +18,6 @@ Claimants and stance
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from frontwatch.claims.extract.lexicon import (
     _OPENERS,
@@ -31,21 +29,10 @@ from frontwatch.claims.extract.lexicon import (
     _TITLES,
     DISPUTE_VERBS,
 )
+from frontwatch.claims.extract.sentence import _Context, _Speaker
 from frontwatch.claims.extract.times import _POINT_KINDS, _Time
 
-if TYPE_CHECKING:  # the context is built in sentence.py, which imports this module
-    from frontwatch.claims.extract.sentence import _Context
-
 _REPORT_RE = re.compile(r"\b(" + "|".join(_REPORT_VERBS) + r")\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class _Speaker:
-    claimant: str | None
-    stance: str
-    span: tuple[int, int] | None  # where the claimant's words are in the sentence
-    verb: str | None
-    explicit: bool  # named in this sentence (not inherited)
 
 
 def _clean_claimant(raw: str) -> tuple[str, bool]:
