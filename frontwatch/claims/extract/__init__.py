@@ -1,25 +1,58 @@
-"""Rule-based extraction of checkable claims from English news text.
+"""Rule-based extraction of checkable claims from English news text (the package overview and the driver).
 
 :func:`extract_claims` reads a text sentence by sentence with regular expressions and small
 word lists (no language model), and returns :class:`~frontwatch.claims.model.Claim` objects
-whose every field can be traced to words of the sentence and a rule written here.
+whose every field can be traced to words of the sentence and a rule written in this package.
 :func:`claims_from_structured` builds the same objects from plain data.
+
+For each sentence, the driver here folds the text (:mod:`~frontwatch.claims.extract.text`),
+finds who speaks (:mod:`~frontwatch.claims.extract.speakers`), its time phrases
+(:mod:`~frontwatch.claims.extract.times`), sides and places
+(:mod:`~frontwatch.claims.extract.places`), then runs the claim-kind resolvers of
+:data:`CLAIM_RESOLVERS` in order (:mod:`~frontwatch.claims.extract.kinds`); they build their
+claims with :func:`~frontwatch.claims.extract.sentence._claim`.
+
+Modules
+-------
+``lexicon``
+    Word lists and verb tables.
+``text``
+    Folding, abbreviations, :func:`sentence_spans`.
+``times``
+    Time phrases, dates, windows, :func:`resolve_window`.
+``figures``
+    Numbers, units, qualifiers.
+``places``
+    Sides, places, regions, oblasts.
+``speakers``
+    Claimants and stance, the date of a statement.
+``sentence``
+    The records of reading (context, speaker, sentence), the window of a claim, the claim builder.
+``kinds``
+    One module per family of claim kinds: ``quantity``, ``control``, ``rank``, ``other``.
+``structured``
+    :func:`claims_from_structured` and its field parsers.
 
 Rules
 -----
+Each rule is written in the docstring of the module that applies it.
+
 Sentences
-    See :mod:`frontwatch.claims.extract.text`. A sentence repeating an earlier one word for
-    word (a headline repeated in the lede) yields no claims again.
+    :mod:`~frontwatch.claims.extract.text`. And here: a sentence repeating an earlier one
+    word for word (a headline repeated in the lede) yields no claims again.
 Figures
-    See :mod:`frontwatch.claims.extract.figures` and :mod:`frontwatch.claims.extract.kinds.quantity`.
+    :mod:`~frontwatch.claims.extract.figures`; unit conversions:
+    :mod:`~frontwatch.claims.extract.kinds.quantity`.
 Claimants and stance
-    See :mod:`frontwatch.claims.extract.speakers`.
+    :mod:`~frontwatch.claims.extract.speakers`.
 Windows
-    See :mod:`frontwatch.claims.extract.times` and :mod:`frontwatch.claims.extract.sentence`.
+    :mod:`~frontwatch.claims.extract.times` (what a time phrase names) and
+    :mod:`~frontwatch.claims.extract.sentence` (which phrase a claim takes; windows without one).
 Sides, places
-    See :mod:`frontwatch.claims.extract.places` and :mod:`frontwatch.claims.extract.kinds.control`.
+    :mod:`~frontwatch.claims.extract.places`; "it" after a control verb:
+    :mod:`~frontwatch.claims.extract.kinds.control`.
 Kinds
-    See :mod:`frontwatch.claims.extract.kinds`.
+    See :mod:`frontwatch.claims.model`; the patterns are in :mod:`~frontwatch.claims.extract.kinds`.
 """
 
 from __future__ import annotations
