@@ -505,6 +505,13 @@ def test_resolve_window_none(phrase):
     assert resolve_window(phrase, published=PUBLISHED) is None
 
 
+def test_every_time_pattern_has_a_resolver():
+    # a kind without one would be lost without a word: _time_phrases reads a KeyError as "no period"
+    from frontwatch.claims.extract.times import _TIME_PATTERNS, TIME_RESOLVERS
+
+    assert {kind for kind, _, _ in _TIME_PATTERNS} == set(TIME_RESOLVERS)
+
+
 def test_each_figure_takes_its_nearest_time_phrase():
     text = "Ukraine retook 5 villages on Friday and 3 km2 in the last week."
     villages, area = extract_claims(text, published=PUBLISHED)

@@ -1,0 +1,169 @@
+"""Rule-based extraction of checkable claims from English news text (the package overview and the driver).
+
+:func:`extract_claims` reads a text sentence by sentence with regular expressions and small
+word lists (no language model), and returns :class:`~frontwatch.claims.model.Claim` objects
+whose every field can be traced to words of the sentence and a rule written in this package.
+:func:`claims_from_structured` builds the same objects from plain data.
+
+For each sentence, the driver here folds the text (:mod:`~frontwatch.claims.extract.text`),
+finds who speaks (:mod:`~frontwatch.claims.extract.speakers`), its time phrases
+(:mod:`~frontwatch.claims.extract.times`), sides and places
+(:mod:`~frontwatch.claims.extract.places`), then runs the claim-kind resolvers of
+:data:`CLAIM_RESOLVERS` in order (:mod:`~frontwatch.claims.extract.kinds`); they build their
+claims with :func:`~frontwatch.claims.extract.sentence._claim`.
+
+Modules
+-------
+``lexicon``
+    Word lists and verb tables.
+``text``
+    Folding, abbreviations, :func:`sentence_spans`.
+``times``
+    Time phrases, dates, windows, :func:`resolve_window`.
+``figures``
+    Numbers, units, qualifiers.
+``places``
+    Sides, places, regions, oblasts.
+``speakers``
+    Claimants and stance, the date of a statement.
+``sentence``
+    The records of reading (context, speaker, sentence), the window of a claim, the claim builder.
+``kinds``
+    One module per family of claim kinds: ``quantity``, ``control``, ``rank``, ``other``.
+``structured``
+    :func:`claims_from_structured` and its field parsers.
+
+Rules
+-----
+Each rule is written in the docstring of the module that applies it.
+
+Sentences
+    :mod:`~frontwatch.claims.extract.text`. And here: a sentence repeating an earlier one
+    word for word (a headline repeated in the lede) yields no claims again.
+Figures
+    :mod:`~frontwatch.claims.extract.figures`; unit conversions:
+    :mod:`~frontwatch.claims.extract.kinds.quantity`.
+Claimants and stance
+    :mod:`~frontwatch.claims.extract.speakers`.
+Windows
+    :mod:`~frontwatch.claims.extract.times` (what a time phrase names) and
+    :mod:`~frontwatch.claims.extract.sentence` (which phrase a claim takes; windows without one).
+Sides, places
+    :mod:`~frontwatch.claims.extract.places`; "it" after a control verb:
+    :mod:`~frontwatch.claims.extract.kinds.control`.
+Kinds
+    See :mod:`frontwatch.claims.model`; the patterns are in :mod:`~frontwatch.claims.extract.kinds`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+from frontwatch.claims.extract.kinds import control, other, quantity, rank
+from frontwatch.claims.extract.lexicon import CLAIMANT_SIDES, DISPUTE_VERBS, QUALIFIER_WORDS
+from frontwatch.claims.extract.places import _places, _sides
+from frontwatch.claims.extract.sentence import _Context, _Found, _Sentence
+from frontwatch.claims.extract.speakers import _speaker, _statement_time
+from frontwatch.claims.extract.structured import claims_from_structured
+from frontwatch.claims.extract.text import _FOLD, sentence_spans
+from frontwatch.claims.extract.times import _as_date, _time_phrases, resolve_window
+from frontwatch.claims.model import Claim
+
+__all__ = [
+    "CLAIMANT_SIDES",
+    "DISPUTE_VERBS",
+    "QUALIFIER_WORDS",
+    "claims_from_structured",
+    "extract_claims",
+    "resolve_window",
+    "sentence_spans",
+]
+
+# --------------------------------------------------------------------------------------
+# Claims of a sentence
+
+_Resolver = Callable[[_Sentence, _Context, _Found], list[Claim]]
+
+CLAIM_RESOLVERS: tuple[tuple[str, _Resolver, bool], ...] = (
+    ("rank", rank.resolve, True),
+    ("quantity", quantity.resolve, False),
+    ("place_control", control.resolve, False),
+    ("other", other.resolve, False),
+)
+"""The claim-kind resolvers, as (kind family, resolver, alone), run in this order on each
+sentence. A resolver gets the sentence, the context (whose ``claims`` already hold those of the
+resolvers before it) and what they found (:class:`~frontwatch.claims.extract.sentence._Found`);
+it returns its claims in order. A claim from a resolver marked ``alone`` ends the sentence: a
+rank is a sentence's only claim. ``other`` comes last: it reports what the others left."""
+
+
+def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
+    s = text.translate(_FOLD)
+    key = re.sub(r"[\W_]+", " ", s).strip().lower()
+    if not key or key in ctx.seen:
+        return
+    ctx.seen.add(key)
+    speaker = _speaker(s, ctx)
+    published = ctx.published
+    pub_rule = f"the publication date ({published.isoformat()})"
+    times = _time_phrases(s, published, published, pub_rule)
+    statement = _statement_time(s, times, speaker)
+    anchor, anchor_rule = published, pub_rule
+    if statement is not None:
+        anchor = statement.window.end
+        anchor_rule = f"the date of the statement ({statement.window.text} = {anchor.isoformat()})"
+        times = _time_phrases(s, published, anchor, anchor_rule)
+        statement = next((t for t in times if t.start == statement.start), None)
+    masked = [speaker.span] if speaker.span else []
+    sent = _Sentence(
+        text, s, span, speaker, _sides(s), _places(s, masked), times, statement, anchor, anchor_rule
+    )
+    found = _Found()
+    for _family, resolve, alone in CLAIM_RESOLVERS:
+        claims = resolve(sent, ctx, found)
+        ctx.claims.extend(claims)  # before the next resolver runs: it may refer to them
+        found.made = found.made or bool(claims)
+        if claims and alone:
+            break
+    for place in sent.places:
+        ctx.last_place = place
+    ctx.claimant, ctx.stance = speaker.claimant, speaker.stance
+
+
+def extract_claims(text: str, *, published: date) -> list[Claim]:
+    """Checkable claims of an English news text, in the order of the text.
+
+    Parameters
+    ----------
+    text
+        The text (plain text; curly quotes and odd punctuation are fine). Non-English text,
+        text with no claims and empty text give an empty list.
+    published
+        Publication date of the text (a UTC calendar day): the anchor of "last week",
+        "on Thursday", "now"...
+
+    Returns
+    -------
+    list of Claim
+        ``converts.index`` and ``refers_to`` are positions in this list.
+
+    Raises
+    ------
+    InvalidClaim
+        Only when ``published`` is not a date (or an ISO date string).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> [c] = extract_claims("Ukraine retook 1000 km2 in a week", published=date(2022, 9, 10))
+    >>> c.kind, c.quantity.value, c.window.start.isoformat()
+    ('area_change', 1000.0, '2022-09-03')
+    """
+    ctx = _Context(published=_as_date(published))
+    if not isinstance(text, str):
+        return []
+    for start, end in sentence_spans(text):
+        _sentence_claims(text[start:end], (start, end), ctx)
+    return ctx.claims

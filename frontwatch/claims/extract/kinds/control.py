@@ -1,0 +1,140 @@
+"""``place_control`` claims: a side takes, retakes, holds, leaves or is present in a place (or holds a region).
+
+Rules
+-----
+Places
+    "it" after a control verb is the last place named before it. How places are found:
+    :mod:`frontwatch.claims.extract.places`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from frontwatch.claims.extract.lexicon import _CHANGE_VERB, _VERB_ACTION, _WITHDRAW_VERB
+from frontwatch.claims.extract.places import _COMPASS, _oblast, _Place, _region, _unknown_place
+from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _side_at
+from frontwatch.claims.model import Claim
+
+_OBJECT_REST = (
+    r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?"
+    r"(?:the\s+(?:[\w-]+\s+)?(?:town|city|village|settlement|hamlet|port|hub|capital)\s+of\s+)?"
+    r"(?:the\s+(?:centre|center|outskirts)\s+of\s+)?"
+)
+_OBJECT = r"(?:\s+back)?\s+" + _OBJECT_REST
+_CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("verb", re.compile(rf"{_CHANGE_VERB.pattern}{_OBJECT}(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
+    ("withdraw", re.compile(
+        rf"\b(?P<verb>{_WITHDRAW_VERB})\s+(?:from|of|out\s+of)\s+{_OBJECT_REST}"
+        r"(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
+    ("hold_verb", re.compile(
+        r"\b(?:held|holds|hold|holding|controlled|controls|control|controlling|kept|keeps|retains|retained)\s+"
+        r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?" + _OBJECT_REST + r"(?P<obj>(?=[A-Z]))")),
+    ("hold_by", re.compile(
+        r"\b(?:controlled|held|occupied)\s+by\s+(?P<side>Russia|Ukraine|Russian|Ukrainian|Moscow|Kyiv)")),
+    ("hold_adj", re.compile(r"\b(?P<side>Russian|Ukrainian)[- ](?:controlled|held|occupied)\s+(?=[A-Z])")),
+    ("hold_under", re.compile(r"\bunder\s+(?P<side>Russian|Ukrainian)\s+control\b")),
+    ("present", re.compile(
+        r"\b(?:(?P<side>Ukrainian|Russian)\s+)?(?:troops|forces|soldiers|servicemen|units|flags?)\s+"
+        r"(?:(?:were|are|was|is|flying|standing|operating)\s+)?(?:in|inside|into|over|entering)\s+"
+        + _OBJECT_REST + r"(?=[A-Z])")),
+    ("flag", re.compile(
+        r"\b(?:(?P<side>Ukrainian|Russian)\s+)?flags?\s+(?:\w+\s+){0,2}?(?:flying|raised|hoisted|flew|fly)\b"
+        r"|\b(?:raised|hoisted)\s+(?:the\s+|a\s+)?(?P<side2>Ukrainian|Russian)\s+flag", re.IGNORECASE)),
+    ("presence", re.compile(
+        r"\b(?:maintained|maintains|maintain|kept|keeps|keep|has|had|have|holds|held|retains|retained)\s+"
+        r"(?:a\s+|its\s+)?(?:[\w-]+\s+){0,2}?(?:presence|foothold|control)\s+(?:in|of|over)\s+(?:the\s+)?"
+        rf"(?P<region>{_COMPASS}(?:\s+and\s+{_COMPASS})?\b|[A-Z][\w'-]+(?:\s+(?:region|oblast|area))?)")),
+]  # fmt: skip
+_SIDE_WORD = {
+    "russia": "RU",
+    "russian": "RU",
+    "moscow": "RU",
+    "ukraine": "UA",
+    "ukrainian": "UA",
+    "kyiv": "UA",
+}
+
+
+def _place_at(sent: _Sentence, at: int, ctx: _Context) -> tuple[_Place | None, str]:
+    """The place named at a position, or the one "it" stands for."""
+    if sent.s[at : at + 2].lower() == "it" and not sent.s[at + 2 : at + 3].isalpha():
+        earlier = [p for p in sent.places if p.end <= at]
+        if earlier:
+            return earlier[-1], "text"
+        return ctx.last_place, "context"
+    place = next((p for p in sent.places if p.start == at), None)
+    return place or _unknown_place(sent.s, at), "text"
+
+
+def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
+    """The sentence's place_control claims."""
+    return _place_control(sent, ctx)
+
+
+def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
+    s = sent.s
+    out: list[Claim] = []
+    done: set[tuple[str, str | None]] = set()
+
+    def add(
+        place: _Place | None,
+        source: str,
+        action: str,
+        side: str | None,
+        extra: dict | None = None,
+        at: tuple[int, int] | None = None,
+    ) -> None:
+        if place is None and not extra:
+            return
+        key = (action, place.name if place else str(extra))
+        if key in done:
+            return
+        done.add(key)
+        subject = {
+            "side": side,
+            "action": action,
+            **(place.subject(source) if place else {}),
+            **(extra or {}),
+        }
+        if "region" not in subject:
+            subject.update(_region(s))
+        out.append(_claim("place_control", sent, ctx, subject=subject, at=at))
+
+    for how, pattern in _CONTROL_PATTERNS:
+        for m in pattern.finditer(s):
+            if how == "verb":
+                action = _VERB_ACTION[m.group(1).lower()]
+                place, source = _place_at(sent, m.start("obj"), ctx)
+                add(place, source, action, _side_at(sent, m.start()), at=m.span())
+            elif how == "hold_verb":
+                place = next((p for p in sent.places if p.start == m.start("obj")), None)
+                add(place, "text", "hold", _side_at(sent, m.start()), at=m.span())
+            elif how == "withdraw":
+                place, source = _place_at(sent, m.start("obj"), ctx)
+                add(place, source, "withdraw", _side_at(sent, m.start()), at=m.span())
+            elif how in {"hold_by", "hold_adj", "hold_under"}:
+                side = _SIDE_WORD[m.group("side").lower()]
+                after = [p for p in sent.places if p.start >= m.end()]
+                before = [p for p in sent.places if p.end <= m.start()]
+                place = after[0] if after else (before[-1] if before else None)
+                add(place, "text", "hold", side, at=m.span())
+            elif how == "present":
+                place, source = _place_at(sent, m.end(), ctx)
+                side = _SIDE_WORD.get((m.group("side") or "").lower()) or _side_at(sent, m.start())
+                add(place, source, "present", side, at=m.span())
+            elif how == "flag":
+                side_word = (m.group("side") or m.group("side2") or "").lower()
+                side = _SIDE_WORD.get(side_word) or _side_at(sent, m.start())
+                later = [p for p in sent.places if p.start >= m.start()]
+                place, source = (later[0], "text") if later else (ctx.last_place, "context")
+                add(place, source, "present", side, at=m.span())
+            elif how == "presence":
+                region = m.group("region")
+                extra: dict[str, Any] = {"region": region}
+                oblast = _oblast(re.sub(r"\s+(?:region|oblast|area)$", "", region))
+                if oblast:
+                    extra["oblast"] = oblast
+                add(None, "text", "hold", _side_at(sent, m.start()), extra, at=m.span())
+    return out

@@ -1,0 +1,69 @@
+"""``rank`` claims: a change called the swiftest, largest, deepest... since a date or of the war."""
+
+from __future__ import annotations
+
+import re
+
+from frontwatch.claims.extract.places import _side_before
+from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence
+from frontwatch.claims.model import CHANGE_KINDS, WAR_START, Claim, Window
+
+_SUPERLATIVE = re.compile(
+    r"\b(?P<sup>swiftest|fastest|quickest|biggest|largest|greatest|deepest|furthest|farthest|"
+    r"most\s+rapid|most\s+significant|most\s+extensive)\b(?P<measure>(?:\s+[\w'-]+){0,3}?)\s+"
+    r"(?P<ref>since\b[^.;]*|(?:of|in)\s+the\s+(?:war|invasion)\b)",
+    re.IGNORECASE,
+)
+_RANK_MEASURES = {
+    "advance_depth": ("movement", "advance", "push", "progress", "breakthrough", "offensive"),
+    "area_change": ("gain", "gains", "territorial", "territory", "area", "land", "loss", "losses"),
+    "settlement_count": ("settlements", "villages", "towns", "communities"),
+}
+
+
+def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
+    m = _SUPERLATIVE.search(sent.s)
+    if not m:
+        return None
+    measure_text = m.group("measure").strip()
+    index = next((i for i in range(len(ctx.claims) - 1, -1, -1) if ctx.claims[i].kind in CHANGE_KINDS), None)
+    referred = ctx.claims[index] if index is not None else None
+    measure = next(
+        (
+            kind
+            for kind, words in _RANK_MEASURES.items()
+            if any(w in measure_text.lower().split() for w in words)
+        ),
+        referred.kind if referred else None,
+    )
+    reference = None
+    ref_time = next((t for t in sent.times if m.start("ref") <= t.start < m.end("ref")), None)
+    if ref_time is not None:
+        own = ref_time.own or ref_time.window
+        reference = Window(own.start, own.end, m.group("ref").strip(), own.rule)
+    elif re.match(r"(?:of|in)\s+the\s+(?:war|invasion)", m.group("ref"), re.IGNORECASE):
+        reference = Window(
+            WAR_START, WAR_START, m.group("ref"), "the war = since the full-scale invasion on 2022-02-24"
+        )
+    window = None
+    if referred is not None and referred.window is not None:
+        w = referred.window
+        window = Window(w.start, w.end, w.text, f"the window of the claim ranked (claim {index}): {w.rule}")
+    side = (referred.subject.get("side") if referred else None) or _side_before(sent.sides, len(sent.s))
+    subject = {
+        "side": side,
+        "superlative": m.group("sup").lower(),
+        "measure": measure,
+        "measure_text": measure_text or None,
+        "reference_text": m.group("ref").strip(),
+        "conditional": True
+        if re.match(r"^\s*(?i:if\b)", sent.s) or re.search(r"\bwould\b", sent.s)
+        else None,
+    }
+    return _claim("rank", sent, ctx, subject=subject, window=window, reference=reference, refers_to=index)
+
+
+def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
+    """The sentence's rank claim ("the swiftest advance since ..."), if it has one."""
+    claim = _rank(sent, ctx)
+    return [claim] if claim is not None else []

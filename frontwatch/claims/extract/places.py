@@ -1,0 +1,181 @@
+"""Sides, places and regions named in a sentence, and the oblasts they lie in (through the gazetteer).
+
+Rules
+-----
+Sides
+    Ukraine, Ukrainian(s), Kyiv's/Kiev's → UA; Russia, Russian(s), Moscow, the Kremlin,
+    occupiers → RU. The acting side is the nearest mention before the verb ("controlled by
+    Russia": after it); without one, the claimant's side (a name holding "Ukraine", or a
+    well-known official: :data:`~frontwatch.claims.extract.CLAIMANT_SIDES`).
+Places
+    Capitalised names that the gazetteer (:func:`frontwatch.gazetteer.resolve`) matches
+    exactly, by an alternate name or (after "in", "from", "of"...) by transliteration; or
+    any name after "the town/city/village of" or before "city", even if unknown (then
+    ``geonameid`` is absent). "X region/area/oblast" and "the region of X" are regions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from frontwatch.claims.extract.lexicon import _STOP_NAMES, CLAIMANT_SIDES
+from frontwatch.errors import FrontwatchError
+
+_UA_RE = re.compile(r"\b(?:Ukrain(?:e|ian|ians)|(?:Kyiv|Kiev)(?='s))\b")
+_RU_RE = re.compile(r"\b(?:Russia|Russian|Russians|Moscow|Kremlin)\b|\b(?i:occupiers?|occupying)\b")
+
+
+def _sides(s: str) -> list[tuple[int, str]]:
+    marks = [(m.start(), "UA") for m in _UA_RE.finditer(s)]
+    marks += [(m.start(), "RU") for m in _RU_RE.finditer(s)]
+    return sorted(marks)
+
+
+def _side_before(sides: list[tuple[int, str]], pos: int) -> str | None:
+    before = [side for at, side in sides if at < pos]
+    return before[-1] if before else None
+
+
+def _claimant_side(claimant: str | None) -> str | None:
+    if not claimant:
+        return None
+    low = claimant.lower()
+    for part, side in CLAIMANT_SIDES.items():
+        if part in low:
+            return side
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    name: str
+    start: int
+    end: int
+    geonameid: int | None = None
+    oblast: str | None = None
+
+    def subject(self, source: str = "text") -> dict[str, Any]:
+        out: dict[str, Any] = {"place": self.name, "place_source": source}
+        if self.geonameid is not None:
+            out["geonameid"] = self.geonameid
+        return out
+
+
+@lru_cache(maxsize=4096)
+def _lookup(name: str, loose: bool) -> tuple[int | None, str | None, bool]:
+    """(geonameid, oblast, matched) of a name in the gazetteer; ``loose`` also accepts a
+    transliteration match. Never raises: an unknown name, or a gazetteer that cannot be
+    read, is unmatched."""
+    from frontwatch.gazetteer import AmbiguousPlace, resolve, resolve_one
+
+    try:
+        candidates = resolve(name, limit=3)
+    except (FrontwatchError, OSError, ValueError):
+        return None, None, False
+    best = max((c.score for c in candidates), default=0.0)
+    if best < (90.0 if loose else 95.0):
+        return None, None, False
+    try:
+        place = resolve_one(name)
+    except AmbiguousPlace:
+        return None, None, True
+    except (FrontwatchError, OSError, ValueError):
+        return None, None, False
+    return place.geonameid, place.oblast, True
+
+
+_NAME_RUN = re.compile(r"(?<![\w'-])[A-Z][a-z]+(?:['-][A-Za-z]+)*(?:[ -][A-Z][a-z]+(?:['-][A-Za-z]+)*)*")
+_PLACE_MARKER = re.compile(
+    r"\b(?:town|city|village|settlement|hamlet|port|capital|outskirts|centre|center)\s+of\s+$",
+    re.IGNORECASE,
+)
+_PLACE_PREPOSITION = re.compile(
+    r"\b(?:in|of|from|near|to|outside|towards|toward|around|into|at|retook|recaptured|captured|"
+    r"liberated|seized|entered)\s+$",
+    re.IGNORECASE,
+)
+_TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|President|General|Governor)\.?\s+$")
+_REGION_AFTER = re.compile(r"^\s+(?:area|region|oblast|province|regional)\b", re.IGNORECASE)
+
+
+def _places(s: str, masked: Sequence[tuple[int, int]]) -> list[_Place]:
+    """Place names of a (folded) sentence, outside the masked spans (claimant names)."""
+    found: list[_Place] = []
+    for m in _NAME_RUN.finditer(s):
+        words = m.group(0).split()
+        start, end = m.start(), m.end()
+        while words and words[0].lower() in _STOP_NAMES:
+            start += len(words[0]) + 1
+            words = words[1:]
+        while words and words[-1].lower() in _STOP_NAMES:
+            end -= len(words[-1]) + 1
+            words = words[:-1]
+        if not words or any(a < end and start < b for a, b in masked):
+            continue
+        name = " ".join(words)
+        before, after = s[:start], s[end:]
+        if after.startswith("'s") or _REGION_AFTER.match(after) or _TITLE_BEFORE.search(before):
+            continue
+        if re.search(r"\bof\s+$", before) and re.search(r"\b(?:region|oblast|province)\s+of\s+$", before):
+            continue
+        marked = bool(_PLACE_MARKER.search(before)) or bool(re.match(r"\s+city\b", after))
+        if re.search(r"\bthe\s+$", before, re.IGNORECASE) and not marked:
+            continue  # "the Dnipro" (the river), "the Donbas"
+        geonameid, oblast, matched = _lookup(name, bool(_PLACE_PREPOSITION.search(before)) or marked)
+        if matched or marked:
+            found.append(_Place(name, start, end, geonameid, oblast))
+    return found
+
+
+_REGION_NAMED = re.compile(
+    r"(?<![\w'])(?P<name>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)\s+(?:area|region|oblast|province)\b"
+    r"|\b(?:region|oblast|province)\s+of\s+(?P<name2>[A-Z][\w'-]+)"
+)
+_COMPASS = r"(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?"
+_REGION_COMPASS = re.compile(
+    rf"\b(?i:in|on|across|of)\s+(?:its|the|their|Ukraine's)\s+"
+    rf"(?P<name>{_COMPASS}(?:\s+and\s+{_COMPASS})?)(?P<bank>\s+bank(?:\s+of\s+the\s+Dnipro)?)?\b(?!-)"
+)
+
+
+def _region(s: str) -> dict[str, Any]:
+    """``{"region": ..., "oblast": ...}`` for the first region the sentence names."""
+    m = _REGION_NAMED.search(s)
+    if m:
+        name = m.group("name") or m.group("name2")
+        name = re.sub(r"^(?:The|In|the)\s+", "", name)
+        out: dict[str, Any] = {"region": name}
+        oblast = _oblast(name)
+        if oblast:
+            out["oblast"] = oblast
+        return out
+    m = _REGION_COMPASS.search(s)
+    if m:
+        return {"region": (m.group("name") + (m.group("bank") or "")).strip()}
+    return {}
+
+
+@lru_cache(maxsize=256)
+def _oblast(name: str) -> str | None:
+    """The gazetteer's name of the oblast a region name stands for ("Kharkiv", "Kharkivska"),
+    or None."""
+    from frontwatch.gazetteer import fold_name, gazetteer
+
+    try:
+        g = gazetteer()
+        names = sorted({g.admin1[code][0] for code in g.oblast_codes(name)})
+    except (FrontwatchError, OSError, ValueError, KeyError):
+        return None
+    key = fold_name(name)
+    return next((o for o in names if fold_name(o) == key), names[0] if names else None)
+
+
+def _unknown_place(s: str, at: int) -> _Place | None:
+    m = _NAME_RUN.match(s, at)
+    if not m or m.group(0).split()[0].lower() in _STOP_NAMES:
+        return None
+    return _Place(m.group(0), m.start(), m.end())

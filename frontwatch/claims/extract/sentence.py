@@ -1,0 +1,132 @@
+"""The records of reading (context, speaker, sentence), the window of a claim and the shared claim builder.
+
+Rules
+-----
+Windows
+    A claim takes the time phrase nearest its words (a sentence may hold two figures, each
+    with its own period); a change on one day D is the window ``[D - 1, D]``, in a month M
+    ``[the day before M, the last day of M]``. A sentence without a time phrase gets, for a
+    change (km², settlements, depth), the window of the preceding change claim (news leads
+    set the period once); for a state (control, distance), the date of the statement or the
+    publication date. (How a time phrase resolves: :mod:`frontwatch.claims.extract.times`.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from frontwatch.claims.extract.figures import _Figure
+from frontwatch.claims.extract.places import _claimant_side, _Place, _side_before
+from frontwatch.claims.extract.times import _Time
+from frontwatch.claims.model import CHANGE_KINDS, Claim, Window
+
+
+@dataclass
+class _Context:
+    published: date
+    claims: list[Claim] = field(default_factory=list)
+    persons: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+    last_place: _Place | None = None
+    claimant: str | None = None
+    stance: str = "claims"
+    seen: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class _Speaker:
+    claimant: str | None
+    stance: str
+    span: tuple[int, int] | None  # where the claimant's words are in the sentence
+    verb: str | None
+    explicit: bool  # named in this sentence (not inherited)
+
+
+@dataclass
+class _Sentence:
+    text: str  # original text
+    s: str  # folded text (same offsets)
+    span: tuple[int, int]
+    speaker: _Speaker
+    sides: list[tuple[int, str]]
+    places: list[_Place]
+    times: list[_Time]
+    statement: _Time | None
+    anchor: date
+    anchor_rule: str
+
+
+@dataclass
+class _Found:
+    """What the claim-kind resolvers have found in a sentence so far (they run in the order of
+    :data:`~frontwatch.claims.extract.CLAIM_RESOLVERS`)."""
+
+    made: bool = False  # some resolver made a claim
+    left: list[_Figure] = field(default_factory=list)  # figures no claim took (set by the quantity kinds)
+
+
+def _side_at(sent: _Sentence, pos: int) -> str | None:
+    return _side_before(sent.sides, pos) or _claimant_side(sent.speaker.claimant)
+
+
+def _event_time(sent: _Sentence, at: tuple[int, int] | None = None) -> _Time | None:
+    """The sentence's time phrase for a claim whose words span ``at``: the nearest one
+    (then the most specific: a range before a duration before a day before "now"); the
+    phrase dating the statement is not one."""
+    events = [t for t in sent.times if t is not sent.statement]
+    if not events:
+        return None
+    if at is None:
+        return min(events, key=lambda t: (t.priority, t.start))
+    return min(events, key=lambda t: (max(t.start - at[1], at[0] - t.end, 0), t.priority, t.start))
+
+
+def _window_for(
+    kind: str, sent: _Sentence, ctx: _Context, at: tuple[int, int] | None = None
+) -> Window | None:
+    """The window of a claim of ``kind`` in the sentence (see the module docstring)."""
+    event = _event_time(sent, at)
+    if event is not None:
+        w = event.window
+        if kind in CHANGE_KINDS and (w.days == 0 or event.kind == "month") and w.start > date.min:
+            start = w.start - timedelta(days=1)
+            return Window(
+                start, w.end, w.text,
+                w.rule + f"; a change over those days compares the map of {start.isoformat()} "
+                f"with the map of {w.end.isoformat()}",
+            )  # fmt: skip
+        return w
+    if kind in CHANGE_KINDS:
+        for i in range(len(ctx.claims) - 1, -1, -1):
+            prior = ctx.claims[i]
+            if prior.kind in CHANGE_KINDS and prior.window is not None:
+                w = prior.window
+                return Window(
+                    w.start, w.end, "",
+                    f"no time phrase: the window of the preceding change claim (claim {i}: "
+                    f"{w.text or w.rule!r})",
+                )  # fmt: skip
+        return None
+    if kind == "other" and sent.statement is None:
+        return None
+    day = sent.anchor
+    return Window(day, day, "", f"no time phrase: the state on {sent.anchor_rule}")
+
+
+def _claim(kind: str, sent: _Sentence, ctx: _Context, **fields: Any) -> Claim:
+    subject = {k: v for k, v in fields.pop("subject", {}).items() if v is not None}
+    at = fields.pop("at", None)
+    window = fields.pop("window", None) if "window" in fields else _window_for(kind, sent, ctx, at)
+    return Claim(
+        kind=kind,
+        text=sent.text,
+        span=sent.span,
+        claimant=fields.pop("claimant", sent.speaker.claimant),
+        stance=fields.pop("stance", sent.speaker.stance),
+        subject=subject,
+        window=window,
+        published=ctx.published,
+        **fields,
+    )

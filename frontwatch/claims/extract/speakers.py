@@ -1,0 +1,150 @@
+"""Claimants and stance: who makes a sentence's claims, resolved through the text read so far, and when they said it.
+
+Rules
+-----
+Claimants and stance
+    "according to X"; "X said/claims/calculated/disputed/...", the subject being the last
+    comma-separated part before the verb with appositives (", a think tank,"), subordinators
+    ("While", "Despite"), adverbs ("further") and titles ("President", "Mr.", "regional
+    governor") removed; "X said" at the end of the sentence works the same way. "He"/"She"
+    and "Mr./Ms. Surname" resolve to the last named person; "It"/"They" to the last named
+    organisation; "the ministry" to the last organisation whose name holds "ministry".
+    Verbs of :data:`~frontwatch.claims.extract.DISPUTE_VERBS` give stance ``disputes``;
+    "Verified ..." or "geolocated ..." material gives stance ``verified`` and no claimant. A
+    sentence opening with "And"/"But" continues the previous one's claimant. A sentence with
+    no claimant is the text's own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from frontwatch.claims.extract.lexicon import (
+    _OPENERS,
+    _ORG_WORDS,
+    _PRONOUNS,
+    _REPORT_VERBS,
+    _ROLE_BEFORE_NAME,
+    _STOP_NAMES,
+    _TITLES,
+    DISPUTE_VERBS,
+)
+from frontwatch.claims.extract.sentence import _Context, _Speaker
+from frontwatch.claims.extract.times import _POINT_KINDS, _Time
+
+_REPORT_RE = re.compile(r"\b(" + "|".join(_REPORT_VERBS) + r")\b", re.IGNORECASE)
+
+
+def _clean_claimant(raw: str) -> tuple[str, bool]:
+    """The claimant's name without titles and articles, and whether it names a person."""
+    name = raw.replace('"', "").strip(" ,;:'")
+    name = re.sub(r"^(?i:the|a|an)\s+", "", name)
+    person = False
+    m = _TITLES.match(name)
+    if m:
+        name, person = name[m.end() :], True
+    m = _ROLE_BEFORE_NAME.match(name)
+    if m:
+        name, person = name[m.end() :], True
+    words = name.split()
+    if not person and 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words):
+        person = not any(re.sub(r"'s$", "", w.lower()) in _ORG_WORDS for w in words)
+    return name, person
+
+
+def _speaker(s: str, ctx: _Context) -> _Speaker:
+    """Who makes the sentence's claims, and the stance (see the module docstring)."""
+    m = re.search(r"\b(?i:according\s+to)\s+(?P<who>[^,.;()]+)", s)
+    if m:
+        name = _resolve_claimant(m.group("who"), ctx)
+        if name:
+            return _Speaker(name, "claims", m.span("who"), "according to", True)
+    for v in _REPORT_RE.finditer(s):
+        verb = v.group(1).lower()
+        pre = s[: v.start()]
+        pre = re.sub(
+            r"(?:\s+(?i:further|also|later|again|then|earlier|previously|separately|repeatedly|"
+            r"officially|publicly|has|have|had|would|will|was|is|to|have\s+been))+\s*$",
+            "",
+            pre,
+        ).rstrip()
+        pre = pre.rstrip(",").rstrip()
+        pre = re.sub(r",\s*(?:the|a|an|its|his|her|their)\s[^,]*$", "", pre)
+        segment = pre.split(",")[-1].strip().strip("\"'")
+        while True:
+            cut = re.sub(
+                r"^(?i:and|but|while|whereas|although|though|as|if|despite|because|so|then|"
+                r"meanwhile|however|that|yet)\s+",
+                "",
+                segment,
+            )
+            if cut == segment:
+                break
+            segment = cut
+        words = segment.split()
+        if not words or len(words) > 8 or re.search(r"\d", segment):
+            continue
+        if re.match(r"^(?i:verified|geolocated|confirmed)\b", segment):
+            return _Speaker(None, "verified", None, verb, True)
+        first = words[0]
+        if not (first[:1].isupper() or first.lower() in {"the", "a", "an"} or first.lower() in _PRONOUNS):
+            continue
+        if len(words) > 1 and first.lower() in _OPENERS:
+            continue  # "In the Kharkiv area ...", "If true ..."
+        name = _resolve_claimant(segment, ctx)
+        if not name:
+            continue
+        start = s.find(segment, 0, v.start())
+        stance = "disputes" if verb in DISPUTE_VERBS else "claims"
+        return _Speaker(name, stance, (start, start + len(segment)) if start >= 0 else None, verb, True)
+    if re.match(r"^(?:And|But|Or|Also)\b|^[a-z]", s) and ctx.claimant:
+        return _Speaker(ctx.claimant, ctx.stance, None, None, False)
+    return _Speaker(None, "claims", None, None, False)
+
+
+def _resolve_claimant(raw: str, ctx: _Context) -> str | None:
+    """A claimant's name, with pronouns, "Mr. X" and "the ministry" resolved through the
+    context, and the name recorded there."""
+    text = raw.strip(" ,;:\"'")
+    low = text.lower()
+    if low in _PRONOUNS:
+        pool = ctx.persons if _PRONOUNS[low] == "person" else ctx.orgs
+        return pool[-1] if pool else text
+    m = re.fullmatch(r"(?:Mr|Mrs|Ms|Dr)\.?\s+(?P<surname>[A-Z][\w'-]+)", text)
+    if m:
+        surname = m.group("surname")
+        for person in reversed(ctx.persons):
+            if person.split()[-1] == surname:
+                return person
+        ctx.persons.append(surname)
+        return surname
+    m = re.fullmatch(r"(?i:the)\s+(?P<noun>[a-z]+(?:\s+[a-z]+)?)", text)
+    if m:
+        noun = m.group("noun").lower()
+        for org in reversed(ctx.orgs):
+            if noun in org.lower():
+                return org
+        for person in reversed(ctx.persons):
+            if noun in person.lower():
+                return person
+    name, person = _clean_claimant(text)
+    if not name:
+        return None
+    if name[:1].isupper() and name.lower() not in _STOP_NAMES:
+        (ctx.persons if person else ctx.orgs).append(name)
+    return name
+
+
+def _statement_time(s: str, times: list[_Time], speaker: _Speaker) -> _Time | None:
+    """The time phrase that dates the statement ("said on Friday", "On Friday, X said")."""
+    if speaker.verb is None or not speaker.explicit:
+        return None
+    for t in times:
+        if t.kind not in _POINT_KINDS:
+            continue
+        between = s[: t.start]
+        if re.search(r"\b(?:" + "|".join(_REPORT_VERBS) + r")\s*$", between, re.IGNORECASE):
+            return t
+        if t.start == 0 and s[t.end : t.end + 1] == ",":
+            return t
+    return None
