@@ -333,7 +333,7 @@ def test_kherson_end_to_end(kherson):
     area = one(kherson, "area_change", "4,500")
     assert area.claimant == "Volodymyr Zelensky"
     assert area.quantity == Quantity(4500.0, "km2", "about", "about 4,500 square kilometres", 500.0)
-    assert window_of(area) == days("2022-08-29", "2022-11-12")
+    assert window_of(area) == days("2022-08-28", "2022-11-12")  # "since D" counts D: from the map of D − 1
     assert area.subject["side"] == "UA"
     miles = one(kherson, "unit_conversion", "4,500")
     assert kherson[miles.converts.index] is area

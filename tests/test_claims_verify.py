@@ -89,12 +89,11 @@ def test_distance_depth_and_control_claims_measure_the_library(sample_store, che
     pc = place_control(sample_store, "liveuamap-nzz", resolve_one("Balakliia"), disputed["window_to"])
     v = disputed["verdicts"][0]
     assert v["measured"] == pc["side"]
-    # Ganchev disputes a Ukrainian retaking: the verdict judges the disputed statement itself
+    # Ganchev disputes a Ukrainian retaking: the verdict judges his denial
     if pc["contested"]:
         assert v["verdict"] == "contested"
     else:
-        assert v["verdict"] == ("supported" if pc["side"] == "UA" else "overstated")
-    assert "disputes" in v["sentence"]
+        assert v["verdict"] == ("overstated" if pc["side"] == "UA" else "supported")
 
 
 def test_unit_conversions_checked_exactly(checked):
@@ -135,18 +134,20 @@ def test_tolerance_rules(value, figure, qualifier, precision, measured, ok):
                                          else max(min(precision / 2, 0.1 * value), 0.1 * value))  # fmt: skip
 
 
-def test_a_dispute_judges_the_disputed_statement(sample_store):
+def test_a_dispute_judges_the_denial(sample_store):
     base = dict(kind="place_control", subject={"side": "UA", "action": "retake", "place": "Izium"},
                 window=Window(PUBLISHED, dt.date(2022, 9, 11)))  # fmt: skip
     says = verify_claim(sample_store, Claim(stance="claims", **base), "liveuamap-nzz")
     denies = verify_claim(sample_store, Claim(stance="disputes", claimant="Vitaly Ganchev", **base), "liveuamap-nzz")
-    assert says["verdict"] == denies["verdict"]
-    assert "Vitaly Ganchev disputes" in denies["sentence"]
+    pc = place_control(sample_store, "liveuamap-nzz", resolve_one("Izium"), "2022-09-11")
+    assert pc["side"] == "UA" and not pc["contested"]
+    # the map bears the retaking out: the statement is supported, the denial overstated
+    assert (says["verdict"], denies["verdict"], denies["statement_verdict"]) == ("supported", "overstated", "supported")
+    assert "Vitaly Ganchev disputes it: the map contradicts the denial" in denies["sentence"]
     # a Russian capture of Izium on the same map is contradicted: the claim is ahead of the map
     ru = dict(base, subject={"side": "RU", "action": "capture", "place": "Izium"})
-    v = verify_claim(sample_store, Claim(**ru), "liveuamap-nzz")
-    pc = place_control(sample_store, "liveuamap-nzz", resolve_one("Izium"), "2022-09-11")
-    assert pc["side"] == "UA" and v["verdict"] == ("contested" if pc["contested"] else "overstated")
+    assert verify_claim(sample_store, Claim(**ru), "liveuamap-nzz")["verdict"] == "overstated"
+    assert verify_claim(sample_store, Claim(stance="disputes", **ru), "liveuamap-nzz")["verdict"] == "supported"
 
 
 @pytest.mark.parametrize(

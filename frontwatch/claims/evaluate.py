@@ -41,6 +41,9 @@ SCOPED_KINDS = frozenset({"area_change", "settlement_count", "advance_depth", "s
 UNSCORED_KINDS = frozenset({"other"})
 """Extracted kinds that are not claims a map can check: never counted as false positives."""
 
+LOSING_ACTIONS = frozenset({"loss", "withdraw"})
+"""Actions whose acting side gives the place up: the label's side is the other one."""
+
 WINDOW_SLACK_DAYS = 1
 QUANTITY_REL = 0.005
 
@@ -113,11 +116,14 @@ def claim_fields(claim: Claim) -> dict[str, Any]:
             pass
     disputer = next((r.get("claimant") for r in getattr(claim, "responses", None) or ()
                      if r.get("stance") == "disputes"), None)  # fmt: skip
+    side = subj.get("side")
+    if side and subj.get("action") in LOSING_ACTIONS:  # labels name the side that ends up holding
+        side = {"UA": "RU", "RU": "UA"}[side]
     return {
         "kind": claim.kind,
         "claimant": claim.claimant,
         "stance": claim.stance,
-        "side": subj.get("side"),
+        "side": side,
         "place": place,
         "scope": _scope(subj),
         "quantity": (q.value, q.unit) if q else None,

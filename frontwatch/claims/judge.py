@@ -22,8 +22,10 @@ The rules (DESIGN rule 8), printed with every verdict:
   place) are ``supported``, ``contested`` (the place is on the line or in the grey zone)
   or ``overstated`` (the map does not show what the claim asserts). ``not comparable``:
   the source does not draw what the claim counts.
-- A claim with stance ``disputes`` holds the disputed statement; the verdict judges that
-  statement, and the sentence says whose position the map backs.
+- A claim with stance ``disputes`` holds the disputed statement as the disputer's claim; its
+  verdict judges the denial: the statement borne out (or understated) makes the denial
+  ``overstated``, the statement contradicted makes it ``supported`` (``statement_verdict``
+  keeps the statement's own).
 """
 
 from __future__ import annotations

@@ -120,8 +120,8 @@ def verify_claim(store: Store, claim: Claim, source: str, *, context: dict | Non
     stale = _stale(claim, base)
     if stale:
         base.update(verdict="unverifiable", reason=stale)
-    if claim.stance == "disputes" and base.get("sentence"):
-        base["sentence"] += f" ({claim.claimant or 'the text'} disputes the statement.)"
+    if claim.stance == "disputes":
+        base = _judge_denial(claim, base)
     lagged = base.get("lag_days") or base["verdict"] in ("overstated", "understated", "unverifiable")
     if lagged and claim.window is not None and not context.get("_later"):
         base["later"] = later = _later(store, claim, source, context)
@@ -132,6 +132,23 @@ def verify_claim(store: Store, claim: Claim, source: str, *, context: dict | Non
                 f"the first later map ({later['snapshot_to']}) gives '{later['verdict']}': the maps lag the claim"))
             base["sentence"] = f"{_who(source, None, base['snapshot_to'])} lags the claim: " + base["reason"] + "."
     return base
+
+
+DENIAL = {"supported": "overstated", "understated": "overstated", "overstated": "supported"}
+"""A denial's verdict from the verdict of the statement it denies: a statement the map bears
+out (or shows more of) makes the denial overstated; a statement the map contradicts
+supports the denial; contested, not comparable and unverifiable carry over."""
+
+
+def _judge_denial(claim: Claim, res: dict) -> dict:
+    """The verdict of a disputer's claim: the denial of the statement it holds."""
+    statement = res["verdict"]
+    res["statement_verdict"] = statement
+    res["verdict"] = DENIAL.get(statement, statement)
+    if res.get("sentence") and statement in DENIAL:
+        backs = "backs the denial" if res["verdict"] == "supported" else "contradicts the denial"
+        res["sentence"] += f" {claim.claimant or 'The text'} disputes it: the map {backs}."
+    return res
 
 
 def _stale(claim: Claim, res: dict) -> str | None:

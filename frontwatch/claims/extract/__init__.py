@@ -63,7 +63,7 @@ from datetime import date
 
 from frontwatch.claims.extract.kinds import control, other, quantity, rank
 from frontwatch.claims.extract.lexicon import CLAIMANT_SIDES, DISPUTE_VERBS, QUALIFIER_WORDS
-from frontwatch.claims.extract.places import _places, _sides
+from frontwatch.claims.extract.places import _claimant_side, _places, _sides
 from frontwatch.claims.extract.sentence import _Context, _Found, _Sentence
 from frontwatch.claims.extract.speakers import _speaker, _statement_time
 from frontwatch.claims.extract.structured import claims_from_structured
@@ -118,18 +118,76 @@ def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
         statement = next((t for t in times if t.start == statement.start), None)
     masked = [speaker.span] if speaker.span else []
     sent = _Sentence(
-        text, s, span, speaker, _sides(s), _places(s, masked), times, statement, anchor, anchor_rule
+        text, s, span, speaker, _sides(s, _claimant_side(speaker.claimant)), _places(s, masked), times, statement,
+        anchor, anchor_rule,
     )
     found = _Found()
+    before = len(ctx.claims)
     for _family, resolve, alone in CLAIM_RESOLVERS:
         claims = resolve(sent, ctx, found)
         ctx.claims.extend(claims)  # before the next resolver runs: it may refer to them
         found.made = found.made or bool(claims)
         if claims and alone:
             break
+    if speaker.stance == "disputes" and speaker.explicit:
+        _attach_disputes(ctx, before, s)
     for place in sent.places:
         ctx.last_place = place
     ctx.claimant, ctx.stance = speaker.claimant, speaker.stance
+
+
+_REFERS_BACK = re.compile(r"\b(?i:claims?|reports?|assertions?|statements?|it|this|that|allegations?|figures?)\b")
+
+
+_MATERIAL = re.compile(r"(?i)\b(?:video|footage|images?|photos?|pictures?|posts?|clips?)\b")
+
+
+def _is_party(claim: Claim) -> bool:
+    """Whether a claim has a party to answer: a named claimant, not the text itself or
+    material it describes ("a video purporting to show ...")."""
+    return claim.stance == "claims" and bool(claim.claimant) and not _MATERIAL.search(claim.claimant)
+
+
+def _answered(prior: list[Claim], claim: Claim) -> Claim | None:
+    """The earlier claim of another claimant that a disputed statement restates: the same
+    kind about the same place, or the same figure."""
+    subj = claim.subject
+    for c in reversed(prior):
+        if c.kind != claim.kind or c.claimant == claim.claimant or c.kind == "other" or not _is_party(c):
+            continue
+        same_place = subj.get("place") and (
+            (subj.get("geonameid") and subj.get("geonameid") == c.subject.get("geonameid"))
+            or subj.get("place") == c.subject.get("place")
+        )
+        same_figure = claim.quantity and c.quantity and claim.quantity.value == c.quantity.value
+        if same_place or same_figure:
+            return c
+    return None
+
+
+def _attach_disputes(ctx: _Context, before: int, s: str) -> None:
+    """A denial in the same text answers the claim it disputes: the claim gets the disputer
+    as a response (``{"claimant", "stance": "disputes", "text"}``) and the denial, a claim of
+    its own with stance ``disputes``, points at it through ``refers_to`` ("Prigozhin claimed
+    Bakhmut ... Maliar denied that the city had fallen"); a denial that restates nothing
+    ("Kyiv rejected the claim") only answers the last claim of another claimant."""
+    prior, new = ctx.claims[:before], ctx.claims[before:]
+    kept = []
+    for c in new:
+        target = _answered(prior, c)
+        if target is not None:
+            target.responses.append({"claimant": c.claimant, "stance": "disputes", "text": c.text})
+            c.refers_to = prior.index(target)  # the denial stays a claim of its own, pointing at it
+        if c.kind != "other":
+            kept.append(c)
+    if not new or all(c.kind == "other" for c in new):
+        who = new[0].claimant if new else None
+        target = next((c for c in reversed(prior) if c.kind != "other" and c.claimant != who and _is_party(c)), None)
+        if target is not None and _REFERS_BACK.search(s) and new:
+            target.responses.append({"claimant": who, "stance": "disputes", "text": new[0].text})
+        else:
+            kept = new
+    ctx.claims[before:] = kept
 
 
 def extract_claims(text: str, *, published: date) -> list[Claim]:

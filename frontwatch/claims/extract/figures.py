@@ -6,7 +6,9 @@ Figures
     Digits ("1,000", "1000", "50km", "2.5"), number words up to the hundreds ("three",
     "thirty-two") and "thousand"/"million" after them; units km², sq km, square
     kilometres/kilometers, sq miles, square miles, km, kilometres/kilometers, miles; a count
-    is a figure before a plural noun ("30 communities", "two other towns"). Qualifiers:
+    is a figure before a plural noun ("30 communities", "two other towns"); a share is a
+    percentage ("18%", "20 per cent") or a fraction ("a fifth of", read as about 20 %, to
+    5 points). Qualifiers:
     :data:`~frontwatch.claims.extract.QUALIFIER_WORDS`.
 """
 
@@ -39,6 +41,7 @@ _UNIT_PATTERNS = {
     "sq_mi": r"sq(?:uare)?\.?\s*mi(?:les?)?|mi2|mi\u00b2",
     "km": r"kms?|kilomet(?:re|er)s?",
     "mi": r"miles?|mi",
+    "percent": r"%|per\s?cent|pct",
 }
 _UNIT_RE = re.compile(
     _PREFIX_RE
@@ -48,6 +51,15 @@ _UNIT_RE = re.compile(
     + r")(?![\w\u00b2])",
     re.IGNORECASE,
 )
+_FRACTIONS = {"fifth": 20.0, "quarter": 25.0, "third": 100 / 3, "sixth": 100 / 6, "tenth": 10.0, "half": 50.0,
+              "two-thirds": 200 / 3, "three-quarters": 75.0}  # fmt: skip
+_FRACTION_RE = re.compile(
+    _PREFIX_RE + r"\b(?P<frac>(?:a|one)[- ](?:fifth|quarter|third|sixth|tenth)|half|two[- ]thirds|three[- ]quarters)"
+    r"\s+of\b",
+    re.IGNORECASE,
+)
+FRACTION_PRECISION = 5.0
+"""A share written as a fraction ("a fifth") is read as about that share, rounded to 5 points."""
 _NOT_ADJECTIVE = (
     r"of|in|on|at|the|and|or|to|from|by|for|with|per|a|an|that|which|who|were|was|had|have|"
     r"has|are|is|ago|percent|days?|weeks?|months?|years?|hours?|minutes?|times"
@@ -124,4 +136,12 @@ def _figures(s: str) -> list[_Figure]:
             in_parens = s[: m.start()].rstrip().endswith("(") and s[m.end() :].lstrip().startswith(")")
             quantity = Quantity(value, unit, qualifier, m.group(0).strip(), precision)
             found.append(_Figure(m.start(), m.end(), quantity, noun, in_parens, bool(m.group("qual"))))
+    for m in _FRACTION_RE.finditer(s):
+        if any(m.start() < f.end and f.start < m.end() for f in found):
+            continue
+        frac = re.sub(r"^(?:a|one)[- ]", "", m.group("frac").lower()).replace(" ", "-")
+        qualifier = QUALIFIER_WORDS[m.group("qual").lower()] if m.group("qual") else "about"
+        text = m.group(0)[: -len("of")].strip()
+        quantity = Quantity(round(_FRACTIONS[frac], 2), "percent", qualifier, text, FRACTION_PRECISION)
+        found.append(_Figure(m.start(), m.end() - 2, quantity, None, False, bool(m.group("qual"))))
     return sorted(found, key=lambda f: f.start)

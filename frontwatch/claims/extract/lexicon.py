@@ -24,7 +24,8 @@ close to the figure; "just" means exactly, as in "just 15 km")."""
 
 DISPUTE_VERBS = frozenset({
     "disputed", "disputes", "dispute", "denied", "denies", "deny", "rejected", "rejects",
-    "dismissed", "dismisses", "contested", "contests", "refuted", "refutes",
+    "dismissed", "dismisses", "contested", "contests", "refuted", "refutes", "rebuffed",
+    "rebutted", "rebuts", "denying", "disputing", "rejecting", "dismissing",
 })  # fmt: skip
 """Reporting verbs that give stance ``disputes``."""
 
@@ -33,16 +34,25 @@ _REPORT_VERBS = (
     "calculated calculates estimated estimates acknowledged acknowledges admitted admits "
     "asserts asserted assert added adds told wrote writes confirmed confirms insisted insists "
     "assessed assesses noted notes showed shows show purporting purported purports "
+    "declared declares posted posts tweeted conceded concedes boasted boasts alleged alleges "
+    "indicated indicates suggested suggests found finds counted counts tallied reckoned "
+    "announcing claiming saying reporting estimating adding noting "
     + " ".join(sorted(DISPUTE_VERBS))
 ).split()
 
 CLAIMANT_SIDES: dict[str, str] = {
     "ukrain": "UA", "kyiv": "UA", "kiev": "UA", "zelensk": "UA", "zaluzhn": "UA",
-    "reznikov": "UA", "kuleba": "UA", "podol": "UA", "malyar": "UA", "syrsk": "UA",
-    "yanushevych": "UA", "zhvytsk": "UA",
+    "reznikov": "UA", "kuleba": "UA", "podol": "UA", "malyar": "UA", "maliar": "UA", "syrsk": "UA",
+    "yanushevych": "UA", "zhvytsk": "UA", "budanov": "UA", "umerov": "UA", "yermak": "UA",
+    "shmyhal": "UA", "hromov": "UA", "humeniuk": "UA", "cherevat": "UA", "voloshyn": "UA",
+    "tarnavsk": "UA", "syniehubov": "UA", "synehubov": "UA", "haidai": "UA", "kyrylenko": "UA",
+    "fedorov": "UA", "prokudin": "UA", "kim": "UA", "lysak": "UA", "filashkin": "UA",
+    "general staff": "UA", "deepstate": "UA", "azov": "UA", "khartiia": "UA",
     "russia": "RU", "moscow": "RU", "kremlin": "RU", "putin": "RU", "shoigu": "RU",
     "peskov": "RU", "lavrov": "RU", "konashenkov": "RU", "gerasimov": "RU", "saldo": "RU",
-    "pushilin": "RU", "ganchev": "RU",
+    "pushilin": "RU", "ganchev": "RU", "prigozhin": "RU", "wagner": "RU", "belousov": "RU",
+    "zakharova": "RU", "medvedev": "RU", "kadyrov": "RU", "alaudinov": "RU", "balitsky": "RU",
+    "pasechnik": "RU", "stremousov": "RU", "surovikin": "RU", "tass": "RU", "ria novosti": "RU",
 }  # fmt: skip
 """Lower-case name parts that tie a claimant to a side (used only when the sentence names no
 side): states and their institutions, and officials of 2022."""
@@ -60,10 +70,11 @@ _ACTION_VERBS: dict[str, tuple[str, ...]] = {
     ),
     "liberate": ("liberated", "liberate", "liberates", "liberating", "freed", "de-occupied",
                  "deoccupied"),
-    "capture": ("captured", "capture", "captures", "seized", "seize", "seizes", "took",
-                "taken", "occupied", "overran", "conquered", "entered", "enter", "enters"),
+    "capture": ("captured", "capture", "captures", "capturing", "seized", "seize", "seizes", "seizing",
+                "took", "taken", "takes", "take", "taking", "occupied", "overran", "conquered", "entered",
+                "enter", "enters", "stormed", "cleared", "overrun", "annexed"),
     "gain": ("gained", "gain", "gains"),
-    "loss": ("lost", "lose", "loses", "ceded", "surrendered", "gave up"),
+    "loss": ("lost", "lose", "loses", "losing", "ceded", "surrendered", "gave up", "abandoned", "left"),
 }  # fmt: skip
 _VERB_ACTION = {verb: action for action, verbs in _ACTION_VERBS.items() for verb in verbs}
 _CHANGE_VERB = re.compile(
@@ -72,7 +83,8 @@ _CHANGE_VERB = re.compile(
 )
 _WITHDRAW_VERB = (
     r"(?:withdrew|withdrawn|withdraws|withdraw|withdrawing|retreated|retreats|retreat|"
-    r"pulled out|pulls out|pull out|pulling out|pulled back|fled)"
+    r"pulled out|pulls out|pull out|pulling out|pulled back|pulls back|pull back|fled|"
+    r"regrouped|regrouping|relocated|redeployed)"
 )
 _ADVANCE_VERB = re.compile(
     r"\b(?:pushed|pushes|push|pushing|advanced|advances|advance|advancing|moved|moves|"
@@ -82,13 +94,14 @@ _ADVANCE_VERB = re.compile(
 _HOLD_VERB = re.compile(r"\b(?:controls?|controlled|holds?|held|occupies|occupy)\b", re.IGNORECASE)
 
 _TITLES = re.compile(
-    r"^(?:(?:President|Prime\s+Minister|Defen[cs]e\s+Minister|Foreign\s+Minister|Minister|"
-    r"Governor|Gov\.|Mayor|General|Gen\.|Lieutenant\s+General|Lt\.?\s+Gen\.|Colonel|Col\.|"
+    r"^(?:(?:Deputy|Vice|First|Acting|Former|Chief|Ukrainian|Russian|Ukraine's|Russia's)\s+)*"
+    r"(?:(?:President|Prime\s+Minister|Defen[cs]e\s+Minister|Foreign\s+Minister|Minister|"
+    r"Governor|Gov\.|Mayor|General(?!\s+Staff)|Gen\.|Lieutenant\s+General|Lt\.?\s+Gen\.|Colonel|Col\.|"
     r"Major|Maj\.|Commander|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sir)\s+)+"
 )
 _ROLE_BEFORE_NAME = re.compile(
-    r"^.*?\b(?:spokes(?:man|woman|person)|governor|head|minister|commander|mayor|chief|"
-    r"adviser|advisor|official|leader|president)\s+(?=[A-Z])"
+    r"^.*?\b(?i:spokes(?:man|woman|person)|governor|head|minister|commander|mayor|chief|"
+    r"adviser|advisor|official|leader|president|secretary|ombudsman|envoy)\s+(?=[A-Z][a-z]+\s+[A-Z])"
 )
 _ORG_WORDS = frozenset({
     "institute", "ministry", "army", "staff", "forces", "command", "council", "service",

@@ -9,7 +9,9 @@ Sides
     well-known official: :data:`~frontwatch.claims.extract.CLAIMANT_SIDES`).
 Places
     Capitalised names that the gazetteer (:func:`frontwatch.gazetteer.resolve`) matches
-    exactly, by an alternate name or (after "in", "from", "of"...) by transliteration; or
+    exactly, by an alternate name or (after "in", "from", "of"...) by transliteration (a name
+    several places share means the one whose population is at least four times every other's,
+    else none: :func:`_clear_winner`); or
     any name after "the town/city/village of" or before "city", even if unknown (then
     ``geonameid`` is absent). "X region/area/oblast" and "the region of X" are regions.
 """
@@ -25,13 +27,32 @@ from typing import Any
 from frontwatch.claims.extract.lexicon import _STOP_NAMES, CLAIMANT_SIDES
 from frontwatch.errors import FrontwatchError
 
-_UA_RE = re.compile(r"\b(?:Ukrain(?:e|ian|ians)|(?:Kyiv|Kiev)(?='s))\b")
-_RU_RE = re.compile(r"\b(?:Russia|Russian|Russians|Moscow|Kremlin)\b|\b(?i:occupiers?|occupying)\b")
+_UA_RE = re.compile(
+    r"\b(?:Ukrain(?:e|ian|ians)|(?:Kyiv|Kiev)(?='s)|(?:Kyiv|Kiev)\s+regime|AFU|ZSU)\b"
+)
+_RU_RE = re.compile(
+    r"\b(?:Russia|Russian|Russians|Moscow|Kremlin|Wagner|DPR|LPR|Chechen|Akhmat)\b"
+    r"|\b(?i:occupiers?|occupying|invaders?|invading|aggressors?|orcs|ruscists?|russists?)\b"
+)
+_OWN_RE = re.compile(
+    r"\b(?i:our|my)\s+(?:[\w-]+\s+){0,2}?(?i:forces|troops|defenders|soldiers|army|units?|fighters|warriors|"
+    r"servicemen|military|guys|boys|heroes|brigades?|assault\s+groups?|paratroopers|marines)\b"
+)
+_ENEMY_RE = re.compile(r"\b(?i:the\s+)?(?i:enemy|adversary|opponent|foe)\b")
+_OTHER = {"UA": "RU", "RU": "UA"}
 
 
-def _sides(s: str) -> list[tuple[int, str]]:
+def _sides(s: str, speaker_side: str | None = None) -> list[tuple[int, str]]:
+    """Side marks of a sentence: names of states, armies and their usual epithets; words that
+    name a side only from the speaker's point of view ("our defenders", "the enemy") take
+    the speaker's side (or the other one) when it is known."""
     marks = [(m.start(), "UA") for m in _UA_RE.finditer(s)]
     marks += [(m.start(), "RU") for m in _RU_RE.finditer(s)]
+    if speaker_side:
+        marks += [(m.start(), speaker_side) for m in _OWN_RE.finditer(s)]
+        marks += [(m.start(), _OTHER[speaker_side]) for m in _ENEMY_RE.finditer(s)]
+    else:  # "the enemy" of an unnamed speaker: news in English quotes Ukraine's side far more
+        marks += [(m.start(), "RU") for m in _ENEMY_RE.finditer(s)]
     return sorted(marks)
 
 
@@ -81,11 +102,34 @@ def _lookup(name: str, loose: bool) -> tuple[int | None, str | None, bool]:
         return None, None, False
     try:
         place = resolve_one(name)
-    except AmbiguousPlace:
-        return None, None, True
+    except AmbiguousPlace as exc:
+        winner = _clear_winner(exc.candidates)
+        return (winner.geonameid, winner.oblast, True) if winner else (None, None, True)
     except (FrontwatchError, OSError, ValueError):
         return None, None, False
     return place.geonameid, place.oblast, True
+
+
+CLEAR_WINNER_FACTOR = 4
+"""Among places of the same name, news means the town: one whose known population is at
+least this many times every other's ("Lyman", 20,066, against namesakes of 4,008 and fewer;
+"Pervomaisk", 62,000 against 36,000, stays ambiguous)."""
+CLEAR_WINNER_MIN = 5_000
+"""...and at least this large when some namesake's population is unknown (an unknown
+population never loses to a known small one)."""
+
+
+def _clear_winner(candidates):
+    """The place a name clearly means among equally good matches, or None."""
+    ranked = sorted((c.place for c in candidates), key=lambda p: -p.population)
+    if len(ranked) < 2 or ranked[0].population <= 0:
+        return ranked[0] if len(ranked) == 1 else None
+    top, rest = ranked[0], ranked[1:]
+    if any(p.population * CLEAR_WINNER_FACTOR > top.population for p in rest if p.population > 0):
+        return None
+    if any(p.population <= 0 for p in rest) and top.population < CLEAR_WINNER_MIN:
+        return None
+    return top
 
 
 _NAME_RUN = re.compile(r"(?<![\w'-])[A-Z][a-z]+(?:['-][A-Za-z]+)*(?:[ -][A-Z][a-z]+(?:['-][A-Za-z]+)*)*")
@@ -142,21 +186,58 @@ _REGION_COMPASS = re.compile(
 )
 
 
+_FRONT = re.compile(
+    r"\b(?i:on|along|across|at|in)\s+(?:the|its|Ukraine's)\s+(?P<c>(?i:southern|eastern|northern|north-?eastern|"
+    r"south-?eastern))\s+(?i:front(?:line)?|flank|direction|axis|sector|theatre|theater)\b"
+)
+_FRONT_REGIONS = {"southern": "south", "eastern": "east", "northern": "north", "northeastern": "north-east",
+                  "north-eastern": "north-east", "southeastern": "south and east",
+                  "south-eastern": "south and east"}  # fmt: skip
+_DIRECTION = re.compile(
+    r"\b(?i:in|on|along|near|towards?|at|across)\s+the\s+(?P<name>[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?)\s+"
+    r"(?i:direction|axis|sector|front|salient|pocket|bridgehead|sectors|directions)\b"
+)
+_AROUND = re.compile(
+    r"\b(?i:around|near|outside|close\s+to|in\s+the\s+vicinity\s+of|on\s+the\s+outskirts\s+of|west\s+of|"
+    r"east\s+of|north\s+of|south\s+of)\s+(?P<name>[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?)"
+)
+
+
 def _region(s: str) -> dict[str, Any]:
-    """``{"region": ..., "oblast": ...}`` for the first region the sentence names."""
+    """``{"region": ..., "oblast": ...}`` for the first region the sentence names: "the
+    Donetsk region", "on the southern front" (a compass region), "in the Pokrovsk direction"
+    or "around Kupiansk" (the oblast of that place or oblast), "in the east"."""
     m = _REGION_NAMED.search(s)
     if m:
         name = m.group("name") or m.group("name2")
         name = re.sub(r"^(?:The|In|the)\s+", "", name)
         out: dict[str, Any] = {"region": name}
-        oblast = _oblast(name)
+        oblast = _oblast(name) or _place_oblast(name)
         if oblast:
             out["oblast"] = oblast
+        elif name.lower() in ("kursk", "belgorod", "bryansk") or re.search(rf"Russia's\s+{re.escape(name)}", s):
+            out["country"] = "RU"
         return out
+    m = _FRONT.search(s)
+    if m:
+        return {"region": _FRONT_REGIONS[m.group("c").lower()]}
+    for pattern, label in ((_DIRECTION, "{} direction"), (_AROUND, "around {}")):
+        m = pattern.search(s)
+        if m:
+            name = m.group("name")
+            oblast = _oblast(name) or _place_oblast(name)
+            if oblast:
+                return {"region": label.format(name), "oblast": oblast}
     m = _REGION_COMPASS.search(s)
     if m:
         return {"region": (m.group("name") + (m.group("bank") or "")).strip()}
     return {}
+
+
+def _place_oblast(name: str) -> str | None:
+    """The oblast of the place a name clearly means (see :func:`_lookup`), or None."""
+    _, oblast, _ = _lookup(name, True)
+    return oblast
 
 
 @lru_cache(maxsize=256)

@@ -5,7 +5,8 @@ Rules
 Windows
     A claim takes the time phrase nearest its words (a sentence may hold two figures, each
     with its own period); a change on one day D is the window ``[D - 1, D]``, in a month M
-    ``[the day before M, the last day of M]``. A sentence without a time phrase gets, for a
+    ``[the day before M, the last day of M]`` (so for every period that starts on a named
+    day: "since March", "this year", "so far in 2024", "last month"). A sentence without a time phrase gets, for a
     change (km², settlements, depth), the window of the preceding change claim (news leads
     set the period once); for a state (control, distance), the date of the statement or the
     publication date. (How a time phrase resolves: :mod:`frontwatch.claims.extract.times`.)
@@ -19,7 +20,7 @@ from typing import Any
 
 from frontwatch.claims.extract.figures import _Figure
 from frontwatch.claims.extract.places import _claimant_side, _Place, _side_before
-from frontwatch.claims.extract.times import _Time
+from frontwatch.claims.extract.times import PERIOD_KINDS, _Time
 from frontwatch.claims.model import CHANGE_KINDS, Claim, Window
 
 
@@ -90,7 +91,7 @@ def _window_for(
     event = _event_time(sent, at)
     if event is not None:
         w = event.window
-        if kind in CHANGE_KINDS and (w.days == 0 or event.kind == "month") and w.start > date.min:
+        if kind in CHANGE_KINDS and (w.days == 0 or event.kind in PERIOD_KINDS) and w.start > date.min:
             start = w.start - timedelta(days=1)
             return Window(
                 start, w.end, w.text,

@@ -35,9 +35,36 @@ from frontwatch.claims.extract.times import _POINT_KINDS, _Time
 _REPORT_RE = re.compile(r"\b(" + "|".join(_REPORT_VERBS) + r")\b", re.IGNORECASE)
 
 
+_ANALYSIS_OF = re.compile(
+    r"^(?:(?i:an?|the)\s+)?(?P<by>[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,3}?)(?:'s)?\s+(?:[\w-]+\s+)?"
+    r"(?i:analysis|assessment|estimate|data|figures|calculations?|tally|count|review)\b.*$"
+)
+_OF_ANALYSIS = re.compile(
+    r"^(?:(?i:an?|the)\s+)?(?:[\w-]+\s+)?(?i:analysis|assessment|estimate|calculations?|tally|count|review)\s+"
+    r"(?i:by|from)\s+(?:(?i:the)\s+)?(?P<by>.+)$"
+)
+_SPOKES_FOR = re.compile(
+    r"^(?:(?i:an?|the)\s+)?(?:[\w-]+\s+)?(?i:spokes(?:man|woman|person)|representative|official|officer|adviser|advisor)"
+    r"\s+(?i:for|of|at|with)\s+(?:(?i:the)\s+)?(?P<org>.+)$"
+)
+_IN_CAPITAL = re.compile(r"^(?P<org>.+?)\s+(?i:in)\s+(?P<city>Moscow|Kyiv|Kiev)$")
+
+
 def _clean_claimant(raw: str) -> tuple[str, bool]:
-    """The claimant's name without titles and articles, and whether it names a person."""
+    """The claimant's name without titles and articles, and whether it names a person.
+    "An AFP analysis of ISW data" → "AFP"; "a spokesperson for the General Staff" → "General
+    Staff"; "the Defence Ministry in Moscow" → "Russian Defence Ministry"."""
     name = raw.replace('"', "").strip(" ,;:'")
+    for pattern in (_OF_ANALYSIS, _ANALYSIS_OF, _SPOKES_FOR):
+        m = pattern.match(name)
+        if m and (m.group(1)[:1].isupper() or m.group(1)[:4].lower() == "the "):
+            name = m.group(1).strip()
+            break
+    m = _IN_CAPITAL.match(name)
+    if m:
+        side = "Russian" if m.group("city") == "Moscow" else "Ukrainian"
+        org = re.sub(r"^(?i:the)\s+", "", m.group("org"))
+        name = f"{side} {org}"
     name = re.sub(r"^(?i:the|a|an)\s+", "", name)
     person = False
     m = _TITLES.match(name)
@@ -52,13 +79,41 @@ def _clean_claimant(raw: str) -> tuple[str, bool]:
     return name, person
 
 
+_LABEL = re.compile(r"^(?P<who>(?:[A-Z][\w'.-]*|of|the|for)(?:\s+(?:[A-Z][\w'.-]*|of|the|for)){0,4})\s*:\s+(?=\S)")
+_ACCORDING = re.compile(
+    r"\b(?:(?i:according\s+to|(?:as\s+)?(?:reported|claimed|estimated|calculated|assessed)\s+by|citing)|[Pp]er(?=\s+[A-Z]))\s+"
+    r"(?P<who>(?:(?i:an?|the)\s+)?(?:[\w'-]+\s+){0,2}?(?i:analysis|assessment|estimate|data|figures|calculations?|"
+    r"tally|count|review)\s+(?i:of|by|from)\s+[^,.;()]+|[^,.;()]+)"
+)
+
+
+def _subject_segment(pre: str) -> str:
+    """The subject of a reporting verb from the text before it: its last comma-separated
+    part, or the part before that when the last is an appositive ("The Institute for the
+    Study of War, a think tank, calculated"); "..., the Defence Ministry in Moscow said" keeps
+    its last part (a name after the article)."""
+    parts = [p.strip().strip("\"'") for p in pre.split(",")]
+    last = parts[-1]
+    if len(parts) > 1 and re.match(r"^(?:the|a|an|its|his|her|their)\s+[a-z]", last):
+        prev = parts[-2]
+        words = prev.split()
+        if words and len(words) <= 8 and words[0][:1].isupper() and not re.search(r"\d", prev):
+            return prev
+    return last
+
+
 def _speaker(s: str, ctx: _Context) -> _Speaker:
     """Who makes the sentence's claims, and the stance (see the module docstring)."""
-    m = re.search(r"\b(?i:according\s+to)\s+(?P<who>[^,.;()]+)", s)
+    m = _ACCORDING.search(s)
     if m:
         name = _resolve_claimant(m.group("who"), ctx)
         if name:
             return _Speaker(name, "claims", m.span("who"), "according to", True)
+    m = _LABEL.match(s)
+    if m and not re.fullmatch(r"(?i:breaking|update|analysis|exclusive|live|video|watch|explainer|opinion)", m.group("who")):
+        name = _resolve_claimant(m.group("who"), ctx)
+        if name:
+            return _Speaker(name, "claims", m.span("who"), "label", True)
     for v in _REPORT_RE.finditer(s):
         verb = v.group(1).lower()
         pre = s[: v.start()]
@@ -69,8 +124,7 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
             pre,
         ).rstrip()
         pre = pre.rstrip(",").rstrip()
-        pre = re.sub(r",\s*(?:the|a|an|its|his|her|their)\s[^,]*$", "", pre)
-        segment = pre.split(",")[-1].strip().strip("\"'")
+        segment = _subject_segment(pre)
         while True:
             cut = re.sub(
                 r"^(?i:and|but|while|whereas|although|though|as|if|despite|because|so|then|"
@@ -87,7 +141,8 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
         if re.match(r"^(?i:verified|geolocated|confirmed)\b", segment):
             return _Speaker(None, "verified", None, verb, True)
         first = words[0]
-        if not (first[:1].isupper() or first.lower() in {"the", "a", "an"} or first.lower() in _PRONOUNS):
+        if not (first[:1].isupper() or first.lower() in {"the", "a", "an"} or first.lower() in _PRONOUNS
+                or _ROLE_BEFORE_NAME.match(segment)):  # "commander-in-chief Oleksandr Syrskyi said"
             continue
         if len(words) > 1 and first.lower() in _OPENERS:
             continue  # "In the Kharkiv area ...", "If true ..."
@@ -135,6 +190,14 @@ def _resolve_claimant(raw: str, ctx: _Context) -> str | None:
     return name
 
 
+_STATEMENT_DATED = re.compile(
+    r"\b(?:" + "|".join(_REPORT_VERBS) + r")(?:\s+(?:reporters|journalists|lawmakers|parliament|in|a|an|its|his|her|"
+    r"their|the|daily|morning|evening|nightly|late-night|video|televised|statement|update|briefing|address|"
+    r"report|post|on|Telegram|X|interview|late|early|conference|news|press|[A-Z][\w'-]*)){0,5}\s*$",
+    re.IGNORECASE,
+)
+
+
 def _statement_time(s: str, times: list[_Time], speaker: _Speaker) -> _Time | None:
     """The time phrase that dates the statement ("said on Friday", "On Friday, X said")."""
     if speaker.verb is None or not speaker.explicit:
@@ -143,7 +206,7 @@ def _statement_time(s: str, times: list[_Time], speaker: _Speaker) -> _Time | No
         if t.kind not in _POINT_KINDS:
             continue
         between = s[: t.start]
-        if re.search(r"\b(?:" + "|".join(_REPORT_VERBS) + r")\s*$", between, re.IGNORECASE):
+        if _STATEMENT_DATED.search(between):  # "said on Friday", "told reporters on Friday"
             return t
         if t.start == 0 and s[t.end : t.end + 1] == ",":
             return t

@@ -176,6 +176,7 @@ def claims_from_structured(items: Sequence[Mapping[str, Any]], *, published: dat
                 converts=conversion,
                 refers_to=item.get("refers_to", conversion.index if conversion else None),
                 reason=item.get("reason"),
+                responses=[dict(r) for r in item.get("responses") or [] if isinstance(r, Mapping)],
                 published=_date_field("published", item["published"]) if item.get("published") else published,
             )
         )

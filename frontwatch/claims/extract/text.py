@@ -6,7 +6,8 @@ Sentences
     Line breaks end sentences (headlines have no full stop); so do ``.``, ``!`` and ``?``
     (after closing quotes or brackets) before a capital or a digit, except after an
     abbreviation ("Mr.", "Gen.", "Sept."); and a colon before a capital letter, unless a
-    reporting verb ends the text before it ("He said: ..."). Curly quotes and apostrophes
+    reporting verb ends the text before it ("He said: ...") or the text before it is a short
+    name that opens the line (a speaker's label: "Zelensky: ..."). Curly quotes and apostrophes
     are read as straight ones; spans are offsets in the original text.
 """
 
@@ -27,6 +28,7 @@ _ABBREVIATIONS = frozenset({
     "prof", "gov", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
     "nov", "dec", "u.s", "u.k", "e.g", "i.e", "approx", "est", "ca",
 })  # fmt: skip
+_SPEAKER_LABEL = re.compile(r"\s*(?:[A-Z][\w'.-]*|of|the|for)(?:\s+(?:[A-Z][\w'.-]*|of|the|for)){0,4}\s*")
 _BOUNDARY = re.compile(r"(?P<punct>[.!?]+|:)(?P<close>[\"')\]]*)(?P<space>\s+)(?=[\"'(\[]?[A-Z0-9])")
 _ENDS_WITH_REPORT = re.compile(r"\b(?:said|says|added|told|wrote|stated|announced)\s*$", re.IGNORECASE)
 
@@ -53,6 +55,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             if b.group("punct") == ":":
                 if not s[b.end() : b.end() + 1].isupper() or _ENDS_WITH_REPORT.search(before):
                     continue
+                if start == 0 and _SPEAKER_LABEL.fullmatch(before):
+                    continue  # a headline's speaker: "Zelensky: ...", "Russian MoD: ..."
             elif b.group("punct") == "." and not b.group("close"):
                 word = re.search(r"([\w.]+)$", before)
                 if word and (

@@ -58,19 +58,26 @@ _TIME_PATTERNS: list[tuple[str, int, re.Pattern[str]]] = [
         r"\s+ago)?|(?:start|beginning|outbreak)\s+of\s+(?:the\s+)?(?:full[- ]scale\s+|russian\s+)?"
         r"(?:war|invasion)))"
     )),
+    ("period_start", 1, re.compile(
+        rf"\b(?i:since\s+the\s+(?:start|beginning|turn)\s+of\s+(?:the\s+|this\s+)?)"
+        rf"(?P<what>(?i:year|month|week)|{_MONTH_RE}(?:\s+\d{{4}})?|\d{{4}})\b"
+        r"|\b(?i:so\s+far\s+(?:this|in)\s+(?:the\s+)?)(?P<what2>(?i:year|month|week)|\d{4})\b"
+        r"|\b(?P<ytd>(?i:year[- ]to[- ]date|month[- ]to[- ]date))\b"
+    )),
     ("since", 1, re.compile(
         rf"\b(?i:since)\s+(?:(?i:the|a|an|its|their|his|her)\b[^.;]{{0,120}}?\b(?i:on|in)\s+)?"
         rf"(?P<when>{_DATE_PLAIN}|{_MONTH_ONLY})"
     )),
+    ("last_period", 2, re.compile(r"(?<!the )(?<!past )\b(?i:last)\s+(?P<u>month|year)\b")),
     ("duration", 2, re.compile(
         rf"\b(?i:(?:(?:in|over|during|within|for)\s+)?(?:the\s+)?(?:last|past|previous)\s+"
-        rf"(?:(?P<n>{_SMALL_NUMBER})\s+)?(?P<u>days?|weeks?|months?))\b"
+        rf"(?:(?P<n>{_SMALL_NUMBER})\s+)?(?P<u>days?|weeks?|fortnights?|months?|years?))\b"
     )),
     ("duration", 2, re.compile(
         rf"\b(?i:(?:in|within|over|inside)\s+(?:just\s+|only\s+)?(?P<n>{_SMALL_NUMBER})\s+"
-        rf"(?P<u>days?|weeks?|months?))\b"
+        rf"(?P<u>days?|weeks?|fortnights?|months?))\b"
     )),
-    ("this", 3, re.compile(r"\b(?i:this\s+(?P<u>week|month))\b")),
+    ("this", 3, re.compile(r"\b(?i:this\s+(?P<u>week|month|year))\b")),
     ("ago", 4, re.compile(rf"\b(?i:(?P<n>{_SMALL_NUMBER})\s+(?P<u>days?|weeks?|months?)\s+ago)\b")),
     ("date", 4, re.compile(rf"\b(?:(?i:on)\s+)?(?P<when>{_DATE_PLAIN})")),
     ("weekday", 4, re.compile(
@@ -79,10 +86,15 @@ _TIME_PATTERNS: list[tuple[str, int, re.Pattern[str]]] = [
     )),
     ("yesterday", 4, re.compile(r"\b(?i:yesterday)\b")),
     ("today", 4, re.compile(r"\b(?i:today)\b")),
-    ("month", 5, re.compile(rf"\b(?i:in|during|throughout)\s+{_MONTH_ONLY}\b")),
+    ("month", 5, re.compile(rf"\b(?i:in|during|throughout|for|over)\s+{_MONTH_ONLY}\b")),
+    ("year", 5, re.compile(
+        r"\b(?i:in|during|throughout|for|over|of)\s+(?:(?i:the\s+year|all\s+of)\s+)?(?P<y>20[2-3]\d)\b(?![-/])")),
     ("now", 6, re.compile(r"\b(?i:now|currently)\b")),
 ]  # fmt: skip
 _POINT_KINDS = frozenset({"date", "weekday", "yesterday", "today"})
+PERIOD_KINDS = frozenset({"month", "this", "period_start", "last_period", "year", "since"})
+"""Kinds whose window starts on the first day of a named period (a month, a year, "since
+March"): a change over it starts from the map of the day before."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +155,10 @@ def _span_back(anchor: date, n: int, unit: str) -> date:
         return anchor - timedelta(days=n)
     if unit == "week":
         return anchor - timedelta(days=7 * n)
+    if unit == "fortnight":
+        return anchor - timedelta(days=14 * n)
+    if unit == "year":
+        return _months_back(anchor, 12 * n)
     return _months_back(anchor, n)
 
 
@@ -219,7 +235,8 @@ def _resolve_duration(m: re.Match[str], text: str, published: date, anchor: date
     """"in the last week", "in three days": the days, weeks or months ending on the anchor."""
     n = _SMALL_VALUES.get((m.group("n") or "one").lower()) or int(m.group("n"))
     unit = m.group("u").lower()
-    days, name = (7 * n, "day") if unit.startswith("week") else (n, unit.rstrip("s"))
+    per = {"week": 7, "fortnight": 14}.get(unit.rstrip("s"))
+    days, name = (per * n, "day") if per else (n, unit.rstrip("s"))
     count = name if days == 1 else f"{days} {name}s"
     return _span_back(anchor, n, unit), anchor, f"{text} = the {count} ending on {anchor_rule}", None
 
@@ -227,9 +244,52 @@ def _resolve_duration(m: re.Match[str], text: str, published: date, anchor: date
 def _resolve_this(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
     """"this week", "this month": from its Monday or first day up to the anchor."""
     unit = m.group("u").lower()
-    start = anchor - timedelta(days=anchor.weekday()) if unit == "week" else anchor.replace(day=1)
-    first = "the Monday of that week" if unit == "week" else "the first day of that month"
+    start = {"week": anchor - timedelta(days=anchor.weekday()), "month": anchor.replace(day=1),
+             "year": anchor.replace(month=1, day=1)}[unit]  # fmt: skip
+    first = {"week": "the Monday of that week", "month": "the first day of that month",
+             "year": "1 January of that year"}[unit]  # fmt: skip
     return start, anchor, f"{text} = from {first} ({start.isoformat()}) up to {anchor_rule}", None
+
+
+def _resolve_period_start(
+    m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str
+) -> _Resolved | None:
+    """"since the start of the year / of September / of 2024", "so far this year",
+    "year-to-date": from the first day of that period up to the anchor."""
+    what = (m.group("what") or m.group("what2") or m.group("ytd") or "").lower()
+    if what.startswith("year"):
+        start = anchor.replace(month=1, day=1)
+    elif what.startswith("month"):
+        start = anchor.replace(day=1)
+    elif what == "week":
+        start = anchor - timedelta(days=anchor.weekday())
+    elif what.isdigit():
+        start = date(int(what), 1, 1)
+    else:
+        month_text, _, year_text = what.partition(" ")
+        start = _month_window(month_text, year_text or None, anchor)[0]
+    return start, anchor, f"{text} = from {start.isoformat()} up to {anchor_rule}", None
+
+
+def _resolve_last_period(
+    m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str
+) -> _Resolved | None:
+    """"last month", "last year" (without "the" or "past"): the previous calendar month or
+    year before the anchor."""
+    if m.group("u").lower() == "month":
+        last = anchor.replace(day=1) - timedelta(days=1)
+        start = last.replace(day=1)
+    else:
+        start, last = date(anchor.year - 1, 1, 1), date(anchor.year - 1, 12, 31)
+    return start, last, f"{text} = the calendar {m.group('u').lower()} before {anchor_rule}: {start} to {last}", None
+
+
+def _resolve_year(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"in 2024": the calendar year, up to the publication date if it has not ended."""
+    year = int(m.group("y"))
+    start, last = date(year, 1, 1), date(year, 12, 31)
+    end = min(last, published) if start <= published else last
+    return start, end, f"{text} = the calendar year {year}" + (", up to the publication date" if end < last else ""), None
 
 
 def _resolve_ago(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
@@ -289,7 +349,8 @@ TIME_RESOLVERS: dict[str, Callable[[re.Match[str], str, date, date, str], _Resol
     "since": _resolve_since, "duration": _resolve_duration, "this": _resolve_this,
     "ago": _resolve_ago, "date": _resolve_date, "weekday": _resolve_weekday,
     "yesterday": _resolve_yesterday, "today": _resolve_today, "month": _resolve_month,
-    "now": _resolve_now,
+    "now": _resolve_now, "period_start": _resolve_period_start, "last_period": _resolve_last_period,
+    "year": _resolve_year,
 }  # fmt: skip
 """The resolver of each kind of :data:`_TIME_PATTERNS`: ``(match, phrase, published, anchor,
 anchor_rule)`` → ``(start, end, rule, own)`` or None. "Anchor" is the date relative phrases

@@ -2,6 +2,13 @@
 
 Rules
 -----
+Verbs
+    Of both directions: took, seized, captured, cleared, stormed, liberated, retook...;
+    withdrew, pulled out/back, regrouped, fled; "driven/pushed out of", "expelled from" (the
+    side named nearest before leaves); "X fell to Russian forces"; "X is ours" (the
+    claimant's side holds it); troops or flags in a place; "controlled by", "under Russian
+    control". Several places listed after one verb ("took Izium, Balakliia and Kupiansk")
+    give one claim each.
 Places
     "it" after a control verb is the last place named before it. How places are found:
     :mod:`frontwatch.claims.extract.places`.
@@ -13,7 +20,7 @@ import re
 from typing import Any
 
 from frontwatch.claims.extract.lexicon import _CHANGE_VERB, _VERB_ACTION, _WITHDRAW_VERB
-from frontwatch.claims.extract.places import _COMPASS, _oblast, _Place, _region, _unknown_place
+from frontwatch.claims.extract.places import _COMPASS, _claimant_side, _oblast, _Place, _region, _unknown_place
 from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _side_at
 from frontwatch.claims.model import Claim
 
@@ -24,10 +31,20 @@ _OBJECT_REST = (
 )
 _OBJECT = r"(?:\s+back)?\s+" + _OBJECT_REST
 _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("verb", re.compile(rf"{_CHANGE_VERB.pattern}{_OBJECT}(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
+    ("verb", re.compile(rf"{_CHANGE_VERB.pattern}(?:\s+of)?{_OBJECT}(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
     ("withdraw", re.compile(
         rf"\b(?P<verb>{_WITHDRAW_VERB})\s+(?:from|of|out\s+of)\s+{_OBJECT_REST}"
         r"(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
+    ("expel", re.compile(
+        r"\b(?:(?:driven|pushed|forced|kicked|thrown|knocked|chased|drove|pushed|forced|kicked|threw|knocked)"
+        r"\s+(?:[\w'-]+\s+){0,3}?out\s+of|expelled\s+from|ousted\s+from|dislodged\s+from|cleared\s+of)\s+"
+        + _OBJECT_REST + r"(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
+    ("fell", re.compile(
+        r"(?P<obj>(?=[A-Z])|\bit\b|(?<=\bthe\s)(?:town|city|village))(?:[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?)?\s+"
+        r"(?:has\s+|had\s+|have\s+)?(?:fell|fallen)\b(?:\s+to\s+(?:the\s+)?(?P<side>Russian|Ukrainian|Russia|Ukraine))?")),
+    ("ours", re.compile(
+        r"(?P<obj>(?=[A-Z]))[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?\s+(?:is|was|are)\s+(?:(?:now|once\s+again|again)\s+)?"
+        r"(?:ours|under\s+(?:our|the)\s+(?:full\s+)?control\s+of\s+(?:our|the)\s+\w+|under\s+our\s+(?:full\s+)?control)\b")),
     ("hold_verb", re.compile(
         r"\b(?:held|holds|hold|holding|controlled|controls|control|controlling|kept|keeps|retains|retained)\s+"
         r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?" + _OBJECT_REST + r"(?P<obj>(?=[A-Z]))")),
@@ -66,6 +83,25 @@ def _place_at(sent: _Sentence, at: int, ctx: _Context) -> tuple[_Place | None, s
         return ctx.last_place, "context"
     place = next((p for p in sent.places if p.start == at), None)
     return place or _unknown_place(sent.s, at), "text"
+
+
+_LIST_JOIN = re.compile(
+    r"\s*(?:,\s*(?:and\s+|as\s+well\s+as\s+)?|\s+and\s+|\s+as\s+well\s+as\s+|\s+along\s+with\s+)"
+    r"(?:(?:the\s+)?(?:nearby\s+)?(?:villages?|towns?|cities|city|settlements?|hamlets?)\s+(?:of\s+)?)?"
+)
+
+
+def _listed_after(sent: _Sentence, place: _Place | None) -> list[_Place]:
+    """The places listed right after a place ("Izium, Balakliia and Kupiansk"): one claim each."""
+    out: list[_Place] = []
+    while place is not None:
+        m = _LIST_JOIN.match(sent.s, place.end)
+        nxt = next((p for p in sent.places if m and p.start == m.end()), None)
+        if nxt is None:
+            break
+        out.append(nxt)
+        place = nxt
+    return out
 
 
 def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
@@ -107,13 +143,34 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
             if how == "verb":
                 action = _VERB_ACTION[m.group(1).lower()]
                 place, source = _place_at(sent, m.start("obj"), ctx)
-                add(place, source, action, _side_at(sent, m.start()), at=m.span())
+                for p in [place, *_listed_after(sent, place)]:
+                    add(p, source, action, _side_at(sent, m.start()), at=m.span())
+            elif how == "expel":
+                # the side driven out is the one named nearest before "out of"
+                place, source = _place_at(sent, m.start("obj"), ctx)
+                add(place, source, "withdraw", _side_at(sent, m.start("obj")), at=m.span())
+            elif how == "fell":
+                # "X fell to Russian forces"; without "to": to the speaker's side, or for a
+                # denial ("denied that the city had fallen") to the other side
+                if re.match(r"(?i:town|city|village)", s[m.start("obj"):]):
+                    place, source = (ctx.last_place, "context")
+                else:
+                    place, source = _place_at(sent, m.start("obj"), ctx)
+                own = _claimant_side(sent.speaker.claimant)
+                side = (_SIDE_WORD[m.group("side").lower()] if m.group("side")
+                        else {"UA": "RU", "RU": "UA"}.get(own) if sent.speaker.stance == "disputes" and own
+                        else own or "RU")  # fmt: skip
+                add(place, source, "capture", side, at=m.span())
+            elif how == "ours":
+                place, source = _place_at(sent, m.start("obj"), ctx)
+                add(place, source, "hold", _claimant_side(sent.speaker.claimant), at=m.span())
             elif how == "hold_verb":
                 place = next((p for p in sent.places if p.start == m.start("obj")), None)
                 add(place, "text", "hold", _side_at(sent, m.start()), at=m.span())
             elif how == "withdraw":
                 place, source = _place_at(sent, m.start("obj"), ctx)
-                add(place, source, "withdraw", _side_at(sent, m.start()), at=m.span())
+                for p in [place, *_listed_after(sent, place)]:
+                    add(p, source, "withdraw", _side_at(sent, m.start()), at=m.span())
             elif how in {"hold_by", "hold_adj", "hold_under"}:
                 side = _SIDE_WORD[m.group("side").lower()]
                 after = [p for p in sent.places if p.start >= m.end()]
@@ -123,7 +180,8 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
             elif how == "present":
                 place, source = _place_at(sent, m.end(), ctx)
                 side = _SIDE_WORD.get((m.group("side") or "").lower()) or _side_at(sent, m.start())
-                add(place, source, "present", side, at=m.span())
+                for p in [place, *_listed_after(sent, place)]:
+                    add(p, source, "present", side, at=m.span())
             elif how == "flag":
                 side_word = (m.group("side") or m.group("side2") or "").lower()
                 side = _SIDE_WORD.get(side_word) or _side_at(sent, m.start())
@@ -131,6 +189,8 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
                 place, source = (later[0], "text") if later else (ctx.last_place, "context")
                 add(place, source, "present", side, at=m.span())
             elif how == "presence":
+                if any(p.start == m.start("region") for p in sent.places):
+                    continue  # "took full control of Avdiivka": a place, claimed by the verb patterns
                 region = m.group("region")
                 extra: dict[str, Any] = {"region": region}
                 oblast = _oblast(re.sub(r"\s+(?:region|oblast|area)$", "", region))

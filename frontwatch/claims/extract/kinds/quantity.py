@@ -1,7 +1,13 @@
-"""Claims carried by figures: area_change, settlement_count, distance_to_place, advance_depth, unit_conversion.
+"""Claims carried by figures: area_change, area_held, share, settlement_count, distance_to_place, advance_depth,
+unit_conversion.
 
 Rules
 -----
+Stocks and shares
+    An area with a verb of holding ("controls", "holds", "occupies") and no nearer verb of
+    change is ``area_held`` (a stock on a date: "Russia controls about 113,000 km²"); a
+    percentage or fraction "of Ukraine" (of the country, of its territory, of an oblast, of
+    a region of Russia) is ``share``, held unless a verb of freeing comes first.
 Figures
     A figure in brackets right after another of the same dimension ("(385 sq miles)") is a
     ``unit_conversion`` of it; its qualifier, when it has none of its own, is the restated
@@ -16,7 +22,7 @@ from typing import Any
 
 from frontwatch.claims.extract.figures import _Figure, _figures
 from frontwatch.claims.extract.lexicon import _ADVANCE_VERB, _CHANGE_VERB, _HOLD_VERB, _SETTLEMENT_NOUNS, _VERB_ACTION
-from frontwatch.claims.extract.places import _Place, _region, _unknown_place
+from frontwatch.claims.extract.places import _oblast, _Place, _region, _unknown_place
 from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _side_at
 from frontwatch.claims.model import UNIT_DIMENSIONS, Claim, Conversion, Quantity
 
@@ -58,10 +64,22 @@ def _quantity_claims(
         kind = None
         subject: dict[str, Any] = {}
         verb = _nearest_verb(s, f.start)
-        if q.dimension == "area":
-            if verb is None and _HOLD_VERB.search(s):
+        hold = _nearest(_HOLD_VERB, s, f.start)
+        if hold is not None and verb is not None and 0 <= hold.start() - verb.end() <= 12:
+            hold = None  # "regained control of", "took full control of": a change, not a stock
+        if q.dimension == "share":
+            whole = _share_of(s, f.end)
+            if whole is None:
                 left.append(f)
                 continue
+            kind = "share"
+            frees = verb is not None and _VERB_ACTION.get(verb.group(1).lower()) in ("liberate", "retake")
+            pos = (verb.start() if frees else hold.start() if hold else f.start)
+            subject = {"side": _side_at(sent, pos), "action": "liberate" if frees else "hold", **whole}
+        elif q.dimension == "area" and hold is not None and (verb is None or _closer(hold, verb, f.start)):
+            kind = "area_held"
+            subject = {"side": _side_at(sent, hold.start()), "action": "hold", **(_share_of(s, f.end) or region)}
+        elif q.dimension == "area":
             kind = "area_change"
             action = _VERB_ACTION.get(verb.group(1).lower()) if verb else None
             pos = verb.start() if verb else f.start
@@ -93,6 +111,50 @@ def _quantity_claims(
         made.append((f, len(ctx.claims) + len(out)))
         out.append(claim)
     return out, left
+
+
+def _nearest(pattern: re.Pattern[str], s: str, pos: int) -> re.Match[str] | None:
+    """The match of a pattern nearest before a position, else the first after it."""
+    found = list(pattern.finditer(s))
+    before = [v for v in found if v.start() < pos]
+    return before[-1] if before else (found[0] if found else None)
+
+
+def _closer(a: re.Match[str], b: re.Match[str], pos: int) -> bool:
+    """Whether match ``a`` is nearer to ``pos`` than ``b`` (a match before it counting first)."""
+    def gap(m):
+        return (0, pos - m.end()) if m.start() < pos else (1, m.start() - pos)
+
+    return gap(a) < gap(b)
+
+
+_WHOLE = re.compile(
+    r"^\s*(?:of\s+)?(?:all\s+of\s+)?(?:(?:the\s+)?(?:territory|land)\s+of\s+Ukraine|Ukraine(?:'s)?(?:\s+(?:territory|land))?"
+    r"|Ukrainian\s+(?:territory|land)|the\s+country(?:'s\s+territory)?|(?:its|our|their|the)\s+(?:whole\s+|entire\s+)?"
+    r"(?:territory|country|land))\b",
+    re.IGNORECASE,
+)
+_OF_REGION = re.compile(
+    r"^\s*(?:of\s+)?(?:the\s+)?(?:(?P<ru>Russia's|Russian)\s+)?(?P<name>[A-Z][\w'-]+)"
+    r"(?:\s+(?:region|oblast|province|area))?\b"
+)
+
+
+def _share_of(s: str, at: int) -> dict[str, Any] | None:
+    """What a share or area after position ``at`` is of: ``{}`` for all of Ukraine, the
+    region (and oblast) for a region, None for anything else."""
+    if _WHOLE.match(s[at:]):
+        return {}
+    m = _OF_REGION.match(s[at:])
+    if not m or not re.match(r"\s*of\b", s[at:]):
+        return None
+    name = m.group("name")
+    oblast = _oblast(name) if not m.group("ru") else None
+    if oblast:
+        return {"region": name, "oblast": oblast}
+    if m.group("ru") or name.lower() in ("kursk", "belgorod", "bryansk"):
+        return {"region": name, "country": "RU"}
+    return None
 
 
 def _nearest_verb(s: str, pos: int) -> re.Match[str] | None:

@@ -1,0 +1,150 @@
+"""Extraction of the phrasings of claims v2 (#10): claimants in every position, perspective
+words, verbs of both directions, lists of places, shares and stocks, windows, scopes and
+disputes. Each text is our own wording of a real, dated public statement (the date in the
+comment); expected fields are read off the sentence by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from frontwatch.claims import extract_claims, resolve_window
+from frontwatch.gazetteer import resolve_one
+
+
+def _one(text: str, published: date, kind: str):
+    found = [c for c in extract_claims(text, published=published) if c.kind == kind]
+    assert len(found) == 1, [(c.kind, c.subject) for c in extract_claims(text, published=published)]
+    return found[0]
+
+
+def _w(c):
+    return (c.window.start.isoformat(), c.window.end.isoformat()) if c.window else None
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "kind", "claimant", "side", "place", "window"),
+    [
+        # Russia's defence ministry on Avdiivka, Saturday 17 February 2024
+        ("Russian forces have taken full control of Avdiivka, the Defence Ministry in Moscow said on Saturday.",
+         date(2024, 2, 18), "place_control", "Russian Defence Ministry", "RU", "Avdiivka", ("2024-02-17", "2024-02-17")),
+        # Hanna Maliar on Robotyne, Monday 28 August 2023: "our" takes the speaker's side
+        ("Our defenders have liberated Robotyne, Deputy Defence Minister Hanna Maliar said on Monday.",
+         date(2023, 8, 29), "place_control", "Hanna Maliar", "UA", "Robotyne", ("2023-08-28", "2023-08-28")),
+        # Ukraine's General Staff on Klishchiivka, September 2023: "the enemy" is driven out
+        ("The enemy was driven out of Klishchiivka, the General Staff of Ukraine said on Sunday.",
+         date(2023, 9, 18), "place_control", "General Staff of Ukraine", "RU", "Klishchiivka", ("2023-09-17", "2023-09-17")),
+        # Russia's defence ministry on Lyman ("Krasny Liman"), 1 October 2022: a withdrawal
+        ("Russian troops withdrew from Krasny Liman to more advantageous lines, the Russian Defence Ministry said.",
+         date(2022, 10, 1), "place_control", "Russian Defence Ministry", "RU", ("Lyman", "Donetsk"),
+         ("2022-10-01", "2022-10-01")),  # the town of 20,000, not its namesake villages
+    ],
+)
+def test_place_claims(text, published, kind, claimant, side, place, window):
+    c = _one(text, published, kind)
+    assert c.claimant == claimant
+    assert c.subject["side"] == side
+    name, oblast = place if isinstance(place, tuple) else (place, None)
+    assert c.subject["geonameid"] == resolve_one(name, oblast=oblast).geonameid
+    assert _w(c) == window
+
+
+def test_a_headline_label_names_the_claimant_and_last_month_is_the_calendar_month():
+    # DeepState's total for January 2025 (published 1 February 2025: 325 km²)
+    c = _one("DeepState: Russia seized 325 km2 last month", date(2025, 2, 1), "area_change")
+    assert (c.claimant, c.subject["side"], c.quantity.value) == ("DeepState", "RU", 325.0)
+    assert _w(c) == ("2024-12-31", "2025-01-31")
+
+
+def test_an_agencys_analysis_of_another_sources_data():
+    text = ("Russian forces captured 325 sq km in January, according to an AFP analysis of data from the "
+            "Institute for the Study of War.")  # fmt: skip
+    c = _one(text, date(2025, 2, 3), "area_change")
+    assert c.claimant == "AFP" and _w(c) == ("2024-12-31", "2025-01-31")
+
+
+def test_a_spokesperson_after_the_claim_and_a_front():
+    # Ukraine's southern command on the Kherson counteroffensive, September 2022
+    text = ("Ukrainian troops have retaken about 500 square kilometres on the southern front, a spokesperson "
+            "for the Southern Defence Forces told reporters on Friday.")  # fmt: skip
+    c = _one(text, date(2022, 9, 10), "area_change")
+    assert c.claimant == "Southern Defence Forces"
+    assert (c.subject["side"], c.subject["region"]) == ("UA", "south")
+    assert c.quantity.qualifier == "about"
+
+
+def test_share_and_area_held():
+    # Zelensky to Luxembourg's parliament, Thursday 2 June 2022: almost 20 % of Ukraine occupied
+    share = _one("Russia occupies almost 20 per cent of Ukraine, President Volodymyr Zelensky told lawmakers in "
+                 "Luxembourg on Thursday.", date(2022, 6, 3), "share")  # fmt: skip
+    assert (share.claimant, share.subject["side"], share.quantity.unit) == ("Volodymyr Zelensky", "RU", "percent")
+    assert (share.quantity.value, share.quantity.qualifier) == (20.0, "about")
+    assert _w(share) == ("2022-06-02", "2022-06-02")
+    fifth = _one("Moscow now controls about a fifth of the country.", date(2023, 6, 1), "share")
+    assert fifth.quantity.value == 20.0 and fifth.quantity.unit == "percent"
+    # Syrskyi on Monday 12 August 2024: about 1,000 km² of Russia's Kursk region
+    held = _one("Ukrainian troops control about 1,000 square kilometres of Russia's Kursk region, commander-in-chief "
+                "Oleksandr Syrskyi said on Monday.", date(2024, 8, 13), "area_held")  # fmt: skip
+    assert (held.claimant, held.subject["side"], held.subject["country"]) == ("Oleksandr Syrskyi", "UA", "RU")
+    assert _w(held) == ("2024-08-12", "2024-08-12")
+    # "regained control of an area of about 4,500 km²" is a change, not a stock
+    c = _one("Zelensky said Ukrainian forces had regained control of an area of about 4,500 square kilometres.",
+             date(2022, 11, 12), "area_change")  # fmt: skip
+    assert c.subject["side"] == "UA"
+
+
+def test_several_places_in_one_claim():
+    # Ukraine's counteroffensive in Kharkiv oblast, 10 September 2022
+    claims = extract_claims("Ukrainian forces have recaptured Izium, Balakliia and Kupiansk, officials said on "
+                            "Saturday.", published=date(2022, 9, 11))  # fmt: skip
+    assert [c.subject["geonameid"] for c in claims] == [resolve_one(n).geonameid for n in
+                                                        ("Izium", "Balakliia", "Kupiansk")]  # fmt: skip
+    assert {c.subject["action"] for c in claims} == {"retake"}
+
+
+def test_a_denial_attaches_to_the_claim_it_answers():
+    # Prigozhin on Bakhmut ("Artemovsk"), Saturday 20 May 2023; Maliar's denial the same day
+    text = ("Wagner chief Yevgeny Prigozhin claimed on Saturday that his fighters had completed the capture of "
+            "Artemovsk. Ukraine's deputy defence minister Hanna Maliar denied that Bakhmut had fallen, saying "
+            "fighting continued.")  # fmt: skip
+    c, denial = extract_claims(text, published=date(2023, 5, 21))
+    assert (c.kind, c.claimant, c.subject["side"]) == ("place_control", "Yevgeny Prigozhin", "RU")
+    assert c.subject["geonameid"] == resolve_one("Bakhmut").geonameid
+    assert [(r["claimant"], r["stance"]) for r in c.responses] == [("Hanna Maliar", "disputes")]
+    assert c.as_dict()["responses"][0]["claimant"] == "Hanna Maliar"
+    # the denial is the disputer's own claim, pointing at the one it answers
+    assert (denial.claimant, denial.stance, denial.refers_to) == ("Hanna Maliar", "disputes", 0)
+    assert denial.subject["geonameid"] == c.subject["geonameid"] and denial.subject["side"] == "RU"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "window"),
+    [
+        ("last month", ("2025-01-01", "2025-01-31")),
+        ("in the last month", ("2025-01-01", "2025-02-01")),
+        ("so far this year", ("2025-01-01", "2025-02-01")),
+        ("since the start of the year", ("2025-01-01", "2025-02-01")),
+        ("since the beginning of September", ("2024-09-01", "2025-02-01")),
+        ("over the past fortnight", ("2025-01-18", "2025-02-01")),
+        ("in 2024", ("2024-01-01", "2024-12-31")),
+        ("last year", ("2024-01-01", "2024-12-31")),
+        ("year-to-date", ("2025-01-01", "2025-02-01")),
+    ],
+)
+def test_windows(phrase, window):
+    w = resolve_window(phrase, published=date(2025, 2, 1))
+    assert (w.start.isoformat(), w.end.isoformat()) == window
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "oblast"),
+    [
+        ("Russian forces advanced 3 km in the Pokrovsk direction over the past week.", "Pokrovsk direction", "Donetsk"),
+        ("The occupiers captured 60 sq km around Kupiansk this month.", "around Kupiansk", "Kharkiv"),
+        ("Russia seized 235 square kilometres in the Donetsk region last week.", "Donetsk", "Donetsk"),
+    ],
+)
+def test_scopes(text, region, oblast):
+    [c] = [c for c in extract_claims(text, published=date(2024, 11, 30)) if c.kind != "other"]
+    assert (c.subject["region"], c.subject["oblast"]) == (region, oblast)
