@@ -5,8 +5,8 @@
     python bench/claims_eval.py --db full.gpkg --misses   # list what was wrong
     python bench/claims_eval.py --json > score.json
 
-The baseline beside it in the same run is the trivial extractor (no claim at all), so the
-floor of every figure is visible: fields of labels that are null are right even for it.
+A missed claim counts every one of its fields and verdicts wrong. The score of the
+extractor before claims v2 is in bench/README.md (run from commit 33b5111 with this script).
 """
 
 from __future__ import annotations
@@ -63,15 +63,12 @@ def main(argv=None) -> int:
           f"; {seconds:.1f} s")
     print(f"claims: recall {_pct(out['claim_recall'])}  precision {_pct(out['claim_precision'])}")
     print()
-    print("| field        | precision |  recall |   right | right if nothing extracted |")
-    print("|--------------|-----------|---------|---------|----------------------------|")
+    print("| field        | precision |  recall |   right |")
+    print("|--------------|-----------|---------|---------|")
     for f in FIELDS:
         d = out["fields"][f]
-        # the trivial baseline: nothing extracted, so a field is right only where its label is null
-        null = sum(1 for t in corpus for lab in t.labels if _label_null(lab, f)) / n if n else 0
-        print(f"| {f:<12} |   {_pct(d['precision'])}  | {_pct(d['recall'])}  | {_pct(d['right'])}  |"
-              f"                     {_pct(null)}  |")
-    print(f"| **all**      |           |         | {_pct(out['fields_right'])}  |                            |")
+        print(f"| {f:<12} |   {_pct(d['precision'])}  | {_pct(d['recall'])}  | {_pct(d['right'])}  |")
+    print(f"| **all**      |           |         | {_pct(out['fields_right'])}  |")
     if out["verdicts"]:
         print()
         print(f"verdicts: {_pct(out['verdict_accuracy'])} right of {out['verdicts']}  (" + ", ".join(
@@ -87,14 +84,6 @@ def main(argv=None) -> int:
             for s, d in m["verdicts"].items():
                 print(f"    verdict {s}: expected {d['expected']}, got {d['got']}")
     return 0
-
-
-def _label_null(label, f) -> bool:
-    from frontwatch.claims.evaluate import SCOPED_KINDS, label_fields
-
-    if f == "scope" and label.get("kind") not in SCOPED_KINDS:
-        return False
-    return label_fields(label)[f] is None
 
 
 if __name__ == "__main__":

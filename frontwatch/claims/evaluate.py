@@ -139,6 +139,8 @@ def _scope(subj: dict[str, Any]) -> tuple[str, ...] | None:
     if subj.get("oblast"):
         return (subj["oblast"],)
     region = (subj.get("region") or "").strip().lower()
+    if subj.get("country") == "RU" and region:
+        return (subj["region"],)
     if region in COMPASS_REGIONS:
         return tuple(sorted(COMPASS_REGIONS[region]))
     return None
@@ -195,25 +197,31 @@ def _sentence_of(text: str, quote: str, claims: Sequence[Claim]) -> set[int]:
 
 def pair(labels: Sequence[dict[str, Any]], claims: Sequence[Claim], text: str) -> list[int | None]:
     """For each label, the index of the extracted claim that answers it (or None): a claim
-    of the label's sentence, the best by kind, place, quantity and side, each used once."""
+    of the label's sentence, of the label's kind first, then of any kind left, the best by
+    place, quantity and side, each used once."""
     used: set[int] = set()
-    out: list[int | None] = []
+    out: list[int | None] = [None] * len(labels)
     fields = [claim_fields(c) for c in claims]
-    for lab in labels:
-        want = label_fields(lab)
-        best, best_score = None, -1
-        for i in sorted(_sentence_of(text, lab.get("quote", ""), claims) - used):
-            got = fields[i]
-            if got["kind"] in UNSCORED_KINDS and want["kind"] not in UNSCORED_KINDS:
+    for same_kind in (True, False):
+        for k, lab in enumerate(labels):
+            if out[k] is not None:
                 continue
-            score = (4 * (got["kind"] == want["kind"]) + 2 * field_right("place", want["place"], got["place"])
-                     + 2 * field_right("quantity", want["quantity"], got["quantity"])
-                     + field_right("side", want["side"], got["side"]))  # fmt: skip
-            if score > best_score:
-                best, best_score = i, score
-        if best is not None:
-            used.add(best)
-        out.append(best)
+            want = label_fields(lab)
+            best, best_score = None, -1
+            for i in sorted(_sentence_of(text, lab.get("quote", ""), claims) - used):
+                got = fields[i]
+                if (got["kind"] == want["kind"]) != same_kind:
+                    continue
+                if got["kind"] in UNSCORED_KINDS and want["kind"] not in UNSCORED_KINDS:
+                    continue
+                score = (2 * field_right("place", want["place"], got["place"])
+                         + 2 * field_right("quantity", want["quantity"], got["quantity"])
+                         + field_right("side", want["side"], got["side"]))  # fmt: skip
+                if score > best_score:
+                    best, best_score = i, score
+            if best is not None:
+                used.add(best)
+                out[k] = best
     return out
 
 

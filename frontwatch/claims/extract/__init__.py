@@ -119,7 +119,7 @@ def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
     masked = [speaker.span] if speaker.span else []
     sent = _Sentence(
         text, s, span, speaker, _sides(s, _claimant_side(speaker.claimant)), _places(s, masked), times, statement,
-        anchor, anchor_rule,
+        anchor, anchor_rule, next((c.subject.get("side") for c in reversed(ctx.claims) if c.subject.get("side")), None),
     )
     found = _Found()
     before = len(ctx.claims)
@@ -148,21 +148,36 @@ def _is_party(claim: Claim) -> bool:
     return claim.stance == "claims" and bool(claim.claimant) and not _MATERIAL.search(claim.claimant)
 
 
-def _answered(prior: list[Claim], claim: Claim) -> Claim | None:
-    """The earlier claim of another claimant that a disputed statement restates: the same
-    kind about the same place, or the same figure."""
-    subj = claim.subject
-    for c in reversed(prior):
-        if c.kind != claim.kind or c.claimant == claim.claimant or c.kind == "other" or not _is_party(c):
+def _restates(a: Claim, b: Claim) -> bool:
+    """Whether two claims state the same thing: the same kind about the same place, or the
+    same figure in the same unit."""
+    if a.kind != b.kind or a.kind == "other":
+        return False
+    pa, pb = a.subject, b.subject
+    if pa.get("place") and pb.get("place"):
+        return bool((pa.get("geonameid") and pa.get("geonameid") == pb.get("geonameid")) or pa["place"] == pb["place"])
+    return bool(a.quantity and b.quantity and a.quantity.value == b.quantity.value and a.quantity.unit == b.quantity.unit)
+
+
+def _settle(claims: list[Claim]) -> None:
+    """Once the whole text is read: a claim the text states without a claimant (a headline)
+    takes the claimant of a claim that restates it; every denial answers each claim of
+    another party that it restates (``responses``) and points at the first (``refers_to``)."""
+    for c in claims:
+        if c.claimant is None and c.stance == "claims":
+            source = next((o for o in claims if o.claimant and o.stance == "claims" and _restates(c, o)), None)
+            if source is not None:
+                c.claimant = source.claimant
+    for d in claims:
+        if d.stance != "disputes":
             continue
-        same_place = subj.get("place") and (
-            (subj.get("geonameid") and subj.get("geonameid") == c.subject.get("geonameid"))
-            or subj.get("place") == c.subject.get("place")
-        )
-        same_figure = claim.quantity and c.quantity and claim.quantity.value == c.quantity.value
-        if same_place or same_figure:
-            return c
-    return None
+        for i, c in enumerate(claims):
+            if c is d or not _is_party(c) or c.claimant == d.claimant or not _restates(c, d):
+                continue
+            if not any(r.get("claimant") == d.claimant for r in c.responses):
+                c.responses.append({"claimant": d.claimant, "stance": "disputes", "text": d.text})
+            if d.refers_to is None:
+                d.refers_to = i
 
 
 def _attach_disputes(ctx: _Context, before: int, s: str) -> None:
@@ -172,14 +187,7 @@ def _attach_disputes(ctx: _Context, before: int, s: str) -> None:
     Bakhmut ... Maliar denied that the city had fallen"); a denial that restates nothing
     ("Kyiv rejected the claim") only answers the last claim of another claimant."""
     prior, new = ctx.claims[:before], ctx.claims[before:]
-    kept = []
-    for c in new:
-        target = _answered(prior, c)
-        if target is not None:
-            target.responses.append({"claimant": c.claimant, "stance": "disputes", "text": c.text})
-            c.refers_to = prior.index(target)  # the denial stays a claim of its own, pointing at it
-        if c.kind != "other":
-            kept.append(c)
+    kept = [c for c in new if c.kind != "other"]  # restating denials are matched once the text is read
     if not new or all(c.kind == "other" for c in new):
         who = new[0].claimant if new else None
         target = next((c for c in reversed(prior) if c.kind != "other" and c.claimant != who and _is_party(c)), None)
@@ -224,4 +232,5 @@ def extract_claims(text: str, *, published: date) -> list[Claim]:
         return []
     for start, end in sentence_spans(text):
         _sentence_claims(text[start:end], (start, end), ctx)
+    _settle(ctx.claims)
     return ctx.claims

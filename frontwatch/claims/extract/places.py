@@ -203,12 +203,14 @@ _AROUND = re.compile(
 )
 
 
-def _region(s: str) -> dict[str, Any]:
-    """``{"region": ..., "oblast": ...}`` for the first region the sentence names: "the
-    Donetsk region", "on the southern front" (a compass region), "in the Pokrovsk direction"
-    or "around Kupiansk" (the oblast of that place or oblast), "in the east"."""
-    m = _REGION_NAMED.search(s)
-    if m:
+def _region(s: str, at: int | None = None) -> dict[str, Any]:
+    """``{"region": ..., "oblast": ...}`` for the region a sentence names ("the Donetsk
+    region", "on the southern front" (a compass region), "in the Pokrovsk direction" or
+    "around Kupiansk" (the oblast of that place or oblast), "in the east"): the first, or
+    with ``at`` the one nearest after that position (else nearest before it), so that each
+    figure of "3,308 km² in the Donetsk region, 542 km² in the Kharkiv region" gets its own."""
+    found: list[tuple[int, dict[str, Any]]] = []
+    for m in _REGION_NAMED.finditer(s):
         name = m.group("name") or m.group("name2")
         name = re.sub(r"^(?:The|In|the)\s+", "", name)
         out: dict[str, Any] = {"region": name}
@@ -217,21 +219,27 @@ def _region(s: str) -> dict[str, Any]:
             out["oblast"] = oblast
         elif name.lower() in ("kursk", "belgorod", "bryansk") or re.search(rf"Russia's\s+{re.escape(name)}", s):
             out["country"] = "RU"
-        return out
-    m = _FRONT.search(s)
-    if m:
-        return {"region": _FRONT_REGIONS[m.group("c").lower()]}
+        found.append((m.start(), out))
+    for m in _FRONT.finditer(s):
+        if not re.match(r"\s+of\b", s[m.end():]):  # "the southern flank of Bakhmut" is local
+            found.append((m.start(), {"region": _FRONT_REGIONS[m.group("c").lower()]}))
     for pattern, label in ((_DIRECTION, "{} direction"), (_AROUND, "around {}")):
-        m = pattern.search(s)
-        if m:
+        for m in pattern.finditer(s):
             name = m.group("name")
             oblast = _oblast(name) or _place_oblast(name)
             if oblast:
-                return {"region": label.format(name), "oblast": oblast}
-    m = _REGION_COMPASS.search(s)
-    if m:
-        return {"region": (m.group("name") + (m.group("bank") or "")).strip()}
-    return {}
+                found.append((m.start(), {"region": label.format(name), "oblast": oblast}))
+    named = [f for f in found if "oblast" in f[1] or "country" in f[1]]
+    for m in _REGION_COMPASS.finditer(s):
+        if any(0 <= start - m.end() <= 3 for start, _ in named):
+            continue  # "Ukraine's north-eastern Sumy region": the oblast, not the compass point
+        found.append((m.start(), {"region": (m.group("name") + (m.group("bank") or "")).strip()}))
+    if not found:
+        return {}
+    if at is None:
+        return (named or found)[0][1]
+    after = [f for f in found if f[0] >= at]
+    return (min(after, key=lambda f: f[0]) if after else max(found, key=lambda f: f[0]))[1]
 
 
 def _place_oblast(name: str) -> str | None:

@@ -57,6 +57,7 @@ class _Sentence:
     statement: _Time | None
     anchor: date
     anchor_rule: str
+    previous_side: str | None = None  # the side of the last claim before this sentence
 
 
 @dataclass
@@ -69,7 +70,9 @@ class _Found:
 
 
 def _side_at(sent: _Sentence, pos: int) -> str | None:
-    return _side_before(sent.sides, pos) or _claimant_side(sent.speaker.claimant)
+    """The acting side at a position: the side named nearest before it, else the claimant's,
+    else the side of the previous sentence's claims ("In August they also took ...")."""
+    return _side_before(sent.sides, pos) or _claimant_side(sent.speaker.claimant) or sent.previous_side
 
 
 def _event_time(sent: _Sentence, at: tuple[int, int] | None = None) -> _Time | None:

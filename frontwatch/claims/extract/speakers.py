@@ -124,6 +124,7 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
             pre,
         ).rstrip()
         pre = pre.rstrip(",").rstrip()
+        pre = re.sub(r",?\s+(?i:who|which)$", "", pre)  # "Valerii Zaluzhnyi, who said ..."
         segment = _subject_segment(pre)
         while True:
             cut = re.sub(

@@ -71,7 +71,7 @@ _TIME_PATTERNS: list[tuple[str, int, re.Pattern[str]]] = [
     ("last_period", 2, re.compile(r"(?<!the )(?<!past )\b(?i:last)\s+(?P<u>month|year)\b")),
     ("duration", 2, re.compile(
         rf"\b(?i:(?:(?:in|over|during|within|for)\s+)?(?:the\s+)?(?:last|past|previous)\s+"
-        rf"(?:(?P<n>{_SMALL_NUMBER})\s+)?(?P<u>days?|weeks?|fortnights?|months?|years?))\b"
+        rf"(?:(?P<n>{_SMALL_NUMBER})\s+)?(?P<u>days?|weeks?|fortnights?|months?|years?|hours?))\b"
     )),
     ("duration", 2, re.compile(
         rf"\b(?i:(?:in|within|over|inside)\s+(?:just\s+|only\s+)?(?P<n>{_SMALL_NUMBER})\s+"
@@ -151,6 +151,8 @@ def _months_back(d: date, n: int) -> date:
 
 def _span_back(anchor: date, n: int, unit: str) -> date:
     unit = unit.rstrip("s").lower()
+    if unit == "hour":
+        return anchor - timedelta(days=max(1, -(-n // 24)))
     if unit == "day":
         return anchor - timedelta(days=n)
     if unit == "week":

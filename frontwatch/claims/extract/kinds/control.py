@@ -26,9 +26,17 @@ from frontwatch.claims.model import Claim
 
 _OBJECT_REST = (
     r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?"
-    r"(?:the\s+(?:[\w-]+\s+)?(?:town|city|village|settlement|hamlet|port|hub|capital)\s+of\s+)?"
+    r"(?:the\s+(?:[\w-]+\s+){0,2}?(?:towns?|city|cities|villages?|settlements?|hamlets?|port|hub|capital)\s+of\s+)?"
     r"(?:the\s+(?:centre|center|outskirts)\s+of\s+)?"
 )
+_PASSIVE_VERBS = {
+    "liberated": "liberate", "freed": "liberate", "captured": "capture", "taken": "capture", "seized": "capture",
+    "occupied": "capture", "cleared": "capture", "retaken": "retake", "recaptured": "retake", "stormed": "capture",
+    "taken under control": "capture", "brought under control": "capture", "taken under full control": "capture",
+    "brought under full control": "capture", "falls": "capture", "fell": "capture", "fallen": "capture",
+}  # fmt: skip
+_NOUNS = {"liberation": "liberate", "capture": "capture", "seizure": "capture", "occupation": "capture",
+          "recapture": "retake", "fall": "capture", "takeover": "capture"}  # fmt: skip
 _OBJECT = r"(?:\s+back)?\s+" + _OBJECT_REST
 _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("verb", re.compile(rf"{_CHANGE_VERB.pattern}(?:\s+of)?{_OBJECT}(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
@@ -45,6 +53,26 @@ _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("ours", re.compile(
         r"(?P<obj>(?=[A-Z]))[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?\s+(?:is|was|are)\s+(?:(?:now|once\s+again|again)\s+)?"
         r"(?:ours|under\s+(?:our|the)\s+(?:full\s+)?control\s+of\s+(?:our|the)\s+\w+|under\s+our\s+(?:full\s+)?control)\b")),
+    ("passive", re.compile(
+        r"(?P<obj>(?=[A-Z]))[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?(?:,[^,]{1,60},)?\s+"
+        r"(?:(?:has|had|have|was|were|is|are)\s+)?(?:(?:been|now|also|reportedly)\s+)*"
+        r"(?:(?:fully|completely|finally|officially|entirely|largely)\s+)?"
+        r"(?P<verb>taken\s+under\s+(?:full\s+)?control|brought\s+under\s+(?:full\s+)?control|liberated|freed|"
+        r"captured|taken|seized|occupied|cleared|retaken|recaptured|stormed|falls|fell|fallen)\b"
+        r"(?!\s+(?:by\s+)?(?:the\s+)?[a-z]+\s+(?:of|in)\b)(?:\s+by\s+(?:the\s+)?(?P<side>Russian|Ukrainian|Russia|Ukraine))?")),
+    ("noun", re.compile(
+        r"\bthe\s+(?:full\s+|complete\s+|final\s+)?(?P<noun>liberation|capture|seizure|occupation|recapture|fall|"
+        r"takeover)\s+of\s+" + _OBJECT_REST + r"(?P<obj>(?:the\s+(?:town|city|village)\b)|it\b|(?=[A-Z]))",
+        re.IGNORECASE)),
+    ("claims_place", re.compile(
+        r"\bclaim(?:s|ed)?\s+(?:(?:full\s+)?(?:control\s+of|capture\s+of)\s+)?(?P<obj>(?=[A-Z]))")),
+    ("leave", re.compile(
+        r"\b(?:quit|quits|quitting|left|leaves|abandoned|abandons|abandon|evacuated)\s+" + _OBJECT_REST
+        + r"(?P<obj>(?=[A-Z]))"
+        r"|\b(?:pull(?:ed|s|ing)?|move[ds]?|withdr[ae]w(?:n|s)?)\s+(?:[\w'-]+\s+){1,3}?(?:out\s+of|from)\s+" + _OBJECT_REST
+        + r"(?P<obj2>(?=[A-Z]))"
+        r"|\b(?:withdrawal|retreat|pull-?out|exit|departure)\s+(?:of\s+[\w\s'-]{1,40}?\s+)?(?:from|of)\s+"
+        + _OBJECT_REST + r"(?P<obj3>(?=[A-Z]))", re.IGNORECASE)),
     ("hold_verb", re.compile(
         r"\b(?:held|holds|hold|holding|controlled|controls|control|controlling|kept|keeps|retains|retained)\s+"
         r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?" + _OBJECT_REST + r"(?P<obj>(?=[A-Z]))")),
@@ -58,7 +86,8 @@ _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         + _OBJECT_REST + r"(?=[A-Z])")),
     ("flag", re.compile(
         r"\b(?:(?P<side>Ukrainian|Russian)\s+)?flags?\s+(?:\w+\s+){0,2}?(?:flying|raised|hoisted|flew|fly)\b"
-        r"|\b(?:raised|hoisted)\s+(?:the\s+|a\s+)?(?P<side2>Ukrainian|Russian)\s+flag", re.IGNORECASE)),
+        r"|\b(?:raised|hoisted|raising|hoisting|planted|planting|raise|hoist|plant)\s+(?:the\s+|a\s+|their\s+|its\s+)?"
+        r"(?:(?P<side2>Ukrainian|Russian)|national|state)?\s*flags?", re.IGNORECASE)),
     ("presence", re.compile(
         r"\b(?:maintained|maintains|maintain|kept|keeps|keep|has|had|have|holds|held|retains|retained)\s+"
         r"(?:a\s+|its\s+)?(?:[\w-]+\s+){0,2}?(?:presence|foothold|control)\s+(?:in|of|over)\s+(?:the\s+)?"
@@ -104,6 +133,15 @@ def _listed_after(sent: _Sentence, place: _Place | None) -> list[_Place]:
     return out
 
 
+def _fall_side(sent: _Sentence) -> str:
+    """Whom a place "fell" to when the text does not say: the speaker's side, or for a denial
+    ("denied that the city had fallen") the other side; Russia when the speaker is unknown."""
+    own = _claimant_side(sent.speaker.claimant)
+    if own and sent.speaker.stance == "disputes":
+        return {"UA": "RU", "RU": "UA"}[own]
+    return own or "RU"
+
+
 def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
     """The sentence's place_control claims."""
     return _place_control(sent, ctx)
@@ -145,21 +183,47 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
                 place, source = _place_at(sent, m.start("obj"), ctx)
                 for p in [place, *_listed_after(sent, place)]:
                     add(p, source, action, _side_at(sent, m.start()), at=m.span())
+            elif how == "passive":
+                verb = re.sub(r"\s+", " ", m.group("verb").lower())
+                place, source = _place_at(sent, m.start("obj"), ctx)
+                if place is None or not any(p.start == m.start("obj") for p in sent.places):
+                    continue  # a capitalised word that is no place ("Ukraine confirms ...")
+                side = (_SIDE_WORD[m.group("side").lower()] if m.group("side")
+                        else _side_at(sent, m.start("verb")) if verb not in ("falls", "fell", "fallen")
+                        else _fall_side(sent))  # fmt: skip
+                add(place, source, _PASSIVE_VERBS.get(verb, "capture"), side, at=m.span())
+            elif how == "noun":
+                noun = m.group("noun").lower()
+                if re.match(r"(?i:the\s+(?:town|city|village))", s[m.start("obj"):]):
+                    place, source = ctx.last_place, "context"
+                    earlier = [p for p in sent.places if p.end <= m.start()]
+                    if earlier:
+                        place, source = earlier[-1], "text"
+                else:
+                    place, source = _place_at(sent, m.start("obj"), ctx)
+                side = _fall_side(sent) if noun == "fall" else _side_at(sent, m.start())
+                for p in [place, *_listed_after(sent, place)]:
+                    add(p, source, _NOUNS[noun], side, at=m.span())
+            elif how == "claims_place":
+                place = next((p for p in sent.places if p.start == m.start("obj")), None)
+                if place is not None:
+                    add(place, "text", "capture", _side_at(sent, m.start()), at=m.span())
+            elif how == "leave":
+                at = next(m.start(g) for g in ("obj", "obj2", "obj3") if m.group(g) is not None)
+                place, source = _place_at(sent, at, ctx)
+                if place is not None and any(p.start == at for p in sent.places):
+                    for p in [place, *_listed_after(sent, place)]:
+                        add(p, source, "withdraw", _side_at(sent, m.start()), at=m.span())
             elif how == "expel":
                 # the side driven out is the one named nearest before "out of"
                 place, source = _place_at(sent, m.start("obj"), ctx)
                 add(place, source, "withdraw", _side_at(sent, m.start("obj")), at=m.span())
             elif how == "fell":
-                # "X fell to Russian forces"; without "to": to the speaker's side, or for a
-                # denial ("denied that the city had fallen") to the other side
                 if re.match(r"(?i:town|city|village)", s[m.start("obj"):]):
                     place, source = (ctx.last_place, "context")
                 else:
                     place, source = _place_at(sent, m.start("obj"), ctx)
-                own = _claimant_side(sent.speaker.claimant)
-                side = (_SIDE_WORD[m.group("side").lower()] if m.group("side")
-                        else {"UA": "RU", "RU": "UA"}.get(own) if sent.speaker.stance == "disputes" and own
-                        else own or "RU")  # fmt: skip
+                side = _SIDE_WORD[m.group("side").lower()] if m.group("side") else _fall_side(sent)
                 add(place, source, "capture", side, at=m.span())
             elif how == "ours":
                 place, source = _place_at(sent, m.start("obj"), ctx)
@@ -184,7 +248,7 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
                     add(p, source, "present", side, at=m.span())
             elif how == "flag":
                 side_word = (m.group("side") or m.group("side2") or "").lower()
-                side = _SIDE_WORD.get(side_word) or _side_at(sent, m.start())
+                side = _SIDE_WORD.get(side_word) or _side_at(sent, m.start()) or _claimant_side(sent.speaker.claimant)
                 later = [p for p in sent.places if p.start >= m.start()]
                 place, source = (later[0], "text") if later else (ctx.last_place, "context")
                 add(place, source, "present", side, at=m.span())

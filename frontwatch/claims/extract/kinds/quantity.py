@@ -10,8 +10,8 @@ Stocks and shares
     a region of Russia) is ``share``, held unless a verb of freeing comes first.
 Figures
     A figure in brackets right after another of the same dimension ("(385 sq miles)") is a
-    ``unit_conversion`` of it; its qualifier, when it has none of its own, is the restated
-    figure's ("more than 1,000 sq km (385 sq miles)"). How figures are read:
+    ``unit_conversion`` of it, made by the same claimant; its qualifier, when it has none of
+    its own, is the restated figure's ("more than 1,000 sq km (385 sq miles)"). How figures are read:
     :mod:`frontwatch.claims.extract.figures`.
 """
 
@@ -42,7 +42,6 @@ def _quantity_claims(
     out: list[Claim] = []
     left: list[_Figure] = []
     made: list[tuple[_Figure, int]] = []  # figure and its claim's index in ctx.claims + out
-    region = _region(s)
     for f in figures:
         q = f.quantity
         if f.in_parens:
@@ -54,8 +53,8 @@ def _quantity_claims(
                     q = Quantity(q.value, q.unit, pf.quantity.qualifier, q.text, q.precision)
                 out.append(
                     Claim(
-                        kind="unit_conversion", text=sent.text, span=sent.span, claimant=None,
-                        stance="claims", subject=dict(restated.subject), quantity=q,
+                        kind="unit_conversion", text=sent.text, span=sent.span, claimant=restated.claimant,
+                        stance=restated.stance, subject=dict(restated.subject), quantity=q,
                         window=restated.window, converts=Conversion(index, pf.quantity),
                         refers_to=index, published=ctx.published,
                     )
@@ -63,6 +62,7 @@ def _quantity_claims(
                 continue
         kind = None
         subject: dict[str, Any] = {}
+        region = _region(s, at=f.end)
         verb = _nearest_verb(s, f.start)
         hold = _nearest(_HOLD_VERB, s, f.start)
         if hold is not None and verb is not None and 0 <= hold.start() - verb.end() <= 12:
@@ -74,7 +74,7 @@ def _quantity_claims(
                 continue
             kind = "share"
             frees = verb is not None and _VERB_ACTION.get(verb.group(1).lower()) in ("liberate", "retake")
-            pos = (verb.start() if frees else hold.start() if hold else f.start)
+            pos = verb.start() if verb is not None and (frees or hold is None) else hold.start() if hold else f.start
             subject = {"side": _side_at(sent, pos), "action": "liberate" if frees else "hold", **whole}
         elif q.dimension == "area" and hold is not None and (verb is None or _closer(hold, verb, f.start)):
             kind = "area_held"
