@@ -63,8 +63,10 @@ RULES: dict[str, str] = {
                    "(geometric difference; in the claim's oblasts when it names a scope); " + _ENVELOPE,
     "settlement_count": "GeoNames settlements (in the claim's oblasts) whose side changed to the claimed "
                         f"side between the maps at the window's ends; envelope: maps ±{LAG_DAYS} day",
-    "place_control": "side of the place's point on the map valid at the claim's date (contested within "
-                     f"1 km of the line or in the grey zone); a map ±{LAG_DAYS} day that agrees is accepted",
+    "place_control": "side of the place's point on the map valid at the claim's date (contested when the "
+                     "line of contact passes within the town's extent, a disc of its population at "
+                     "3,000 people/km², at least 1 km, or the place is in the grey zone); a map within "
+                     f"{LAG_DAYS} day that agrees is accepted",
     "distance_to_place": "geodesic distance from the place to the nearest ground of the claimed side on "
                          f"the map valid at the claim's date; envelope: maps ±{LAG_DAYS} day",
     "advance_depth": "largest geodesic distance of the claimed side's gained ground from the earlier "
@@ -106,6 +108,7 @@ def verify_claim(store: Store, claim: Claim, source: str, *, context: dict | Non
         base["reason"] = claim.reason or "not measurable from control maps"
         return base
     try:
+        _not_in_russia(claim)
         out = check(store, claim, source, context)
     except _Unverifiable as exc:
         base["reason"] = str(exc)
@@ -233,6 +236,16 @@ def _oblasts(claim: Claim) -> tuple[str, ...] | None:
     raise _Unverifiable(f"the claim's scope {region!r} names no oblast, front or direction Frontwatch knows")
 
 
+def _not_in_russia(claim: Claim) -> None:
+    """Raise :class:`_NotComparable` for a claim about ground in Russia (Kursk 2024): no
+    source maps it."""
+    subj = claim.subject or {}
+    region = (subj.get("region") or "").strip()
+    if subj.get("country") == "RU" or any(region.lower().startswith(r) for r in RUSSIAN_REGIONS):
+        where = f"Russia's {region} region" if region and region != "Russia" else "Russian territory"
+        raise _NotComparable(f"the claim is about {where}: no source maps it")
+
+
 def _scope_rule(claim: Claim, oblasts: tuple[str, ...] | None) -> dict:
     if not oblasts:
         return {}
@@ -241,7 +254,12 @@ def _scope_rule(claim: Claim, oblasts: tuple[str, ...] | None) -> dict:
 
 
 def _side(claim: Claim) -> str:
-    return ((claim.subject or {}).get("side") or "UA").upper()
+    """The side whose gain or hold the claim is about: the acting side, or for a loss or a
+    withdrawal ("Ukraine lost 500 km²", "Russia withdrew from Kherson") the other side."""
+    side = ((claim.subject or {}).get("side") or "UA").upper()
+    if (claim.subject or {}).get("action") in LOSING:
+        side = "RU" if side == "UA" else "UA"
+    return side
 
 
 def _window(claim: Claim) -> tuple[dt.date, dt.date]:
@@ -357,6 +375,10 @@ def _area(store, claim, source, ctx) -> dict:
         values += [gross] + ([net] if net > 0 else [])
         central = central or (ch, gross)
     ch, measured = central
+    broken = [n for n in ch.get("notes", []) if "coverage break" in n]
+    if broken and ch.get("masked_km2", 0) > 0:
+        raise _NotComparable(f"{source}'s maps change what they draw inside the window ({broken[0]}): "
+                             f"{fmt(ch['masked_km2'], 'km2')} left out, so its total is not the one claimed")  # fmt: skip
     if ch["from_snapshot"] != ch["to_snapshot"]:
         land = _memo(ctx, ("change", source, start, end, bool(oblasts), True),
                      lambda: change_between(store, source, start, end, by_oblast=bool(oblasts), land_only=True))  # fmt: skip
@@ -391,6 +413,18 @@ def _settlements(store, claim, source, ctx) -> dict:
 
 
 LOSING = {"loss", "withdraw"}
+TOWN_DENSITY_PER_KM2 = 3_000
+"""People per km² of a town's built-up area, to size a town from its population: a claim
+that a town was taken is contested while the line of contact crosses the town."""
+
+
+def town_radius_km(population: int) -> float:
+    """Radius of a town's built-up area from its population (a disc of
+    :data:`TOWN_DENSITY_PER_KM2`), at least the 1 km of the place rule: 20,000 people → 1.5 km,
+    80,000 → 2.9 km."""
+    import math
+
+    return max(1.0, math.sqrt(max(population, 0) / (math.pi * TOWN_DENSITY_PER_KM2)))
 
 
 def _days_around(store, source, ctx, day: dt.date) -> list[dt.date]:
@@ -404,8 +438,6 @@ def _control(store, claim, source, ctx) -> dict:
     if day is None:
         raise _Unverifiable("the claim has no date")
     side = _side(claim)
-    if (claim.subject or {}).get("action") in LOSING:
-        side = "RU" if side == "UA" else "UA"
     if not (claim.subject or {}).get("place") and not (claim.subject or {}).get("geonameid"):
         return _region_held(store, claim, source, side, ctx)
     place = _place(claim)
@@ -416,11 +448,15 @@ def _control(store, claim, source, ctx) -> dict:
         raise _NotComparable(f"{source} does not draw {place.name}")
     who = _who(source, None, row["snapshot_date"])
     held = "Russia" if side == "RU" else "Ukraine"
-    if row["contested"]:
+    reach = town_radius_km(place.population)
+    near = row["distance_to_front_km"]
+    if row["contested"] or (near is not None and near <= reach):
         verdict = "contested"
-        text = (f"{who} puts {place.name} on the line of contact ({row['distance_to_front_km']} km from it"
-                f"{', in the grey zone' if row['distance_to_front_km'] and row['distance_to_front_km'] > 1 else ''})"
-                f": contested, held by {row['side']} on that map.")  # fmt: skip
+        text = (f"{who} puts {place.name}'s centre {near} km from the line of contact, inside the town's "
+                f"extent (about {reach:.1f} km for {place.population:,} people)" if not row["contested"] else
+                f"{who} puts {place.name} on the line of contact ({near} km from it"
+                f"{', in the grey zone' if near and near > 1 else ''})")  # fmt: skip
+        text += f": contested, its centre held by {row['side']} on that map."
     elif row["side"] == side:
         verdict, text = "supported", f"{who} shows {place.name} held by {held}: consistent with the claim."
     elif any(r["side"] == side and r["snapshot_date"] != row["snapshot_date"] for r in rows[1:]):

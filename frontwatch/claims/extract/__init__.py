@@ -120,6 +120,7 @@ def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
     sent = _Sentence(
         text, s, span, speaker, _sides(s, _claimant_side(speaker.claimant)), _places(s, masked), times, statement,
         anchor, anchor_rule, next((c.subject.get("side") for c in reversed(ctx.claims) if c.subject.get("side")), None),
+        ctx.claims[-1].subject.get("region") if ctx.claims and ctx.claims[-1].subject.get("country") == "RU" else None,
     )
     found = _Found()
     before = len(ctx.claims)

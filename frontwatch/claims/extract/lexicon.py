@@ -32,7 +32,7 @@ DISPUTE_VERBS = frozenset({
 _REPORT_VERBS = (
     "said says say claims claimed claim stated states reported reports announced announces "
     "calculated calculates estimated estimates acknowledged acknowledges admitted admits "
-    "asserts asserted assert added adds told wrote writes confirmed confirms insisted insists "
+    "asserts asserted assert added adds told tells tell wrote writes confirmed confirms insisted insists "
     "assessed assesses noted notes showed shows show purporting purported purports "
     "declared declares posted posts tweeted conceded concedes boasted boasts alleged alleges "
     "indicated indicates suggested suggests found finds counted counts tallied reckoned "
@@ -66,7 +66,7 @@ _ACTION_VERBS: dict[str, tuple[str, ...]] = {
     "retake": (
         "retook", "retaken", "retakes", "retake", "retaking", "recaptured", "recapture",
         "recaptures", "regained", "regain", "regains", "reclaimed", "reclaim", "reclaims",
-        "won back", "taken back", "took back",
+        "won back", "taken back", "took back", "returned", "returned to",
     ),
     "liberate": ("liberated", "liberate", "liberates", "liberating", "freed", "de-occupied",
                  "deoccupied"),
@@ -74,7 +74,8 @@ _ACTION_VERBS: dict[str, tuple[str, ...]] = {
                 "took", "taken", "takes", "take", "taking", "occupied", "overran", "conquered", "entered",
                 "enter", "enters", "stormed", "cleared", "overrun", "annexed"),
     "gain": ("gained", "gain", "gains"),
-    "loss": ("lost", "lose", "loses", "losing", "ceded", "surrendered", "gave up", "abandoned", "left"),
+    "loss": ("lost", "lose", "loses", "losing", "ceded", "surrendered", "gave up", "abandoned", "left",
+             "driven out of", "pushed out of", "forced out of", "expelled from", "ousted from"),
 }  # fmt: skip
 _VERB_ACTION = {verb: action for action, verbs in _ACTION_VERBS.items() for verb in verbs}
 _CHANGE_VERB = re.compile(

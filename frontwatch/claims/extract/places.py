@@ -29,6 +29,8 @@ from frontwatch.errors import FrontwatchError
 
 _UA_RE = re.compile(
     r"\b(?:Ukrain(?:e|ian|ians)|(?:Kyiv|Kiev)(?='s)|(?:Kyiv|Kiev)\s+regime|AFU|ZSU)\b"
+    r"|\b(?:Kyiv|Kiev)(?=\s+(?:holds?|held|controls?|controlled|says|said|claims?|claimed|retains?|keeps?|lost|"
+    r"has|had|forces|troops)\b)"
 )
 _RU_RE = re.compile(
     r"\b(?:Russia|Russian|Russians|Moscow|Kremlin|Wagner|DPR|LPR|Chechen|Akhmat)\b"
@@ -186,6 +188,10 @@ _REGION_COMPASS = re.compile(
 )
 
 
+_IN_RUSSIA = re.compile(
+    r"\b(?:in|into|inside|of|across)\s+(?:Russia's\s+|the\s+)?(?P<name>Kursk|Belgorod|Bryansk)\b"
+    r"|\b(?:of|in|into|inside)\s+Russian\s+(?:territory|soil|land)\b|\b(?:into|inside)\s+Russia\b"
+)
 _FRONT = re.compile(
     r"\b(?i:on|along|across|at|in)\s+(?:the|its|Ukraine's)\s+(?P<c>(?i:southern|eastern|northern|north-?eastern|"
     r"south-?eastern))\s+(?i:front(?:line)?|flank|direction|axis|sector|theatre|theater)\b"
@@ -220,6 +226,8 @@ def _region(s: str, at: int | None = None) -> dict[str, Any]:
         elif name.lower() in ("kursk", "belgorod", "bryansk") or re.search(rf"Russia's\s+{re.escape(name)}", s):
             out["country"] = "RU"
         found.append((m.start(), out))
+    for m in _IN_RUSSIA.finditer(s):
+        found.append((m.start(), {"region": m.group("name") or "Russia", "country": "RU"}))
     for m in _FRONT.finditer(s):
         if not re.match(r"\s+of\b", s[m.end():]):  # "the southern flank of Bakhmut" is local
             found.append((m.start(), {"region": _FRONT_REGIONS[m.group("c").lower()]}))

@@ -58,6 +58,7 @@ class _Sentence:
     anchor: date
     anchor_rule: str
     previous_side: str | None = None  # the side of the last claim before this sentence
+    previous_abroad: str | None = None  # the region in Russia the last claim was about, if it was
 
 
 @dataclass
@@ -121,6 +122,9 @@ def _window_for(
 
 def _claim(kind: str, sent: _Sentence, ctx: _Context, **fields: Any) -> Claim:
     subject = {k: v for k, v in fields.pop("subject", {}).items() if v is not None}
+    if sent.previous_abroad and not (subject.keys() & {"place", "region", "oblast"}):
+        # "Since the incursion began they have taken 1,263 km²": still the region in Russia
+        subject.update(region=sent.previous_abroad, country="RU")
     at = fields.pop("at", None)
     window = fields.pop("window", None) if "window" in fields else _window_for(kind, sent, ctx, at)
     return Claim(

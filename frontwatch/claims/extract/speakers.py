@@ -87,6 +87,18 @@ _ACCORDING = re.compile(
 )
 
 
+_ROLE_FIRST = re.compile(
+    r"^(?:[a-z-]+\s+){0,2}?(?:spokes(?:man|woman|person)|press\s+officer|officer|head|commander|chief|governor|mayor|"
+    r"adviser|advisor|member|deputy|minister|leader|representative|analyst|director|founder|secretary|aide)\b"
+)
+_GENERIC_ORGS = re.compile(
+    r"^(?:the\s+)?(?:(?:monitoring|analytical|open-source|research|news|military|defence|defense|intelligence)\s+)?"
+    r"(?:group|project|monitors?|analysis|analysts?|think[- ]tank|agency|institute|ministry|service|team|outlet|"
+    r"publication|report|update|assessment|data)$",
+    re.IGNORECASE,
+)
+
+
 def _subject_segment(pre: str) -> str:
     """The subject of a reporting verb from the text before it: its last comma-separated
     part, or the part before that when the last is an appositive ("The Institute for the
@@ -94,7 +106,7 @@ def _subject_segment(pre: str) -> str:
     its last part (a name after the article)."""
     parts = [p.strip().strip("\"'") for p in pre.split(",")]
     last = parts[-1]
-    if len(parts) > 1 and re.match(r"^(?:the|a|an|its|his|her|their)\s+[a-z]", last):
+    if len(parts) > 1 and (re.match(r"^(?:the|a|an|its|his|her|their)\s+[a-z]", last) or _ROLE_FIRST.match(last)):
         prev = parts[-2]
         words = prev.split()
         if words and len(words) <= 8 and words[0][:1].isupper() and not re.search(r"\d", prev):
@@ -155,6 +167,9 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
         return _Speaker(name, stance, (start, start + len(segment)) if start >= 0 else None, verb, True)
     if re.match(r"^(?:And|But|Or|Also)\b|^[a-z]", s) and ctx.claimant:
         return _Speaker(ctx.claimant, ctx.stance, None, None, False)
+    if ctx.claimant and ctx.stance == "claims" and re.search(r"\d", s) and not re.match(r"^(?i:meanwhile|separately)\b", s):
+        # a figure right after a source's figures continues its account ("Of that, 629 km² ...")
+        return _Speaker(ctx.claimant, ctx.stance, None, None, False)
     return _Speaker(None, "claims", None, None, False)
 
 
@@ -174,6 +189,9 @@ def _resolve_claimant(raw: str, ctx: _Context) -> str | None:
                 return person
         ctx.persons.append(surname)
         return surname
+    if _GENERIC_ORGS.match(text) and ctx.orgs:  # "the monitoring group said": the organisation named before
+        noun = text.split()[-1].lower()
+        return next((o for o in reversed(ctx.orgs) if noun in o.lower()), ctx.orgs[-1])
     m = re.fullmatch(r"(?i:the)\s+(?P<noun>[a-z]+(?:\s+[a-z]+)?)", text)
     if m:
         noun = m.group("noun").lower()

@@ -48,6 +48,11 @@ _TIME_PATTERNS: list[tuple[str, int, re.Pattern[str]]] = [
     ("between", 0, re.compile(
         rf"\b(?i:between|from)\s+(?P<a>{_DATE_PLAIN})\s+(?i:and|to|until|through)\s+(?P<b>{_DATE_PLAIN})"
     )),
+    ("period_to", 0, re.compile(
+        rf"\b(?i:in|over|during)\s+the\s+(?P<u>week|fortnight|month|seven\s+days|24\s+hours)\s+"
+        rf"(?i:to|ending|through|until|up\s+to)\s+(?:(?i:on)\s+)?(?P<when>{_DATE_PLAIN}|(?:Monday|Tuesday|Wednesday|"
+        rf"Thursday|Friday|Saturday|Sunday))"
+    )),
     ("between_days", 0, re.compile(
         rf"\b(?i:between|from)\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s*(?i:and|to|until|-)\s*"
         rf"(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH_RE})(?:,?\s+(?P<yr>\d{{4}}))?"
@@ -87,6 +92,8 @@ _TIME_PATTERNS: list[tuple[str, int, re.Pattern[str]]] = [
     ("yesterday", 4, re.compile(r"\b(?i:yesterday)\b")),
     ("today", 4, re.compile(r"\b(?i:today)\b")),
     ("month", 5, re.compile(rf"\b(?i:in|during|throughout|for|over)\s+{_MONTH_ONLY}\b")),
+    ("month", 5, re.compile(
+        rf"(?<![\w-])(?:(?i:its|their|the)\s+)?{_MONTH_ONLY}(?:'s|\s+(?=(?i:gains?|losses|total|advances?|tally|figures?)\b))")),
     ("year", 5, re.compile(
         r"\b(?i:in|during|throughout|for|over|of)\s+(?:(?i:the\s+year|all\s+of)\s+)?(?P<y>20[2-3]\d)\b(?![-/])")),
     ("now", 6, re.compile(r"\b(?i:now|currently)\b")),
@@ -253,6 +260,21 @@ def _resolve_this(m: re.Match[str], text: str, published: date, anchor: date, an
     return start, anchor, f"{text} = from {first} ({start.isoformat()}) up to {anchor_rule}", None
 
 
+def _resolve_period_to(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """"in the week to 24 November": the week (fortnight, month) ending on that day."""
+    when = m.group("when")
+    if when.lower() in _WEEKDAYS:
+        end = published - timedelta(days=(published.weekday() - _WEEKDAYS[when.lower()]) % 7)
+    else:
+        end = _parse_date(when, published)
+    if end is None:
+        return None
+    unit = m.group("u").lower()
+    days = {"week": 7, "fortnight": 14, "seven days": 7, "24 hours": 1}.get(re.sub(r"\s+", " ", unit))
+    start = end - timedelta(days=days) if days else _months_back(end, 1)
+    return start, end, f"{text} = the {unit} ending on {end.isoformat()}", None
+
+
 def _resolve_period_start(
     m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str
 ) -> _Resolved | None:
@@ -352,7 +374,7 @@ TIME_RESOLVERS: dict[str, Callable[[re.Match[str], str, date, date, str], _Resol
     "ago": _resolve_ago, "date": _resolve_date, "weekday": _resolve_weekday,
     "yesterday": _resolve_yesterday, "today": _resolve_today, "month": _resolve_month,
     "now": _resolve_now, "period_start": _resolve_period_start, "last_period": _resolve_last_period,
-    "year": _resolve_year,
+    "year": _resolve_year, "period_to": _resolve_period_to,
 }  # fmt: skip
 """The resolver of each kind of :data:`_TIME_PATTERNS`: ``(match, phrase, published, anchor,
 anchor_rule)`` → ``(start, end, rule, own)`` or None. "Anchor" is the date relative phrases

@@ -27,7 +27,8 @@ from frontwatch.claims.model import Claim
 _OBJECT_REST = (
     r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?"
     r"(?:the\s+(?:[\w-]+\s+){0,2}?(?:towns?|city|cities|villages?|settlements?|hamlets?|port|hub|capital)\s+of\s+)?"
-    r"(?:the\s+(?:centre|center|outskirts)\s+of\s+)?"
+    r"(?:(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:centre|center|outskirts|edge|part|parts|districts?|neighbou?rhoods?|"
+    r"suburbs?|half)\s+of\s+)?"
 )
 _PASSIVE_VERBS = {
     "liberated": "liberate", "freed": "liberate", "captured": "capture", "taken": "capture", "seized": "capture",
@@ -54,7 +55,8 @@ _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?P<obj>(?=[A-Z]))[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?\s+(?:is|was|are)\s+(?:(?:now|once\s+again|again)\s+)?"
         r"(?:ours|under\s+(?:our|the)\s+(?:full\s+)?control\s+of\s+(?:our|the)\s+\w+|under\s+our\s+(?:full\s+)?control)\b")),
     ("passive", re.compile(
-        r"(?P<obj>(?=[A-Z]))[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?(?:,[^,]{1,60},)?\s+"
+        r"(?P<obj>(?=[A-Z]))[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?(?:,[^,]{1,60},)?"
+        r"(?:\s+in\s+the\s+[A-Z][\w'-]+\s+(?:region|oblast|area))?\s+"
         r"(?:(?:has|had|have|was|were|is|are)\s+)?(?:(?:been|now|also|reportedly)\s+)*"
         r"(?:(?:fully|completely|finally|officially|entirely|largely)\s+)?"
         r"(?P<verb>taken\s+under\s+(?:full\s+)?control|brought\s+under\s+(?:full\s+)?control|liberated|freed|"
@@ -65,7 +67,9 @@ _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"takeover)\s+of\s+" + _OBJECT_REST + r"(?P<obj>(?:the\s+(?:town|city|village)\b)|it\b|(?=[A-Z]))",
         re.IGNORECASE)),
     ("claims_place", re.compile(
-        r"\bclaim(?:s|ed)?\s+(?:(?:full\s+)?(?:control\s+of|capture\s+of)\s+)?(?P<obj>(?=[A-Z]))")),
+        r"\bclaim(?:s|ed)?\s+(?:(?:full\s+)?(?:control\s+of|capture\s+of)\s+)?(?P<obj>(?=[A-Z]))"
+        r"|\b(?:reports?|claims?|allegations?)\s+(?:on|of|about)\s+(?:the\s+(?:capture|fall|loss|seizure)\s+of\s+)?"
+        r"(?P<obj2>(?=[A-Z]))", re.IGNORECASE)),
     ("leave", re.compile(
         r"\b(?:quit|quits|quitting|left|leaves|abandoned|abandons|abandon|evacuated)\s+" + _OBJECT_REST
         + r"(?P<obj>(?=[A-Z]))"
@@ -73,6 +77,11 @@ _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         + r"(?P<obj2>(?=[A-Z]))"
         r"|\b(?:withdrawal|retreat|pull-?out|exit|departure)\s+(?:of\s+[\w\s'-]{1,40}?\s+)?(?:from|of)\s+"
         + _OBJECT_REST + r"(?P<obj3>(?=[A-Z]))", re.IGNORECASE)),
+    ("remains", re.compile(
+        r"(?P<obj>(?=[A-Z]))[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?\s+(?:remains?|is|was|stays?|stayed|are|were)\s+"
+        r"(?:still\s+|firmly\s+|fully\s+)?(?:under\s+(?:the\s+)?(?:full\s+)?control\s+of\s+(?:the\s+)?"
+        r"(?P<side>Ukraine|Russia|Ukrainian|Russian|Kyiv|Moscow)|in\s+(?P<side2>Ukrainian|Russian)\s+hands"
+        r"|under\s+(?P<side3>Ukrainian|Russian)\s+(?:full\s+)?control|(?P<ours>ours|under\s+our\s+control))")),
     ("hold_verb", re.compile(
         r"\b(?:held|holds|hold|holding|controlled|controls|control|controlling|kept|keeps|retains|retained)\s+"
         r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?" + _OBJECT_REST + r"(?P<obj>(?=[A-Z]))")),
@@ -82,7 +91,7 @@ _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("hold_under", re.compile(r"\bunder\s+(?P<side>Russian|Ukrainian)\s+control\b")),
     ("present", re.compile(
         r"\b(?:(?P<side>Ukrainian|Russian)\s+)?(?:troops|forces|soldiers|servicemen|units|flags?)\s+"
-        r"(?:(?:were|are|was|is|flying|standing|operating)\s+)?(?:in|inside|into|over|entering)\s+"
+        r"(?:(?:were|are|was|is|flying|standing|operating|still|remain|remained)\s+)*(?:in|inside|into|over|entering|on|at)\s+"
         + _OBJECT_REST + r"(?=[A-Z])")),
     ("flag", re.compile(
         r"\b(?:(?P<side>Ukrainian|Russian)\s+)?flags?\s+(?:\w+\s+){0,2}?(?:flying|raised|hoisted|flew|fly)\b"
@@ -120,11 +129,19 @@ _LIST_JOIN = re.compile(
 )
 
 
+_IN_REGION = re.compile(r"\s+in\s+the\s+[A-Z][\w'-]+\s+(?:region|oblast|area)")
+
+
 def _listed_after(sent: _Sentence, place: _Place | None) -> list[_Place]:
-    """The places listed right after a place ("Izium, Balakliia and Kupiansk"): one claim each."""
+    """The places listed right after a place ("Izium, Balakliia and Kupiansk", "Krasnoarmeysk
+    in the Donetsk region and Volchansk in the Kharkiv region"): one claim each."""
     out: list[_Place] = []
     while place is not None:
-        m = _LIST_JOIN.match(sent.s, place.end)
+        end = place.end
+        r = _IN_REGION.match(sent.s, end)
+        if r:
+            end = r.end()
+        m = _LIST_JOIN.match(sent.s, end)
         nxt = next((p for p in sent.places if m and p.start == m.end()), None)
         if nxt is None:
             break
@@ -140,6 +157,19 @@ def _fall_side(sent: _Sentence) -> str:
     if own and sent.speaker.stance == "disputes":
         return {"UA": "RU", "RU": "UA"}[own]
     return own or "RU"
+
+
+def _listed_before(sent: _Sentence, place: _Place) -> list[_Place]:
+    """The places listed right before a place ("Pokrovsk and Vovchansk captured")."""
+    out: list[_Place] = []
+    while True:
+        prev = next((p for p in sent.places if p.end <= place.start and (m := _LIST_JOIN.fullmatch(
+            sent.s, p.end, place.start))), None)  # fmt: skip
+        if prev is None or m is None:
+            break
+        out.insert(0, prev)
+        place = prev
+    return out
 
 
 def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
@@ -162,7 +192,7 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
     ) -> None:
         if place is None and not extra:
             return
-        key = (action, place.name if place else str(extra))
+        key = ("leave" if action in ("loss", "withdraw") else action, place.name if place else str(extra))
         if key in done:
             return
         done.add(key)
@@ -191,7 +221,8 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
                 side = (_SIDE_WORD[m.group("side").lower()] if m.group("side")
                         else _side_at(sent, m.start("verb")) if verb not in ("falls", "fell", "fallen")
                         else _fall_side(sent))  # fmt: skip
-                add(place, source, _PASSIVE_VERBS.get(verb, "capture"), side, at=m.span())
+                for p in [*_listed_before(sent, place), place]:
+                    add(p, source, _PASSIVE_VERBS.get(verb, "capture"), side, at=m.span())
             elif how == "noun":
                 noun = m.group("noun").lower()
                 if re.match(r"(?i:the\s+(?:town|city|village))", s[m.start("obj"):]):
@@ -205,9 +236,12 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
                 for p in [place, *_listed_after(sent, place)]:
                     add(p, source, _NOUNS[noun], side, at=m.span())
             elif how == "claims_place":
-                place = next((p for p in sent.places if p.start == m.start("obj")), None)
+                at = m.start("obj") if m.group("obj") is not None else m.start("obj2")
+                place = next((p for p in sent.places if p.start == at), None)
                 if place is not None:
-                    add(place, "text", "capture", _side_at(sent, m.start()), at=m.span())
+                    # "dismissed the report on Chasiv Yar": the report of the other side's capture
+                    side = _fall_side(sent) if m.group("obj") is None else _side_at(sent, m.start())
+                    add(place, "text", "capture", side, at=m.span())
             elif how == "leave":
                 at = next(m.start(g) for g in ("obj", "obj2", "obj3") if m.group(g) is not None)
                 place, source = _place_at(sent, at, ctx)
@@ -228,6 +262,11 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
             elif how == "ours":
                 place, source = _place_at(sent, m.start("obj"), ctx)
                 add(place, source, "hold", _claimant_side(sent.speaker.claimant), at=m.span())
+            elif how == "remains":
+                place = next((p for p in sent.places if p.start == m.start("obj")), None)
+                word = m.group("side") or m.group("side2") or m.group("side3")
+                side = _SIDE_WORD[word.lower()] if word else _claimant_side(sent.speaker.claimant)
+                add(place, "text", "hold", side, at=m.span())
             elif how == "hold_verb":
                 place = next((p for p in sent.places if p.start == m.start("obj")), None)
                 add(place, "text", "hold", _side_at(sent, m.start()), at=m.span())

@@ -65,20 +65,30 @@ def _quantity_claims(
         region = _region(s, at=f.end)
         verb = _nearest_verb(s, f.start)
         hold = _nearest(_HOLD_VERB, s, f.start)
+        if hold is not None and re.search(r"\b(?:to|under|of|in)\s+(?:[\w'-]+\s+)?$", s[: hold.start()]):
+            hold = None  # "returned to Ukrainian control", "under Russian control": the noun
         if hold is not None and verb is not None and 0 <= hold.start() - verb.end() <= 12:
             hold = None  # "regained control of", "took full control of": a change, not a stock
         if q.dimension == "share":
             whole = _share_of(s, f.end)
+            if whole is None and _SHARE_CONTEXT.search(s):
+                # "bringing the occupied share to 19 percent", "in Zaporizhzhia it reached 74.8 percent"
+                whole = region if region.get("oblast") or region.get("country") else _named_oblast(s, f.start) or {}
             if whole is None:
                 left.append(f)
                 continue
             kind = "share"
             frees = verb is not None and _VERB_ACTION.get(verb.group(1).lower()) in ("liberate", "retake")
-            pos = verb.start() if verb is not None and (frees or hold is None) else hold.start() if hold else f.start
-            subject = {"side": _side_at(sent, pos), "action": "liberate" if frees else "hold", **whole}
+            pos = verb.start() if verb is not None and (frees or hold is None) else hold.start() if hold else None
+            side = _side_at(sent, pos) if pos is not None else _occupation_side(s) or _side_at(sent, f.start)
+            subject = {"side": side, "action": "liberate" if frees else "hold", **whole}
         elif q.dimension == "area" and hold is not None and (verb is None or _closer(hold, verb, f.start)):
             kind = "area_held"
             subject = {"side": _side_at(sent, hold.start()), "action": "hold", **(_share_of(s, f.end) or region)}
+        elif q.dimension == "area" and verb is None and _occupation_side(s):
+            # "the occupied area grew by 7,463 km²": a change of the occupied area
+            kind = "area_change"
+            subject = {"side": _occupation_side(s), "action": "gain", **region}
         elif q.dimension == "area":
             kind = "area_change"
             action = _VERB_ACTION.get(verb.group(1).lower()) if verb else None
@@ -140,11 +150,44 @@ _OF_REGION = re.compile(
 )
 
 
+_SHARE_CONTEXT = re.compile(
+    r"\b(?i:occupied|occupation|under\s+(?:Russian|Ukrainian|its|their)\s+control|controlled|share|proportion)\b"
+)
+_BARE_NAME = re.compile(r"\b(?:in|of|for)\s+(?P<name>[A-Z][\w'-]+)")
+
+
+_OCCUPATION = re.compile(
+    r"\b(?i:occupied|occupation|(?P<ru>Russian|Russia's)[- ](?:held|controlled|control|gains?)|under\s+(?P<ru2>Russian)\s+"
+    r"control|under\s+(?P<ua>Ukrainian)\s+control|(?P<ua2>Ukrainian)[- ](?:held|controlled))\b"
+)
+
+
+def _occupation_side(s: str) -> str | None:
+    """The side a share or stock is of when the sentence names it by occupation or control
+    ("the occupied share", "under Russian control": RU; "under Ukrainian control": UA)."""
+    m = _OCCUPATION.search(s)
+    if not m:
+        return None
+    return "UA" if (m.group("ua") or m.group("ua2")) else "RU"
+
+
+def _named_oblast(s: str, at: int) -> dict[str, Any] | None:
+    """The oblast named bare nearest before a position ("in Zaporizhzhia it reached 74.8 %")."""
+    best = None
+    for m in _BARE_NAME.finditer(s, 0, at):
+        oblast = _oblast(m.group("name"))
+        if oblast:
+            best = {"region": m.group("name"), "oblast": oblast}
+    return best
+
+
 def _share_of(s: str, at: int) -> dict[str, Any] | None:
     """What a share or area after position ``at`` is of: ``{}`` for all of Ukraine, the
     region (and oblast) for a region, None for anything else."""
     if _WHOLE.match(s[at:]):
         return {}
+    if re.match(r"\s*of\s+(?:Russian\s+(?:territory|soil|land)|Russia)\b", s[at:]):
+        return {"region": "Russia", "country": "RU"}
     m = _OF_REGION.match(s[at:])
     if not m or not re.match(r"\s*of\b", s[at:]):
         return None
