@@ -287,3 +287,49 @@ def test_deepstate_monthly_net_matches_its_published_totals(full, month_start, m
     ch = change_between(store, "deepstate", month_start, month_end)
     # DeepState counts on its full map with its own grey-zone rules: allow 3 %
     assert ch["net_km2"] == pytest.approx(published_km2, rel=0.03)
+
+
+def test_claims_corpus_verdicts_floor(full):
+    """Verdicts on the labelled development corpus (tests/data/claims) against the real maps:
+    a floor a few points under the score recorded in bench/README.md."""
+    from frontwatch.claims.evaluate import evaluate, load_corpus
+    from tests.conftest import ROOT
+
+    store, _, _ = full
+    score = evaluate(load_corpus(ROOT / "tests" / "data" / "claims"), store=store,
+                     sources=("deepstate", "liveuamap-nzz", "isw")).as_dict()  # fmt: skip
+    assert score["verdicts"] == 3 * score["labels"]
+    assert score["verdict_accuracy"] >= VERDICT_FLOOR, score["verdict_accuracy_by_source"]
+
+
+VERDICT_FLOOR = 0.80
+
+
+def test_isw_claimed_layer_judges_a_russian_claim(full):
+    """Prigozhin's claim of 20 May 2023 that Bakhmut was taken, against ISW's assessed map and
+    its layer of what Russian sources claim; the expected sides are read off the stored layers
+    with a plain point-in-polygon test."""
+    import datetime as dt
+
+    from frontwatch.claims.model import Claim, Window
+    from frontwatch.claims.verify import CLAIMED_LAYER, verify_claim
+    from frontwatch.gazetteer import resolve_one
+    from frontwatch.timeline import History
+
+    store, _, _ = full
+    bakhmut = resolve_one("Bakhmut")
+    day = dt.date(2023, 5, 20)
+    claim = Claim(kind="place_control", claimant="Yevgeny Prigozhin", window=Window(day, day),
+                  subject={"side": "RU", "action": "capture", "place": "Bakhmut", "geonameid": bakhmut.geonameid})  # fmt: skip
+    v = verify_claim(store, claim, "isw")
+    rec = History(store, "isw").as_of(day).snapshot
+    point = shapely.Point(bakhmut.lon, bakhmut.lat)
+    claimed = store.layer(rec.id, CLAIMED_LAYER)
+    assert not claimed.is_empty  # the 2023 archive separates the claimed layer from 20 May
+    in_claim = claimed.contains(point) or store.layer(rec.id).contains(point)
+    assert v["claimed_layer"]["snapshot_date"] == rec.valid_date == "2023-05-20"
+    assert v["claimed_layer"]["measured"] == ("RU" if in_claim else "UA")
+    assert v["claimed_layer"]["verdict"] == ("supported" if in_claim else "overstated")
+    # a Ukrainian claimant's statement gets no claimed-layer check
+    ua = Claim(kind="place_control", claimant="Hanna Maliar", window=Window(day, day), subject=dict(claim.subject))
+    assert "claimed_layer" not in verify_claim(store, ua, "isw")

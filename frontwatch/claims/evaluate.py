@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from frontwatch.claims.model import COMPASS_REGIONS, Claim
+from frontwatch.claims.model import Claim, compass_oblasts
 from frontwatch.errors import InputFileError
 
 FIELDS = (
@@ -141,8 +141,8 @@ def _scope(subj: dict[str, Any]) -> tuple[str, ...] | None:
     region = (subj.get("region") or "").strip().lower()
     if subj.get("country") == "RU" and region:
         return (subj["region"],)
-    if region in COMPASS_REGIONS:
-        return tuple(sorted(COMPASS_REGIONS[region]))
+    if region and compass_oblasts(region):
+        return tuple(sorted(compass_oblasts(region)))
     return None
 
 

@@ -7,7 +7,8 @@ The rules (DESIGN rule 8), printed with every verdict:
   :func:`~frontwatch.claims.model.precision_of`: "1,000" → 1000, "15" → 5) stands for
   ``value ± tol`` with ``tol = min(p / 2, 10 % of the value)``; "about" widens it to at least
   10 %; a monitor's own figure about its own map (DeepState's total on DeepState's map)
-  to at least :data:`OWN_METHOD_REL` (its method: full map, grey-zone rules). "more than X"
+  to at least :data:`OWN_METHOD_REL` (its method: full map, grey-zone rules); any other
+  area figure to at least :data:`AREA_METHOD_REL` (measured on other maps). "more than X"
   and "at least X" are ``[X − tol, ∞)``; "up to", "less than" ``(−∞, X + tol]``.
 - **The measurement's envelope**, computed: the value on the as-of maps, on the maps one day
   earlier and later at each end (map lag), as the net change beside the gross gain
@@ -41,6 +42,10 @@ MAX_REL_TOL = 0.10
 ABOUT_REL = 0.10
 OWN_METHOD_REL = 0.05
 """A monitor's own published figure about its own map is read within at least 5 %."""
+AREA_METHOD_REL = 0.03
+"""Any other party's area figure is read within at least 3 %: it was measured on other maps,
+with other outlines and grey-zone rules (DeepState's own monthly totals already differ from
+its map by up to 1.9 %: 259 against 263.9 km² for September 2025)."""
 MAX_SPAN = 2.0
 """An envelope whose high end is more than this many times its low end cannot support a
 claim: the maps around the window disagree too much to say."""
@@ -66,6 +71,8 @@ def tolerance(q, *, own: bool = False) -> float:
         tol = max(tol, ABOUT_REL * value)
     if own:
         tol = max(tol, OWN_METHOD_REL * value)
+    elif getattr(q, "unit", None) in ("km2", "sq_mi"):
+        tol = max(tol, AREA_METHOD_REL * value)
     return tol
 
 

@@ -130,6 +130,27 @@ means in news about the war; a verifier may use it to measure ``subject["region"
 and must say so in its rule."""
 
 
+def compass_oblasts(region: str) -> tuple[str, ...] | None:
+    """The oblasts a compass region or a pair of them means (:data:`COMPASS_REGIONS`):
+    "east", "eastern", "north-east", "northeastern", "east and south", "the south"; None
+    for anything else."""
+    key = " ".join(region.lower().replace("the ", " ").split())
+    if key in COMPASS_REGIONS:
+        return COMPASS_REGIONS[key]
+    out: list[str] = []
+    for part in key.split(" and "):
+        part = part.strip().replace("northeast", "north-east").replace("southeast", "south-east")
+        part = part[:-3] if part.endswith("ern") else part
+        if part == "south-east":
+            found = COMPASS_REGIONS["south and east"]
+        else:
+            found = COMPASS_REGIONS.get(part)
+        if found is None:
+            return None
+        out.extend(o for o in found if o not in out)
+    return tuple(out) or None
+
+
 class InvalidClaim(FrontwatchError, ValueError):
     """A claim field whose value is not allowed."""
 

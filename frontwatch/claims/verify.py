@@ -27,7 +27,7 @@ from ..store import Store
 from ..timeline import History
 from . import judge
 from .judge import compare, fmt, interval, numeric_verdict, ratio_words, tolerance
-from .model import COMPASS_REGIONS, KM2_PER_SQ_MI, KM_PER_MI, Claim
+from .model import KM2_PER_SQ_MI, KM_PER_MI, Claim, compass_oblasts
 
 __all__ = ["CHECKS", "RULES", "compare", "tolerance", "verify", "verify_claim"]
 
@@ -226,8 +226,8 @@ def _oblasts(claim: Claim) -> tuple[str, ...] | None:
         raise _NotComparable(f"the claim is about Russia's {region} region: no source maps it")
     if subj.get("oblast") and not (claim.kind == "place_control" and subj.get("place")):
         return (subj["oblast"],)
-    if key in COMPASS_REGIONS:
-        return COMPASS_REGIONS[key]
+    if compass_oblasts(key):
+        return compass_oblasts(key)
     from ..gazetteer import gazetteer
 
     for name in gazetteer().oblast_names():
@@ -664,6 +664,8 @@ def _area_held(store, claim, source, ctx) -> dict:
 def _share(store, claim, source, ctx) -> dict:
     if claim.quantity is None or claim.quantity.unit != "percent":
         raise _Unverifiable("the claim gives no percentage")
+    if (claim.subject or {}).get("change"):
+        return _share_of_change(store, claim, source, ctx)
     if (claim.subject or {}).get("action") in ("liberate", "retake"):
         raise _Unverifiable("a share freed is measured against a peak of occupation the claim does not date")
     rows, oblasts = _stock(store, claim, source, ctx)
@@ -682,6 +684,27 @@ def _share(store, claim, source, ctx) -> dict:
     out = _numeric(claim, source, claim.quantity, values[0], values, unit="percent", what=what, who=who)
     out.update(snapshot_to=asof.snapshot.valid_date, lag_days=asof.lag_days, **_scope_rule(claim, oblasts),
                **_lag_note(asof.snapshot.valid_date, claim.window.end))  # fmt: skip
+    return out
+
+
+def _share_of_change(store, claim, source, ctx) -> dict:
+    """A share gained over a window: the area rule, as % of Ukraine's official area (or the
+    oblasts')."""
+    from .. import _geo
+    from ..boundaries import oblasts as oblast_shapes
+    from .model import Quantity
+
+    oblasts = _oblasts(claim)
+    total = (sum(_geo.area_km2(o.geometry) for o in oblast_shapes() if o.name in oblasts) if oblasts
+             else float(UKRAINE_OFFICIAL_KM2))  # fmt: skip
+    q = claim.quantity
+    as_km2 = Quantity(q.value * total / 100, "km2", q.qualifier, q.text, q.precision * total / 100)
+    out = _area(store, replace(claim, quantity=as_km2), source, ctx)
+    pct = {k: (round(100 * v / total, 3) if isinstance(v, float) else v) for k, v in out.items()
+           if k in ("measured", "net_km2")}  # fmt: skip
+    env = [round(100 * v / total, 3) for v in out["envelope"]]
+    out.update(pct, unit="percent", envelope=env, claim_interval=[100 * v / total for v in out["claim_interval"]],
+               share_basis=f"% of {', '.join(oblasts) if oblasts else f'Ukraine ({UKRAINE_OFFICIAL_KM2:,} km²)'}")  # fmt: skip
     return out
 
 

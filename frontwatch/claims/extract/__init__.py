@@ -161,14 +161,16 @@ def _restates(a: Claim, b: Claim) -> bool:
 
 
 def _settle(claims: list[Claim]) -> None:
-    """Once the whole text is read: a claim the text states without a claimant (a headline)
-    takes the claimant of a claim that restates it; every denial answers each claim of
+    """Once the whole text is read: a claim the text states without a claimant or a window
+    (a headline) takes those of a claim that restates it; every denial answers each claim of
     another party that it restates (``responses``) and points at the first (``refers_to``)."""
     for c in claims:
-        if c.claimant is None and c.stance == "claims":
-            source = next((o for o in claims if o.claimant and o.stance == "claims" and _restates(c, o)), None)
+        if (c.claimant is None or c.window is None) and c.stance == "claims":
+            source = next((o for o in claims if o is not c and o.claimant and o.stance == "claims" and _restates(c, o)),
+                          None)  # fmt: skip
             if source is not None:
-                c.claimant = source.claimant
+                c.claimant = c.claimant or source.claimant
+                c.window = c.window or source.window
     for d in claims:
         if d.stance != "disputes":
             continue

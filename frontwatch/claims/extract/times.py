@@ -70,7 +70,7 @@ _TIME_PATTERNS: list[tuple[str, int, re.Pattern[str]]] = [
         r"|\b(?P<ytd>(?i:year[- ]to[- ]date|month[- ]to[- ]date))\b"
     )),
     ("since", 1, re.compile(
-        rf"\b(?i:since)\s+(?:(?i:the|a|an|its|their|his|her)\b[^.;]{{0,120}}?\b(?i:on|in)\s+)?"
+        rf"\b(?i:since)\s+(?:(?:(?i:the|a|an|its|their|his|her)\b|[a-z]+ing\b)[^.;]{{0,120}}?\b(?i:on|in)\s+)?"
         rf"(?P<when>{_DATE_PLAIN}|{_MONTH_ONLY})"
     )),
     ("last_period", 2, re.compile(r"(?<!the )(?<!past )\b(?i:last)\s+(?P<u>month|year)\b")),

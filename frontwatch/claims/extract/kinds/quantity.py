@@ -7,7 +7,8 @@ Stocks and shares
     An area with a verb of holding ("controls", "holds", "occupies") and no nearer verb of
     change is ``area_held`` (a stock on a date: "Russia controls about 113,000 km²"); a
     percentage or fraction "of Ukraine" (of the country, of its territory, of an oblast, of
-    a region of Russia) is ``share``, held unless a verb of freeing comes first.
+    a region of Russia) is ``share``: held, or gained over a window when a verb of change
+    governs it ("seized 4,336 km², about 0.72 % of the country": ``subject["change"]``).
 Figures
     A figure in brackets right after another of the same dimension ("(385 sq miles)") is a
     ``unit_conversion`` of it, made by the same claimant; its qualifier, when it has none of
@@ -23,7 +24,7 @@ from typing import Any
 from frontwatch.claims.extract.figures import _Figure, _figures
 from frontwatch.claims.extract.lexicon import _ADVANCE_VERB, _CHANGE_VERB, _HOLD_VERB, _SETTLEMENT_NOUNS, _VERB_ACTION
 from frontwatch.claims.extract.places import _oblast, _Place, _region, _unknown_place
-from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _side_at
+from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _side_at, _window_for
 from frontwatch.claims.model import UNIT_DIMENSIONS, Claim, Conversion, Quantity
 
 
@@ -78,10 +79,13 @@ def _quantity_claims(
                 left.append(f)
                 continue
             kind = "share"
-            frees = verb is not None and _VERB_ACTION.get(verb.group(1).lower()) in ("liberate", "retake")
-            pos = verb.start() if verb is not None and (frees or hold is None) else hold.start() if hold else None
+            changes = verb is not None and verb.start() < f.start and (hold is None or _closer(verb, hold, f.start))
+            pos = verb.start() if changes else hold.start() if hold else None
             side = _side_at(sent, pos) if pos is not None else _occupation_side(s) or _side_at(sent, f.start)
-            subject = {"side": side, "action": "liberate" if frees else "hold", **whole}
+            action = _VERB_ACTION[verb.group(1).lower()] if changes else "hold"
+            subject = {"side": side, "action": action, **whole}
+            if changes:  # "seized 4,336 km², about 0.72 % of the country": a share gained over a window
+                subject["change"] = True
         elif q.dimension == "area" and hold is not None and (verb is None or _closer(hold, verb, f.start)):
             kind = "area_held"
             subject = {"side": _side_at(sent, hold.start()), "action": "hold", **(_share_of(s, f.end) or region)}
@@ -117,7 +121,10 @@ def _quantity_claims(
         else:
             left.append(f)
             continue
-        claim = _claim(kind, sent, ctx, subject=subject, quantity=q, at=(f.start, f.end))
+        extra: dict[str, Any] = {}
+        if subject.get("change"):
+            extra["window"] = _window_for("area_change", sent, ctx, (f.start, f.end))
+        claim = _claim(kind, sent, ctx, subject=subject, quantity=q, at=(f.start, f.end), **extra)
         made.append((f, len(ctx.claims) + len(out)))
         out.append(claim)
     return out, left
