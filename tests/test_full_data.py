@@ -319,8 +319,8 @@ def test_isw_claimed_layer_judges_a_russian_claim(full):
     store, _, _ = full
     bakhmut = resolve_one("Bakhmut")
     day = dt.date(2023, 5, 20)
-    claim = Claim(kind="place_control", claimant="Yevgeny Prigozhin", window=Window(day, day),
-                  subject={"side": "RU", "action": "capture", "place": "Bakhmut", "geonameid": bakhmut.geonameid})  # fmt: skip
+    subject = {"side": "RU", "action": "capture", "place": "Bakhmut", "geonameid": bakhmut.geonameid}
+    claim = Claim(kind="place_control", claimant="Yevgeny Prigozhin", window=Window(day, day), subject=subject)
     v = verify_claim(store, claim, "isw")
     rec = History(store, "isw").as_of(day).snapshot
     point = shapely.Point(bakhmut.lon, bakhmut.lat)

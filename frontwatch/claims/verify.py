@@ -703,8 +703,9 @@ def _share_of_change(store, claim, source, ctx) -> dict:
     pct = {k: (round(100 * v / total, 3) if isinstance(v, float) else v) for k, v in out.items()
            if k in ("measured", "net_km2")}  # fmt: skip
     env = [round(100 * v / total, 3) for v in out["envelope"]]
+    basis = ", ".join(oblasts) if oblasts else f"Ukraine ({UKRAINE_OFFICIAL_KM2:,} km²)"
     out.update(pct, unit="percent", envelope=env, claim_interval=[100 * v / total for v in out["claim_interval"]],
-               share_basis=f"% of {', '.join(oblasts) if oblasts else f'Ukraine ({UKRAINE_OFFICIAL_KM2:,} km²)'}")  # fmt: skip
+               share_basis=f"% of {basis}")  # fmt: skip
     return out
 
 
