@@ -1,0 +1,185 @@
+"""Checks of changes over a window: area gained, settlements changing side, advance depth,
+rank among windows, unit conversions, and a share gained."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from ...advance import advance, since
+from ...areas import UKRAINE_OFFICIAL_KM2
+from ...changes import change_between
+from ...settlements import changed_places
+from .. import judge
+from .._measure import (
+    _history,
+    _km,
+    _km2,
+    _lag_note,
+    _memo,
+    _NotComparable,
+    _numeric,
+    _oblasts,
+    _pairs,
+    _q,
+    _scope_rule,
+    _side,
+    _Unverifiable,
+    _who,
+    _window,
+)
+from ..judge import fmt
+from ..model import KM2_PER_SQ_MI, KM_PER_MI
+
+CONVERSION_REL = 0.01
+"""A restated figure matches the conversion within its rounding (half its precision) or 1 %."""
+RANK_SLACK_DAYS = 10
+"""A "since <period>" claim holds when the earlier, larger window ends within the period or
+this many days after it (a withdrawal that began in March ended in early April)."""
+def _gain(ch: dict, side: str, oblasts: tuple[str, ...] | None) -> tuple[float, float]:
+    """(gross gain of ``side``, net gain of ``side``) in a change, in the oblasts if given."""
+    if oblasts:
+        rows = [r for r in ch.get("by_oblast", []) if r["oblast"] in oblasts]
+        ua, ru = sum(r["ua_gain_km2"] for r in rows), sum(r["ru_gain_km2"] for r in rows)
+    else:
+        ua, ru = ch["ua_gain_km2"], ch["ru_gain_km2"]
+    return (ua, ua - ru) if side == "UA" else (ru, ru - ua)
+
+
+def _area(store, claim, source, ctx) -> dict:
+    start, end = _window(claim)
+    oblasts = _oblasts(claim)
+    side = _side(claim)
+    q = _q(claim.quantity, _km2(claim.quantity), "km2")
+    values, central = [], None
+    for a, b in _pairs(_history(store, source, ctx), start, end):
+        ch = _memo(ctx, ("change", source, a, b, bool(oblasts), False),
+                   lambda a=a, b=b: change_between(store, source, a, b, by_oblast=bool(oblasts)))  # fmt: skip
+        gross, net = _gain(ch, side, oblasts)
+        values += [gross] + ([net] if net > 0 else [])
+        central = central or (ch, gross)
+    ch, measured = central
+    broken = [n for n in ch.get("notes", []) if "coverage break" in n]
+    if broken and ch.get("masked_km2", 0) > 0:
+        raise _NotComparable(f"{source}'s maps change what they draw inside the window ({broken[0]}): "
+                             f"{fmt(ch['masked_km2'], 'km2')} left out, so its total is not the one claimed")  # fmt: skip
+    if ch["from_snapshot"] != ch["to_snapshot"]:
+        land = _memo(ctx, ("change", source, start, end, bool(oblasts), True),
+                     lambda: change_between(store, source, start, end, by_oblast=bool(oblasts), land_only=True))  # fmt: skip
+        values.append(_gain(land, side, oblasts)[0])
+    who = _who(source, ch["from_snapshot"], ch["to_snapshot"])
+    what = f"gained by {'Ukraine' if side == 'UA' else 'Russia'}" + (f" in {', '.join(oblasts)}" if oblasts else "")
+    out = _numeric(claim, source, q, measured, values, unit="km2", what=what, who=who)
+    out.update(snapshot_from=ch["from_snapshot"], snapshot_to=ch["to_snapshot"], lag_days=ch["to_lag_days"],
+               net_km2=round(_gain(ch, side, oblasts)[1], 1), **_scope_rule(claim, oblasts),
+               **_lag_note(ch["to_snapshot"], end))  # fmt: skip
+    return out
+
+
+def _settlements(store, claim, source, ctx) -> dict:
+    start, end = _window(claim)
+    side = _side(claim)
+    oblasts = _oblasts(claim)
+    values, central = [], None
+    for a, b in _pairs(_history(store, source, ctx), start, end):
+        res = _memo(ctx, ("places", source, a, b), lambda a=a, b=b: changed_places(store, source, a, b))
+        rows = [r for r in res["places"] if r["to_side"] == side and (not oblasts or r["oblast"] in oblasts)]
+        values.append(float(len(rows)))
+        central = central or (res, float(len(rows)))
+    res, measured = central
+    who = _who(source, res["from_snapshot"], res["to_snapshot"])
+    what = f"settlements passing to {'Ukraine' if side == 'UA' else 'Russia'}" + (
+        f" in {', '.join(oblasts)}" if oblasts else "")
+    out = _numeric(claim, source, claim.quantity, measured, values, unit="count", what=what, who=who)
+    out.update(snapshot_from=res["from_snapshot"], snapshot_to=res["to_snapshot"], lag_days=res["to_lag_days"],
+               **_scope_rule(claim, oblasts), **_lag_note(res["to_snapshot"], end))  # fmt: skip
+    return out
+
+
+def _depth(store, claim, source, ctx) -> dict:
+    start, end = _window(claim)
+    side = _side(claim)
+    values, central = [], None
+    for a, b in _pairs(_history(store, source, ctx), start, end)[:2]:
+        adv = _memo(ctx, ("advance", source, a, b, side), lambda a=a, b=b: advance(store, source, a, b, side=side))
+        values.append(adv["max_depth_km"])
+        central = central or adv
+    adv = central
+    q = _q(claim.quantity, _km(claim.quantity), "km")
+    who = _who(source, adv["from_snapshot"], adv["to_snapshot"])
+    what = f"of deepest {'Ukrainian' if side == 'UA' else 'Russian'} advance"
+    out = _numeric(claim, source, q, adv["max_depth_km"], values, unit="km", what=what, who=who)
+    out.update(snapshot_from=adv["from_snapshot"], snapshot_to=adv["to_snapshot"], lag_days=adv["to_lag_days"],
+               **_lag_note(adv["to_snapshot"], end))  # fmt: skip
+    return out
+
+
+def _rank(store, claim, source, ctx) -> dict:
+    start, end = _window(claim)
+    ref = claim.reference
+    if ref is None:
+        raise _Unverifiable("the claim names no reference period")
+    first = _history(store, source, ctx).first_date
+    if first > ref.start:
+        raise _Unverifiable(f"{source}'s maps start on {first}, after the reference period "
+                            f"({ref.start} → {ref.end})")  # fmt: skip
+    res = since(store, source, start, end, side=_side(claim))
+    found = res["since"]
+    lo, hi = ref.start, ref.end + dt.timedelta(days=RANK_SLACK_DAYS)
+    who = _who(source, res["window"]["from_snapshot"], res["window"]["to_snapshot"])
+    if found:
+        to = dt.date.fromisoformat(found["to_snapshot"])
+        measured = f"since window ending {found['to_snapshot']}"
+        verdict = "supported" if lo <= to <= hi else ("overstated" if to > hi else "understated")
+        text = f"{who}: the largest such window since the one ending {found['to_snapshot']}"
+    else:
+        measured, verdict = "largest on record", "understated"
+        text = f"{who}: the largest such window on record"
+    text += f"; the claim ranks it since {ref.start} → {ref.end}: " + {
+        "supported": "consistent with the claim.", "overstated": "a larger movement came later, the claim overstates it.",
+        "understated": "the movement ranks higher than the claim says."}[verdict]  # fmt: skip
+    return {"measured": measured, "unit": "window", "verdict": verdict, "sentence": text,
+            "snapshot_from": res["window"]["from_snapshot"], "snapshot_to": res["window"]["to_snapshot"],
+            "lag_days": (end - dt.date.fromisoformat(res["window"]["to_snapshot"])).days}  # fmt: skip
+
+
+def _conversion(store, claim, source, ctx) -> dict:
+    q = claim.quantity
+    other = claim.converts.quantity if claim.converts else None
+    if q is None or other is None:
+        raise _Unverifiable("no figure to compare the restated one with")
+    factor = {("km2", "sq_mi"): 1 / KM2_PER_SQ_MI, ("sq_mi", "km2"): KM2_PER_SQ_MI,
+              ("km", "mi"): 1 / KM_PER_MI, ("mi", "km"): KM_PER_MI}.get((other.unit, q.unit))  # fmt: skip
+    if factor is None:
+        raise _Unverifiable(f"no conversion from {other.unit} to {q.unit}")
+    exact = other.value * factor
+    tol = max(judge.TOL_SHARE_OF_PRECISION * (q.precision or 1.0), CONVERSION_REL * exact)
+    verdict = "supported" if abs(exact - q.value) <= tol else ("understated" if exact > q.value else "overstated")
+    right = "a correct" if verdict == "supported" else "a wrong"
+    return {"measured": round(exact, 2), "unit": q.unit, "verdict": verdict, "lag_days": None,
+            "sentence": f"{other.text or fmt(other.value, other.unit)} is {fmt(exact, q.unit)}; "
+                        f"the text says {q.text}: {right} conversion."}  # fmt: skip
+
+
+def _share_of_change(store, claim, source, ctx) -> dict:
+    """A share gained over a window: the area rule, as % of Ukraine's official area (or the
+    oblasts')."""
+    from ... import _geo
+    from ...boundaries import oblasts as oblast_shapes
+    from ..model import Quantity
+
+    oblasts = _oblasts(claim)
+    total = (sum(_geo.area_km2(o.geometry) for o in oblast_shapes() if o.name in oblasts) if oblasts
+             else float(UKRAINE_OFFICIAL_KM2))  # fmt: skip
+    q = claim.quantity
+    as_km2 = Quantity(q.value * total / 100, "km2", q.qualifier, q.text, q.precision * total / 100)
+    out = _area(store, replace(claim, quantity=as_km2), source, ctx)
+    pct = {k: (round(100 * v / total, 3) if isinstance(v, float) else v) for k, v in out.items()
+           if k in ("measured", "net_km2")}  # fmt: skip
+    env = [round(100 * v / total, 3) for v in out["envelope"]]
+    basis = ", ".join(oblasts) if oblasts else f"Ukraine ({UKRAINE_OFFICIAL_KM2:,} km²)"
+    out.update(pct, unit="percent", envelope=env, claim_interval=[100 * v / total for v in out["claim_interval"]],
+               share_basis=f"% of {basis}")  # fmt: skip
+    return out
+
+
