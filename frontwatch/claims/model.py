@@ -134,7 +134,10 @@ def compass_oblasts(region: str) -> tuple[str, ...] | None:
     """The oblasts a compass region or a pair of them means (:data:`COMPASS_REGIONS`):
     "east", "eastern", "north-east", "northeastern", "east and south", "the south"; None
     for anything else."""
-    key = " ".join(region.lower().replace("the ", " ").split())
+    key = " ".join(region.lower().split())
+    if key in COMPASS_REGIONS:
+        return COMPASS_REGIONS[key]
+    key = " ".join(key.replace("the ", " ").split())
     if key in COMPASS_REGIONS:
         return COMPASS_REGIONS[key]
     out: list[str] = []
