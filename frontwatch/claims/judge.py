@@ -71,7 +71,7 @@ def tolerance(q, *, own: bool = False) -> float:
         tol = max(tol, ABOUT_REL * value)
     if own:
         tol = max(tol, OWN_METHOD_REL * value)
-    elif getattr(q, "unit", None) in ("km2", "sq_mi"):
+    elif getattr(q, "unit", None) in ("km2", "sq_mi", "percent"):  # an area, or a ratio of areas
         tol = max(tol, AREA_METHOD_REL * value)
     return tol
 

@@ -47,7 +47,7 @@ CLAIMANT_SIDES: dict[str, str] = {
     "shmyhal": "UA", "hromov": "UA", "humeniuk": "UA", "cherevat": "UA", "voloshyn": "UA",
     "tarnavsk": "UA", "syniehubov": "UA", "synehubov": "UA", "haidai": "UA", "kyrylenko": "UA",
     "fedorov": "UA", "prokudin": "UA", "kim": "UA", "lysak": "UA", "filashkin": "UA",
-    "general staff": "UA", "deepstate": "UA", "azov": "UA", "khartiia": "UA",
+    "general staff": "UA", "azov": "UA", "khartiia": "UA",
     "russia": "RU", "moscow": "RU", "kremlin": "RU", "putin": "RU", "shoigu": "RU",
     "peskov": "RU", "lavrov": "RU", "konashenkov": "RU", "gerasimov": "RU", "saldo": "RU",
     "pushilin": "RU", "ganchev": "RU", "prigozhin": "RU", "wagner": "RU", "belousov": "RU",

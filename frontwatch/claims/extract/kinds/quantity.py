@@ -79,7 +79,9 @@ def _quantity_claims(
                 left.append(f)
                 continue
             kind = "share"
-            changes = verb is not None and verb.start() < f.start and (hold is None or _closer(verb, hold, f.start))
+            changes = (verb is not None and verb.start() < f.start and (hold is None or _closer(verb, hold, f.start))
+                       and not any(verb.end() <= g.start < f.start for g in figures)  # the verb governs another figure
+                       and not _LEVEL_BEFORE.search(s[: f.start]))  # "bringing the share to 19 %": a level  # fmt: skip
             pos = verb.start() if changes else hold.start() if hold else None
             side = _side_at(sent, pos) if pos is not None else _occupation_side(s) or _side_at(sent, f.start)
             action = _VERB_ACTION[verb.group(1).lower()] if changes else "hold"
@@ -157,6 +159,9 @@ _OF_REGION = re.compile(
 )
 
 
+_LEVEL_BEFORE = re.compile(
+    r"\b(?:to|at|reached|reaching|reaches|stands\s+at|stood\s+at)\s+(?:about\s+|some\s+|almost\s+|nearly\s+)?$"
+)
 _SHARE_CONTEXT = re.compile(
     r"\b(?i:occupied|occupation|under\s+(?:Russian|Ukrainian|its|their)\s+control|controlled|share|proportion)\b"
 )
@@ -207,9 +212,16 @@ def _share_of(s: str, at: int) -> dict[str, Any] | None:
     return None
 
 
+_ADJECTIVE_AFTER = re.compile(
+    r"\s+(?:area|areas|territory|territories|share|land|lands|regions?|parts?|zone|zones|city|cities|towns?|villages?)\b"
+)
+
+
 def _nearest_verb(s: str, pos: int) -> re.Match[str] | None:
-    """The change verb nearest to a position (before it preferred)."""
-    verbs = list(_CHANGE_VERB.finditer(s))
+    """The change verb nearest to a position (before it preferred); "occupied" before a noun
+    ("the occupied area") is an adjective, not a verb."""
+    verbs = [v for v in _CHANGE_VERB.finditer(s)
+             if not (v.group(1).lower() in ("occupied", "liberated", "captured") and _ADJECTIVE_AFTER.match(s, v.end()))]  # fmt: skip
     before = [v for v in verbs if v.start() < pos]
     if before:
         return before[-1]
