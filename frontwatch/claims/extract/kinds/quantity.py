@@ -220,8 +220,8 @@ _ADJECTIVE_AFTER = re.compile(
 def _nearest_verb(s: str, pos: int) -> re.Match[str] | None:
     """The change verb nearest to a position (before it preferred); "occupied" before a noun
     ("the occupied area") is an adjective, not a verb."""
-    verbs = [v for v in _CHANGE_VERB.finditer(s)
-             if not (v.group(1).lower() in ("occupied", "liberated", "captured") and _ADJECTIVE_AFTER.match(s, v.end()))]  # fmt: skip
+    verbs = [v for v in _CHANGE_VERB.finditer(s) if not (
+        v.group(1).lower() in ("occupied", "liberated", "captured") and _ADJECTIVE_AFTER.match(s, v.end()))]
     before = [v for v in verbs if v.start() < pos]
     if before:
         return before[-1]
