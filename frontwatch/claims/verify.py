@@ -96,8 +96,8 @@ def verify_claim(store: Store, claim: Claim, source: str, *, context: dict | Non
     lagged = base.get("lag_days") or base["verdict"] in ("overstated", "understated", "unverifiable")
     if lagged and claim.window is not None and not context.get("_later"):
         base["later"] = later = _later(store, claim, source, context)
-        if (base.get("lag_days") and base["verdict"] in ("overstated", "understated", "contested")
-                and later and later["verdict"] != base["verdict"] and later["verdict"] in ("supported", "contested")):  # fmt: skip
+        decided = later and later["verdict"] != base["verdict"] and later["verdict"] in ("supported", "contested")
+        if base.get("lag_days") and base["verdict"] in ("overstated", "understated", "contested") and decided:
             base.update(verdict="unverifiable", reason=(
                 f"the map used ({base['snapshot_to']}) is {base['lag_days']} day(s) older than the claim's date and "
                 f"the first later map ({later['snapshot_to']}) gives '{later['verdict']}': the maps lag the claim"))
