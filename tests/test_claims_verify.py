@@ -220,4 +220,4 @@ def test_cli_check_json_and_structured_input(sample_store, tmp_path):
     v = orjson.loads(r.output)["claims"][0]["verdicts"][0]
     ch = change_between(sample_store, "liveuamap-nzz", "2022-09-04", "2022-09-11")
     assert v["measured"] == ch["ua_gain_km2"] and v["verdict"] == "supported"
-    assert v["sentence"].startswith("liveuamap (NZZ)'s maps of 2022-09-04 → 2022-09-11 shows")
+    assert v["sentence"].startswith("liveuamap (NZZ)'s maps of 2022-09-04 → 2022-09-11 show")

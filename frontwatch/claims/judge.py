@@ -147,4 +147,5 @@ def sentence(verdict: str, *, who: str, measured: str, claimed: str, what: str, 
         "unverifiable": "cannot be judged",
     }[verdict]
     extra = f" ({extra})" if extra else ""
-    return f"{who} shows {measured} {what}{extra}; the claim says {claimed}: {tail}."
+    verb = "show" if "maps" in who else "shows"
+    return f"{who} {verb} {measured} {what}{extra}; the claim says {claimed}: {tail}."
