@@ -134,7 +134,7 @@ def _clear_winner(candidates):
     return top
 
 
-_NAME_RUN = re.compile(r"(?<![\w'-])[A-Z][a-z]+(?:['-][A-Za-z]+)*(?:[ -][A-Z][a-z]+(?:['-][A-Za-z]+)*)*")
+_NAME_RUN = re.compile(r"(?<![\w-])(?<!\w')[A-Z][a-z]+(?:['-][A-Za-z]+)*(?:[ -][A-Z][a-z]+(?:['-][A-Za-z]+)*)*")
 _PLACE_MARKER = re.compile(
     r"\b(?:town|city|village|settlement|hamlet|port|capital|outskirts|centre|center)\s+of\s+$",
     re.IGNORECASE,
@@ -145,6 +145,11 @@ _PLACE_PREPOSITION = re.compile(
     re.IGNORECASE,
 )
 _TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|President|General|Governor)\.?\s+$")
+_PARTS_AFTER = re.compile(
+    r"^'s\s+(?:[\w-]+\s+(?:and\s+[\w-]+\s+)?)?(?:districts?|outskirts|edge|centre|center|suburbs?|part|parts|"
+    r"neighbou?rhoods?|streets?|outskirt)\b",
+    re.IGNORECASE,
+)
 _REGION_AFTER = re.compile(r"^\s+(?:area|region|oblast|province|regional)\b", re.IGNORECASE)
 
 
@@ -160,11 +165,16 @@ def _places(s: str, masked: Sequence[tuple[int, int]]) -> list[_Place]:
         while words and words[-1].lower() in _STOP_NAMES:
             end -= len(words[-1]) + 1
             words = words[:-1]
+        if words and words[-1].endswith("'s"):  # "Chasiv Yar's": the possessive is not the name
+            end -= 2
+            words[-1] = words[-1][:-2]
         if not words or any(a < end and start < b for a, b in masked):
             continue
         name = " ".join(words)
         before, after = s[:start], s[end:]
-        if after.startswith("'s") or _REGION_AFTER.match(after) or _TITLE_BEFORE.search(before):
+        if after.startswith("'s") and not _PARTS_AFTER.match(after):
+            continue  # "Kyiv's forces"; but "Chasiv Yar's southern districts" is the place
+        if _REGION_AFTER.match(after) or _TITLE_BEFORE.search(before):
             continue
         if re.search(r"\bof\s+$", before) and re.search(r"\b(?:region|oblast|province)\s+of\s+$", before):
             continue

@@ -148,6 +148,8 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
             if cut == segment:
                 break
             segment = cut
+        # "Lysychansk falls as Moscow claims ...": the subject follows the last subordinator
+        segment = re.sub(r"^.*\b(?:as|while|after|when|because|whereas)\s+(?=[A-Z])", "", segment)
         words = segment.split()
         if not words or len(words) > 8 or re.search(r"\d", segment):
             continue
