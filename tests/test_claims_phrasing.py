@@ -148,3 +148,26 @@ def test_windows(phrase, window):
 def test_scopes(text, region, oblast):
     [c] = [c for c in extract_claims(text, published=date(2024, 11, 30)) if c.kind != "other"]
     assert (c.subject["region"], c.subject["oblast"]) == (region, oblast)
+
+
+def test_ranges_levels_and_possessives():
+    # Syrskyi on the Kursk incursion, August 2024: a range reads as up to its upper figure
+    c = _one("Ukrainian troops have advanced between 28 and 35 kilometres into Russia's Kursk region, Oleksandr "
+             "Syrskyi said on Tuesday.", date(2024, 8, 28), "advance_depth")  # fmt: skip
+    assert (c.quantity.value, c.quantity.qualifier) == (35.0, "up_to")
+    assert c.subject.get("country") == "RU"
+    # DeepState on Kursk, March 2025: "has shrunk to about 140 km²" is a level held, not a change
+    held = _one("The area still under Ukrainian control in Kursk has shrunk to about 140 square kilometres, "
+                "according to DeepState.", date(2025, 3, 13), "area_held")  # fmt: skip
+    assert (held.subject["side"], held.claimant) == ("UA", "DeepState")
+    # a share brought "to" a level after a change in the same sentence is a level, not a change
+    text = ("Over the month Russia occupied 0.04 percent of Ukraine's total area, bringing the occupied share "
+            "to 19.04 percent, DeepState said.")  # fmt: skip
+    shares = [c for c in extract_claims(text, published=date(2025, 10, 1)) if c.kind == "share"]
+    assert [(c.quantity.value, bool(c.subject.get("change"))) for c in shares] == [(0.04, True), (19.04, False)]
+    # a possessive place before its districts, and a name in quotes
+    c = _one("Ukrainian troops still held parts of Chasiv Yar's southern districts, the brigade said.",
+             date(2025, 7, 31), "place_control")  # fmt: skip
+    assert c.subject["geonameid"] == resolve_one("Chasiv Yar").geonameid and c.subject["side"] == "UA"
+    c = _one("'Kherson is ours', President Volodymyr Zelensky said on Friday.", date(2022, 11, 12), "place_control")
+    assert (c.subject["geonameid"], c.subject["side"]) == (resolve_one("Kherson").geonameid, "UA")

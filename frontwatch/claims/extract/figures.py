@@ -8,7 +8,8 @@ Figures
     kilometres/kilometers, sq miles, square miles, km, kilometres/kilometers, miles; a count
     is a figure before a plural noun ("30 communities", "two other towns"); a share is a
     percentage ("18%", "20 per cent") or a fraction ("a fifth of", read as about 20 %, to
-    5 points). Qualifiers:
+    5 points); a range ("between 28 and 35 km", "15 to 17 percent") is read as up to its
+    upper figure. Qualifiers:
     :data:`~frontwatch.claims.extract.QUALIFIER_WORDS`.
 """
 
@@ -51,6 +52,8 @@ _UNIT_RE = re.compile(
     + r")(?![\w\u00b2])",
     re.IGNORECASE,
 )
+_RANGE_BEFORE = re.compile(r"\b(?:(?i:between)\s+)?\d[\d,.]*\s*(?:(?i:and|to)|-|–)\s*$")
+"""A range's lower figure right before the upper one, which carries the unit."""
 _FRACTIONS = {"fifth": 20.0, "quarter": 25.0, "third": 100 / 3, "sixth": 100 / 6, "tenth": 10.0, "half": 50.0,
               "two-thirds": 200 / 3, "three-quarters": 75.0}  # fmt: skip
 _FRACTION_RE = re.compile(
@@ -134,8 +137,12 @@ def _figures(s: str) -> list[_Figure]:
                 value, precision = value * factor, precision * factor
             qualifier = QUALIFIER_WORDS[m.group("qual").lower()] if m.group("qual") else "exact"
             in_parens = s[: m.start()].rstrip().endswith("(") and s[m.end() :].lstrip().startswith(")")
-            quantity = Quantity(value, unit, qualifier, m.group(0).strip(), precision)
-            found.append(_Figure(m.start(), m.end(), quantity, noun, in_parens, bool(m.group("qual"))))
+            start, text = m.start(), m.group(0).strip()
+            r = _RANGE_BEFORE.search(s, 0, m.start())
+            if r and not m.group("qual"):  # "between 28 and 35 km", "15 to 17 percent": up to the upper figure
+                start, text, qualifier = r.start(), s[r.start() : m.end()].strip(), "up_to"
+            quantity = Quantity(value, unit, qualifier, text, precision)
+            found.append(_Figure(start, m.end(), quantity, noun, in_parens, bool(m.group("qual")) or start != m.start()))
     for m in _FRACTION_RE.finditer(s):
         if any(m.start() < f.end and f.start < m.end() for f in found):
             continue

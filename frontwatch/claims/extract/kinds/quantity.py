@@ -74,7 +74,8 @@ def _quantity_claims(
             whole = _share_of(s, f.end)
             if whole is None and _SHARE_CONTEXT.search(s):
                 # "bringing the occupied share to 19 percent", "in Zaporizhzhia it reached 74.8 percent"
-                whole = region if region.get("oblast") or region.get("country") else _named_oblast(s, f.start) or {}
+                bare = _named_oblast(s, f.start)
+                whole = bare or (region if region.get("oblast") or region.get("country") else {})
             if whole is None:
                 left.append(f)
                 continue
@@ -88,6 +89,9 @@ def _quantity_claims(
             subject = {"side": side, "action": action, **whole}
             if changes:  # "seized 4,336 km², about 0.72 % of the country": a share gained over a window
                 subject["change"] = True
+        elif q.dimension == "area" and _STOCK_LEVEL.search(s[: f.start]):
+            kind = "area_held"  # "the area under Ukrainian control has shrunk to about 140 km²": a level
+            subject = {"side": _occupation_side(s) or _side_at(sent, f.start), "action": "hold", **region}
         elif q.dimension == "area" and hold is not None and (verb is None or _closer(hold, verb, f.start)):
             kind = "area_held"
             subject = {"side": _side_at(sent, hold.start()), "action": "hold", **(_share_of(s, f.end) or region)}
@@ -162,6 +166,10 @@ _OF_REGION = re.compile(
 _LEVEL_BEFORE = re.compile(
     r"\b(?:to|at|reached|reaching|reaches|stands\s+at|stood\s+at)\s+(?:about\s+|some\s+|almost\s+|nearly\s+)?$"
 )
+_STOCK_LEVEL = re.compile(
+    r"\b(?:shrunk|shrank|shrinks|fell|fallen|dropped|grew|grown|rose|risen|increased|decreased|reduced|expanded|"
+    r"stands|stood)\s+(?:to|at)\s+(?:about\s+|some\s+|almost\s+|nearly\s+|just\s+)?$"
+)
 _SHARE_CONTEXT = re.compile(
     r"\b(?i:occupied|occupation|under\s+(?:Russian|Ukrainian|its|their)\s+control|controlled|share|proportion)\b"
 )
@@ -184,9 +192,11 @@ def _occupation_side(s: str) -> str | None:
 
 
 def _named_oblast(s: str, at: int) -> dict[str, Any] | None:
-    """The oblast named bare nearest before a position ("in Zaporizhzhia it reached 74.8 %")."""
+    """The oblast named nearest before a position, bare or as a region, within the clause
+    ("..., in Zaporizhzhia it reached 74.8 %")."""
+    clause = max(s.rfind(",", 0, at), s.rfind(";", 0, at), 0)
     best = None
-    for m in _BARE_NAME.finditer(s, 0, at):
+    for m in _BARE_NAME.finditer(s, clause, at):
         oblast = _oblast(m.group("name"))
         if oblast:
             best = {"region": m.group("name"), "oblast": oblast}
