@@ -28,6 +28,8 @@ def _cell(v: dict) -> str:
     env = v.get("envelope")
     spread = f" ({env[0]:,.1f}–{env[1]:,.1f})" if env and env[1] > env[0] else ""
     text = f"{v['verdict']}: {m}{spread} {v.get('unit') or ''}" + (f" [{snap}]" if snap else "")
+    if v.get("reason"):
+        text += f" ({v['reason']})"
     later = v.get("later")
     if later and later.get("verdict") != "unverifiable":
         lm = later["measured"]
