@@ -7,7 +7,8 @@ Windows
     with its own period); a change on one day D is the window ``[D - 1, D]``, in a month M
     ``[the day before M, the last day of M]`` (so for every period that starts on a named
     day: "since March", "this year", "so far in 2024", "last month"). A sentence without a time phrase gets, for a
-    change (km², settlements, depth), the window of the preceding change claim (news leads
+    change (km², settlements, depth), the window of the preceding change claim (not one given
+    only for comparison: "up from 610 km² in October") (news leads
     set the period once); for a state (control, distance), the date of the statement or the
     publication date. (How a time phrase resolves: :mod:`frontwatch.claims.extract.times`.)
 """
@@ -34,6 +35,7 @@ class _Context:
     claimant: str | None = None
     stance: str = "claims"
     seen: set[str] = field(default_factory=set)
+    comparisons: set[int] = field(default_factory=set)  # claims stated only to compare ("up from 610 km²")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +108,7 @@ def _window_for(
     if kind in CHANGE_KINDS:
         for i in range(len(ctx.claims) - 1, -1, -1):
             prior = ctx.claims[i]
-            if prior.kind in CHANGE_KINDS and prior.window is not None:
+            if prior.kind in CHANGE_KINDS and prior.window is not None and i not in ctx.comparisons:
                 w = prior.window
                 return Window(
                     w.start, w.end, "",

@@ -131,6 +131,8 @@ def _quantity_claims(
         if subject.get("change"):
             extra["window"] = _window_for("area_change", sent, ctx, (f.start, f.end))
         claim = _claim(kind, sent, ctx, subject=subject, quantity=q, at=(f.start, f.end), **extra)
+        if _COMPARISON_BEFORE.search(s, 0, f.start):
+            ctx.comparisons.add(len(ctx.claims) + len(out))
         made.append((f, len(ctx.claims) + len(out)))
         out.append(claim)
     return out, left
@@ -165,6 +167,9 @@ _OF_REGION = re.compile(
 
 _LEVEL_BEFORE = re.compile(
     r"\b(?:to|at|reached|reaching|reaches|stands\s+at|stood\s+at)\s+(?:about\s+|some\s+|almost\s+|nearly\s+)?$"
+)
+_COMPARISON_BEFORE = re.compile(
+    r"\b(?:(?:up|down)\s+from|from|than|compared\s+(?:with|to)|against|versus|after)\s+(?:(?:the|a|an)\s+)?$", re.IGNORECASE
 )
 _STOCK_LEVEL = re.compile(
     r"\b(?:shrunk|shrank|shrinks|fell|fallen|dropped|grew|grown|rose|risen|increased|decreased|reduced|expanded|"
