@@ -13,6 +13,7 @@ All areas geodesic on WGS84, in km².
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 
 import shapely
@@ -53,8 +54,15 @@ def change_from_records(
         if mask.is_empty:
             out["net_km2"] = round(b.occupied_km2 - a.occupied_km2, 1)
             return out
-    # one overlay (or the cached step) serves the mask and the flows
-    diff = store.cached_step(a.id, b.id) or _geo.split_difference(store.layer(a.id), store.layer(b.id))
+    if store.fast_paths and a.coverage == b.coverage and not (land_only or by_oblast or geometry):
+        # nothing masked: the areas of the unmasked differences, kept in the store
+        mask, notes = mask_between(store, hist.flagged, a, b, diff=(_geo.EMPTY, _geo.EMPTY))
+        if mask.is_empty:
+            ua_km2, ru_km2 = change_km2(store, a, b)
+            return {"notes": notes, "masked_km2": 0.0, "ua_gain_km2": round(ua_km2, 1),
+                    "ru_gain_km2": round(ru_km2, 1), "net_km2": round(ru_km2 - ua_km2, 1)}  # fmt: skip
+    # one pair of differences (or the cached step) serves the mask and the flows
+    diff = layer_differences(store, a, b)
     mask, notes = mask_between(store, hist.flagged, a, b, diff=diff)
     out = {"notes": notes, "masked_km2": round(_geo.area_km2(mask), 1)}
     lost, taken = diff
@@ -63,6 +71,8 @@ def change_from_records(
         lost, taken = _geo.clip(lost, land), _geo.clip(taken, land)
     ua, ru = _geo.difference(lost, mask), _geo.difference(taken, mask)
     ua_km2, ru_km2 = _geo.area_km2(ua), _geo.area_km2(ru)
+    if mask.is_empty and not land_only and store.fast_paths:
+        _keep_km2(store, a, b, ua_km2, ru_km2)
     out.update(
         ua_gain_km2=round(ua_km2, 1), ru_gain_km2=round(ru_km2, 1), net_km2=round(ru_km2 - ua_km2, 1)
     )
@@ -71,6 +81,40 @@ def change_from_records(
     if geometry:
         out["geometries"] = {"ua_gain": ua, "ru_gain": ru, "masked": mask}
     return out
+
+
+def layer_differences(store: Store, a: SnapshotRecord, b: SnapshotRecord
+                      ) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon]:  # fmt: skip
+    """``(occupied(a) − occupied(b), occupied(b) − occupied(a))``, unmasked: the cached step
+    when there is one, else computed (kept by the store for reuse). Without the store's
+    ``fast_paths``: two plain overlays, every time."""
+    if not store.fast_paths:
+        return _geo.split_difference(store.layer(a.id), store.layer(b.id), local=False)
+
+    def make():
+        return store.cached_step(a.id, b.id) or _geo.split_difference(store.layer(a.id), store.layer(b.id))
+
+    return store.derived(("differences", a.id, b.id), make)
+
+
+def change_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord) -> tuple[float, float]:
+    """Geodesic areas (km²) of ``occupied(a) − occupied(b)`` and ``occupied(b) −
+    occupied(a)``, unmasked: kept in the store once computed (a pair of snapshots never
+    changes)."""
+    got = store.change_km2(a.id, b.id)
+    if got is not None:
+        return got
+    lost, taken = layer_differences(store, a, b)
+    ua_km2, ru_km2 = _geo.area_km2(lost), _geo.area_km2(taken)
+    _keep_km2(store, a, b, ua_km2, ru_km2)
+    return ua_km2, ru_km2
+
+
+def _keep_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord, ua_km2: float, ru_km2: float) -> None:
+    try:
+        store.add_change_km2(a.id, b.id, ua_km2, ru_km2)
+    except sqlite3.OperationalError:  # read-only or busy: it is only a cache
+        pass
 
 
 OUTSIDE_OBLASTS = "(water / outside the land outline)"
