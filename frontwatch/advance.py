@@ -46,6 +46,26 @@ def _grid(geom_laea: shapely.Geometry) -> np.ndarray:
     return np.vstack([pts, shapely.get_coordinates(geom_laea)])
 
 
+def _distances(line_laea: shapely.Geometry, pts: np.ndarray) -> np.ndarray:
+    """Planar distance of each point to a (multi)line, by a tree of its two-point segments:
+    the minimum over the same point-to-segment distances as a tree of whole lines would
+    give (bit for bit), but each point looks at a few nearby segments, not every segment
+    of the few nearest lines."""
+    xy, part = shapely.get_coordinates(shapely.get_parts(line_laea), return_index=True)
+    same = part[:-1] == part[1:]
+    segs = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
+    tree = shapely.STRtree(segs)
+    _, dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
+    return dist
+
+
+def _distances_plain(line_laea: shapely.Geometry, pts: np.ndarray) -> np.ndarray:
+    """:func:`_distances` by a tree of the line's parts (the reference)."""
+    tree = shapely.STRtree(shapely.get_parts(line_laea))
+    _, dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
+    return dist
+
+
 def advance_between(
     store: Store, hist: History, a: SnapshotRecord, b: SnapshotRecord, *, side: str = "UA"
 ) -> dict:
@@ -62,7 +82,7 @@ def advance_between(
     }  # fmt: skip
     if gained.is_empty or out["gained_km2"] < 0.01:
         return out
-    line = frontline.line_of_contact(store.layer(a.id, OCCUPIED), a.coverage)
+    line = frontline.front_of(store, a)
     if side == "RU":  # Russian advances also start from Russia and Belarus
         line = shapely.union(line, frontline.russia_belarus_border())
     if line.is_empty:
@@ -74,9 +94,8 @@ def advance_between(
         return out
     g = frontline.to_laea(shapely.MultiPolygon(parts))
     pts = _grid(g)
-    segs = shapely.get_parts(frontline.to_laea(shapely.segmentize(line, 0.05)))
-    tree = shapely.STRtree(segs)
-    _, dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
+    distances = _distances if store.fast_paths else _distances_plain
+    dist = distances(frontline.to_laea(shapely.segmentize(line, 0.05)), pts)
     order = np.argsort(dist)
     deepest = pts[order[-1]]
     p90 = pts[order[min(len(order) - 1, int(math.ceil(0.9 * len(order))) - 1)]]
@@ -124,7 +143,7 @@ def distance_to_other_side(store: Store, source: str, place, day) -> dict:
     if side == NOT_COVERED:
         target, to_side = None, None
     elif side == RU:
-        target, to_side = frontline.line_of_contact(occ, rec.coverage), "UA"
+        target, to_side = frontline.front_of(store, rec), "UA"
     else:
         target, to_side = occ, "RU"
     near = frontline.nearest(target, place.lon, place.lat) if target is not None else None
