@@ -23,6 +23,7 @@ from .errors import InvalidWindow
 from .settlements import NOT_COVERED, RU, SIDE, _side_at
 from .snapshot import OCCUPIED
 from .sources import describe
+from .steps import GainBounds
 from .store import SnapshotRecord, Store
 from .timeline import History, ordered, resolve_window
 
@@ -184,12 +185,18 @@ def depth_windows(store: Store, source: str, *, days: int, side: str = "UA", lim
     return rank_windows(out, "max_depth_km", distinct=distinct, limit=limit)
 
 
-def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = "area") -> dict:
+def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = "area",
+          prune: bool | None = None) -> dict:  # fmt: skip
     """The most recent earlier window of the same length whose value beats this one's.
 
     ``by`` is ``area`` (km² gained by ``side``) or ``depth`` (max advance depth). Earlier
     windows end on a snapshot date on or before this window's start; their start is the
     snapshot valid the same number of days before their end.
+
+    With ``prune`` (default: the store's ``fast_paths``), a window whose gain cannot beat
+    this one's by the bound of :class:`steps.GainBounds` (an area it cannot reach, or too
+    little ground for any part to count in depth) is passed over without its overlay; the
+    answer is the same.
     """
     side = check_side(side)
     w = resolve_window(store, source, start, end)
@@ -198,10 +205,13 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
     if days < 1:
         raise InvalidWindow("a since query needs a window of at least one day")
     value = _value(store, hist, w.a, w.b, side, by)
+    bounds = GainBounds(store, hist.records) if (store.fast_paths if prune is None else prune) else None
     found = None
     compared = 0
     for begin, ea, rec in reversed(list(windows(hist, days, hist.first_date, d1))):
         compared += 1
+        if bounds is not None and _cannot_beat(bounds.upper_km2(ea, rec, side), value, by):
+            continue
         v = _value(store, hist, ea, rec, side, by)
         if v > value:
             found = {"from_date": begin.isoformat(), "to_date": rec.valid_date,
@@ -221,6 +231,15 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
                       f"no earlier {days}-day window to compare with (history starts {hist.first_date})"),
         "attribution": describe(source)["attribution"],
     }  # fmt: skip
+
+
+def _cannot_beat(upper_km2: float, value: float, by: str) -> bool:
+    """Whether a window whose gain is at most ``upper_km2`` has a value not above ``value``:
+    by area, its (rounded) gain is at most ``value``; by depth, no part of its gain reaches
+    ``MIN_PART_KM2``, so its depth is 0."""
+    if by == "depth":
+        return upper_km2 < MIN_PART_KM2 and value >= 0
+    return upper_km2 <= value
 
 
 def _value(store, hist, a, b, side, by) -> float:

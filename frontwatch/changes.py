@@ -24,6 +24,7 @@ from .errors import InvalidWindow
 from .quality import mask_between
 from .snapshot import describe_coverage
 from .sources import describe
+from .steps import GainBounds
 from .store import SnapshotRecord, Store
 from .timeline import History, parse_date, resolve_window
 
@@ -227,6 +228,7 @@ def top_windows(
     end: str | dt.date | None = None,
     distinct: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    prune: bool | None = None,
 ) -> list[dict]:
     """Windows of ``days`` days ranked by the area ``side`` gained.
 
@@ -234,6 +236,10 @@ def top_windows(
     date with the latest one valid ``days`` days earlier. Windows with the same pair of
     snapshots are counted once. With ``distinct`` (the default), a window whose snapshots
     overlap a higher-ranked window's is left out, so one event ranks once.
+
+    With ``prune`` (default: the store's ``fast_paths``) and a ``limit``, windows are
+    measured in the order of their upper bounds (:class:`steps.GainBounds`) until no
+    window left unmeasured could enter the ranking; the ranking is the same.
     """
     if days < 1:
         raise InvalidWindow(f"window length must be at least 1 day, not {days}")
@@ -244,21 +250,54 @@ def top_windows(
     pairs: dict[tuple[int, int], tuple] = {}
     for begin, a, rec in windows(hist, days, first, last):
         pairs.setdefault((a.id, rec.id), (begin, rec.date, a, rec))
-    rows = []
-    for i, (begin, stop, a, b) in enumerate(pairs.values()):
+    items = list(pairs.values())
+
+    def row(begin, stop, a, b) -> dict:
         ch = change_from_records(store, hist, a, b)
-        gained = gained_km2(ch, side)
-        rows.append({
+        return {
             "source": source, "side": side, "from_date": begin.isoformat(),
             "to_date": stop.isoformat(), "from_snapshot": a.valid_date,
             "to_snapshot": b.valid_date, "from_lag_days": (begin - a.date).days, "to_lag_days": 0,
-            "span_days": (b.date - a.date).days, "from_id": a.id, "to_id": b.id, "gained_km2": gained,
-            "ua_gain_km2": ch["ua_gain_km2"], "ru_gain_km2": ch["ru_gain_km2"],
-            "net_km2": ch["net_km2"], "notes": ch["notes"],
-        })  # fmt: skip
-        if progress is not None:
-            progress(i + 1, len(pairs))
+            "span_days": (b.date - a.date).days, "from_id": a.id, "to_id": b.id,
+            "gained_km2": gained_km2(ch, side), "ua_gain_km2": ch["ua_gain_km2"],
+            "ru_gain_km2": ch["ru_gain_km2"], "net_km2": ch["net_km2"], "notes": ch["notes"],
+        }  # fmt: skip
+
+    if (store.fast_paths if prune is None else prune) and limit and items:
+        rows = _top_pruned(store, hist, items, row, side=side, limit=limit, distinct=distinct,
+                           progress=progress)  # fmt: skip
+    else:
+        rows = []
+        for i, item in enumerate(items):
+            rows.append(row(*item))
+            if progress is not None:
+                progress(i + 1, len(items))
     return rank_windows(rows, "gained_km2", distinct=distinct, limit=limit)
+
+
+def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> list[dict]:
+    """The rows of ``items`` that a ranking of ``limit`` can need, measured in the order of
+    their upper bounds: it stops once the ranking of the measured rows has ``limit`` rows
+    and its last one beats (after rounding) the bound of every row not measured. Every
+    row above that value is then measured, so the ranking is the full one's."""
+    bounds = GainBounds(store, hist.records)
+    index = bounds.index
+    bounds.ensure(min(index[a.id] for _, _, a, _ in items), max(index[b.id] for _, _, _, b in items))
+    upper = [bounds.upper_km2(a, b, side) for _, _, a, b in items]
+    order = sorted(range(len(items)), key=lambda k: -upper[k])
+    done: dict[int, dict] = {}
+    for pos, k in enumerate(order):
+        if len(done) >= limit:
+            ranked = rank_windows([dict(done[i]) for i in sorted(done)], "gained_km2",
+                                  distinct=distinct, limit=limit)  # fmt: skip
+            if len(ranked) == limit and round(upper[k], 1) < ranked[-1]["gained_km2"]:
+                break
+        done[k] = row(*items[k])
+        if progress is not None:
+            progress(pos + 1, len(items))
+    if progress is not None:
+        progress(len(items), len(items))
+    return [done[i] for i in sorted(done)]
 
 
 SPAN_SLACK = 0.5

@@ -104,3 +104,66 @@ def test_russian_depth_counts_from_the_border_too(sample_store):
     expected = min(nearest(line, lon, lat).distance_km, nearest(russia_belarus_border(), lon, lat).distance_km)
     assert adv["max_depth_km"] == pytest.approx(expected, abs=0.01)
     assert adv["max_depth_km"] < 15
+
+
+def _since_cases(hist, days_list=(1, 2, 3, 7)):
+    """Windows of each length ending on every other snapshot date."""
+    import datetime as dt
+
+    for days in days_list:
+        for rec in hist.records[days::2]:
+            yield rec.date - dt.timedelta(days=days), rec.date
+
+
+@pytest.mark.parametrize(("store_name", "source"), [("evolving_store", "liveuamap-nzz"),
+                                                    ("sample_store", "liveuamap-nzz"),
+                                                    ("sample_store", "deepstate")])  # fmt: skip
+def test_pruned_since_is_the_exhaustive_answer(request, monkeypatch, store_name, source):
+    import frontwatch.advance as adv
+
+    store = request.getfixturevalue(store_name)
+    hist = History(store, source)
+    measured = {True: 0, False: 0}
+    prune = True
+    value = adv._value
+
+    def counted(*args):
+        measured[prune] += 1
+        return value(*args)
+
+    monkeypatch.setattr(adv, "_value", counted)
+    found = 0
+    for start, end in _since_cases(hist):
+        for side in ("UA", "RU"):
+            prune = True
+            pruned = since(store, source, start, end, side=side, prune=True)
+            prune = False
+            assert pruned == since(store, source, start, end, side=side, prune=False)
+            found += pruned["since"] is not None
+    assert found  # the cases do find earlier windows
+    assert measured[True] < measured[False]  # and the bounds spare measurements
+
+
+def test_pruned_since_by_depth_is_the_exhaustive_answer(evolving_store):
+    hist = History(evolving_store, "liveuamap-nzz")
+    for start, end in list(_since_cases(hist, (3,)))[-3:]:
+        pruned = since(evolving_store, "liveuamap-nzz", start, end, by="depth", prune=True)
+        assert pruned == since(evolving_store, "liveuamap-nzz", start, end, by="depth", prune=False)
+
+
+def test_depth_distances_by_segments_are_those_by_lines(sample_store):
+    from frontwatch import _geo, frontline
+    from frontwatch.advance import _distances, _distances_plain, _grid
+    from frontwatch.changes import layer_differences
+
+    for source, d1, d2 in (("liveuamap-nzz", "2022-09-06", "2022-09-11"), ("deepstate", "2024-11-06", "2024-11-27")):
+        hist = History(sample_store, source)
+        a, b = hist.as_of(d1).snapshot, hist.as_of(d2).snapshot
+        lost, taken = layer_differences(sample_store, a, b)
+        line = frontline.to_laea(shapely.segmentize(frontline.front_of(sample_store, a), 0.05))
+        for gained in (lost, taken):
+            parts = [p for p in _geo.polygons_of(gained) if _geo.area_km2(p) >= MIN_PART_KM2]
+            if not parts:
+                continue
+            pts = _grid(frontline.to_laea(shapely.MultiPolygon(parts)))
+            assert np.array_equal(_distances(line, pts), _distances_plain(line, pts))
