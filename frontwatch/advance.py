@@ -34,14 +34,51 @@ MIN_PART_KM2 = 0.5
 """Parts of gained ground smaller than this are redraw slivers, not advances: left out of depth."""
 
 
-def _grid(geom_laea: shapely.Geometry) -> np.ndarray:
-    area = geom_laea.area
-    spacing = max(MIN_SPACING_M, math.sqrt(area / MAX_SAMPLES))
+GRID_BLOCK = 16
+"""Grid points are screened in blocks of this many by this many (see :func:`_inside_grid`)."""
+
+
+def _inside_grid(geom: shapely.Geometry, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """``shapely.contains_xy`` of a (prepared) polygon on the grid ``gx × gy`` (raveled as
+    ``np.meshgrid`` rows): blocks whose box lies in the polygon's interior are inside, blocks
+    whose box misses it are outside, and only the points of the other blocks are tested
+    one by one. The boxes are spanned by the blocks' own points, so both shortcuts agree
+    with the point test exactly."""
+    nx, ny = len(gx), len(gy)
+    b = GRID_BLOCK
+    ix, iy = np.arange(0, nx, b), np.arange(0, ny, b)
+    x_lo, x_hi = gx[ix], gx[np.minimum(ix + b, nx) - 1]
+    y_lo, y_hi = gy[iy], gy[np.minimum(iy + b, ny) - 1]
+    bx0, by0 = np.meshgrid(x_lo, y_lo)
+    bx1, by1 = np.meshgrid(x_hi, y_hi)
+    bx0, by0, bx1, by1 = bx0.ravel(), by0.ravel(), bx1.ravel(), by1.ravel()
+    solid = (bx1 > bx0) & (by1 > by0)  # (a block one point wide or high has no box)
+    boxes = shapely.box(bx0[solid], by0[solid], bx1[solid], by1[solid])
+    full = np.zeros(len(bx0), bool)
+    empty = np.zeros(len(bx0), bool)
+    full[solid] = shapely.contains_properly(geom, boxes)
+    empty[solid] = ~shapely.intersects(geom, boxes)
+    col, row = np.meshgrid(np.arange(nx) // b, np.arange(ny) // b)
+    block = (row * len(ix) + col).ravel()
+    inside = full[block]
+    test = ~(full | empty)[block]
+    xs, ys = np.meshgrid(gx, gy)
+    inside[test] = shapely.contains_xy(geom, xs.ravel()[test], ys.ravel()[test])
+    return inside
+
+
+def _spacing(geom_laea: shapely.Geometry) -> float:
+    return max(MIN_SPACING_M, math.sqrt(geom_laea.area / MAX_SAMPLES))
+
+
+def _grid(geom_laea: shapely.Geometry, *, fast: bool = True) -> np.ndarray:
+    spacing = _spacing(geom_laea)
     x0, y0, x1, y1 = geom_laea.bounds
-    xs, ys = np.meshgrid(np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing))
+    gx, gy = np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing)
+    xs, ys = np.meshgrid(gx, gy)
     xs, ys = xs.ravel(), ys.ravel()
     shapely.prepare(geom_laea)
-    inside = shapely.contains_xy(geom_laea, xs, ys)
+    inside = _inside_grid(geom_laea, gx, gy) if fast else shapely.contains_xy(geom_laea, xs, ys)
     pts = np.column_stack([xs[inside], ys[inside]])
     # thin parts may hold no grid point: their vertices count too
     return np.vstack([pts, shapely.get_coordinates(geom_laea)])
@@ -58,6 +95,57 @@ def _distances(line_laea: shapely.Geometry, pts: np.ndarray) -> np.ndarray:
     tree = shapely.STRtree(segs)
     _, dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
     return dist
+
+
+DEPTH_CELL = 4
+"""Points are bounded by cells of this many grid steps across (see :func:`_ranked`)."""
+BOUND_SLACK_M = 1e-3
+
+
+def _ranked(line_laea: shapely.Geometry, pts: np.ndarray, ranks: list[int], *, cell_m: float
+            ) -> list[int] | None:  # fmt: skip
+    """Indices of the points that ``np.argsort`` of their distances to the line puts at
+    ``ranks``, measuring only the points that bounds cannot rule out; None on a tie
+    between different points (the caller then sorts every distance).
+
+    The distance to a line changes no faster than the point moves, so a point lies within
+    ``|p − c|`` of the distance of its cell's centre ``c``. The value at rank ``r`` lies
+    between the ``r``-th smallest lower and upper bounds; points wholly below or above
+    that range cannot hold the rank, and the others are measured (by :func:`_distances`'s
+    tree, so with the same numbers as measuring all of them).
+    """
+    xy, part = shapely.get_coordinates(shapely.get_parts(line_laea), return_index=True)
+    same = part[:-1] == part[1:]
+    tree = shapely.STRtree(shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1)))
+
+    def measure(p: np.ndarray) -> np.ndarray:
+        return tree.query_nearest(shapely.points(p), return_distance=True, all_matches=False)[1]
+
+    _, cell = np.unique(np.floor(pts / cell_m), axis=0, return_inverse=True)
+    cell = cell.ravel()
+    n_cells = int(cell.max()) + 1
+    count = np.bincount(cell, minlength=n_cells)
+    centre = np.column_stack([np.bincount(cell, pts[:, 0], n_cells), np.bincount(cell, pts[:, 1], n_cells)])
+    centre /= count[:, None]
+    off = np.hypot(*(pts - centre[cell]).T) + BOUND_SLACK_M
+    d_centre = measure(centre)[cell]
+    lo, hi = d_centre - off, d_centre + off
+    wanted = []
+    for r in ranks:
+        low, high = np.partition(lo, r)[r], np.partition(hi, r)[r]
+        wanted.append((r, np.nonzero((hi >= low) & (lo <= high))[0], int(np.count_nonzero(hi < low))))
+    todo = np.unique(np.concatenate([w[1] for w in wanted]))
+    exact = np.full(len(pts), np.nan)
+    exact[todo] = measure(pts[todo])
+    picked = []
+    for r, cand, below in wanted:
+        vals = exact[cand]
+        value = np.sort(vals)[r - below]
+        tied = cand[vals == value]
+        if (pts[tied] != pts[tied[0]]).any():  # different points at one distance
+            return None
+        picked.append(int(tied[0]))
+    return picked
 
 
 def _distances_plain(line_laea: shapely.Geometry, pts: np.ndarray) -> np.ndarray:
@@ -94,12 +182,15 @@ def advance_between(
         out["notes"].append(f"no part of the gained ground reaches {MIN_PART_KM2} km²")
         return out
     g = frontline.to_laea(shapely.MultiPolygon(parts))
-    pts = _grid(g)
-    distances = _distances if store.fast_paths else _distances_plain
-    dist = distances(frontline.to_laea(shapely.segmentize(line, 0.05)), pts)
-    order = np.argsort(dist)
-    deepest = pts[order[-1]]
-    p90 = pts[order[min(len(order) - 1, int(math.ceil(0.9 * len(order))) - 1)]]
+    pts = _grid(g, fast=store.fast_paths)
+    line_laea = frontline.to_laea(shapely.segmentize(line, 0.05))
+    ranks = [len(pts) - 1, min(len(pts) - 1, int(math.ceil(0.9 * len(pts))) - 1)]
+    picked = _ranked(line_laea, pts, ranks, cell_m=DEPTH_CELL * _spacing(g)) if store.fast_paths else None
+    if picked is None:  # the plain path: every point measured, then sorted
+        distances = _distances if store.fast_paths else _distances_plain
+        order = np.argsort(distances(line_laea, pts))
+        picked = [order[r] for r in ranks]
+    deepest, p90 = pts[picked[0]], pts[picked[1]]
     lonlat = frontline.from_laea(shapely.points(np.vstack([deepest, p90])))
     (dlon, dlat), (plon, plat) = shapely.get_coordinates(lonlat).tolist()
     deep = frontline.nearest(line, dlon, dlat)
