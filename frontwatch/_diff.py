@@ -18,6 +18,8 @@ redrawn map) or where a check fails; the caller then runs the plain overlays.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import shapely
 
@@ -27,6 +29,9 @@ PAD_DEG = 1e-3
 """Least margin (degrees) between a differing edge and the edge of its box."""
 MAX_SHARE = 0.3
 """Above this share of differing edges the plain overlay is as cheap: give up."""
+THREAD_MIN_COORDS = 20_000
+"""Below this many vertices (both geometries together) the two overlays of
+:func:`both_differences` run one after the other."""
 MAX_DROPPED_KM2 = 1e-6
 """Pieces cut by a box's edge are clipping noise (pieces of the true differences never
 reach it); more than this much of them (approximate km²) means the layers break the
@@ -131,7 +136,7 @@ def differences(a: shapely.Geometry, b: shapely.Geometry
     frame = shapely.boundary(window)
     shapely.prepare(frame)
     out = []
-    for d in (shapely.difference(aw, bw), shapely.difference(bw, aw)):
+    for d in both_differences(aw, bw):
         parts = shapely.get_parts(d)
         parts = parts[shapely.get_type_id(parts) == 3]
         cut = shapely.intersects(frame, parts)
@@ -146,3 +151,14 @@ def differences(a: shapely.Geometry, b: shapely.Geometry
 def _approx_km2(polys: np.ndarray) -> float:
     lat = shapely.get_y(shapely.centroid(polys))
     return float(np.sum(shapely.area(polys) * np.cos(np.radians(lat))) * 111.32 * 110.57)
+
+
+def both_differences(a: shapely.Geometry, b: shapely.Geometry) -> tuple[shapely.Geometry, shapely.Geometry]:
+    """``shapely.difference(a, b)`` and ``shapely.difference(b, a)``; for big geometries in
+    two threads at once (GEOS releases the GIL), with the same results."""
+    if shapely.get_num_coordinates(a) + shapely.get_num_coordinates(b) < THREAD_MIN_COORDS:
+        return shapely.difference(a, b), shapely.difference(b, a)
+    with ThreadPoolExecutor(1) as pool:
+        ahead = pool.submit(shapely.difference, a, b)
+        behind = shapely.difference(b, a)
+        return ahead.result(), behind

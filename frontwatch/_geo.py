@@ -16,6 +16,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
+from ._diff import both_differences
 from ._diff import differences as local_differences
 
 WGS84 = Geod(ellps="WGS84")
@@ -204,14 +205,15 @@ def split_difference(a: BaseGeometry, b: BaseGeometry, *, local: bool = True
     """``(a − b, b − a)``. With ``local`` (the default) the two differences are overlaid
     only where the edges of ``a`` and ``b`` differ (:func:`_diff.differences`: two maps of
     one source share most of their edges); otherwise, or where that does not pay, by two
-    plain overlays of the whole geometries."""
+    plain overlays of the whole geometries (big ones in two threads)."""
     if a.is_empty or b.is_empty:
         return as_multipolygon(a), as_multipolygon(b)
     if local:
         out = local_differences(a, b)
         if out is not None:
             return as_multipolygon(out[0]), as_multipolygon(out[1])
-    return difference(a, b), difference(b, a)
+    lost, taken = both_differences(a, b)
+    return as_multipolygon(lost), as_multipolygon(taken)
 
 
 def intersection(a: BaseGeometry, b: BaseGeometry) -> shapely.MultiPolygon:

@@ -39,32 +39,53 @@ GRID_BLOCK = 16
 
 
 def _inside_grid(geom: shapely.Geometry, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
-    """``shapely.contains_xy`` of a (prepared) polygon on the grid ``gx × gy`` (raveled as
-    ``np.meshgrid`` rows): blocks whose box lies in the polygon's interior are inside, blocks
-    whose box misses it are outside, and only the points of the other blocks are tested
-    one by one. The boxes are spanned by the blocks' own points, so both shortcuts agree
-    with the point test exactly."""
+    """Indices (ascending, into the grid ``gx × gy`` raveled as ``np.meshgrid`` rows) of
+    the points ``shapely.contains_xy`` finds in a (prepared) polygon. Blocks whose box lies
+    in the polygon's interior are inside and blocks whose box misses it outside without a
+    test; only the points of the other blocks are tested one by one, and no array of the
+    whole grid is made (the grid spans the bounding box of all the gained parts, which can
+    be millions of points around a few thousand inside). The boxes are spanned by the
+    blocks' own points, so both shortcuts agree with the point test exactly."""
     nx, ny = len(gx), len(gy)
     b = GRID_BLOCK
     ix, iy = np.arange(0, nx, b), np.arange(0, ny, b)
     x_lo, x_hi = gx[ix], gx[np.minimum(ix + b, nx) - 1]
     y_lo, y_hi = gy[iy], gy[np.minimum(iy + b, ny) - 1]
-    bx0, by0 = np.meshgrid(x_lo, y_lo)
-    bx1, by1 = np.meshgrid(x_hi, y_hi)
-    bx0, by0, bx1, by1 = bx0.ravel(), by0.ravel(), bx1.ravel(), by1.ravel()
+    bx0, by0 = (v.ravel() for v in np.meshgrid(x_lo, y_lo))
+    bx1, by1 = (v.ravel() for v in np.meshgrid(x_hi, y_hi))
     solid = (bx1 > bx0) & (by1 > by0)  # (a block one point wide or high has no box)
     boxes = shapely.box(bx0[solid], by0[solid], bx1[solid], by1[solid])
     full = np.zeros(len(bx0), bool)
     empty = np.zeros(len(bx0), bool)
     full[solid] = shapely.contains_properly(geom, boxes)
     empty[solid] = ~shapely.intersects(geom, boxes)
-    col, row = np.meshgrid(np.arange(nx) // b, np.arange(ny) // b)
-    block = (row * len(ix) + col).ravel()
-    inside = full[block]
-    test = ~(full | empty)[block]
-    xs, ys = np.meshgrid(gx, gy)
-    inside[test] = shapely.contains_xy(geom, xs.ravel()[test], ys.ravel()[test])
-    return inside
+
+    def points_of(blocks: np.ndarray) -> np.ndarray:
+        row, col = np.divmod(blocks, len(ix))
+        dy, dx = (v.ravel() for v in np.meshgrid(np.arange(b), np.arange(b), indexing="ij"))
+        y = (row[:, None] * b + dy).ravel()
+        x = (col[:, None] * b + dx).ravel()
+        ok = (y < ny) & (x < nx)
+        return y[ok] * nx + x[ok]
+
+    whole = points_of(np.nonzero(full)[0])
+    cand = points_of(np.nonzero(~(full | empty))[0])
+    cand = cand[shapely.contains_xy(geom, gx[cand % nx], gy[cand // nx])]
+    return np.sort(np.concatenate([whole, cand]))
+
+
+def _big_parts(gained: shapely.Geometry, *, fast: bool = True) -> list[shapely.Polygon]:
+    """The parts of the gained ground of at least ``MIN_PART_KM2`` (geodesic). Parts whose
+    approximate area (planar degrees scaled at their latitude, within 10 % of the
+    geodesic area anywhere in Ukraine) is under half of that cannot reach it and are
+    left out without the geodesic measure (a redrawn map's gains hold thousands of
+    slivers)."""
+    polys = np.asarray(_geo.polygons_of(gained), dtype=object)
+    if fast and len(polys):
+        lat = shapely.get_y(shapely.centroid(polys))
+        rough = shapely.area(polys) * np.cos(np.radians(lat)) * 111.32 * 110.57
+        polys = polys[rough >= MIN_PART_KM2 / 2]
+    return [p for p in polys if _geo.area_km2(p) >= MIN_PART_KM2]
 
 
 def _spacing(geom_laea: shapely.Geometry) -> float:
@@ -75,11 +96,15 @@ def _grid(geom_laea: shapely.Geometry, *, fast: bool = True) -> np.ndarray:
     spacing = _spacing(geom_laea)
     x0, y0, x1, y1 = geom_laea.bounds
     gx, gy = np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing)
-    xs, ys = np.meshgrid(gx, gy)
-    xs, ys = xs.ravel(), ys.ravel()
     shapely.prepare(geom_laea)
-    inside = _inside_grid(geom_laea, gx, gy) if fast else shapely.contains_xy(geom_laea, xs, ys)
-    pts = np.column_stack([xs[inside], ys[inside]])
+    if fast:
+        at = _inside_grid(geom_laea, gx, gy)
+        pts = np.column_stack([gx[at % len(gx)], gy[at // len(gx)]])
+    else:
+        xs, ys = np.meshgrid(gx, gy)
+        xs, ys = xs.ravel(), ys.ravel()
+        inside = shapely.contains_xy(geom_laea, xs, ys)
+        pts = np.column_stack([xs[inside], ys[inside]])
     # thin parts may hold no grid point: their vertices count too
     return np.vstack([pts, shapely.get_coordinates(geom_laea)])
 
@@ -177,7 +202,7 @@ def advance_between(
     if line.is_empty:
         out["notes"].append("no line of contact on the earlier map")
         return out
-    parts = [p for p in _geo.polygons_of(gained) if _geo.area_km2(p) >= MIN_PART_KM2]
+    parts = _big_parts(gained, fast=store.fast_paths)
     if not parts:
         out["notes"].append(f"no part of the gained ground reaches {MIN_PART_KM2} km²")
         return out

@@ -63,9 +63,12 @@ def _border_lines(undrawn: tuple[str, ...]) -> shapely.Geometry:
 
 def front_of(store, rec) -> shapely.MultiLineString:
     """The line of contact of a stored snapshot (:func:`line_of_contact` of its occupied
-    layer and coverage), kept by the store for reuse."""
+    layer and coverage), kept by the store for reuse (the plain computation every time
+    without the store's ``fast_paths``)."""
     from .snapshot import OCCUPIED
 
+    if not store.fast_paths:
+        return _line_of_contact_plain(store.layer(rec.id, OCCUPIED), rec.coverage)
     return store.derived(("front", rec.id),
                          lambda: line_of_contact(store.layer(rec.id, OCCUPIED), rec.coverage))  # fmt: skip
 

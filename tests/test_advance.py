@@ -216,4 +216,21 @@ def test_inside_grid_is_contains_xy():
     shapely.prepare(geom)
     gx, gy = np.arange(-5_000.0, 60_000.0, 317.0), np.arange(-5_000.0, 60_000.0, 291.0)
     xs, ys = np.meshgrid(gx, gy)
-    assert np.array_equal(_inside_grid(geom, gx, gy), shapely.contains_xy(geom, xs.ravel(), ys.ravel()))
+    expected = np.nonzero(shapely.contains_xy(geom, xs.ravel(), ys.ravel()))[0]
+    assert np.array_equal(_inside_grid(geom, gx, gy), expected)
+
+
+def test_big_parts_are_those_measured_one_by_one(sample_store):
+    from frontwatch import _geo
+    from frontwatch.advance import _big_parts
+    from frontwatch.changes import layer_differences
+
+    hist = History(sample_store, "liveuamap-nzz")
+    recs = hist.records
+    seen = 0
+    for a, b in zip(recs, recs[3:], strict=False):
+        for gained in layer_differences(sample_store, a, b):
+            fast = _big_parts(gained)
+            assert [shapely.to_wkb(p) for p in fast] == [shapely.to_wkb(p) for p in _big_parts(gained, fast=False)]
+            seen += len(_geo.polygons_of(gained)) - len(fast)
+    assert seen > 10  # slivers were left out

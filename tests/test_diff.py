@@ -149,3 +149,12 @@ def test_sample_pairs_agree_with_plain_overlays(sample_store):
         for a, b in pairs:
             la, lb = sample_store.layer(a.id), sample_store.layer(b.id)
             _assert_same(_geo.split_difference(la, lb), _plain(la, lb))
+
+
+def test_big_layers_overlaid_in_two_threads_give_the_same_differences():
+    a = shapely.segmentize(_front(random.Random(4)), 0.002)
+    b = shapely.transform(a, lambda xy: xy + 4e-9)  # redrawn: the plain overlays run
+    assert shapely.get_num_coordinates(a) * 2 >= _diff.THREAD_MIN_COORDS
+    threaded = _geo.split_difference(a, b)
+    for got, want in zip(threaded, _plain(a, b), strict=True):
+        assert shapely.to_wkb(got) == shapely.to_wkb(want)
