@@ -16,6 +16,9 @@ import shapely
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
+from ._diff import both_differences
+from ._diff import differences as local_differences
+
 WGS84 = Geod(ellps="WGS84")
 EMPTY = shapely.MultiPolygon()
 
@@ -197,19 +200,20 @@ def difference(a: BaseGeometry, b: BaseGeometry) -> shapely.MultiPolygon:
     return as_multipolygon(shapely.difference(a, b))
 
 
-def split_difference(a: BaseGeometry, b: BaseGeometry
+def split_difference(a: BaseGeometry, b: BaseGeometry, *, local: bool = True
                      ) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon]:  # fmt: skip
-    """``(a − b, b − a)`` from one symmetric-difference overlay (half the cost of two
-    differences): each part of the symmetric difference goes to the side it lies in."""
+    """``(a − b, b − a)``. With ``local`` (the default) the two differences are overlaid
+    only where the edges of ``a`` and ``b`` differ (:func:`_diff.differences`: two maps of
+    one source share most of their edges); otherwise, or where that does not pay, by two
+    plain overlays of the whole geometries (big ones in two threads)."""
     if a.is_empty or b.is_empty:
         return as_multipolygon(a), as_multipolygon(b)
-    parts = np.asarray(polygons_of(shapely.symmetric_difference(a, b)), dtype=object)
-    if len(parts) == 0:
-        return EMPTY, EMPTY
-    probe = shapely.get_coordinates(shapely.point_on_surface(parts))
-    shapely.prepare(a)
-    in_a = shapely.contains_xy(a, probe[:, 0], probe[:, 1])
-    return shapely.MultiPolygon(list(parts[in_a])), shapely.MultiPolygon(list(parts[~in_a]))
+    if local:
+        out = local_differences(a, b)
+        if out is not None:
+            return as_multipolygon(out[0]), as_multipolygon(out[1])
+    lost, taken = both_differences(a, b)
+    return as_multipolygon(lost), as_multipolygon(taken)
 
 
 def intersection(a: BaseGeometry, b: BaseGeometry) -> shapely.MultiPolygon:

@@ -76,10 +76,23 @@ _V3 = [
     "CREATE INDEX IF NOT EXISTS fw_snapshots_day ON fw_snapshots(source, valid_date)",
 ]
 
+_V4 = [
+    # Steps were split from one symmetric difference, which gave a piece lying partly in
+    # each layer wholly to one side; they are two differences now (and recomputed on use).
+    "DELETE FROM fw_steps",
+    # Areas of the unmasked differences between any two snapshots, once computed.
+    """CREATE TABLE IF NOT EXISTS fw_changes (
+        from_id INTEGER NOT NULL REFERENCES fw_snapshots(id),
+        to_id INTEGER NOT NULL REFERENCES fw_snapshots(id),
+        ua_km2 REAL NOT NULL, ru_km2 REAL NOT NULL,
+        PRIMARY KEY (from_id, to_id))""",
+]
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "geopackage core, files, snapshots, layers", _V1),
     (2, "cached steps between consecutive snapshots", _V2),
     (3, "index of snapshots by source and day", _V3),
+    (4, "steps recomputed as two differences; areas of changes kept", _V4),
 ]
 
 

@@ -23,6 +23,7 @@ from .errors import InvalidWindow
 from .settlements import NOT_COVERED, RU, SIDE, _side_at
 from .snapshot import OCCUPIED
 from .sources import describe
+from .steps import GainBounds
 from .store import SnapshotRecord, Store
 from .timeline import History, ordered, resolve_window
 
@@ -33,17 +34,150 @@ MIN_PART_KM2 = 0.5
 """Parts of gained ground smaller than this are redraw slivers, not advances: left out of depth."""
 
 
-def _grid(geom_laea: shapely.Geometry) -> np.ndarray:
-    area = geom_laea.area
-    spacing = max(MIN_SPACING_M, math.sqrt(area / MAX_SAMPLES))
+GRID_BLOCK = 16
+"""Grid points are screened in blocks of this many by this many (see :func:`_inside_grid`)."""
+
+
+def _inside_grid(geom: shapely.Geometry, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """Indices (ascending, into the grid ``gx × gy`` raveled as ``np.meshgrid`` rows) of
+    the points ``shapely.contains_xy`` finds in a (prepared) polygon. Blocks whose box lies
+    in the polygon's interior are inside and blocks whose box misses it outside without a
+    test; only the points of the other blocks are tested one by one, and no array of the
+    whole grid is made (the grid spans the bounding box of all the gained parts, which can
+    be millions of points around a few thousand inside). The boxes are spanned by the
+    blocks' own points, so both shortcuts agree with the point test exactly."""
+    nx, ny = len(gx), len(gy)
+    b = GRID_BLOCK
+    ix, iy = np.arange(0, nx, b), np.arange(0, ny, b)
+    x_lo, x_hi = gx[ix], gx[np.minimum(ix + b, nx) - 1]
+    y_lo, y_hi = gy[iy], gy[np.minimum(iy + b, ny) - 1]
+    bx0, by0 = (v.ravel() for v in np.meshgrid(x_lo, y_lo))
+    bx1, by1 = (v.ravel() for v in np.meshgrid(x_hi, y_hi))
+    solid = (bx1 > bx0) & (by1 > by0)  # (a block one point wide or high has no box)
+    boxes = shapely.box(bx0[solid], by0[solid], bx1[solid], by1[solid])
+    full = np.zeros(len(bx0), bool)
+    empty = np.zeros(len(bx0), bool)
+    full[solid] = shapely.contains_properly(geom, boxes)
+    empty[solid] = ~shapely.intersects(geom, boxes)
+
+    def points_of(blocks: np.ndarray) -> np.ndarray:
+        row, col = np.divmod(blocks, len(ix))
+        dy, dx = (v.ravel() for v in np.meshgrid(np.arange(b), np.arange(b), indexing="ij"))
+        y = (row[:, None] * b + dy).ravel()
+        x = (col[:, None] * b + dx).ravel()
+        ok = (y < ny) & (x < nx)
+        return y[ok] * nx + x[ok]
+
+    whole = points_of(np.nonzero(full)[0])
+    cand = points_of(np.nonzero(~(full | empty))[0])
+    cand = cand[shapely.contains_xy(geom, gx[cand % nx], gy[cand // nx])]
+    return np.sort(np.concatenate([whole, cand]))
+
+
+def _big_parts(gained: shapely.Geometry, *, fast: bool = True) -> list[shapely.Polygon]:
+    """The parts of the gained ground of at least ``MIN_PART_KM2`` (geodesic). Parts whose
+    approximate area (planar degrees scaled at their latitude, within 10 % of the
+    geodesic area anywhere in Ukraine) is under half of that cannot reach it and are
+    left out without the geodesic measure (a redrawn map's gains hold thousands of
+    slivers)."""
+    polys = np.asarray(_geo.polygons_of(gained), dtype=object)
+    if fast and len(polys):
+        lat = shapely.get_y(shapely.centroid(polys))
+        rough = shapely.area(polys) * np.cos(np.radians(lat)) * 111.32 * 110.57
+        polys = polys[rough >= MIN_PART_KM2 / 2]
+    return [p for p in polys if _geo.area_km2(p) >= MIN_PART_KM2]
+
+
+def _spacing(geom_laea: shapely.Geometry) -> float:
+    return max(MIN_SPACING_M, math.sqrt(geom_laea.area / MAX_SAMPLES))
+
+
+def _grid(geom_laea: shapely.Geometry, *, fast: bool = True) -> np.ndarray:
+    spacing = _spacing(geom_laea)
     x0, y0, x1, y1 = geom_laea.bounds
-    xs, ys = np.meshgrid(np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing))
-    xs, ys = xs.ravel(), ys.ravel()
+    gx, gy = np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing)
     shapely.prepare(geom_laea)
-    inside = shapely.contains_xy(geom_laea, xs, ys)
-    pts = np.column_stack([xs[inside], ys[inside]])
+    if fast:
+        at = _inside_grid(geom_laea, gx, gy)
+        pts = np.column_stack([gx[at % len(gx)], gy[at // len(gx)]])
+    else:
+        xs, ys = np.meshgrid(gx, gy)
+        xs, ys = xs.ravel(), ys.ravel()
+        inside = shapely.contains_xy(geom_laea, xs, ys)
+        pts = np.column_stack([xs[inside], ys[inside]])
     # thin parts may hold no grid point: their vertices count too
     return np.vstack([pts, shapely.get_coordinates(geom_laea)])
+
+
+def _distances(line_laea: shapely.Geometry, pts: np.ndarray) -> np.ndarray:
+    """Planar distance of each point to a (multi)line, by a tree of its two-point segments:
+    the minimum over the same point-to-segment distances as a tree of whole lines would
+    give (bit for bit), but each point looks at a few nearby segments, not every segment
+    of the few nearest lines."""
+    xy, part = shapely.get_coordinates(shapely.get_parts(line_laea), return_index=True)
+    same = part[:-1] == part[1:]
+    segs = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
+    tree = shapely.STRtree(segs)
+    _, dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
+    return dist
+
+
+DEPTH_CELL = 4
+"""Points are bounded by cells of this many grid steps across (see :func:`_ranked`)."""
+BOUND_SLACK_M = 1e-3
+
+
+def _ranked(line_laea: shapely.Geometry, pts: np.ndarray, ranks: list[int], *, cell_m: float
+            ) -> list[int] | None:  # fmt: skip
+    """Indices of the points that ``np.argsort`` of their distances to the line puts at
+    ``ranks``, measuring only the points that bounds cannot rule out; None on a tie
+    between different points (the caller then sorts every distance).
+
+    The distance to a line changes no faster than the point moves, so a point lies within
+    ``|p − c|`` of the distance of its cell's centre ``c``. The value at rank ``r`` lies
+    between the ``r``-th smallest lower and upper bounds; points wholly below or above
+    that range cannot hold the rank, and the others are measured (by :func:`_distances`'s
+    tree, so with the same numbers as measuring all of them).
+    """
+    xy, part = shapely.get_coordinates(shapely.get_parts(line_laea), return_index=True)
+    same = part[:-1] == part[1:]
+    tree = shapely.STRtree(shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1)))
+
+    def measure(p: np.ndarray) -> np.ndarray:
+        return tree.query_nearest(shapely.points(p), return_distance=True, all_matches=False)[1]
+
+    _, cell = np.unique(np.floor(pts / cell_m), axis=0, return_inverse=True)
+    cell = cell.ravel()
+    n_cells = int(cell.max()) + 1
+    count = np.bincount(cell, minlength=n_cells)
+    centre = np.column_stack([np.bincount(cell, pts[:, 0], n_cells), np.bincount(cell, pts[:, 1], n_cells)])
+    centre /= count[:, None]
+    off = np.hypot(*(pts - centre[cell]).T) + BOUND_SLACK_M
+    d_centre = measure(centre)[cell]
+    lo, hi = d_centre - off, d_centre + off
+    wanted = []
+    for r in ranks:
+        low, high = np.partition(lo, r)[r], np.partition(hi, r)[r]
+        wanted.append((r, np.nonzero((hi >= low) & (lo <= high))[0], int(np.count_nonzero(hi < low))))
+    todo = np.unique(np.concatenate([w[1] for w in wanted]))
+    exact = np.full(len(pts), np.nan)
+    exact[todo] = measure(pts[todo])
+    picked = []
+    for r, cand, below in wanted:
+        vals = exact[cand]
+        value = np.sort(vals)[r - below]
+        tied = cand[vals == value]
+        if (pts[tied] != pts[tied[0]]).any():  # different points at one distance
+            return None
+        picked.append(int(tied[0]))
+    return picked
+
+
+def _distances_plain(line_laea: shapely.Geometry, pts: np.ndarray) -> np.ndarray:
+    """:func:`_distances` by a tree of the line's parts (the reference)."""
+    tree = shapely.STRtree(shapely.get_parts(line_laea))
+    _, dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
+    return dist
 
 
 def advance_between(
@@ -62,24 +196,26 @@ def advance_between(
     }  # fmt: skip
     if gained.is_empty or out["gained_km2"] < 0.01:
         return out
-    line = frontline.line_of_contact(store.layer(a.id, OCCUPIED), a.coverage)
+    line = frontline.front_of(store, a)
     if side == "RU":  # Russian advances also start from Russia and Belarus
         line = shapely.union(line, frontline.russia_belarus_border())
     if line.is_empty:
         out["notes"].append("no line of contact on the earlier map")
         return out
-    parts = [p for p in _geo.polygons_of(gained) if _geo.area_km2(p) >= MIN_PART_KM2]
+    parts = _big_parts(gained, fast=store.fast_paths)
     if not parts:
         out["notes"].append(f"no part of the gained ground reaches {MIN_PART_KM2} km²")
         return out
     g = frontline.to_laea(shapely.MultiPolygon(parts))
-    pts = _grid(g)
-    segs = shapely.get_parts(frontline.to_laea(shapely.segmentize(line, 0.05)))
-    tree = shapely.STRtree(segs)
-    _, dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
-    order = np.argsort(dist)
-    deepest = pts[order[-1]]
-    p90 = pts[order[min(len(order) - 1, int(math.ceil(0.9 * len(order))) - 1)]]
+    pts = _grid(g, fast=store.fast_paths)
+    line_laea = frontline.to_laea(shapely.segmentize(line, 0.05))
+    ranks = [len(pts) - 1, min(len(pts) - 1, int(math.ceil(0.9 * len(pts))) - 1)]
+    picked = _ranked(line_laea, pts, ranks, cell_m=DEPTH_CELL * _spacing(g)) if store.fast_paths else None
+    if picked is None:  # the plain path: every point measured, then sorted
+        distances = _distances if store.fast_paths else _distances_plain
+        order = np.argsort(distances(line_laea, pts))
+        picked = [order[r] for r in ranks]
+    deepest, p90 = pts[picked[0]], pts[picked[1]]
     lonlat = frontline.from_laea(shapely.points(np.vstack([deepest, p90])))
     (dlon, dlat), (plon, plat) = shapely.get_coordinates(lonlat).tolist()
     deep = frontline.nearest(line, dlon, dlat)
@@ -124,7 +260,7 @@ def distance_to_other_side(store: Store, source: str, place, day) -> dict:
     if side == NOT_COVERED:
         target, to_side = None, None
     elif side == RU:
-        target, to_side = frontline.line_of_contact(occ, rec.coverage), "UA"
+        target, to_side = frontline.front_of(store, rec), "UA"
     else:
         target, to_side = occ, "RU"
     near = frontline.nearest(target, place.lon, place.lat) if target is not None else None
@@ -165,12 +301,18 @@ def depth_windows(store: Store, source: str, *, days: int, side: str = "UA", lim
     return rank_windows(out, "max_depth_km", distinct=distinct, limit=limit)
 
 
-def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = "area") -> dict:
+def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = "area",
+          prune: bool | None = None) -> dict:  # fmt: skip
     """The most recent earlier window of the same length whose value beats this one's.
 
     ``by`` is ``area`` (km² gained by ``side``) or ``depth`` (max advance depth). Earlier
     windows end on a snapshot date on or before this window's start; their start is the
     snapshot valid the same number of days before their end.
+
+    With ``prune`` (default: the store's ``fast_paths``), a window whose gain cannot beat
+    this one's by the bound of :class:`steps.GainBounds` (an area it cannot reach, or too
+    little ground for any part to count in depth) is passed over without its overlay; the
+    answer is the same.
     """
     side = check_side(side)
     w = resolve_window(store, source, start, end)
@@ -179,10 +321,13 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
     if days < 1:
         raise InvalidWindow("a since query needs a window of at least one day")
     value = _value(store, hist, w.a, w.b, side, by)
+    bounds = GainBounds(store, hist.records) if (store.fast_paths if prune is None else prune) else None
     found = None
     compared = 0
     for begin, ea, rec in reversed(list(windows(hist, days, hist.first_date, d1))):
         compared += 1
+        if bounds is not None and _cannot_beat(bounds.upper_km2(ea, rec, side), value, by):
+            continue
         v = _value(store, hist, ea, rec, side, by)
         if v > value:
             found = {"from_date": begin.isoformat(), "to_date": rec.valid_date,
@@ -202,6 +347,15 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
                       f"no earlier {days}-day window to compare with (history starts {hist.first_date})"),
         "attribution": describe(source)["attribution"],
     }  # fmt: skip
+
+
+def _cannot_beat(upper_km2: float, value: float, by: str) -> bool:
+    """Whether a window whose gain is at most ``upper_km2`` has a value not above ``value``:
+    by area, its (rounded) gain is at most ``value``; by depth, no part of its gain reaches
+    ``MIN_PART_KM2``, so its depth is 0."""
+    if by == "depth":
+        return upper_km2 < MIN_PART_KM2 and value >= 0
+    return upper_km2 <= value
 
 
 def _value(store, hist, a, b, side, by) -> float:

@@ -13,6 +13,7 @@ All areas geodesic on WGS84, in km².
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 
 import shapely
@@ -23,6 +24,7 @@ from .errors import InvalidWindow
 from .quality import mask_between
 from .snapshot import describe_coverage
 from .sources import describe
+from .steps import GainBounds
 from .store import SnapshotRecord, Store
 from .timeline import History, parse_date, resolve_window
 
@@ -53,8 +55,15 @@ def change_from_records(
         if mask.is_empty:
             out["net_km2"] = round(b.occupied_km2 - a.occupied_km2, 1)
             return out
-    # one overlay (or the cached step) serves the mask and the flows
-    diff = store.cached_step(a.id, b.id) or _geo.split_difference(store.layer(a.id), store.layer(b.id))
+    if store.fast_paths and a.coverage == b.coverage and not (land_only or by_oblast or geometry):
+        # nothing masked: the areas of the unmasked differences, kept in the store
+        mask, notes = mask_between(store, hist.flagged, a, b, diff=(_geo.EMPTY, _geo.EMPTY))
+        if mask.is_empty:
+            ua_km2, ru_km2 = change_km2(store, a, b)
+            return {"notes": notes, "masked_km2": 0.0, "ua_gain_km2": round(ua_km2, 1),
+                    "ru_gain_km2": round(ru_km2, 1), "net_km2": round(ru_km2 - ua_km2, 1)}  # fmt: skip
+    # one pair of differences (or the cached step) serves the mask and the flows
+    diff = layer_differences(store, a, b)
     mask, notes = mask_between(store, hist.flagged, a, b, diff=diff)
     out = {"notes": notes, "masked_km2": round(_geo.area_km2(mask), 1)}
     lost, taken = diff
@@ -63,6 +72,8 @@ def change_from_records(
         lost, taken = _geo.clip(lost, land), _geo.clip(taken, land)
     ua, ru = _geo.difference(lost, mask), _geo.difference(taken, mask)
     ua_km2, ru_km2 = _geo.area_km2(ua), _geo.area_km2(ru)
+    if mask.is_empty and not land_only and store.fast_paths:
+        _keep_km2(store, a, b, ua_km2, ru_km2)
     out.update(
         ua_gain_km2=round(ua_km2, 1), ru_gain_km2=round(ru_km2, 1), net_km2=round(ru_km2 - ua_km2, 1)
     )
@@ -71,6 +82,40 @@ def change_from_records(
     if geometry:
         out["geometries"] = {"ua_gain": ua, "ru_gain": ru, "masked": mask}
     return out
+
+
+def layer_differences(store: Store, a: SnapshotRecord, b: SnapshotRecord
+                      ) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon]:  # fmt: skip
+    """``(occupied(a) − occupied(b), occupied(b) − occupied(a))``, unmasked: the cached step
+    when there is one, else computed (kept by the store for reuse). Without the store's
+    ``fast_paths``: two plain overlays, every time."""
+    if not store.fast_paths:
+        return _geo.split_difference(store.layer(a.id), store.layer(b.id), local=False)
+
+    def make():
+        return store.cached_step(a.id, b.id) or _geo.split_difference(store.layer(a.id), store.layer(b.id))
+
+    return store.derived(("differences", a.id, b.id), make)
+
+
+def change_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord) -> tuple[float, float]:
+    """Geodesic areas (km²) of ``occupied(a) − occupied(b)`` and ``occupied(b) −
+    occupied(a)``, unmasked: kept in the store once computed (a pair of snapshots never
+    changes)."""
+    got = store.change_km2(a.id, b.id)
+    if got is not None:
+        return got
+    lost, taken = layer_differences(store, a, b)
+    ua_km2, ru_km2 = _geo.area_km2(lost), _geo.area_km2(taken)
+    _keep_km2(store, a, b, ua_km2, ru_km2)
+    return ua_km2, ru_km2
+
+
+def _keep_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord, ua_km2: float, ru_km2: float) -> None:
+    try:
+        store.add_change_km2(a.id, b.id, ua_km2, ru_km2)
+    except sqlite3.OperationalError:  # read-only or busy: it is only a cache
+        pass
 
 
 OUTSIDE_OBLASTS = "(water / outside the land outline)"
@@ -183,6 +228,7 @@ def top_windows(
     end: str | dt.date | None = None,
     distinct: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    prune: bool | None = None,
 ) -> list[dict]:
     """Windows of ``days`` days ranked by the area ``side`` gained.
 
@@ -190,6 +236,10 @@ def top_windows(
     date with the latest one valid ``days`` days earlier. Windows with the same pair of
     snapshots are counted once. With ``distinct`` (the default), a window whose snapshots
     overlap a higher-ranked window's is left out, so one event ranks once.
+
+    With ``prune`` (default: the store's ``fast_paths``) and a ``limit``, windows are
+    measured in the order of their upper bounds (:class:`steps.GainBounds`) until no
+    window left unmeasured could enter the ranking; the ranking is the same.
     """
     if days < 1:
         raise InvalidWindow(f"window length must be at least 1 day, not {days}")
@@ -200,21 +250,54 @@ def top_windows(
     pairs: dict[tuple[int, int], tuple] = {}
     for begin, a, rec in windows(hist, days, first, last):
         pairs.setdefault((a.id, rec.id), (begin, rec.date, a, rec))
-    rows = []
-    for i, (begin, stop, a, b) in enumerate(pairs.values()):
+    items = list(pairs.values())
+
+    def row(begin, stop, a, b) -> dict:
         ch = change_from_records(store, hist, a, b)
-        gained = gained_km2(ch, side)
-        rows.append({
+        return {
             "source": source, "side": side, "from_date": begin.isoformat(),
             "to_date": stop.isoformat(), "from_snapshot": a.valid_date,
             "to_snapshot": b.valid_date, "from_lag_days": (begin - a.date).days, "to_lag_days": 0,
-            "span_days": (b.date - a.date).days, "from_id": a.id, "to_id": b.id, "gained_km2": gained,
-            "ua_gain_km2": ch["ua_gain_km2"], "ru_gain_km2": ch["ru_gain_km2"],
-            "net_km2": ch["net_km2"], "notes": ch["notes"],
-        })  # fmt: skip
-        if progress is not None:
-            progress(i + 1, len(pairs))
+            "span_days": (b.date - a.date).days, "from_id": a.id, "to_id": b.id,
+            "gained_km2": gained_km2(ch, side), "ua_gain_km2": ch["ua_gain_km2"],
+            "ru_gain_km2": ch["ru_gain_km2"], "net_km2": ch["net_km2"], "notes": ch["notes"],
+        }  # fmt: skip
+
+    if (store.fast_paths if prune is None else prune) and limit and items:
+        rows = _top_pruned(store, hist, items, row, side=side, limit=limit, distinct=distinct,
+                           progress=progress)  # fmt: skip
+    else:
+        rows = []
+        for i, item in enumerate(items):
+            rows.append(row(*item))
+            if progress is not None:
+                progress(i + 1, len(items))
     return rank_windows(rows, "gained_km2", distinct=distinct, limit=limit)
+
+
+def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> list[dict]:
+    """The rows of ``items`` that a ranking of ``limit`` can need, measured in the order of
+    their upper bounds: it stops once the ranking of the measured rows has ``limit`` rows
+    and its last one beats (after rounding) the bound of every row not measured. Every
+    row above that value is then measured, so the ranking is the full one's."""
+    bounds = GainBounds(store, hist.records)
+    index = bounds.index
+    bounds.ensure(min(index[a.id] for _, _, a, _ in items), max(index[b.id] for _, _, _, b in items))
+    upper = [bounds.upper_km2(a, b, side) for _, _, a, b in items]
+    order = sorted(range(len(items)), key=lambda k: -upper[k])
+    done: dict[int, dict] = {}
+    for pos, k in enumerate(order):
+        if len(done) >= limit:
+            ranked = rank_windows([dict(done[i]) for i in sorted(done)], "gained_km2",
+                                  distinct=distinct, limit=limit)  # fmt: skip
+            if len(ranked) == limit and round(upper[k], 1) < ranked[-1]["gained_km2"]:
+                break
+        done[k] = row(*items[k])
+        if progress is not None:
+            progress(pos + 1, len(items))
+    if progress is not None:
+        progress(len(items), len(items))
+    return [done[i] for i in sorted(done)]
 
 
 SPAN_SLACK = 0.5

@@ -11,7 +11,7 @@ on WGS84, reported in km.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import shapely
@@ -24,8 +24,22 @@ BORDER_TOLERANCE_KM = 3.0
 """Boundary segments within this distance of the state border or coast are not front."""
 
 LAEA = "+proj=laea +lat_0=48.5 +lon_0=31.5 +ellps=WGS84 +units=m +no_defs"
-_TO_LAEA = Transformer.from_crs("EPSG:4326", LAEA, always_xy=True)
-_FROM_LAEA = Transformer.from_crs(LAEA, "EPSG:4326", always_xy=True)
+
+
+def projection_pair(proj: str) -> tuple[Transformer, Transformer]:
+    """Transformers from WGS84 lon/lat degrees to a projection on the WGS84 ellipsoid
+    (``proj``: PROJ parameters, metres, no datum shift) and back.
+
+    They are built from the PROJ pipelines that ``Transformer.from_crs("EPSG:4326", proj,
+    always_xy=True)`` and its inverse resolve to (the same numbers bit for bit, tested),
+    without the CRS database look-ups: 0.1 ms instead of about 10 ms.
+    """
+    fwd = f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step {proj}"
+    back = f"+proj=pipeline +step +inv {proj} +step +proj=unitconvert +xy_in=rad +xy_out=deg"
+    return Transformer.from_pipeline(fwd), Transformer.from_pipeline(back)
+
+
+_TO_LAEA, _FROM_LAEA = projection_pair("+proj=laea +lat_0=48.5 +lon_0=31.5 +x_0=0 +y_0=0 +ellps=WGS84")
 
 
 def to_laea(geom):
@@ -47,6 +61,18 @@ def _border_lines(undrawn: tuple[str, ...]) -> shapely.Geometry:
     return geom
 
 
+def front_of(store, rec) -> shapely.MultiLineString:
+    """The line of contact of a stored snapshot (:func:`line_of_contact` of its occupied
+    layer and coverage), kept by the store for reuse (the plain computation every time
+    without the store's ``fast_paths``)."""
+    from .snapshot import OCCUPIED
+
+    if not store.fast_paths:
+        return _line_of_contact_plain(store.layer(rec.id, OCCUPIED), rec.coverage)
+    return store.derived(("front", rec.id),
+                         lambda: line_of_contact(store.layer(rec.id, OCCUPIED), rec.coverage))  # fmt: skip
+
+
 def line_of_contact(
     occupied: shapely.Geometry,
     coverage: dict[str, bool] | None = None,
@@ -64,6 +90,56 @@ def line_of_contact(
     tolerance_km
         Segments whose both ends lie within this distance of the border are dropped.
     """
+    if occupied.is_empty:
+        return shapely.MultiLineString()
+    undrawn = tuple(sorted(k for k, ok in (coverage or {}).items() if not ok))
+    border = _border_lines(undrawn)
+    rings = shapely.get_rings(shapely.get_parts(occupied))
+    xy_all, ring_idx = shapely.get_coordinates(rings, return_index=True)
+    laea = np.column_stack(_TO_LAEA.transform(xy_all[:, 0], xy_all[:, 1]))
+    near = near_border(border, laea, tolerance_km * 1000.0)
+    keep_seg = ~(near[:-1] & near[1:]) & (ring_idx[:-1] == ring_idx[1:])
+    # runs of kept segments: vertices start..stop of each run make one line
+    edge = np.diff(np.concatenate(([0], keep_seg.astype(np.int8), [0])))
+    starts, stops = np.nonzero(edge == 1)[0], np.nonzero(edge == -1)[0]
+    if len(starts) == 0:
+        return shapely.MultiLineString()
+    counts = stops - starts + 1
+    at = np.repeat(starts, counts) + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    lines = shapely.linestrings(xy_all[at], indices=np.repeat(np.arange(len(starts)), counts))
+    return shapely.line_merge(shapely.multilinestrings(lines))
+
+
+NEAR_CHUNK = 16
+"""Consecutive vertices screened together by :func:`near_border`."""
+NEAR_MARGIN_M = 1.0
+
+
+def near_border(border: shapely.Geometry, laea: np.ndarray, tolerance_m: float) -> np.ndarray:
+    """Which points (rows of ``laea``, equal-area metres) lie within ``tolerance_m`` of the
+    prepared ``border``: ``shapely.dwithin`` point by point, but points of a ring come in
+    runs, so runs of ``NEAR_CHUNK`` are settled first by their bounding box: far when the
+    box is farther than the tolerance, near when its centre is nearer than the tolerance
+    less half its diagonal (both with ``NEAR_MARGIN_M`` to spare, so that no rounding
+    decides); only the points of the other runs are tested one by one."""
+    n = len(laea)
+    starts = np.arange(0, n, NEAR_CHUNK)
+    lo, hi = np.minimum.reduceat(laea, starts), np.maximum.reduceat(laea, starts)
+    far = ~shapely.dwithin(border, shapely.box(lo[:, 0] - 0.5, lo[:, 1] - 0.5, hi[:, 0] + 0.5, hi[:, 1] + 0.5),
+                           tolerance_m + NEAR_MARGIN_M)  # fmt: skip
+    reach = tolerance_m - NEAR_MARGIN_M - np.hypot(hi[:, 0] - lo[:, 0], hi[:, 1] - lo[:, 1]) / 2
+    close = np.zeros(len(starts), bool)
+    ok = reach > 0
+    close[ok] = shapely.dwithin(border, shapely.points((lo[ok] + hi[ok]) / 2), reach[ok])
+    chunk = np.arange(n) // NEAR_CHUNK
+    near = close[chunk]
+    rest = ~(far | close)[chunk]
+    near[rest] = shapely.dwithin(border, shapely.points(laea[rest]), tolerance_m)
+    return near
+
+
+def _line_of_contact_plain(occupied, coverage=None, *, tolerance_km: float = BORDER_TOLERANCE_KM):
+    """:func:`line_of_contact` point by point and line by line (the reference)."""
     if occupied.is_empty:
         return shapely.MultiLineString()
     undrawn = tuple(sorted(k for k, ok in (coverage or {}).items() if not ok))
@@ -131,16 +207,16 @@ def nearest(target: shapely.Geometry, lon: float, lat: float) -> Nearest | None:
         return None
     if target.geom_type in ("Polygon", "MultiPolygon") and shapely.intersects_xy(target, lon, lat):
         return Nearest(0.0, lon, lat)
-    lines = shapely.boundary(target) if target.geom_type in ("Polygon", "MultiPolygon") else target
-    parts = shapely.get_parts(shapely.get_parts(lines))
+    if target.geom_type in ("Polygon", "MultiPolygon"):  # its rings: the edges of its boundary
+        parts = shapely.get_rings(shapely.get_parts(target))
+    else:
+        parts = shapely.get_parts(shapely.get_parts(target))
     xy, idx = shapely.get_coordinates(parts, return_index=True)
     same = idx[:-1] == idx[1:]
     a, b = xy[:-1][same], xy[1:][same]
-    aeqd = f"+proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m +no_defs"
-    fwd = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
-    back = Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True)
-    pa = np.column_stack(fwd.transform(a[:, 0], a[:, 1]))
-    pb = np.column_stack(fwd.transform(b[:, 0], b[:, 1]))
+    fwd, back = _aeqd(lon, lat)
+    p = np.column_stack(fwd.transform(xy[:, 0], xy[:, 1]))  # each vertex once
+    pa, pb = p[:-1][same], p[1:][same]
     d, _ = _foot(pa, pb)
     best = d.min()
     cand = np.nonzero(d <= best * 1.01 + 200.0)[0]
@@ -168,6 +244,12 @@ def nearest(target: shapely.Geometry, lon: float, lat: float) -> Nearest | None:
 _PIECE_KM = 1.0
 
 
+@lru_cache(maxsize=256)
+def _aeqd(lon: float, lat: float) -> tuple[Transformer, Transformer]:
+    """Transformers to and from the azimuthal equidistant projection centred on a place."""
+    return projection_pair(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +x_0=0 +y_0=0 +ellps=WGS84")
+
+
 def _foot(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distance from the origin to segments pa→pb (planar) and the nearest points."""
     ab = pb - pa
@@ -180,13 +262,12 @@ def _foot(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def front_on(store, source: str, day) -> dict:
     """The line of contact of ``source`` on ``day`` with its geodesic length and provenance."""
-    from .snapshot import OCCUPIED
     from .sources import describe
     from .timeline import History
 
     asof = History(store, source).as_of(day)
     rec = asof.snapshot
-    line = line_of_contact(store.layer(rec.id, OCCUPIED), rec.coverage)
+    line = front_of(store, rec)
     return {
         "source": source, "asked_date": asof.asked.isoformat(), "snapshot_date": rec.valid_date,
         "lag_days": asof.lag_days, "length_km": round(length_km(line), 1),

@@ -167,7 +167,8 @@ def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
         # the source's own line of the region differs from the reference drawing: mask every
         # piece of the difference that touches the region (within COVERAGE_EDGE_DEG) too
         zone = shapely.buffer(_geo.union(flipped), COVERAGE_EDGE_DEG)
-        lost, taken = diff or _geo.split_difference(store.layer(a.id), store.layer(b.id))
+        lost, taken = diff or _geo.split_difference(store.layer(a.id), store.layer(b.id),
+                                                    local=store.fast_paths)
         pieces = [p for p in _geo.polygons_of(lost) + _geo.polygons_of(taken) if shapely.intersects(zone, p)]
         if pieces:
             parts.extend(pieces)

@@ -61,7 +61,7 @@ def place_control(
     asof = hist.as_of(day)
     rec = asof.snapshot
     side = _side_at(store, rec, place.lon, place.lat)
-    line = frontline.line_of_contact(store.layer(rec.id, OCCUPIED), rec.coverage)
+    line = frontline.front_of(store, rec)
     near = frontline.nearest(line, place.lon, place.lat) if side != NOT_COVERED else None
     grey = store.layer(rec.id, CONTESTED)
     in_grey = not grey.is_empty and shapely.intersects_xy(grey, place.lon, place.lat)

@@ -8,9 +8,11 @@ Steps feed the control history of places and per-snapshot flows.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 
 from . import _geo
@@ -49,21 +51,32 @@ def ensure_steps(
         return
     workers = workers if workers is not None else default_workers()
     blobs = lambda r: store.layer_blob(r.id)  # noqa: E731
-    done = 0
     if workers > 1 and len(todo) > 8:
         with process_pool(workers) as pool:
             futures = [(a, b, pool.submit(_diff, blobs(a), blobs(b))) for a, b in todo]
-            for a, b, fut in futures:
-                store.add_step(a.id, b.id, *fut.result())
+            results = ((a, b, fut.result()) for a, b, fut in futures)
+            _add_steps(store, results, len(todo), progress)
+    else:
+        results = ((a, b, _diff(blobs(a), blobs(b))) for a, b in todo)
+        _add_steps(store, results, len(todo), progress)
+
+
+STEPS_PER_COMMIT = 32
+
+
+def _add_steps(store: Store, results, total: int, progress) -> None:
+    """Store steps as they come, committed in groups (a commit per row costs a sync each)."""
+    done = 0
+    results = iter(results)
+    while done < total:
+        with store.transaction():
+            for a, b, row in results:
+                store.add_step(a.id, b.id, *row)
                 done += 1
                 if progress:
-                    progress(done, len(todo))
-    else:
-        for a, b in todo:
-            store.add_step(a.id, b.id, *_diff(blobs(a), blobs(b)))
-            done += 1
-            if progress:
-                progress(done, len(todo))
+                    progress(done, total)
+                if done % STEPS_PER_COMMIT == 0:
+                    break
 
 
 def steps(store: Store, records: list[SnapshotRecord], **kw) -> list[Step]:
@@ -74,3 +87,62 @@ def steps(store: Store, records: list[SnapshotRecord], **kw) -> list[Step]:
         ua, ru = store.step(a.id, b.id)
         out.append(Step(a, b, ua, ru))
     return out
+
+
+class GainBounds:
+    """Upper bounds of the ground each side gained between two snapshots of a source, from
+    the cached steps between consecutive ``records``.
+
+    A point of ``occupied(A)`` not in ``occupied(B)`` (A before B) leaves the occupied area
+    at some step between them, so ``occupied(A) − occupied(B)`` lies in the union of the
+    steps' ``occupied(r_i) − occupied(r_i+1)``, and its area is at most the sum of their
+    areas (likewise for Russia's gains); masks only take ground away. The sum is widened
+    by ``MARGIN_REL`` and ``MARGIN_KM2`` so that overlay rounding (far below a square
+    metre) can never make a bound fall below the measured value.
+
+    Missing steps are computed (and cached in the store) a block of records at a time, as
+    bounds ask for them; where the store cannot be written, every bound is infinite.
+    """
+
+    MARGIN_REL = 1e-6
+    MARGIN_KM2 = 0.01
+
+    def __init__(self, store: Store, records: list[SnapshotRecord], *, block: int = 64,
+                 workers: int | None = None) -> None:  # fmt: skip
+        self.store, self.records, self.block, self.workers = store, records, block, workers
+        self.index = {r.id: i for i, r in enumerate(records)}
+        self._km2 = np.full((max(len(records) - 1, 0), 2), np.nan)  # per step: ua, ru
+        self._usable = True
+        self._load()
+
+    def _load(self) -> None:
+        if not self.records:
+            return
+        areas = self.store.step_areas(self.records[0].source)
+        for i, (a, b) in enumerate(zip(self.records, self.records[1:], strict=False)):
+            got = areas.get((a.id, b.id))
+            if got is not None:
+                self._km2[i] = got
+
+    def ensure(self, i: int, j: int) -> None:
+        """Have the steps between records ``i`` and ``j`` (indices), computing the missing
+        ones from a block of records before ``i`` on (queries scan back in time)."""
+        if not self._usable or not np.isnan(self._km2[i:j, 0]).any():
+            return
+        lo = max(0, i - self.block)
+        try:
+            ensure_steps(self.store, self.records[lo : j + 1], workers=self.workers)
+        except sqlite3.OperationalError:  # a read-only store: no bounds, no pruning
+            self._usable = False
+            return
+        self._load()
+
+    def upper_km2(self, a: SnapshotRecord, b: SnapshotRecord, side: str) -> float:
+        """An upper bound (km²) of the ground ``side`` (``UA`` or ``RU``) gained from ``a`` to
+        ``b`` (``a`` not after ``b``), masked or not; infinite where unknown."""
+        i, j = self.index[a.id], self.index[b.id]
+        self.ensure(i, j)
+        if not self._usable:
+            return float("inf")
+        total = float(self._km2[i:j, 0 if side == "UA" else 1].sum())
+        return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2

@@ -10,10 +10,11 @@ import datetime as dt
 import os
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import orjson
 import shapely
@@ -26,6 +27,7 @@ from .errors import StoreError
 from .snapshot import OCCUPIED, ValidSnapshot
 
 ENV_DB = "FRONTWATCH_DB"
+V = TypeVar("V")
 
 
 def default_db_path() -> Path:
@@ -80,9 +82,21 @@ class SnapshotRecord:
 
 
 class Store(ABC):
-    """What Frontwatch needs from a store of snapshots."""
+    """What Frontwatch needs from a store of snapshots.
+
+    ``fast_paths`` (default true) lets queries use the store's caches of derived results
+    and the faster exact algorithms (local differences, pruned rankings); false runs the
+    plain paths, the reference the fast ones are tested and benchmarked against.
+    """
 
     path: str
+    fast_paths: bool = True
+
+    def derived(self, key: Hashable, make: Callable[[], V]) -> V:
+        """A result derived from stored data (a difference of two layers, a front line),
+        kept while the store's snapshots do not change; ``make()`` computes it. Without
+        ``fast_paths``, or in a store that keeps nothing, it is computed every time."""
+        return make()
 
     @abstractmethod
     def transaction(self): ...
@@ -126,6 +140,15 @@ class Store(ABC):
     def add_step(self, a: int, b: int, ua: bytes, ru: bytes, ua_km2: float, ru_km2: float) -> None: ...
 
     @abstractmethod
+    def step_areas(self, source: str) -> dict[tuple[int, int], tuple[float, float]]: ...
+
+    @abstractmethod
+    def change_km2(self, a: int, b: int) -> tuple[float, float] | None: ...
+
+    @abstractmethod
+    def add_change_km2(self, a: int, b: int, ua_km2: float, ru_km2: float) -> None: ...
+
+    @abstractmethod
     def step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon]: ...
 
     @abstractmethod
@@ -144,7 +167,8 @@ _JSON_COLS = ("source_dates", "areas", "coverage", "warnings", "flags", "aliases
 class SQLiteStore(Store):
     """The store in one SQLite/GeoPackage file (``:memory:`` for tests)."""
 
-    def __init__(self, path: str | Path | None = None, *, cache_size: int = 64) -> None:
+    def __init__(self, path: str | Path | None = None, *, cache_size: int = 64,
+                 fast_paths: bool = True) -> None:  # fmt: skip
         path = str(path if path is not None else default_db_path())
         if path != ":memory:":
             p = Path(path)
@@ -169,6 +193,32 @@ class SQLiteStore(Store):
         self._cache: Recent[shapely.MultiPolygon] = Recent(cache_size)
         self._in_tx = False
         self._depth = 0
+        self.fast_paths = fast_paths
+        self._derived: Recent = Recent(cache_size)
+        self._records: dict[str, list[SnapshotRecord]] = {}
+        self._writes = 0  # snapshot or layer writes through this connection
+        self._seen: tuple[int, int] | None = None  # (data_version, writes) the caches hold
+
+    def _fresh(self) -> bool:
+        """Drop the cached records and derived results if the snapshots changed since they
+        were made (a write through this connection, or a commit by another one: SQLite's
+        ``data_version``); True when the caches may be used."""
+        if not self.fast_paths:
+            return False
+        now = (self.conn.execute("PRAGMA data_version").fetchone()[0], self._writes)
+        if now != self._seen:
+            self._records.clear()
+            self._derived.clear()
+            self._seen = now
+        return True
+
+    def _changed(self) -> None:
+        self._writes += 1
+
+    def derived(self, key: Hashable, make: Callable[[], V]) -> V:
+        if not self._fresh():
+            return make()
+        return self._derived.get(key, make)
 
     def close(self) -> None:
         self.conn.close()
@@ -193,6 +243,7 @@ class SQLiteStore(Store):
                 self.conn.execute(f"ROLLBACK TO {name}")
                 self.conn.execute(f"RELEASE {name}")
                 self._cache.clear()
+                self._changed()
                 raise
             else:
                 self.conn.execute(f"RELEASE {name}")
@@ -206,6 +257,7 @@ class SQLiteStore(Store):
         except BaseException:
             self.conn.execute("ROLLBACK")
             self._cache.clear()
+            self._changed()
             raise
         else:
             self.conn.execute("COMMIT")
@@ -236,6 +288,7 @@ class SQLiteStore(Store):
             ),
         )  # fmt: skip
         sid = int(cur.lastrowid)
+        self._changed()
         self.conn.executemany(
             "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -251,7 +304,20 @@ class SQLiteStore(Store):
 
     def snapshots(self, source=None, *, usable_only=True, day=None) -> list[SnapshotRecord]:
         """Snapshots by valid time; ``usable_only`` drops excluded and superseded ones;
-        ``day`` keeps those valid on one date."""
+        ``day`` keeps those valid on one date.
+
+        A source's records are parsed once and kept until the snapshots change (the
+        records are shared between calls: treat them as read-only)."""
+        if source is not None and day is None and self._fresh():
+            recs = self._records.get(source)
+            if recs is None:
+                recs = self._records[source] = self._query_snapshots(source, False, None)
+            if usable_only:
+                return [r for r in recs if not r.excluded and r.superseded_by is None]
+            return list(recs)
+        return self._query_snapshots(source, usable_only, day)
+
+    def _query_snapshots(self, source, usable_only, day) -> list[SnapshotRecord]:
         sql = "SELECT * FROM fw_snapshots"
         where, args = [], []
         if source is not None:
@@ -264,7 +330,7 @@ class SQLiteStore(Store):
             where.append("excluded = 0 AND superseded_by IS NULL")
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY source, valid_time, priority"
+        sql += " ORDER BY source, valid_time, priority, id"
         return [_record(r) for r in self.conn.execute(sql, args)]
 
     def snapshot(self, snapshot_id: int) -> SnapshotRecord:
@@ -297,6 +363,7 @@ class SQLiteStore(Store):
             (snapshot_id, rec.source, rec.valid_date, name, _geo.area_km2(geom), _geo.to_gpkg(geom)),
         )
         self._cache.discard((snapshot_id, name))
+        self._changed()
 
     def layer_blob(self, snapshot_id: int, layer: str = OCCUPIED) -> bytes:
         """A layer's GeoPackage blob, undecoded (to hand to worker processes)."""
@@ -313,6 +380,25 @@ class SQLiteStore(Store):
         self.conn.execute(
             "INSERT OR REPLACE INTO fw_steps VALUES (?, ?, ?, ?, ?, ?)", (a, b, ua_km2, ru_km2, ua, ru)
         )
+
+    def step_areas(self, source: str) -> dict[tuple[int, int], tuple[float, float]]:
+        """The cached steps of a source: ``(from_id, to_id) -> (ua_km2, ru_km2)`` (areas
+        only, no geometry)."""
+        rows = self.conn.execute(
+            "SELECT s.from_id, s.to_id, s.ua_km2, s.ru_km2 FROM fw_steps s"
+            " JOIN fw_snapshots f ON f.id = s.from_id WHERE f.source = ?", (source,))
+        return {(a, b): (ua, ru) for a, b, ua, ru in rows}
+
+    def change_km2(self, a: int, b: int) -> tuple[float, float] | None:
+        """The kept areas (km²) of the unmasked differences from snapshot ``a`` to ``b``
+        (see :func:`changes.change_km2`), or None."""
+        row = self.conn.execute(
+            "SELECT ua_km2, ru_km2 FROM fw_changes WHERE from_id = ? AND to_id = ?", (a, b)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def add_change_km2(self, a: int, b: int, ua_km2: float, ru_km2: float) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO fw_changes VALUES (?, ?, ?, ?)", (a, b, ua_km2, ru_km2))
 
     def cached_step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon] | None:
         """The cached step from ``a`` to ``b``, or None."""
@@ -344,6 +430,7 @@ class SQLiteStore(Store):
             args.append(_dumps(v) if k in _JSON_COLS else v)
         args.append(snapshot_id)
         self.conn.execute(f"UPDATE fw_snapshots SET {', '.join(cols)} WHERE id = ?", args)
+        self._changed()
 
     def source_names(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT source FROM fw_snapshots")]

@@ -106,3 +106,50 @@ def shared_data() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"full data sets not found at {SHARED} (they are beside the project in CI)")
     return SHARED
+
+
+def evolving_maps(path: Path, rng: random.Random, days: int = 30, start: str = "2022-06-01") -> list[Path]:
+    """NZZ files of an occupied area that moves a little on most days (bumps and dents of a
+    few km, either side) and a lot on a few (an offensive of hundreds of km², with or
+    without its ``losses`` drawn, so some steps are flagged as unexplained and masked);
+    some days repeat the map before."""
+    import datetime as dt
+
+    from shapely.geometry import Point
+
+    occ = shapely.union_all([shapely.segmentize(shapely.box(36.0, 47.3, 38.0, 49.2), 0.02)]
+                            + [Point(rng.uniform(35.8, 38.2), rng.uniform(47.2, 49.4))
+                               .buffer(rng.uniform(0.05, 0.25), quad_segs=16) for _ in range(8)])  # fmt: skip
+    day = dt.date.fromisoformat(start)
+    files = []
+    offensives = 0
+    for _ in range(days):
+        losses = None
+        r = rng.random()
+        if r < 0.15:  # an offensive: a band of the western edge retaken
+            offensives += 1
+            west = shapely.bounds(occ)[0]
+            band = shapely.box(west - 0.01, rng.uniform(47.3, 48.0), west + rng.uniform(0.15, 0.4),
+                               rng.uniform(48.3, 49.2))  # fmt: skip
+            losses = shapely.intersection(occ, band) if offensives % 2 else None
+            occ = shapely.difference(occ, band)
+        elif r < 0.85:
+            for _ in range(rng.randint(1, 4)):
+                blob = Point(rng.uniform(35.8, 38.3), rng.uniform(47.1, 49.4)).buffer(
+                    rng.uniform(0.01, 0.06), quad_segs=rng.randint(2, 8))  # fmt: skip
+                occ = shapely.union(occ, blob) if rng.random() < 0.5 else shapely.difference(occ, blob)
+        if losses is None or losses.is_empty:  # (a map without losses is never checked for steps)
+            losses = shapely.box(36.5, 48.0, 36.501, 48.001)
+        files.append(nzz_file(path / f"{day}.json.gz", day.isoformat(), occ, losses=losses))
+        day += dt.timedelta(days=rng.choice([1, 1, 1, 2, 3]))
+    return files
+
+
+@pytest.fixture(scope="session")
+def evolving_store(tmp_path_factory):
+    """A store with 40 synthetic maps of liveuamap-nzz (see :func:`evolving_maps`)."""
+    path = tmp_path_factory.mktemp("evolving")
+    store = SQLiteStore(path / "evolving.gpkg")
+    ingest(store, "liveuamap-nzz", evolving_maps(path, random.Random(SEED), days=40), workers=1)
+    yield store
+    store.close()

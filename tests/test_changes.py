@@ -110,3 +110,31 @@ def test_period_ends():
         d(2024, 11, 3), d(2024, 11, 10), d(2024, 11, 17), d(2024, 11, 20)]  # fmt: skip
     assert period_ends(d(2024, 11, 15), d(2025, 1, 10), "month") == [
         d(2024, 11, 30), d(2024, 12, 31), d(2025, 1, 10)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("store_name", "source"), [("evolving_store", "liveuamap-nzz"),
+                                                    ("sample_store", "liveuamap-nzz"),
+                                                    ("sample_store", "deepstate")])  # fmt: skip
+def test_pruned_top_is_the_exhaustive_ranking(request, monkeypatch, store_name, source):
+    import frontwatch.changes as changes
+
+    store = request.getfixturevalue(store_name)
+    measured = {True: 0, False: 0}
+    prune = True
+    change = changes.change_from_records
+
+    def counted(*args, **kw):
+        measured[prune] += 1
+        return change(*args, **kw)
+
+    monkeypatch.setattr(changes, "change_from_records", counted)
+    for days in (1, 3, 7):
+        for side in ("UA", "RU"):
+            for limit in (1, 3, 10):
+                for distinct in (True, False):
+                    kw = dict(days=days, side=side, limit=limit, distinct=distinct)
+                    prune = True
+                    pruned = top_windows(store, source, prune=True, **kw)
+                    prune = False
+                    assert pruned == top_windows(store, source, prune=False, **kw)
+    assert measured[True] < measured[False]

@@ -46,3 +46,96 @@ def test_line_of_contact_drops_state_border_and_coast(sample_store):
         assert nearest(line, on_edge.x, on_edge.y).distance_km > 15
     # and it does pass near the front at Balakliia (fighting on 6-8 September)
     assert nearest(line, 36.84, 49.46).distance_km < 30
+
+
+def test_projection_pairs_are_from_crs_bit_for_bit():
+    from pyproj import Transformer
+
+    from frontwatch.frontline import _FROM_LAEA, _TO_LAEA, LAEA, _aeqd
+
+    rng = np.random.default_rng(11)
+    lon, lat = rng.uniform(22.0, 40.5, 50_000), rng.uniform(44.0, 52.5, 50_000)
+    place = (37.6167, 49.7156)
+    aeqd = f"+proj=aeqd +lat_0={place[1]} +lon_0={place[0]} +ellps=WGS84 +units=m +no_defs"
+    for proj, (fwd, back) in ((LAEA, (_TO_LAEA, _FROM_LAEA)), (aeqd, _aeqd(*place))):
+        ref_fwd = Transformer.from_crs("EPSG:4326", proj, always_xy=True)
+        ref_back = Transformer.from_crs(proj, "EPSG:4326", always_xy=True)
+        x, y = ref_fwd.transform(lon, lat)
+        assert np.array_equal(np.column_stack(fwd.transform(lon, lat)), np.column_stack((x, y)))
+        assert np.array_equal(np.column_stack(back.transform(x, y)), np.column_stack(ref_back.transform(x, y)))
+
+
+def _nearest_reference(target, lon, lat):
+    """frontline.nearest as it was written first (boundary lines, CRS look-ups, each end of
+    each edge projected on its own): the fast version must give the same numbers."""
+    from pyproj import Transformer
+
+    from frontwatch import _geo
+    from frontwatch.frontline import _PIECE_KM, Nearest, _foot
+
+    if target.geom_type in ("Polygon", "MultiPolygon") and shapely.intersects_xy(target, lon, lat):
+        return Nearest(0.0, lon, lat)
+    lines = shapely.boundary(target) if target.geom_type in ("Polygon", "MultiPolygon") else target
+    xy, idx = shapely.get_coordinates(shapely.get_parts(shapely.get_parts(lines)), return_index=True)
+    same = idx[:-1] == idx[1:]
+    a, b = xy[:-1][same], xy[1:][same]
+    aeqd = f"+proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m +no_defs"
+    fwd = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
+    back = Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True)
+    d, _ = _foot(np.column_stack(fwd.transform(a[:, 0], a[:, 1])), np.column_stack(fwd.transform(b[:, 0], b[:, 1])))
+    cand = np.nonzero(d <= d.min() * 1.01 + 200.0)[0]
+    pieces_a, pieces_b = [], []
+    for i in cand:
+        pts = [tuple(a[i])]
+        n = int(_geo.WGS84.inv(a[i, 0], a[i, 1], b[i, 0], b[i, 1])[2] / 1000.0 // _PIECE_KM)
+        if n > 0:
+            pts += _geo.WGS84.npts(a[i, 0], a[i, 1], b[i, 0], b[i, 1], n)
+        pts.append(tuple(b[i]))
+        arr = np.asarray(pts)
+        pieces_a.append(arr[:-1])
+        pieces_b.append(arr[1:])
+    qa, qb = np.concatenate(pieces_a), np.concatenate(pieces_b)
+    d, foot = _foot(np.column_stack(fwd.transform(qa[:, 0], qa[:, 1])), np.column_stack(fwd.transform(qb[:, 0], qb[:, 1])))
+    k = int(np.argmin(d))
+    plon, plat = back.transform(foot[k, 0], foot[k, 1])
+    return Nearest(_geo.WGS84.inv(lon, lat, plon, plat)[2] / 1000.0, float(plon), float(plat))
+
+
+def test_nearest_gives_the_reference_numbers(sample_store):
+    from frontwatch.frontline import front_of
+
+    for source, day in (("liveuamap-nzz", "2022-09-08"), ("deepstate", "2024-11-20")):
+        rec = History(sample_store, source).as_of(day).snapshot
+        occ, line = sample_store.layer(rec.id), front_of(sample_store, rec)
+        for lon, lat in ((37.6167, 49.7156), (36.84, 49.46), (35.14, 47.84), (38.0, 48.6), (36.25, 50.0)):
+            for target in (occ, line):
+                assert nearest(target, lon, lat) == _nearest_reference(target, lon, lat)
+
+
+@pytest.mark.parametrize(("store_name", "source"), [("evolving_store", "liveuamap-nzz"),
+                                                    ("sample_store", "liveuamap-nzz"),
+                                                    ("sample_store", "deepstate")])  # fmt: skip
+def test_line_of_contact_is_the_plain_one(request, store_name, source):
+    from frontwatch.frontline import _line_of_contact_plain
+
+    store = request.getfixturevalue(store_name)
+    for rec in History(store, source).records:
+        occ = store.layer(rec.id)
+        fast, plain = line_of_contact(occ, rec.coverage), _line_of_contact_plain(occ, rec.coverage)
+        assert shapely.to_wkb(fast) == shapely.to_wkb(plain)
+
+
+def test_near_border_is_dwithin_point_by_point():
+    from frontwatch.frontline import _TO_LAEA, _border_lines, near_border
+
+    border = _border_lines(())
+    rng = np.random.default_rng(5)
+    # runs of points along random walks that cross the border and the 3 km band around it
+    edge = shapely.get_coordinates(shapely.segmentize(shapely.boundary(clip_outline()), 0.05))
+    start = edge[rng.integers(0, len(edge), 300)]
+    steps = rng.normal(0.0, 0.01, size=(300, 40, 2))
+    walk = (start[:, None, :] + np.cumsum(steps, axis=1)).reshape(-1, 2)
+    laea = np.column_stack(_TO_LAEA.transform(walk[:, 0], walk[:, 1]))
+    expected = shapely.dwithin(border, shapely.points(laea), 3000.0)
+    assert 0.1 < expected.mean() < 0.9
+    assert np.array_equal(near_border(border, laea, 3000.0), expected)

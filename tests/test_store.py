@@ -64,3 +64,48 @@ def test_nested_transaction_is_a_savepoint(fresh_store):
         fresh_store.add_file("kept too", "x", "c", 1, [], 0)
     assert fresh_store.file_record("kept") and fresh_store.file_record("kept too")
     assert fresh_store.file_record("undone") is None
+
+
+def test_records_are_parsed_once_and_dropped_when_the_store_changes(tmp_path, db_path):
+    from frontwatch.timeline import History
+
+    store = SQLiteStore(db_path)
+    f1 = nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", box(36.5, 49.5, 37.5, 50.0))
+    ingest(store, "liveuamap-nzz", [f1], workers=1)
+    first = store.snapshots("liveuamap-nzz")
+    assert store.snapshots("liveuamap-nzz")[0] is first[0]  # kept, not parsed again
+    # a write through this connection
+    f2 = nzz_file(tmp_path / "2022-09-09.json.gz", "2022-09-09", box(36.5, 49.5, 37.6, 50.0))
+    ingest(store, "liveuamap-nzz", [f2], workers=1)
+    assert [r.valid_date for r in History(store, "liveuamap-nzz").records] == ["2022-09-08", "2022-09-09"]
+    # a commit by another connection
+    other = SQLiteStore(db_path)
+    rec = other.snapshots("liveuamap-nzz")[1]
+    other.update_snapshot(rec.id, flags=[{"type": "manual", "message": "checked by hand"}])
+    other.close()
+    assert [r.flags for r in store.snapshots("liveuamap-nzz")][1] == [{"type": "manual", "message": "checked by hand"}]
+    store.close()
+
+
+def test_derived_results_are_dropped_when_a_layer_changes(tmp_path, fresh_store):
+    f1 = nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", box(36.5, 49.5, 37.5, 50.0))
+    ingest(fresh_store, "liveuamap-nzz", [f1], workers=1)
+    (rec,) = fresh_store.snapshots("liveuamap-nzz")
+    made = []
+    make = lambda: made.append(1) or len(made)  # noqa: E731
+    assert fresh_store.derived(("x", rec.id), make) == 1
+    assert fresh_store.derived(("x", rec.id), make) == 1
+    fresh_store.replace_layer(rec.id, "unexplained", box(36.6, 49.6, 36.7, 49.7))
+    assert fresh_store.derived(("x", rec.id), make) == 2
+
+
+def test_plain_store_keeps_nothing(tmp_path, db_path):
+    store = SQLiteStore(db_path, fast_paths=False)
+    f1 = nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", box(36.5, 49.5, 37.5, 50.0))
+    ingest(store, "liveuamap-nzz", [f1], workers=1)
+    assert store.snapshots("liveuamap-nzz")[0] is not store.snapshots("liveuamap-nzz")[0]
+    made = []
+    store.derived("k", lambda: made.append(1))
+    store.derived("k", lambda: made.append(1))
+    assert made == [1, 1]
+    store.close()

@@ -1,0 +1,73 @@
+"""Steps between consecutive snapshots and the gain bounds made from them."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from frontwatch import _geo
+from frontwatch.changes import layer_differences, windows
+from frontwatch.steps import GainBounds, ensure_steps
+from frontwatch.timeline import History
+
+
+def _all_pairs(hist, lengths=(1, 2, 3, 7, 14)):
+    pairs = {}
+    for days in lengths:
+        for _, a, b in windows(hist, days, hist.first_date, hist.last_date):
+            pairs[(a.id, b.id)] = (a, b)
+    return list(pairs.values())
+
+
+@pytest.mark.parametrize(("store_name", "source"), [("evolving_store", "liveuamap-nzz"),
+                                                    ("sample_store", "liveuamap-nzz"),
+                                                    ("sample_store", "deepstate")])  # fmt: skip
+def test_bounds_are_never_below_the_ground_gained(request, store_name, source):
+    store = request.getfixturevalue(store_name)
+    hist = History(store, source)
+    bounds = GainBounds(store, hist.records)
+    pairs = _all_pairs(hist)
+    assert pairs
+    for a, b in pairs:
+        lost, taken = layer_differences(store, a, b)
+        assert _geo.area_km2(lost) <= bounds.upper_km2(a, b, "UA")
+        assert _geo.area_km2(taken) <= bounds.upper_km2(a, b, "RU")
+    # consecutive snapshots: the bound is the step itself (plus the margin)
+    a, b = hist.records[0], hist.records[1]
+    lost, _ = layer_differences(store, a, b)
+    assert bounds.upper_km2(a, b, "UA") == pytest.approx(
+        _geo.area_km2(lost) * (1 + GainBounds.MARGIN_REL) + GainBounds.MARGIN_KM2, rel=1e-12)
+
+
+def test_bounds_compute_missing_steps_a_block_at_a_time(tmp_path, evolving_store):
+    hist = History(evolving_store, "liveuamap-nzz")
+    recs = hist.records
+    evolving_store.conn.execute("DELETE FROM fw_steps")
+    bounds = GainBounds(evolving_store, recs, block=5, workers=1)
+    bounds.upper_km2(recs[30], recs[32], "UA")
+    have = evolving_store.step_keys()
+    wanted = {(a.id, b.id) for a, b in zip(recs[25:32], recs[26:33], strict=True)}
+    assert have == wanted  # the two steps asked for and five before them, no more
+    ensure_steps(evolving_store, recs, workers=1)
+
+
+class _ReadOnly:
+    """A store whose writes fail as a read-only SQLite file's do."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def transaction(self):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+
+def test_bounds_without_a_writable_store_are_infinite(evolving_store):
+    hist = History(evolving_store, "liveuamap-nzz")
+    evolving_store.conn.execute("DELETE FROM fw_steps")
+    bounds = GainBounds(_ReadOnly(evolving_store), hist.records, workers=1)
+    assert bounds.upper_km2(hist.records[3], hist.records[5], "UA") == float("inf")
+    ensure_steps(evolving_store, hist.records, workers=1)
