@@ -38,8 +38,7 @@ RULES: dict[str, str] = {
     "area_change": "km² gained by the claimed side between the maps valid at the window's ends "
                    "(geometric difference; in the claim's oblasts when it names a scope); " + _ENVELOPE,
     "settlement_count": "GeoNames settlements (in the claim's oblasts) whose side changed to the claimed "
-                        f"side between the maps at the window's ends; envelope: maps ±{LAG_DAYS} day, with and "
-                        "without the places of unknown population (hamlets official tallies leave out)",
+                        f"side between the maps at the window's ends; envelope: maps ±{LAG_DAYS} day",
     "place_control": "side of the place's point on the map valid at the claim's date (contested when the "
                      "line of contact passes within the town's extent, a disc of its population at "
                      "3,000 people/km², at least 1 km, or the place is in the grey zone); a map within "

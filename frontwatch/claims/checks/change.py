@@ -84,9 +84,7 @@ def _settlements(store, claim, source, ctx) -> dict:
     for a, b in _pairs(_history(store, source, ctx), start, end):
         res = _memo(ctx, ("places", source, a, b), lambda a=a, b=b: changed_places(store, source, a, b))
         rows = [r for r in res["places"] if r["to_side"] == side and (not oblasts or r["oblast"] in oblasts)]
-        # GeoNames lists hamlets that official tallies fold into their villages: count with
-        # and without the places of unknown population
-        values += [float(len(rows)), float(sum(1 for r in rows if r.get("population", 0) > 0))]
+        values.append(float(len(rows)))
         central = central or (res, float(len(rows)))
     res, measured = central
     who = _who(source, res["from_snapshot"], res["to_snapshot"])
