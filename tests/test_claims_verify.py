@@ -56,7 +56,6 @@ def test_area_claim_measures_change_between(sample_store, checked):
     area = [r for r in _by_kind(results, "area_change") if r["qualifier"] == "more_than"][0]
     v = area["verdicts"][0]
     ch = change_between(sample_store, "liveuamap-nzz", area["window_from"], area["window_to"])
-    assert v["measured"] == ch["ua_gain_km2"]
     assert (v["snapshot_from"], v["snapshot_to"], v["lag_days"]) == (
         ch["from_snapshot"], ch["to_snapshot"], ch["to_lag_days"])  # fmt: skip
     # the envelope: the same change on the maps a day earlier and later at each end
@@ -66,13 +65,15 @@ def test_area_claim_measures_change_between(sample_store, checked):
         rows = change_between(sample_store, "liveuamap-nzz", a, b, by_oblast=True)["by_oblast"]
         return sum(r["ua_gain_km2"] for r in rows if r["oblast"] in v["scope"])
 
+    # the scoped gain: the oblasts' rows of by_oblast, each rounded to 0.1 km² (6 rows: ±0.3)
+    assert v["measured"] == pytest.approx(scoped(area["window_from"], area["window_to"]), abs=0.3)
     around = [scoped("2022-09-02", "2022-09-11"), scoped("2022-09-04", "2022-09-09")]
     low, high = v["envelope"]
-    assert low <= min([ch["ua_gain_km2"], *around]) and high >= max([ch["ua_gain_km2"], *around])
+    assert low <= min(around) + 0.3 and high >= max(around) - 0.3
     # liveuamap's maps of 8 and 11 September disagree by far more than a factor of 2: no verdict
     assert high > 2 * low and v["verdict"] == "unverifiable" and "factor of 2" in v["reason"]
     later = v["later"]
-    assert later["measured"] == pytest.approx(scoped("2022-09-04", later["snapshot_to"]), abs=0.05)
+    assert later["measured"] == pytest.approx(scoped("2022-09-04", later["snapshot_to"]), abs=0.3)
     assert later["verdict"] == "supported"
 
 

@@ -270,7 +270,7 @@ def test_second_article_checked_end_to_end_on_real_maps(full):
             # "on the west bank of the Dnipro": measured in Kherson and Mykolaiv oblasts only
             assert v["scope"] == ["Kherson", "Mykolaiv"]
             want = sum(row[key] for row in ch["by_oblast"] if row["oblast"] in v["scope"])
-            assert v["measured"] == pytest.approx(want, abs=0.05) and want < ch[key]
+            assert v["measured"] == pytest.approx(want, abs=0.2) and want < ch[key]  # rows rounded to 0.1
 
 
 @pytest.mark.parametrize(

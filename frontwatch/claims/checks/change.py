@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from functools import cache
+
+import shapely
 
 from ...advance import advance, since
 from ...areas import UKRAINE_OFFICIAL_KM2
@@ -36,43 +39,84 @@ CONVERSION_REL = 0.01
 RANK_SLACK_DAYS = 10
 """A "since <period>" claim holds when the earlier, larger window ends within the period or
 this many days after it (a withdrawal that began in March ended in early April)."""
-def _gain(ch: dict, side: str, oblasts: tuple[str, ...] | None) -> tuple[float, float]:
-    """(gross gain of ``side``, net gain of ``side``) in a change, in the oblasts if given."""
-    if oblasts:
-        rows = [r for r in ch.get("by_oblast", []) if r["oblast"] in oblasts]
-        ua, ru = sum(r["ua_gain_km2"] for r in rows), sum(r["ru_gain_km2"] for r in rows)
+def _gain(ch: dict, side: str, scope=None) -> tuple[float, float]:
+    """(gross gain of ``side``, net gain of ``side``) in a change, in km²; inside ``scope``
+    (a geometry) when given, from the change's geometries."""
+    if scope is not None:
+        from ... import _geo
+
+        geoms = ch["geometries"]
+        ua = round(_geo.area_km2(_geo.intersection(geoms["ua_gain"], scope)), 1)
+        ru = round(_geo.area_km2(_geo.intersection(geoms["ru_gain"], scope)), 1)
     else:
         ua, ru = ch["ua_gain_km2"], ch["ru_gain_km2"]
     return (ua, ua - ru) if side == "UA" else (ru, ru - ua)
 
 
+def _off_land_km2(ch: dict, side: str, scope=None) -> float:
+    """km² of ``side``'s gain that lies off the land outline (lagoons, coastal sea: inside
+    geoBoundaries' outline, outside OpenStreetMap's land), inside ``scope`` when given."""
+    from ... import _geo
+
+    gain = ch["geometries"]["ua_gain" if side == "UA" else "ru_gain"]
+    if scope is not None:
+        gain = _geo.intersection(gain, scope)
+    sea = _sea()
+    if gain.is_empty or not shapely.intersects(sea, gain):
+        return 0.0
+    return _geo.area_km2(_geo.intersection(gain, sea))
+
+
+@cache
+def _sea():
+    """Water inside the clip outline: geoBoundaries' outline less OpenStreetMap's land."""
+    from ... import _geo
+    from ...boundaries import clip_outline
+
+    sea = _geo.difference(clip_outline("geoboundaries"), clip_outline("osm-land"))
+    shapely.prepare(sea)
+    return sea
+
+
+@cache
+def _scope_shape(oblasts: tuple[str, ...]):
+    """The union of some oblasts' outlines (OpenStreetMap), prepared."""
+    from ... import _geo
+    from ...boundaries import oblasts as oblast_shapes
+
+    shape = _geo.union([o.geometry for o in oblast_shapes() if o.name in oblasts])
+    shapely.prepare(shape)
+    return shape
+
+
 def _area(store, claim, source, ctx) -> dict:
     start, end = _window(claim)
     oblasts = _oblasts(claim)
+    scope = _scope_shape(tuple(sorted(oblasts))) if oblasts else None
     side = _side(claim)
     q = _q(claim.quantity, _km2(claim.quantity), "km2")
     values, central = [], None
     for a, b in _pairs(_history(store, source, ctx), start, end):
-        ch = _memo(ctx, ("change", source, a, b, bool(oblasts), False),
-                   lambda a=a, b=b: change_between(store, source, a, b, by_oblast=bool(oblasts)))  # fmt: skip
-        gross, net = _gain(ch, side, oblasts)
+        ch = _memo(ctx, ("change", source, a, b, scope is not None),
+                   lambda a=a, b=b: change_between(store, source, a, b, geometry=scope is not None))  # fmt: skip
+        gross, net = _gain(ch, side, scope)
         values += [gross] + ([net] if net > 0 else [])
-        central = central or (ch, gross)
-    ch, measured = central
+        central = central or (ch, gross, net)
+    ch, measured, net = central
     broken = [n for n in ch.get("notes", []) if "coverage break" in n]
     if broken and ch.get("masked_km2", 0) > 0:
         raise _NotComparable(f"{source}'s maps change what they draw inside the window ({broken[0]}): "
                              f"{fmt(ch['masked_km2'], 'km2')} left out, so its total is not the one claimed")  # fmt: skip
     if ch["from_snapshot"] != ch["to_snapshot"]:
-        land = _memo(ctx, ("change", source, start, end, bool(oblasts), True),
-                     lambda: change_between(store, source, start, end, by_oblast=bool(oblasts), land_only=True))  # fmt: skip
-        values.append(_gain(land, side, oblasts)[0])
+        if "geometries" not in ch:
+            ch = _memo(ctx, ("change", source, start, end, True),
+                       lambda: change_between(store, source, start, end, geometry=True))  # fmt: skip
+        values.append(measured - _off_land_km2(ch, side, scope))  # the land-only outline
     who = _who(source, ch["from_snapshot"], ch["to_snapshot"])
     what = f"gained by {'Ukraine' if side == 'UA' else 'Russia'}" + (f" in {', '.join(oblasts)}" if oblasts else "")
     out = _numeric(claim, source, q, measured, values, unit="km2", what=what, who=who)
     out.update(snapshot_from=ch["from_snapshot"], snapshot_to=ch["to_snapshot"], lag_days=ch["to_lag_days"],
-               net_km2=round(_gain(ch, side, oblasts)[1], 1), **_scope_rule(claim, oblasts),
-               **_lag_note(ch["to_snapshot"], end))  # fmt: skip
+               net_km2=round(net, 1), **_scope_rule(claim, oblasts), **_lag_note(ch["to_snapshot"], end))  # fmt: skip
     return out
 
 
