@@ -92,11 +92,7 @@ def line_of_contact(
     """
     if occupied.is_empty:
         return shapely.MultiLineString()
-    undrawn = tuple(sorted(k for k, ok in (coverage or {}).items() if not ok))
-    border = _border_lines(undrawn)
-    rings = shapely.get_rings(shapely.get_parts(occupied))
-    xy_all, ring_idx = shapely.get_coordinates(rings, return_index=True)
-    laea = np.column_stack(_TO_LAEA.transform(xy_all[:, 0], xy_all[:, 1]))
+    border, xy_all, ring_idx, laea = _ring_vertices(occupied, coverage)
     near = near_border(border, laea, tolerance_km * 1000.0)
     keep_seg = ~(near[:-1] & near[1:]) & (ring_idx[:-1] == ring_idx[1:])
     # runs of kept segments: vertices start..stop of each run make one line
@@ -138,15 +134,22 @@ def near_border(border: shapely.Geometry, laea: np.ndarray, tolerance_m: float) 
     return near
 
 
-def _line_of_contact_plain(occupied, coverage=None, *, tolerance_km: float = BORDER_TOLERANCE_KM):
-    """:func:`line_of_contact` point by point and line by line (the reference)."""
-    if occupied.is_empty:
-        return shapely.MultiLineString()
+def _ring_vertices(occupied, coverage):
+    """The border lines not to count as front (state border, coast, undrawn regions), and the
+    occupied area's ring vertices: lon/lat, ring index, projected (LAEA metres)."""
     undrawn = tuple(sorted(k for k, ok in (coverage or {}).items() if not ok))
     border = _border_lines(undrawn)
     rings = shapely.get_rings(shapely.get_parts(occupied))
     xy_all, ring_idx = shapely.get_coordinates(rings, return_index=True)
     laea = np.column_stack(_TO_LAEA.transform(xy_all[:, 0], xy_all[:, 1]))
+    return border, xy_all, ring_idx, laea
+
+
+def _line_of_contact_plain(occupied, coverage=None, *, tolerance_km: float = BORDER_TOLERANCE_KM):
+    """:func:`line_of_contact` point by point and line by line (the reference)."""
+    if occupied.is_empty:
+        return shapely.MultiLineString()
+    border, xy_all, ring_idx, laea = _ring_vertices(occupied, coverage)
     near = shapely.dwithin(border, shapely.points(laea), tolerance_km * 1000.0)
     keep_seg = ~(near[:-1] & near[1:]) & (ring_idx[:-1] == ring_idx[1:])
     lines = []
