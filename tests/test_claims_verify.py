@@ -61,6 +61,7 @@ def test_area_claim_measures_change_between(sample_store, checked):
     # the envelope: the same change on the maps a day earlier and later at each end
     # (in the claim's scope: "its south and east" = the oblasts of the convention, summed)
     assert v["scope"] == ["Kherson", "Zaporizhzhia", "Mykolaiv", "Donetsk", "Luhansk", "Kharkiv"]
+
     def scoped(a, b):
         rows = change_between(sample_store, "liveuamap-nzz", a, b, by_oblast=True)["by_oblast"]
         return sum(r["ua_gain_km2"] for r in rows if r["oblast"] in v["scope"])

@@ -7,7 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 
+import shapely
+
+from .. import _geo
+from ..boundaries import oblasts as oblast_shapes
 from ..errors import FrontwatchError
 from ..gazetteer import AmbiguousPlace, PlaceNotFound, resolve_one
 from ..store import Store
@@ -29,6 +34,10 @@ SHORT_NAMES = {"deepstate": "DeepState", "isw": "ISW", "liveuamap-nzz": "liveuam
 """Source names in verdict sentences."""
 RUSSIAN_REGIONS = ("kursk", "belgorod", "bryansk")
 """Regions of Russia that claims name (Ukraine's incursion of 2024): no source maps them."""
+LOSING = {"loss", "withdraw"}
+"""Actions whose acting side gives ground up: the claim is about the other side's gain."""
+
+
 class _Unverifiable(Exception):
     pass
 
@@ -77,8 +86,7 @@ def _oblasts(claim: Claim) -> tuple[str, ...] | None:
     if not region and not subj.get("oblast"):
         return None
     key = region.lower()
-    if any(key.startswith(r) for r in RUSSIAN_REGIONS) or subj.get("country") == "RU":
-        raise _NotComparable(f"the claim is about Russia's {region} region: no source maps it")
+    _not_in_russia(claim)
     if subj.get("oblast") and not (claim.kind == "place_control" and subj.get("place")):
         return (subj["oblast"],)
     if compass_oblasts(key):
@@ -99,6 +107,26 @@ def _not_in_russia(claim: Claim) -> None:
     if subj.get("country") == "RU" or any(region.lower().startswith(r) for r in RUSSIAN_REGIONS):
         where = f"Russia's {region} region" if region and region != "Russia" else "Russian territory"
         raise _NotComparable(f"the claim is about {where}: no source maps it")
+
+
+@cache
+def _scope_shape(oblasts: tuple[str, ...]):
+    """The union of some oblasts' outlines (OpenStreetMap), prepared: the ground a scoped
+    claim is measured in."""
+    shape = _geo.union([o.geometry for o in oblast_shapes() if o.name in oblasts])
+    shapely.prepare(shape)
+    return shape
+
+
+@cache
+def _scope_km2(oblasts: tuple[str, ...]) -> float:
+    """The geodesic area of some oblasts (the denominator of a share of them), km²."""
+    return sum(_geo.area_km2(o.geometry) for o in oblast_shapes() if o.name in oblasts)
+
+
+def _in_scope_km2(geom, oblasts: tuple[str, ...]) -> float:
+    """km² of a geometry inside some oblasts."""
+    return _geo.area_km2(_geo.intersection(geom, _scope_shape(tuple(sorted(oblasts)))))
 
 
 def _scope_rule(claim: Claim, oblasts: tuple[str, ...] | None) -> dict:
@@ -192,7 +220,7 @@ def _numeric(claim: Claim, source: str, q, measured: float, values: list[float],
     low, high = min(values), max(values)
     iv = interval(q, own=_own(claim, source))
     verdict, reason = numeric_verdict(low, high, iv)
-    env = f"{fmt(low)}–{fmt(high)} {judge._UNIT_WORDS.get(unit, unit)}".strip() if high > low else ""
+    env = f"{fmt(low)}–{fmt(high, unit)}" if high > low else ""
     extra = ", ".join(x for x in (f"envelope {env}" if env else "", ratio_words(measured, q.value)
                                   if verdict in ("understated", "overstated") else "") if x)  # fmt: skip
     sentence = judge.sentence(verdict, who=who, measured=fmt(measured, unit), claimed=q.text or fmt(q.value, unit),
@@ -203,11 +231,6 @@ def _numeric(claim: Claim, source: str, q, measured: float, values: list[float],
             "claim_interval": [iv.low, iv.high], "verdict": verdict, "reason": reason, "sentence": sentence}  # fmt: skip
 
 
-# --------------------------------------------------------------------------------------
-# One rule per kind
-
-
-LOSING = {"loss", "withdraw"}
 def _days_around(store, source, ctx, day: dt.date) -> list[dt.date]:
     """The claim's date, then the dates of the other maps within the map lag of it."""
     near = _near(_history(store, source, ctx), day)

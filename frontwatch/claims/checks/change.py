@@ -9,13 +9,16 @@ from functools import cache
 
 import shapely
 
+from ... import _geo
 from ...advance import advance, since
 from ...areas import UKRAINE_OFFICIAL_KM2
+from ...boundaries import clip_outline
 from ...changes import change_between
 from ...settlements import changed_places
 from .. import judge
 from .._measure import (
     _history,
+    _in_scope_km2,
     _km,
     _km2,
     _lag_note,
@@ -25,42 +28,42 @@ from .._measure import (
     _oblasts,
     _pairs,
     _q,
+    _scope_km2,
     _scope_rule,
+    _scope_shape,
     _side,
     _Unverifiable,
     _who,
     _window,
 )
 from ..judge import fmt
-from ..model import KM2_PER_SQ_MI, KM_PER_MI
+from ..model import KM2_PER_SQ_MI, KM_PER_MI, Quantity
 
 CONVERSION_REL = 0.01
 """A restated figure matches the conversion within its rounding (half its precision) or 1 %."""
 RANK_SLACK_DAYS = 10
 """A "since <period>" claim holds when the earlier, larger window ends within the period or
 this many days after it (a withdrawal that began in March ended in early April)."""
-def _gain(ch: dict, side: str, scope=None) -> tuple[float, float]:
-    """(gross gain of ``side``, net gain of ``side``) in a change, in km²; inside ``scope``
-    (a geometry) when given, from the change's geometries."""
-    if scope is not None:
-        from ... import _geo
 
+
+def _gain(ch: dict, side: str, oblasts=None) -> tuple[float, float]:
+    """(gross gain of ``side``, net gain of ``side``) in a change, in km²; inside ``oblasts``
+    when given, from the change's geometries."""
+    if oblasts:
         geoms = ch["geometries"]
-        ua = round(_geo.area_km2(_geo.intersection(geoms["ua_gain"], scope)), 1)
-        ru = round(_geo.area_km2(_geo.intersection(geoms["ru_gain"], scope)), 1)
+        ua = round(_in_scope_km2(geoms["ua_gain"], oblasts), 1)
+        ru = round(_in_scope_km2(geoms["ru_gain"], oblasts), 1)
     else:
         ua, ru = ch["ua_gain_km2"], ch["ru_gain_km2"]
     return (ua, ua - ru) if side == "UA" else (ru, ru - ua)
 
 
-def _off_land_km2(ch: dict, side: str, scope=None) -> float:
+def _off_land_km2(ch: dict, side: str, oblasts=None) -> float:
     """km² of ``side``'s gain that lies off the land outline (lagoons, coastal sea: inside
-    geoBoundaries' outline, outside OpenStreetMap's land), inside ``scope`` when given."""
-    from ... import _geo
-
+    geoBoundaries' outline, outside OpenStreetMap's land), inside ``oblasts`` when given."""
     gain = ch["geometries"]["ua_gain" if side == "UA" else "ru_gain"]
-    if scope is not None:
-        gain = _geo.intersection(gain, scope)
+    if oblasts:
+        gain = _geo.intersection(gain, _scope_shape(tuple(sorted(oblasts))))
     sea = _sea()
     if gain.is_empty or not shapely.intersects(sea, gain):
         return 0.0
@@ -70,36 +73,25 @@ def _off_land_km2(ch: dict, side: str, scope=None) -> float:
 @cache
 def _sea():
     """Water inside the clip outline: geoBoundaries' outline less OpenStreetMap's land."""
-    from ... import _geo
-    from ...boundaries import clip_outline
-
     sea = _geo.difference(clip_outline("geoboundaries"), clip_outline("osm-land"))
     shapely.prepare(sea)
     return sea
 
 
-@cache
-def _scope_shape(oblasts: tuple[str, ...]):
-    """The union of some oblasts' outlines (OpenStreetMap), prepared."""
-    from ... import _geo
-    from ...boundaries import oblasts as oblast_shapes
-
-    shape = _geo.union([o.geometry for o in oblast_shapes() if o.name in oblasts])
-    shapely.prepare(shape)
-    return shape
-
-
 def _area(store, claim, source, ctx) -> dict:
+    """km² the claimed side gained in the window (in its scope), with the envelope: the
+    window widened and narrowed over the maps within a day of each end, the net change, and
+    the land-only outline (from the central change's geometry)."""
     start, end = _window(claim)
     oblasts = _oblasts(claim)
-    scope = _scope_shape(tuple(sorted(oblasts))) if oblasts else None
     side = _side(claim)
     q = _q(claim.quantity, _km2(claim.quantity), "km2")
     values, central = [], None
-    for a, b in _pairs(_history(store, source, ctx), start, end):
-        ch = _memo(ctx, ("change", source, a, b, scope is not None),
-                   lambda a=a, b=b: change_between(store, source, a, b, geometry=scope is not None))  # fmt: skip
-        gross, net = _gain(ch, side, scope)
+    for i, (a, b) in enumerate(_pairs(_history(store, source, ctx), start, end)):
+        geometry = bool(oblasts) or i == 0  # the central pair's geometry also gives the land-only value
+        ch = _memo(ctx, ("change", source, a, b, geometry),
+                   lambda a=a, b=b, g=geometry: change_between(store, source, a, b, geometry=g))  # fmt: skip
+        gross, net = _gain(ch, side, oblasts)
         values += [gross] + ([net] if net > 0 else [])
         central = central or (ch, gross, net)
     ch, measured, net = central
@@ -108,10 +100,7 @@ def _area(store, claim, source, ctx) -> dict:
         raise _NotComparable(f"{source}'s maps change what they draw inside the window ({broken[0]}): "
                              f"{fmt(ch['masked_km2'], 'km2')} left out, so its total is not the one claimed")  # fmt: skip
     if ch["from_snapshot"] != ch["to_snapshot"]:
-        if "geometries" not in ch:
-            ch = _memo(ctx, ("change", source, start, end, True),
-                       lambda: change_between(store, source, start, end, geometry=True))  # fmt: skip
-        values.append(measured - _off_land_km2(ch, side, scope))  # the land-only outline
+        values.append(measured - _off_land_km2(ch, side, oblasts))  # the land-only outline
     who = _who(source, ch["from_snapshot"], ch["to_snapshot"])
     what = f"gained by {'Ukraine' if side == 'UA' else 'Russia'}" + (f" in {', '.join(oblasts)}" if oblasts else "")
     out = _numeric(claim, source, q, measured, values, unit="km2", what=what, who=who)
@@ -208,13 +197,8 @@ def _conversion(store, claim, source, ctx) -> dict:
 def _share_of_change(store, claim, source, ctx) -> dict:
     """A share gained over a window: the area rule, as % of Ukraine's official area (or the
     oblasts')."""
-    from ... import _geo
-    from ...boundaries import oblasts as oblast_shapes
-    from ..model import Quantity
-
     oblasts = _oblasts(claim)
-    total = (sum(_geo.area_km2(o.geometry) for o in oblast_shapes() if o.name in oblasts) if oblasts
-             else float(UKRAINE_OFFICIAL_KM2))  # fmt: skip
+    total = _scope_km2(tuple(sorted(oblasts))) if oblasts else float(UKRAINE_OFFICIAL_KM2)
     q = claim.quantity
     as_km2 = Quantity(q.value * total / 100, "km2", q.qualifier, q.text, q.precision * total / 100)
     out = _area(store, replace(claim, quantity=as_km2), source, ctx)

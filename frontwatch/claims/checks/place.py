@@ -3,11 +3,16 @@ who holds ground in a region through a window, and how far a place is from the o
 
 from __future__ import annotations
 
+import math
+
+import shapely
+
 from ...advance import distance_to_other_side
 from ...settlements import place_control
 from .._measure import (
     _days_around,
     _history,
+    _in_scope_km2,
     _km,
     _lag_note,
     _memo,
@@ -37,8 +42,6 @@ def town_radius_km(population: int) -> float:
     """Radius of a town's built-up area from its population (a disc of
     :data:`TOWN_DENSITY_PER_KM2`), at least the 1 km of the place rule: 20,000 people → 1.5 km,
     80,000 → 2.9 km."""
-    import math
-
     return max(1.0, math.sqrt(max(population, 0) / (math.pi * TOWN_DENSITY_PER_KM2)))
 
 
@@ -93,8 +96,6 @@ def _claimant_is_russian(claim: Claim) -> bool:
 
 def _claimed_layer(store, source, place, day, side, ctx) -> dict | None:
     """The place against ISW's layer of ground Russian sources claim (where the map has it)."""
-    import shapely
-
     rec = _history(store, source, ctx).as_of(day).snapshot
     claimed = store.layer(rec.id, CLAIMED_LAYER)
     if claimed.is_empty:
@@ -110,9 +111,6 @@ def _claimed_layer(store, source, place, day, side, ctx) -> dict | None:
 
 def _region_held(store, claim, source, side, ctx) -> dict:
     """A side holding ground in a region through a window: km² it holds there at both ends."""
-    from ... import _geo
-    from ...boundaries import oblasts as oblast_shapes
-
     oblasts = _oblasts(claim)
     if not oblasts:
         raise _Unverifiable("the claim names neither a place nor a region")
@@ -120,12 +118,10 @@ def _region_held(store, claim, source, side, ctx) -> dict:
         raise _Unverifiable("only Russian-held ground in a region is measured")
     start, end = _window(claim)
     hist = _history(store, source, ctx)
-    shapes = [o.geometry for o in oblast_shapes() if o.name in oblasts]
     held = []
     for day in (start, end):
         a = hist.as_of(day)
-        occ = store.layer(a.snapshot.id)
-        held.append((a, sum(_geo.area_km2(_geo.intersection(occ, g)) for g in shapes)))
+        held.append((a, _in_scope_km2(store.layer(a.snapshot.id), oblasts)))
     ok = all(km2 > 0 for _, km2 in held)
     least = round(min(km2 for _, km2 in held), 1)
     who = _who(source, held[0][0].snapshot.valid_date, held[1][0].snapshot.valid_date)

@@ -4,9 +4,11 @@ occupied."""
 from __future__ import annotations
 
 from ...areas import UKRAINE_OFFICIAL_KM2, occupied_km2
+from ...snapshot import describe_coverage
 from .._measure import (
     _days_around,
     _history,
+    _in_scope_km2,
     _km2,
     _lag_note,
     _memo,
@@ -14,6 +16,7 @@ from .._measure import (
     _numeric,
     _oblasts,
     _q,
+    _scope_km2,
     _scope_rule,
     _Unverifiable,
     _who,
@@ -24,10 +27,6 @@ from .change import _share_of_change
 
 def _stock(store, claim, source, ctx) -> tuple[list[tuple[float, float, object]], tuple[str, ...] | None]:
     """Occupied km² (ADM0 and land-only) on the maps around the claim's date, in its oblasts."""
-    from ... import _geo
-    from ...boundaries import oblasts as oblast_shapes
-    from ...snapshot import describe_coverage
-
     day = claim.window.end if claim.window else None
     if day is None:
         raise _Unverifiable("the claim has no date")
@@ -41,11 +40,9 @@ def _stock(store, claim, source, ctx) -> tuple[list[tuple[float, float, object]]
         if missing and (not oblasts or any(o in ("Crimea", "Sevastopol", "Donetsk", "Luhansk") for o in oblasts)):
             raise _NotComparable(f"{source}'s map of {rec.valid_date} {describe_coverage(rec.coverage)}: "
                                  "it does not count all the ground the claim counts")  # fmt: skip
-        if oblasts:
-            shapes = [o.geometry for o in oblast_shapes() if o.name in oblasts]
-            occ = store.layer(rec.id)
-            adm0 = sum(_geo.area_km2(_geo.intersection(occ, g)) for g in shapes)
-            out.append((adm0, adm0, asof))
+        if oblasts:  # an oblast's outline is OpenStreetMap's land already: one value
+            km2 = _memo(ctx, ("held", rec.id, oblasts), lambda rec=rec: _in_scope_km2(store.layer(rec.id), oblasts))
+            out.append((km2, km2, asof))
         else:
             out.append((rec.occupied_km2, _memo(ctx, ("land", rec.id), lambda rec=rec: occupied_km2(
                 store, rec, land_only=True)), asof))  # fmt: skip
@@ -74,10 +71,7 @@ def _share(store, claim, source, ctx) -> dict:
         raise _Unverifiable("a share freed is measured against a peak of occupation the claim does not date")
     rows, oblasts = _stock(store, claim, source, ctx)
     if oblasts:
-        from ... import _geo
-        from ...boundaries import oblasts as oblast_shapes
-
-        total = sum(_geo.area_km2(o.geometry) for o in oblast_shapes() if o.name in oblasts)
+        total = _scope_km2(tuple(sorted(oblasts)))
         basis = f"the area of {', '.join(oblasts)} ({fmt(total, 'km2')})"
     else:
         total, basis = float(UKRAINE_OFFICIAL_KM2), f"Ukraine's official {UKRAINE_OFFICIAL_KM2:,} km²"

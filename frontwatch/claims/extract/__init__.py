@@ -189,16 +189,15 @@ def _attach_disputes(ctx: _Context, before: int, s: str) -> None:
     its own with stance ``disputes``, points at it through ``refers_to`` ("Prigozhin claimed
     Bakhmut ... Maliar denied that the city had fallen"); a denial that restates nothing
     ("Kyiv rejected the claim") only answers the last claim of another claimant."""
-    prior, new = ctx.claims[:before], ctx.claims[before:]
-    kept = [c for c in new if c.kind != "other"]  # restating denials are matched once the text is read
-    if not new or all(c.kind == "other" for c in new):
-        who = new[0].claimant if new else None
-        target = next((c for c in reversed(prior) if c.kind != "other" and c.claimant != who and _is_party(c)), None)
-        if target is not None and _REFERS_BACK.search(s) and new:
-            target.responses.append({"claimant": who, "stance": "disputes", "text": new[0].text})
-        else:
-            kept = new
-    ctx.claims[before:] = kept
+    new = ctx.claims[before:]
+    if not new or any(c.kind != "other" for c in new) or not _REFERS_BACK.search(s):
+        return  # a denial that restates a claim is matched once the text is read (_settle)
+    who = new[0].claimant
+    target = next((c for c in reversed(ctx.claims[:before]) if c.kind != "other" and c.claimant != who
+                   and _is_party(c)), None)  # fmt: skip
+    if target is not None:
+        target.responses.append({"claimant": who, "stance": "disputes", "text": new[0].text})
+        del ctx.claims[before:]
 
 
 def extract_claims(text: str, *, published: date) -> list[Claim]:
