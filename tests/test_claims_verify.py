@@ -223,3 +223,25 @@ def test_cli_check_json_and_structured_input(sample_store, tmp_path):
     ch = change_between(sample_store, "liveuamap-nzz", "2022-09-04", "2022-09-11")
     assert v["measured"] == ch["ua_gain_km2"] and v["verdict"] == "supported"
     assert v["sentence"].startswith("liveuamap (NZZ)'s maps of 2022-09-04 → 2022-09-11 show")
+
+
+def test_a_share_is_not_comparable_only_where_the_map_leaves_its_ground_out(sample_store):
+    """liveuamap draws no Crimea: a share of all Ukraine is not comparable on it, a share of
+    Kharkiv oblast is measured (checked against an equal-area second method)."""
+    from frontwatch.boundaries import oblasts
+    from frontwatch.timeline import History
+    from tests.conftest import equal_area_km2
+
+    day = dt.date(2022, 9, 11)
+    q = Quantity(value=30, unit="percent", qualifier="about", text="about 30%", precision=10)
+    whole = Claim(kind="share", subject={"side": "RU", "action": "hold"}, quantity=q, window=Window(day, day))
+    v = verify_claim(sample_store, whole, "liveuamap-nzz")
+    assert v["verdict"] == "not comparable" and "Crimea" in v["reason"]
+    kharkiv = Claim(kind="share", subject={"side": "RU", "action": "hold", "region": "Kharkiv", "oblast": "Kharkiv"},
+                    quantity=q, window=Window(day, day))  # fmt: skip
+    v = verify_claim(sample_store, kharkiv, "liveuamap-nzz")
+    rec = History(sample_store, "liveuamap-nzz").as_of(day).snapshot
+    shape = next(o.geometry for o in oblasts() if o.name == "Kharkiv")
+    share = 100 * equal_area_km2(sample_store.layer(rec.id).intersection(shape)) / equal_area_km2(shape)
+    assert v["verdict"] != "not comparable"
+    assert v["measured"] == pytest.approx(share, abs=0.05)

@@ -24,6 +24,10 @@ from .._measure import (
 from ..judge import fmt
 from .change import _share_of_change
 
+COVERAGE_OBLASTS = {"crimea": ("Crimea", "Sevastopol"), "occupied_since_2014": ("Donetsk", "Luhansk")}
+"""The oblasts a region of coverage (:func:`frontwatch.snapshot.coverage_of`) lies in: a
+stock there is not comparable on a map that leaves the region out."""
+
 
 def _stock(store, claim, source, ctx) -> tuple[list[tuple[float, float, object]], tuple[str, ...] | None]:
     """Occupied km² (ADM0 and land-only) on the maps around the claim's date, in its oblasts."""
@@ -37,7 +41,7 @@ def _stock(store, claim, source, ctx) -> tuple[list[tuple[float, float, object]]
         asof = hist.as_of(d)
         rec = asof.snapshot
         missing = [r for r, ok in rec.coverage.items() if not ok]
-        if missing and (not oblasts or any(o in ("Crimea", "Sevastopol", "Donetsk", "Luhansk") for o in oblasts)):
+        if missing and (not oblasts or any(o in COVERAGE_OBLASTS.get(r, ()) for r in missing for o in oblasts)):
             raise _NotComparable(f"{source}'s map of {rec.valid_date} {describe_coverage(rec.coverage)}: "
                                  "it does not count all the ground the claim counts")  # fmt: skip
         if oblasts:  # an oblast's outline is OpenStreetMap's land already: one value
