@@ -227,7 +227,8 @@ def test_cli_check_json_and_structured_input(sample_store, tmp_path):
 
 def test_a_share_is_not_comparable_only_where_the_map_leaves_its_ground_out(sample_store):
     """liveuamap draws no Crimea: a share of all Ukraine is not comparable on it, a share of
-    Kharkiv oblast is measured (checked against an equal-area second method)."""
+    Donetsk oblast (whose areas held since 2014 it still drew in 2022) is measured, checked
+    against an equal-area second method."""
     from frontwatch.boundaries import oblasts
     from frontwatch.timeline import History
     from tests.conftest import equal_area_km2
@@ -237,11 +238,12 @@ def test_a_share_is_not_comparable_only_where_the_map_leaves_its_ground_out(samp
     whole = Claim(kind="share", subject={"side": "RU", "action": "hold"}, quantity=q, window=Window(day, day))
     v = verify_claim(sample_store, whole, "liveuamap-nzz")
     assert v["verdict"] == "not comparable" and "Crimea" in v["reason"]
-    kharkiv = Claim(kind="share", subject={"side": "RU", "action": "hold", "region": "Kharkiv", "oblast": "Kharkiv"},
+    donetsk = Claim(kind="share", subject={"side": "RU", "action": "hold", "region": "Donetsk", "oblast": "Donetsk"},
                     quantity=q, window=Window(day, day))  # fmt: skip
-    v = verify_claim(sample_store, kharkiv, "liveuamap-nzz")
+    v = verify_claim(sample_store, donetsk, "liveuamap-nzz")
     rec = History(sample_store, "liveuamap-nzz").as_of(day).snapshot
-    shape = next(o.geometry for o in oblasts() if o.name == "Kharkiv")
+    assert rec.coverage == {"crimea": False, "occupied_since_2014": True}
+    shape = next(o.geometry for o in oblasts() if o.name == "Donetsk")
     share = 100 * equal_area_km2(sample_store.layer(rec.id).intersection(shape)) / equal_area_km2(shape)
     assert v["verdict"] != "not comparable"
     assert v["measured"] == pytest.approx(share, abs=0.05)
