@@ -171,3 +171,35 @@ def test_ranges_levels_and_possessives():
     assert c.subject["geonameid"] == resolve_one("Chasiv Yar").geonameid and c.subject["side"] == "UA"
     c = _one("'Kherson is ours', President Volodymyr Zelensky said on Friday.", date(2022, 11, 12), "place_control")
     assert (c.subject["geonameid"], c.subject["side"]) == (resolve_one("Kherson").geonameid, "UA")
+
+
+def test_a_shared_village_name_takes_the_oblast_the_text_is_about():
+    # Russia's defence ministry on the villages around Lysychansk, Sunday 3 July 2022. Three
+    # villages are called Bilohorivka (Luhansk, Donetsk, Rivne) and two Bila Hora (Luhansk,
+    # Donetsk): the text is about the Luhansk region, so the Luhansk ones are meant.
+    text = ("Moscow said on Sunday it now holds the whole of the Luhansk region after Lysychansk fell. "
+            "It added that its troops had also seized the villages of Bilohorivka and Bila Hora.")
+    found = {c.subject["place"]: c.subject for c in extract_claims(text, published=date(2022, 7, 4))
+             if c.kind == "place_control" and c.subject.get("place")}  # fmt: skip
+    for name in ("Bilohorivka", "Bila Hora"):
+        subj = found[name]
+        assert subj["oblast"] == "Luhansk", subj
+        assert subj["geonameid"] == resolve_one(name, oblast="Luhansk").geonameid
+        assert "Donetsk" in subj["place_rule"], subj["place_rule"]
+    # no context: the name stays ambiguous and the verdict will say so
+    [c] = [c for c in extract_claims("Russia said it had seized Bila Hora.", published=date(2022, 7, 4))
+           if c.kind == "place_control"]  # fmt: skip
+    assert "geonameid" not in c.subject
+
+
+def test_a_briefing_continued_in_the_next_sentence_keeps_its_date():
+    # Russia's defence ministry, Sunday 3 July 2022, published Monday: "the past 24 hours" of
+    # the second sentence end on the Sunday of the first; Ukraine's answer has its own date.
+    text = ("Sergei Shoigu told Vladimir Putin on Sunday that Lysychansk had been taken. "
+            "The Russian ministry said 182 square kilometres had been captured in the past 24 hours. "
+            "Kyiv said it had won back 5 square kilometres in the past 24 hours.")
+    claims = [c for c in extract_claims(text, published=date(2022, 7, 4)) if c.kind == "area_change"]
+    assert [(c.claimant, _w(c)) for c in claims] == [
+        ("Russian ministry", ("2022-07-02", "2022-07-03")),
+        ("Kyiv", ("2022-07-03", "2022-07-04")),
+    ]

@@ -63,7 +63,7 @@ from datetime import date
 
 from frontwatch.claims.extract.kinds import control, other, quantity, rank
 from frontwatch.claims.extract.lexicon import CLAIMANT_SIDES, DISPUTE_VERBS, QUALIFIER_WORDS
-from frontwatch.claims.extract.places import _claimant_side, _places, _sides
+from frontwatch.claims.extract.places import _claimant_side, _places, _sides, disambiguate
 from frontwatch.claims.extract.sentence import _Context, _Found, _Sentence
 from frontwatch.claims.extract.speakers import _speaker, _statement_time
 from frontwatch.claims.extract.structured import claims_from_structured
@@ -111,11 +111,22 @@ def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
     times = _time_phrases(s, published, published, pub_rule)
     statement = _statement_time(s, times, speaker)
     anchor, anchor_rule = published, pub_rule
+    side = _claimant_side(speaker.claimant)
     if statement is not None:
         anchor = statement.window.end
         anchor_rule = f"the date of the statement ({statement.window.text} = {anchor.isoformat()})"
         times = _time_phrases(s, published, anchor, anchor_rule)
         statement = next((t for t in times if t.start == statement.start), None)
+        ctx.statement = (anchor, side, anchor_rule)
+    elif ctx.statement and side and ctx.statement[1] == side and speaker.verb is not None:
+        # the next sentence of the same side's briefing ("Shoigu reported on Sunday ... The
+        # ministry said ...") was said that day too
+        anchor, _, said = ctx.statement
+        anchor_rule = f"{said}, of the sentence before, whose side's statement this continues"
+        times = _time_phrases(s, published, anchor, anchor_rule)
+        ctx.statement = None
+    else:
+        ctx.statement = None
     masked = [speaker.span] if speaker.span else []
     sent = _Sentence(
         text, s, span, speaker, _sides(s, _claimant_side(speaker.claimant)), _places(s, masked), times, statement,
@@ -235,4 +246,5 @@ def extract_claims(text: str, *, published: date) -> list[Claim]:
     for start, end in sentence_spans(text):
         _sentence_claims(text[start:end], (start, end), ctx)
     _settle(ctx.claims)
+    disambiguate(ctx.claims, text.translate(_FOLD))
     return ctx.claims

@@ -286,3 +286,79 @@ def _unknown_place(s: str, at: int) -> _Place | None:
     if not m or m.group(0).split()[0].lower() in _STOP_NAMES:
         return None
     return _Place(m.group(0), m.start(), m.end())
+
+
+NEAR_CONTEXT_KM = 40.0
+"""A namesake this close to a place the text names unambiguously is the one meant."""
+
+
+def _text_oblasts(folded_text: str, claims) -> list[str]:
+    """Oblasts a text is about: those it names as regions ("the Luhansk region"), then those
+    of the places it names unambiguously, in order of first mention."""
+    seen: dict[str, None] = {}
+    for m in _REGION_NAMED.finditer(folded_text):
+        oblast = _oblast(re.sub(r"^(?:The|In|the)\s+", "", m.group("name") or m.group("name2")))
+        if oblast:
+            seen.setdefault(oblast)
+    for c in claims:
+        subj = c.subject or {}
+        if subj.get("geonameid") and subj.get("oblast"):
+            seen.setdefault(subj["oblast"])
+        elif subj.get("oblast") and not subj.get("place"):
+            seen.setdefault(subj["oblast"])
+    return list(seen)
+
+
+def disambiguate(claims, folded_text: str) -> None:
+    """Give each claim about a name several places share the one the text means, when the
+    text makes it clear, and say so in ``subject["place_rule"]``: the only namesake in an
+    oblast the claim's own region names, else the only one in an oblast the text names
+    (regions, or places named unambiguously), else the only one within
+    :data:`NEAR_CONTEXT_KM` of a place the text names unambiguously ("the villages of
+    Bilohorivka and Bila Hora" beside Lysychansk are the Luhansk ones). Otherwise the name
+    stays ambiguous and the verdict says so."""
+    from frontwatch.gazetteer import AmbiguousPlace, gazetteer, resolve_one
+
+    todo = [c for c in claims if (c.subject or {}).get("place") and not c.subject.get("geonameid")]
+    if not todo:
+        return
+    oblasts = _text_oblasts(folded_text, claims)
+    g = gazetteer()
+    anchors = [g.by_id(int(c.subject["geonameid"])) for c in claims if (c.subject or {}).get("geonameid")]
+    for c in todo:
+        name = c.subject["place"]
+        try:
+            resolve_one(name, oblast=c.subject.get("oblast"))
+            continue  # not ambiguous (or the claim's own oblast settles it): nothing to do
+        except AmbiguousPlace as exc:
+            candidates = [cand.place for cand in exc.candidates]
+        except (FrontwatchError, OSError, ValueError):
+            continue
+        pick, why = None, ""
+        own = c.subject.get("oblast")
+        for label, pool in (("the oblast of the claim", [own] if own else []), ("an oblast the text names", oblasts)):
+            inside = [p for p in candidates if p.oblast in pool]
+            if len(inside) == 1:
+                pick, why = inside[0], f"the only one in {label} ({inside[0].oblast})"
+                break
+        if pick is None and anchors:
+            def gap(p):
+                return min(_km_between(p, a) for a in anchors)
+
+            close = [p for p in candidates if gap(p) <= NEAR_CONTEXT_KM]
+            if len(close) == 1:
+                pick = close[0]
+                why = f"the only one within {NEAR_CONTEXT_KM:.0f} km of a place the text names"
+        if pick is not None:
+            others = "; ".join(p.label() for p in candidates if p is not pick)
+            c.subject.update(geonameid=pick.geonameid, oblast=pick.oblast,
+                             place_rule=f"{name}: {why}; the other namesakes: {others}")  # fmt: skip
+
+
+def _km_between(a, b) -> float:
+    import math
+
+    lat = math.radians((a.lat + b.lat) / 2)
+    dx = (a.lon - b.lon) * 111.32 * math.cos(lat)
+    dy = (a.lat - b.lat) * 110.57
+    return math.hypot(dx, dy)

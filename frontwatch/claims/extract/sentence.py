@@ -35,6 +35,7 @@ class _Context:
     claimant: str | None = None
     stance: str = "claims"
     seen: set[str] = field(default_factory=set)
+    statement: tuple[date, str | None, str] | None = None  # the last sentence's statement date, side, rule
     comparisons: set[int] = field(default_factory=set)  # claims stated only to compare ("up from 610 km²")
 
 
