@@ -599,3 +599,8 @@ def parse_window(text: str) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from .cli_update import update_cmd  # noqa: E402  (registered last: it uses the helpers above)
+
+main.add_command(update_cmd)

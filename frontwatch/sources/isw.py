@@ -52,7 +52,7 @@ LAYER_NAMES = {
     "UkrainianReportedPartisanWarfare": "ukrainian_reported_partisan_warfare",
 }
 _PER_LAYER = re.compile(r"(\d{8})_([A-Za-z]+)\.geojson$")
-_PER_DAY = re.compile(r"(?:^|/)(\d{8})\.geojson$")
+_PER_DAY = re.compile(r"(?:^|/)(\d{8})\.geojson(?:\.gz)?$")
 
 
 def accepts(path: Path) -> bool:

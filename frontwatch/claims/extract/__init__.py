@@ -118,7 +118,7 @@ def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
         times = _time_phrases(s, published, anchor, anchor_rule)
         statement = next((t for t in times if t.start == statement.start), None)
         ctx.statement = (anchor, side, anchor_rule)
-    elif ctx.statement and side and ctx.statement[1] == side and speaker.verb is not None:
+    elif ctx.statement and side and ctx.statement[1] == side and _continues_briefing(speaker.claimant):
         # the next sentence of the same side's briefing ("Shoigu reported on Sunday ... The
         # ministry said ...") was said that day too
         anchor, _, said = ctx.statement
@@ -146,6 +146,15 @@ def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
     for place in sent.places:
         ctx.last_place = place
     ctx.claimant, ctx.stance = speaker.claimant, speaker.stance
+
+
+_INSTITUTION = re.compile(r"(?i)\b(?:ministry|command|staff|military|army|government|headquarters|forces|office)\b")
+
+
+def _continues_briefing(claimant: str | None) -> bool:
+    """Whether a sentence's claimant reads as the institution of the briefing before it ("the
+    ministry said"), not a new person (who may have spoken another day)."""
+    return bool(claimant and _INSTITUTION.search(claimant))
 
 
 _REFERS_BACK = re.compile(r"\b(?i:claims?|reports?|assertions?|statements?|it|this|that|allegations?|figures?)\b")
