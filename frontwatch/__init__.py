@@ -3,12 +3,13 @@
 from .areas import area_on, series
 from .changes import change_between, compare_sources, top_windows
 from .errors import FrontwatchError
+from .export import snapshots
 from .ingest import ingest
 from .inventory import sources_summary
 from .store import SQLiteStore, open_store
 
 __all__ = [
     "FrontwatchError", "SQLiteStore", "area_on", "change_between", "compare_sources", "ingest",
-    "open_store", "series", "sources_summary", "top_windows",
+    "open_store", "series", "snapshots", "sources_summary", "top_windows",
 ]  # fmt: skip
 __version__ = "0.1.0"

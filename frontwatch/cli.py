@@ -278,18 +278,21 @@ def change(ctx, source, start, end, by, plot, land_only, fmt):
 
 
 def _change_geojson(row: dict) -> dict:
-    from shapely.geometry import mapping
-
+    """The change as an RFC 7946 FeatureCollection (see :func:`frontwatch.export.rfc7946`); the
+    summary (dates, lag, attribution) is in each feature's properties, which GDAL keeps."""
     from . import _geo
+    from .export import rfc7946
 
     props = {k: v for k, v in row.items() if k not in ("geometries", "provenance")}
     feats = []
     for kind, geom in row["geometries"].items():
-        if geom.is_empty:
+        out = rfc7946(geom)
+        if out is None:
             continue
-        feats.append({"type": "Feature", "geometry": mapping(geom),
+        feats.append({"type": "Feature", "geometry": out,
                       "properties": {"kind": kind, "area_km2": round(_geo.area_km2(geom), 1),
-                                     **{k: props[k] for k in CHANGE_COLUMNS[:7]}}})  # fmt: skip
+                                     **{k: props[k] for k in CHANGE_COLUMNS[:7]},
+                                     "attribution": props.get("attribution")}})  # fmt: skip
     return {"type": "FeatureCollection", "properties": props, "features": feats}
 
 
@@ -601,6 +604,8 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-from .cli_update import update_cmd  # noqa: E402  (registered last: it uses the helpers above)
+from .cli_export import export_cmd  # noqa: E402  (registered last: they use the helpers above)
+from .cli_update import update_cmd  # noqa: E402
 
 main.add_command(update_cmd)
+main.add_command(export_cmd)

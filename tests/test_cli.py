@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import orjson
 import pytest
@@ -51,6 +52,18 @@ def test_change_geojson_has_gain_polygons(cli_db):
     fc = orjson.loads(r.output)
     kinds = {f["properties"]["kind"]: f["properties"]["area_km2"] for f in fc["features"]}
     assert kinds["ua_gain"] == fc["properties"]["ua_gain_km2"]
+    # RFC 7946 (#15): exteriors counter-clockwise, holes clockwise, at most 6 decimals; the
+    # geometry snapped to the grid keeps its area within 0.01 %
+    from shapely.geometry import shape
+
+    from tests.conftest import equal_area_km2
+
+    for f in fc["features"]:
+        geom = shape(f["geometry"])
+        assert all(p.exterior.is_ccw and not any(r.is_ccw for r in p.interiors) for p in geom.geoms)
+        assert equal_area_km2(geom) == pytest.approx(f["properties"]["area_km2"], rel=1e-4, abs=0.05)
+    digits = re.findall(r"\.(\d+)", orjson.dumps([f["geometry"] for f in fc["features"]]).decode())
+    assert max(map(len, digits)) <= 6
 
 
 def test_reingest_says_nothing_added(cli_db):
