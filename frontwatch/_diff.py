@@ -14,6 +14,14 @@ vertices instead of tens of thousands.
 
 :func:`differences` returns ``None`` where this would not pay (most edges differ: a
 redrawn map) or where a check fails; the caller then runs the plain overlays.
+
+A map that is the same drawing exported again can have every vertex moved by a few
+billionths of a degree (ISW's layers, reprojected on each export: about 4e-9°, half a
+millimetre), so that no edge matches. Where most edges differ, the vertices of ``b``
+within :data:`SNAP_DEG` (about 1 cm) of a vertex of ``a`` are moved onto it first
+(:func:`snapped`); when that leaves ``b`` valid and its edges now mostly shared, the
+differences are those of ``a`` and the snapped ``b``: the hairline slivers of the
+export's jitter (far below 0.01 km² in all) are not counted as ground that changed hands.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ MAX_SHARE = 0.3
 THREAD_MIN_COORDS = 20_000
 """Below this many vertices (both geometries together) the two overlays of
 :func:`both_differences` run one after the other."""
+SNAP_DEG = 1e-7
+"""Vertices this close (degrees, about 1 cm) are the same point drawn twice (see above)."""
 MAX_DROPPED_KM2 = 1e-6
 """Pieces cut by a box's edge are clipping noise (pieces of the true differences never
 reach it); more than this much of them (approximate km²) means the layers break the
@@ -129,7 +139,16 @@ def differences(a: shapely.Geometry, b: shapely.Geometry
     if n_diff == 0:
         return shapely.MultiPolygon(), shapely.MultiPolygon()
     if n_diff > MAX_SHARE * (len(ea) + len(eb)):
-        return None
+        b = snapped(a, b)
+        if b is None:
+            return None
+        eb, ring_b = edges(b)
+        only_a, only_b = unmatched(ea, eb)
+        n_diff = int(only_a.sum() + only_b.sum())
+        if n_diff == 0:
+            return shapely.MultiPolygon(), shapely.MultiPolygon()
+        if n_diff > MAX_SHARE * (len(ea) + len(eb)):
+            return None
     boxes = change_boxes(np.concatenate([run_bounds(ea, ring_a, only_a), run_bounds(eb, ring_b, only_b)]))
     window = shapely.MultiPolygon(list(shapely.box(*boxes.T)))
     aw, bw = shapely.intersection(a, window), shapely.intersection(b, window)
@@ -146,6 +165,42 @@ def differences(a: shapely.Geometry, b: shapely.Geometry
             parts = parts[~cut]
         out.append(shapely.MultiPolygon(list(parts)))
     return out[0], out[1]
+
+
+def snapped(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geometry | None:
+    """``b`` with each vertex within :data:`SNAP_DEG` of a vertex of ``a`` moved onto that
+    vertex (the nearest of those in the 3 × 3 grid cells of SNAP_DEG around it); None when no
+    vertex moves or the result is not valid."""
+    ca, cb = shapely.get_coordinates(a), shapely.get_coordinates(b)
+    if not len(ca) or not len(cb):
+        return None
+    ka, kb = _cells(ca), _cells(cb)
+    order = np.argsort(ka)
+    sorted_keys = ka[order]
+    best = np.full(len(cb), -1)
+    best_d = np.full(len(cb), np.inf)
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            q = kb + (dx << 32) + dy
+            pos = np.minimum(np.searchsorted(sorted_keys, q), len(ka) - 1)
+            hit = np.nonzero(sorted_keys[pos] == q)[0]
+            cand = order[pos[hit]]
+            d = np.hypot(*(cb[hit] - ca[cand]).T)
+            better = (d <= SNAP_DEG) & (d < best_d[hit])
+            best[hit[better]], best_d[hit[better]] = cand[better], d[better]
+    moved = (best >= 0) & (best_d > 0)
+    if not moved.any():
+        return None
+    cb = cb.copy()
+    cb[moved] = ca[best[moved]]
+    out = shapely.set_coordinates(b, cb)  # a new geometry: b itself is not changed
+    return out if shapely.is_valid(out) else None
+
+
+def _cells(c: np.ndarray) -> np.ndarray:
+    """One int64 key per point: its cell of the SNAP_DEG grid (x in the high 32 bits)."""
+    k = np.floor(c / SNAP_DEG).astype(np.int64)
+    return (k[:, 0] << 32) + (k[:, 1] + (1 << 31))
 
 
 def _approx_km2(polys: np.ndarray) -> float:
