@@ -1,5 +1,8 @@
 """Frontwatch: territorial-control maps of the war in Ukraine as numbers with provenance."""
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from .areas import area_on, series
 from .changes import change_between, compare_sources, top_windows
 from .errors import FrontwatchError
@@ -12,4 +15,7 @@ __all__ = [
     "FrontwatchError", "SQLiteStore", "area_on", "change_between", "compare_sources", "ingest",
     "open_store", "series", "snapshots", "sources_summary", "top_windows",
 ]  # fmt: skip
-__version__ = "0.1.0"
+try:
+    __version__ = _version("frontwatch")  # the one version: pyproject.toml's
+except PackageNotFoundError:  # pragma: no cover - run from a source tree that is not installed
+    __version__ = "0+unknown"
