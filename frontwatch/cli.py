@@ -52,8 +52,12 @@ _land_option = click.option(
 
 def _place(name: str, oblast: str | None):
     """Resolve a place name for the CLI: candidates are listed, never picked silently."""
+    notes: list[str] = []
     try:
-        return resolve_one(name, oblast=oblast)
+        place = resolve_one(name, oblast=oblast, explain=notes)
+        for note in notes:  # a pick among namesakes is said, with the others
+            err.print(f"[yellow]note[/]: {note}. Add --oblast to choose another.", highlight=False)
+        return place
     except AmbiguousPlace as exc:
         msg = str(exc)
         cut = msg.find(" To choose")

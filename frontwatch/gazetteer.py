@@ -108,16 +108,21 @@ FUZZY_MIN_LENGTH = 3
 FUZZY_SCALE = 0.85
 """A fuzzy match scores ``ratio * FUZZY_SCALE`` (at most 85, below every exact tier)."""
 
-SUGGESTION_CUTOFF = 60.0
-"""Least ``ratio`` for a name to be offered as a suggestion when nothing matches."""
+SUGGESTION_CUTOFF = 80.0
+"""Least ``ratio`` for a name to be offered as a suggestion when nothing matches (typos of
+real names score 83 and more: "Bakmut", "Kupansk", "Vuhledr"; "Atlantis" gets none)."""
+
+SUGGESTION_SPREAD = 10.0
+"""Suggestions stop at this many ``ratio`` points below the closest name."""
 
 DOMINANCE_RATIO = 10.0
 """A place wins an otherwise ambiguous match when its population is at least this many
 times that of every other equally good match ..."""
 
-DOMINANCE_MIN_POPULATION = 10_000
-"""... and at least this large (a town: GeoNames records 0 for most villages' populations,
-so a ratio against 0 alone would say nothing)."""
+DOMINANCE_MIN_POPULATION = 5_000
+"""... and at least this large (a town: GeoNames records 0, unknown, for most villages'
+populations, so a ratio against 0 alone would say nothing; an unknown population never loses
+to a known small one). "Marinka" is the Donetsk town of 9,089 over three hamlets."""
 
 NEAR_RATIO = 2.0
 """With ``near=``, the nearest equally good match wins when the next one is at least this
@@ -890,8 +895,10 @@ class Gazetteer:
         oblast: str | None = None,
         near: tuple[float, float] | None = None,
         include_abandoned: bool = False,
+        explain: list[str] | None = None,
     ) -> Place:
-        """The one place a name stands for; never a silent pick among equals.
+        """The one place a name stands for; never a silent pick among equals (a list given as
+        ``explain`` gets a sentence saying which rule picked among several, and the others).
 
         The contenders are the matches as good as the best one (:meth:`resolve`), where
         ``exact`` and ``alternate`` count as equally good (the name *is* one of the place's
@@ -933,6 +940,7 @@ class Gazetteer:
             When ``oblast`` is not an oblast.
         """
         found = self.resolve(name, oblast=oblast, near=near, include_abandoned=include_abandoned, limit=None)
+        notes = explain if explain is not None else []
         if not found:
             raise self._not_found(name, oblast=oblast, include_abandoned=include_abandoned)
         best = _distinct(contenders(found))
@@ -951,9 +959,13 @@ class Gazetteer:
         by_size = sorted(best, key=lambda c: -c.place.population)
         top, runner_up = by_size[0].place.population, by_size[1].place.population
         if top >= DOMINANCE_MIN_POPULATION and top >= DOMINANCE_RATIO * runner_up:
+            notes.append(_picked(name, by_size[0].place, best, f"its population is at least {DOMINANCE_RATIO:g}× "
+                                 "every other's (unknown populations are villages')"))  # fmt: skip
             return by_size[0].place
         exact = [c for c in best if c.match == "exact"]
         if len(exact) == 1:
+            notes.append(_picked(name, exact[0].place, best, "the only place with exactly this name; the others "
+                                 "have it as an old or other name"))  # fmt: skip
             return exact[0].place
         raise AmbiguousPlace(name, best, oblast=self._oblast_label(oblast))
 
@@ -998,7 +1010,9 @@ class Gazetteer:
                     scored.append((ratio, i, key))
         scored.sort(key=lambda t: (-t[0], -self._places[t[1]].population, t[1]))
         out: list[str] = []
-        for _ratio, i, _key in scored:
+        for ratio, i, _key in scored:
+            if ratio < scored[0][0] - SUGGESTION_SPREAD:
+                break  # far behind the best: noise, not a suggestion
             label = f"{self._places[i].name} ({self._places[i].oblast})"
             if label not in out:
                 out.append(label)
@@ -1134,10 +1148,17 @@ def resolve_one(
     oblast: str | None = None,
     near: tuple[float, float] | None = None,
     include_abandoned: bool = False,
+    explain: list[str] | None = None,
 ) -> Place:
     """The one place of the shipped gazetteer a name stands for.
 
     See :meth:`Gazetteer.resolve_one`. Example: ``resolve_one("Balakleya").geonameid`` is
     712926; ``resolve_one("Shevchenkove")`` raises :class:`AmbiguousPlace`.
     """
-    return gazetteer().resolve_one(name, oblast=oblast, near=near, include_abandoned=include_abandoned)
+    return gazetteer().resolve_one(name, oblast=oblast, near=near, include_abandoned=include_abandoned,
+                                   explain=explain)  # fmt: skip
+
+
+def _picked(name: str, place: Place, contenders, why: str) -> str:
+    others = [c.place.label() for c in contenders if c.place.geonameid != place.geonameid]
+    return f"{name!r}: took {place.label()}: {why}; the others: {'; '.join(others)}"

@@ -136,3 +136,15 @@ def test_plots_are_png_maps_and_charts(cli_db, tmp_path):
     chart = tmp_path / "series.png"
     r = run(cli_db, "series", "-s", "liveuamap-nzz", "--no-flows", "--plot", str(chart), "--format", "csv")
     assert r.exit_code == 0 and chart.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_namesake_pick_is_said_and_a_refusal_lists_the_towns(cli_db):
+    # #18: the town of Marinka is taken, with a note naming the hamlets; Pervomaisk is refused
+    r = run(cli_db, "place", "Marinka", "--source", "liveuamap-nzz", "--on", "2022-09-09", "--format", "json")
+    assert r.exit_code == 0, r.output
+    said = r.output + (r.stderr if hasattr(r, "stderr") else "")
+    assert "took Marinka (Donetsk" in " ".join(said.split()) and "Add --oblast" in said
+    r = run(cli_db, "place", "Pervomaisk", "--source", "liveuamap-nzz", "--on", "2022-09-09")
+    assert r.exit_code == 1 and "Pervomaisk (Mykolaiv" in r.output and "Add --oblast" in r.output
+    r = run(cli_db, "place", "Atlantis", "--source", "liveuamap-nzz", "--on", "2022-09-09")
+    assert r.exit_code == 1 and "did you mean" not in r.output

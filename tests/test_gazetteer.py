@@ -325,9 +325,8 @@ def test_not_found_in_oblast_points_to_the_place_elsewhere():
     with pytest.raises(PlaceNotFound) as info:
         resolve_one("Kupiansk", oblast="Kherson")
     assert info.value.suggestions[0] == "Kupiansk (Kharkiv)"
-    assert str(info.value).startswith(
-        "no place named 'Kupiansk' in Kherson oblast; did you mean: Kupiansk (Kharkiv), "
-    )
+    # only names close to the best are offered (#18): the exact name elsewhere, alone
+    assert str(info.value) == "no place named 'Kupiansk' in Kherson oblast; did you mean: Kupiansk (Kharkiv)?"
 
 
 def test_nonsense_finds_nothing():
@@ -476,3 +475,26 @@ def test_abandoned_place_not_found_says_so():
         "; an abandoned, historical or destroyed place has that name (include_abandoned=True)"
     )
     assert resolve_one("Trokhymbrid", include_abandoned=True) == place
+
+
+def test_a_town_wins_over_hamlets_of_its_name_and_says_so():
+    # #18: "Marinka" is the Donetsk town (9,089 people) and three hamlets of unknown size
+    notes: list[str] = []
+    place = resolve_one("Marinka", explain=notes)
+    assert (place.oblast, place.population) == ("Donetsk", 9089)
+    [note] = notes
+    assert "Marinka (Lviv" in note and "Marinka (Dnipropetrovsk" in note and "10×" in note
+    # two towns of 62,000 and 36,000 are not a clear pick
+    with pytest.raises(AmbiguousPlace) as info:
+        resolve_one("Pervomaisk")
+    pops = sorted((c.place.population for c in info.value.candidates), reverse=True)
+    assert pops[0] < 10 * pops[1]
+
+
+def test_no_meaningless_suggestions():
+    with pytest.raises(PlaceNotFound) as info:
+        resolve_one("Atlantis")
+    assert info.value.suggestions == [] and str(info.value) == "no place named 'Atlantis'"
+    with pytest.raises(PlaceNotFound) as info:
+        resolve_one("Vuhledr")
+    assert info.value.suggestions[0] == "Vuhledar (Donetsk)"
