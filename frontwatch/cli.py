@@ -576,7 +576,7 @@ def check(ctx, file, published, sources, fmt):
       frontwatch check claims.json --published 2022-09-10 --source deepstate --format markdown
     """
     from .claims.check import check_file
-    from .claims.render import markdown, verdict_rows
+    from .claims.render import CSV_COLUMNS, csv_rows, markdown, verdict_rows
 
     store = _store(ctx)
     srcs = list(sources) or sorted(store.source_names())
@@ -589,6 +589,8 @@ def check(ctx, file, published, sources, fmt):
         click.echo(to_json({"file": str(file), "published": published, "sources": srcs, "claims": results}))
     elif fmt == "markdown":
         click.echo(markdown(results, srcs, title=f"Claims in {file}", published=published))
+    elif fmt == "csv":
+        emit(csv_rows(results), CSV_COLUMNS, fmt)
     else:
         emit(verdict_rows(results, srcs), ["#", "claim", "kind", "claimant", "quantity", "window", *srcs],
              fmt, title=f"{len(results)} claims in {file}",

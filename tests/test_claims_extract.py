@@ -636,7 +636,7 @@ def test_structured_round_trip(claims, kherson):
 @pytest.mark.parametrize(
     ("item", "message"),
     [
-        ({"quantity": 1}, "invalid claim kind None: expected a claim kind"),
+        ({"quantity": 1}, r"claim 0 \(counted from 0\): invalid claim kind None: expected one of area_change, "),
         ({"kind": "area_change", "quantity": "lots"}, "invalid claim quantity 'lots': expected a number"),
         ({"kind": "area_change", "quantity": 1, "unit": "acres"}, "invalid claim unit 'acres'"),
         ({"kind": "area_change", "window_from": "last Tuesday"}, "invalid claim window_from 'last Tuesday'"),
@@ -648,3 +648,13 @@ def test_structured_round_trip(claims, kherson):
 def test_structured_errors(item, message):
     with pytest.raises(InvalidClaim, match=message):
         claims_from_structured([item], published=PUBLISHED)
+
+
+def test_structured_errors_name_the_claim_and_a_state_without_date_takes_the_publication_date():
+    # #18: the index of the bad claim; a place claim given without a window is about --published
+    good = {"kind": "place_control", "subject": {"place": "Kupiansk", "side": "UA"}}
+    expected = r"^claim 1 \(counted from 0\): invalid claim kind 'captured': expected one of area_change"
+    with pytest.raises(InvalidClaim, match=expected):
+        claims_from_structured([good, {"kind": "captured"}], published=PUBLISHED)
+    [c] = claims_from_structured([good], published=PUBLISHED)
+    assert (c.window.start, c.window.end) == (PUBLISHED, PUBLISHED) and "publication date" in c.window.rule

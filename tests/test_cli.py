@@ -148,3 +148,19 @@ def test_a_namesake_pick_is_said_and_a_refusal_lists_the_towns(cli_db):
     assert r.exit_code == 1 and "Pervomaisk (Mykolaiv" in r.output and "Add --oblast" in r.output
     r = run(cli_db, "place", "Atlantis", "--source", "liveuamap-nzz", "--on", "2022-09-09")
     assert r.exit_code == 1 and "did you mean" not in r.output
+
+
+def test_check_csv_is_one_value_a_cell(cli_db):
+    # #18: one row per claim and source, numbers as numbers, the claim's text whole
+    article = SAMPLES / "articles" / "2022-09-ukraine-retook-1000-km2.txt"
+    r = run(cli_db, "check", str(article), "--published", "2022-09-10", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.output)))
+    text = article.read_text()
+    assert rows and all(row["text"] in " ".join(text.split()) or row["text"] in text for row in rows)
+    assert not any(row["text"].endswith("…") for row in rows)
+    head = [row for row in rows if row["text"].startswith("Ukraine retook 1000 km2")][0]
+    assert (float(head["quantity"]), head["unit"], head["source"]) == (1000.0, "km2", "liveuamap-nzz")
+    measured = [row for row in rows if row["measured"]]
+    assert measured and all(float(row["measured"]) >= 0 for row in measured)
+    assert all(float(row["envelope_low"]) <= float(row["envelope_high"]) for row in rows if row["envelope_low"])

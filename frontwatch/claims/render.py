@@ -51,6 +51,33 @@ def verdict_rows(results: list[dict], sources: list[str]) -> list[dict]:
     return rows
 
 
+CSV_COLUMNS = ["claim_index", "text", "kind", "claimant", "stance", "quantity", "unit", "qualifier",
+               "window_from", "window_to", "source", "verdict", "measured", "measured_unit", "envelope_low",
+               "envelope_high", "snapshot_from", "snapshot_to", "lag_days", "rule", "sentence", "reason"]  # fmt: skip
+"""Columns of ``check --format csv``: one row per claim and source, one value per cell."""
+
+
+def csv_rows(results: list[dict]) -> list[dict]:
+    """Tidy rows for CSV: one per claim and source; numbers as numbers, text untruncated."""
+    rows = []
+    for i, c in enumerate(results, start=1):
+        q = c.get("quantity") if isinstance(c.get("quantity"), dict) else {}
+        base = {"claim_index": i, "text": c["text"], "kind": c["kind"], "claimant": c.get("claimant") or "",
+                "stance": c["stance"], "quantity": q.get("value", c.get("quantity") if not q else None),
+                "unit": q.get("unit", c.get("unit")), "qualifier": q.get("qualifier", c.get("qualifier")),
+                "window_from": c.get("window_from"), "window_to": c.get("window_to")}  # fmt: skip
+        for v in c["verdicts"]:
+            env = v.get("envelope") or [None, None]
+            measured = v.get("measured")
+            rows.append({**base, "source": v["source"], "verdict": v["verdict"],
+                         "measured": measured if isinstance(measured, int | float) else None,
+                         "measured_unit": v.get("unit"), "envelope_low": env[0], "envelope_high": env[1],
+                         "snapshot_from": v.get("snapshot_from"), "snapshot_to": v.get("snapshot_to"),
+                         "lag_days": v.get("lag_days"), "rule": v.get("rule"), "sentence": v.get("sentence"),
+                         "reason": v.get("reason")})  # fmt: skip
+    return rows
+
+
 def markdown(results: list[dict], sources: list[str], *, title: str, published: str) -> str:
     """A Markdown report: the verdict table, then each claim with its rules and provenance."""
     out = [f"# {title}", "", f"Published {published}. Sources: {', '.join(sources)}.", ""]

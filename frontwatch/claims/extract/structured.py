@@ -11,6 +11,7 @@ from frontwatch.claims.extract.figures import _UNIT_PATTERNS
 from frontwatch.claims.extract.lexicon import QUALIFIER_WORDS
 from frontwatch.claims.extract.times import _as_date, resolve_window
 from frontwatch.claims.model import (
+    KINDS,
     QUALIFIERS,
     STANCES,
     UNITS,
@@ -138,46 +139,62 @@ def claims_from_structured(items: Sequence[Mapping[str, Any]], *, published: dat
     published = _as_date(published)
     claims: list[Claim] = []
     for i, item in enumerate(items):
-        if not isinstance(item, Mapping):
-            raise InvalidClaim(f"item {i}", item, "a mapping of claim fields")
-        if "kind" not in item:
-            raise InvalidClaim("kind", None, "a claim kind")
-        subject = dict(item.get("subject") or {})
-        if subject.get("side") is not None:
-            side = _SIDE_NAMES.get(str(subject["side"]).strip().lower())
-            if side is None:
-                raise InvalidClaim("side", subject["side"], "UA or RU (or Ukraine, Russia)")
-            subject["side"] = side
-        stance = str(item.get("stance") or "claims")
-        stance = _STANCE_WORDS.get(stance.lower(), stance.lower())
-        if stance not in STANCES:
-            raise InvalidClaim("stance", item.get("stance"), "one of " + ", ".join(STANCES))
-        converts = item.get("converts")
-        conversion = None
-        if isinstance(converts, Mapping):
-            conversion = Conversion(int(converts["index"]), _quantity(converts["quantity"], {}))
-        elif converts is not None:
-            index = int(converts)
-            if not 0 <= index < len(claims) or claims[index].quantity is None:
-                raise InvalidClaim("converts", converts, "the index of an earlier claim with a quantity")
-            conversion = Conversion(index, claims[index].quantity)
-        span = item.get("span")
-        claims.append(
-            Claim(
-                kind=str(item["kind"]),
-                text=str(item.get("text") or ""),
-                span=(int(span[0]), int(span[1])) if span else None,
-                claimant=item.get("claimant"),
-                stance=stance,
-                subject=subject,
-                quantity=_quantity(item.get("quantity"), item),
-                window=_window_field(item, "window", published),
-                reference=_window_field(item, "reference", published),
-                converts=conversion,
-                refers_to=item.get("refers_to", conversion.index if conversion else None),
-                reason=item.get("reason"),
-                responses=[dict(r) for r in item.get("responses") or [] if isinstance(r, Mapping)],
-                published=_date_field("published", item["published"]) if item.get("published") else published,
-            )
-        )
+        try:
+            claims.append(_structured(i, item, claims, published))
+        except InvalidClaim as exc:
+            exc.args = (f"claim {i} (counted from 0): {exc}",)
+            raise
     return claims
+
+
+DATED_STATES = frozenset({"place_control", "distance_to_place", "share", "area_held"})
+"""Kinds that state something on a date: given as data without one (and without the text
+it came from), they are about the publication date."""
+
+
+def _structured(i: int, item: Mapping[str, Any], claims: list[Claim], published: date) -> Claim:
+    """One claim of :func:`claims_from_structured` (``claims``: those before it)."""
+    if not isinstance(item, Mapping):
+        raise InvalidClaim("item", item, "a mapping of claim fields")
+    if item.get("kind") not in KINDS:
+        raise InvalidClaim("kind", item.get("kind"), "one of " + ", ".join(KINDS))
+    subject = dict(item.get("subject") or {})
+    if subject.get("side") is not None:
+        side = _SIDE_NAMES.get(str(subject["side"]).strip().lower())
+        if side is None:
+            raise InvalidClaim("side", subject["side"], "UA or RU (or Ukraine, Russia)")
+        subject["side"] = side
+    stance = str(item.get("stance") or "claims")
+    stance = _STANCE_WORDS.get(stance.lower(), stance.lower())
+    if stance not in STANCES:
+        raise InvalidClaim("stance", item.get("stance"), "one of " + ", ".join(STANCES))
+    converts = item.get("converts")
+    conversion = None
+    if isinstance(converts, Mapping):
+        conversion = Conversion(int(converts["index"]), _quantity(converts["quantity"], {}))
+    elif converts is not None:
+        index = int(converts)
+        if not 0 <= index < len(claims) or claims[index].quantity is None:
+            raise InvalidClaim("converts", converts, "the index of an earlier claim with a quantity")
+        conversion = Conversion(index, claims[index].quantity)
+    span = item.get("span")
+    window = _window_field(item, "window", published)
+    if window is None and item["kind"] in DATED_STATES and not item.get("text"):
+        # a state with no date is a state on the publication date (what --published says)
+        window = Window(published, published, "", f"no window given: the publication date ({published})")
+    return Claim(
+            kind=str(item["kind"]),
+            text=str(item.get("text") or ""),
+            span=(int(span[0]), int(span[1])) if span else None,
+            claimant=item.get("claimant"),
+            stance=stance,
+            subject=subject,
+            quantity=_quantity(item.get("quantity"), item),
+            window=window,
+            reference=_window_field(item, "reference", published),
+            converts=conversion,
+            refers_to=item.get("refers_to", conversion.index if conversion else None),
+            reason=item.get("reason"),
+            responses=[dict(r) for r in item.get("responses") or [] if isinstance(r, Mapping)],
+            published=_date_field("published", item["published"]) if item.get("published") else published,
+        )
