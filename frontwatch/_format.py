@@ -31,13 +31,30 @@ def to_json(obj) -> str:
     return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
 
 
+def _pair_columns(rows: Sequence[dict], columns: Sequence[str]) -> set[str]:
+    """Columns whose values are (lon, lat) pairs: CSV gives them two columns."""
+    return {c for c in columns
+            if any(isinstance(r.get(c), list | tuple) for r in rows)
+            and all(r.get(c) is None or (isinstance(r.get(c), list | tuple) and len(r[c]) == 2
+                                         and all(isinstance(x, int | float) for x in r[c])) for r in rows)}  # fmt: skip
+
+
 def to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
+    """CSV with one value a cell: a (lon, lat) pair is two columns ``<c>_lon``, ``<c>_lat``."""
+    pairs = _pair_columns(rows, columns)
+    head = [x for c in columns for x in ((f"{c}_lon", f"{c}_lat") if c in pairs else (c,))]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
+    w.writerow(head)
     for r in rows:
-        w.writerow(["" if r.get(c) is None else
-                    (r[c] if not isinstance(r[c], list | dict) else _cell(r[c])) for c in columns])  # fmt: skip
+        out = []
+        for c in columns:
+            v = r.get(c)
+            if c in pairs:
+                out.extend(v if v is not None else ("", ""))
+            else:
+                out.append("" if v is None else (v if not isinstance(v, list | dict) else _cell(v)))
+        w.writerow(out)
     return buf.getvalue()
 
 
@@ -49,17 +66,46 @@ def print_table(
     caption: str | None = None,
     console: Console | None = None,
 ) -> None:
+    """A table; numbers are never wrapped: when the numbers and the narrowest text do not fit
+    the terminal, each row is printed as ``column: value`` lines instead."""
     if console is None:
         console = Console(soft_wrap=False)
         if not console.is_terminal:
             console.width = 200
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    numeric = [any(isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool) for r in rows)
+               for c in columns]  # fmt: skip
+    widths = [max([len(row[i]) for row in cells] + [1]) for i in range(len(columns))]
+    need = sum(w if num else min(w, MIN_TEXT_WIDTH) for w, num in zip(widths, numeric, strict=True))
+    if need + 3 * len(columns) + 1 > console.width:
+        _print_vertical(columns, cells, title=title, caption=caption, console=console)
+        return
     t = Table(title=title, caption=caption, caption_justify="left", show_lines=False)
-    for c in columns:
-        numeric = any(isinstance(r.get(c), int | float) for r in rows)
-        t.add_column(c, justify="right" if numeric else "left", overflow="fold")
-    for r in rows:
-        t.add_row(*(_cell(r.get(c)) for c in columns))
+    for c, num, w in zip(columns, numeric, widths, strict=True):
+        if num:
+            t.add_column(c, justify="right", no_wrap=True, min_width=w)
+        else:
+            t.add_column(c, justify="left", overflow="fold")
+    for row in cells:
+        t.add_row(*row)
     console.print(t)
+
+
+MIN_TEXT_WIDTH = 8
+"""Text columns fold down to this width before a table turns vertical."""
+
+
+def _print_vertical(columns, cells, *, title, caption, console) -> None:
+    pad = max(len(c) for c in columns)
+    if title:
+        console.print(title, style="bold", highlight=False)
+    for n, row in enumerate(cells):
+        if n:
+            console.print("")
+        for c, v in zip(columns, row, strict=True):
+            console.print(f"{c:>{pad}}: {v}", highlight=False, soft_wrap=True)
+    if caption:
+        console.print(caption, highlight=False)
 
 
 def emit(

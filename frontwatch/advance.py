@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -340,13 +341,23 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
         "since": found,
         "windows_compared": compared,
         "history_starts": hist.first_date.isoformat(),
-        "statement": (f"the largest {days}-day {by} for {side} since the window ending "
-                      f"{found['to_date']} ({found['value']:,.1f} {unit})" if found else
+        "statement": (f"the largest {days}-day {by} for {side} since {_span(found, days)}: "
+                      f"{found['value']:,.1f} {unit}" if found else
                       f"the largest {days}-day {by} for {side} of the {compared} earlier windows "
                       f"since {hist.first_date}" if compared else
                       f"no earlier {days}-day window to compare with (history starts {hist.first_date})"),
         "attribution": describe(source)["attribution"],
     }  # fmt: skip
+
+
+def _span(found: dict, days: int) -> str:
+    """A window named by its maps, with its actual span where it differs from the asked one."""
+    a, b = dt.date.fromisoformat(found["from_snapshot"]), dt.date.fromisoformat(found["to_snapshot"])
+    span = (b - a).days
+    if span == days:
+        return f"the {days}-day window {a} → {b}"
+    return (f"the maps of {a} → {b} ({span} days apart: the map valid {days} days before {b} "
+            f"is that of {a})")
 
 
 def _cannot_beat(upper_km2: float, value: float, by: str) -> bool:

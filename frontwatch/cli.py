@@ -395,6 +395,8 @@ def place(ctx, name, source, day, oblast, history, contested_km, fmt):
       frontwatch place Kupiansk --source liveuamap-nzz --on 2022-09-09
       frontwatch place Балаклія --source deepstate --history
     """
+    if history and day is not None:
+        raise click.UsageError("--history lists every change of side and --on asks about one day: give one of them")
     store = _store(ctx)
     pl = _place(name, oblast)
     if history:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -164,3 +165,48 @@ def test_check_csv_is_one_value_a_cell(cli_db):
     measured = [row for row in rows if row["measured"]]
     assert measured and all(float(row["measured"]) >= 0 for row in measured)
     assert all(float(row["envelope_low"]) <= float(row["envelope_high"]) for row in rows if row["envelope_low"])
+
+
+def test_narrow_terminals_never_wrap_numbers():
+    # #18: in 80 columns a wide table turns into "column: value" lines; numbers stay whole
+    from rich.console import Console
+
+    from frontwatch._format import print_table
+
+    rows = [{"source": "liveuamap-nzz", "from_date": "2022-09-04", "to_date": "2022-09-11",
+             "from_snapshot": "2022-09-04", "to_snapshot": "2022-09-11", "from_lag_days": 0, "to_lag_days": 0,
+             "ua_gain_km2": 8362.7, "ru_gain_km2": 11.5, "net_km2": -8351.2}]  # fmt: skip
+    shown = {}
+    for width in (80, 200):
+        out = io.StringIO()
+        print_table(rows, list(rows[0]), console=Console(file=out, width=width, force_terminal=False))
+        shown[width] = text = out.getvalue()
+        assert "8,362.7" in text and "-8,351.2" in text, text
+        assert all(len(line) <= width for line in text.splitlines())
+    assert "ua_gain_km2: 8,362.7" in " ".join(shown[80].split())  # vertical
+    assert "┃ ua_gain_km2 ┃" in shown[200]  # a table where it fits
+
+
+def test_csv_puts_a_point_in_two_columns(cli_db):
+    r = run(cli_db, "distance", "Kupiansk", "--source", "liveuamap-nzz", "--on", "2022-09-09", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    [row] = list(csv.DictReader(io.StringIO(r.output)))
+    assert 36 < float(row["nearest_point_lon"]) < 39 and 48 < float(row["nearest_point_lat"]) < 51
+    assert float(row["distance_km"]) > 0
+
+
+def test_since_names_the_window_by_its_maps(cli_db):
+    # #18: a "3-day" window whose maps are 4 days apart is named by its maps and their span
+    r = run(cli_db, "since", "--source", "liveuamap-nzz", "--from", "2022-09-10", "--to", "2022-09-13",
+            "--side", "RU", "--format", "json")  # fmt: skip
+    d = orjson.loads(r.output)
+    found = d["since"]
+    a, b = (dt.date.fromisoformat(found[k]) for k in ("from_snapshot", "to_snapshot"))
+    span = (b - a).days
+    assert f"{a} → {b}" in d["statement"]
+    assert (f"({span} days apart" in d["statement"]) == (span != 3)
+
+
+def test_place_refuses_on_with_history(cli_db):
+    r = run(cli_db, "place", "Izium", "--source", "liveuamap-nzz", "--on", "2022-09-09", "--history")
+    assert r.exit_code == 2 and "give one of them" in r.output
