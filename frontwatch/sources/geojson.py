@@ -1,8 +1,11 @@
 """Adapter for a user's own control map: GeoJSON, GeoPackage or Shapefile.
 
 The user says which date the map is valid on and which property value marks occupied
-territory (``--occupied-property status --occupied-value occupied``); without them every
-polygon counts as occupied. Other values of the property become named layers.
+territory (``--occupied-property status --occupied-value occupied``). Other values of the
+property become named layers. Without the option, a file whose polygons all carry the same
+properties is one category, counted as occupied with a warning that says so; a file whose
+polygons differ in some property (``status: free`` beside ``status: occupied``) is refused
+until the option says which marks occupied ground.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ ATTRIBUTION = "user-supplied map"
 COVERAGE_NOTE = "as drawn in the user's file"
 LAYER_HELP: dict[str, str] = {}
 _SAFE = re.compile(r"[^a-z0-9_]+")
+_IDENTIFIER = re.compile(r"(?i)(?:^|_)(?:id|fid|gid|uuid|objectid|name|title|label|descr\w*|date|time)$")
+"""Properties that name or date a polygon rather than class it."""
 
 
 def accepts(path: Path) -> bool:
@@ -52,6 +57,9 @@ def read(
         feats = _features_via_gdal(path)
     else:
         feats = feature_collection(path, load_json(path, decompress(path, data)))
+    notes: list[str] = []
+    if occupied_property is None:
+        notes.append(_one_category(path, feats))
     layers: dict[str, list] = {OCCUPIED: []}
     for f in feats:
         geom = polygon_geometry(path, f)
@@ -82,8 +90,30 @@ def read(
             source_dates={"given_date": valid.isoformat()},
             kind="file",
             priority=valid.isoformat(),
+            notes=notes,
         )
     ]
+
+
+def _one_category(path: Path, feats: list[dict]) -> str:
+    """The warning for a file read without ``--occupied-property``, or an error when its
+    polygons differ in a property (then which marks occupied ground cannot be guessed)."""
+    polys = [f for f in feats if isinstance(f, dict) and isinstance(f.get("geometry"), dict)
+             and f["geometry"].get("type") in ("Polygon", "MultiPolygon")]  # fmt: skip
+    values: dict[str, set[str]] = {}
+    for f in polys:
+        for k, v in (f.get("properties") or {}).items():
+            if isinstance(v, str | int | bool) or v is None:
+                values.setdefault(k, set()).add(str(v))
+    varying = {k: v for k, v in values.items()
+               if 1 < len(v) <= max(2, len(polys) // 2) and not _IDENTIFIER.search(k)}  # fmt: skip
+    if varying:
+        shown = "; ".join(f"{k}: {', '.join(sorted(v)[:6])}" for k, v in sorted(varying.items())[:4])
+        key = min(varying, key=lambda k: len(varying[k]))
+        raise InputFileError(str(path), f"its polygons differ in {shown}: say which marks occupied ground, "
+                             f"e.g. --occupied-property {key} --occupied-value {sorted(varying[key])[0]}")  # fmt: skip
+    return (f"no --occupied-property: all {len(polys)} polygons of the file carry the same properties "
+            "(one category), so all are counted as occupied")
 
 
 def _features_via_gdal(path: Path) -> list[dict]:
