@@ -167,10 +167,8 @@ def ingest(ctx, source, paths, date, as_name, occupied_property, occupied_value,
         rows.append({"what": "flags (coverage breaks, faults)", "count": len(d["flags"])})
         emit(rows, ["what", "count"], fmt, title=f"ingest {summary.source} into {store.path}")
         if fmt == "table":
-            for line in d["flags"][-20:]:
-                err.print(f"[yellow]flag[/]: {line}")
-            for line in d["warnings"][-20:]:
-                err.print(f"[yellow]warning[/]: {line}")
+            _listed("", d["flags"], "flag")
+            _listed("", d["warnings"], "warning")
     for line in d["errors"]:
         err.print(f"[red]error[/]: {line}")
     if d["errors"]:
@@ -189,9 +187,23 @@ def sources_cmd(ctx, fmt):
       frontwatch sources --format json
     """
     rows = inventory.sources_summary(_store(ctx))
+    for r in rows:
+        r["flags_count"] = len(r["flags"]) + len(r["coverage_breaks"])
     emit(rows, ["source", "first_date", "last_date", "snapshots", "files", "superseded",
-                "excluded", "coverage"], fmt, title="sources in the store",
+                "excluded", "flags_count", "coverage"], fmt, title="sources in the store",
          caption="; ".join(f"{r['source']}: {r['attribution']}" for r in rows))  # fmt: skip
+    if fmt == "table":
+        for r in rows:
+            _listed(f"{r['source']}: ", r["coverage_breaks"] + r["flags"], "flag")
+
+
+def _listed(prefix: str, lines: list[str], label: str, limit: int = 20) -> None:
+    """Print up to ``limit`` lines on stderr, then how many more there are."""
+    for line in lines[:limit]:
+        err.print(f"[yellow]{label}[/]: {prefix}{line}", highlight=False)
+    if len(lines) > limit:
+        err.print(f"[yellow]{label}[/]: {prefix}and {len(lines) - limit} more (--format json lists them all)",
+                  highlight=False)  # fmt: skip
 
 
 @main.command()

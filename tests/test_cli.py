@@ -210,3 +210,12 @@ def test_since_names_the_window_by_its_maps(cli_db):
 def test_place_refuses_on_with_history(cli_db):
     r = run(cli_db, "place", "Izium", "--source", "liveuamap-nzz", "--on", "2022-09-09", "--history")
     assert r.exit_code == 2 and "give one of them" in r.output
+
+
+def test_long_lists_say_how_many_more(capsys):
+    # #18: 20 lines, then "and N more"
+    from frontwatch.cli import _listed
+
+    _listed("x: ", [f"line {i}" for i in range(25)], "warning")
+    text = capsys.readouterr().err
+    assert "line 19" in text and "line 20" not in text and "and 5 more" in text
