@@ -148,8 +148,8 @@ def claims_from_structured(items: Sequence[Mapping[str, Any]], *, published: dat
 
 
 DATED_STATES = frozenset({"place_control", "distance_to_place", "share", "area_held"})
-"""Kinds that state something on a date: given as data without one (and without the text
-it came from), they are about the publication date."""
+"""Kinds that state something on a date: given as data without one (and not extracted from a
+text: no ``span``), they are about the publication date."""
 
 
 def _structured(i: int, item: Mapping[str, Any], claims: list[Claim], published: date) -> Claim:
@@ -179,7 +179,7 @@ def _structured(i: int, item: Mapping[str, Any], claims: list[Claim], published:
         conversion = Conversion(index, claims[index].quantity)
     span = item.get("span")
     window = _window_field(item, "window", published)
-    if window is None and item["kind"] in DATED_STATES and not item.get("text"):
+    if window is None and item["kind"] in DATED_STATES and not item.get("span"):
         # a state with no date is a state on the publication date (what --published says)
         window = Window(published, published, "", f"no window given: the publication date ({published})")
     return Claim(
