@@ -143,6 +143,11 @@ def test_windows(phrase, window):
         ("Russian forces advanced 3 km in the Pokrovsk direction over the past week.", "Pokrovsk direction", "Donetsk"),
         ("The occupiers captured 60 sq km around Kupiansk this month.", "around Kupiansk", "Kharkiv"),
         ("Russia seized 235 square kilometres in the Donetsk region last week.", "Donetsk", "Donetsk"),
+        # a side of a place is local ground, not a compass region of Ukraine
+        ("On the northern flank of Vuhledar the invaders took 4 sq km in a week, Kyiv said.",
+         "around Vuhledar", "Donetsk"),
+        ("Russian units advanced up to 3 km on the southern axis of their push towards Kupiansk.",
+         "around Kupiansk", "Kharkiv"),
     ],
 )
 def test_scopes(text, region, oblast):

@@ -213,6 +213,12 @@ _DIRECTION = re.compile(
     r"\b(?i:in|on|along|near|towards?|at|across)\s+the\s+(?P<name>[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?)\s+"
     r"(?i:direction|axis|sector|front|salient|pocket|bridgehead|sectors|directions)\b"
 )
+_LOCAL = re.compile(
+    rf"\b(?i:{_COMPASS})\s+(?i:flank|axis|outskirts|edge|side|approaches|part|sector|direction)\s+of\s+"
+    r"(?:[a-z][\w']*\s+){0,6}?(?P<name>[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?)"
+)
+"""A side of a place ("the southern flank of Bakhmut", "the northern axis of their attempt to
+encircle Avdiivka"): local ground, measured in the place's oblast, never a compass region."""
 _AROUND = re.compile(
     r"\b(?i:around|near|outside|close\s+to|in\s+the\s+vicinity\s+of|on\s+the\s+outskirts\s+of|west\s+of|"
     r"east\s+of|north\s+of|south\s+of)\s+(?P<name>[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?)"
@@ -241,7 +247,8 @@ def _region(s: str, at: int | None = None) -> dict[str, Any]:
     for m in _FRONT.finditer(s):
         if not re.match(r"\s+of\b", s[m.end():]):  # "the southern flank of Bakhmut" is local
             found.append((m.start(), {"region": _FRONT_REGIONS[m.group("c").lower()]}))
-    for pattern, label in ((_DIRECTION, "{} direction"), (_AROUND, "around {}")):
+    local = [(m.start(), m.end()) for m in _LOCAL.finditer(s)]
+    for pattern, label in ((_DIRECTION, "{} direction"), (_AROUND, "around {}"), (_LOCAL, "around {}")):
         for m in pattern.finditer(s):
             name = m.group("name")
             oblast = _oblast(name) or _place_oblast(name)
@@ -251,6 +258,8 @@ def _region(s: str, at: int | None = None) -> dict[str, Any]:
     for m in _REGION_COMPASS.finditer(s):
         if any(0 <= start - m.end() <= 3 for start, _ in named):
             continue  # "Ukraine's north-eastern Sumy region": the oblast, not the compass point
+        if any(a <= m.end() and m.start("name") <= b for a, b in local):
+            continue  # "on the southern flank of Bakhmut": a side of a place
         found.append((m.start(), {"region": (m.group("name") + (m.group("bank") or "")).strip()}))
     if not found:
         return {}
