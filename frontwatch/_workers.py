@@ -9,7 +9,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 
 def default_workers() -> int:
-    """Worker processes to use when not told: the CPU count, at most 4."""
+    """Worker processes to use when not told: the CPU count, at most 4; none (1: work in this
+    process) from a thread other than the main one, which already shares the CPUs with its
+    siblings (``check`` verifies sources in threads) and must not fork."""
+    if threading.current_thread() is not threading.main_thread():
+        return 1
     return min(4, os.cpu_count() or 1)
 
 

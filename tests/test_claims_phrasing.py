@@ -208,3 +208,18 @@ def test_a_briefing_continued_in_the_next_sentence_keeps_its_date():
         ("Russian ministry", ("2022-07-02", "2022-07-03")),
         ("Kyiv", ("2022-07-03", "2022-07-04")),
     ]
+
+
+def test_a_rank_takes_the_period_its_own_sentence_names():
+    # an agency's analysis of ISW data, 2 December 2024: the comparison month (October) does
+    # not lend its window; the ranked month is the one the sentence names (November)
+    text = ("Russia took 725 square kilometres in November, up from 610 square kilometres in October, "
+            "according to an analysis of ISW data. That made November the month with the largest Russian "
+            "gains since March 2022.")
+    [rank] = [c for c in extract_claims(text, published=date(2024, 12, 2)) if c.kind == "rank"]
+    assert _w(rank) == ("2024-10-31", "2024-11-30")
+    assert (rank.reference.start.isoformat(), rank.reference.end.isoformat()) == ("2022-03-01", "2022-03-31")
+    # a headline with the month before the noun
+    [head] = [c for c in extract_claims("Russia's November gains the largest since March 2022",
+                                        published=date(2024, 12, 2)) if c.kind == "rank"]  # fmt: skip
+    assert _w(head) == ("2024-10-31", "2024-11-30")

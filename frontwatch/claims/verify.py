@@ -184,6 +184,7 @@ def verify(store: Store, claims: list[Claim], sources: list[str], *, progress: C
 
     path = getattr(store, "path", ":memory:")
     if len(sources) > 1 and path != ":memory:" and default_workers() > 1 and claims:
+        # (the threads compute what they need in-process: default_workers() is 1 there)
         with ThreadPoolExecutor(max_workers=min(len(sources), default_workers())) as pool:
             futures = [pool.submit(_with_own_store, path, store, s, one_source) for s in sources]
             per_source = [f.result() for f in futures]

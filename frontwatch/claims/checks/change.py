@@ -153,12 +153,15 @@ def _rank(store, claim, source, ctx) -> dict:
     if ref is None:
         raise _Unverifiable("the claim names no reference period")
     first = _history(store, source, ctx).first_date
-    if first > ref.start:
-        raise _Unverifiable(f"{source}'s maps start on {first}, after the reference period "
-                            f"({ref.start} → {ref.end})")  # fmt: skip
     res = since(store, source, start, end, side=_side(claim))
     found = res["since"]
     lo, hi = ref.start, ref.end + dt.timedelta(days=RANK_SLACK_DAYS)
+    later = found is not None and dt.date.fromisoformat(found["to_snapshot"]) > hi
+    if first > ref.start and not later:
+        # a larger window after the reference would show the claim overstates even on maps that
+        # start after the reference; without one, the maps cannot tell
+        raise _Unverifiable(f"{source}'s maps start on {first}, after the reference period "
+                            f"({ref.start} → {ref.end})")  # fmt: skip
     who = _who(source, res["window"]["from_snapshot"], res["window"]["to_snapshot"])
     if found:
         to = dt.date.fromisoformat(found["to_snapshot"])

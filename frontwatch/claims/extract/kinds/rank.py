@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from frontwatch.claims.extract.places import _side_before
-from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence
+from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _window_for
+from frontwatch.claims.extract.times import PERIOD_KINDS
 from frontwatch.claims.model import CHANGE_KINDS, WAR_START, Claim, Window
 
 _SUPERLATIVE = re.compile(
@@ -26,7 +27,8 @@ def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
     if not m:
         return None
     measure_text = m.group("measure").strip()
-    index = next((i for i in range(len(ctx.claims) - 1, -1, -1) if ctx.claims[i].kind in CHANGE_KINDS), None)
+    index = next((i for i in range(len(ctx.claims) - 1, -1, -1)
+                  if ctx.claims[i].kind in CHANGE_KINDS and i not in ctx.comparisons), None)  # fmt: skip
     referred = ctx.claims[index] if index is not None else None
     measure = next(
         (
@@ -46,7 +48,12 @@ def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
             WAR_START, WAR_START, m.group("ref"), "the war = since the full-scale invasion on 2022-02-24"
         )
     window = None
-    if referred is not None and referred.window is not None:
+    own_time = [t for t in sent.times if t is not sent.statement and not m.start("ref") <= t.start < m.end("ref")
+                and t.kind in PERIOD_KINDS]  # fmt: skip
+    if own_time:  # "That makes November the month with the largest gains since ...": November is ranked
+        window = _window_for(measure if measure in CHANGE_KINDS else "area_change", sent, ctx,
+                             (own_time[0].start, own_time[0].end))  # fmt: skip
+    elif referred is not None and referred.window is not None:
         w = referred.window
         window = Window(w.start, w.end, w.text, f"the window of the claim ranked (claim {index}): {w.rule}")
     side = (referred.subject.get("side") if referred else None) or _side_before(sent.sides, len(sent.s))
