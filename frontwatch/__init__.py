@@ -1,20 +1,52 @@
-"""Frontwatch: territorial-control maps of the war in Ukraine as numbers with provenance."""
+"""Frontwatch: territorial-control maps of the war in Ukraine as numbers with provenance.
+
+The public API (pinned by ``tests/test_api.py``; units and CRS in ``docs/api.md``): open a
+store, ingest or update it, and ask it areas, changes, places, distances, advances, the
+line of contact, rankings and claims. Areas are geodesic km² on the WGS84 ellipsoid,
+distances geodesic km, geometries WGS84 lon/lat (EPSG:4326); every result carries its
+source, snapshot dates and lag.
+"""
 
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
+from .advance import depth_windows, distance_series, distance_to_other_side, since
 from .areas import area_on, series
 from .changes import change_between, compare_sources, top_windows
 from .errors import FrontwatchError
-from .export import snapshots
+from .frontline import front_on
+from .gazetteer import AmbiguousPlace, Place, PlaceNotFound, resolve, resolve_one
 from .ingest import ingest
 from .inventory import sources_summary
-from .store import SQLiteStore, open_store
+from .settlements import all_places, changed_places, place_control, place_history
+from .store import SQLiteStore, Store, open_store
 
 __all__ = [
-    "FrontwatchError", "SQLiteStore", "area_on", "change_between", "compare_sources", "ingest",
-    "open_store", "series", "snapshots", "sources_summary", "top_windows",
+    "AmbiguousPlace", "Claim", "FrontwatchError", "Place", "PlaceNotFound", "SQLiteStore", "Store",
+    "all_places", "area_on", "change_between", "changed_places", "check_file", "compare_sources",
+    "depth_windows", "distance_series", "distance_to_other_side", "extract_claims", "front_on", "ingest",
+    "open_store", "place_control", "place_history", "resolve", "resolve_one", "series", "since",
+    "snapshots", "sources_summary", "top_windows", "update", "verify",
 ]  # fmt: skip
+
+_LAZY = {
+    "Claim": "frontwatch.claims", "extract_claims": "frontwatch.claims", "check_file": "frontwatch.claims.check",
+    "verify": "frontwatch.claims.verify", "snapshots": "frontwatch.export", "update": "frontwatch.fetch",
+}  # fmt: skip
+"""Names loaded on first use (PEP 562): the claims, export and fetch machinery is not imported
+by commands that do not use it."""
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'frontwatch' has no attribute {name!r}")
+
+
 try:
     __version__ = _version("frontwatch")  # the one version: pyproject.toml's
 except PackageNotFoundError:  # pragma: no cover - run from a source tree that is not installed

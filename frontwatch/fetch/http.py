@@ -18,11 +18,15 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 
-from .. import __version__
 from ..errors import FrontwatchError
 
-USER_AGENT = f"frontwatch/{__version__} (+https://github.com/frontwatch; territorial-control maps, areas only)"
+try:
+    _VERSION = version("frontwatch")
+except PackageNotFoundError:  # pragma: no cover - a source tree that is not installed
+    _VERSION = "0+unknown"
+USER_AGENT = f"frontwatch/{_VERSION} (+https://github.com/frontwatch; territorial-control maps, areas only)"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
