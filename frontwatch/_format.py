@@ -11,6 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 FORMATS = ("table", "csv", "json")
+MISSING = {"population": "unknown"}
+"""What a table shows for an empty value in these columns (CSV leaves the cell empty,
+JSON gives null)."""
 
 
 def _cell(v) -> str:
@@ -58,7 +61,7 @@ def print_table(
         numeric = any(isinstance(r.get(c), int | float) for r in rows)
         t.add_column(c, justify="right" if numeric else "left", overflow="fold")
     for r in rows:
-        t.add_row(*(_cell(r.get(c)) for c in columns))
+        t.add_row(*(MISSING.get(c, "") if r.get(c) is None else _cell(r.get(c)) for c in columns))
     console.print(t)
 
 
