@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 import shapely
 
-from . import quality
+from . import _geo, quality
 from ._tiles import tiled
 from ._workers import default_workers, process_pool
 from .errors import FrontwatchError, InputFileError
@@ -433,6 +433,37 @@ def paired_revision(store: Store, daily: SnapshotRecord, same_day: SnapshotRecor
         if other and abs(daily.occupied_km2 - other[-1].occupied_km2) <= AGREEMENT_KM2:
             return other[-1], k
     return None
+
+
+MIRROR_DOWNLOAD_UTC = dt.time(3, 0)
+"""About when the daily mirror downloads DeepState's map, on the day after its valid date."""
+
+
+def closest_revision(store: Store, daily: SnapshotRecord) -> tuple[SnapshotRecord, int] | None:
+    """Of the revisions :func:`paired_revision` looks at, and the one current when the
+    daily file was downloaded, the one that differs least from the daily file by geometry
+    (the geodesic km² of their symmetric difference) among those whose areas agree within
+    ``AGREEMENT_KM2``; with how many days it lies from the file's valid date. Two
+    revisions can agree by area and differ on the ground: this tells them apart, at the
+    cost of an overlay per candidate (for checks, not for every ingest)."""
+    day = dt.date.fromisoformat(daily.valid_date)
+    cands: dict[int, SnapshotRecord] = {}
+    for k in (0, -1, 1, -2, 2, -3):
+        revs = [r for r in store.snapshots(daily.source, day=(day + dt.timedelta(days=k)).isoformat())
+                if r.kind == "revision"]  # fmt: skip
+        if revs:
+            cands[revs[-1].id] = revs[-1]
+        if k == 1:
+            downloaded = dt.datetime.combine(day + dt.timedelta(days=1), MIRROR_DOWNLOAD_UTC, dt.UTC).isoformat()
+            before = [r for r in revs if r.valid_time <= downloaded]
+            if before:
+                cands[before[-1].id] = before[-1]
+    agree = [r for r in cands.values() if abs(daily.occupied_km2 - r.occupied_km2) <= AGREEMENT_KM2]
+    if not agree:
+        return None
+    occ = store.layer(daily.id)
+    best = min(agree, key=lambda r: _geo.area_km2(shapely.symmetric_difference(occ, store.layer(r.id))))
+    return best, (dt.date.fromisoformat(best.valid_date) - day).days
 
 
 def _daily_check(store: Store, daily, same_day) -> str:
