@@ -11,6 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 FORMATS = ("table", "csv", "json")
+MISSING = {"population": "unknown"}
+"""What a table shows for an empty value in these columns (CSV leaves the cell empty,
+JSON gives null)."""
 
 
 def _cell(v) -> str:
@@ -72,7 +75,7 @@ def print_table(
         console = Console(soft_wrap=False)
         if not console.is_terminal:
             console.width = 200
-    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    cells = [[MISSING.get(c, "") if r.get(c) is None else _cell(r.get(c)) for c in columns] for r in rows]
     numeric = [any(isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool) for r in rows)
                for c in columns]  # fmt: skip
     widths = [max([len(row[i]) for row in cells] + [1]) for i in range(len(columns))]

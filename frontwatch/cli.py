@@ -460,6 +460,7 @@ def places(ctx, source, start, end, changed, oblast, fmt):
          caption=f"Credit: {res['attribution']}")  # fmt: skip
     if fmt == "table" and changed:
         emit(res["counts_by_oblast"], ["oblast", "to_side", "count"], fmt, title="by oblast")
+    _warn(res["notes"], fmt)
 
 
 @main.command()

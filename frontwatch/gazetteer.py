@@ -461,7 +461,8 @@ class Place:
     raion, raion_code
         English name of the raion and its GeoNames admin2 code ("6308"), or None.
     population
-        Population as GeoNames gives it; 0 where unknown (most villages).
+        Population as GeoNames gives it; 0 where unknown (most villages: ``as_dict`` gives
+        None).
     """
 
     geonameid: int
@@ -496,7 +497,7 @@ class Place:
 
     def as_dict(self) -> dict[str, object]:
         """The place as plain data (keys: geonameid, name, name_uk, oblast, raion, lat, lon,
-        population, feature_code)."""
+        population, feature_code); population None where GeoNames has 0 (unknown)."""
         return {
             "geonameid": self.geonameid,
             "name": self.name,
@@ -505,7 +506,7 @@ class Place:
             "raion": self.raion,
             "lat": self.lat,
             "lon": self.lon,
-            "population": self.population,
+            "population": self.population or None,
             "feature_code": self.feature_code,
         }
 

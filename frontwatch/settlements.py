@@ -23,6 +23,7 @@ import numpy as np
 import shapely
 
 from . import frontline
+from ._geo import WGS84
 from .boundaries import held_before_2022
 from .gazetteer import Place, gazetteer
 from .quality import mask_between
@@ -34,6 +35,9 @@ from .timeline import History, end_of_day, resolve_window
 
 CONTESTED_KM = 1.0
 """A place within this distance of the line of contact is reported as contested."""
+DUPLICATE_KM = 1.0
+"""Places of the same name closer than this (geodesic, km) are one place that GeoNames lists
+twice (two "Vasylivka" 60 m apart): counted once in the lists of changed places."""
 RU, UA, NOT_COVERED = 1, 0, -1
 SIDE = {RU: "RU", UA: "UA", NOT_COVERED: "not covered"}
 
@@ -229,7 +233,8 @@ def changed_places(
         p = places[k]
         rows.append({**p.as_dict(), "from_side": SIDE[int(s_i[k])], "to_side": SIDE[int(s_j[k])],
                      "changed_on": recs[int(first)].valid_date})  # fmt: skip
-    rows.sort(key=lambda r: (r["changed_on"], -r["population"], r["name"]))
+    rows.sort(key=lambda r: (r["changed_on"], -(r["population"] or 0), r["name"]))
+    rows, merged = merge_near_duplicates(rows)
     by_oblast = Counter((r["oblast"], r["to_side"]) for r in rows)
     by_raion = Counter((r["oblast"], r["raion"], r["to_side"]) for r in rows)
     return {
@@ -240,10 +245,34 @@ def changed_places(
                              for (o, s), n in sorted(by_oblast.items(), key=lambda kv: -kv[1])],
         "counts_by_raion": [{"oblast": o, "raion": r, "to_side": s, "count": n}
                             for (o, r, s), n in sorted(by_raion.items(), key=lambda kv: -kv[1])],
-        "settlements_rule": "GeoNames populated places, abandoned/historical/destroyed excluded",
+        "settlements_rule": "GeoNames populated places, abandoned/historical/destroyed excluded; "
+                            f"entries of the same name within {DUPLICATE_KM:g} km counted once",
         "attribution": describe(source)["attribution"] + "; places: GeoNames (CC BY 4.0)",
-        "notes": w.notes,
+        "notes": w.notes + merged,
     }  # fmt: skip
+
+
+def merge_near_duplicates(rows: list[dict], *, within_km: float = DUPLICATE_KM) -> tuple[list[dict], list[str]]:
+    """Rows of places (``as_dict`` keys) with the entries of the same name and the same
+    sides closer than ``within_km`` (geodesic) merged into the first of them, which lists
+    the others' ids in ``duplicate_ids``; and one note per merge saying so."""
+    kept: list[dict] = []
+    notes: list[str] = []
+    by_key: dict[tuple, list[dict]] = {}
+    for r in rows:
+        key = (r["name"], r.get("from_side"), r.get("to_side"))
+        near = next((k for k in by_key.get(key, [])
+                     if WGS84.inv(k["lon"], k["lat"], r["lon"], r["lat"])[2] <= within_km * 1000.0), None)  # fmt: skip
+        if near is None:
+            r = {**r, "duplicate_ids": []}
+            by_key.setdefault(key, []).append(r)
+            kept.append(r)
+            continue
+        near["duplicate_ids"].append(r["geonameid"])
+        km = WGS84.inv(near["lon"], near["lat"], r["lon"], r["lat"])[2] / 1000.0
+        notes.append(f"{r['name']} ({r['oblast']}): GeoNames lists it twice, {km:.2f} km apart "
+                     f"(ids {near['geonameid']} and {r['geonameid']}); counted once")  # fmt: skip
+    return kept, notes
 
 
 def all_places(

@@ -4,7 +4,9 @@ A *raw snapshot* is one source's map valid at one time, as an adapter read it: p
 layers by name (``occupied`` required, ``contested`` optional, the source's own extra
 layers), plus provenance. :func:`validate_snapshot` enforces the contract: it repairs
 invalid geometries (recording a warning), checks coordinates, clips every layer to the
-outline, measures geodesic areas and determines coverage.
+outline, closes the seams a source leaves between the features of its occupied layer
+(:mod:`._seams`, where the adapter gives their width), measures geodesic areas and
+determines coverage.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import shapely
 
 from . import _geo
 from ._recent import Recent
+from ._seams import close_seams
 from ._tiles import TilingFailed, tiled
 from .boundaries import REGION_LABELS, clip_outline, held_before_2022
 from .errors import InputFileError
@@ -46,6 +49,9 @@ class RawSnapshot:
     notes: list[str] = field(default_factory=list)
     layer_keys: dict[str, bytes] | None = None
     """A hash of each layer's geometry made by the reader (see :func:`layer_keys`), or None."""
+    seam_width_m: float = 0.0
+    """Gaps in the occupied layer narrower than this (metres) are seams between the
+    source's features, not ground held by the other side: closed (0: none)."""
 
     @property
     def valid_date(self) -> str:
@@ -116,7 +122,7 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
             if problem:
                 raise InputFileError(where, f"layer {name!r}: {problem}")
         inputs[name] = [shapely.force_2d(g) if shapely.has_z(g) else g for g in geoms]
-    key = _map_key(outline, inputs, raw.layer_keys)
+    key = _map_key(outline, inputs, raw.layer_keys, raw.seam_width_m)
     layers, areas, coverage, warnings, geom_hash, blobs = _RECENT.get(key, partial(_measure, raw, inputs, outline))
     return ValidSnapshot(
         raw=raw,
@@ -157,12 +163,14 @@ def layer_keys(digests: dict[str, list[bytes | None]]) -> dict[str, bytes] | Non
     return {name: hashlib.sha256(b"".join(ds)).digest() for name, ds in digests.items()}
 
 
-def _map_key(outline: str, inputs: dict[str, list], keys: dict[str, bytes] | None = None) -> bytes:
-    """What identifies a map's validation: the outline and each layer's exact geometry
-    (hashed by the reader, or here)."""
+def _map_key(outline: str, inputs: dict[str, list], keys: dict[str, bytes] | None = None,
+             seam_width_m: float = 0.0) -> bytes:  # fmt: skip
+    """What identifies a map's validation: the outline, the seam width and each layer's
+    exact geometry (hashed by the reader, or here)."""
     if keys is not None and keys.keys() != inputs.keys():
         keys = None
     h = hashlib.sha256(outline.encode() + (b"\x00reader" if keys is not None else b"\x00arrays"))
+    h.update(f"\x00seams {seam_width_m!r}".encode())
     for name, geoms in inputs.items():
         h.update(b"\x00layer\x00" + name.encode())
         if keys is not None:
@@ -198,6 +206,8 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
                 f"clipped about {outside:,.0f} km² of layer {name!r} lying outside "
                 "Ukraine's outline"
             )
+        if name == OCCUPIED and raw.seam_width_m > 0:
+            clipped, km2 = _closed(clipped, km2, clip_to, raw.seam_width_m, warnings)
         layers[name] = clipped
         areas[name] = km2
     layers.setdefault(OCCUPIED, _geo.EMPTY)
@@ -216,6 +226,23 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
         raise InputFileError(raw.file, f"no occupied area inside Ukraine{hint}")
     coverage = coverage_of(layers[OCCUPIED])
     return layers, areas, coverage, warnings, _geo.geometry_hash(layers[OCCUPIED]), {}
+
+
+SEAM_WARNING_KM2 = 0.5
+"""Say so on the snapshot when closing its seams adds more than this."""
+
+
+def _closed(occupied: shapely.MultiPolygon, km2: float, clip_to: shapely.Geometry, width_m: float,
+            warnings: list[str]) -> tuple[shapely.MultiPolygon, float]:  # fmt: skip
+    """The occupied layer with its seams closed (:func:`._seams.close_seams`) and its area."""
+    closed, n = close_seams(occupied, clip_to, width_m=width_m)
+    if not n:
+        return occupied, km2
+    closed_km2 = _geo.area_km2(closed)
+    if closed_km2 - km2 > SEAM_WARNING_KM2:
+        warnings.append(f"closed {n} gaps narrower than {width_m:g} m between the source's features "
+                        f"(seams), adding {closed_km2 - km2:,.1f} km² to layer {OCCUPIED!r}")  # fmt: skip
+    return closed, closed_km2
 
 
 def _clip_layer(geoms: list, clip_to: shapely.Geometry, tiles) -> tuple:

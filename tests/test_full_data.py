@@ -181,6 +181,78 @@ def test_deepstate_november_2024_and_daily_agrees_with_revisions(full):
     assert (same_day + near_day) / len(checks) > 0.95
 
 
+# Places for the revision-vs-mirror check (#11): deep in the occupied east, on the line,
+# and in Ukrainian-held towns.
+MIRROR_PLACES = [("Donetsk", "Donetsk"), ("Horlivka", "Donetsk"), ("Avdiivka", "Donetsk"),
+                 ("Shchastia", "Luhansk"), ("Luhansk", "Luhansk"), ("Melitopol", "Zaporizhzhia"),
+                 ("Pokrovsk", "Donetsk"), ("Chasiv Yar", "Donetsk"), ("Kupiansk", "Kharkiv"),
+                 ("Robotyne", "Zaporizhzhia"), ("Kramatorsk", "Donetsk"), ("Kharkiv", "Kharkiv"),
+                 ("Kherson", "Kherson")]  # fmt: skip
+
+
+def _distance_km(store, rec, place) -> float:
+    """The distance rule on one stored snapshot (also a superseded daily file): to the line
+    of contact from a Russian-held place, to the occupied area from a Ukrainian-held one."""
+    from frontwatch.frontline import front_of, nearest
+
+    occ = store.layer(rec.id)
+    target = front_of(store, rec) if shapely.intersects_xy(occ, place.lon, place.lat) else occ
+    return nearest(target, place.lon, place.lat).distance_km
+
+
+def test_deepstate_revisions_and_daily_mirror_agree_on_the_line_of_contact(full):
+    """Every daily file of the overlap against the revision it shows (of those whose areas
+    agree, the closest by geometry): the front rule's length within 2%, places' distances
+    within 1 km. With the seams between DeepState's layers left open, the revisions' front
+    was about 20% longer and Shchastia 2 km from it on 2024-11-30 (#11)."""
+    from frontwatch.frontline import front_of, length_km
+    from frontwatch.gazetteer import resolve_one
+    from frontwatch.ingest import closest_revision
+
+    store, _, _ = full
+    places = [resolve_one(n, oblast=o) for n, o in MIRROR_PLACES]
+    daily = [r for r in store.snapshots("deepstate", usable_only=False)
+             if r.kind == "daily" and "2024-07-07" <= r.valid_date <= "2025-08-03"]  # fmt: skip
+    assert len(daily) > 380  # 2024-07-08 .. 2025-08-04, seven dates missing
+    paired = [(d, closest_revision(store, d)) for d in daily]
+    paired = [(d, p[0]) for d, p in paired if p is not None]
+    assert len(paired) / len(daily) > 0.95
+    bad_length, bad_distance = [], []
+    for d, rev in paired:
+        mirror_km, rev_km = length_km(front_of(store, d)), length_km(front_of(store, rev))
+        if abs(rev_km / mirror_km - 1) > 0.02:
+            bad_length.append((d.valid_date, round(rev_km, 1), round(mirror_km, 1)))
+        for p in places:
+            a, b = _distance_km(store, rev, p), _distance_km(store, d, p)
+            if abs(a - b) > 1.0:
+                bad_distance.append((d.valid_date, p.name, round(a, 2), round(b, 2)))
+    assert bad_length == []
+    assert bad_distance == []
+
+
+def test_deepstate_2024_11_30_seams_closed_and_september_2022_unchanged(full):
+    from frontwatch.advance import distance_to_other_side
+    from frontwatch.frontline import front_on
+    from frontwatch.gazetteer import resolve_one
+
+    store, _, _ = full
+    front = front_on(store, "deepstate", "2024-11-30")
+    assert 1_100 < front["length_km"] < 1_250  # 1,447 km with the seams
+    rows = {n: distance_to_other_side(store, "deepstate", resolve_one(n, oblast=o), "2024-11-30")
+            for n, o in MIRROR_PLACES[:4]}  # fmt: skip
+    assert all(r["side"] == "RU" for r in rows.values())
+    assert 60 < rows["Shchastia"]["distance_km"] < 80  # 2.0 km with the seams
+    assert rows["Donetsk"]["distance_km"] > 20 and rows["Avdiivka"]["distance_km"] > 10
+    occ = store.layer(store.snapshots("deepstate", day="2024-11-30")[-1].id)
+    assert all(len(p.interiors) < 5 for p in occ.geoms)  # 59 hairline holes with the seams
+    # the September 2022 figures do not move
+    kup = distance_to_other_side(store, "deepstate", resolve_one("Kupiansk"), "2022-09-08")
+    assert kup["distance_km"] == pytest.approx(19.52, abs=0.05)
+    ch = change_between(store, "deepstate", "2022-09-04", "2022-09-11")
+    assert ch["ua_gain_km2"] == pytest.approx(8_852.5, rel=1e-4)
+    assert area_on(store, "deepstate", "2022-09-08")["occupied_km2"] == pytest.approx(123_967.2, rel=1e-4)
+
+
 def test_known_faults_are_caught_not_reported_as_war(full):
     store, _, _ = full
     flags = {(r.valid_date, f["type"]) for r in store.snapshots("liveuamap-nzz", usable_only=False)

@@ -1,0 +1,139 @@
+"""Seams between a source's features: closed by width at validation, real gaps kept.
+
+The shipped revision ``tests/data/deepstate-seam.jsonl`` (made by
+``tests/data/make_deepstate_seam.py``) draws "Occupied" and "CADR and CALR" side by side
+along a wiggly old line, a few decimetres apart, crossing in places, with a real
+Ukrainian-held pocket inside; expected values are computed here from the drawing's own
+constants, by brute-force geodesics and an equal-area projection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+
+from frontwatch._seams import close_seams
+from frontwatch.advance import distance_to_other_side
+from frontwatch.boundaries import clip_outline
+from frontwatch.frontline import front_on, line_of_contact, to_laea
+from frontwatch.gazetteer import Place
+from frontwatch.ingest import ingest
+from frontwatch.snapshot import validate_snapshot
+from frontwatch.sources import deepstate
+from tests.conftest import equal_area_km2
+from tests.data.make_deepstate_seam import EAST, NORTH, POCKET, SOUTH, WEST, seam_lon
+
+FIXTURE = Path(__file__).parent / "data" / "deepstate-seam.jsonl"
+DAY = "2024-11-30"
+GEOD = Geod(ellps="WGS84")
+M_PER_DEG = 111_195.0
+
+
+def _box(x0, y0, x1, y1) -> shapely.Polygon:
+    return shapely.box(x0, y0, x1, y1)
+
+
+def _expected_front() -> list[shapely.LineString]:
+    """The line of contact as drawn: the outer box and the pocket (no old line)."""
+    return [_box(WEST, SOUTH, EAST, NORTH).exterior, _box(*POCKET).exterior]
+
+
+def _brute_force_km(lon: float, lat: float, lines) -> float:
+    """Geodesic distance to lines sampled every ~10 m along their (lon/lat straight) edges."""
+    pts = np.concatenate([shapely.get_coordinates(shapely.segmentize(ln, 1e-4)) for ln in lines])
+    n = len(pts)
+    return float(np.min(GEOD.inv(np.full(n, lon), np.full(n, lat), pts[:, 0], pts[:, 1])[2])) / 1000.0
+
+
+def _place(lon: float, lat: float) -> Place:
+    return Place(geonameid=0, name="behind the seam", name_uk=None, names=("behind the seam",), lat=lat,
+                 lon=lon, feature_code="PPL", oblast="Kharkiv", oblast_code="07", raion=None,
+                 raion_code=None, population=0)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def seam_store(tmp_path_factory):
+    from frontwatch.store import SQLiteStore
+
+    store = SQLiteStore(tmp_path_factory.mktemp("seam") / "seam.gpkg")
+    summary = ingest(store, "deepstate", [FIXTURE], workers=1)
+    assert summary.errors == [] and summary.added == 1
+    yield store
+    store.close()
+
+
+def _raw(width_m: float):
+    raw = next(deepstate.read(FIXTURE, FIXTURE.read_bytes()))
+    raw.seam_width_m = width_m
+    return raw
+
+
+def test_the_fixture_has_a_seam_that_the_plain_union_keeps():
+    occ = validate_snapshot(_raw(0.0)).occupied
+    assert len(occ.geoms) == 1 and len(occ.geoms[0].interiors) > 10
+    mid = shapely.Point(float(seam_lon(np.array(49.2))), 49.2)
+    assert shapely.distance(to_laea(line_of_contact(occ)), to_laea(mid)) < 5.0  # metres
+
+
+def test_seams_are_closed_at_ingest_and_the_real_pocket_kept(seam_store):
+    rec = seam_store.snapshots("deepstate")[0]
+    occ = seam_store.layer(rec.id)
+    assert occ.is_valid and len(occ.geoms) == 1
+    (hole,) = occ.geoms[0].interiors
+    assert shapely.hausdorff_distance(shapely.Polygon(hole), _box(*POCKET)) < 1e-12
+    expected = equal_area_km2(shapely.difference(_box(WEST, SOUTH, EAST, NORTH), _box(*POCKET)))
+    assert rec.occupied_km2 == pytest.approx(expected, rel=1e-4)
+    # nothing drawn is taken away: the plain union lies inside the closed layer
+    plain = validate_snapshot(_raw(0.0)).occupied
+    assert shapely.area(shapely.difference(plain, occ)) < 1e-12
+
+
+def test_line_of_contact_does_not_run_through_the_seam(seam_store):
+    front = front_on(seam_store, "deepstate", DAY)
+    lat = np.linspace(SOUTH + 0.05, NORTH - 0.05, 200)
+    seam = shapely.LineString(np.column_stack((seam_lon(lat), lat)))
+    assert shapely.distance(to_laea(front["geometry"]), to_laea(seam)) > 5_000.0  # metres
+    expected_km = sum(GEOD.geometry_length(shapely.segmentize(ln, 1e-3)) for ln in _expected_front()) / 1000.0
+    assert front["length_km"] == pytest.approx(expected_km, rel=1e-3)
+
+
+@pytest.mark.parametrize("side", [-1, 1])
+def test_distance_of_a_place_behind_the_seam_is_to_the_real_line(seam_store, side):
+    lat = 49.2
+    lon = float(seam_lon(np.array(lat))) + side * 0.003  # about 220 m off the old line
+    row = distance_to_other_side(seam_store, "deepstate", _place(lon, lat), DAY)
+    assert (row["side"], row["to_side"]) == ("RU", "UA")
+    expected = _brute_force_km(lon, lat, _expected_front())
+    assert expected > 10.0
+    assert row["distance_km"] == pytest.approx(expected, abs=0.02)
+
+
+def _two_squares(gap_deg_lon: float) -> shapely.MultiPolygon:
+    return shapely.MultiPolygon([_box(36.0, 48.0, 36.2, 48.2), _box(36.2 + gap_deg_lon, 48.0, 36.4, 48.2)])
+
+
+@pytest.mark.parametrize(("gap_m", "closed"), [(0.05, True), (30.0, True), (90.0, True), (120.0, False),
+                                               (1_000.0, False)])  # fmt: skip
+def test_gaps_close_by_width_not_by_area(gap_m, closed):
+    # an east-west gap between two 22 km squares: long (large area) however narrow
+    gap_deg = gap_m / (M_PER_DEG * np.cos(np.radians(48.2)))
+    geom = _two_squares(gap_deg)
+    out, n = close_seams(geom, clip_outline(), width_m=100.0)
+    assert out.is_valid and (len(out.geoms) == 1) is closed and (n > 0) is closed
+    added = shapely.area(out) - shapely.area(geom)
+    assert added == pytest.approx(gap_deg * 0.2 if closed else 0.0, rel=1e-6, abs=1e-15)
+
+
+def test_a_narrow_hole_closes_a_wide_one_stays():
+    narrow = _box(36.1, 48.05, 36.1 + 20 / (M_PER_DEG * np.cos(np.radians(48.1))), 48.15)  # 20 m × 11 km
+    wide = _box(36.25, 48.05, 36.27, 48.07)  # ~1.5 × 2.2 km
+    geom = shapely.MultiPolygon([shapely.Polygon(_box(36.0, 48.0, 36.4, 48.2).exterior,
+                                                 [narrow.exterior, wide.exterior])])  # fmt: skip
+    out, n = close_seams(geom, clip_outline(), width_m=100.0)
+    assert n == 1
+    (hole,) = out.geoms[0].interiors
+    assert shapely.hausdorff_distance(shapely.Polygon(hole), wide) < 1e-12
