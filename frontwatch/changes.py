@@ -311,7 +311,7 @@ def windows(hist: History, days: int, first: dt.date, last: dt.date):
         begin = rec.date - dt.timedelta(days=days)
         if begin < hist.first_date:
             continue
-        a = hist.as_of(begin).snapshot
+        a = hist.as_of(begin, strict=False).snapshot
         if a.id != rec.id and (rec.date - a.date).days <= days + slack:
             yield begin, a, rec
 

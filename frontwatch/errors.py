@@ -51,6 +51,24 @@ class InvalidDate(FrontwatchError, ValueError):
         super().__init__(f"invalid date {value!r}: expected YYYY-MM-DD")
 
 
+class StaleMap(FrontwatchError, LookupError):
+    """No map of a source within the allowed lag of an asked date (a gap in its history, or
+    a date past its last map): the nearest maps are named."""
+
+    def __init__(self, source: str, date: str, before: str, after: str | None, max_lag: int) -> None:
+        self.source = source
+        self.date = date
+        self.before = before
+        self.after = after
+        self.max_lag = max_lag
+        near = f"the nearest are of {before} and {after}" if after else f"its last is of {before}"
+        super().__init__(f"no {source} map within {max_lag} days before {date}: {near} "
+                         "(--max-lag sets the days allowed)")
+
+    def __reduce__(self):
+        return (type(self), (self.source, self.date, self.before, self.after, self.max_lag))
+
+
 class DateInFuture(FrontwatchError, ValueError):
     """An asked date after today (UTC): no map answers it."""
 

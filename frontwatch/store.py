@@ -100,6 +100,9 @@ class Store(ABC):
 
     path: str
     fast_paths: bool = True
+    max_lag_days: int | None = None
+    """Refuse answers from a map older than this many days before the asked date (None: no
+    limit, the answers note a lag of more than a week)."""
 
     def derived(self, key: Hashable, make: Callable[[], V]) -> V:
         """A result derived from stored data (a difference of two layers, a front line),

@@ -142,6 +142,8 @@ def claims_from_structured(items: Sequence[Mapping[str, Any]], *, published: dat
             raise InvalidClaim(f"item {i}", item, "a mapping of claim fields")
         if "kind" not in item:
             raise InvalidClaim("kind", None, "a claim kind")
+        if not isinstance(item.get("subject") or {}, Mapping):
+            raise InvalidClaim("subject", item["subject"], 'a mapping such as {"side": "UA", "place": "Kupiansk"}')
         subject = dict(item.get("subject") or {})
         if subject.get("side") is not None:
             side = _SIDE_NAMES.get(str(subject["side"]).strip().lower())
