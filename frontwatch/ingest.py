@@ -21,6 +21,7 @@ import orjson
 import shapely
 
 from . import quality
+from ._format import utf8_text
 from ._tiles import tiled
 from ._workers import default_workers, worker_pool
 from .errors import FrontwatchError, InputFileError
@@ -183,7 +184,7 @@ def _items(store: Store, mod, files: list[Path], options: dict) -> Iterator[tupl
             continue
         sha = hashlib.sha256(data).hexdigest()
         if sha in seen or store.file_record(sha):
-            yield ("dup", path, sha, None)
+            yield ("dup", path, sha, data)
             continue
         seen[sha] = path
         if not mod.is_archive(path):
@@ -284,7 +285,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
             return
         if kind == "dup":
             summary.unchanged_files += 1
-            commits.add(lambda: _alias_duplicate_file(store, sha, path))
+            commits.add(lambda: _duplicate_file(store, mod, sha, path, payload, options, outline, summary))
         elif kind == "error":
             summary.errors.append(str(payload))
             batch = []
@@ -362,22 +363,42 @@ def _waiting(item) -> bool:
     return job is not None and not job.done()
 
 
-def _alias_duplicate_file(store: Store, sha: str, path: Path) -> None:
+def _duplicate_file(store: Store, mod, sha: str, path: Path, data: bytes, options: dict, outline: str,
+                    summary: IngestSummary) -> None:  # fmt: skip
+    """Bytes ingested before, under another name: an alias of their snapshots, unless the
+    name dates the map differently (a daily file whose map did not change overnight): then
+    a snapshot of its own for that date, which the bytes' file row lists too (the date is
+    not lost). A name already recorded is a no-op, not read again."""
     rec = store.file_record(sha)
     if rec is None:
         return
     ids = [int(i) for i in orjson.loads(rec["snapshot_ids"])]
-    if str(path) == rec["path"] or not ids:
+    name = utf8_text(path)
+    if name == rec["path"] or not ids:
+        return
+    snaps = [store.snapshot(sid) for sid in ids]
+    if any(s.file == name or any(a["file"] == name for a in s.aliases) for s in snaps):
+        return
+    new = []
+    if not mod.is_archive(path):  # (a one-map file: reading it again costs ~10 ms)
+        known = {s.valid_time for s in snaps}
+        try:
+            new = [r for r in mod.read(path, data, **options) if r.valid_time.isoformat() not in known]
+        except InputFileError:
+            new = []
+    if new:
+        _commit_file(store, path, sha, len(data), [validate_snapshot(r, outline=outline) for r in new],
+                     summary, known_bytes=True)  # fmt: skip
+        summary.unchanged_files -= 1
         return
     with store.transaction():
-        for sid in ids:
-            snap = store.snapshot(sid)
-            if not any(a["file"] == str(path) for a in snap.aliases) and snap.file != str(path):
-                store.add_alias(sid, str(path), sha)
+        for snap in snaps:
+            store.add_alias(snap.id, name, sha)
 
 
-def _commit_file(store, path, sha, size, batch, summary) -> None:
-    """One file's snapshots in one transaction."""
+def _commit_file(store, path, sha, size, batch, summary, *, known_bytes: bool = False) -> None:
+    """One file's snapshots in one transaction (``known_bytes``: the bytes have a file row
+    already, which lists the new snapshots too)."""
     ids: list[int] = []
     dups = 0
     added_days: set[str] = set()
@@ -400,7 +421,10 @@ def _commit_file(store, path, sha, size, batch, summary) -> None:
             if day or raw.valid_date in added_days:  # (alone on its day: nothing to supersede)
                 summary.superseded += _supersede(store, raw.source, raw.valid_date)
             added_days.add(raw.valid_date)
-        store.add_file(sha, summary.source, str(path), size, ids, dups)
+        if known_bytes:
+            store.add_file_snapshots(sha, ids)
+        else:
+            store.add_file(sha, summary.source, str(path), size, ids, dups)
     summary.duplicates += dups
 
 

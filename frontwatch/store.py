@@ -135,6 +135,9 @@ class Store(ABC):
                  duplicates: int) -> None: ...  # fmt: skip
 
     @abstractmethod
+    def add_file_snapshots(self, sha256: str, ids: list[int]) -> None: ...
+
+    @abstractmethod
     def add_snapshot(self, snap: ValidSnapshot, sha256: str) -> int: ...
 
     @abstractmethod
@@ -421,6 +424,14 @@ class SQLiteStore(Store):
             "INSERT INTO fw_files VALUES (?, ?, ?, ?, ?, ?, ?)",
             (sha256, source, utf8_text(path), size, _now(), orjson.dumps(ids).decode(), duplicates),
         )
+
+    def add_file_snapshots(self, sha256: str, ids: list[int]) -> None:
+        """List more snapshots under a file's bytes (the same bytes under a name that dates
+        the map differently)."""
+        rec = self.file_record(sha256)
+        have = orjson.loads(rec["snapshot_ids"]) if rec else []
+        self.conn.execute("UPDATE fw_files SET snapshot_ids = ? WHERE sha256 = ?",
+                          (orjson.dumps(have + [i for i in ids if i not in have]).decode(), sha256))  # fmt: skip
 
     def add_snapshot(self, snap: ValidSnapshot, sha256: str) -> int:
         raw = snap.raw

@@ -634,3 +634,39 @@ def test_a_map_older_than_max_lag_is_an_error_naming_the_nearest_maps(tmp_path, 
     r = cli("change", "-s", "all", "--from", "2023-12-01", "--to", "2023-12-11", "--format", "json", db=db)
     assert r.exit_code == 0  # under --source all it is that source's row
     assert orjson.loads(r.stdout)[0]["error"].startswith("no liveuamap-nzz map within 7 days before 2023-12-11")
+
+
+# -- 10. the same bytes under another date-bearing name ------------------------------------------
+
+
+def test_the_same_bytes_under_another_date_are_a_map_of_that_date(tmp_path):
+    """Found by the adversarial run: a DeepState daily file copied under the next day's name
+    (the map did not change overnight) was an alias, and the new date was lost; with
+    --max-lag, a week of unchanged maps would then have been refused as stale. A liveuamap
+    file, dated by its content, stays an alias."""
+    first = sorted((SAMPLES / "deepstate").iterdir())[0]
+    day = dt.datetime.strptime(first.name[18:26], "%Y%m%d").date()
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    names = [f"deepstatemap_data_{(day + dt.timedelta(days=k)).strftime('%Y%m%d')}.geojson.gz" for k in range(3)]
+    for name in names:
+        (folder / name).write_bytes(first.read_bytes())
+    nzz = tmp_path / "nzz"
+    nzz.mkdir()
+    for name in ("2022-09-08.json.gz", "2022-09-09.json.gz"):
+        (nzz / name).write_bytes((SAMPLES / NZZ / "2022-09-08.json.gz").read_bytes())
+    with SQLiteStore(tmp_path / "s.gpkg") as s:
+        got = ingest(s, "deepstate", [folder], workers=1)
+        assert (got.added, got.unchanged_files, got.errors) == (3, 0, [])
+        recs = s.snapshots("deepstate")
+        assert [r.valid_date for r in recs] == [(day + dt.timedelta(days=k - 1)).isoformat() for k in range(3)]
+        assert len({r.geom_hash for r in recs}) == 1 and [r.file.rsplit("/", 1)[1] for r in recs] == names
+        (row,) = s.conn.execute("SELECT snapshot_ids FROM fw_files").fetchall()
+        assert orjson.loads(row[0]) == [r.id for r in recs]
+        again = ingest(s, "deepstate", [folder], workers=1)  # the same names again: a no-op
+        assert (again.added, again.unchanged_files) == (0, 3)
+        assert len(s.snapshots("deepstate", usable_only=False)) == 3
+        got = ingest(s, NZZ, [nzz], workers=1)
+        assert (got.added, got.unchanged_files) == (1, 1)
+        (rec,) = s.snapshots(NZZ)
+        assert [a["file"] for a in rec.aliases] == [str(nzz / "2022-09-09.json.gz")]
