@@ -16,6 +16,18 @@ MISSING = {"population": "unknown"}
 JSON gives null)."""
 
 
+def utf8_text(text: object) -> str:
+    """``text`` as a string that encodes as UTF-8: the bytes of a file name that are not
+    UTF-8 (Python keeps them as surrogate escapes) are written ``\\xNN``."""
+    return str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def terminal_text(text: object) -> str:
+    """``text`` fit for a terminal: :func:`utf8_text`, with control characters (an escape
+    sequence in a file name, say) written as Python escapes."""
+    return "".join(c if c.isprintable() or c in " \n" else repr(c)[1:-1] for c in utf8_text(text))
+
+
 def _cell(v) -> str:
     if v is None:
         return ""

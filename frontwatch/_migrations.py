@@ -88,12 +88,26 @@ _V4 = [
         PRIMARY KEY (from_id, to_id))""",
 ]
 
+_V5 = [
+    # Ingests under way: a row from the start of an ingest of a source to its end. A row
+    # left behind by a killed ingest makes queries of that source refuse until it is re-run.
+    """CREATE TABLE IF NOT EXISTS fw_ingests (
+        source TEXT PRIMARY KEY, started_at TEXT NOT NULL, pid INTEGER NOT NULL,
+        host TEXT NOT NULL)""",
+]
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "geopackage core, files, snapshots, layers", _V1),
     (2, "cached steps between consecutive snapshots", _V2),
     (3, "index of snapshots by source and day", _V3),
     (4, "steps recomputed as two differences; areas of changes kept", _V4),
+    (5, "ingests under way", _V5),
 ]
+LATEST = MIGRATIONS[-1][0]
+"""The schema version this code writes; a store recording a higher one is refused."""
+READABLE_FROM = 4
+"""The oldest schema this code reads without upgrading it (a read-only store); the tables
+added since are optional to readers."""
 
 
 def migrate(conn: sqlite3.Connection) -> list[int]:
@@ -109,6 +123,9 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if conn.execute("SELECT 1 FROM fw_migrations WHERE version = ?", (version,)).fetchone():
+                conn.execute("ROLLBACK")  # applied by another process meanwhile
+                continue
             for sql in statements:
                 conn.execute(sql)
             conn.execute(

@@ -105,7 +105,7 @@ def series(
         asofs = []
         for day in period_ends(first, last, every):
             if day >= hist.first_date:
-                asofs.append(hist.as_of(day))
+                asofs.append(hist.as_of(day, strict=False))
     rows = []
     prev: AsOf | None = None
     for i, a in enumerate(asofs):

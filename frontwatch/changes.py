@@ -13,14 +13,13 @@ All areas geodesic on WGS84, in km².
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable
 
 import shapely
 
 from . import _geo
 from .boundaries import clip_outline, oblasts
-from .errors import InvalidWindow
+from .errors import IngestIncomplete, InvalidWindow
 from .quality import mask_between
 from .snapshot import describe_coverage
 from .sources import describe
@@ -112,10 +111,7 @@ def change_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord) -> tuple[floa
 
 
 def _keep_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord, ua_km2: float, ru_km2: float) -> None:
-    try:
-        store.add_change_km2(a.id, b.id, ua_km2, ru_km2)
-    except sqlite3.OperationalError:  # read-only or busy: it is only a cache
-        pass
+    store.keep(lambda: store.add_change_km2(a.id, b.id, ua_km2, ru_km2))  # (only a cache)
 
 
 OUTSIDE_OBLASTS = "(water / outside the land outline)"
@@ -204,7 +200,7 @@ def compare_sources(
     for s in sources:
         try:
             rows.append(change_between(store, s, start, end, **kw))
-        except LookupError as exc:
+        except (LookupError, IngestIncomplete) as exc:  # (that source's row)
             rows.append({"source": s, "from_date": str(start), "to_date": str(end),
                          "error": str(exc)})  # fmt: skip
     covs = {r["coverage"] for r in rows if "coverage" in r}
@@ -315,7 +311,7 @@ def windows(hist: History, days: int, first: dt.date, last: dt.date):
         begin = rec.date - dt.timedelta(days=days)
         if begin < hist.first_date:
             continue
-        a = hist.as_of(begin).snapshot
+        a = hist.as_of(begin, strict=False).snapshot
         if a.id != rec.id and (rec.date - a.date).days <= days + slack:
             yield begin, a, rec
 

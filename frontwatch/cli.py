@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import sqlite3
 import sys
+import threading
 import time
 from functools import wraps
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import advance as advance_mod
 from . import areas, changes, inventory, settlements
 from . import frontline as frontline_mod
-from ._format import FORMATS, emit, to_json
+from ._format import FORMATS, emit, terminal_text, to_json
 from .errors import FrontwatchError, InvalidWindow, UnknownSource
 from .gazetteer import AmbiguousPlace, resolve_one
 from .ingest import ingest as ingest_files
 from .sources import ADAPTERS
-from .store import ENV_DB, open_store
+from .sources._io import ENV_MAX_DOCUMENT_MB, MAX_DOCUMENT_MB
+from .store import ENV_DB, default_db_path, open_store
+from .timeline import ordered
 
 err = Console(stderr=True)
 
@@ -64,20 +71,68 @@ def _place(name: str, oblast: str | None):
         raise click.ClickException((msg[:cut] if cut > 0 else msg) + " Add --oblast to choose.") from None
 
 
-def _store(ctx: click.Context, *, create: bool = False):
-    """The store of ``--db``; only ``ingest`` creates one."""
-    return open_store(ctx.obj["db"], create=create)
+def _store(ctx: click.Context, *, create: bool = False, adopt: bool = False):
+    """The store of ``--db``; only ``ingest`` creates one (or adopts a foreign file). It is
+    closed when the command ends."""
+    store = open_store(ctx.obj["db"], create=create, adopt=adopt)
+    store.max_lag_days = ctx.obj["max_lag"]
+    ctx.call_on_close(store.close)
+    return store
+
+
+ENV_DEBUG = "FRONTWATCH_DEBUG"
+DEFAULT_MAX_LAG = 7
+"""Days a map may lag an asked date before the CLI refuses the answer (ISW has no map from
+2022-12 to 2023-04: a date in that gap is an error, not a months-old map)."""
 
 
 def handle_errors(fn):
+    """Every error ends as a message naming what went wrong and a non-zero exit, never a
+    traceback (``$FRONTWATCH_DEBUG=1`` shows the traceback of an unexpected one)."""
+
     @wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
         except FrontwatchError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(terminal_text(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(f"store {_db_name()}: {exc}") from None
+        except OSError as exc:
+            where = exc.filename if exc.filename is not None else _db_name()
+            raise click.ClickException(f"{terminal_text(where)}: {exc.strerror or exc}") from None
+        except OverflowError as exc:
+            raise click.ClickException(f"a value out of range ({exc})") from None
+        except MemoryError:
+            raise click.ClickException("out of memory") from None
+        except Exception as exc:
+            if os.environ.get(ENV_DEBUG):
+                raise
+            raise click.ClickException(
+                f"unexpected error ({type(exc).__name__}: {terminal_text(exc)}); this is a bug in Frontwatch: "
+                f"please report it (set {ENV_DEBUG}=1 for the traceback)"
+            ) from None
 
     return wrapper
+
+
+def _db_name() -> str:
+    ctx = click.get_current_context(silent=True)
+    db = ((ctx.find_root().obj or {}) if ctx else {}).get("db")
+    return str(db if db is not None else default_db_path())
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 class _progress:
@@ -102,7 +157,7 @@ class _progress:
         self.bar.__exit__(*exc)
 
     def __call__(self, done: int, total: int, name: str = "") -> None:
-        self.bar.update(self.task, completed=done, total=total, description=name)
+        self.bar.update(self.task, completed=done, total=total, description=escape(terminal_text(name)))
         now = time.monotonic()
         if now - self.last >= 0.1 or done == total:
             self.bar.refresh()
@@ -114,9 +169,13 @@ class _progress:
     "--db", envvar=ENV_DB, type=click.Path(dir_okay=False), default=None,
     help=f"Store file (GeoPackage). Default: ${ENV_DB}, else frontwatch.gpkg in the user data dir.",
 )  # fmt: skip
+@click.option(
+    "--max-lag", type=click.IntRange(min=0), default=DEFAULT_MAX_LAG, show_default=True,
+    help="Refuse an answer whose map is more than this many days older than the asked date.",
+)  # fmt: skip
 @click.version_option(package_name="frontwatch")
 @click.pass_context
-def main(ctx: click.Context, db: str | None) -> None:
+def main(ctx: click.Context, db: str | None, max_lag: int) -> None:
     """Frontwatch: numbers you can trust from the control maps of the war in Ukraine.
 
     \b
@@ -124,7 +183,12 @@ def main(ctx: click.Context, db: str | None) -> None:
       frontwatch ingest liveuamap-nzz ../shared/data/liveuamap-nzz/daily
       frontwatch change --source liveuamap-nzz --from 2022-09-08 --to 2022-09-11 --by oblast
     """
-    ctx.obj = {"db": db}
+    ctx.obj = {"db": db, "max_lag": max_lag}
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM ends a run as Ctrl-C does: workers stopped, the current group of files
+        # rolled back (SQLite would do that too), the marks of an unfinished ingest kept
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
 
 
 @main.command()
@@ -134,11 +198,20 @@ def main(ctx: click.Context, db: str | None) -> None:
 @click.option("--name", "as_name", help="geojson only: source name to store the map under.")
 @click.option("--occupied-property", help="geojson only: property that marks occupied polygons.")
 @click.option("--occupied-value", help="geojson only: value of that property meaning occupied.")
-@click.option("--workers", type=int, default=None, help="Validation processes (default: CPUs).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Validation processes (default: CPUs).")
+@click.option("--max-document-mb", type=click.FloatRange(min=0, min_open=True), default=None,
+              help=f"Refuse a document (a file's content, an archive member, a line of a revision "
+                   f"archive) expanding past this size (default {MAX_DOCUMENT_MB:g}, or "
+                   f"${ENV_MAX_DOCUMENT_MB}).")  # fmt: skip
+@click.option("--adopt", is_flag=True,
+              help="Add Frontwatch's tables to an existing SQLite or GeoPackage file that is not a "
+                   "Frontwatch store (refused otherwise).")  # fmt: skip
 @_format_option()
 @click.pass_context
 @handle_errors
-def ingest(ctx, source, paths, date, as_name, occupied_property, occupied_value, workers, fmt):
+def ingest(ctx, source, paths, date, as_name, occupied_property, occupied_value, workers, max_document_mb, adopt,
+           fmt):  # fmt: skip
     """Ingest files, folders or globs of SOURCE into the store.
 
     Each file is one transaction: a bad file is reported by name and leaves the store as it
@@ -154,9 +227,14 @@ def ingest(ctx, source, paths, date, as_name, occupied_property, occupied_value,
     if source == "geojson":
         options = {"date": date, "source": as_name or "geojson",
                    "occupied_property": occupied_property, "occupied_value": occupied_value}  # fmt: skip
-    store = _store(ctx, create=True)
+    if max_document_mb is not None:  # (through the environment: worker processes read it too)
+        previous = os.environ.get(ENV_MAX_DOCUMENT_MB)
+        os.environ[ENV_MAX_DOCUMENT_MB] = repr(max_document_mb)
+        ctx.call_on_close(lambda: _restore_env(ENV_MAX_DOCUMENT_MB, previous))
+    store = _store(ctx, create=True, adopt=adopt)
     with _progress(f"ingest {source}") as bar:
-        summary = ingest_files(store, source, list(paths), workers=workers, progress=bar, options=options)
+        summary = ingest_files(store, source, list(paths), workers=workers, progress=bar, options=options,
+                               on_wait=lambda msg: err.print(f"[yellow]note[/]: {msg}"))  # fmt: skip
     d = summary.as_dict()
     if fmt == "json":
         click.echo(to_json(d))
@@ -170,7 +248,7 @@ def ingest(ctx, source, paths, date, as_name, occupied_property, occupied_value,
             _listed("", d["flags"], "flag")
             _listed("", d["warnings"], "warning")
     for line in d["errors"]:
-        err.print(f"[red]error[/]: {line}")
+        err.print(f"[red]error[/]: {escape(terminal_text(line))}", soft_wrap=True)
     if d["errors"]:
         sys.exit(1)
 
@@ -200,7 +278,7 @@ def sources_cmd(ctx, fmt):
 def _listed(prefix: str, lines: list[str], label: str, limit: int = 20) -> None:
     """Print up to ``limit`` lines on stderr, then how many more there are."""
     for line in lines[:limit]:
-        err.print(f"[yellow]{label}[/]: {prefix}{line}", highlight=False)
+        err.print(f"[yellow]{label}[/]: {escape(terminal_text(prefix + line))}", highlight=False)
     if len(lines) > limit:
         err.print(f"[yellow]{label}[/]: {prefix}and {len(lines) - limit} more (--format json lists them all)",
                   highlight=False)  # fmt: skip
@@ -275,6 +353,8 @@ def change(ctx, source, start, end, by, plot, land_only, fmt):
     sources = sorted(store.source_names()) if source == "all" else [source]
     rows = changes.compare_sources(store, sources, start, end, by_oblast=by_oblast,
                                    land_only=land_only)  # fmt: skip
+    if source != "all" and "error" in rows[0]:
+        raise click.ClickException(rows[0]["error"])
     if fmt == "json":
         click.echo(to_json(rows if source == "all" else rows[0]))
         return
@@ -370,6 +450,8 @@ def top(ctx, source, window, side, limit, start, end, by, overlapping, fmt):
       frontwatch top --source liveuamap-nzz --window 7d --side UA --limit 5
     """
     days = parse_window(window)
+    if start and end:
+        ordered(start, end)
     store = _store(ctx)
     with _progress("top") as bar:
         ranker = changes.top_windows if by == "area" else advance_mod.depth_windows
@@ -617,8 +699,14 @@ def parse_window(text: str) -> int:
     m = re.fullmatch(r"\s*(\d+)\s*([dw]?)\s*", text.lower())
     if not m:
         raise click.BadParameter(f"{text!r}: expected a length like 3d, 7d or 2w", param_hint="--window")
-    n = int(m.group(1))
-    return n * 7 if m.group(2) == "w" else n
+    n = int(m.group(1)) * (7 if m.group(2) == "w" else 1)
+    if not 1 <= n <= MAX_WINDOW_DAYS:
+        raise click.BadParameter(f"{text!r}: a window is 1 to {MAX_WINDOW_DAYS:,} days long", param_hint="--window")
+    return n
+
+
+MAX_WINDOW_DAYS = 36_525
+"""The longest window (days): a century, longer than any history."""
 
 
 if __name__ == "__main__":  # pragma: no cover

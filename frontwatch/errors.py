@@ -51,9 +51,124 @@ class InvalidDate(FrontwatchError, ValueError):
         super().__init__(f"invalid date {value!r}: expected YYYY-MM-DD")
 
 
+class StaleMap(FrontwatchError, LookupError):
+    """No map of a source within the allowed lag of an asked date (a gap in its history, or
+    a date past its last map): the nearest maps are named."""
+
+    def __init__(self, source: str, date: str, before: str, after: str | None, max_lag: int) -> None:
+        self.source = source
+        self.date = date
+        self.before = before
+        self.after = after
+        self.max_lag = max_lag
+        near = f"the nearest are of {before} and {after}" if after else f"its last is of {before}"
+        super().__init__(f"no {source} map within {max_lag} days before {date}: {near} "
+                         "(--max-lag sets the days allowed)")
+
+    def __reduce__(self):
+        return (type(self), (self.source, self.date, self.before, self.after, self.max_lag))
+
+
+class DateInFuture(FrontwatchError, ValueError):
+    """An asked date after today (UTC): no map answers it."""
+
+    def __init__(self, value: str, today: str) -> None:
+        self.value = value
+        self.today = today
+        super().__init__(f"date {value} is in the future (today is {today}, UTC): no map answers it")
+
+    def __reduce__(self):
+        return (type(self), (self.value, self.today))
+
+
 class InvalidWindow(FrontwatchError, ValueError):
     """A window whose dates or length do not make sense."""
 
 
+class InvalidSetting(FrontwatchError, ValueError):
+    """A setting (an option or its environment variable) with a value it cannot take."""
+
+    def __init__(self, name: str, value: str, allowed: str) -> None:
+        self.name = name
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"invalid {name} {value!r}: expected {allowed}")
+
+    def __reduce__(self):
+        return (type(self), (self.name, self.value, self.allowed))
+
+
 class StoreError(FrontwatchError, RuntimeError):
     """The store file cannot be opened or is not a Frontwatch store."""
+
+
+class NotAStore(StoreError):
+    """A file that is not a Frontwatch store (another tool's GeoPackage or SQLite file, or
+    not SQLite at all): it is refused before anything is written to it."""
+
+    def __init__(self, path: str, what: str, hint: str = "") -> None:
+        self.path = str(path)
+        self.what = what
+        self.hint = hint
+        super().__init__(f"{self.path} is not a Frontwatch store: {what}; it was left unchanged{hint}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.what, self.hint))
+
+
+class StoreVersionError(StoreError):
+    """A store whose schema this version of Frontwatch cannot use: made by a newer version,
+    or older and read-only (so it cannot be upgraded)."""
+
+    def __init__(self, path: str, version: int, supported: int, problem: str) -> None:
+        self.path = str(path)
+        self.version = version
+        self.supported = supported
+        self.problem = problem
+        super().__init__(f"{self.path}: store schema version {version}, {problem}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.version, self.supported, self.problem))
+
+
+class StoreBusy(StoreError):
+    """The store is locked by another process for longer than the busy timeout."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.problem))
+
+
+class IngestIncomplete(StoreError):
+    """An ingest of a source was interrupted (killed) before it finished: answers from the
+    source are refused until an ingest of it runs to the end."""
+
+    def __init__(self, path: str, source: str, started: str) -> None:
+        self.path = str(path)
+        self.source = source
+        self.started = started
+        super().__init__(
+            f"{self.path}: an ingest of {source} started {started} did not finish (it was "
+            f"interrupted); run the ingest of {source} again to finish it before querying it"
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.source, self.started))
+
+
+class DocumentTooLarge(InputFileError):
+    """A document inside a source file (a compressed file, an archive member, a line of a
+    revision archive) expands past the size limit: refused before it fills the memory."""
+
+    def __init__(self, path: str, limit: int) -> None:
+        self.limit = limit
+        super().__init__(path, f"expands to more than {limit / 1e6:,.0f} MB (the limit of one "
+                               f"document; raise it with --max-document-mb or $FRONTWATCH_MAX_DOCUMENT_MB "
+                               "if the file is genuine)")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.limit))

@@ -21,12 +21,13 @@ import orjson
 import shapely
 
 from . import _geo, quality
+from ._format import utf8_text
 from ._tiles import tiled
-from ._workers import default_workers, process_pool
+from ._workers import default_workers, worker_pool
 from .errors import FrontwatchError, InputFileError
 from .snapshot import RawSnapshot, ValidSnapshot, validate_snapshot
 from .sources import adapter
-from .sources._io import expand_paths
+from .sources._io import check_document_size, expand_paths, max_document_bytes
 from .store import SnapshotRecord, Store
 
 AGREEMENT_KM2 = 5.0
@@ -72,6 +73,7 @@ def ingest(
     workers: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     options: dict | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> IngestSummary:
     """Ingest files, folders or globs of one source into the store.
 
@@ -90,8 +92,16 @@ def ingest(
     options
         Adapter keywords (for ``geojson``: ``date``, ``source``, ``occupied_property``,
         ``occupied_value``).
+    on_wait
+        Told (a message) when another ingest into the store runs: this one waits for it.
+
+    Results are written in short transactions, a group of finished files at a time, never
+    while waiting on a worker; each group is committed with the quality checks of the
+    source over the history it completes, so a store killed at any point holds flags that
+    agree with its snapshots.
     """
     mod = adapter(source)
+    max_document_bytes()  # (a bad setting fails here, not in every file)
     files = expand_paths(paths, mod.accepts)
     options = options or {}
     store_source = options.get("source", source)
@@ -99,18 +109,12 @@ def ingest(
     if not files:
         raise InputFileError(", ".join(map(str, paths)), f"no {source} files found")
     workers = workers if workers is not None else default_workers()
-    if workers > 1 and len(files) > 4:
-        tiled(outline)  # (built here, forked workers have it)
-        pool = process_pool(workers)
-    else:
+    with store.ingesting(store_source, on_wait=on_wait), ExitStack() as stack:
         pool = None
-    try:
+        if workers > 1 and len(files) > 4:
+            tiled(outline)  # (built here, forked workers have it)
+            pool = stack.enter_context(worker_pool(workers))
         _run(store, mod, files, summary, outline, pool, progress, options)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-        with store.transaction():  # whatever was committed gets its quality checks
-            summary.flags = quality.assess(store, store_source)
     return summary
 
 
@@ -166,15 +170,21 @@ def _items(store: Store, mod, files: list[Path], options: dict) -> Iterator[tupl
     """Per file: ('dup', ...), ('file', ...) for a one-map file to parse in a worker, or
     ('raw', ...)* then ('end', ...) or ('error', ...) for an archive streamed here."""
     seen: dict[str, Path] = {}
+    limit = max_document_bytes()
     for path in files:
         try:
+            if not mod.is_archive(path):  # (an archive is capped member by member)
+                check_document_size(path, path.stat().st_size, limit)
             data = path.read_bytes()
+        except InputFileError as exc:
+            yield ("error", path, "", exc)
+            continue
         except OSError as exc:
-            yield ("error", path, "", InputFileError(str(path), f"cannot read ({exc})"))
+            yield ("error", path, "", InputFileError(str(path), f"cannot read ({exc.strerror or exc})"))
             continue
         sha = hashlib.sha256(data).hexdigest()
         if sha in seen or store.file_record(sha):
-            yield ("dup", path, sha, None)
+            yield ("dup", path, sha, data)
             continue
         seen[sha] = path
         if not mod.is_archive(path):
@@ -186,38 +196,42 @@ def _items(store: Store, mod, files: list[Path], options: dict) -> Iterator[tupl
         except InputFileError as exc:
             yield ("error", path, sha, exc)
             continue
+        except Exception as exc:  # (one odd archive must not sink the other files)
+            yield ("error", path, sha, InputFileError(str(path), f"cannot be read ({type(exc).__name__}: {exc})"))
+            continue
         yield ("end", path, sha, len(data))
 
 
 class _Commits:
-    """An open transaction over a group of files, committed every few files or seconds."""
+    """Finished files waiting to be written, then written as a group in one short
+    transaction with the source's quality checks: every few files or seconds, and at the
+    end (or on an interrupt: the files finished so far are kept)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, summary: IngestSummary) -> None:
         self.store = store
-        self.stack = ExitStack()
+        self.summary = summary
+        self.writes: list[Callable[[], None]] = []
         self.files = 0
-        self.open = False
-        self.since = 0.0
+        self.since = time.monotonic()
 
-    def begin(self) -> None:
-        """Make sure a group is open before a file is written."""
-        if not self.open:
-            self.stack.enter_context(self.store.transaction())
-            self.open = True
+    def add(self, write: Callable[[], None]) -> None:
+        if not self.writes:
             self.since = time.monotonic()
+        self.writes.append(write)
 
     def tick(self) -> None:
-        self.begin()
         self.files += 1
         if self.files >= COMMIT_FILES or time.monotonic() - self.since > COMMIT_SECONDS:
             self.close()
 
     def close(self) -> None:
-        """Commit the group: every file in it is whole (each released its savepoint, or
-        rolled it back when it failed)."""
-        self.files = 0
-        self.open = False
-        self.stack.close()
+        """Write the group: each file whole (a savepoint each, rolled back when it fails),
+        then the quality checks, in one commit."""
+        writes, self.writes, self.files = self.writes, [], 0
+        with self.store.transaction():
+            for write in writes:
+                write()
+            self.summary.flags = quality.assess(self.store, self.summary.source)
 
 
 def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
@@ -227,7 +241,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
     failed: set[Path] = set()
     chunk: list[tuple[Path, str, int]] = []
     done = jobs = 0
-    commits = _Commits(store)
+    commits = _Commits(store, summary)
 
     def resolve(item):
         kind, path, sha, payload = item
@@ -237,14 +251,16 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
         return kind, path, sha, payload
 
     def commit(path, sha, size, snaps) -> None:
-        try:
-            _commit_file(store, path, sha, size, snaps, summary)
-        except FrontwatchError as exc:
-            summary.errors.append(str(exc))
+        def write() -> None:
+            try:
+                _commit_file(store, path, sha, size, snaps, summary)
+            except FrontwatchError as exc:
+                summary.errors.append(str(exc))
+
+        commits.add(write)
 
     def handle(kind, path, sha, payload) -> None:
         nonlocal batch
-        commits.begin()
         if kind == "chunk":
             chunk_files, results = payload
             for (fpath, fsha, size), result in zip(chunk_files, results, strict=True):
@@ -269,7 +285,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
             return
         if kind == "dup":
             summary.unchanged_files += 1
-            _alias_duplicate_file(store, sha, path)
+            commits.add(lambda: _duplicate_file(store, mod, sha, path, payload, options, outline, summary))
         elif kind == "error":
             summary.errors.append(str(payload))
             batch = []
@@ -347,22 +363,42 @@ def _waiting(item) -> bool:
     return job is not None and not job.done()
 
 
-def _alias_duplicate_file(store: Store, sha: str, path: Path) -> None:
+def _duplicate_file(store: Store, mod, sha: str, path: Path, data: bytes, options: dict, outline: str,
+                    summary: IngestSummary) -> None:  # fmt: skip
+    """Bytes ingested before, under another name: an alias of their snapshots, unless the
+    name dates the map differently (a daily file whose map did not change overnight): then
+    a snapshot of its own for that date, which the bytes' file row lists too (the date is
+    not lost). A name already recorded is a no-op, not read again."""
     rec = store.file_record(sha)
     if rec is None:
         return
     ids = [int(i) for i in orjson.loads(rec["snapshot_ids"])]
-    if str(path) == rec["path"] or not ids:
+    name = utf8_text(path)
+    if name == rec["path"] or not ids:
+        return
+    snaps = [store.snapshot(sid) for sid in ids]
+    if any(s.file == name or any(a["file"] == name for a in s.aliases) for s in snaps):
+        return
+    new = []
+    if not mod.is_archive(path):  # (a one-map file: reading it again costs ~10 ms)
+        known = {s.valid_time for s in snaps}
+        try:
+            new = [r for r in mod.read(path, data, **options) if r.valid_time.isoformat() not in known]
+        except InputFileError:
+            new = []
+    if new:
+        _commit_file(store, path, sha, len(data), [validate_snapshot(r, outline=outline) for r in new],
+                     summary, known_bytes=True)  # fmt: skip
+        summary.unchanged_files -= 1
         return
     with store.transaction():
-        for sid in ids:
-            snap = store.snapshot(sid)
-            if not any(a["file"] == str(path) for a in snap.aliases) and snap.file != str(path):
-                store.add_alias(sid, str(path), sha)
+        for snap in snaps:
+            store.add_alias(snap.id, name, sha)
 
 
-def _commit_file(store, path, sha, size, batch, summary) -> None:
-    """One file's snapshots in one transaction."""
+def _commit_file(store, path, sha, size, batch, summary, *, known_bytes: bool = False) -> None:
+    """One file's snapshots in one transaction (``known_bytes``: the bytes have a file row
+    already, which lists the new snapshots too)."""
     ids: list[int] = []
     dups = 0
     added_days: set[str] = set()
@@ -385,7 +421,10 @@ def _commit_file(store, path, sha, size, batch, summary) -> None:
             if day or raw.valid_date in added_days:  # (alone on its day: nothing to supersede)
                 summary.superseded += _supersede(store, raw.source, raw.valid_date)
             added_days.add(raw.valid_date)
-        store.add_file(sha, summary.source, str(path), size, ids, dups)
+        if known_bytes:
+            store.add_file_snapshots(sha, ids)
+        else:
+            store.add_file(sha, summary.source, str(path), size, ids, dups)
     summary.duplicates += dups
 
 

@@ -1,7 +1,7 @@
 """Data-quality checks over a source's history: transient faults, unexplained steps and
 coverage breaks.
 
-The checks run after every ingest over the whole history of the source (they are scalar
+The checks run with every group of files an ingest commits, over the whole history of the source (they are scalar
 tests on stored areas, plus one geometric difference per flagged step):
 
 - **transient**: a snapshot whose occupied area jumps away from both neighbours by more
@@ -13,6 +13,9 @@ tests on stored areas, plus one geometric difference per flagged step):
   larger than its ``gains``) by more than 500 km². The snapshot stays, but the region of
   the step is stored as its ``unexplained`` layer and masked out of every change that
   spans it.
+- **provisional**: the newest snapshot jumps as a transient fault would (by more than the
+  transient threshold, or drawing a region held before 2022 differently); whether it is a
+  fault only the next map can tell, so it is kept and every answer that uses it says so.
 - **coverage break**: the snapshot draws a region held before 2022 (Crimea, the areas held
   since 2014) that its predecessor did not, or the reverse. Changes across a break mask
   that region.
@@ -34,7 +37,8 @@ UNEXPLAINED = "unexplained"
 COVERAGE_EDGE_DEG = 0.02
 """Pieces of change within this distance (degrees, about 2 km) of a region whose coverage
 flips are part of the coverage break, not of the war."""
-AUTO = {"transient", "unexplained_step", "coverage_break"}
+AUTO = {"transient", "unexplained_step", "coverage_break", "provisional"}
+PROVISIONAL = "provisional"
 
 
 def assess(store: Store, source: str) -> list[str]:
@@ -43,6 +47,7 @@ def assess(store: Store, source: str) -> list[str]:
     flags: dict[int, list[dict]] = {r.id: [f for f in r.flags if f["type"] not in AUTO]
                                     for r in recs}  # fmt: skip
     excluded = _transients(recs, flags)
+    _provisional(recs, flags)
     good = [r for r in recs if r.id not in excluded]
     for prev, cur in zip(good, good[1:], strict=False):
         if prev.coverage != cur.coverage:
@@ -108,6 +113,29 @@ def _transients(recs: list[SnapshotRecord], flags: dict[int, list[dict]]) -> set
                 ),
             })  # fmt: skip
     return excluded
+
+
+def _provisional(recs: list[SnapshotRecord], flags: dict[int, list[dict]]) -> None:
+    """The newest map jumps as a transient fault does on its first day: until the next map
+    tells the two apart, it is provisional, and answers that use it say so."""
+    if len(recs) < 2:
+        return
+    prev, cur = recs[-2], recs[-1]
+    d = cur.occupied_km2 - prev.occupied_km2
+    if prev.coverage != cur.coverage:
+        why = "draws a region held before 2022 differently from the map before it"
+    elif abs(d) > max(TRANSIENT_MIN_KM2, TRANSIENT_SHARE * prev.occupied_km2):
+        why = f"has an occupied area {d:+,.0f} km² against the map of {prev.valid_date}"
+    else:
+        return
+    flags[cur.id].append({
+        "type": PROVISIONAL,
+        "jump_km2": round(d, 1),
+        "message": (
+            f"provisional: the newest map ({cur.valid_date}) {why}; until a later map shows "
+            "whether it holds, it may be a transient fault"
+        ),
+    })  # fmt: skip
 
 
 def _unexplained_step(prev: SnapshotRecord, cur: SnapshotRecord) -> dict | None:

@@ -8,7 +8,6 @@ Steps feed the control history of places and per-snapshot flows.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ import numpy as np
 import shapely
 
 from . import _geo
-from ._workers import default_workers, process_pool
+from ._workers import default_workers, worker_pool
 from .store import SnapshotRecord, Store
 
 
@@ -42,49 +41,67 @@ def ensure_steps(
     *,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> None:
-    """Compute and store the missing steps between consecutive ``records``."""
+) -> dict[tuple[int, int], StepRow]:
+    """Compute the missing steps between consecutive ``records`` and keep them in the store
+    where it can take them (:meth:`Store.keep`: not in a read-only or busy store); returns
+    the steps computed, by ``(from_id, to_id)``. No transaction is open while they are
+    computed."""
     pairs = list(zip(records, records[1:], strict=False))
     have = store.step_keys()
     todo = [(a, b) for a, b in pairs if (a.id, b.id) not in have]
     if not todo:
-        return
+        return {}
     workers = workers if workers is not None else default_workers()
     blobs = lambda r: store.layer_blob(r.id)  # noqa: E731
     if workers > 1 and len(todo) > 8:
-        with process_pool(workers) as pool:
+        with worker_pool(workers) as pool:
             futures = [(a, b, pool.submit(_diff, blobs(a), blobs(b))) for a, b in todo]
             results = ((a, b, fut.result()) for a, b, fut in futures)
-            _add_steps(store, results, len(todo), progress)
-    else:
-        results = ((a, b, _diff(blobs(a), blobs(b))) for a, b in todo)
-        _add_steps(store, results, len(todo), progress)
+            return _add_steps(store, results, len(todo), progress)
+    results = ((a, b, _diff(blobs(a), blobs(b))) for a, b in todo)
+    return _add_steps(store, results, len(todo), progress)
 
 
 STEPS_PER_COMMIT = 32
+StepRow = tuple[bytes, bytes, float, float]
+"""A step as stored: the two differences (GeoPackage blobs) and their areas (km²)."""
 
 
-def _add_steps(store: Store, results, total: int, progress) -> None:
-    """Store steps as they come, committed in groups (a commit per row costs a sync each)."""
+def _add_steps(store: Store, results, total: int, progress) -> dict[tuple[int, int], StepRow]:
+    """Keep steps as they come, in groups (a commit per row costs a sync each), each group
+    in a short transaction of its own once computed; returns them all."""
     done = 0
-    results = iter(results)
-    while done < total:
-        with store.transaction():
-            for a, b, row in results:
-                store.add_step(a.id, b.id, *row)
-                done += 1
-                if progress:
-                    progress(done, total)
-                if done % STEPS_PER_COMMIT == 0:
-                    break
+    out: dict[tuple[int, int], StepRow] = {}
+    group: list[tuple[int, int, StepRow]] = []
+
+    def flush() -> None:
+        rows = list(group)
+        store.keep(lambda: [store.add_step(a, b, *row) for a, b, row in rows])
+        group.clear()
+
+    for a, b, row in results:
+        out[(a.id, b.id)] = row
+        group.append((a.id, b.id, row))
+        done += 1
+        if progress:
+            progress(done, total)
+        if len(group) >= STEPS_PER_COMMIT:
+            flush()
+    flush()
+    return out
 
 
 def steps(store: Store, records: list[SnapshotRecord], **kw) -> list[Step]:
-    """The steps between consecutive ``records`` (computed and cached where missing)."""
-    ensure_steps(store, records, **kw)
+    """The steps between consecutive ``records`` (computed, and kept where the store can
+    take them, where missing)."""
+    made = ensure_steps(store, records, **kw)
     out = []
     for a, b in zip(records, records[1:], strict=False):
-        ua, ru = store.step(a.id, b.id)
+        row = made.get((a.id, b.id))
+        if row is None:
+            ua, ru = store.step(a.id, b.id)
+        else:
+            ua, ru = (_geo.as_multipolygon(_geo.from_gpkg(row[0])), _geo.as_multipolygon(_geo.from_gpkg(row[1])))
         out.append(Step(a, b, ua, ru))
     return out
 
@@ -100,8 +117,8 @@ class GainBounds:
     by ``MARGIN_REL`` and ``MARGIN_KM2`` so that overlay rounding (far below a square
     metre) can never make a bound fall below the measured value.
 
-    Missing steps are computed (and cached in the store) a block of records at a time, as
-    bounds ask for them; where the store cannot be written, every bound is infinite.
+    Missing steps are computed (and cached in the store where it can take them) a block of
+    records at a time, as bounds ask for them.
     """
 
     MARGIN_REL = 1e-6
@@ -112,13 +129,13 @@ class GainBounds:
         self.store, self.records, self.block, self.workers = store, records, block, workers
         self.index = {r.id: i for i, r in enumerate(records)}
         self._km2 = np.full((max(len(records) - 1, 0), 2), np.nan)  # per step: ua, ru
-        self._usable = True
         self._load()
 
-    def _load(self) -> None:
+    def _load(self, made: dict[tuple[int, int], StepRow] | None = None) -> None:
         if not self.records:
             return
         areas = self.store.step_areas(self.records[0].source)
+        areas.update({k: (row[2], row[3]) for k, row in (made or {}).items()})
         for i, (a, b) in enumerate(zip(self.records, self.records[1:], strict=False)):
             got = areas.get((a.id, b.id))
             if got is not None:
@@ -126,23 +143,17 @@ class GainBounds:
 
     def ensure(self, i: int, j: int) -> None:
         """Have the steps between records ``i`` and ``j`` (indices), computing the missing
-        ones from a block of records before ``i`` on (queries scan back in time)."""
-        if not self._usable or not np.isnan(self._km2[i:j, 0]).any():
+        ones from a block of records before ``i`` on (queries scan back in time); those the
+        store cannot keep (read-only, busy) are kept here."""
+        if not np.isnan(self._km2[i:j, 0]).any():
             return
         lo = max(0, i - self.block)
-        try:
-            ensure_steps(self.store, self.records[lo : j + 1], workers=self.workers)
-        except sqlite3.OperationalError:  # a read-only store: no bounds, no pruning
-            self._usable = False
-            return
-        self._load()
+        self._load(ensure_steps(self.store, self.records[lo : j + 1], workers=self.workers))
 
     def upper_km2(self, a: SnapshotRecord, b: SnapshotRecord, side: str) -> float:
         """An upper bound (km²) of the ground ``side`` (``UA`` or ``RU``) gained from ``a`` to
         ``b`` (``a`` not after ``b``), masked or not; infinite where unknown."""
         i, j = self.index[a.id], self.index[b.id]
         self.ensure(i, j)
-        if not self._usable:
-            return float("inf")
         total = float(self._km2[i:j, 0 if side == "UA" else 1].sum())
         return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2

@@ -7,7 +7,9 @@ layer, geometry in WGS84). A PostGIS backend can implement :class:`Store` later.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
+import socket
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterator
@@ -21,12 +23,19 @@ import shapely
 from platformdirs import user_data_dir
 
 from . import _geo
-from ._migrations import migrate
+from ._format import utf8_text
+from ._migrations import LATEST, READABLE_FROM, migrate
 from ._recent import Recent
-from .errors import StoreError
+from ._storefile import check_schema, connect_read_only, inspect_store_file
+from .errors import IngestIncomplete, NotAStore, StoreBusy, StoreError
 from .snapshot import OCCUPIED, ValidSnapshot
 
 ENV_DB = "FRONTWATCH_DB"
+BUSY_TIMEOUT_S = 60.0
+"""How long a write waits for another process's write transaction (they are short: one
+group of files of an ingest, with its quality checks)."""
+CACHE_BUSY_MS = 50
+"""How long a query waits to keep a derived result before it goes without."""
 V = TypeVar("V")
 
 
@@ -91,6 +100,9 @@ class Store(ABC):
 
     path: str
     fast_paths: bool = True
+    max_lag_days: int | None = None
+    """Refuse answers from a map older than this many days before the asked date (None: no
+    limit, the answers note a lag of more than a week)."""
 
     def derived(self, key: Hashable, make: Callable[[], V]) -> V:
         """A result derived from stored data (a difference of two layers, a front line),
@@ -101,12 +113,29 @@ class Store(ABC):
     @abstractmethod
     def transaction(self): ...
 
+    def keep(self, write: Callable[[], None]) -> bool:
+        """Store a derived result with ``write()`` if the store can take it now (True), or
+        go without it (False); never an error."""
+        return False
+
+    @contextmanager
+    def ingesting(self, source: str, *, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Around an ingest of ``source``: one ingest at a time, and a mark that stays if the
+        ingest is killed before its end (see :meth:`check_complete`)."""
+        yield
+
+    def check_complete(self, source: str) -> None:  # noqa: B027 (a store may keep no marks)
+        """Raise :class:`IngestIncomplete` when an ingest of ``source`` was interrupted."""
+
     @abstractmethod
     def file_record(self, sha256: str) -> dict | None: ...
 
     @abstractmethod
     def add_file(self, sha256: str, source: str, path: str, size: int, ids: list[int],
                  duplicates: int) -> None: ...  # fmt: skip
+
+    @abstractmethod
+    def add_file_snapshots(self, sha256: str, ids: list[int]) -> None: ...
 
     @abstractmethod
     def add_snapshot(self, snap: ValidSnapshot, sha256: str) -> int: ...
@@ -168,26 +197,19 @@ class SQLiteStore(Store):
     """The store in one SQLite/GeoPackage file (``:memory:`` for tests)."""
 
     def __init__(self, path: str | Path | None = None, *, cache_size: int = 64,
-                 fast_paths: bool = True) -> None:  # fmt: skip
+                 fast_paths: bool = True, create: bool = True, adopt: bool = False,
+                 busy_timeout: float = BUSY_TIMEOUT_S) -> None:  # fmt: skip
         path = str(path if path is not None else default_db_path())
-        if path != ":memory:":
-            p = Path(path)
-            if p.exists() and p.is_dir():
-                raise StoreError(f"store path {path} is a folder, not a file")
-            p.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.busy_timeout = busy_timeout
+        self.read_only = False
         try:
-            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            if path != ":memory:":
-                # big pages for a new file: a layer's geometry is 10-200 KB, which 4 KB
-                # pages would chain over dozens of overflow pages (no effect on an existing
-                # file)
-                self.conn.execute("PRAGMA page_size = 65536")
-                self.conn.execute("PRAGMA journal_mode = WAL")
-                self.conn.execute("PRAGMA synchronous = NORMAL")
-            migrate(self.conn)
+            if path == ":memory:":
+                self.conn = self._connect(path)
+                migrate(self.conn)
+            else:
+                self.conn = self._open_file(Path(path), create, adopt)
+            self.tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a Frontwatch store ({exc})") from exc
         self._cache: Recent[shapely.MultiPolygon] = Recent(cache_size)
@@ -198,6 +220,44 @@ class SQLiteStore(Store):
         self._records: dict[str, list[SnapshotRecord]] = {}
         self._writes = 0  # snapshot or layer writes through this connection
         self._seen: tuple[int, int] | None = None  # (data_version, writes) the caches hold
+
+    def _connect(self, target: str, **kw) -> sqlite3.Connection:
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False,
+                               timeout=self.busy_timeout, **kw)  # fmt: skip
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def _open_file(self, p: Path, create: bool, adopt: bool) -> sqlite3.Connection:
+        """Look at the file before writing anything: a foreign file is refused (unless
+        ``adopt``), a newer store too; a file that cannot be written opens read-only."""
+        if p.is_dir():
+            raise StoreError(f"store path {p} is a folder, not a file")
+        info = inspect_store_file(p)
+        if info.kind == "new" and not create:
+            raise StoreError(f"no store at {p}: ingest a source first (frontwatch ingest SOURCE PATH)")
+        if info.kind == "foreign" and not adopt:
+            raise NotAStore(str(p), info.describe())
+        check_schema(info)
+        if not info.writable:
+            if info.kind != "frontwatch":
+                raise StoreError(f"{p}: cannot create a store there (the file or its folder is read-only)")
+            self.read_only = True
+            conn = connect_read_only(p, timeout=self.busy_timeout)
+            conn.row_factory = sqlite3.Row
+            return conn
+        p.parent.mkdir(parents=True, exist_ok=True)
+        conn = self._connect(str(p))
+        if info.kind == "new":
+            # big pages for a new file: a layer's geometry is 10-200 KB, which 4 KB pages
+            # would chain over dozens of overflow pages (no effect on an existing file)
+            conn.execute("PRAGMA page_size = 65536")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        if info.schema < (LATEST if create else READABLE_FROM):  # (a query writes nothing it
+            migrate(conn)  # can do without)
+        return conn
 
     def _fresh(self) -> bool:
         """Drop the cached records and derived results if the snapshots changed since they
@@ -250,19 +310,110 @@ class SQLiteStore(Store):
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        if self.read_only:
+            raise StoreError(f"{self.path} is read-only (a read-only mount or file): it can be "
+                             "queried, not written")  # fmt: skip
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise StoreBusy(self.path, f"another process kept the store locked for over "
+                                       f"{self.busy_timeout:g} s ({exc}); try again") from None  # fmt: skip
         self._in_tx = True
         try:
             yield
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             self._cache.clear()
             self._changed()
             raise
-        else:
-            self.conn.execute("COMMIT")
         finally:
             self._in_tx = False
+
+    def keep(self, write: Callable[[], None]) -> bool:
+        """Run ``write()`` (it stores a derived result the store can do without: a step, the
+        area of a change) in a short transaction of its own, if the store can take it now;
+        False, with nothing written, when it is read-only or another process is writing. A
+        query never waits on, nor fails for, a cache."""
+        if self.read_only:
+            return False
+        if self._in_tx:
+            write()
+            return True
+        self.conn.execute(f"PRAGMA busy_timeout = {CACHE_BUSY_MS}")
+        try:
+            with self.transaction():
+                write()
+            return True
+        except (sqlite3.OperationalError, StoreBusy):  # locked, read-only, disk full: no cache
+            return False
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+
+    @property
+    def lock_path(self) -> Path:
+        """The file an ingest holds a lock on (beside the store, like SQLite's own)."""
+        return Path(f"{self.path}-ingest.lock")
+
+    @contextmanager
+    def ingesting(self, source: str, *, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Around an ingest of ``source``. Ingests into one store take turns: the next waits
+        for the lock of the one running (``on_wait(message)`` is told first), which the
+        kernel releases however that one ends. A row of ``fw_ingests`` marks the ingest
+        from its start to its normal end: left behind by an ingest that was killed or
+        interrupted, it makes :meth:`check_complete` refuse answers from the source until
+        an ingest of it runs to its end."""
+        if self.path == ":memory:":
+            yield
+            return
+        if self.read_only:
+            raise StoreError(f"{self.path} is read-only (a read-only mount or file): it can be "
+                             "queried, not ingested into")  # fmt: skip
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+                    on_wait(f"another ingest into {self.path} is running ({holder or 'pid unknown'}); "
+                            "waiting for it to finish")  # fmt: skip
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}, since {_now()}".encode(), 0)
+            with self.transaction():
+                self.conn.execute("INSERT OR REPLACE INTO fw_ingests VALUES (?, ?, ?, ?)",
+                                  (source, _now(), os.getpid(), socket.gethostname()))  # fmt: skip
+            yield
+            with self.transaction():
+                self.conn.execute("DELETE FROM fw_ingests WHERE source = ?", (source,))
+        finally:
+            os.close(fd)  # (releases the lock)
+
+    def check_complete(self, source: str) -> None:
+        if "fw_ingests" not in self.tables:
+            return
+        row = self.conn.execute("SELECT started_at FROM fw_ingests WHERE source = ?", (source,)).fetchone()
+        if row is None or self._ingest_running():
+            return
+        raise IngestIncomplete(self.path, source, row[0])
+
+    def _ingest_running(self) -> bool:
+        """Whether an ingest holds the store's lock now."""
+        try:
+            fd = os.open(self.lock_path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
 
     def file_record(self, sha256: str) -> dict | None:
         row = self.conn.execute("SELECT * FROM fw_files WHERE sha256 = ?", (sha256,)).fetchone()
@@ -271,8 +422,16 @@ class SQLiteStore(Store):
     def add_file(self, sha256, source, path, size, ids, duplicates) -> None:
         self.conn.execute(
             "INSERT INTO fw_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (sha256, source, str(path), size, _now(), orjson.dumps(ids).decode(), duplicates),
+            (sha256, source, utf8_text(path), size, _now(), orjson.dumps(ids).decode(), duplicates),
         )
+
+    def add_file_snapshots(self, sha256: str, ids: list[int]) -> None:
+        """List more snapshots under a file's bytes (the same bytes under a name that dates
+        the map differently)."""
+        rec = self.file_record(sha256)
+        have = orjson.loads(rec["snapshot_ids"]) if rec else []
+        self.conn.execute("UPDATE fw_files SET snapshot_ids = ? WHERE sha256 = ?",
+                          (orjson.dumps(have + [i for i in ids if i not in have]).decode(), sha256))  # fmt: skip
 
     def add_snapshot(self, snap: ValidSnapshot, sha256: str) -> int:
         raw = snap.raw
@@ -282,7 +441,7 @@ class SQLiteStore(Store):
                coverage, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
             (
                 raw.source, raw.valid_time.isoformat(), raw.valid_date, raw.kind, raw.priority,
-                raw.file, sha256, _dumps(raw.source_dates), _now(), snap.clip_outline,
+                utf8_text(raw.file), sha256, _dumps(raw.source_dates), _now(), snap.clip_outline,
                 snap.geom_hash, snap.areas_km2[OCCUPIED], _dumps(snap.areas_km2),
                 _dumps(snap.coverage), _dumps(snap.warnings),
             ),
@@ -299,7 +458,7 @@ class SQLiteStore(Store):
 
     def add_alias(self, snapshot_id: int, file: str, sha256: str) -> None:
         rec = self.snapshot(snapshot_id)
-        aliases = rec.aliases + [{"file": str(file), "sha256": sha256}]
+        aliases = rec.aliases + [{"file": utf8_text(file), "sha256": sha256}]
         self.update_snapshot(snapshot_id, aliases=aliases)
 
     def snapshots(self, source=None, *, usable_only=True, day=None) -> list[SnapshotRecord]:
@@ -441,7 +600,20 @@ class SQLiteStore(Store):
 
 
 def _dumps(v) -> str:
-    return orjson.dumps(v).decode()
+    try:
+        return orjson.dumps(v).decode()
+    except TypeError:  # a string with a file name's bytes that are not UTF-8
+        return orjson.dumps(_utf8(v)).decode()
+
+
+def _utf8(v):
+    if isinstance(v, str):
+        return utf8_text(v)
+    if isinstance(v, list | tuple):
+        return [_utf8(x) for x in v]
+    if isinstance(v, dict):
+        return {utf8_text(k): _utf8(x) for k, x in v.items()}
+    return v
 
 
 def _now() -> str:
@@ -456,10 +628,9 @@ def _record(row: sqlite3.Row) -> SnapshotRecord:
     return SnapshotRecord(**d)
 
 
-def open_store(path: str | Path | None = None, *, create: bool = True) -> SQLiteStore:
+def open_store(path: str | Path | None = None, *, create: bool = True, adopt: bool = False) -> SQLiteStore:
     """Open the store at ``path``, ``$FRONTWATCH_DB`` or the default; with ``create=False``
-    a missing file is an error instead of a new empty store."""
-    target = str(path if path is not None else default_db_path())
-    if not create and target != ":memory:" and not Path(target).exists():
-        raise StoreError(f"no store at {target}: ingest a source first (frontwatch ingest SOURCE PATH)")
-    return SQLiteStore(target)
+    a missing file is an error instead of a new empty store. A file that is not a
+    Frontwatch store is refused, and left unchanged, unless ``adopt`` (then Frontwatch's
+    tables are added beside its own)."""
+    return SQLiteStore(path if path is not None else default_db_path(), create=create, adopt=adopt)

@@ -6,7 +6,8 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .errors import InvalidDate, InvalidWindow, SnapshotNotFound, UnknownSource
+from .errors import DateInFuture, InvalidDate, InvalidWindow, SnapshotNotFound, StaleMap, UnknownSource
+from .quality import PROVISIONAL
 from .store import SnapshotRecord, Store
 
 
@@ -58,6 +59,8 @@ class History:
     def __init__(self, store: Store, source: str) -> None:
         self.store = store
         self.source = source
+        store.check_complete(source)
+        self.max_lag: int | None = store.max_lag_days
         self.records = store.snapshots(source)
         if not self.records:
             known = store.source_names()
@@ -72,9 +75,16 @@ class History:
             if r.excluded and r.superseded_by is None
         ]
 
-    def as_of(self, day: str | dt.date) -> AsOf:
-        """The latest usable snapshot valid at or before the end of ``day`` (UTC)."""
+    def as_of(self, day: str | dt.date, *, strict: bool = True) -> AsOf:
+        """The latest usable snapshot valid at or before the end of ``day`` (UTC).
+
+        Where the store sets ``max_lag_days`` (the CLI's ``--max-lag``), a snapshot older
+        than that is :class:`StaleMap`, unless not ``strict`` (dates the code derives, not
+        asked ones: the start of a ranked window, a period end of a series), which note it."""
         day = parse_date(day)
+        today = dt.datetime.now(dt.UTC).date()
+        if day > today:
+            raise DateInFuture(day.isoformat(), today.isoformat())
         limit = end_of_day(day)
         i = bisect.bisect_right(self._ends, limit)
         if i == 0:
@@ -86,7 +96,11 @@ class History:
             for r in self._excluded
             if snap.valid_time < r.valid_time <= limit
         ]
+        notes += [f["message"] for f in snap.flags if f["type"] == PROVISIONAL]
         lag = (day - snap.date).days
+        if strict and self.max_lag is not None and lag > self.max_lag:
+            after = self.records[i].valid_date if i < len(self.records) else None
+            raise StaleMap(self.source, day.isoformat(), snap.valid_date, after, self.max_lag)
         if lag > STALE_DAYS:
             notes.append(f"the latest {self.source} map on or before {day} is of {snap.valid_date}, "
                          f"{lag} days earlier")  # fmt: skip

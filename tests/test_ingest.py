@@ -252,7 +252,7 @@ def test_duplicates_between_jobs_leave_no_worker_idle(tmp_path, fresh_store, mon
         return real(source, jobs, options, outline)
 
     monkeypatch.setattr(ingest_mod, "_read_validate_chunk", job)
-    monkeypatch.setattr(ingest_mod, "process_pool", lambda workers: ThreadPoolExecutor(max_workers=workers))
+    monkeypatch.setattr(ingest_mod, "worker_pool", lambda workers: ThreadPoolExecutor(max_workers=workers))
     monkeypatch.setattr(ingest_mod, "CHUNK_FILES", 1)
     s = ingest(fresh_store, "liveuamap-nzz", [folder], workers=2)
     assert seen_second == [True]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from frontwatch import _geo
@@ -53,7 +51,7 @@ def test_bounds_compute_missing_steps_a_block_at_a_time(tmp_path, evolving_store
 
 
 class _ReadOnly:
-    """A store whose writes fail as a read-only SQLite file's do."""
+    """A store that cannot keep anything, as a read-only or busy SQLite file."""
 
     def __init__(self, store):
         self._store = store
@@ -61,13 +59,20 @@ class _ReadOnly:
     def __getattr__(self, name):
         return getattr(self._store, name)
 
-    def transaction(self):
-        raise sqlite3.OperationalError("attempt to write a readonly database")
+    def keep(self, write):
+        return False
 
 
-def test_bounds_without_a_writable_store_are_infinite(evolving_store):
+def test_bounds_without_a_writable_store_are_computed_and_kept_in_memory(evolving_store):
+    """Found by the reliability review: a query on a read-only (or busy) store must neither
+    write nor fail; its bounds are the same, from steps it keeps itself."""
     hist = History(evolving_store, "liveuamap-nzz")
+    recs = hist.records
     evolving_store.conn.execute("DELETE FROM fw_steps")
-    bounds = GainBounds(_ReadOnly(evolving_store), hist.records, workers=1)
-    assert bounds.upper_km2(hist.records[3], hist.records[5], "UA") == float("inf")
-    ensure_steps(evolving_store, hist.records, workers=1)
+    bounds = GainBounds(_ReadOnly(evolving_store), recs, workers=1)
+    got = [bounds.upper_km2(recs[i], recs[i + 3], side) for i in (3, 10) for side in ("UA", "RU")]
+    assert evolving_store.step_keys() == set()
+    ensure_steps(evolving_store, recs, workers=1)
+    kept = GainBounds(evolving_store, recs, workers=1)
+    assert got == [kept.upper_km2(recs[i], recs[i + 3], side) for i in (3, 10) for side in ("UA", "RU")]
+    assert all(0 < g < float("inf") for g in got)

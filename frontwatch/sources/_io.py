@@ -7,6 +7,7 @@ import datetime as dt
 import glob
 import gzip
 import lzma
+import os
 import zlib
 from collections.abc import Iterable, Iterator
 from itertools import chain
@@ -31,7 +32,7 @@ except ImportError:  # pragma: no cover - a declared dependency, but the slow pa
     simdjson = None
 
 from .. import _geo
-from ..errors import InputFileError
+from ..errors import DocumentTooLarge, InputFileError, InvalidSetting
 
 END_OF_DAY = dt.time(23, 59, 59, tzinfo=dt.UTC)
 
@@ -63,26 +64,70 @@ def expand_paths(paths: Iterable[str | Path], accept) -> list[Path]:
     return out
 
 
-def decompress(path: Path | str, data: bytes) -> bytes:
-    """The content of a file's bytes, un-gzipped / un-xz'd / un-bz2'd as its name says."""
+ENV_MAX_DOCUMENT_MB = "FRONTWATCH_MAX_DOCUMENT_MB"
+MAX_DOCUMENT_MB = 256.0
+"""Default cap (MB) on the decompressed size of one document: a JSON file, a line of a
+revision archive, an archive member. The largest real ones are 3.6 MB (an ISW member),
+2.2 MB (a liveuamap day) and 0.6 MB (a DeepState revision); a user's own GeoJSON may be far
+larger. A ratio cap would refuse our own data (the revision archive expands 1 MB → 662 MB),
+so each document is capped instead."""
+
+
+def max_document_bytes() -> int:
+    """The cap on one document's size, in bytes: ``$FRONTWATCH_MAX_DOCUMENT_MB`` (set by
+    ``ingest --max-document-mb``, and inherited by worker processes) or the default."""
+    text = os.environ.get(ENV_MAX_DOCUMENT_MB, "").strip()
+    try:
+        mb = float(text) if text else MAX_DOCUMENT_MB
+    except ValueError:
+        mb = -1.0
+    if not (0 < mb < 1e9):
+        raise InvalidSetting(ENV_MAX_DOCUMENT_MB, text, "a size in MB greater than 0")
+    return int(mb * 1e6)
+
+
+def check_document_size(where: Path | str, size: int, limit: int | None = None) -> None:
+    """Refuse a document of ``size`` bytes over the cap, naming ``where``."""
+    limit = max_document_bytes() if limit is None else limit
+    if size > limit:
+        raise DocumentTooLarge(str(where), limit)
+
+
+def decompress(path: Path | str, data: bytes, *, limit: int | None = None) -> bytes:
+    """The content of a file's bytes, un-gzipped / un-xz'd / un-bz2'd as its name says,
+    streamed and stopped at ``limit`` bytes (default :func:`max_document_bytes`): a file
+    expanding past it (a decompression bomb) is refused before it fills the memory."""
     name = str(path)
+    limit = max_document_bytes() if limit is None else limit
     try:
         if name.endswith(".gz") or data[:2] == b"\x1f\x8b":
-            z = _INFLATE.decompressobj(wbits=31)  # one member, CRC checked in C
-            try:
-                out = z.decompress(data)
-            except _INFLATE_ERRORS:
-                out = None
-            if out is not None and z.eof and not z.unused_data:
-                return out
-            return gzip.decompress(data)  # several members, or bad (then it says why)
+            return _bounded(name, data, lambda: _INFLATE.decompressobj(wbits=31), limit)
         if name.endswith(".xz") or data[:6] == b"\xfd7zXZ\x00":
-            return lzma.decompress(data)
+            return _bounded(name, data, lzma.LZMADecompressor, limit)
         if name.endswith(".bz2"):
-            return bz2.decompress(data)
-    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+            return _bounded(name, data, bz2.BZ2Decompressor, limit)
+    except (OSError, EOFError, lzma.LZMAError, *_INFLATE_ERRORS) as exc:
         raise InputFileError(name, f"cannot decompress ({exc}); is the file truncated?") from exc
+    check_document_size(name, len(data), limit)
     return data
+
+
+def _bounded(name: str, data: bytes, new, limit: int) -> bytes:
+    """Decompress every stream (gzip member, xz stream) of ``data`` with decompressors made
+    by ``new()``, asking each for no more than what is left under ``limit`` (a gzip member
+    is inflated in C, CRC checked, in one call when it fits)."""
+    out = bytearray()
+    rest = data
+    while True:
+        d = new()
+        out += d.decompress(rest, limit + 1 - len(out))
+        if len(out) > limit:
+            raise DocumentTooLarge(name, limit)
+        if not d.eof:
+            raise EOFError("compressed data ended before the end-of-stream marker")
+        rest = d.unused_data
+        if not rest.strip(b"\x00"):  # (zero padding after the last member)
+            return bytes(out)
 
 
 def open_stream(path: Path | str) -> IO[bytes]:
@@ -132,11 +177,22 @@ def polygon_geometry(path: Path | str, feature: dict) -> shapely.Geometry | None
         raise InputFileError(str(path), f"bad {geom.get('type')} geometry ({exc})") from exc
 
 
-def iter_lines(stream: IO[bytes]) -> Iterator[bytes]:
-    for line in stream:
+def iter_lines(where: Path | str, stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """``(number, line)`` of the non-blank lines of a stream; a line longer than the cap on
+    one document (:func:`max_document_bytes`) is refused, naming it, without reading it
+    whole."""
+    limit = max_document_bytes()
+    n = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        n += 1
+        if len(line) > limit:
+            raise DocumentTooLarge(f"{where} line {n}", limit)
         line = line.strip()
         if line:
-            yield line
+            yield n, line
 
 
 def _fast_polygonal(geom: dict) -> shapely.Geometry | None:

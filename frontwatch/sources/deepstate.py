@@ -128,7 +128,7 @@ def _read_revisions(path: Path, data: bytes) -> Iterator[RawSnapshot]:
     else:
         stream = io.BytesIO(data)
     try:
-        for n, line in enumerate(iter_lines(stream), start=1):
+        for n, line in iter_lines(path, stream):
             where = f"{path} line {n}"
             try:
                 obj = orjson.loads(line)

@@ -24,7 +24,15 @@ from pathlib import Path
 from .. import _geo
 from ..errors import InputFileError
 from ..snapshot import OCCUPIED, RawSnapshot
-from ._io import decompress, end_of_day, feature_collection, load_json, polygon_geometry
+from ._io import (
+    check_document_size,
+    decompress,
+    end_of_day,
+    feature_collection,
+    load_json,
+    max_document_bytes,
+    polygon_geometry,
+)
 
 NAME = "isw"
 TITLE = "Institute for the Study of War (assessed control)"
@@ -68,11 +76,13 @@ def read(path: Path, data: bytes) -> Iterator[RawSnapshot]:
     """The daily snapshots in an ISW archive (or in one loose per-day/per-layer file)."""
     days: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     members: dict[str, list[str]] = defaultdict(list)
+    limit = max_document_bytes()
     if ".tar" in path.name:
         try:
             with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
                 for m in tar:
                     if m.isfile() and m.name.endswith(".geojson"):
+                        check_document_size(f"{path}:{m.name}", m.size, limit)
                         fh = tar.extractfile(m)
                         _collect(f"{path}:{m.name}", m.name, fh.read(), days, members)
         except (tarfile.TarError, EOFError, OSError) as exc:
@@ -102,8 +112,12 @@ def _collect(where: str, name: str, content: bytes, days, members) -> None:
     per_day = _PER_DAY.search(name)
     if not m and not per_day:
         return
-    feats = feature_collection(where, load_json(where, content))
     day = (m or per_day).group(1)
+    try:
+        dt.date(int(day[:4]), int(day[4:6]), int(day[6:]))
+    except ValueError:
+        raise InputFileError(where, f"no such date as {day} (the date in the member's name)") from None
+    feats = feature_collection(where, load_json(where, content))
     members[day].append(name)
     if m:
         layer = LAYER_NAMES.get(m.group(2))

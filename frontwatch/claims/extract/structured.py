@@ -158,6 +158,8 @@ def _structured(i: int, item: Mapping[str, Any], claims: list[Claim], published:
         raise InvalidClaim("item", item, "a mapping of claim fields")
     if item.get("kind") not in KINDS:
         raise InvalidClaim("kind", item.get("kind"), "one of " + ", ".join(KINDS))
+    if not isinstance(item.get("subject") or {}, Mapping):
+        raise InvalidClaim("subject", item["subject"], 'a mapping such as {"side": "UA", "place": "Kupiansk"}')
     subject = dict(item.get("subject") or {})
     if subject.get("side") is not None:
         side = _SIDE_NAMES.get(str(subject["side"]).strip().lower())
