@@ -620,6 +620,8 @@ def parse_window(text: str) -> int:
     return n * 7 if m.group(2) == "w" else n
 
 
+from . import cli_view  # noqa: E402, F401  (registers report and serve)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
 
