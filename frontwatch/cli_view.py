@@ -61,3 +61,45 @@ def report(ctx, sources, start, end, article, published, output, fmt, dpi):  # f
         page = html.render_window(content.window_report(store, sources[0], start, end, dpi=dpi))
     path = export.write(page, output, fmt)
     err.print(f"report written to {path} ({path.stat().st_size / 1e6:,.1f} MB, {fmt})")
+
+
+def _setting_options(fn):
+    """One option per web setting, from the one registry (frontwatch.web.settings.SETTINGS)."""
+    from .web.settings import SETTINGS
+
+    for s in reversed(SETTINGS):
+        fn = click.option(f"--{s.name.replace('_', '-')}", s.name, type=type(s.default), default=s.default,
+                          show_default=bool(s.default), help=s.help)(fn)  # fmt: skip
+    return fn
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@_setting_options
+@click.pass_context
+@handle_errors
+def serve(ctx, host, port, **settings):
+    """Serve the web map (time slider, sources, gains and losses, line of contact, place
+    search, point history, claim check) and the JSON API, read-only.
+
+    The page loads nothing from the internet unless --tiles-url is given. API docs are at
+    /docs, the OpenAPI description at /openapi.json.
+
+    \b
+    Example:
+      frontwatch serve
+      frontwatch --db full.gpkg serve --host 0.0.0.0 --port 8080 --timeout-s 60
+    """
+    import uvicorn
+
+    from .web import Settings, create_app
+
+    store = _store(ctx)
+    try:
+        app = create_app(store.path, Settings(**settings))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    store.close()
+    err.print(f"serving {store.path} on http://{host}:{port}/ (Ctrl-C stops)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
