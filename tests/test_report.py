@@ -77,7 +77,7 @@ def test_chart_breaks_the_line_at_a_coverage_break():
     fig = series_figure(rows, source="deepstate")
     lines = [ln for ln in fig.axes[0].get_lines() if len(ln.get_xdata()) > 1 and ln.get_linestyle() == "-"]
     assert sorted(list(ln.get_ydata()) for ln in lines) == [[80.0, 81.0], [100.0, 101.0]]
-    assert "80 → 81" not in fig._suptitle.get_text() and "100 → 81 km²" in fig._suptitle.get_text()
+    assert "→ 81" not in fig._suptitle.get_text() and "on the last map 81 km²" in fig._suptitle.get_text()
     assert fig.axes[0].yaxis.get_major_formatter()(12345.0, 0) == "12,345"
 
 

@@ -37,7 +37,7 @@ def series_figure(rows: list[dict], *, source: str, land_only: bool = False,
         a, b = (dt.date.fromisoformat(d) for d in window)
         ax.axvspan(a, max(b, a + dt.timedelta(hours=12)), color=STYLE["ua_gain"], alpha=0.1, lw=0,
                    label=f"window {window[0]} → {window[1]}")  # fmt: skip
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.82, bottom=0.2)
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.8, bottom=0.2)
     runs = segments(rows)
     marker = "." if len(rows) < 60 else None
     for i, run in enumerate(runs):
@@ -59,16 +59,19 @@ def series_figure(rows: list[dict], *, source: str, land_only: bool = False,
     ax.grid(alpha=0.3, lw=0.5)
     for s in ("top", "right"):
         ax.spines[s].set_visible(False)
-    ax.legend(fontsize=8, loc="lower right", frameon=False)
+    ax.legend(fontsize=8, loc="best", framealpha=0.9, edgecolor="none")
     fig.autofmt_xdate()
     first, last = rows[0], rows[-1]
-    fig.suptitle(f"Area held by Russia, {first['snapshot_date']} → {last['snapshot_date']}: "
-                 f"{first['occupied_km2']:,.0f} → {last['occupied_km2']:,.0f} km²",
-                 x=0.02, ha="left", fontsize=12, fontweight="bold")  # fmt: skip
+    span = f"Area held by Russia, {first['snapshot_date']} → {last['snapshot_date']}"
+    if len(runs) == 1:  # the same coverage throughout: the two ends compare
+        span += f": {first['occupied_km2']:,.0f} → {last['occupied_km2']:,.0f} km²"
+    else:  # across a coverage break the ends measure different ground: no arrow between them
+        span += f"; on the last map {last['occupied_km2']:,.0f} km²"
+    fig.suptitle(span, x=0.02, ha="left", fontsize=12, fontweight="bold")
     basis = "land only (OpenStreetMap outline)" if land_only else "clipped to geoBoundaries' outline"
     breaks = f"; {len(runs) - 1} coverage break(s), drawn as gaps" if len(runs) > 1 else ""
-    fig.text(0.02, 0.86, f"{source}, {len(rows):,} maps; {basis}{breaks}. Coverage: {last['coverage']}.",
-             fontsize=8.5, color="#333333")  # fmt: skip
+    fig.text(0.02, 0.845, f"{source}, {len(rows):,} maps; {basis}{breaks}.\nCoverage of the last map: {last['coverage']}.",
+             fontsize=8.5, color="#333333", va="bottom", linespacing=1.4)  # fmt: skip
     credit(fig, f"Frontwatch · Control: {describe(source)['attribution']} · areas geodesic on WGS84; "
                 "share of Ukraine's official 603,628 km²")
     return fig

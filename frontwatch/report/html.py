@@ -27,7 +27,7 @@ font-weight:bold;font-size:.85em}.supported{background:#d7ecd9;color:#17532a}
 blockquote{margin:.4em 0;padding:.2em .8em;border-left:3px solid #ccc;color:#333}
 .credit{font-size:.8em;color:#666;margin-top:2.5em;border-top:1px solid #ddd;padding-top:.6em}
 details summary{cursor:pointer;color:#1f5fa8}
-@media print{body{margin:0;max-width:none}h2{break-after:avoid}img,table{break-inside:avoid}}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}img{break-inside:avoid;max-height:88vh;width:auto}}
 """
 PLACES_SHOWN = 40
 
