@@ -620,14 +620,15 @@ def parse_window(text: str) -> int:
     return n * 7 if m.group(2) == "w" else n
 
 
-from . import cli_view  # noqa: E402, F401  (registers report and serve)
-
 if __name__ == "__main__":  # pragma: no cover
     main()
 
 
 from .cli_export import export_cmd  # noqa: E402  (registered last: they use the helpers above)
 from .cli_update import update_cmd  # noqa: E402
+from .cli_view import report_cmd, serve_cmd  # noqa: E402
 
 main.add_command(update_cmd)
 main.add_command(export_cmd)
+main.add_command(report_cmd)
+main.add_command(serve_cmd)

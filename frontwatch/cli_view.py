@@ -1,6 +1,5 @@
 """The commands that show rather than tell: ``report`` (one self-contained HTML file) and
-``serve`` (the web map and JSON API). Registered on :data:`frontwatch.cli.main`; kept apart
-so that ``cli.py`` stays one screenful of thin commands per concept."""
+``serve`` (the web map and JSON API), registered on :data:`frontwatch.cli.main` by ``cli.py``."""
 
 from __future__ import annotations
 
@@ -8,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from .cli import _store, err, handle_errors, main
+from .cli import _store, err, handle_errors
 from .errors import InvalidWindow
 
 
-@main.command()
+@click.command("report")
 @click.option("--source", "-s", "sources", multiple=True,
               help="Source name (one for a window; for an article, the sources to check against: default all).")
 @click.option("--from", "start", default=None, help="Window: start date (YYYY-MM-DD).")
@@ -26,7 +25,7 @@ from .errors import InvalidWindow
 @click.option("--dpi", type=click.IntRange(72, 400), default=150, show_default=True, help="Resolution of the pictures.")
 @click.pass_context
 @handle_errors
-def report(ctx, sources, start, end, article, published, output, fmt, dpi):  # fmt: skip
+def report_cmd(ctx, sources, start, end, article, published, output, fmt, dpi):  # fmt: skip
     """Write one self-contained report (pictures inline, no network needed to open it).
 
     For a window: the map of the change, the area chart, the by-oblast table, the places
@@ -73,13 +72,13 @@ def _setting_options(fn):
     return fn
 
 
-@main.command()
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
 @_setting_options
 @click.pass_context
 @handle_errors
-def serve(ctx, host, port, **settings):
+def serve_cmd(ctx, host, port, **settings):
     """Serve the web map (time slider, sources, gains and losses, line of contact, place
     search, point history, claim check) and the JSON API, read-only.
 
