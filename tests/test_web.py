@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from contextlib import closing
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,13 +16,14 @@ from frontwatch.claims.check import check_text
 from frontwatch.gazetteer import resolve_one
 from frontwatch.settlements import place_history
 from frontwatch.web import SETTINGS, Settings, create_app
-from tests.conftest import SAMPLES
+from tests.conftest import ROOT, SAMPLES
 
 ARTICLE = SAMPLES / "articles" / "2022-09-ukraine-retook-1000-km2.txt"
 WEEK = {"source": "liveuamap-nzz", "from": "2022-09-04", "to": "2022-09-11"}
 ENDPOINTS = {"/api/sources", "/api/area", "/api/change", "/api/change/geojson", "/api/series", "/api/top",
              "/api/place", "/api/places", "/api/distance", "/api/advance", "/api/front", "/api/check", "/api/map",
-             "/api/snapshots", "/api/point", "/api/search", "/api/basemap", "/api/config"}  # fmt: skip
+             "/api/snapshots", "/api/point", "/api/search", "/api/basemap", "/api/config", "/api/change/png",
+             "/api/report"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +60,11 @@ def test_settings_registry_matches_the_settings():
         Settings(tiles_url="file:///etc/passwd")
 
 
+def test_every_setting_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [s.name for s in SETTINGS if f"`--{s.name.replace('_', '-')}`" not in readme] == []
+
+
 def test_openapi_lists_the_endpoints(client):
     doc = ok(client, "/openapi.json")
     assert ENDPOINTS <= set(doc["paths"])
@@ -85,6 +92,15 @@ def test_change_geojson_has_each_side_with_its_area(client):
     assert by_kind["ua_gain"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
 
 
+def test_print_map_and_report_from_the_server(client, sample_store):
+    png = client.get("/api/change/png", params={**WEEK, "dpi": 60})
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+    page = client.get("/api/report", params=WEEK)
+    assert page.status_code == 200 and page.text.count("data:image/png;base64,") == 2
+    ref = changes.change_between(sample_store, "liveuamap-nzz", "2022-09-04", "2022-09-11")
+    assert f"{ref['ua_gain_km2']:,.0f} km²" in page.text
+
+
 def test_map_of_a_date_carries_the_area_and_the_coverage(client, sample_store):
     fc = ok(client, "/api/map", source="liveuamap-nzz", on="2022-09-10")
     assert fc["properties"]["occupied_km2"] == areas.area_on(sample_store, "liveuamap-nzz", "2022-09-10")["occupied_km2"]
@@ -105,6 +121,23 @@ def test_series_places_and_place_history_match_the_library(client, sample_store)
     assert h["transitions"][-1] == {"snapshot_date": "2022-09-11", "side": "UA", "previous": "RU"}
     p = ok(client, "/api/point", source="liveuamap-nzz", lon=h["place"]["lon"], lat=h["place"]["lat"])
     assert p["transitions"] == h["transitions"] and p["point"]["oblast"] == "Kharkiv"
+
+
+def test_series_with_flows_on_a_read_only_store(tmp_path, sample_store):
+    """The steps a series with flows would keep cannot be written: they are computed, not kept."""
+    db = tmp_path / "nosteps.gpkg"
+    with closing(sqlite3.connect(sample_store.path)) as src, closing(sqlite3.connect(db)) as dst:
+        src.backup(dst)
+        dst.execute("DELETE FROM fw_steps")
+        dst.commit()
+    with TestClient(create_app(db)) as c:
+        rows = ok(c, "/api/series", source="deepstate", flows="true")
+    ref = areas.series(sample_store, "deepstate", flows=True)
+    assert len(rows) == len(ref) > 16
+    assert [r["ua_gain_km2"] for r in rows] == [r["ua_gain_km2"] for r in ref]
+    assert [r["ru_gain_km2"] for r in rows] == [r["ru_gain_km2"] for r in ref]
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM fw_steps").fetchone()[0] == 0  # nothing written
 
 
 def test_distance_advance_front_top(client):
@@ -198,10 +231,10 @@ def test_page_and_its_files_are_local(client):
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", page.text)
-    assert refs and all(r.startswith("/static/") or r.startswith("data:") for r in refs)
+    assert refs and all(r.startswith("/") and not r.startswith("//") or r.startswith("data:") for r in refs)
     for r in refs:
-        if r.startswith("/static/"):
-            assert client.get(r).status_code == 200
+        if r.startswith("/"):
+            assert client.get(r.replace("&amp;", "&")).status_code == 200, r
     js = client.get("/static/app.js").text
     assert "http://" not in js and "https://" not in js
     base = ok(client, "/api/basemap")

@@ -111,6 +111,22 @@ def test_slider_changes_the_drawn_date_and_area(page, sample_store):
     assert any("/api/map?source=deepstate&on=" + dates[-11] in u for u in page.requests)
 
 
+def test_gains_and_losses_between_two_chosen_dates(page, sample_store):
+    from frontwatch.changes import change_between
+
+    page.select_option("#source", "liveuamap-nzz")
+    drawn(page, "2022-09-20")
+    page.select_option("#compare", "date")
+    page.fill("#compare-date", "2022-09-04")
+    page.locator("#compare-date").dispatch_event("change")
+    ch = change_between(sample_store, "liveuamap-nzz", "2022-09-04", "2022-09-20")
+    expected = f"Ukraine +{round(ch['ua_gain_km2']):,} km²"
+    page.wait_for_function("t => document.getElementById('change-label').textContent.includes(t)", arg=expected,
+                           timeout=20_000)  # fmt: skip
+    assert "2022-09-04 → 2022-09-20" in page.locator("#change-label").text_content()
+    shot(page, "gains-since-a-date", "#map")
+
+
 def test_searching_kupiansk_shows_its_history(page):
     page.select_option("#source", "liveuamap-nzz")
     drawn(page, "2022-09-20")

@@ -16,19 +16,17 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import matplotlib
+import numpy as np
+import orjson
+import shapely
+from matplotlib import patheffects
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path
+from shapely.geometry.polygon import orient
 
-matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import orjson  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.patches import PathPatch  # noqa: E402
-from matplotlib.path import Path  # noqa: E402
-from shapely.geometry.polygon import orient  # noqa: E402
-
-from .. import _geo  # noqa: E402
-from ..boundaries import _polygonal, clip_outline, oblasts  # noqa: E402
-from ..gazetteer import Place, gazetteer  # noqa: E402
+from .. import _geo
+from ..boundaries import _polygonal, clip_outline, oblasts
+from ..gazetteer import Place, gazetteer
 
 STYLE = {
     "sea": "#d9e6f0", "neighbour": "#ebe9e4", "neighbour_edge": "#b9b5ad", "land": "#fdfcfa",
@@ -195,8 +193,6 @@ def label_towns(ax, ext: Extent, *, extra: list[Place] = (), max_labels: int = 2
 
 
 def _halo(text) -> None:
-    from matplotlib import patheffects
-
     text.set_path_effects([patheffects.withStroke(linewidth=2.2, foreground="white", alpha=0.85)])
 
 

@@ -7,15 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from ..sources import describe  # noqa: E402
-from .basemap import STYLE, credit  # noqa: E402
-from .maps import png_bytes  # noqa: E402
+from ..sources import describe
+from .basemap import STYLE, credit
+from .maps import png_bytes
 
 
 def segments(rows: list[dict]) -> list[list[dict]]:
@@ -32,7 +29,8 @@ def series_figure(rows: list[dict], *, source: str, land_only: bool = False,
                   window: tuple[str, str] | None = None):  # fmt: skip
     """The figure of an area series: one line per run of equal coverage (``window``: two
     snapshot dates to shade)."""
-    fig, ax = plt.subplots(figsize=(9, 4.2))
+    fig = Figure(figsize=(9, 4.2))
+    ax = fig.subplots()
     if window:
         a, b = (dt.date.fromisoformat(d) for d in window)
         ax.axvspan(a, max(b, a + dt.timedelta(hours=12)), color=STYLE["ua_gain"], alpha=0.1, lw=0,

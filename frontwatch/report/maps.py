@@ -11,24 +11,21 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import matplotlib
+import shapely
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from .. import _geo  # noqa: E402
-from ..boundaries import REGION_LABELS, clip_outline, held_before_2022  # noqa: E402
-from ..changes import change_between  # noqa: E402
-from ..frontline import front_of  # noqa: E402
-from ..gazetteer import gazetteer  # noqa: E402
-from ..settlements import changed_places  # noqa: E402
-from ..snapshot import OCCUPIED  # noqa: E402
-from ..store import Store  # noqa: E402
-from ..timeline import History  # noqa: E402
-from .basemap import STYLE, UKRAINE, Extent, credit, draw_ground, fill, label_towns, lines, scale_bar, set_extent  # noqa: E402
+from .. import _geo
+from ..boundaries import REGION_LABELS, clip_outline, held_before_2022
+from ..changes import change_between
+from ..frontline import front_of
+from ..gazetteer import gazetteer
+from ..settlements import changed_places
+from ..snapshot import OCCUPIED
+from ..store import Store
+from ..timeline import History
+from .basemap import STYLE, UKRAINE, Extent, credit, draw_ground, fill, label_towns, lines, scale_bar, set_extent
 
 MARK_SMALL = 1 / 90
 """A gained part narrower than this share of the map's width is also marked with a ring, so
@@ -60,7 +57,8 @@ def change_figure(store: Store, source: str, start, end, *, change: dict | None 
     gained = _geo.union([g for g in (geoms["ua_gain"], geoms["ru_gain"]) if not g.is_empty])
     ext = extent or (Extent.around(gained) if not gained.is_empty else UKRAINE)
     h_in = min(11.0, max(5.0, 9.0 * (ext.north - ext.south) * ext.aspect / (ext.east - ext.west)))
-    fig, ax = plt.subplots(figsize=(9, h_in + 1.3))
+    fig = Figure(figsize=(9, h_in + 1.3))
+    ax = fig.subplots()
     fig.subplots_adjust(left=0.02, right=0.98, top=1 - 0.95 / (h_in + 1.3), bottom=0.45 / (h_in + 1.3))
     draw_ground(ax, ext)
     tol = (ext.east - ext.west) / 3000
@@ -146,17 +144,16 @@ def _locator(fig, ax, ext: Extent) -> None:
     inset = ax.inset_axes([0.79, 0.84, 0.2, 0.15])
     inset.set_facecolor("white")
     fill(inset, clip_outline("osm-land"), tolerance=0.05, facecolor="#e4e1da", edgecolor="#8d877d", lw=0.4)
-    inset.add_patch(matplotlib.patches.Rectangle((ext.west, ext.south), ext.east - ext.west,
+    inset.add_patch(Rectangle((ext.west, ext.south), ext.east - ext.west,
                                                  ext.north - ext.south, fill=False, ec=STYLE["ru_gain"], lw=1))  # fmt: skip
     set_extent(inset, UKRAINE)
     inset.set_zorder(11)
 
 
 def png_bytes(fig, *, dpi: int = 150) -> bytes:
-    """The figure as PNG bytes (and closed)."""
+    """The figure as PNG bytes."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": "Frontwatch"})
-    plt.close(fig)
     return buf.getvalue()
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import anyio
 from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from .. import advance as advance_mod
@@ -105,6 +106,28 @@ async def change_geojson(request: Request, source: Source, start: From, end: To,
         return geo.change_collection(row, simplify=simplify)
 
     return GeoJSON(await run(request, make))
+
+
+@router.get("/change/png", summary="The change as a print map (PNG, the report's map)", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})  # fmt: skip
+async def change_png(request: Request, source: Source, start: From, end: To,
+                     dpi: Annotated[int, Query(ge=50, le=300)] = 120):  # fmt: skip
+    from ..report.maps import change_figure, png_bytes
+
+    def make(store):
+        fig, _ = change_figure(store, source, start, end)
+        return png_bytes(fig, dpi=dpi)
+
+    return Response(await run(request, make), media_type="image/png")
+
+
+@router.get("/report", summary="The self-contained HTML report of a window (as 'frontwatch report')",
+            response_class=HTMLResponse)  # fmt: skip
+async def report(request: Request, source: Source, start: From, end: To):
+    from ..report.content import window_report
+    from ..report.html import render_window
+
+    return HTMLResponse(await run(request, lambda store: render_window(window_report(store, source, start, end))))
 
 
 @router.get("/map", summary="A source's map on a date as GeoJSON: occupied area, grey zone, line of contact",

@@ -23,7 +23,8 @@ legend.onAdd = () => {
   const div = L.DomUtil.create("div", "legend");
   const row = (color, text, line) => `<div><i style="background:${line ? "none" : color};border-bottom:${line ? `2px solid ${color}` : "none"}"></i>${text}</div>`;
   div.innerHTML = row(COLORS.occupied, "held by Russia") + row(COLORS.contested, "grey zone") + row(COLORS.ua_gain, "gained by Ukraine") +
-    row(COLORS.ru_gain, "gained by Russia") + row(COLORS.front, "line of contact", true);
+    row(COLORS.ru_gain, "gained by Russia") + row(COLORS.front, "line of contact", true) +
+    row(COLORS.not_drawn, "not drawn by this source");
   return div;
 };
 legend.addTo(map);
@@ -98,6 +99,10 @@ async function selectSource(name) {
   const slider = $("date-slider");
   slider.max = String(state.dates.length - 1);
   slider.value = String(state.dates.length - 1);
+  $("check-published").value = state.dates[state.dates.length - 1];
+  $("compare-date").value = state.dates[0];
+  $("compare-date").min = state.dates[0];
+  $("compare-date").max = state.dates[state.dates.length - 1];
   await showDate(state.dates.length - 1, true);
 }
 
@@ -115,10 +120,10 @@ async function showDate(i, fit) {
   status(`loading the map of ${day}…`);
   try {
     const src = encodeURIComponent(state.source);
-    const compare = Number($("compare").value);
+    const from = compareFrom(i);
     const [fc, change] = await Promise.all([
       api(`/api/map?source=${src}&on=${day}`),
-      compare ? api(`/api/change/geojson?source=${src}&from=${compare === 1 ? state.dates[Math.max(0, i - 1)] : addDays(day, -compare)}&to=${day}&simplify=0.001`).catch((e) => ({ error: e.message })) : null,
+      from ? api(`/api/change/geojson?source=${src}&from=${from}&to=${day}&simplify=0.001`).catch((e) => ({ error: e.message })) : null,
     ]);
     if (seq !== state.seq) return; // a later move of the slider won
     drawMap(fc, fit);
@@ -133,6 +138,16 @@ async function showDate(i, fit) {
   }
 }
 
+function compareFrom(i) {
+  // the start of the gains and losses shown: none, the map before, N days before, or a date
+  const v = $("compare").value;
+  $("compare-date").hidden = v !== "date";
+  if (v === "date") return $("compare-date").value || null;
+  const days = Number(v);
+  if (!days) return null;
+  return days === 1 ? state.dates[Math.max(0, i - 1)] : addDays(state.dates[i], -days);
+}
+
 function drawMap(fc, fit) {
   layers.occupied.clearLayers();
   const g = L.geoJSON(fc, {
@@ -141,7 +156,7 @@ function drawMap(fc, fit) {
       if (k === "occupied") return { pane: "control", stroke: false, fillColor: COLORS.occupied, fillOpacity: 0.6 };
       if (k === "contested") return { pane: "control", stroke: false, fillColor: COLORS.contested, fillOpacity: 0.5 };
       if (k === "front") return { pane: "lines", color: COLORS.front, weight: 1.6 };
-      return { pane: "control", color: COLORS.not_drawn, weight: 1, dashArray: "4 3", fillColor: "#ffffff", fillOpacity: 0.6 };
+      return { pane: "control", color: COLORS.not_drawn, weight: 1, dashArray: "4 3", fillColor: COLORS.not_drawn, fillOpacity: 0.45 };
     },
     onEachFeature: (f, layer) => { if (f.properties.label) layer.bindTooltip(f.properties.label); },
   });
@@ -155,7 +170,7 @@ function drawChange(change) {
   if (change.error) { $("change-label").textContent = `No change: ${change.error}`; return; }
   const p = change.properties;
   layers.change.addLayer(L.geoJSON(change, {
-    style: (f) => ({ pane: "change", color: COLORS[f.properties.kind], weight: 1.2, fillColor: COLORS[f.properties.kind], fillOpacity: 0.85 }),
+    style: (f) => ({ pane: "change", color: COLORS[f.properties.kind], weight: 2.5, fillColor: COLORS[f.properties.kind], fillOpacity: 0.85 }),
     onEachFeature: (f, layer) => layer.bindTooltip(`${f.properties.kind === "ua_gain" ? "gained by Ukraine" : "gained by Russia"}: ${km2(f.properties.area_km2)}`),
   }));
   $("change-label").innerHTML = `Maps ${esc(p.from_snapshot)} → ${esc(p.to_snapshot)}: <span class="ua">Ukraine +${esc(km2(p.ua_gain_km2))}</span>, ` +
@@ -236,11 +251,11 @@ async function main() {
     $("source").addEventListener("change", (e) => selectSource(e.target.value));
     $("date-slider").addEventListener("input", (e) => scheduleDate(Number(e.target.value)));
     $("compare").addEventListener("change", () => showDate(state.index));
+    $("compare-date").addEventListener("change", () => showDate(state.index));
     $("place-form").addEventListener("submit", searchPlace);
     $("check-form").addEventListener("submit", checkClaims);
     map.on("click", showPoint);
     await selectSource(sources[0].source);
-    $("check-published").value = state.dates[state.dates.length - 1];
     document.body.dataset.ready = "true";
   } catch (e) {
     status(e.message, true);
