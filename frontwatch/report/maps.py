@@ -29,7 +29,10 @@ from .basemap import STYLE, UKRAINE, Extent, credit, draw_ground, fill, label_to
 
 MARK_SMALL = 1 / 90
 """A gained part narrower than this share of the map's width is also marked with a ring, so
-that it stays visible in print."""
+that it stays visible in print..."""
+MARK_MIN_KM2 = 0.5
+"""... when it covers at least this much (km², geodesic): slivers of a redrawn border are not
+marked."""
 CHANGED_LABELS = 8
 CHANGED_MARKS = 60
 """Every place that changed side is marked when there are at most this many; else only the
@@ -111,7 +114,7 @@ def _draw_gains(ax, ext: Extent, geoms: dict) -> None:
         fill(ax, g, tolerance=tol, facecolor=color, edgecolor=color, lw=0.7, zorder=5, alpha=0.92)
         for part in _geo.polygons_of(g):
             x0, y0, x1, y1 = part.bounds
-            if max(x1 - x0, y1 - y0) < small and ext.box.intersects(part):
+            if max(x1 - x0, y1 - y0) < small and ext.box.intersects(part) and _geo.area_km2(part) >= MARK_MIN_KM2:
                 c = part.centroid
                 ax.plot(c.x, c.y, "o", ms=7, mfc="none", mec=color, mew=1.2, zorder=5)
 
