@@ -27,6 +27,7 @@ demo: $(STAMP)
 	$(BIN)/frontwatch --db $(DEMO_DB) place Izium --source liveuamap-nzz --history
 	$(BIN)/frontwatch --db $(DEMO_DB) advance --source liveuamap-nzz --from 2022-09-08 --to 2022-09-11
 	$(BIN)/frontwatch --db $(DEMO_DB) check samples/articles/2022-09-ukraine-retook-1000-km2.txt --published 2022-09-10 --source liveuamap-nzz
+	$(BIN)/frontwatch --db $(DEMO_DB) report --source liveuamap-nzz --from 2022-09-04 --to 2022-09-11 --output out/article-week.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 
 from . import _geo
@@ -100,7 +101,10 @@ def series(
         if flows and not land_only and len(asofs) > 16:  # compute the steps in parallel, once
             from .steps import ensure_steps
 
-            ensure_steps(store, [x.snapshot for x in asofs], progress=progress)
+            try:
+                ensure_steps(store, [x.snapshot for x in asofs], progress=progress)
+            except sqlite3.OperationalError:  # a read-only store: each change is computed below
+                pass
     else:
         asofs = []
         for day in period_ends(first, last, every):

@@ -715,6 +715,9 @@ if __name__ == "__main__":  # pragma: no cover
 
 from .cli_export import export_cmd  # noqa: E402  (registered last: they use the helpers above)
 from .cli_update import update_cmd  # noqa: E402
+from .cli_view import report_cmd, serve_cmd  # noqa: E402
 
 main.add_command(update_cmd)
 main.add_command(export_cmd)
+main.add_command(report_cmd)
+main.add_command(serve_cmd)

@@ -38,3 +38,12 @@ def check_file(store, path, *, published, sources, progress=None):
         claims = extract_claims(text, published=day)
 
     return verify(store, claims, sources, progress=progress)
+
+
+def check_text(store, text: str, *, published, sources, progress=None):
+    """Extract the claims of an English ``text`` published on ``published`` and verify them
+    per source (what :func:`check_file` does for a text file; the web API's check)."""
+    from ..timeline import parse_date
+    from .verify import verify
+
+    return verify(store, extract_claims(text, published=parse_date(published)), sources, progress=progress)
