@@ -1,12 +1,16 @@
 # Frontwatch: `make demo` sets everything up and runs the main job on the bundled sample;
-# `make test` runs the tests. Both need only Python 3.11+ and make.
+# `make test` runs the tests. Both need only Python 3.11+ and make. `make test-postgis` runs
+# the store-facing tests again on a throwaway PostgreSQL + PostGIS cluster (installed from
+# Debian where missing).
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= out/demo.gpkg
 
-.PHONY: install demo test bench lint clean
+PG_STAMP := $(VENV)/.installed-postgis
+
+.PHONY: install demo test test-postgis bench lint clean
 
 install: $(STAMP)
 
@@ -31,6 +35,15 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+$(PG_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgis]'
+	touch $(PG_STAMP)
+
+# The PostGIS variants of the store-facing tests ([postgis] in their ids), the PostGIS
+# store's own tests, and the full-data comparison of both backends where ../shared/data is.
+test-postgis: $(PG_STAMP)
+	tools/with_postgis.sh $(BIN)/python -m pytest -q -k postgis
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

@@ -1,7 +1,8 @@
 """The embedded store: one SQLite file laid out as a GeoPackage, behind an interface.
 
 QGIS opens the file and shows the ``snapshot_layers`` table (one row per snapshot and
-layer, geometry in WGS84). A PostGIS backend can implement :class:`Store` later.
+layer, geometry in WGS84). The PostGIS backend, for a team, is
+:class:`frontwatch.store_postgis.PostGISStore`; :func:`open_store` picks one by the target.
 """
 
 from __future__ import annotations
@@ -628,9 +629,15 @@ def _record(row: sqlite3.Row) -> SnapshotRecord:
     return SnapshotRecord(**d)
 
 
-def open_store(path: str | Path | None = None, *, create: bool = True, adopt: bool = False) -> SQLiteStore:
+def open_store(path: str | Path | None = None, *, create: bool = True, adopt: bool = False) -> Store:
     """Open the store at ``path``, ``$FRONTWATCH_DB`` or the default; with ``create=False``
     a missing file is an error instead of a new empty store. A file that is not a
     Frontwatch store is refused, and left unchanged, unless ``adopt`` (then Frontwatch's
-    tables are added beside its own)."""
-    return SQLiteStore(path if path is not None else default_db_path(), create=create, adopt=adopt)
+    tables are added beside its own). A ``postgresql://`` URL opens the PostGIS store of
+    that database."""
+    target = str(path) if path is not None else os.environ.get(ENV_DB) or str(default_db_path())
+    if target.startswith(("postgresql://", "postgres://")):
+        from .store_postgis import PostGISStore
+
+        return PostGISStore(target, create=create)
+    return SQLiteStore(target, create=create, adopt=adopt)

@@ -1,9 +1,17 @@
-"""Shared fixtures: stores, synthetic maps, the bundled sample and the full data sets."""
+"""Shared fixtures: stores, synthetic maps, the bundled sample and the full data sets.
+
+The store fixtures (``fresh_store``, ``store_at``, ``sample_store``, ``evolving_store``) are
+parametrised by backend: ``sqlite`` always, ``postgis`` when ``FRONTWATCH_TEST_POSTGIS`` holds
+a database URL (``make test-postgis`` starts a throwaway cluster and sets it), skipped
+otherwise.
+"""
 
 from __future__ import annotations
 
 import gzip
+import os
 import random
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +22,7 @@ from pyproj import Geod, Transformer
 from shapely.geometry import mapping
 
 from frontwatch.ingest import ingest
-from frontwatch.store import SQLiteStore
+from frontwatch.store import SQLiteStore, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -60,11 +68,74 @@ def equal_area_km2(geom) -> float:
     return total / 1e6
 
 
+POSTGIS_URL = os.environ.get("FRONTWATCH_TEST_POSTGIS")
+BACKENDS = ["sqlite", "postgis"]
+NO_POSTGIS = ("PostGIS backend not tested: FRONTWATCH_TEST_POSTGIS is not set "
+              "(make test-postgis starts a throwaway cluster and runs these)")  # fmt: skip
+
+
+def need_postgis() -> str:
+    """The test database's URL, or skip."""
+    if not POSTGIS_URL:
+        pytest.skip(NO_POSTGIS)
+    return POSTGIS_URL
+
+
+class Stores:
+    """Opens stores of one backend by name: a name opened twice is the same store (a second
+    connection to it); PostGIS stores are schemas of the test database, dropped at the end."""
+
+    def __init__(self, backend: str, folder: Path) -> None:
+        self.backend = backend
+        self.folder = folder
+        self.prefix = f"t{uuid.uuid4().hex[:12]}"
+        self.opened: list[Store] = []
+
+    def __call__(self, name: str | None = "test", **kw) -> Store:
+        if self.backend == "sqlite":
+            store: Store = SQLiteStore(":memory:" if name is None else self.folder / f"{name}.gpkg", **kw)
+        else:
+            from frontwatch.store_postgis import PostGISStore
+
+            store = PostGISStore(need_postgis(), schema=self.schema(name or "fresh"), **kw)
+        self.opened.append(store)
+        return store
+
+    def schema(self, name: str) -> str:
+        return f"{self.prefix}_{name}"
+
+    def close(self) -> None:
+        for store in self.opened:
+            store.close()
+        if self.backend == "postgis" and self.opened:
+            import psycopg
+
+            with psycopg.connect(POSTGIS_URL, autocommit=True) as conn:
+                for (schema,) in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+                                              (self.prefix + "%",)).fetchall():  # fmt: skip
+                    conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """The backend the store fixtures use (a test that looks a store fixture up by name
+    asks for this one too, to be parametrised)."""
+    if request.param == "postgis":
+        need_postgis()
+    return request.param
+
+
 @pytest.fixture
-def fresh_store():
-    store = SQLiteStore(":memory:")
-    yield store
-    store.close()
+def store_at(backend, tmp_path):
+    """``store_at(name, **kw)``: a store of the test's backend, by name."""
+    stores = Stores(backend, tmp_path)
+    yield stores
+    stores.close()
+
+
+@pytest.fixture
+def fresh_store(store_at):
+    return store_at(None)
 
 
 @pytest.fixture
@@ -91,14 +162,14 @@ def nzz_file(path: Path, date: str, nochange, gains=None, losses=None, datefrom=
 
 
 @pytest.fixture(scope="session")
-def sample_store(tmp_path_factory):
+def sample_store(backend, tmp_path_factory):
     """A store with the bundled sample (liveuamap-nzz Aug-Sep 2022, deepstate Nov 2024)."""
-    path = tmp_path_factory.mktemp("sample") / "sample.gpkg"
-    store = SQLiteStore(path)
+    stores = Stores(backend, tmp_path_factory.mktemp("sample"))
+    store = stores("sample")
     ingest(store, "liveuamap-nzz", [SAMPLES / "liveuamap-nzz"], workers=1)
     ingest(store, "deepstate", [SAMPLES / "deepstate"], workers=1)
     yield store
-    store.close()
+    stores.close()
 
 
 @pytest.fixture(scope="session")
@@ -146,10 +217,11 @@ def evolving_maps(path: Path, rng: random.Random, days: int = 30, start: str = "
 
 
 @pytest.fixture(scope="session")
-def evolving_store(tmp_path_factory):
+def evolving_store(backend, tmp_path_factory):
     """A store with 40 synthetic maps of liveuamap-nzz (see :func:`evolving_maps`)."""
     path = tmp_path_factory.mktemp("evolving")
-    store = SQLiteStore(path / "evolving.gpkg")
+    stores = Stores(backend, path)
+    store = stores("evolving")
     ingest(store, "liveuamap-nzz", evolving_maps(path, random.Random(SEED), days=40), workers=1)
     yield store
-    store.close()
+    stores.close()

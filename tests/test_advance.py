@@ -118,7 +118,7 @@ def _since_cases(hist, days_list=(1, 2, 3, 7)):
 @pytest.mark.parametrize(("store_name", "source"), [("evolving_store", "liveuamap-nzz"),
                                                     ("sample_store", "liveuamap-nzz"),
                                                     ("sample_store", "deepstate")])  # fmt: skip
-def test_pruned_since_is_the_exhaustive_answer(request, monkeypatch, store_name, source):
+def test_pruned_since_is_the_exhaustive_answer(backend, request, monkeypatch, store_name, source):
     import frontwatch.advance as adv
 
     store = request.getfixturevalue(store_name)

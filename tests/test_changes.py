@@ -115,7 +115,7 @@ def test_period_ends():
 @pytest.mark.parametrize(("store_name", "source"), [("evolving_store", "liveuamap-nzz"),
                                                     ("sample_store", "liveuamap-nzz"),
                                                     ("sample_store", "deepstate")])  # fmt: skip
-def test_pruned_top_is_the_exhaustive_ranking(request, monkeypatch, store_name, source):
+def test_pruned_top_is_the_exhaustive_ranking(backend, request, monkeypatch, store_name, source):
     import frontwatch.changes as changes
 
     store = request.getfixturevalue(store_name)

@@ -115,7 +115,7 @@ def test_nearest_gives_the_reference_numbers(sample_store):
 @pytest.mark.parametrize(("store_name", "source"), [("evolving_store", "liveuamap-nzz"),
                                                     ("sample_store", "liveuamap-nzz"),
                                                     ("sample_store", "deepstate")])  # fmt: skip
-def test_line_of_contact_is_the_plain_one(request, store_name, source):
+def test_line_of_contact_is_the_plain_one(backend, request, store_name, source):
     from frontwatch.frontline import _line_of_contact_plain
 
     store = request.getfixturevalue(store_name)

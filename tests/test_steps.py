@@ -21,7 +21,7 @@ def _all_pairs(hist, lengths=(1, 2, 3, 7, 14)):
 @pytest.mark.parametrize(("store_name", "source"), [("evolving_store", "liveuamap-nzz"),
                                                     ("sample_store", "liveuamap-nzz"),
                                                     ("sample_store", "deepstate")])  # fmt: skip
-def test_bounds_are_never_below_the_ground_gained(request, store_name, source):
+def test_bounds_are_never_below_the_ground_gained(backend, request, store_name, source):
     store = request.getfixturevalue(store_name)
     hist = History(store, source)
     bounds = GainBounds(store, hist.records)

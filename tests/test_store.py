@@ -1,4 +1,5 @@
-"""The store: migrations, transactions, GeoPackage compatibility, default location."""
+"""The store: migrations, transactions, GeoPackage compatibility, default location (the
+tests with a ``fresh_store`` or ``store_at`` run on each backend)."""
 
 import pyogrio
 import pytest
@@ -66,10 +67,10 @@ def test_nested_transaction_is_a_savepoint(fresh_store):
     assert fresh_store.file_record("undone") is None
 
 
-def test_records_are_parsed_once_and_dropped_when_the_store_changes(tmp_path, db_path):
+def test_records_are_parsed_once_and_dropped_when_the_store_changes(tmp_path, store_at):
     from frontwatch.timeline import History
 
-    store = SQLiteStore(db_path)
+    store = store_at("shared")
     f1 = nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", box(36.5, 49.5, 37.5, 50.0))
     ingest(store, "liveuamap-nzz", [f1], workers=1)
     first = store.snapshots("liveuamap-nzz")
@@ -79,7 +80,7 @@ def test_records_are_parsed_once_and_dropped_when_the_store_changes(tmp_path, db
     ingest(store, "liveuamap-nzz", [f2], workers=1)
     assert [r.valid_date for r in History(store, "liveuamap-nzz").records] == ["2022-09-08", "2022-09-09"]
     # a commit by another connection
-    other = SQLiteStore(db_path)
+    other = store_at("shared")
     rec = other.snapshots("liveuamap-nzz")[1]
     other.update_snapshot(rec.id, flags=[{"type": "manual", "message": "checked by hand"}])
     other.close()
@@ -99,8 +100,8 @@ def test_derived_results_are_dropped_when_a_layer_changes(tmp_path, fresh_store)
     assert fresh_store.derived(("x", rec.id), make) == 2
 
 
-def test_plain_store_keeps_nothing(tmp_path, db_path):
-    store = SQLiteStore(db_path, fast_paths=False)
+def test_plain_store_keeps_nothing(tmp_path, store_at):
+    store = store_at("plain", fast_paths=False)
     f1 = nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", box(36.5, 49.5, 37.5, 50.0))
     ingest(store, "liveuamap-nzz", [f1], workers=1)
     assert store.snapshots("liveuamap-nzz")[0] is not store.snapshots("liveuamap-nzz")[0]

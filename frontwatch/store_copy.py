@@ -1,0 +1,68 @@
+"""Moving a store from the file to PostGIS: every file record, snapshot (its id kept),
+layer and cached result of a SQLite store copied into an empty PostGIS store, in one
+transaction (no geometry is decoded: the GeoPackage blobs' WKB goes as it is)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .errors import StoreError
+from .store import SQLiteStore
+from .store_postgis import _GEOM_IN, PostGISStore, gpkg_wkb
+
+BATCH = 64
+"""Layers sent per round trip."""
+
+_SNAPSHOT_COLS = ("id, source, valid_time, valid_date, kind, priority, file, sha256, source_dates, ingested_at,"
+                  " clip_outline, geom_hash, occupied_km2, areas, coverage, warnings, flags, excluded, aliases")  # fmt: skip
+_JSONB = {"source_dates", "areas", "coverage", "warnings", "flags", "aliases"}
+
+
+def copy_to_postgis(src: SQLiteStore, dst: PostGISStore, *,
+                    progress: Callable[[int, int], None] | None = None) -> dict[str, int]:  # fmt: skip
+    """Copy the SQLite store ``src`` into the empty PostGIS store ``dst``.
+
+    Returns the rows copied per table. ``progress(done, total)`` is called as layers go.
+    A failure leaves ``dst`` empty.
+    """
+    if dst.conn.execute("SELECT EXISTS (SELECT 1 FROM fw_snapshots)").fetchone()[0]:
+        raise StoreError(f"{dst.path} already holds snapshots: copy into an empty store")
+    counts: dict[str, int] = {}
+    cols = _SNAPSHOT_COLS.split(", ")
+    placeholders = ", ".join("%s::jsonb" if c in _JSONB else "%s" for c in cols)
+    total = src.conn.execute("SELECT count(*) FROM snapshot_layers").fetchone()[0]
+    with dst.transaction(), dst.conn.cursor() as cur:
+        files = src.conn.execute("SELECT sha256, source, path, size, ingested_at, snapshot_ids, duplicates"
+                                 " FROM fw_files").fetchall()  # fmt: skip
+        cur.executemany("INSERT INTO fw_files VALUES (%s, %s, %s, %s, %s, %s, %s)", [tuple(r) for r in files])
+        counts["fw_files"] = len(files)
+        snaps = src.conn.execute(f"SELECT {_SNAPSHOT_COLS}, superseded_by FROM fw_snapshots ORDER BY id").fetchall()
+        cur.executemany(f"INSERT INTO fw_snapshots ({_SNAPSHOT_COLS}) VALUES ({placeholders})",
+                        [tuple(r)[:-1] for r in snaps])  # fmt: skip
+        # (a snapshot may be superseded by a later one: set once all are in)
+        cur.executemany("UPDATE fw_snapshots SET superseded_by = %s WHERE id = %s",
+                        [(r[-1], r[0]) for r in snaps if r[-1] is not None])  # fmt: skip
+        counts["fw_snapshots"] = len(snaps)
+        done = 0
+        rows = src.conn.execute("SELECT snapshot_id, source, valid_date, layer, area_km2, geom FROM snapshot_layers"
+                                " ORDER BY fid")  # fmt: skip
+        while batch := rows.fetchmany(BATCH):
+            cur.executemany(
+                "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom)"
+                f" VALUES (%s, %s, %s, %s, %s, {_GEOM_IN})",
+                [(*tuple(r)[:5], gpkg_wkb(r[5])) for r in batch],
+            )
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
+        counts["snapshot_layers"] = done
+        steps = src.conn.execute("SELECT from_id, to_id, ua_km2, ru_km2, ua_geom, ru_geom FROM fw_steps").fetchall()
+        cur.executemany(f"INSERT INTO fw_steps VALUES (%s, %s, %s, %s, {_GEOM_IN}, {_GEOM_IN})",
+                        [(*tuple(r)[:4], gpkg_wkb(r[4]), gpkg_wkb(r[5])) for r in steps])  # fmt: skip
+        counts["fw_steps"] = len(steps)
+        changes = src.conn.execute("SELECT from_id, to_id, ua_km2, ru_km2 FROM fw_changes").fetchall()
+        cur.executemany("INSERT INTO fw_changes VALUES (%s, %s, %s, %s)", [tuple(r) for r in changes])
+        counts["fw_changes"] = len(changes)
+        cur.execute("SELECT setval(pg_get_serial_sequence('fw_snapshots', 'id'), GREATEST(max(id), 1)) FROM fw_snapshots")
+    dst._changed()
+    return counts
