@@ -194,7 +194,45 @@ class Store(ABC):
 _JSON_COLS = ("source_dates", "areas", "coverage", "warnings", "flags", "aliases")
 
 
-class SQLiteStore(Store):
+class CachingStore(Store):
+    """The in-memory caches every backend keeps: parsed snapshot records and derived results
+    (``derived``), dropped when the snapshots change, here or by a commit elsewhere (the
+    backend's :meth:`_data_version`). Subclasses set ``fast_paths``, ``_records``,
+    ``_derived``, ``_writes`` and ``_seen`` in their ``__init__``."""
+
+    fast_paths: bool
+    _records: dict
+    _derived: Recent
+    _writes: int
+    _seen: tuple[int, int] | None
+
+    @abstractmethod
+    def _data_version(self) -> int:
+        """A number that changes whenever another connection commits a change."""
+
+    def _fresh(self) -> bool:
+        """Drop the cached records and derived results if the snapshots changed since they
+        were made (a write through this connection, or a commit by another one); True when
+        the caches may be used."""
+        if not self.fast_paths:
+            return False
+        now = (self._data_version(), self._writes)
+        if now != self._seen:
+            self._records.clear()
+            self._derived.clear()
+            self._seen = now
+        return True
+
+    def _changed(self) -> None:
+        self._writes += 1
+
+    def derived(self, key: Hashable, make: Callable[[], V]) -> V:
+        if not self._fresh():
+            return make()
+        return self._derived.get(key, make)
+
+
+class SQLiteStore(CachingStore):
     """The store in one SQLite/GeoPackage file (``:memory:`` for tests)."""
 
     def __init__(self, path: str | Path | None = None, *, cache_size: int = 64,
@@ -260,26 +298,9 @@ class SQLiteStore(Store):
             migrate(conn)  # can do without)
         return conn
 
-    def _fresh(self) -> bool:
-        """Drop the cached records and derived results if the snapshots changed since they
-        were made (a write through this connection, or a commit by another one: SQLite's
-        ``data_version``); True when the caches may be used."""
-        if not self.fast_paths:
-            return False
-        now = (self.conn.execute("PRAGMA data_version").fetchone()[0], self._writes)
-        if now != self._seen:
-            self._records.clear()
-            self._derived.clear()
-            self._seen = now
-        return True
-
-    def _changed(self) -> None:
-        self._writes += 1
-
-    def derived(self, key: Hashable, make: Callable[[], V]) -> V:
-        if not self._fresh():
-            return make()
-        return self._derived.get(key, make)
+    def _data_version(self) -> int:
+        """SQLite's ``data_version``: it changes when another connection commits."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     def close(self) -> None:
         self.conn.close()

@@ -12,7 +12,7 @@ Needs the ``postgis`` extra (psycopg 3).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -24,7 +24,7 @@ from ._migrations_postgis import LOCK_SQL, MIGRATIONS, applied_versions, migrate
 from ._recent import Recent
 from .errors import StoreError
 from .snapshot import OCCUPIED, ValidSnapshot
-from .store import _JSON_COLS, SnapshotRecord, Store, _now
+from .store import _JSON_COLS, CachingStore, SnapshotRecord, _now
 
 V = TypeVar("V")
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -56,7 +56,7 @@ _GEOM_IN = "ST_Multi(ST_GeomFromWKB(%s, 4326))"
 _GEOM_OUT = "ST_AsBinary({}, 'NDR')"
 
 
-class PostGISStore(Store):
+class PostGISStore(CachingStore):
     """The store in a PostgreSQL database with PostGIS (one schema per store).
 
     Parameters
@@ -136,26 +136,9 @@ class PostGISStore(Store):
 
     # caches -------------------------------------------------------------------------
 
-    def _fresh(self) -> bool:
-        """Drop the cached records and derived results if the snapshots changed since they
-        were made (here, or committed by anyone: the ``fw_generation`` counter); True when
-        the caches may be used."""
-        if not self.fast_paths:
-            return False
-        now = (self.conn.execute("SELECT n FROM fw_generation").fetchone()[0], self._writes)
-        if now != self._seen:
-            self._records.clear()
-            self._derived.clear()
-            self._seen = now
-        return True
-
-    def _changed(self) -> None:
-        self._writes += 1
-
-    def derived(self, key: Hashable, make: Callable[[], V]) -> V:
-        if not self._fresh():
-            return make()
-        return self._derived.get(key, make)
+    def _data_version(self) -> int:
+        """The ``fw_generation`` counter, raised by triggers on every committed change."""
+        return self.conn.execute("SELECT n FROM fw_generation").fetchone()[0]
 
     # connection ---------------------------------------------------------------------
 

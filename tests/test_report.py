@@ -99,7 +99,7 @@ def test_report_tables_add_up_to_the_change(sample_store, week_report, week_html
     assert re.findall(r">([-\d,.]+)<", row) == [f"{total['ua_gain_km2']:,.1f}", f"{total['ru_gain_km2']:,.1f}",
                                                 f"{total['net_km2']:,.1f}"]  # fmt: skip
     assert f"{ref['ua_gain_km2']:,.0f} km²" in week_html
-    assert len(week_report.places["places"]) == 708 and "Places that changed side (708)" in week_html
+    assert len(week_report.places["places"]) == 704 and "Places that changed side (704)" in week_html
     kup = next(d for d in week_report.distances if d["place"]["name"] == "Kupiansk")
     assert kup["snapshot_date"] == "2022-09-11" and kup["side"] == "UA"
 

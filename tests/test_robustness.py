@@ -595,7 +595,7 @@ def test_a_claims_file_with_a_bare_subject_is_a_clear_error(nzz_db, tmp_path):
                                       "quantity": {"value": 1000, "unit": "km2"}}]))  # fmt: skip
     r = cli("check", str(claims), "--published", "2022-09-10", db=nzz_db)
     assert r.exit_code == 1
-    assert r.stderr == ("Error: invalid claim subject 'UA': expected a mapping such as "
+    assert r.stderr == ("Error: claim 0 (counted from 0): invalid claim subject 'UA': expected a mapping such as "
                         '{"side": "UA", "place": "Kupiansk"}\n')  # fmt: skip
 
 

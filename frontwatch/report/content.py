@@ -87,7 +87,7 @@ def _named_places(named: list[Place], places: dict, ext: Extent) -> list[Place]:
     """The places whose distance to the other side a report gives: those named by the caller,
     the largest that changed side, and the largest towns on the map."""
     gz = gazetteer()
-    changed = sorted(places["places"], key=lambda p: -p["population"])[:NAMED_CHANGED]
+    changed = sorted(places["places"], key=lambda p: -(p["population"] or 0))[:NAMED_CHANGED]
     shown = [p for p in towns(50_000) if ext.west < p.lon < ext.east and ext.south < p.lat < ext.north]
     out: dict[int, Place] = {}
     for p in [*named, *(gz.by_id(c["geonameid"]) for c in changed), *shown[:NAMED_TOWNS]]:

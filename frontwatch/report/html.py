@@ -116,7 +116,7 @@ def _places(pl: dict) -> str:
         return "<p>None.</p>"
     cols = [("name", "place"), ("oblast", "oblast"), ("raion", "raion"), ("population", "population"),
             ("from_side", "from"), ("to_side", "to"), ("changed_on", "first map with the new side")]  # fmt: skip
-    ranked = sorted(rows, key=lambda p: (-p["population"], p["name"]))
+    ranked = sorted(rows, key=lambda p: (-(p["population"] or 0), p["name"]))
     counts = ", ".join(f"{c['oblast']} {c['count']:,} → {c['to_side']}" for c in pl["counts_by_oblast"])
     html = f"<p>By oblast: {escape(counts)}. {escape(pl['settlements_rule'])}.</p>"
     html += _table(ranked[:PLACES_SHOWN], cols)

@@ -73,7 +73,7 @@ def change_figure(store: Store, source: str, start, end, *, change: dict | None 
              hatch="////", zorder=4)  # fmt: skip
     _draw_gains(ax, ext, geoms)
     lines(ax, shapely.simplify(front_of(store, b), tol), color=STYLE["front"], lw=0.9, zorder=6)
-    biggest = sorted(places, key=lambda p: -p["population"])
+    biggest = sorted(places, key=lambda p: -(p["population"] or 0))
     labelled = {p.geonameid for p in label_towns(ax, ext, extra=[gazetteer().by_id(p["geonameid"])
                                                                  for p in biggest[:CHANGED_LABELS]])}  # fmt: skip
     _draw_places(ax, places if len(places) <= CHANGED_MARKS else
