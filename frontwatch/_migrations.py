@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+from ._gpkg_sql import DATE_TYPED_LAYERS, RTREE_STATEMENTS
+
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
     'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
@@ -102,7 +104,12 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (3, "index of snapshots by source and day", _V3),
     (4, "steps recomputed as two differences; areas of changes kept", _V4),
     (5, "ingests under way", _V5),
+    # GeoPackage readers (QGIS, GDAL) see valid_date as a DATE and use a spatial index; the
+    # index's triggers need the SQL functions of ._gpkg_sql on every writing connection.
+    (6, "layers' dates typed DATE; GeoPackage R-tree on snapshot_layers", DATE_TYPED_LAYERS + RTREE_STATEMENTS),
 ]
+REBUILT_LAYERS = 6
+"""The migration that rebuilds ``snapshot_layers`` (an existing store is vacuumed after it)."""
 LATEST = MIGRATIONS[-1][0]
 """The schema version this code writes; a store recording a higher one is refused."""
 READABLE_FROM = 4

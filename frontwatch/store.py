@@ -23,9 +23,9 @@ import orjson
 import shapely
 from platformdirs import user_data_dir
 
-from . import _geo
+from . import _geo, _gpkg_sql
 from ._format import utf8_text
-from ._migrations import LATEST, READABLE_FROM, migrate
+from ._migrations import LATEST, READABLE_FROM, REBUILT_LAYERS, migrate
 from ._recent import Recent
 from ._storefile import check_schema, connect_read_only, inspect_store_file
 from .errors import IngestIncomplete, NotAStore, StoreBusy, StoreError
@@ -232,6 +232,15 @@ class CachingStore(Store):
         return self._derived.get(key, make)
 
 
+def _give_back_space(conn: sqlite3.Connection) -> None:
+    """Shrink the file after a migration rebuilt the layer table (its old pages are free
+    but still in the file); best effort: a busy store keeps them for its next writes."""
+    try:
+        conn.execute("VACUUM")
+    except sqlite3.OperationalError:
+        pass
+
+
 class SQLiteStore(CachingStore):
     """The store in one SQLite/GeoPackage file (``:memory:`` for tests)."""
 
@@ -265,6 +274,7 @@ class SQLiteStore(CachingStore):
                                timeout=self.busy_timeout, **kw)  # fmt: skip
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
+        _gpkg_sql.register(conn)  # the R-tree's triggers call them
         return conn
 
     def _open_file(self, p: Path, create: bool, adopt: bool) -> sqlite3.Connection:
@@ -295,7 +305,8 @@ class SQLiteStore(CachingStore):
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         if info.schema < (LATEST if create else READABLE_FROM):  # (a query writes nothing it
-            migrate(conn)  # can do without)
+            if REBUILT_LAYERS in migrate(conn) and info.kind == "frontwatch":  # can do without)
+                _give_back_space(conn)
         return conn
 
     def _data_version(self) -> int:
