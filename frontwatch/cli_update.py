@@ -21,7 +21,8 @@ from .errors import InvalidWindow
                    "SOURCE= when updating several sources.")  # fmt: skip
 @click.option("--since", help="Backfill from this day (YYYY-MM-DD); default: after the newest stored map.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for the raw answers (default: <store>.raw beside the store).")  # fmt: skip
+              help="Folder for the raw answers (default: <store>.raw beside a store file; for a "
+                   "postgresql:// store, <user data folder>/frontwatch/raw/HOST-PORT-DB.raw).")  # fmt: skip
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for an answer.")
 @click.option("--retries", type=int, default=5, show_default=True, help="Retries on 5xx, 429, timeouts.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON instead of one line a source.")

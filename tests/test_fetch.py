@@ -229,3 +229,18 @@ def test_real_deepstate_revisions_replayed_give_the_archive_s_areas(shared_data,
         geoms = [f["geometry"] for f in kept["map"]["features"]]
         geoms += [g for c in geoms if c["type"] == "GeometryCollection" for g in c["geometries"]]
         assert {g["type"] for g in geoms} <= {"Polygon", "MultiPolygon", "GeometryCollection"}
+
+
+def test_raw_cache_of_a_database_store_is_a_folder_of_its_own(tmp_path, monkeypatch):
+    """Beside a store file, ``<file>.raw``; for a PostGIS URL, a folder in the user's data
+    folder named by host, port and database, never by the password, never a relative
+    ``postgresql:`` folder in the working directory."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+    class _Store:
+        path = "postgresql://analyst:s3cret@db.example.org:5433/frontwatch"
+
+    got = fetch.default_cache(_Store())
+    assert got == tmp_path / "data" / "frontwatch" / "raw" / "db.example.org-5433-frontwatch.raw"
+    _Store.path = str(tmp_path / "fw.gpkg")
+    assert fetch.default_cache(_Store()) == tmp_path / "fw.gpkg.raw"

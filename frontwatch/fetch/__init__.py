@@ -8,8 +8,12 @@ apply: the same bytes are a no-op, a bad file leaves the store as it was).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from platformdirs import user_data_dir
 
 from ..ingest import ingest
 from ..store import Store
@@ -47,8 +51,17 @@ class UpdateResult:
 
 
 def default_cache(store: Store) -> Path:
-    """Where the raw answers are kept: ``<store>.raw/`` beside the store file."""
-    return Path(f"{store.path}.raw")
+    """Where the raw answers are kept: ``<store>.raw/`` beside a store file; for a store on
+    a database server (``postgresql://…``), a folder named after its host, port and
+    database (never its password) in the user's data folder: pass ``cache_dir`` to share
+    one between machines."""
+    path = str(store.path)
+    if "://" not in path:
+        return Path(f"{path}.raw")
+    url = urlsplit(path)
+    database = url.path.strip("/") or url.username or "default"
+    name = "-".join(str(p) for p in (url.hostname or "local", url.port, database) if p)
+    return Path(user_data_dir("frontwatch")) / "raw" / (re.sub(r"[^\w.-]+", "_", name) + ".raw")
 
 
 def _since(store: Store, source: str) -> dt.date | None:
