@@ -26,12 +26,13 @@ __all__ = [
     "all_places", "area_on", "change_between", "changed_places", "check_file", "compare_sources",
     "depth_windows", "distance_series", "distance_to_other_side", "extract_claims", "front_on", "ingest",
     "open_store", "place_control", "place_history", "resolve", "resolve_one", "series", "since",
-    "snapshots", "sources_summary", "top_windows", "update", "verify",
+    "snapshots", "sources_summary", "to_geodataframe", "top_windows", "update", "verify",
 ]  # fmt: skip
 
 _LAZY = {
     "Claim": "frontwatch.claims", "extract_claims": "frontwatch.claims", "check_file": "frontwatch.claims.check",
     "verify": "frontwatch.claims.verify", "snapshots": "frontwatch.export", "update": "frontwatch.fetch",
+    "to_geodataframe": "frontwatch.geoframe",
 }  # fmt: skip
 """Names loaded on first use (PEP 562): the claims, export and fetch machinery is not imported
 by commands that do not use it."""

@@ -14,7 +14,7 @@ PINNED = {
     "all_places", "area_on", "change_between", "changed_places", "check_file", "compare_sources",
     "depth_windows", "distance_series", "distance_to_other_side", "extract_claims", "front_on", "ingest",
     "open_store", "place_control", "place_history", "resolve", "resolve_one", "series", "since",
-    "snapshots", "sources_summary", "top_windows", "update", "verify",
+    "snapshots", "sources_summary", "to_geodataframe", "top_windows", "update", "verify",
 }  # fmt: skip
 
 

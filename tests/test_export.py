@@ -109,3 +109,37 @@ def test_snapshots_as_a_geodataframe(sample_store):
     assert df.crs.to_epsg() == 4326
     row = occ.iloc[-1]
     assert equal_area_km2(row.geometry) == pytest.approx(row.area_km2, rel=2e-4)
+
+
+def test_results_become_geodataframes_with_their_provenance(sample_store, tmp_path):
+    """A change with geometry gives one row per piece whose area is the result's own figure;
+    a distance gives the place's point with the nearest point beside it; a list of changed
+    places one row per place at its GeoNames coordinates; a frame writes to GeoPackage."""
+    import frontwatch as fw
+
+    change = fw.change_between(sample_store, "liveuamap-nzz", "2022-09-08", "2022-09-11", geometry=True)
+    frame = fw.to_geodataframe(change)
+    assert frame.crs.to_epsg() == 4326
+    by_piece = dict(zip(frame["piece"], frame["area_km2"], strict=True))
+    assert by_piece["ua_gain"] == pytest.approx(change["ua_gain_km2"], abs=0.05)  # the result rounds to 0.1
+    assert by_piece["ru_gain"] == pytest.approx(change["ru_gain_km2"], abs=0.05)
+    assert frame.attrs["source"] == "liveuamap-nzz" and frame.attrs["to_snapshot"] == change["to_snapshot"]
+
+    kupiansk = fw.resolve_one("Kupiansk")
+    dist = fw.distance_to_other_side(sample_store, "liveuamap-nzz", kupiansk, "2022-09-09")
+    row = fw.to_geodataframe(dist).iloc[0]
+    assert (row.geometry.x, row.geometry.y) == (kupiansk.lon, kupiansk.lat)
+    assert [row["nearest_lon"], row["nearest_lat"]] == pytest.approx(dist["nearest_point"])
+    assert row["distance_km"] == dist["distance_km"] and row["place_name"] == "Kupiansk"
+
+    changed = fw.changed_places(sample_store, "liveuamap-nzz", "2022-09-08", "2022-09-11")
+    places = fw.to_geodataframe(changed)
+    assert len(places) == len(changed["places"]) > 0
+    izium = places[places["place_name"] == "Izium"].iloc[0]
+    assert (izium.geometry.x, izium.geometry.y) == pytest.approx((37.27679, 49.20697))
+    assert izium["to_side"] == "UA"
+
+    places.to_file(tmp_path / "changed.gpkg")  # every column writes (nested ones as text)
+    assert pyogrio.read_info(tmp_path / "changed.gpkg")["features"] == len(places)
+    with pytest.raises(fw.FrontwatchError, match="no place or geometry"):
+        fw.to_geodataframe({"source": "x", "occupied_km2": 1.0})
