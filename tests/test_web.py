@@ -72,6 +72,21 @@ def test_openapi_lists_the_endpoints(client):
     assert all(set(ops) == {"get"} for p, ops in doc["paths"].items() if p != "/api/check")
 
 
+def test_docs_page_lists_every_endpoint_and_loads_nothing_from_outside(client):
+    """/docs is rendered on the server from the schema: every path, each parameter of
+    /api/change with its type, and no script or stylesheet from another host."""
+    spec = client.get("/openapi.json").json()
+    page = client.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    for path in spec["paths"]:
+        assert f"<code>{path}</code>" in html, path
+    change = spec["paths"]["/api/change"]["get"]["parameters"]
+    assert change and all(f"<code>{p['name']}</code>" in html for p in change)
+    assert "<script" not in html and not re.search(r"(src|href)=\"(https?:)?//", html)
+    assert client.get("/redoc").status_code == 404
+
+
 def test_area_and_change_are_the_library_numbers(client, sample_store):
     a = ok(client, "/api/area", source="liveuamap-nzz", on="2022-09-09")
     ref = areas.area_on(sample_store, "liveuamap-nzz", "2022-09-09")

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..store import Store
-from . import errors
+from . import docs, errors
 from .api import router
 from .errors import error_body
 from .responses import JSON
@@ -87,6 +87,7 @@ def create_app(store: str | Path | Store, settings: Settings | None = None, **ov
         pool.close()
 
     app = FastAPI(title="Frontwatch", version=__version__, default_response_class=JSON, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # /docs below: FastAPI's own pulls Swagger UI from a CDN
                   description="Territorial-control maps of the war in Ukraine as numbers with provenance: "
                               "the same answers as the frontwatch CLI, read-only.")  # fmt: skip
     app.state.fw = Context(settings, pool)
@@ -94,6 +95,10 @@ def create_app(store: str | Path | Store, settings: Settings | None = None, **ov
     app.include_router(router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    async def docs_page():
+        return HTMLResponse(docs.render(app.openapi()))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page():
