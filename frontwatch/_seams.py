@@ -62,3 +62,41 @@ def close_seams(geom: shapely.Geometry, outline: shapely.Geometry, *, width_m: f
     if not parts:
         return geom, 0
     return _geo.as_multipolygon(shapely.union(geom, shapely.MultiPolygon(parts))), len(parts)
+
+
+SLIVER_WIDTH_M = 10.0
+"""Holes in an occupied layer narrower than this on average (metres) are drafting cracks,
+not ground: no side holds a strip that narrow. Measured on every 5th stored map: liveuamap
+has such holes on 46 of 186 maps (mostly under a millimetre wide), ISW on 34 of 79,
+DeepState (after its seams are closed) on 9 of 351; filling them adds at most 0.008 km² to
+a map. The narrowest holes kept are 15 m (ISW), 24 m (DeepState) and 70 m (liveuamap)
+wide on average."""
+
+
+def fill_sliver_holes(geom: shapely.Geometry, *, width_m: float = SLIVER_WIDTH_M
+                      ) -> tuple[shapely.MultiPolygon, int]:  # fmt: skip
+    """``geom`` without its holes whose mean width (twice the area over the perimeter) is
+    under ``width_m``, and how many were filled. Cheap (ring by ring, no overlay) and
+    local: the exteriors and every other hole are kept vertex for vertex. A crack would
+    otherwise count as line of contact and as ground of the other side (a place beside one
+    would be "0.1 km from the front")."""
+    geom = _geo.as_multipolygon(geom)
+    polys = shapely.get_parts(geom)
+    holed = np.nonzero(shapely.get_num_interior_rings(polys))[0]
+    if not len(holed):
+        return geom, 0
+    filled = 0
+    out = list(polys)
+    for i in holed:
+        holes = np.asarray(polys[i].interiors, dtype=object)
+        rings = shapely.polygons(holes)
+        lat = np.radians(np.abs(shapely.get_y(shapely.centroid(rings))))
+        width = 2 * shapely.area(rings) / shapely.length(rings) * M_PER_DEG_LAT * np.cos(lat)
+        narrow = width < width_m
+        if narrow.any():
+            filled += int(narrow.sum())
+            out[i] = shapely.Polygon(polys[i].exterior, list(holes[~narrow]))
+    result = shapely.MultiPolygon(out)
+    if not result.is_valid:  # a part stood inside a filled hole
+        result = _geo.as_multipolygon(shapely.union_all(out))
+    return result, filled

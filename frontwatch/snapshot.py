@@ -21,7 +21,7 @@ import shapely
 
 from . import _geo
 from ._recent import Recent
-from ._seams import close_seams
+from ._seams import close_seams, fill_sliver_holes
 from ._tiles import TilingFailed, tiled
 from .boundaries import REGION_LABELS, clip_outline, held_before_2022
 from .errors import InputFileError
@@ -208,6 +208,10 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
             )
         if name == OCCUPIED and raw.seam_width_m > 0:
             clipped, km2 = _closed(clipped, km2, clip_to, raw.seam_width_m, warnings)
+        if name == OCCUPIED:
+            clipped, cracks = fill_sliver_holes(clipped)
+            if cracks:
+                km2 = _geo.area_km2(clipped)
         layers[name] = clipped
         areas[name] = km2
     layers.setdefault(OCCUPIED, _geo.EMPTY)

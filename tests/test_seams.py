@@ -73,7 +73,9 @@ def _raw(width_m: float):
 
 
 def test_the_fixture_has_a_seam_that_the_plain_union_keeps():
-    occ = validate_snapshot(_raw(0.0)).occupied
+    from frontwatch._geo import union_clipped
+
+    occ = union_clipped(_raw(0.0).layers["occupied"], clip_outline())[0]
     assert len(occ.geoms) == 1 and len(occ.geoms[0].interiors) > 10
     mid = shapely.Point(float(seam_lon(np.array(49.2))), 49.2)
     assert shapely.distance(to_laea(line_of_contact(occ)), to_laea(mid)) < 5.0  # metres
@@ -137,3 +139,57 @@ def test_a_narrow_hole_closes_a_wide_one_stays():
     assert n == 1
     (hole,) = out.geoms[0].interiors
     assert shapely.hausdorff_distance(shapely.Polygon(hole), wide) < 1e-12
+
+
+# Cracks: holes a few millimetres to metres wide that liveuamap, ISW and DeepState leave in
+# their occupied layers (filled for every source, by mean width, at validation).
+_CRACK_LAT = 49.3
+_M_LON = M_PER_DEG * np.cos(np.radians(_CRACK_LAT))
+
+
+def _held_with(crack_m: float, pond_m: float = 0.0) -> shapely.Polygon:
+    """A 0.6° × 0.4° occupied block with a 3 km east-west crack ``crack_m`` wide and,
+    if asked, a square pond ``pond_m`` wide (a real hole)."""
+    outer = _box(36.2, 49.1, 36.8, 49.5)
+    holes = [_box(36.4, _CRACK_LAT, 36.4 + 3_000 / _M_LON, _CRACK_LAT + crack_m / M_PER_DEG).exterior]
+    if pond_m:
+        holes.append(_box(36.7, 49.2, 36.7 + pond_m / _M_LON, 49.2 + pond_m / M_PER_DEG).exterior)
+    return shapely.Polygon(outer.exterior, holes)
+
+
+@pytest.mark.parametrize(("crack_m", "filled"), [(0.001, True), (3.0, True), (8.0, True), (40.0, False)])
+def test_cracks_are_filled_by_mean_width_real_holes_stay(crack_m, filled):
+    from frontwatch._seams import fill_sliver_holes
+
+    out, n = fill_sliver_holes(_held_with(crack_m, pond_m=300.0))
+    assert out.is_valid and n == int(filled)
+    # the crack's mean width (twice the area over the perimeter) is about its width; the
+    # 300 m pond's is 150 m: it always stays, vertex for vertex
+    kept = [shapely.Polygon(h) for h in out.geoms[0].interiors]
+    assert len(kept) == (1 if filled else 2)
+    pond = _box(36.7, 49.2, 36.7 + 300.0 / _M_LON, 49.2 + 300.0 / M_PER_DEG)
+    assert any(shapely.equals_exact(shapely.normalize(k), shapely.normalize(pond), 1e-12) for k in kept)
+
+
+def test_a_crack_in_a_liveuamap_map_is_not_front_nor_the_other_side(tmp_path):
+    """The same block ingested with and without a 1 mm crack: the stored layers are the
+    same ground, the front the same length, and a place 200 m from the crack is as far
+    from the other side as without it (the block's nearest edge, by brute force)."""
+    from frontwatch.store import SQLiteStore
+    from tests.conftest import nzz_file
+
+    store = SQLiteStore(tmp_path / "crack.gpkg")
+    plain = nzz_file(tmp_path / "2023-06-01.json.gz", "2023-06-01", _box(36.2, 49.1, 36.8, 49.5))
+    cracked = nzz_file(tmp_path / "2023-06-02.json.gz", "2023-06-02", _held_with(0.001))
+    ingest(store, "liveuamap-nzz", [plain, cracked], workers=1)
+    a, b = store.snapshots("liveuamap-nzz")
+    assert not any(p.interiors for p in store.layer(b.id).geoms)
+    assert b.occupied_km2 == pytest.approx(a.occupied_km2, abs=1e-6)
+    fronts = [front_on(store, "liveuamap-nzz", d)["length_km"] for d in ("2023-06-01", "2023-06-02")]
+    assert fronts[1] == pytest.approx(fronts[0], abs=1e-6)
+    lon, lat = 36.45, _CRACK_LAT - 200 / M_PER_DEG
+    row = distance_to_other_side(store, "liveuamap-nzz", _place(lon, lat), "2023-06-02")
+    expected = _brute_force_km(lon, lat, [_box(36.2, 49.1, 36.8, 49.5).exterior])
+    assert expected > 15.0
+    assert row["distance_km"] == pytest.approx(expected, abs=0.02)
+    store.close()
