@@ -28,7 +28,7 @@ from ._format import utf8_text
 from ._migrations import LATEST, READABLE_FROM, migrate
 from ._recent import Recent
 from ._storefile import check_schema, connect_read_only, inspect_store_file
-from .errors import IngestIncomplete, NotAStore, StoreBusy, StoreError
+from .errors import IngestIncomplete, NotAStore, StoreBusy, StoreError, StoreNotFound
 from .snapshot import OCCUPIED, ValidSnapshot
 
 ENV_DB = "FRONTWATCH_DB"
@@ -127,6 +127,11 @@ class Store(ABC):
 
     def check_complete(self, source: str) -> None:  # noqa: B027 (a store may keep no marks)
         """Raise :class:`IngestIncomplete` when an ingest of ``source`` was interrupted."""
+
+    def unfinished_ingests(self) -> dict[str, dict]:
+        """Ingests begun and not finished, by source: ``{started_at, pid, host, running}``
+        (``running`` false: it was interrupted)."""
+        return {}
 
     @abstractmethod
     def file_record(self, sha256: str) -> dict | None: ...
@@ -274,7 +279,7 @@ class SQLiteStore(CachingStore):
             raise StoreError(f"store path {p} is a folder, not a file")
         info = inspect_store_file(p)
         if info.kind == "new" and not create:
-            raise StoreError(f"no store at {p}: ingest a source first (frontwatch ingest SOURCE PATH)")
+            raise StoreNotFound(str(p.absolute()), "the path given")
         if info.kind == "foreign" and not adopt:
             raise NotAStore(str(p), info.describe())
         check_schema(info)
@@ -422,6 +427,16 @@ class SQLiteStore(CachingStore):
         if row is None or self._ingest_running():
             return
         raise IngestIncomplete(self.path, source, row[0])
+
+    def unfinished_ingests(self) -> dict[str, dict]:
+        if "fw_ingests" not in self.tables:
+            return {}
+        rows = self.conn.execute("SELECT source, started_at, pid, host FROM fw_ingests ORDER BY source").fetchall()
+        holder = ""
+        if rows and self._ingest_running():  # (the lock file names the ingest holding it)
+            holder = self.lock_path.read_text("utf-8", "replace")
+        return {r[0]: {"started_at": r[1], "pid": r[2], "host": r[3],
+                       "running": holder.startswith(f"pid {r[2]} on {r[3]},")} for r in rows}  # fmt: skip
 
     def _ingest_running(self) -> bool:
         """Whether an ingest holds the store's lock now."""
@@ -650,9 +665,10 @@ def _record(row: sqlite3.Row) -> SnapshotRecord:
     return SnapshotRecord(**d)
 
 
-def open_store(path: str | Path | None = None, *, create: bool = True, adopt: bool = False) -> Store:
-    """Open the store at ``path``, ``$FRONTWATCH_DB`` or the default; with ``create=False``
-    a missing file is an error instead of a new empty store. A file that is not a
+def open_store(path: str | Path | None = None, *, create: bool = False, adopt: bool = False) -> Store:
+    """Open the store at ``path``, ``$FRONTWATCH_DB`` or the default. A missing file is an
+    error that says where the store was looked for (:class:`StoreNotFound`); ``create=True``
+    (what an ingest does) makes a new empty store there instead. A file that is not a
     Frontwatch store is refused, and left unchanged, unless ``adopt`` (then Frontwatch's
     tables are added beside its own). A ``postgresql://`` URL opens the PostGIS store of
     that database."""
@@ -661,4 +677,9 @@ def open_store(path: str | Path | None = None, *, create: bool = True, adopt: bo
         from .store_postgis import PostGISStore
 
         return PostGISStore(target, create=create)
-    return SQLiteStore(target, create=create, adopt=adopt)
+    try:
+        return SQLiteStore(target, create=create, adopt=adopt)
+    except StoreNotFound as exc:
+        how = ("the path given" if path is not None else f"from ${ENV_DB}" if os.environ.get(ENV_DB)
+               else "the default store, in the user data directory")  # fmt: skip
+        raise StoreNotFound(exc.path, how) from None
