@@ -208,6 +208,7 @@ class CachingStore(Store):
     fast_paths: bool
     _records: dict
     _derived: Recent
+    _cache: Recent
     _writes: int
     _seen: tuple[int, int] | None
 
@@ -225,6 +226,8 @@ class CachingStore(Store):
         if now != self._seen:
             self._records.clear()
             self._derived.clear()
+            if self._seen is not None and now[0] != self._seen[0]:  # (another connection wrote:
+                self._cache.clear()  # a removed snapshot's id may now be a new one's)
             self._seen = now
         return True
 
@@ -544,6 +547,7 @@ class SQLiteStore(CachingStore):
             ).fetchone()
             return _geo.as_multipolygon(_geo.from_gpkg(row[0])) if row else _geo.EMPTY
 
+        self._fresh()
         return self._cache.get((snapshot_id, layer), load)
 
     def replace_layer(self, snapshot_id: int, name: str, geom: shapely.Geometry) -> None:
