@@ -79,13 +79,11 @@ def remove_snapshots(store: Store, source: str, *, date: str | None = None, snap
     UnknownSource
         When the store holds nothing of ``source``.
     StoreError
-        When nothing matches, the store is read-only or not a file store, or (``StoreBusy``)
-        an ingest into it is running.
+        When nothing matches, the store is read-only, or (``StoreBusy``) an ingest into a
+        file store is running.
     """
     if sum((date is not None, snapshot_id is not None, whole_source)) != 1:
         raise ValueError("give exactly one of date, snapshot_id, whole_source")
-    if not isinstance(store, SQLiteStore):
-        raise StoreError(f"{store.path}: removal works on a file store (SQLite/GeoPackage) only so far")
     known = set(store.source_names()) | _sources_with_files(store)
     if source not in known:
         raise UnknownSource(source, sorted(known))
@@ -104,6 +102,9 @@ def remove_snapshots(store: Store, source: str, *, date: str | None = None, snap
     else:
         chosen = recs
     summary = RemoveSummary(source, removed=[_row(r) for r in chosen], dry_run=dry_run)
+    if getattr(store, "read_only", False):
+        raise StoreError(f"{store.path} is read-only (a read-only mount, file, replica or role): it can be "
+                         "queried, not written")  # fmt: skip
     with _no_ingest_running(store):
         try:
             with store.transaction():
@@ -124,23 +125,26 @@ def _row(r: SnapshotRecord) -> dict:
             "file": r.file, "sha256": r.sha256}  # fmt: skip
 
 
-def _sources_with_files(store: SQLiteStore) -> set[str]:
+def _sources_with_files(store: Store) -> set[str]:
     """Sources with file rows or an unfinished ingest but perhaps no snapshot yet."""
-    names = {r[0] for r in store.conn.execute("SELECT DISTINCT source FROM fw_files")}
-    if "fw_ingests" in store.tables:
-        names |= {r[0] for r in store.conn.execute("SELECT source FROM fw_ingests")}
-    return names
+    return {r[0] for r in _run(store, "SELECT DISTINCT source FROM fw_files")} | set(store.unfinished_ingests())
 
 
-def _remove(store: SQLiteStore, source: str, ids: set[int], recs: list[SnapshotRecord],
+def _run(store: Store, sql: str, args: list | tuple = ()):
+    """``sql`` with ``?`` placeholders on either backend (psycopg takes ``%s``)."""
+    if not isinstance(store, SQLiteStore):
+        sql = sql.replace("?", "%s")
+    return store.conn.execute(sql, args)  # type: ignore[attr-defined]
+
+
+def _remove(store: Store, source: str, ids: set[int], recs: list[SnapshotRecord],
             summary: RemoveSummary, whole_source: bool) -> None:  # fmt: skip
-    conn = store.conn
     marks = ",".join("?" * len(ids))
     args = sorted(ids)
     if ids:
-        conn.execute(f"DELETE FROM fw_steps WHERE from_id IN ({marks}) OR to_id IN ({marks})", args + args)
-        conn.execute(f"DELETE FROM fw_changes WHERE from_id IN ({marks}) OR to_id IN ({marks})", args + args)
-        conn.execute(f"DELETE FROM snapshot_layers WHERE snapshot_id IN ({marks})", args)
+        _run(store, f"DELETE FROM fw_steps WHERE from_id IN ({marks}) OR to_id IN ({marks})", args + args)
+        _run(store, f"DELETE FROM fw_changes WHERE from_id IN ({marks}) OR to_id IN ({marks})", args + args)
+        _run(store, f"DELETE FROM snapshot_layers WHERE snapshot_id IN ({marks})", args)
     freed_days = set()
     for r in recs:  # maps the removed ones superseded count again (then ingest's rule decides)
         if r.id not in ids and r.superseded_by in ids:
@@ -148,22 +152,22 @@ def _remove(store: SQLiteStore, source: str, ids: set[int], recs: list[SnapshotR
             store.update_snapshot(r.id, superseded_by=None, warnings=kept)
             freed_days.add(r.valid_date)
     if ids:
-        conn.execute(f"DELETE FROM fw_snapshots WHERE id IN ({marks})", args)
-    for sha, src, path, listed in conn.execute("SELECT sha256, source, path, snapshot_ids FROM fw_files").fetchall():
+        _run(store, f"DELETE FROM fw_snapshots WHERE id IN ({marks})", args)
+    for sha, src, path, listed in _run(store, "SELECT sha256, source, path, snapshot_ids FROM fw_files").fetchall():
         have = [int(i) for i in orjson.loads(listed)]
         left = [] if whole_source and src == source else [i for i in have if i not in ids]
         if left == have:
             continue
         if left:
-            conn.execute("UPDATE fw_files SET snapshot_ids = ? WHERE sha256 = ?", (orjson.dumps(left).decode(), sha))
+            _run(store, "UPDATE fw_files SET snapshot_ids = ? WHERE sha256 = ?", (orjson.dumps(left).decode(), sha))
             summary.files_kept.append(path)
         else:
-            conn.execute("DELETE FROM fw_files WHERE sha256 = ?", (sha,))
+            _run(store, "DELETE FROM fw_files WHERE sha256 = ?", (sha,))
             summary.files_forgotten.append(path)
-    if whole_source and "fw_ingests" in store.tables:
-        summary.unfinished_cleared = conn.execute("DELETE FROM fw_ingests WHERE source = ?", (source,)).rowcount > 0
-    store._cache.clear()  # (a new snapshot may take a removed one's id)
-    store._changed()
+    if whole_source and source in store.unfinished_ingests():
+        summary.unfinished_cleared = _run(store, "DELETE FROM fw_ingests WHERE source = ?", (source,)).rowcount > 0
+    store._cache.clear()  # type: ignore[attr-defined]  (a new snapshot may take a removed one's id)
+    store._changed()  # type: ignore[attr-defined]
     if freed_days:
         from .ingest import _supersede
 
@@ -180,13 +184,14 @@ class _no_ingest_running:
     """Hold the store's ingest lock (see :meth:`SQLiteStore.ingesting`) around a removal, so
     that it never interleaves with an ingest; refuse at once when one runs."""
 
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.fd: int | None = None
 
     def __enter__(self) -> None:
-        if self.store.path == ":memory:" or self.store.read_only:
-            return  # (nothing to share; a read-only store refuses in its transaction)
+        if not isinstance(self.store, SQLiteStore) or self.store.path == ":memory:" or self.store.read_only:
+            return  # (nothing to share; a read-only store refuses in its transaction; PostGIS
+            # serialises writers with its advisory lock)
         self.fd = os.open(self.store.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -24,7 +24,7 @@ from frontwatch.ingest import ingest
 from frontwatch.remove import remove_snapshots
 from frontwatch.steps import ensure_steps
 from frontwatch.store import SQLiteStore
-from tests.conftest import SAMPLES, equal_area_km2
+from tests.conftest import SAMPLES, Stores, equal_area_km2
 from tests.test_robustness import FAULT_DAY, NZZ, fault_day, faulty_maps, store_rows
 
 
@@ -258,3 +258,30 @@ def test_another_connection_never_sees_a_removed_maps_layer_under_a_reused_id(tm
         got = reader.layer(new.id)
         assert not got.equals(old)
         assert equal_area_km2(got) == pytest.approx(new.occupied_km2, rel=1e-4)
+
+
+def snapshot_rows(store) -> list[tuple]:
+    """What a store holds of the test source, on either backend, without ids or times."""
+    return sorted((r.valid_time, r.geom_hash, round(r.occupied_km2, 6), r.excluded, r.superseded_by is not None,
+                   orjson.dumps(r.flags)) for r in store.snapshots(NZZ, usable_only=False))  # fmt: skip
+
+
+def test_removal_on_either_backend(backend, tmp_path, maps):
+    """The same removals on SQLite and PostGIS (``make test-postgis``): a date, then the
+    whole source, each checked against a store that never had them."""
+    stores = Stores(backend, tmp_path)
+    try:
+        store, reference = stores("removed"), stores("reference")
+        ingest(store, NZZ, maps, workers=1)
+        ingest(reference, NZZ, [f for f in maps if f != maps[FAULT_DAY]], workers=1)
+        done = remove_snapshots(store, NZZ, date=fault_day())
+        assert [r["valid_date"] for r in done.removed] == [fault_day()] and done.files_forgotten == [str(maps[FAULT_DAY])]
+        assert snapshot_rows(store) == snapshot_rows(reference)
+        assert store.file_count(NZZ) == reference.file_count(NZZ) == len(maps) - 1
+        here, there = store.snapshots(NZZ)[FAULT_DAY], reference.snapshots(NZZ)[FAULT_DAY]
+        assert store.layer(here.id).equals(reference.layer(there.id))
+        remove_snapshots(store, NZZ, whole_source=True)
+        assert store.snapshots(NZZ, usable_only=False) == [] and store.file_count(NZZ) == 0
+        assert ingest(store, NZZ, maps[:2], workers=1).added == 2  # the files were forgotten
+    finally:
+        stores.close()
