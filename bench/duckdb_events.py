@@ -113,7 +113,7 @@ def main() -> None:
     if args.db:
         store = open_store(args.db, create=False)
     else:
-        store = open_store(tmp / "sample.gpkg")
+        store = open_store(tmp / "sample.gpkg", create=True)
         if not store.snapshots(args.source):
             ingest(store, args.source, [ROOT / "samples" / args.source], workers=1)
     t = time.perf_counter()

@@ -20,7 +20,7 @@ from . import advance as advance_mod
 from . import areas, changes, inventory, settlements
 from . import frontline as frontline_mod
 from ._format import FORMATS, emit, terminal_text, to_json
-from .errors import FrontwatchError, InvalidWindow, UnknownSource
+from .errors import FrontwatchError, InvalidWindow, StoreNotFound, UnknownSource
 from .gazetteer import AmbiguousPlace, resolve_one
 from .ingest import ingest as ingest_files
 from .sources import ADAPTERS
@@ -74,7 +74,12 @@ def _place(name: str, oblast: str | None):
 def _store(ctx: click.Context, *, create: bool = False, adopt: bool = False):
     """The store of ``--db``; only ``ingest`` creates one (or adopts a foreign file). It is
     closed when the command ends."""
-    store = open_store(ctx.obj["db"], create=create, adopt=adopt)
+    try:
+        store = open_store(ctx.obj["db"], create=create, adopt=adopt)
+    except StoreNotFound as exc:  # (say whether --db, $FRONTWATCH_DB or the default named it)
+        how = {"ENVIRONMENT": f"from ${ENV_DB}", "DEFAULT": "the default store, in the user data directory"}
+        given = ctx.find_root().get_parameter_source("db")
+        raise StoreNotFound(exc.path, how.get(given.name if given else "", "from --db")) from None
     store.max_lag_days = ctx.obj["max_lag"]
     ctx.call_on_close(store.close)
     return store
@@ -239,9 +244,12 @@ def ingest(ctx, source, paths, date, as_name, occupied_property, occupied_value,
     if fmt == "json":
         click.echo(to_json(d))
     else:
-        rows = [{"what": k, "count": d[k]} for k in
-                ("files", "snapshots_added", "files_already_ingested", "duplicate_snapshots",
-                 "superseded", "repaired")]  # fmt: skip
+        rows = [{"what": k, "count": d[k]} for k in ("files", "snapshots_added")]
+        rows += [{"what": "files_already_ingested: in the store before this run",
+                  "count": d["files_already_ingested"] - d["files_repeated_in_run"]},
+                 {"what": "files_already_ingested: repeating a file of this run",
+                  "count": d["files_repeated_in_run"]}]  # fmt: skip
+        rows += [{"what": k, "count": d[k]} for k in ("duplicate_snapshots", "superseded", "repaired")]
         rows.append({"what": "flags (coverage breaks, faults)", "count": len(d["flags"])})
         emit(rows, ["what", "count"], fmt, title=f"ingest {summary.source} into {store.path}")
         if fmt == "table":
@@ -272,6 +280,9 @@ def sources_cmd(ctx, fmt):
          caption="; ".join(f"{r['source']}: {r['attribution']}" for r in rows))  # fmt: skip
     if fmt == "table":
         for r in rows:
+            if r["unfinished_ingest"]:
+                err.print(f"[red]unfinished[/]: {escape(terminal_text(r['source']))}: "
+                          f"{escape(terminal_text(r['unfinished_ingest']))}", highlight=False, soft_wrap=True)  # fmt: skip
             _listed(f"{r['source']}: ", r["coverage_breaks"] + r["flags"], "flag")
 
 
@@ -536,8 +547,11 @@ def places(ctx, source, start, end, changed, oblast, fmt):
     if fmt == "json":
         click.echo(to_json(res))
         return
-    emit(res["places"], ["name", "oblast", "raion", "population", "from_side", "to_side"]
-         + (["changed_on"] if changed else []), fmt,
+    columns = ["name", "oblast", "raion", "population", "from_side", "to_side"] + (["changed_on"] if changed else [])
+    if fmt == "csv":  # (every field a column: the ids and points too)
+        columns = ["geonameid", "name", "name_uk", "oblast", "raion", "lat", "lon", "population", "feature_code",
+                   *columns[4:]]  # fmt: skip
+    emit(res["places"], columns, fmt,
          title=f"{source}: {len(res['places'])} places, maps {res['from_snapshot']} → {res['to_snapshot']}",
          caption=f"Credit: {res['attribution']}")  # fmt: skip
     if fmt == "table" and changed:
@@ -710,7 +724,9 @@ MAX_WINDOW_DAYS = 36_525
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    from frontwatch.cli import main as _main  # (the module itself: every command registered)
+
+    _main()
 
 
 from .cli_export import export_cmd  # noqa: E402  (registered last: they use the helpers above)
@@ -721,3 +737,6 @@ main.add_command(update_cmd)
 main.add_command(export_cmd)
 main.add_command(report_cmd)
 main.add_command(serve_cmd)
+from .cli_remove import remove_cmd  # noqa: E402
+
+main.add_command(remove_cmd)

@@ -102,6 +102,21 @@ class StoreError(FrontwatchError, RuntimeError):
     """The store file cannot be opened or is not a Frontwatch store."""
 
 
+class StoreNotFound(StoreError, LookupError):
+    """No store where one was looked for: queries never create one (``ingest`` does)."""
+
+    def __init__(self, path: str, how: str) -> None:
+        self.path = str(path)
+        self.how = how
+        super().__init__(f"no Frontwatch store at {self.path} ({how}); a query does not create one: ingest a "
+                         "source first (frontwatch ingest SOURCE PATH; in Python, "
+                         "fw.open_store(path, create=True) then fw.ingest), or give the store's path "
+                         "(--db, $FRONTWATCH_DB, fw.open_store(path))")  # fmt: skip
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.how))
+
+
 class NotAStore(StoreError):
     """A file that is not a Frontwatch store (another tool's GeoPackage or SQLite file, or
     not SQLite at all): it is refused before anything is written to it."""

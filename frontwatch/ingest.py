@@ -22,6 +22,7 @@ import shapely
 
 from . import _geo, quality
 from ._format import utf8_text
+from ._same_bytes import option_conflict
 from ._tiles import tiled
 from ._workers import default_workers, worker_pool
 from .errors import FrontwatchError, InputFileError
@@ -42,6 +43,8 @@ class IngestSummary:
     files: int = 0
     added: int = 0
     unchanged_files: int = 0
+    repeated_files: int = 0
+    """Of ``unchanged_files``, those byte-identical to a file earlier in the same run."""
     duplicates: int = 0
     superseded: int = 0
     repaired: int = 0
@@ -55,6 +58,7 @@ class IngestSummary:
             "files": self.files,
             "snapshots_added": self.added,
             "files_already_ingested": self.unchanged_files,
+            "files_repeated_in_run": self.repeated_files,
             "duplicate_snapshots": self.duplicates,
             "superseded": self.superseded,
             "repaired": self.repaired,
@@ -184,7 +188,7 @@ def _items(store: Store, mod, files: list[Path], options: dict) -> Iterator[tupl
             continue
         sha = hashlib.sha256(data).hexdigest()
         if sha in seen or store.file_record(sha):
-            yield ("dup", path, sha, data)
+            yield ("dup-run" if sha in seen else "dup", path, sha, data)
             continue
         seen[sha] = path
         if not mod.is_archive(path):
@@ -283,9 +287,11 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
                 return
             batch.append(payload)
             return
-        if kind == "dup":
+        if kind in ("dup", "dup-run"):
+            in_run = kind == "dup-run"
             summary.unchanged_files += 1
-            commits.add(lambda: _duplicate_file(store, mod, sha, path, payload, options, outline, summary))
+            summary.repeated_files += in_run
+            commits.add(lambda: _duplicate_file(store, mod, sha, path, payload, options, outline, summary, in_run))
         elif kind == "error":
             summary.errors.append(str(payload))
             batch = []
@@ -364,7 +370,7 @@ def _waiting(item) -> bool:
 
 
 def _duplicate_file(store: Store, mod, sha: str, path: Path, data: bytes, options: dict, outline: str,
-                    summary: IngestSummary) -> None:  # fmt: skip
+                    summary: IngestSummary, in_run: bool = False) -> None:  # fmt: skip
     """Bytes ingested before, under another name: an alias of their snapshots, unless the
     name dates the map differently (a daily file whose map did not change overnight): then
     a snapshot of its own for that date, which the bytes' file row lists too (the date is
@@ -373,10 +379,16 @@ def _duplicate_file(store: Store, mod, sha: str, path: Path, data: bytes, option
     if rec is None:
         return
     ids = [int(i) for i in orjson.loads(rec["snapshot_ids"])]
+    snaps = [store.snapshot(sid) for sid in ids]
+    conflict = option_conflict(mod, path, data, options, outline, snaps)  # (another --date of a user's map...)
+    if conflict is not None:
+        summary.errors.append(str(conflict))
+        summary.unchanged_files -= 1
+        summary.repeated_files -= in_run
+        return
     name = utf8_text(path)
     if name == rec["path"] or not ids:
         return
-    snaps = [store.snapshot(sid) for sid in ids]
     if any(s.file == name or any(a["file"] == name for a in s.aliases) for s in snaps):
         return
     new = []
@@ -390,6 +402,7 @@ def _duplicate_file(store: Store, mod, sha: str, path: Path, data: bytes, option
         _commit_file(store, path, sha, len(data), [validate_snapshot(r, outline=outline) for r in new],
                      summary, known_bytes=True)  # fmt: skip
         summary.unchanged_files -= 1
+        summary.repeated_files -= in_run
         return
     with store.transaction():
         for snap in snaps:

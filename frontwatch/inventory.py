@@ -10,7 +10,8 @@ from .store import Store
 def sources_summary(store: Store) -> list[dict]:
     """One row per source in the store."""
     rows = []
-    for name in sorted(store.source_names()):
+    unfinished = store.unfinished_ingests()
+    for name in sorted(set(store.source_names()) | set(unfinished)):
         all_recs = store.snapshots(name, usable_only=False)
         usable = [r for r in all_recs if not r.excluded and r.superseded_by is None]
         info = describe(name)
@@ -43,6 +44,18 @@ def sources_summary(store: Store) -> list[dict]:
             "coverage": "; ".join(f"from {d}: {c}" for d, c in coverages),
             "coverage_breaks": breaks,
             "flags": flagged,
+            "unfinished_ingest": _unfinished(name, unfinished.get(name)),
             "attribution": info["attribution"],
         })  # fmt: skip
     return rows
+
+
+def _unfinished(source: str, mark: dict | None) -> str | None:
+    """What an ingest of the source begun and not finished means for its answers, or None."""
+    if mark is None:
+        return None
+    who = f"pid {mark['pid']} on {mark['host']}"
+    if mark["running"]:
+        return f"an ingest started {mark['started_at']} ({who}) is running; its answers may change"
+    return (f"an ingest started {mark['started_at']} ({who}) did not finish (it was interrupted): answers "
+            f"from {source} are refused until it is run again (or frontwatch remove --source {source} --all)")

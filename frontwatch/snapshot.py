@@ -23,7 +23,7 @@ from . import _geo
 from ._recent import Recent
 from ._seams import close_seams, fill_sliver_holes
 from ._tiles import TilingFailed, tiled
-from .boundaries import REGION_LABELS, clip_outline, held_before_2022
+from .boundaries import REGION_LABELS, UKRAINE_OFFICIAL_KM2, clip_outline, held_before_2022
 from .errors import InputFileError
 
 OCCUPIED = "occupied"
@@ -228,8 +228,28 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
             else:
                 hint = "; it lies entirely outside Ukraine"
         raise InputFileError(raw.file, f"no occupied area inside Ukraine{hint}")
+    _check_plausible(raw.file, areas[OCCUPIED], warnings)
     coverage = coverage_of(layers[OCCUPIED])
     return layers, areas, coverage, warnings, _geo.geometry_hash(layers[OCCUPIED]), {}
+
+
+IMPLAUSIBLE_SHARE = 0.9
+"""An occupied layer covering this share of Ukraine (603,628 km²) or more is refused: a
+polygon of the whole world, or of the country, not a control map (the largest real one,
+of March 2022, is about a quarter)."""
+DOUBTFUL_SHARE = 0.5
+"""Above this share the snapshot is kept with a plausibility warning."""
+
+
+def _check_plausible(where: str, occupied_km2: float, warnings: list[str]) -> None:
+    share = occupied_km2 / UKRAINE_OFFICIAL_KM2
+    what = (f"the occupied layer covers {occupied_km2:,.0f} km² after clipping to Ukraine's outline, "
+            f"{share:.0%} of Ukraine's {UKRAINE_OFFICIAL_KM2:,.0f} km²")  # fmt: skip
+    if share >= IMPLAUSIBLE_SHARE:
+        raise InputFileError(where, f"{what}: not a plausible control map (a polygon of the whole world or "
+                             "of the country? check which features mark occupied ground)")  # fmt: skip
+    if share > DOUBTFUL_SHARE:
+        warnings.append(f"plausibility: {what}, more than the largest real maps (about a quarter)")
 
 
 SEAM_WARNING_KM2 = 0.5

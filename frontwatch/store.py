@@ -28,7 +28,7 @@ from ._format import utf8_text
 from ._migrations import LATEST, READABLE_FROM, REBUILT_LAYERS, migrate
 from ._recent import Recent
 from ._storefile import check_schema, connect_read_only, inspect_store_file
-from .errors import IngestIncomplete, NotAStore, StoreBusy, StoreError
+from .errors import IngestIncomplete, NotAStore, StoreBusy, StoreError, StoreNotFound
 from .snapshot import OCCUPIED, ValidSnapshot
 
 ENV_DB = "FRONTWATCH_DB"
@@ -128,6 +128,11 @@ class Store(ABC):
     def check_complete(self, source: str) -> None:  # noqa: B027 (a store may keep no marks)
         """Raise :class:`IngestIncomplete` when an ingest of ``source`` was interrupted."""
 
+    def unfinished_ingests(self) -> dict[str, dict]:
+        """Ingests begun and not finished, by source: ``{started_at, pid, host, running}``
+        (``running`` false: it was interrupted)."""
+        return {}
+
     @abstractmethod
     def file_record(self, sha256: str) -> dict | None: ...
 
@@ -203,6 +208,7 @@ class CachingStore(Store):
     fast_paths: bool
     _records: dict
     _derived: Recent
+    _cache: Recent
     _writes: int
     _seen: tuple[int, int] | None
 
@@ -220,6 +226,8 @@ class CachingStore(Store):
         if now != self._seen:
             self._records.clear()
             self._derived.clear()
+            if self._seen is not None and now[0] != self._seen[0]:  # (another connection wrote:
+                self._cache.clear()  # a removed snapshot's id may now be a new one's)
             self._seen = now
         return True
 
@@ -284,7 +292,7 @@ class SQLiteStore(CachingStore):
             raise StoreError(f"store path {p} is a folder, not a file")
         info = inspect_store_file(p)
         if info.kind == "new" and not create:
-            raise StoreError(f"no store at {p}: ingest a source first (frontwatch ingest SOURCE PATH)")
+            raise StoreNotFound(str(p.absolute()), "the path given")
         if info.kind == "foreign" and not adopt:
             raise NotAStore(str(p), info.describe())
         check_schema(info)
@@ -434,6 +442,16 @@ class SQLiteStore(CachingStore):
             return
         raise IngestIncomplete(self.path, source, row[0])
 
+    def unfinished_ingests(self) -> dict[str, dict]:
+        if "fw_ingests" not in self.tables:
+            return {}
+        rows = self.conn.execute("SELECT source, started_at, pid, host FROM fw_ingests ORDER BY source").fetchall()
+        holder = ""
+        if rows and self._ingest_running():  # (the lock file names the ingest holding it)
+            holder = self.lock_path.read_text("utf-8", "replace")
+        return {r[0]: {"started_at": r[1], "pid": r[2], "host": r[3],
+                       "running": holder.startswith(f"pid {r[2]} on {r[3]},")} for r in rows}  # fmt: skip
+
     def _ingest_running(self) -> bool:
         """Whether an ingest holds the store's lock now."""
         try:
@@ -540,6 +558,7 @@ class SQLiteStore(CachingStore):
             ).fetchone()
             return _geo.as_multipolygon(_geo.from_gpkg(row[0])) if row else _geo.EMPTY
 
+        self._fresh()
         return self._cache.get((snapshot_id, layer), load)
 
     def replace_layer(self, snapshot_id: int, name: str, geom: shapely.Geometry) -> None:
@@ -661,9 +680,10 @@ def _record(row: sqlite3.Row) -> SnapshotRecord:
     return SnapshotRecord(**d)
 
 
-def open_store(path: str | Path | None = None, *, create: bool = True, adopt: bool = False) -> Store:
-    """Open the store at ``path``, ``$FRONTWATCH_DB`` or the default; with ``create=False``
-    a missing file is an error instead of a new empty store. A file that is not a
+def open_store(path: str | Path | None = None, *, create: bool = False, adopt: bool = False) -> Store:
+    """Open the store at ``path``, ``$FRONTWATCH_DB`` or the default. A missing file is an
+    error that says where the store was looked for (:class:`StoreNotFound`); ``create=True``
+    (what an ingest does) makes a new empty store there instead. A file that is not a
     Frontwatch store is refused, and left unchanged, unless ``adopt`` (then Frontwatch's
     tables are added beside its own). A ``postgresql://`` URL opens the PostGIS store of
     that database."""
@@ -672,4 +692,9 @@ def open_store(path: str | Path | None = None, *, create: bool = True, adopt: bo
         from .store_postgis import PostGISStore
 
         return PostGISStore(target, create=create)
-    return SQLiteStore(target, create=create, adopt=adopt)
+    try:
+        return SQLiteStore(target, create=create, adopt=adopt)
+    except StoreNotFound as exc:
+        how = ("the path given" if path is not None else f"from ${ENV_DB}" if os.environ.get(ENV_DB)
+               else "the default store, in the user data directory")  # fmt: skip
+        raise StoreNotFound(exc.path, how) from None

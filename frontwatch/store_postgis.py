@@ -200,6 +200,14 @@ class PostGISStore(CachingStore):
             (sha256, source, str(path), size, _now(), orjson.dumps(ids).decode(), duplicates),
         )
 
+    def add_file_snapshots(self, sha256: str, ids: list[int]) -> None:
+        """List more snapshots under a file's bytes (as :meth:`SQLiteStore.add_file_snapshots`)."""
+        self._writable()
+        rec = self.file_record(sha256)
+        have = orjson.loads(rec["snapshot_ids"]) if rec else []
+        self.conn.execute("UPDATE fw_files SET snapshot_ids = %s WHERE sha256 = %s",
+                          (orjson.dumps(have + [i for i in ids if i not in have]).decode(), sha256))  # fmt: skip
+
     def add_snapshot(self, snap: ValidSnapshot, sha256: str) -> int:
         self._writable()
         raw = snap.raw

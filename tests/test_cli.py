@@ -219,3 +219,74 @@ def test_long_lists_say_how_many_more(capsys):
     _listed("x: ", [f"line {i}" for i in range(25)], "warning")
     text = capsys.readouterr().err
     assert "line 19" in text and "line 20" not in text and "and 5 more" in text
+
+
+def test_places_csv_keeps_ids_and_points(cli_db):
+    """#18: ``places`` CSV dropped ``geonameid``, ``lat`` and ``lon``; it has every field of the
+    JSON answer, one value a cell, equal to the JSON's."""
+    args = ["places", "--source", "liveuamap-nzz", "--from", "2022-09-06", "--to", "2022-09-11", "--changed",
+            "--oblast", "Kharkiv"]  # fmt: skip
+    js = orjson.loads(run(cli_db, *args, "--format", "json").stdout)["places"]
+    rows = list(csv.DictReader(io.StringIO(run(cli_db, *args, "--format", "csv").stdout)))
+    assert len(rows) == len(js) > 10
+    for row, place in zip(rows, js, strict=True):
+        assert int(row["geonameid"]) == place["geonameid"] and row["name"] == place["name"]
+        assert float(row["lat"]) == place["lat"] and float(row["lon"]) == place["lon"]
+        assert row["changed_on"] == place["changed_on"] and row["to_side"] == place["to_side"]
+
+
+def test_a_first_ingest_says_which_files_repeat_one_of_the_run(tmp_path):
+    """#18: a fresh store reported ``files_already_ingested 23`` on its first ingest (files
+    byte-identical within the run). The JSON field stays; ``files_repeated_in_run`` counts
+    those of the run, and the table tells the two apart."""
+    import hashlib
+
+    files = sorted((SAMPLES / "liveuamap-nzz").iterdir())
+    seen: set[str] = set()
+    repeats = 0
+    for f in files:  # (counted here from the bytes, independently of the ingest)
+        sha = hashlib.sha256(f.read_bytes()).hexdigest()
+        repeats += sha in seen
+        seen.add(sha)
+    assert repeats > 0
+    db = tmp_path / "s.gpkg"
+    d = orjson.loads(run(db, "ingest", "liveuamap-nzz", str(SAMPLES / "liveuamap-nzz"), "--workers", "1",
+                         "--format", "json").stdout)  # fmt: skip
+    assert (d["files"], d["files_already_ingested"], d["files_repeated_in_run"]) == (len(files), repeats, repeats)
+    assert d["snapshots_added"] == len(seen)
+    r = CliRunner().invoke(main, ["--db", str(db), "ingest", "liveuamap-nzz", str(SAMPLES / "liveuamap-nzz")],
+                           env={"COLUMNS": "120"})  # fmt: skip
+    assert re.search(rf"files_already_ingested: in the store before this run +│ +{len(files)} │", r.stdout)
+    assert re.search(r"files_already_ingested: repeating a file of this run +│ +0 │", r.stdout)
+
+
+def test_opening_a_missing_store_creates_nothing_and_says_where_it_looked(tmp_path, monkeypatch):
+    """#18: ``fw.open_store("frontwatch.gpkg")`` silently created an empty store, then failed
+    with "unknown source". A query never creates a store; the error names the path and how
+    it was chosen (--db, $FRONTWATCH_DB, the default); ingest still creates one."""
+    import frontwatch as fw
+    from frontwatch.errors import StoreNotFound
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FRONTWATCH_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    tail = ("; a query does not create one: ingest a source first (frontwatch ingest SOURCE PATH; in Python, "
+            "fw.open_store(path, create=True) then fw.ingest), or give the store's path (--db, $FRONTWATCH_DB, "
+            "fw.open_store(path))")  # fmt: skip
+    with pytest.raises(StoreNotFound) as exc:
+        fw.open_store("frontwatch.gpkg")
+    assert str(exc.value) == f"no Frontwatch store at {tmp_path / 'frontwatch.gpkg'} (the path given){tail}"
+    default = tmp_path / "data" / "frontwatch" / "frontwatch.gpkg"
+    with pytest.raises(StoreNotFound, match=re.escape(f"at {default} (the default store, in the user data dir")):
+        fw.open_store()
+    r = CliRunner().invoke(main, ["--db", "nope.gpkg", "sources"])
+    assert r.exit_code == 1 and r.stderr == f"Error: no Frontwatch store at {tmp_path / 'nope.gpkg'} (from --db){tail}\n"
+    r = CliRunner().invoke(main, ["area", "-s", "x", "--on", "2022-09-01"], env={"FRONTWATCH_DB": "env.gpkg"})
+    assert r.stderr == f"Error: no Frontwatch store at {tmp_path / 'env.gpkg'} (from $FRONTWATCH_DB){tail}\n"
+    r = CliRunner().invoke(main, ["sources"])
+    assert r.stderr == f"Error: no Frontwatch store at {default} (the default store, in the user data directory){tail}\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == []  # nothing created, not even the folder
+    with fw.open_store("made.gpkg", create=True) as store:
+        fw.ingest(store, "liveuamap-nzz", [SAMPLES / "liveuamap-nzz" / "2022-09-08.json.gz"], workers=1)
+    with fw.open_store("made.gpkg") as store:
+        assert [r.valid_date for r in store.snapshots("liveuamap-nzz")] == ["2022-09-08"]

@@ -7,10 +7,12 @@ subprocesses; its jobs are slowed down by :data:`RUNNER` so the faults land mid-
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import gzip
 import io
 import lzma
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -20,6 +22,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pytest
 from click.testing import CliRunner
@@ -670,3 +673,124 @@ def test_the_same_bytes_under_another_date_are_a_map_of_that_date(tmp_path):
         assert (got.added, got.unchanged_files) == (1, 1)
         (rec,) = s.snapshots(NZZ)
         assert [a["file"] for a in rec.aliases] == [str(nzz / "2022-09-09.json.gz")]
+
+
+# -- 10. a GeoJSON crs member, a polygon of the world -------------------------------------
+
+
+def user_file(path: Path, geom, crs: dict | None = None) -> Path:
+    doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+                                                      "geometry": geom.__geo_interface__}]}  # fmt: skip
+    if crs is not None:
+        doc["crs"] = crs
+    path.write_bytes(orjson.dumps(doc))
+    return path
+
+
+def test_a_geojson_crs_member_is_honoured(tmp_path):
+    """Found by the adversarial run: a GeoJSON ``crs`` member was ignored (coordinates in
+    Web Mercator were read as degrees), and GDAL's CRS was recognised by looking for "4326"
+    in its text. WGS84 in any spelling is read; another CRS is a clear error, or, for a file
+    read through GDAL (GeoPackage, Shapefile), reprojected."""
+    import pyogrio
+    import shapely
+    from pyproj import Transformer
+
+    from frontwatch.boundaries import clip_outline
+    from tests.conftest import equal_area_km2
+
+    held = box(37.0, 47.5, 38.0, 48.2)
+    expected = equal_area_km2(held.intersection(clip_outline()))
+    db = tmp_path / "s.gpkg"
+    named = lambda name: {"type": "name", "properties": {"name": name}}  # noqa: E731
+    ok = {"plain": None, "crs84": named("urn:ogc:def:crs:OGC:1.3:CRS84"), "epsg4326": named("urn:ogc:def:crs:EPSG::4326"),
+          "code": {"type": "EPSG", "properties": {"code": 4326}}}  # fmt: skip
+    for name, crs in ok.items():
+        f = user_file(tmp_path / f"{name}.geojson", held, crs)
+        r = cli("ingest", "geojson", str(f), "--date", "2024-05-01", "--name", name, db=db)
+        assert r.exit_code == 0, r.stderr
+    to_merc = Transformer.from_crs("OGC:CRS84", "EPSG:3857", always_xy=True)
+    merc = shapely.transform(held, lambda xy: np.column_stack(to_merc.transform(xy[:, 0], xy[:, 1])))
+    bad = {"merc": (named("urn:ogc:def:crs:EPSG::3857"), "its coordinates are in WGS 84 / Pseudo-Mercator "
+                    "(urn:ogc:def:crs:EPSG::3857), not WGS84 longitude/latitude: reproject it (e.g. ogr2ogr "
+                    "-t_srs OGC:CRS84 out.geojson in.geojson) and ingest again"),
+           "nosuch": (named("EPSG:999999"), "its 'crs' member names an unknown coordinate system 'EPSG:999999'"),
+           "link": ({"type": "link", "properties": {"href": "x"}}, "its 'crs' member \"{'type': 'link', "
+                    "'properties': {'href': 'x'}}\" names no coordinate system this tool reads (expected "
+                    "{\"type\": \"name\", \"properties\": {\"name\": ...}})")}  # fmt: skip
+    for name, (crs, message) in bad.items():
+        f = user_file(tmp_path / f"{name}.geojson", merc, crs)
+        r = cli("ingest", "geojson", str(f), "--date", "2024-05-01", "--name", name, db=db)
+        assert r.exit_code == 1 and r.stderr == f"error: {f}: {message}\n"
+    gpkg = tmp_path / "merc.gpkg"  # through GDAL: reprojected by pyproj
+    import geopandas as gpd
+
+    pyogrio.write_dataframe(gpd.GeoDataFrame(geometry=[merc], crs="EPSG:3857"), gpkg)
+    assert cli("ingest", "geojson", str(gpkg), "--date", "2024-05-01", "--name", "gdal", db=db).exit_code == 0
+    with SQLiteStore(db) as s:
+        got = {n: s.snapshots(n)[0].occupied_km2 for n in [*ok, "gdal"]}
+        assert sorted(s.source_names()) == sorted([*ok, "gdal"])
+    assert got == {n: pytest.approx(expected, rel=1e-4) for n in got}
+
+
+def test_a_polygon_of_the_whole_world_is_refused(tmp_path):
+    """Found by the adversarial run: a polygon of the whole world was stored as 106% of
+    Ukraine. An occupied layer of 90% of Ukraine or more is refused; above half, it is kept
+    with a plausibility warning. The areas named are checked against a second geodesic
+    method."""
+    from frontwatch.boundaries import clip_outline
+    from tests.conftest import equal_area_km2
+
+    outline = clip_outline()
+    db = tmp_path / "s.gpkg"
+    world = user_file(tmp_path / "world.geojson", box(-180, -89, 180, 89))
+    r = cli("ingest", "geojson", str(world), "--date", "2024-05-01", db=db)
+    assert r.exit_code == 1
+    m = re.fullmatch(rf"error: {world}: the occupied layer covers ([\d,]+) km² after clipping to Ukraine's outline, "
+                     r"(\d+)% of Ukraine's 603,628 km²: not a plausible control map \(a polygon of the whole world "
+                     r"or of the country\? check which features mark occupied ground\)\n", r.stderr)  # fmt: skip
+    assert m, r.stderr
+    whole = equal_area_km2(outline)
+    assert float(m[1].replace(",", "")) == pytest.approx(whole, rel=1e-3) and int(m[2]) == round(100 * whole / 603_628)
+    with SQLiteStore(db) as s:
+        assert s.snapshots(usable_only=False) == []
+    west = user_file(tmp_path / "west.geojson", box(22, 44, 33, 53))
+    r = cli("ingest", "geojson", str(west), "--date", "2024-05-01", "--format", "json", db=db)
+    assert r.exit_code == 0
+    (note,) = [w for w in orjson.loads(r.stdout)["warnings"] if "plausibility" in w]
+    km2 = equal_area_km2(box(22, 44, 33, 53).intersection(outline))
+    got = float(re.search(r"covers ([\d,]+) km²", note)[1].replace(",", ""))
+    assert got == pytest.approx(km2, rel=1e-3) and note.endswith(
+        "of Ukraine's 603,628 km², more than the largest real maps (about a quarter)")
+
+
+def test_sources_shows_unfinished_ingests(tmp_path, faulty):
+    """``sources`` lists an ingest that was interrupted (the mark a killed ingest leaves, see
+    the kill -9 test), also of a source with no map yet, and tells a running one apart."""
+    maps, _ = faulty
+    db = tmp_path / "s.gpkg"
+    with SQLiteStore(db) as s:
+        ingest(s, NZZ, sorted(maps.iterdir())[:3], workers=1)
+        with s.transaction():
+            s.conn.executemany("INSERT INTO fw_ingests VALUES (?, ?, ?, ?)",
+                               [(NZZ, "2026-01-01T00:00:00+00:00", 4242, "box"),
+                                ("isw", "2026-01-02T00:00:00+00:00", 4343, "box")])  # fmt: skip
+    r = cli("sources", "--format", "json", db=db)
+    rows = {row["source"]: row for row in orjson.loads(r.stdout)}
+    assert rows["isw"]["snapshots"] == 0 and rows[NZZ]["snapshots"] == 3
+    assert rows["isw"]["unfinished_ingest"] == (
+        "an ingest started 2026-01-02T00:00:00+00:00 (pid 4343 on box) did not finish (it was interrupted): "
+        "answers from isw are refused until it is run again (or frontwatch remove --source isw --all)")
+    r = cli("sources", db=db)
+    assert r.exit_code == 0 and (f"unfinished: {NZZ}: an ingest started 2026-01-01T00:00:00+00:00 (pid 4242 on "
+                                 "box) did not finish (it was interrupted)") in r.stderr  # fmt: skip
+    fd = os.open(f"{db}-ingest.lock", os.O_RDWR | os.O_CREAT)
+    try:  # an ingest of isw holds the lock now
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, b"pid 4343 on box, since 2026-01-02T00:00:00+00:00", 0)
+        with SQLiteStore(db) as s:
+            marks = s.unfinished_ingests()
+        assert (marks["isw"]["running"], marks[NZZ]["running"]) == (True, False)
+    finally:
+        os.close(fd)

@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - a declared dependency, but the slow pa
 
 from .. import _geo
 from ..errors import DocumentTooLarge, InputFileError, InvalidSetting
+from ._crs import crs_problem
 
 END_OF_DAY = dt.time(23, 59, 59, tzinfo=dt.UTC)
 
@@ -157,6 +158,9 @@ def feature_collection(path: Path | str, doc) -> list[dict]:
     feats = doc.get("features")
     if not isinstance(feats, list):
         raise InputFileError(str(path), "FeatureCollection has no 'features' list")
+    problem = crs_problem(doc.get("crs"))
+    if problem:
+        raise InputFileError(str(path), problem)
     return feats
 
 
@@ -278,6 +282,9 @@ def _fast_features(doc, keys) -> tuple[list, list] | None:
         doc = doc[k]
     if not isinstance(doc, simdjson.Object) or doc.get("type") != "FeatureCollection":
         return None
+    crs = doc.get("crs")
+    if crs is not None and crs_problem(crs.as_dict() if isinstance(crs, simdjson.Object) else crs):
+        return None  # (the plain path says why)
     feats = doc.get("features")
     if not isinstance(feats, simdjson.Array):
         return None

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import InputFileError
 from ..snapshot import OCCUPIED, RawSnapshot
+from ._crs import is_wgs84
 from ._io import decompress, end_of_day, feature_collection, load_json, polygon_geometry
 
 NAME = "geojson"
@@ -72,9 +73,10 @@ def read(
         if str(value) == str(occupied_value):
             layers[OCCUPIED].append(geom)
         elif value is not None:
-            layers.setdefault(_SAFE.sub("_", str(value).lower()).strip("_") or "other", []).append(
-                geom
-            )
+            name = _SAFE.sub("_", str(value).lower()).strip("_") or "other"
+            if name == OCCUPIED:  # (a value named "occupied" that the option did not choose)
+                name = _SAFE.sub("_", f"{occupied_property}_{name}".lower()).strip("_")
+            layers.setdefault(name, []).append(geom)
     if occupied_property is not None and not layers[OCCUPIED] and len(layers) > 1:
         seen = sorted(k for k in layers if k != OCCUPIED)
         raise InputFileError(
@@ -127,7 +129,7 @@ def _features_via_gdal(path: Path) -> list[dict]:
     except Exception as exc:  # pyogrio raises several GDAL-specific types
         raise InputFileError(str(path), f"cannot read with GDAL ({exc})") from exc
     crs = meta.get("crs")
-    if crs and "4326" not in str(crs) and "CRS84" not in str(crs):
+    if crs and not is_wgs84(crs):
         from pyproj import Transformer
 
         tr = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
