@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import orjson
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from . import _geo
 from ._migrations_postgis import LOCK_SQL, MIGRATIONS, applied_versions, migrate
@@ -200,6 +201,14 @@ class PostGISStore(CachingStore):
             (sha256, source, str(path), size, _now(), orjson.dumps(ids).decode(), duplicates),
         )
 
+    def add_file_snapshots(self, sha256: str, ids: list[int]) -> None:
+        """List more snapshots under a file's bytes (as :meth:`SQLiteStore.add_file_snapshots`)."""
+        self._writable()
+        rec = self.file_record(sha256)
+        have = orjson.loads(rec["snapshot_ids"]) if rec else []
+        self.conn.execute("UPDATE fw_files SET snapshot_ids = %s WHERE sha256 = %s",
+                          (orjson.dumps(have + [i for i in ids if i not in have]).decode(), sha256))  # fmt: skip
+
     def add_snapshot(self, snap: ValidSnapshot, sha256: str) -> int:
         self._writable()
         raw = snap.raw
@@ -270,7 +279,8 @@ class PostGISStore(CachingStore):
 
     def update_snapshot(self, snapshot_id: int, **fields) -> None:
         self._writable()
-        cols, args = [], []
+        cols: list[str] = []
+        args: list[object] = []
         for k, v in fields.items():
             if k in _JSON_COLS:
                 cols.append(f"{k} = %s::jsonb")
@@ -311,7 +321,7 @@ class PostGISStore(CachingStore):
         )
         return [r[0] for r in rows]
 
-    def replace_layer(self, snapshot_id: int, name: str, geom: shapely.Geometry) -> None:
+    def replace_layer(self, snapshot_id: int, name: str, geom: BaseGeometry) -> None:
         """Store (or replace) one derived layer of a snapshot."""
         self._writable()
         rec = self.snapshot(snapshot_id)

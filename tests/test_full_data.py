@@ -130,7 +130,7 @@ def test_deepstate_daily_layers_match_the_direct_overlay(full):
     for r in recs:
         (raw,) = list(deepstate.read(Path(r.file), Path(r.file).read_bytes()))
         for name, geoms in raw.layers.items():
-            direct, direct_km2 = union_clipped([repair(g)[0] for g in geoms], outline) if geoms else (None, 0.0)
+            direct, direct_km2, _ = union_clipped([repair(g)[0] for g in geoms], outline) if geoms else (None, 0.0, 0.0)
             if name == "occupied" and geoms:  # its seams closed, as ingest does (#11)
                 direct_km2 = area_km2(close_seams(direct, outline, width_m=raw.seam_width_m)[0])
             stored = r.areas.get(name, 0.0)

@@ -144,6 +144,7 @@ def compass_oblasts(region: str) -> tuple[str, ...] | None:
     for part in key.split(" and "):
         part = part.strip().replace("northeast", "north-east").replace("southeast", "south-east")
         part = part[:-3] if part.endswith("ern") else part
+        found: tuple[str, ...] | None
         if part == "south-east":
             found = COMPASS_REGIONS["south and east"]
         else:

@@ -47,7 +47,7 @@ def error_body(status: int, kind: str, message: str, **extra) -> dict:
 
 
 def _extra(exc: BaseException) -> dict:
-    out = {}
+    out: dict[str, object] = {}
     if isinstance(exc, UnknownSource):
         out["known"] = exc.known
     if isinstance(exc, PlaceNotFound) and exc.suggestions:
