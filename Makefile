@@ -52,6 +52,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check frontwatch tests bench tools
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) out

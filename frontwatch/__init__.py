@@ -7,8 +7,11 @@ distances geodesic km, geometries WGS84 lon/lat (EPSG:4326); every result carrie
 source, snapshot dates and lag.
 """
 
+import sys
+import types
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
+from typing import TYPE_CHECKING
 
 from .advance import depth_windows, distance_series, distance_to_other_side, since
 from .areas import area_on, series
@@ -16,10 +19,14 @@ from .changes import change_between, compare_sources, top_windows
 from .errors import FrontwatchError
 from .frontline import front_on
 from .gazetteer import AmbiguousPlace, Place, PlaceNotFound, resolve, resolve_one
-from .ingest import ingest
 from .inventory import sources_summary
 from .settlements import all_places, changed_places, place_control, place_history
 from .store import SQLiteStore, Store, open_store
+
+if TYPE_CHECKING:  # to a type checker `frontwatch.ingest(...)` is the function it calls
+    from .ingest import ingest
+else:
+    from . import ingest
 
 __all__ = [
     "AmbiguousPlace", "Claim", "FrontwatchError", "Place", "PlaceNotFound", "SQLiteStore", "Store",
@@ -47,6 +54,17 @@ def __getattr__(name: str):
         return value
     raise AttributeError(f"module 'frontwatch' has no attribute {name!r}")
 
+
+class _CallableModule(types.ModuleType):
+    """``frontwatch.ingest`` is the module (``import frontwatch.ingest as m`` gives it, as
+    for every other module) and, called, its function :func:`frontwatch.ingest.ingest`, so
+    that ``frontwatch.ingest(store, source, paths)`` works too."""
+
+    def __call__(self, *args, **kwargs):
+        return self.ingest(*args, **kwargs)
+
+
+sys.modules[f"{__name__}.ingest"].__class__ = _CallableModule
 
 try:
     __version__ = _version("frontwatch")  # the one version: pyproject.toml's

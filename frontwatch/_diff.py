@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 GRID_DEG = 0.02
 """Boxes are snapped outward to this grid (degrees): fewer, rounder boxes."""
@@ -51,7 +52,7 @@ _K = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E
               dtype=np.uint64)  # fmt: skip
 
 
-def edges(geom: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
+def edges(geom: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
     """The edges of all rings of a polygonal geometry, each directed with the polygon's
     interior on its right (shells clockwise, holes counter-clockwise, whatever the
     stored orientation): ``(n, 4)`` float64 rows ``x0, y0, x1, y1``; and each edge's
@@ -129,8 +130,8 @@ def change_boxes(bounds: np.ndarray) -> np.ndarray:
         boxes = merged
 
 
-def differences(a: shapely.Geometry, b: shapely.Geometry
-                ) -> tuple[shapely.Geometry, shapely.Geometry] | None:  # fmt: skip
+def differences(a: BaseGeometry, b: BaseGeometry
+                ) -> tuple[BaseGeometry, BaseGeometry] | None:  # fmt: skip
     """``(a − b, b − a)`` of two valid polygonal geometries, overlaid only inside the
     boxes where their edges differ; ``None`` where the plain overlay should run instead."""
     (ea, ring_a), (eb, ring_b) = edges(a), edges(b)
@@ -139,9 +140,10 @@ def differences(a: shapely.Geometry, b: shapely.Geometry
     if n_diff == 0:
         return shapely.MultiPolygon(), shapely.MultiPolygon()
     if n_diff > MAX_SHARE * (len(ea) + len(eb)):
-        b = snapped(a, b)
-        if b is None:
+        b_snapped = snapped(a, b)
+        if b_snapped is None:
             return None
+        b = b_snapped
         eb, ring_b = edges(b)
         only_a, only_b = unmatched(ea, eb)
         n_diff = int(only_a.sum() + only_b.sum())
@@ -167,7 +169,7 @@ def differences(a: shapely.Geometry, b: shapely.Geometry
     return out[0], out[1]
 
 
-def snapped(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geometry | None:
+def snapped(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry | None:
     """``b`` with each vertex within :data:`SNAP_DEG` of a vertex of ``a`` moved onto that
     vertex (the nearest of those in the 3 × 3 grid cells of SNAP_DEG around it); None when no
     vertex moves or the result is not valid."""
@@ -208,7 +210,7 @@ def _approx_km2(polys: np.ndarray) -> float:
     return float(np.sum(shapely.area(polys) * np.cos(np.radians(lat))) * 111.32 * 110.57)
 
 
-def both_differences(a: shapely.Geometry, b: shapely.Geometry) -> tuple[shapely.Geometry, shapely.Geometry]:
+def both_differences(a: BaseGeometry, b: BaseGeometry) -> tuple[BaseGeometry, BaseGeometry]:
     """``shapely.difference(a, b)`` and ``shapely.difference(b, a)``; for big geometries in
     two threads at once (GEOS releases the GIL), with the same results."""
     if shapely.get_num_coordinates(a) + shapely.get_num_coordinates(b) < THREAD_MIN_COORDS:

@@ -62,7 +62,7 @@ def to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(head)
     for r in rows:
-        out = []
+        out: list = []
         for c in columns:
             v = r.get(c)
             if c in pairs:

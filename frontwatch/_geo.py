@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import math
 import struct
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple, cast
 
 import numpy as np
 import shapely
@@ -90,7 +91,7 @@ def polygons_of(geom: BaseGeometry) -> list[shapely.Polygon]:
         return []
     kind = shapely.get_type_id(geom)
     if kind == 3:  # Polygon
-        return [geom]
+        return [cast(shapely.Polygon, geom)]
     if kind == 6:  # MultiPolygon
         parts = shapely.get_parts(geom)
         return parts[~shapely.is_empty(parts)].tolist()
@@ -104,7 +105,7 @@ def as_multipolygon(geom: BaseGeometry | None) -> shapely.MultiPolygon:
     if geom is None or geom.is_empty:
         return EMPTY
     if geom.geom_type == "MultiPolygon":
-        return geom
+        return cast(shapely.MultiPolygon, geom)
     return shapely.MultiPolygon(polygons_of(geom))
 
 
@@ -117,7 +118,7 @@ def repair(geom: BaseGeometry) -> tuple[shapely.MultiPolygon, bool]:
     return as_multipolygon(fixed), True
 
 
-def union(geoms: list[BaseGeometry]) -> shapely.MultiPolygon:
+def union(geoms: Sequence[BaseGeometry]) -> shapely.MultiPolygon:
     """Union of polygonal geometries as one MultiPolygon."""
     geoms = [g for g in geoms if g is not None and not g.is_empty]
     if not geoms:
@@ -136,7 +137,7 @@ def clip(geom: BaseGeometry, outline: BaseGeometry) -> shapely.MultiPolygon:
     return as_multipolygon(shapely.intersection(geom, outline))
 
 
-def union_clipped(geoms: list[BaseGeometry], outline: BaseGeometry
+def union_clipped(geoms: Sequence[BaseGeometry], outline: BaseGeometry
                   ) -> tuple[shapely.MultiPolygon, float, float]:  # fmt: skip
     """Union of *valid* polygonal geometries clipped to a prepared ``outline``; its
     geodesic area (km²); and about how much (km², approximate) lay outside the outline.
@@ -263,7 +264,7 @@ def wkb(geom: BaseGeometry) -> bytes:
     count = shapely.get_num_coordinates(rings).tolist()
     per_part = np.bincount(owner, minlength=len(parts)).tolist()
     xy = memoryview(shapely.get_coordinates(rings).tobytes())
-    out = [_HEAD.pack(1, 6, len(parts))] if kind == 6 else []
+    out: list[bytes | memoryview] = [_HEAD.pack(1, 6, len(parts))] if kind == 6 else []
     r = at = 0
     for n_rings in per_part:
         out.append(_HEAD.pack(1, 3, n_rings))
@@ -329,7 +330,7 @@ class Contents(NamedTuple):
         return out
 
 
-def contents(geoms: np.ndarray) -> Contents:
+def contents(geoms: np.ndarray | Sequence[BaseGeometry]) -> Contents:
     """The exact contents of polygonal geometries as arrays (see :class:`Contents`)."""
     geoms = np.asarray(geoms, dtype=object)
     parts, part_of = shapely.get_parts(geoms, return_index=True)

@@ -12,17 +12,21 @@ area) and keeps every other vertex of the layer as it was.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from . import _geo
 
 M_PER_DEG_LAT = 111_195.0
 """Metres per degree of latitude (mean Earth radius)."""
-_JOIN = {"quad_segs": 2, "join_style": "mitre", "mitre_limit": 5.0}
+_JOIN: dict[str, Any] = {"quad_segs": 2, "join_style": "mitre", "mitre_limit": 5.0}
 
 
-def close_seams(geom: shapely.Geometry, outline: shapely.Geometry, *, width_m: float
+
+def close_seams(geom: BaseGeometry, outline: BaseGeometry, *, width_m: float
                 ) -> tuple[shapely.MultiPolygon, int]:  # fmt: skip
     """``geom`` with its gaps narrower than ``width_m`` filled, and how many pieces of gap
     were filled.
@@ -73,7 +77,7 @@ a map. The narrowest holes kept are 15 m (ISW), 24 m (DeepState) and 70 m (liveu
 wide on average."""
 
 
-def fill_sliver_holes(geom: shapely.Geometry, *, width_m: float = SLIVER_WIDTH_M
+def fill_sliver_holes(geom: BaseGeometry, *, width_m: float = SLIVER_WIDTH_M
                       ) -> tuple[shapely.MultiPolygon, int]:  # fmt: skip
     """``geom`` without its holes whose mean width (twice the area over the perimeter) is
     under ``width_m``, and how many were filled. Cheap (ring by ring, no overlay) and

@@ -22,10 +22,11 @@ check.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 SNAP_DEG = 1e-9
 """Crossings of one grid line closer than this (degrees) are one crossing computed twice."""
@@ -50,7 +51,7 @@ class Vertices(NamedTuple):
     """Per vertex: the index of its ring."""
 
 
-def vertices(geom: shapely.Geometry | np.ndarray) -> Vertices:
+def vertices(geom: BaseGeometry | np.ndarray) -> Vertices:
     """The rings and vertices of a (multi)polygon, or of an array of them."""
     rings, owner = shapely.get_rings(shapely.get_parts(geom), return_index=True)
     shell = np.concatenate(([True], owner[1:] != owner[:-1])) if len(owner) else np.empty(0, bool)
@@ -274,12 +275,12 @@ def _chain(rings: _Rings, dropped: np.ndarray) -> list[np.ndarray]:
     seen = [False] * len(run)
     walks: list[int] = []
     walk_of: list[int] = []
-    for k in range(len(run)):
-        j = k
+    for start in range(len(run)):
+        j = start
         while not seen[j]:
             seen[j] = True
             walks.append(j)
-            walk_of.append(k)
+            walk_of.append(start)
             j = follow_l[j]
     # the walks' vertex indices, run after run, each run cyclic within its ring
     seq = np.asarray(walks)
@@ -370,4 +371,5 @@ def _assemble(xy: np.ndarray, rings: list[np.ndarray]) -> tuple[shapely.MultiPol
     members = np.concatenate((shells, holes))
     which = np.concatenate((np.arange(len(shells)), owner))
     order = np.argsort(which, kind="stable")  # shells come first within each polygon
-    return shapely.multipolygons(shapely.polygons(members[order], indices=which[order])), verts
+    polys = cast(np.ndarray, shapely.polygons(members[order], indices=which[order]))
+    return cast(shapely.MultiPolygon, shapely.multipolygons(polys)), verts

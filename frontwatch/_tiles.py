@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from . import _geo
 from ._recent import Recent
@@ -65,7 +66,7 @@ class TilingFailed(Exception):
 class TiledOutline:
     """An outline cut into a grid of cells, with a cache of clipped cell contents."""
 
-    def __init__(self, outline: shapely.Geometry, cell: float = CELL_DEG) -> None:
+    def __init__(self, outline: BaseGeometry, cell: float = CELL_DEG) -> None:
         self.cell = cell
         x0, y0, x1, y1 = outline.bounds
         self.x0 = math.floor(x0 / cell) * cell
@@ -75,14 +76,14 @@ class TiledOutline:
         shapely.prepare(outline)
         self._grid_box = shapely.box(self.x0, self.y0, self.x0 + self.nx * cell, self.y0 + self.ny * cell)
         status = np.full((self.nx, self.ny), OUTSIDE, dtype=np.int8)
-        parts: dict[tuple[int, int], shapely.Geometry] = {}
+        parts: dict[tuple[int, int], BaseGeometry] = {}
         boxes = np.array([[self._box(i, j) for j in range(self.ny)] for i in range(self.nx)],
                          dtype=object)  # fmt: skip
         touches = shapely.intersects(outline, boxes)
         within = shapely.contains_properly(outline, boxes)
         status[touches] = BOUNDARY
         status[within] = INSIDE
-        rows: dict[int, shapely.Geometry] = {}  # the outline's strip per row: cells cut from it
+        rows: dict[int, BaseGeometry] = {}  # the outline's strip per row: cells cut from it
         for i, j in zip(*np.nonzero(status == BOUNDARY), strict=True):
             if j not in rows:
                 row = shapely.box(self.x0, self.y0 + j * cell, self.x0 + self.nx * cell, self.y0 + (j + 1) * cell)
@@ -161,7 +162,7 @@ class TiledOutline:
         c = self.cell
         return (self.x0 + i * c, self.y0 + j * c, self.x0 + (i + 1) * c, self.y0 + (j + 1) * c)
 
-    def union_clipped(self, geoms: list[shapely.Geometry]
+    def union_clipped(self, geoms: list[BaseGeometry]
                       ) -> tuple[shapely.MultiPolygon, float, float]:  # fmt: skip
         """Union of valid polygonal ``geoms`` clipped to the outline; its geodesic area
         (km²); and about how much (km²) lay outside the outline.
@@ -179,17 +180,19 @@ class TiledOutline:
         xy_in = shapely.get_coordinates(geoms)
         on_grid_in = self._grid_points(xy_in)
         doubtful = len(on_grid_in) > 0
-        cells, pieces, beyond_km2 = [], [], 0.0
+        cells: list[np.ndarray] = []
+        cuts: list[np.ndarray] = []
+        beyond_km2 = 0.0
         try:
             for g in geoms:
                 ij, cut, km2 = self._cut(g)
                 cells.append(ij)
-                pieces.append(cut)
+                cuts.append(cut)
                 beyond_km2 += km2
         except shapely.errors.GEOSException as exc:  # rectangle clipping of a dirty piece
             raise TilingFailed(f"cannot cut into cells ({exc})") from exc
         ij = np.concatenate(cells)
-        pieces = np.concatenate(pieces)
+        pieces = np.concatenate(cuts)
         if not len(pieces):  # nothing inside the grid
             return _geo.EMPTY, 0.0, beyond_km2
         order = np.lexsort((ij[:, 1], ij[:, 0]))  # stable: inputs stay in order within a cell
@@ -259,7 +262,7 @@ class TiledOutline:
             raise TilingFailed("stitched cells lose or gain area")
         return _geo.as_multipolygon(merged), rebuilt, verts
 
-    def _cut(self, g: shapely.Geometry) -> tuple[np.ndarray, np.ndarray, float]:
+    def _cut(self, g: BaseGeometry) -> tuple[np.ndarray, np.ndarray, float]:
         """``g``'s non-empty pieces per grid cell: cell indices (n × 2), pieces, and the
         rough area (km²) of the part of ``g`` beyond the grid (outside the outline)."""
         gx0, gy0, gx1, gy1 = g.bounds

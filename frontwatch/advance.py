@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import cast
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from . import _geo, frontline
 from .changes import change_from_records, check_side, gained_km2, rank_windows, top_windows, windows
@@ -39,7 +41,7 @@ GRID_BLOCK = 16
 """Grid points are screened in blocks of this many by this many (see :func:`_inside_grid`)."""
 
 
-def _inside_grid(geom: shapely.Geometry, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+def _inside_grid(geom: BaseGeometry, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     """Indices (ascending, into the grid ``gx × gy`` raveled as ``np.meshgrid`` rows) of
     the points ``shapely.contains_xy`` finds in a (prepared) polygon. Blocks whose box lies
     in the polygon's interior are inside and blocks whose box misses it outside without a
@@ -75,7 +77,7 @@ def _inside_grid(geom: shapely.Geometry, gx: np.ndarray, gy: np.ndarray) -> np.n
     return np.sort(np.concatenate([whole, cand]))
 
 
-def _big_parts(gained: shapely.Geometry, *, fast: bool = True) -> list[shapely.Polygon]:
+def _big_parts(gained: BaseGeometry, *, fast: bool = True) -> list[shapely.Polygon]:
     """The parts of the gained ground of at least ``MIN_PART_KM2`` (geodesic). Parts whose
     approximate area (planar degrees scaled at their latitude, within 10 % of the
     geodesic area anywhere in Ukraine) is under half of that cannot reach it and are
@@ -89,11 +91,11 @@ def _big_parts(gained: shapely.Geometry, *, fast: bool = True) -> list[shapely.P
     return [p for p in polys if _geo.area_km2(p) >= MIN_PART_KM2]
 
 
-def _spacing(geom_laea: shapely.Geometry) -> float:
+def _spacing(geom_laea: BaseGeometry) -> float:
     return max(MIN_SPACING_M, math.sqrt(geom_laea.area / MAX_SAMPLES))
 
 
-def _grid(geom_laea: shapely.Geometry, *, fast: bool = True) -> np.ndarray:
+def _grid(geom_laea: BaseGeometry, *, fast: bool = True) -> np.ndarray:
     spacing = _spacing(geom_laea)
     x0, y0, x1, y1 = geom_laea.bounds
     gx, gy = np.arange(x0 + spacing / 2, x1, spacing), np.arange(y0 + spacing / 2, y1, spacing)
@@ -110,14 +112,14 @@ def _grid(geom_laea: shapely.Geometry, *, fast: bool = True) -> np.ndarray:
     return np.vstack([pts, shapely.get_coordinates(geom_laea)])
 
 
-def _distances(line_laea: shapely.Geometry, pts: np.ndarray) -> np.ndarray:
+def _distances(line_laea: BaseGeometry, pts: np.ndarray) -> np.ndarray:
     """Planar distance of each point to a (multi)line, by a tree of its two-point segments:
     the minimum over the same point-to-segment distances as a tree of whole lines would
     give (bit for bit), but each point looks at a few nearby segments, not every segment
     of the few nearest lines."""
     xy, part = shapely.get_coordinates(shapely.get_parts(line_laea), return_index=True)
     same = part[:-1] == part[1:]
-    segs = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
+    segs = cast(np.ndarray, shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1)))
     tree = shapely.STRtree(segs)
     _, dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
     return dist
@@ -128,7 +130,7 @@ DEPTH_CELL = 4
 BOUND_SLACK_M = 1e-3
 
 
-def _ranked(line_laea: shapely.Geometry, pts: np.ndarray, ranks: list[int], *, cell_m: float
+def _ranked(line_laea: BaseGeometry, pts: np.ndarray, ranks: list[int], *, cell_m: float
             ) -> list[int] | None:  # fmt: skip
     """Indices of the points that ``np.argsort`` of their distances to the line puts at
     ``ranks``, measuring only the points that bounds cannot rule out; None on a tie
@@ -142,7 +144,7 @@ def _ranked(line_laea: shapely.Geometry, pts: np.ndarray, ranks: list[int], *, c
     """
     xy, part = shapely.get_coordinates(shapely.get_parts(line_laea), return_index=True)
     same = part[:-1] == part[1:]
-    tree = shapely.STRtree(shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1)))
+    tree = shapely.STRtree(cast(np.ndarray, shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))))
 
     def measure(p: np.ndarray) -> np.ndarray:
         return tree.query_nearest(shapely.points(p), return_distance=True, all_matches=False)[1]
@@ -151,7 +153,7 @@ def _ranked(line_laea: shapely.Geometry, pts: np.ndarray, ranks: list[int], *, c
     cell = cell.ravel()
     n_cells = int(cell.max()) + 1
     count = np.bincount(cell, minlength=n_cells)
-    centre = np.column_stack([np.bincount(cell, pts[:, 0], n_cells), np.bincount(cell, pts[:, 1], n_cells)])
+    centre: np.ndarray = np.column_stack([np.bincount(cell, pts[:, 0], n_cells), np.bincount(cell, pts[:, 1], n_cells)])
     centre /= count[:, None]
     off = np.hypot(*(pts - centre[cell]).T) + BOUND_SLACK_M
     d_centre = measure(centre)[cell]
@@ -174,7 +176,7 @@ def _ranked(line_laea: shapely.Geometry, pts: np.ndarray, ranks: list[int], *, c
     return picked
 
 
-def _distances_plain(line_laea: shapely.Geometry, pts: np.ndarray) -> np.ndarray:
+def _distances_plain(line_laea: BaseGeometry, pts: np.ndarray) -> np.ndarray:
     """:func:`_distances` by a tree of the line's parts (the reference)."""
     tree = shapely.STRtree(shapely.get_parts(line_laea))
     _, dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
@@ -197,7 +199,7 @@ def advance_between(
     }  # fmt: skip
     if gained.is_empty or out["gained_km2"] < 0.01:
         return out
-    line = frontline.front_of(store, a)
+    line: BaseGeometry = frontline.front_of(store, a)
     if side == "RU":  # Russian advances also start from Russia and Belarus
         line = shapely.union(line, frontline.russia_belarus_border())
     if line.is_empty:
@@ -221,6 +223,7 @@ def advance_between(
     (dlon, dlat), (plon, plat) = shapely.get_coordinates(lonlat).tolist()
     deep = frontline.nearest(line, dlon, dlat)
     p90n = frontline.nearest(line, plon, plat)
+    assert deep is not None and p90n is not None  # (the line is not empty)
     out.update(
         max_depth_km=round(deep.distance_km, 2),
         p90_depth_km=round(p90n.distance_km, 2),
@@ -258,6 +261,7 @@ def distance_to_other_side(store: Store, source: str, place, day) -> dict:
     rec = asof.snapshot
     side = _side_at(store, rec, place.lon, place.lat)
     occ = store.layer(rec.id, OCCUPIED)
+    target: BaseGeometry | None
     if side == NOT_COVERED:
         target, to_side = None, None
     elif side == RU:

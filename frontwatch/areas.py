@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Callable
+from typing import Literal, get_args
 
 from . import _geo
 from .boundaries import UKRAINE_OFFICIAL_KM2, clip_outline
@@ -14,7 +15,8 @@ from .store import SnapshotRecord, Store
 from .timeline import AsOf, History, ordered
 
 DENOMINATOR_NOTE = "Ukraine's official area, 603,628 km² (Crimea included)"
-EVERY = ("snapshot", "day", "week", "month")
+Every = Literal["snapshot", "day", "week", "month"]
+EVERY: tuple[str, ...] = get_args(Every)
 
 
 def occupied_km2(store: Store, rec: SnapshotRecord, *, land_only: bool = False) -> float:

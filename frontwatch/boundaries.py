@@ -15,11 +15,13 @@ import gzip
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any, cast
 
 import numpy as np
 import orjson
 import shapely
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 UKRAINE_OFFICIAL_KM2 = 603_628.0
 """Ukraine's official area (km²), the denominator of every "% of Ukraine"."""
@@ -47,7 +49,7 @@ class Oblast:
     iso: str
     name: str
     name_uk: str
-    geometry: shapely.MultiPolygon
+    geometry: BaseGeometry
 
 
 def _read(name: str) -> dict:
@@ -55,11 +57,11 @@ def _read(name: str) -> dict:
     return orjson.loads(gzip.decompress(data))
 
 
-def _polygonal(geometry: dict) -> shapely.Geometry:
+def _polygonal(geometry: dict) -> BaseGeometry:
     """A GeoJSON Polygon or MultiPolygon, built from coordinate arrays (``shape()`` builds
     rings point by point in Python: 0.17 s for the outlines). Other types go to
     ``shape()``."""
-    kind, coords = geometry["type"], geometry.get("coordinates")
+    kind, coords = geometry["type"], cast(Any, geometry.get("coordinates"))
     if kind == "Polygon":
         return _polygon(coords)
     if kind == "MultiPolygon":
@@ -72,7 +74,7 @@ def _polygon(rings: list) -> shapely.Polygon:
 
 
 @cache
-def clip_outline(name: str = "geoboundaries") -> shapely.Geometry:
+def clip_outline(name: str = "geoboundaries") -> BaseGeometry:
     """The outline snapshots are clipped to (prepared for fast predicates)."""
     if name == "geoboundaries":
         doc = _read("ukraine-outline.geojson.gz")
@@ -100,7 +102,7 @@ def oblasts() -> tuple[Oblast, ...]:
 
 
 @cache
-def held_before_2022() -> dict[str, shapely.Geometry]:
+def held_before_2022() -> dict[str, BaseGeometry]:
     """Regions held by Russia before 24 February 2022: ``crimea``, ``occupied_since_2014``."""
     doc = _read("occupied-before-2022.geojson.gz")
     out = {}

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from . import _geo
 from .boundaries import clip_outline, oblasts
@@ -117,9 +118,9 @@ def _keep_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord, ua_km2: float,
 OUTSIDE_OBLASTS = "(water / outside the land outline)"
 
 
-def split_by_oblast(ua: shapely.Geometry, ru: shapely.Geometry) -> list[dict]:
+def split_by_oblast(ua: BaseGeometry, ru: BaseGeometry) -> list[dict]:
     """Gains of each side per oblast (OpenStreetMap oblasts), largest first, zeros left out."""
-    rows = []
+    rows: list[dict] = []
     for ob in oblasts():
         u = _geo.area_km2(_geo.intersection(ua, ob.geometry)) if shapely.intersects(
             ob.geometry, ua) else 0.0  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from . import export as export_mod
-from .cli import _store, handle_errors
+from ._cli_common import _store, handle_errors
 from .errors import InvalidWindow
 
 

@@ -9,8 +9,8 @@ import sys
 import click
 
 from . import fetch
+from ._cli_common import _progress, _store, err, handle_errors
 from ._format import to_json
-from .cli import _progress, _store, err, handle_errors
 from .errors import InvalidWindow
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli import _store, err, handle_errors
+from ._cli_common import _store, err, handle_errors
 from .errors import InvalidWindow
 
 

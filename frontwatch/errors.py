@@ -6,6 +6,12 @@ and keeps the identifiers it names as attributes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .place import Candidate
+
 
 class FrontwatchError(Exception):
     """Base class of every error Frontwatch raises on purpose."""
@@ -187,3 +193,108 @@ class DocumentTooLarge(InputFileError):
 
     def __reduce__(self):
         return (type(self), (self.path, self.limit))
+
+
+# -- places (the gazetteer) ------------------------------------------------------------
+
+
+
+class PlaceNotFound(FrontwatchError, LookupError):
+    """No populated place matches a name (or a GeoNames id)."""
+
+    def __init__(
+        self,
+        name: str,
+        suggestions: Sequence[str] = (),
+        *,
+        oblast: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        self.oblast = oblast
+        if message is None:
+            where = f" in {oblast}" if oblast else ""
+            message = f"no place named {name!r}{where}"
+            if self.suggestions:
+                message += f"; did you mean: {', '.join(self.suggestions)}?"
+        super().__init__(message)
+
+
+class AmbiguousPlace(FrontwatchError, LookupError):
+    """Several different places match a name equally well."""
+
+    MAX_LISTED = 12
+
+    def __init__(self, name: str, candidates: Sequence[Candidate], *, oblast: str | None = None) -> None:
+        self.name = name
+        self.candidates = list(candidates)
+        self.oblast = oblast
+        listed = "; ".join(c.place.label() for c in self.candidates[: self.MAX_LISTED])
+        more = len(self.candidates) - self.MAX_LISTED
+        if more > 0:
+            listed += f"; and {more} more"
+        where = f" in {oblast}" if oblast else ""
+        ask = (
+            "give a nearby point (near=(lon, lat)) or pick one by GeoNames id"
+            if oblast
+            else "give an oblast (oblast=...) or a nearby point (near=(lon, lat))"
+        )
+        super().__init__(
+            f"{name!r} matches {len(self.candidates)} places{where} equally well: {listed}. To choose, {ask}"
+        )
+
+
+class UnknownOblast(FrontwatchError, LookupError):
+    """An oblast name or code that the gazetteer does not know."""
+
+    def __init__(self, value: str, known: Sequence[str]) -> None:
+        self.value = value
+        self.known = list(known)
+        super().__init__(
+            f"unknown oblast {value!r}; known: {', '.join(self.known)} "
+            "(or their Ukrainian names, or GeoNames admin1 codes such as '07')"
+        )
+
+
+# -- the web app's limits ----------------------------------------------------------------
+
+
+class RequestTimeout(FrontwatchError, TimeoutError):
+    """A request computed longer than the app's ``timeout_s``."""
+
+
+class BodyTooLarge(FrontwatchError, ValueError):
+    """A request body larger than the app's ``max_body_bytes``."""
+
+
+# -- reports -----------------------------------------------------------------------------
+
+
+class ExportError(FrontwatchError, RuntimeError):
+    """A report cannot be written in the asked format."""
+
+
+# -- fetching the live sources -----------------------------------------------------------
+
+
+class FetchError(FrontwatchError):
+    """A request failed for good (after its retries), or its answer is not usable."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        super().__init__(f"{url}: {problem}")
+        self.url = url
+        self.problem = problem
+
+
+# -- claims ------------------------------------------------------------------------------
+
+
+class InvalidClaim(FrontwatchError, ValueError):
+    """A claim field whose value is not allowed."""
+
+    def __init__(self, field_name: str, value: object, allowed: str) -> None:
+        self.field = field_name
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"invalid claim {field_name} {value!r}: expected {allowed}")

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from . import _geo
 from .errors import FrontwatchError
@@ -52,7 +53,7 @@ class Row:
     km2: float
     kind: str
     file: str
-    geometry: shapely.Geometry | None
+    geometry: BaseGeometry | None
 
 
 def rows(store: Store, source: str, start: dt.date | None = None, end: dt.date | None = None,

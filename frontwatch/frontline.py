@@ -16,6 +16,7 @@ from functools import cache, lru_cache
 import numpy as np
 import shapely
 from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
 
 from . import _geo
 from .boundaries import clip_outline, held_before_2022
@@ -52,7 +53,7 @@ def from_laea(geom):
 
 
 @cache
-def _border_lines(undrawn: tuple[str, ...]) -> shapely.Geometry:
+def _border_lines(undrawn: tuple[str, ...]) -> BaseGeometry:
     lines = [shapely.boundary(clip_outline("osm-land")), shapely.boundary(clip_outline())]
     regions = held_before_2022()
     lines += [shapely.boundary(regions[r]) for r in undrawn]
@@ -74,7 +75,7 @@ def front_of(store, rec) -> shapely.MultiLineString:
 
 
 def line_of_contact(
-    occupied: shapely.Geometry,
+    occupied: BaseGeometry,
     coverage: dict[str, bool] | None = None,
     *,
     tolerance_km: float = BORDER_TOLERANCE_KM,
@@ -111,7 +112,7 @@ NEAR_CHUNK = 16
 NEAR_MARGIN_M = 1.0
 
 
-def near_border(border: shapely.Geometry, laea: np.ndarray, tolerance_m: float) -> np.ndarray:
+def near_border(border: BaseGeometry, laea: np.ndarray, tolerance_m: float) -> np.ndarray:
     """Which points (rows of ``laea``, equal-area metres) lie within ``tolerance_m`` of the
     prepared ``border``: ``shapely.dwithin`` point by point, but points of a ring come in
     runs, so runs of ``NEAR_CHUNK`` are settled first by their bounding box: far when the
@@ -174,14 +175,14 @@ _RU_BY_BOXES = ((23.5, 51.0, 41.0, 53.0), (33.5, 47.2, 41.0, 53.0))
 
 
 @cache
-def russia_belarus_border() -> shapely.Geometry:
+def russia_belarus_border() -> BaseGeometry:
     """Ukraine's land border with Russia and Belarus (lon/lat lines), approximated by the
     OpenStreetMap land outline inside :data:`_RU_BY_BOXES`."""
     edge = shapely.boundary(clip_outline("osm-land"))
     return shapely.intersection(edge, shapely.union_all([shapely.box(*b) for b in _RU_BY_BOXES]))
 
 
-def length_km(line: shapely.Geometry) -> float:
+def length_km(line: BaseGeometry) -> float:
     """Geodesic length of a (multi)line on WGS84, in km."""
     if line.is_empty:
         return 0.0
@@ -197,7 +198,7 @@ class Nearest:
     lat: float
 
 
-def nearest(target: shapely.Geometry, lon: float, lat: float) -> Nearest | None:
+def nearest(target: BaseGeometry, lon: float, lat: float) -> Nearest | None:
     """Geodesic distance (km) from (lon, lat) to the nearest point of ``target``.
 
     Edges are geodesics. The search runs in an azimuthal equidistant projection centred on

@@ -46,18 +46,40 @@ from __future__ import annotations
 
 import gzip
 import re
-import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from itertools import chain
 from pathlib import Path
 
 import numpy as np
-from pyproj import Geod
-from rapidfuzz import fuzz, process
 
-from frontwatch.errors import FrontwatchError
+from . import _lookup
+from ._lookup import (  # noqa: F401 (re-exported: the lookup's rules and its tuning)
+    DOMINANCE_MIN_POPULATION,
+    DOMINANCE_RATIO,
+    DUPLICATE_KM,
+    FEATURE_RANK,
+    FUZZY_CUTOFF,
+    FUZZY_MIN_LENGTH,
+    FUZZY_SCALE,
+    MATCH_SCORES,
+    NAME_MATCHES,
+    NEAR_RATIO,
+    SUGGESTION_CUTOFF,
+    SUGGESTION_SPREAD,
+    contenders,
+)
+from .errors import AmbiguousPlace, FrontwatchError, PlaceNotFound, UnknownOblast  # noqa: F401 (re-exported)
+from .names import (  # noqa: F401 (re-exported: names folding and romanisation)
+    _fold_many,
+    _skeleton_many,
+    english_name,
+    fold_name,
+    name_skeleton,
+    romanize_ukrainian,
+)
+from .place import EXCLUDED_CODES, Candidate, Place  # noqa: F401 (re-exported)
 
 DATA_PATH = Path(__file__).resolve().parent / "data" / "gazetteer.tsv.gz"
 """The shipped gazetteer (gzip TSV with a places, an admin1 and an admin2 section)."""
@@ -66,10 +88,6 @@ FORMAT = "frontwatch-gazetteer 1"
 """First field of the data file's first line; the reader refuses other formats."""
 
 ATTRIBUTION = "GeoNames (CC BY 4.0), https://www.geonames.org"
-
-EXCLUDED_CODES = frozenset({"PPLQ", "PPLH", "PPLW"})
-"""Abandoned (PPLQ), historical, no longer existing (PPLH) and destroyed (PPLW) places:
-left out of :meth:`Gazetteer.places` and :func:`resolve` unless ``include_abandoned=True``."""
 
 SETTLEMENT_CODES = frozenset({
     "PPLC", "PPLA", "PPLA2", "PPLA3", "PPLA4", "PPLA5", "PPLG", "PPLCH",
@@ -82,469 +100,6 @@ populated places (PPLR) and sections of populated places (PPLX). PPLX is kept be
 the Ukrainian data most PPLX rows are villages since merged into a town (Vodiane by
 Pokrovsk, Zhykhar by Kharkiv) that news still names; count them apart through
 ``feature_code`` where a section of a town should not count as a community."""
-
-FEATURE_RANK = {
-    code: rank
-    for rank, code in enumerate(
-        ["PPLC", "PPLA", "PPLA2", "PPLA3", "PPLA4", "PPLA5", "PPLG", "PPLCH", "PPL", "PPLS",
-         "PPLF", "PPLL", "PPLR", "PPLX", "PPLQ", "PPLH", "PPLW"]
-    )
-}  # fmt: skip
-"""Order of feature codes when ranking equally good matches of equal population."""
-
-MATCH_SCORES = {"exact": 100.0, "alternate": 95.0, "transliteration": 90.0}
-"""Score of each non-fuzzy match tier."""
-
-NAME_MATCHES = frozenset({"exact", "alternate"})
-"""Tiers in which the name is one of the place's names; equally good for :func:`resolve_one`."""
-
-FUZZY_CUTOFF = 80.0
-"""Least rapidfuzz ``ratio`` (0-100) for a fuzzy match, both between the skeletons and
-between the folded spellings (so that short skeletons do not match anything alike)."""
-
-FUZZY_MIN_LENGTH = 3
-"""Skeletons shorter than this (``"Zzzz"`` reads ``Z``) get no fuzzy matches or suggestions."""
-
-FUZZY_SCALE = 0.85
-"""A fuzzy match scores ``ratio * FUZZY_SCALE`` (at most 85, below every exact tier)."""
-
-SUGGESTION_CUTOFF = 80.0
-"""Least ``ratio`` for a name to be offered as a suggestion when nothing matches (typos of
-real names score 83 and more: "Bakmut", "Kupansk", "Vuhledr"; "Atlantis" gets none)."""
-
-SUGGESTION_SPREAD = 10.0
-"""Suggestions stop at this many ``ratio`` points below the closest name."""
-
-DOMINANCE_RATIO = 10.0
-"""A place wins an otherwise ambiguous match when its population is at least this many
-times that of every other equally good match ..."""
-
-DOMINANCE_MIN_POPULATION = 5_000
-"""... and at least this large (a town: GeoNames records 0, unknown, for most villages'
-populations, so a ratio against 0 alone would say nothing; an unknown population never loses
-to a known small one). "Marinka" is the Donetsk town of 9,089 over three hamlets."""
-
-NEAR_RATIO = 2.0
-"""With ``near=``, the nearest equally good match wins when the next one is at least this
-many times as far away."""
-
-DUPLICATE_KM = 2.0
-"""Two records of the same name closer than this (geodesic, km) are one place for
-:func:`resolve_one` (GeoNames holds a few duplicates: Vesela Tarasivka, Luhansk oblast)."""
-
-_GEOD = Geod(ellps="WGS84")
-
-# --------------------------------------------------------------------------------------
-# Errors (FrontwatchError subclasses; kept here until they move into errors.py)
-
-
-class PlaceNotFound(FrontwatchError, LookupError):
-    """No populated place matches a name (or a GeoNames id)."""
-
-    def __init__(
-        self,
-        name: str,
-        suggestions: Sequence[str] = (),
-        *,
-        oblast: str | None = None,
-        message: str | None = None,
-    ) -> None:
-        self.name = name
-        self.suggestions = list(suggestions)
-        self.oblast = oblast
-        if message is None:
-            where = f" in {oblast}" if oblast else ""
-            message = f"no place named {name!r}{where}"
-            if self.suggestions:
-                message += f"; did you mean: {', '.join(self.suggestions)}?"
-        super().__init__(message)
-
-
-class AmbiguousPlace(FrontwatchError, LookupError):
-    """Several different places match a name equally well."""
-
-    MAX_LISTED = 12
-
-    def __init__(self, name: str, candidates: Sequence[Candidate], *, oblast: str | None = None) -> None:
-        self.name = name
-        self.candidates = list(candidates)
-        self.oblast = oblast
-        listed = "; ".join(c.place.label() for c in self.candidates[: self.MAX_LISTED])
-        more = len(self.candidates) - self.MAX_LISTED
-        if more > 0:
-            listed += f"; and {more} more"
-        where = f" in {oblast}" if oblast else ""
-        ask = (
-            "give a nearby point (near=(lon, lat)) or pick one by GeoNames id"
-            if oblast
-            else "give an oblast (oblast=...) or a nearby point (near=(lon, lat))"
-        )
-        super().__init__(
-            f"{name!r} matches {len(self.candidates)} places{where} equally well: {listed}. To choose, {ask}"
-        )
-
-
-class UnknownOblast(FrontwatchError, LookupError):
-    """An oblast name or code that the gazetteer does not know."""
-
-    def __init__(self, value: str, known: Sequence[str]) -> None:
-        self.value = value
-        self.known = list(known)
-        super().__init__(
-            f"unknown oblast {value!r}; known: {', '.join(self.known)} "
-            "(or their Ukrainian names, or GeoNames admin1 codes such as '07')"
-        )
-
-
-# --------------------------------------------------------------------------------------
-# Name normalisation
-
-_APOSTROPHES = "'’ʼ`‘′″”“\"ʹʺ´ˈ"
-_SEPARATORS = "-‐‑‒–—. \u00a0\t"
-_LATIN_SPECIAL = {
-    "ł": "l", "ø": "o", "đ": "d", "ı": "i", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th",
-}  # fmt: skip
-# Latin letters whose diacritic is a sound of its own in Slavic romanizations (scholarly
-# ISO 9, Czech, Croatian, Romanian, Polish): folded to their English digraph in skeletons.
-_LATIN_DIGRAPHS = {
-    "ž": "zh", "š": "sh", "č": "ch", "ŝ": "shch", "ĥ": "kh", "ĉ": "ch", "ș": "sh",
-    "ş": "sh", "ț": "ts", "ţ": "ts", "ć": "ch", "ż": "zh",
-}  # fmt: skip
-# Skeleton symbols are uppercase ASCII letters (so the string methods below take CPython's
-# fast ASCII paths): the plain sounds are their Latin letters, and ж ш ч х ц are J W C X Q.
-# Cyrillic (Ukrainian and Russian) goes straight to symbols. Vowels и і ї й е є ы э fold to
-# I (Ізюм/Изюм, Балаклія/Балаклея); я ю ё are I + vowel; г ґ (and Latin g h) are H.
-_CYRILLIC_SKELETON = {
-    "а": "A", "б": "B", "в": "V", "г": "H", "ґ": "H", "д": "D", "е": "I", "є": "I",
-    "ж": "J", "з": "Z", "и": "I", "і": "I", "ї": "I", "й": "I", "к": "K", "л": "L",
-    "м": "M", "н": "N", "о": "O", "п": "P", "р": "R", "с": "S", "т": "T", "у": "U",
-    "ф": "F", "х": "X", "ц": "Q", "ч": "C", "ш": "W", "щ": "WC", "ь": None, "ъ": None,
-    "ы": "I", "э": "I", "ю": "IU", "я": "IA", "ё": "IO", "ў": "U", "ј": "I",
-}  # fmt: skip
-# Latin digraphs (English, KMU, BGN/PCGN, scholarly, French tch), replaced in this order.
-_DIGRAPHS = (
-    ("shch", "WC"), ("shh", "WC"), ("tch", "C"), ("zh", "J"), ("sh", "W"), ("ch", "C"),
-    ("kh", "X"), ("ts", "Q"),
-)  # fmt: skip
-# Single Latin letters left after the digraphs: y j e i are all I (Kyiv/Kiev/Kijiv),
-# w is V (Polish, German), x is X (kh; scholarly, Spanish), c is Q (ts; scholarly), q is K.
-_LATIN_SKELETON = str.maketrans({
-    "a": "A", "b": "B", "v": "V", "w": "V", "g": "H", "h": "H", "d": "D", "e": "I",
-    "i": "I", "y": "I", "j": "I", "z": "Z", "k": "K", "q": "K", "l": "L", "m": "M",
-    "n": "N", "o": "O", "p": "P", "r": "R", "s": "S", "t": "T", "u": "U", "f": "F",
-    "c": "Q", "x": "X",
-})  # fmt: skip
-_RUNS = re.compile(r"(.)\1+")
-
-
-def _latin_bases() -> dict[int, str]:
-    """Lowercase accented Latin letters -> their base letters (é -> e, ï -> i, ...)."""
-    table: dict[int, str] = {}
-    for cp in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
-        ch = chr(cp).lower()
-        if len(ch) != 1:
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        if base != ch and base.isascii() and base.isalpha():
-            table[ord(ch)] = base.lower()
-    table.update({ord(k): v for k, v in _LATIN_SPECIAL.items()})
-    return table
-
-
-def _fold_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = dict(_latin_bases())
-    table.update({ord(c): None for c in _APOSTROPHES + _SEPARATORS})
-    table.update({cp: None for cp in range(0x300, 0x370)})  # combining marks
-    table[ord("ё")] = "е"
-    return table
-
-
-def _skeleton_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = dict(_latin_bases())
-    table.update({ord(k): v for k, v in _LATIN_DIGRAPHS.items()})
-    table.update({ord(k): v for k, v in _CYRILLIC_SKELETON.items()})
-    table.update({ord(c): None for c in _APOSTROPHES + _SEPARATORS})
-    table.update({cp: None for cp in range(0x300, 0x370)})
-    return table
-
-
-_FOLD = _fold_table()
-_SKELETON = _skeleton_table()
-
-
-def _by_script(texts: Sequence[str], convert: Callable[[str], str], *, normalize: bool = True) -> list[str]:
-    """Apply ``convert`` to the newline-joined ASCII texts and, apart, to the others.
-
-    One pass over all names joined by newlines runs in C; keeping ASCII names apart lets
-    CPython use its fast ASCII paths for them (most names). ``normalize`` puts the others
-    in Unicode NFC first (the shipped names already are).
-    """
-    is_ascii = np.fromiter(map(str.isascii, texts), bool, len(texts))
-    out = np.empty(len(texts), dtype=object)
-    for rows in (np.flatnonzero(is_ascii), np.flatnonzero(~is_ascii)):
-        if len(rows):
-            joined = "\n".join([texts[k] for k in rows.tolist()])
-            if normalize and not joined.isascii():
-                joined = unicodedata.normalize("NFC", joined)
-            out[rows] = convert(joined).split("\n")
-    return out.tolist()
-
-
-def fold_name(text: str) -> str:
-    """The comparison key of the ``exact`` and ``alternate`` tiers.
-
-    Lowercase, without apostrophes, hyphens, dots or spaces, Latin diacritics removed;
-    Cyrillic kept as it is (``ё`` as ``е``).
-
-    Parameters
-    ----------
-    text
-        A place name in any script.
-
-    Returns
-    -------
-    str
-        ``"Kup'yans'k"`` -> ``"kupyansk"``, ``"Куп’янськ"`` -> ``"купянськ"``.
-    """
-    return _fold_many([text])[0]
-
-
-def _fold(joined: str) -> str:
-    return joined.lower().translate(_FOLD)
-
-
-def _fold_many(texts: Sequence[str], *, normalize: bool = True) -> list[str]:
-    return _by_script(texts, _fold, normalize=normalize)
-
-
-def name_skeleton(text: str) -> str:
-    """The transliteration skeleton of a name: one key for all its spellings.
-
-    Cyrillic (Ukrainian or Russian) and Latin romanizations (KMU 2010, BGN/PCGN, scholarly
-    ISO 9, most Western European ones) map to one alphabet of uppercase letters: case,
-    apostrophes, hyphens, spaces, soft and hard signs are dropped; zh, sh, ch, kh, ts and
-    shch (ž š č ŝ, ж ш ч х ц щ) become J, W, C, X, Q and WC; y, j, e, i (и і ї й е є ы э)
-    fold to ``I``; g and h (г ґ) to ``H``; w to ``V``; doubled letters to one. So
-    ``Kupiansk``, ``Kupyansk``, ``Kup'yans'k``, ``Куп'янськ`` and ``Купянск`` all give
-    ``KUPIANSK``, and ``Kyiv``, ``Kiev``, ``Київ``, ``Киев`` give ``KIV``.
-    Russian-vs-Ukrainian vowel changes (Kharkov/Kharkiv) are not folded: GeoNames lists
-    those forms among a place's names.
-
-    Parameters
-    ----------
-    text
-        A place name in any script.
-
-    Returns
-    -------
-    str
-        The skeleton.
-    """
-    return _skeleton_many([text])[0]
-
-
-def _skeleton(joined: str) -> str:
-    s = joined.lower().translate(_SKELETON)
-    for latin, symbol in _DIGRAPHS:
-        s = s.replace(latin, symbol)
-    s = s.translate(_LATIN_SKELETON).replace("TS", "Q")  # Cyrillic тс reads as ц
-    return _RUNS.sub(r"\1", s)
-
-
-def _skeleton_many(texts: Sequence[str], *, normalize: bool = True) -> list[str]:
-    return _by_script(texts, _skeleton, normalize=normalize)
-
-
-_KMU = {
-    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie",
-    "ж": "zh", "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l",
-    "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
-    "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ь": "", "ю": "iu",
-    "я": "ia", "ъ": "", "ы": "y", "э": "e", "ё": "io",
-}  # fmt: skip
-_KMU_INITIAL = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
-
-
-def romanize_ukrainian(text: str) -> str:
-    """Romanize Ukrainian Cyrillic with the official national system (KMU 2010).
-
-    ``є ї й ю я`` are ``ye yi y yu ya`` at the start of a word and ``ie i i iu ia``
-    elsewhere; ``зг`` is ``zgh``; the soft sign and apostrophes are dropped. Characters
-    that are not Cyrillic are kept.
-
-    Parameters
-    ----------
-    text
-        Ukrainian Cyrillic text.
-
-    Returns
-    -------
-    str
-        ``"Куп’янськ"`` -> ``"Kupiansk"``, ``"Запоріжжя"`` -> ``"Zaporizhzhia"``,
-        ``"Ізюм"`` -> ``"Izium"``, ``"Київ"`` -> ``"Kyiv"``.
-    """
-    out: list[str] = []
-    text = unicodedata.normalize("NFC", text)
-    initial = True
-    for i, ch in enumerate(text):
-        low = ch.lower()
-        if ch in _APOSTROPHES:
-            continue
-        if low == "г" and i > 0 and text[i - 1].lower() == "з":
-            rom = "gh"
-        elif initial and low in _KMU_INITIAL:
-            rom = _KMU_INITIAL[low]
-        else:
-            rom = _KMU.get(low, ch)
-        if ch != low and rom:
-            rom = rom[0].upper() + rom[1:]
-        out.append(rom)
-        initial = not ch.isalpha()
-    return "".join(out)
-
-
-def english_name(geonames_name: str, name_uk: str | None, names: Iterable[str]) -> str:
-    """The usual English name of a place (the rule is in the module docstring).
-
-    Parameters
-    ----------
-    geonames_name
-        GeoNames' primary name.
-    name_uk
-        The Ukrainian name, if known.
-    names
-        The place's other names.
-
-    Returns
-    -------
-    str
-        The KMU 2010 romanization of ``name_uk`` when GeoNames lists that spelling
-        (compared without case and apostrophes; with GeoNames' capitalization when it
-        differs only in case), else ``geonames_name``.
-    """
-    if name_uk:
-        kmu = romanize_ukrainian(name_uk)
-        latin = (geonames_name, *names)
-        for n in latin:  # GeoNames' capitalization: "Stare Misto", not "Stare misto"
-            if n.lower() == kmu.lower():
-                return n
-        key = fold_name(kmu)
-        if any(fold_name(n) == key for n in latin):
-            return kmu
-    return geonames_name
-
-
-# --------------------------------------------------------------------------------------
-# Places
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """A populated place (GeoNames feature class P).
-
-    Attributes
-    ----------
-    geonameid
-        GeoNames id.
-    name
-        Usual English name (see the module docstring).
-    name_uk
-        Ukrainian name, or None where GeoNames has no Cyrillic name that can be Ukrainian.
-    names
-        Every name (English, GeoNames primary, Ukrainian, then the alternates).
-    lat, lon
-        Point, degrees WGS84.
-    feature_code
-        GeoNames feature code (PPL, PPLA2, ...).
-    oblast, oblast_code
-        English name of the oblast-level unit and its GeoNames admin1 code ("07").
-    raion, raion_code
-        English name of the raion and its GeoNames admin2 code ("6308"), or None.
-    population
-        Population as GeoNames gives it; 0 where unknown (most villages: ``as_dict`` gives
-        None).
-    """
-
-    geonameid: int
-    name: str
-    name_uk: str | None
-    names: tuple[str, ...]
-    lat: float
-    lon: float
-    feature_code: str
-    oblast: str
-    oblast_code: str
-    raion: str | None
-    raion_code: str | None
-    population: int
-
-    @property
-    def abandoned(self) -> bool:
-        """Whether the place is abandoned, historical or destroyed (:data:`EXCLUDED_CODES`)."""
-        return self.feature_code in EXCLUDED_CODES
-
-    def label(self) -> str:
-        """``"Kupiansk (Kharkiv, Kupiansk Raion, pop. 27,169, id 703656)"``."""
-        parts = [self.oblast or "no oblast"]
-        if self.raion:
-            parts.append(self.raion)
-        if self.population:
-            parts.append(f"pop. {self.population:,}")
-        if self.abandoned:
-            parts.append(self.feature_code)
-        parts.append(f"id {self.geonameid}")
-        return f"{self.name} ({', '.join(parts)})"
-
-    def as_dict(self) -> dict[str, object]:
-        """The place as plain data (keys: geonameid, name, name_uk, oblast, raion, lat, lon,
-        population, feature_code); population None where GeoNames has 0 (unknown)."""
-        return {
-            "geonameid": self.geonameid,
-            "name": self.name,
-            "name_uk": self.name_uk,
-            "oblast": self.oblast,
-            "raion": self.raion,
-            "lat": self.lat,
-            "lon": self.lon,
-            "population": self.population or None,
-            "feature_code": self.feature_code,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A place matching a name, with how well and how it matched.
-
-    Attributes
-    ----------
-    place
-        The place.
-    score
-        0-100: 100 exact, 95 alternate, 90 transliteration, at most 85 fuzzy.
-    match
-        ``"exact"``, ``"alternate"``, ``"transliteration"`` or ``"fuzzy"``.
-    matched_name
-        The place's name that matched.
-    distance_km
-        Geodesic distance (WGS84) from the ``near=`` point, km; None without ``near=``.
-    """
-
-    place: Place
-    score: float
-    match: str
-    matched_name: str
-    distance_km: float | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        """The candidate as plain data: the place's keys plus score, match, matched_name,
-        distance_km."""
-        return {
-            **self.place.as_dict(),
-            "score": self.score,
-            "match": self.match,
-            "matched_name": self.matched_name,
-            "distance_km": self.distance_km,
-        }
 
 
 class _Groups:
@@ -620,9 +175,7 @@ class Gazetteer:
         self.coords[:, 1] = [p.lat for p in self._places]
         self.coords.flags.writeable = False
         self.ids.flags.writeable = False
-        self._excluded = np.fromiter(
-            (p.feature_code in EXCLUDED_CODES for p in self._places), bool, len(self._places)
-        )
+        self._excluded = np.fromiter((p.feature_code in EXCLUDED_CODES for p in self._places), bool, len(self._places))
 
     @classmethod
     def from_file(cls, path: str | Path = DATA_PATH) -> Gazetteer:
@@ -651,8 +204,7 @@ class Gazetteer:
                 continue
             rows.append(line.split("\t"))
         admin1 = {
-            code: (name, uk, tuple(a for a in aliases.split(",") if a))
-            for code, name, uk, aliases in sections["admin1"]
+            code: (name, uk, tuple(a for a in aliases.split(",") if a)) for code, name, uk, aliases in sections["admin1"]
         }
         admin2 = {(a1, a2): name for a1, a2, name in sections["admin2"]}
         places = []
@@ -700,9 +252,7 @@ class Gazetteer:
         """
         codes = self.oblast_codes(oblast) if oblast is not None else None
         keep = SETTLEMENT_CODES | EXCLUDED_CODES if include_abandoned else SETTLEMENT_CODES
-        return [
-            p for p in self._places if p.feature_code in keep and (codes is None or p.oblast_code in codes)
-        ]
+        return [p for p in self._places if p.feature_code in keep and (codes is None or p.oblast_code in codes)]
 
     def by_id(self, geonameid: int) -> Place:
         """The place with a GeoNames id.
@@ -837,57 +387,8 @@ class Gazetteer:
         UnknownOblast
             When ``oblast`` is not an oblast.
         """
-        codes = self.oblast_codes(oblast) if oblast is not None else None
-        index = self._index
-        found: dict[int, tuple[float, str, str]] = {}
-
-        def add(entries: Iterable[int], score: float | None, match: str) -> None:
-            for k in entries:
-                i = index.owners[k]
-                tier = match or ("exact" if index.primary[k] else "alternate")
-                value = MATCH_SCORES[tier] if score is None else score
-                if value > found.get(i, (-1.0,))[0] and self._allowed(i, codes, include_abandoned):
-                    found[i] = (value, tier, index.names[k])
-
-        skel = name_skeleton(name)
-        fold = fold_name(name)
-        add(index.by_fold.get(fold), None, "")
-        add(index.by_skeleton.get(skel), None, "transliteration")
-        if not found and len(skel) >= FUZZY_MIN_LENGTH:
-            for key, ratio, _ in process.extract(
-                skel, index.by_skeleton.keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF,
-                limit=None,
-            ):  # fmt: skip
-                for k in index.by_skeleton.get(key):
-                    # The skeleton finds candidates; the spelling must be close too:
-                    # "Xyzzyq" reads XIZIK, 91 from Khyzhky's XIZIKI, but is far from it.
-                    score = min(ratio, fuzz.ratio(fold, index.folds[k]))
-                    if score >= FUZZY_CUTOFF:
-                        add([k], round(score * FUZZY_SCALE, 1), "fuzzy")
-        rows = list(found)
-        distances = self._distances_km(rows, near)
-        order = sorted(
-            range(len(rows)),
-            key=lambda k: (
-                -found[rows[k]][0],
-                distances[k] if distances is not None else 0.0,
-                -self._places[rows[k]].population,
-                FEATURE_RANK.get(self._places[rows[k]].feature_code, len(FEATURE_RANK)),
-                self._places[rows[k]].geonameid,
-            ),
-        )
-        if limit is not None:
-            order = order[:limit]
-        return [
-            Candidate(
-                self._places[rows[k]],
-                found[rows[k]][0],
-                found[rows[k]][1],
-                found[rows[k]][2],
-                None if distances is None else float(distances[k]),
-            )
-            for k in order
-        ]
+        return _lookup.resolve(self, name, oblast=oblast, near=near, include_abandoned=include_abandoned,
+                               limit=limit)  # fmt: skip
 
     def resolve_one(
         self,
@@ -940,35 +441,8 @@ class Gazetteer:
         UnknownOblast
             When ``oblast`` is not an oblast.
         """
-        found = self.resolve(name, oblast=oblast, near=near, include_abandoned=include_abandoned, limit=None)
-        notes = explain if explain is not None else []
-        if not found:
-            raise self._not_found(name, oblast=oblast, include_abandoned=include_abandoned)
-        best = _distinct(contenders(found))
-        if all(c.match == "fuzzy" for c in best):
-            # a spelling that is none of any place's names is never taken silently
-            # ("Kursk" is not Kurskoe in Crimea): the close names are suggestions
-            labels = list(dict.fromkeys(f"{c.place.name} ({c.place.oblast})" for c in found[:5]))
-            raise PlaceNotFound(name, labels, oblast=self._oblast_label(oblast))
-        if len(best) == 1:
-            return best[0].place
-        if near is not None:
-            by_distance = sorted(best, key=lambda c: c.distance_km or 0.0)
-            d0, d1 = by_distance[0].distance_km or 0.0, by_distance[1].distance_km or 0.0
-            if d1 > d0 and d1 >= NEAR_RATIO * d0:
-                return by_distance[0].place
-        by_size = sorted(best, key=lambda c: -c.place.population)
-        top, runner_up = by_size[0].place.population, by_size[1].place.population
-        if top >= DOMINANCE_MIN_POPULATION and top >= DOMINANCE_RATIO * runner_up:
-            notes.append(_picked(name, by_size[0].place, best, f"its population is at least {DOMINANCE_RATIO:g}× "
-                                 "every other's (unknown populations are villages')"))  # fmt: skip
-            return by_size[0].place
-        exact = [c for c in best if c.match == "exact"]
-        if len(exact) == 1:
-            notes.append(_picked(name, exact[0].place, best, "the only place with exactly this name; the others "
-                                 "have it as an old or other name"))  # fmt: skip
-            return exact[0].place
-        raise AmbiguousPlace(name, best, oblast=self._oblast_label(oblast))
+        return _lookup.resolve_one(self, name, oblast=oblast, near=near, include_abandoned=include_abandoned,
+                                   explain=explain)  # fmt: skip
 
     def suggestions(
         self,
@@ -995,31 +469,7 @@ class Gazetteer:
             Distinct (name, oblast) pairs with a skeleton ``ratio`` of at least
             :data:`SUGGESTION_CUTOFF`, largest place first among equally close names.
         """
-        codes = self.oblast_codes(oblast) if oblast is not None else None
-        skel = name_skeleton(name)
-        if len(skel) < FUZZY_MIN_LENGTH:
-            return []
-        index = self._index
-        scored: list[tuple[float, int, str]] = []
-        for key, ratio, _ in process.extract(
-            skel, index.by_skeleton.keys, scorer=fuzz.ratio, score_cutoff=SUGGESTION_CUTOFF,
-            limit=None,
-        ):  # fmt: skip
-            for k in index.by_skeleton.get(key):
-                i = index.owners[k]
-                if self._allowed(i, codes, include_abandoned):
-                    scored.append((ratio, i, key))
-        scored.sort(key=lambda t: (-t[0], -self._places[t[1]].population, t[1]))
-        out: list[str] = []
-        for ratio, i, _key in scored:
-            if ratio < scored[0][0] - SUGGESTION_SPREAD:
-                break  # far behind the best: noise, not a suggestion
-            label = f"{self._places[i].name} ({self._places[i].oblast})"
-            if label not in out:
-                out.append(label)
-            if len(out) == limit:
-                break
-        return out
+        return _lookup.suggestions(self, name, oblast=oblast, include_abandoned=include_abandoned, limit=limit)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -1029,89 +479,6 @@ class Gazetteer:
             return None
         names = "/".join(self.admin1[c][0] for c in sorted(self.oblast_codes(oblast)))
         return f"{names} oblast"
-
-    def _allowed(self, i: int, codes: frozenset[str] | None, include_abandoned: bool) -> bool:
-        if not include_abandoned and self._excluded[i]:
-            return False
-        return codes is None or self._places[i].oblast_code in codes
-
-    def _distances_km(self, rows: list[int], near: tuple[float, float] | None) -> np.ndarray | None:
-        if near is None:
-            return None
-        lon, lat = near
-        if not rows:
-            return np.empty(0)
-        pts = self.coords[rows]
-        _, _, metres = _GEOD.inv(
-            np.full(len(rows), float(lon)), np.full(len(rows), float(lat)), pts[:, 0], pts[:, 1]
-        )
-        return np.asarray(metres) / 1000.0
-
-    def _not_found(self, name: str, *, oblast: str | None, include_abandoned: bool) -> PlaceNotFound:
-        where = self._oblast_label(oblast)
-        suggestions: list[str] = []
-        if oblast is not None:  # the name elsewhere first: "Kupiansk (Kharkiv)"
-            for c in self.resolve(name, include_abandoned=include_abandoned, limit=5):
-                label = f"{c.place.name} ({c.place.oblast})"
-                if label not in suggestions:
-                    suggestions.append(label)
-        for label in self.suggestions(name, oblast=oblast, include_abandoned=include_abandoned):
-            if label not in suggestions and len(suggestions) < 5:
-                suggestions.append(label)
-        error = PlaceNotFound(name, suggestions, oblast=where)
-        if not include_abandoned and self.resolve(name, oblast=oblast, include_abandoned=True, limit=1):
-            error = PlaceNotFound(
-                name,
-                suggestions,
-                oblast=where,
-                message=f"{error}; an abandoned, historical or destroyed place has that name "
-                "(include_abandoned=True)",
-            )
-        return error
-
-
-def contenders(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """The candidates as good as the best one, in their order (see :meth:`Gazetteer.resolve_one`).
-
-    Parameters
-    ----------
-    candidates
-        Candidates ranked best first, as :meth:`Gazetteer.resolve` returns them.
-
-    Returns
-    -------
-    list of Candidate
-        Exact and alternate matches together when the best is one of them; otherwise the
-        candidates with the best score.
-    """
-    if not candidates:
-        return []
-    if candidates[0].match in NAME_MATCHES:
-        return [c for c in candidates if c.match in NAME_MATCHES]
-    return [c for c in candidates if c.score == candidates[0].score]
-
-
-def _distinct(candidates: list[Candidate]) -> list[Candidate]:
-    """Drop candidates within DUPLICATE_KM of a better-ranked one of the same name."""
-    groups: dict[str, list[int]] = {}
-    for k, key in enumerate(_fold_many([c.place.name for c in candidates])):
-        groups.setdefault(key, []).append(k)
-    dropped: set[int] = set()
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        lon = np.array([candidates[k].place.lon for k in members])
-        lat = np.array([candidates[k].place.lat for k in members])
-        n = len(members)
-        _, _, metres = _GEOD.inv(np.repeat(lon, n), np.repeat(lat, n), np.tile(lon, n), np.tile(lat, n))
-        close = np.asarray(metres).reshape(n, n) < DUPLICATE_KM * 1000.0
-        kept: list[int] = []
-        for a in range(n):
-            if any(close[a, b] for b in kept):
-                dropped.add(members[a])
-            else:
-                kept.append(a)
-    return [c for k, c in enumerate(candidates) if k not in dropped]
 
 
 @cache
@@ -1138,9 +505,7 @@ def resolve(
     See :meth:`Gazetteer.resolve`. Example: ``resolve("Kupyansk")[0].place.name`` is
     ``"Kupiansk"``.
     """
-    return gazetteer().resolve(
-        name, oblast=oblast, near=near, include_abandoned=include_abandoned, limit=limit
-    )
+    return gazetteer().resolve(name, oblast=oblast, near=near, include_abandoned=include_abandoned, limit=limit)
 
 
 def resolve_one(
@@ -1158,8 +523,3 @@ def resolve_one(
     """
     return gazetteer().resolve_one(name, oblast=oblast, near=near, include_abandoned=include_abandoned,
                                    explain=explain)  # fmt: skip
-
-
-def _picked(name: str, place: Place, contenders, why: str) -> str:
-    others = [c.place.label() for c in contenders if c.place.geonameid != place.geonameid]
-    return f"{name!r}: took {place.label()}: {why}; the others: {'; '.join(others)}"

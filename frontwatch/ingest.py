@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -71,7 +71,7 @@ class IngestSummary:
 def ingest(
     store: Store,
     source: str,
-    paths: list[str | Path],
+    paths: Sequence[str | Path],
     *,
     outline: str = "geoboundaries",
     workers: int | None = None,

@@ -27,7 +27,8 @@ def sources_summary(store: Store) -> list[dict]:
             for f in r.flags
             if f["type"] != "coverage_break"
         ]
-        coverages = []
+        coverages: list[tuple[str, str]] = []
+
         for r in usable:
             c = describe_coverage(r.coverage)
             if not coverages or coverages[-1][1] != c:

@@ -67,7 +67,7 @@ def assess(store: Store, source: str) -> list[str]:
         if step is not None:
             flags[cur.id].append(step)
             _store_step_region(store, prev, cur, step)
-    messages = []
+    messages: list[str] = []
     for r in recs:
         new = flags[r.id]
         if new != r.flags or (r.id in excluded) != r.excluded:
@@ -169,7 +169,7 @@ def _store_step_region(store: Store, prev: SnapshotRecord, cur: SnapshotRecord, 
 
 
 def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
-                 b: SnapshotRecord, *, diff: tuple | None = None) -> tuple[object, list[str]]:  # fmt: skip
+                 b: SnapshotRecord, *, diff: tuple | None = None) -> tuple[shapely.MultiPolygon, list[str]]:  # fmt: skip
     """The region to leave out of a change from ``a`` to ``b``, and why.
 
     ``recs``: the records to look in for unexplained steps (those with flags are enough).

@@ -228,10 +228,10 @@ def changed_places(
             side_k = _status(store, recs[k], xy[still, 0], xy[still, 1])
             same = side_k == final[still]
             since[np.nonzero(still)[0][same]] = k
-    rows = []
-    for k, first in zip(idx, since, strict=True):
-        p = places[k]
-        rows.append({**p.as_dict(), "from_side": SIDE[int(s_i[k])], "to_side": SIDE[int(s_j[k])],
+    rows: list[dict] = []
+    for n, first in zip(idx, since, strict=True):
+        p = places[n]
+        rows.append({**p.as_dict(), "from_side": SIDE[int(s_i[n])], "to_side": SIDE[int(s_j[n])],
                      "changed_on": recs[int(first)].valid_date})  # fmt: skip
     rows.sort(key=lambda r: (r["changed_on"], -(r["population"] or 0), r["name"]))
     rows, merged = merge_near_duplicates(rows)

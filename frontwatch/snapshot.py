@@ -15,9 +15,11 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from functools import cache, partial
+from typing import cast
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from . import _geo
 from ._recent import Recent
@@ -40,7 +42,7 @@ class RawSnapshot:
 
     source: str
     valid_time: dt.datetime
-    layers: dict[str, list[shapely.Geometry]]
+    layers: dict[str, list[BaseGeometry]]
     file: str
     source_dates: dict[str, str | None] = field(default_factory=dict)
     kind: str = "file"
@@ -160,7 +162,7 @@ def layer_keys(digests: dict[str, list[bytes | None]]) -> dict[str, bytes] | Non
     (None when one is missing: the key is then made from the geometries)."""
     if any(d is None for ds in digests.values() for d in ds):
         return None
-    return {name: hashlib.sha256(b"".join(ds)).digest() for name, ds in digests.items()}
+    return {name: hashlib.sha256(b"".join(cast("list[bytes]", ds))).digest() for name, ds in digests.items()}
 
 
 def _map_key(outline: str, inputs: dict[str, list], keys: dict[str, bytes] | None = None,
@@ -256,7 +258,7 @@ SEAM_WARNING_KM2 = 0.5
 """Say so on the snapshot when closing its seams adds more than this."""
 
 
-def _closed(occupied: shapely.MultiPolygon, km2: float, clip_to: shapely.Geometry, width_m: float,
+def _closed(occupied: shapely.MultiPolygon, km2: float, clip_to: BaseGeometry, width_m: float,
             warnings: list[str]) -> tuple[shapely.MultiPolygon, float]:  # fmt: skip
     """The occupied layer with its seams closed (:func:`._seams.close_seams`) and its area."""
     closed, n = close_seams(occupied, clip_to, width_m=width_m)
@@ -269,7 +271,7 @@ def _closed(occupied: shapely.MultiPolygon, km2: float, clip_to: shapely.Geometr
     return closed, closed_km2
 
 
-def _clip_layer(geoms: list, clip_to: shapely.Geometry, tiles) -> tuple:
+def _clip_layer(geoms: list, clip_to: BaseGeometry, tiles) -> tuple:
     """One layer clipped and measured: (clipped, km², km² outside the outline, how many
     inputs had to be repaired)."""
     try:
@@ -287,7 +289,7 @@ def _clip_layer(geoms: list, clip_to: shapely.Geometry, tiles) -> tuple:
         return (*_geo.union_clipped(parts, clip_to), repaired)
 
 
-def _inside(outline: shapely.Geometry, geoms: list) -> bool:
+def _inside(outline: BaseGeometry, geoms: list) -> bool:
     """Whether every geometry lies inside the outline (an invalid one counts as not: it
     takes the path that repairs it)."""
     try:
@@ -296,7 +298,7 @@ def _inside(outline: shapely.Geometry, geoms: list) -> bool:
         return False
 
 
-def coverage_of(occupied: shapely.Geometry) -> dict[str, bool]:
+def coverage_of(occupied: BaseGeometry) -> dict[str, bool]:
     """Whether each region held before 2022 is drawn in the occupied area."""
     out = {}
     for region, (xs, ys) in _region_samples().items():

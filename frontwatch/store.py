@@ -22,6 +22,7 @@ from typing import TypeVar
 import orjson
 import shapely
 from platformdirs import user_data_dir
+from shapely.geometry.base import BaseGeometry
 
 from . import _geo, _gpkg_sql
 from ._format import utf8_text
@@ -114,7 +115,7 @@ class Store(ABC):
     @abstractmethod
     def transaction(self): ...
 
-    def keep(self, write: Callable[[], None]) -> bool:
+    def keep(self, write: Callable[[], object]) -> bool:
         """Store a derived result with ``write()`` if the store can take it now (True), or
         go without it (False); never an error."""
         return False
@@ -163,7 +164,7 @@ class Store(ABC):
     def update_snapshot(self, snapshot_id: int, **fields) -> None: ...
 
     @abstractmethod
-    def replace_layer(self, snapshot_id: int, name: str, geom: shapely.Geometry) -> None: ...
+    def replace_layer(self, snapshot_id: int, name: str, geom: BaseGeometry) -> None: ...
 
     @abstractmethod
     def layer_blob(self, snapshot_id: int, layer: str = OCCUPIED) -> bytes: ...
@@ -194,6 +195,12 @@ class Store(ABC):
 
     @abstractmethod
     def source_names(self) -> list[str]: ...
+
+    @abstractmethod
+    def layer_names(self, snapshot_id: int) -> list[str]: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
 
 
 _JSON_COLS = ("source_dates", "areas", "coverage", "warnings", "flags", "aliases")
@@ -374,7 +381,7 @@ class SQLiteStore(CachingStore):
         finally:
             self._in_tx = False
 
-    def keep(self, write: Callable[[], None]) -> bool:
+    def keep(self, write: Callable[[], object]) -> bool:
         """Run ``write()`` (it stores a derived result the store can do without: a step, the
         area of a change) in a short transaction of its own, if the store can take it now;
         False, with nothing written, when it is read-only or another process is writing. A
@@ -497,7 +504,7 @@ class SQLiteStore(CachingStore):
                 _dumps(snap.coverage), _dumps(snap.warnings),
             ),
         )  # fmt: skip
-        sid = int(cur.lastrowid)
+        sid = int(cur.lastrowid or 0)  # (always set after an INSERT)
         self._changed()
         self.conn.executemany(
             "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom)"
@@ -561,7 +568,7 @@ class SQLiteStore(CachingStore):
         self._fresh()
         return self._cache.get((snapshot_id, layer), load)
 
-    def replace_layer(self, snapshot_id: int, name: str, geom: shapely.Geometry) -> None:
+    def replace_layer(self, snapshot_id: int, name: str, geom: BaseGeometry) -> None:
         """Store (or replace) one derived layer of a snapshot."""
         rec = self.snapshot(snapshot_id)
         self.conn.execute(

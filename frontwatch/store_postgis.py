@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import orjson
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from . import _geo
 from ._migrations_postgis import LOCK_SQL, MIGRATIONS, applied_versions, migrate
@@ -278,7 +279,8 @@ class PostGISStore(CachingStore):
 
     def update_snapshot(self, snapshot_id: int, **fields) -> None:
         self._writable()
-        cols, args = [], []
+        cols: list[str] = []
+        args: list[object] = []
         for k, v in fields.items():
             if k in _JSON_COLS:
                 cols.append(f"{k} = %s::jsonb")
@@ -319,7 +321,7 @@ class PostGISStore(CachingStore):
         )
         return [r[0] for r in rows]
 
-    def replace_layer(self, snapshot_id: int, name: str, geom: shapely.Geometry) -> None:
+    def replace_layer(self, snapshot_id: int, name: str, geom: BaseGeometry) -> None:
         """Store (or replace) one derived layer of a snapshot."""
         self._writable()
         rec = self.snapshot(snapshot_id)

@@ -643,6 +643,8 @@ def test_structured_round_trip(claims, kherson):
         ({"kind": "area_change", "window": "soon"}, "invalid claim window 'soon'"),
         ({"kind": "other", "subject": {"side": "NATO"}}, "invalid claim side 'NATO'"),
         ({"kind": "unit_conversion", "converts": 3}, "invalid claim converts 3"),
+        ({"kind": "unit_conversion", "converts": {"index": 0}}, "invalid claim converts .*'quantity' it restates"),
+
     ],
 )
 def test_structured_errors(item, message):

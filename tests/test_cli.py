@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 
+import click
 import orjson
 import pytest
 from click.testing import CliRunner
@@ -290,3 +291,20 @@ def test_opening_a_missing_store_creates_nothing_and_says_where_it_looked(tmp_pa
         fw.ingest(store, "liveuamap-nzz", [SAMPLES / "liveuamap-nzz" / "2022-09-08.json.gz"], workers=1)
     with fw.open_store("made.gpkg") as store:
         assert [r.valid_date for r in store.snapshots("liveuamap-nzz")] == ["2022-09-08"]
+
+
+def test_db_after_the_command_name(cli_db, tmp_path):
+    # #12: `frontwatch CMD --db X` as well as `frontwatch --db X CMD`, on every command; the
+    # later one wins when both are given
+    args = ["area", "--source", "liveuamap-nzz", "--on", "2022-09-09", "--format", "json"]
+    before = CliRunner().invoke(main, ["--db", str(cli_db), *args])
+    after = CliRunner().invoke(main, [*args, "--db", str(cli_db)])
+    assert before.exit_code == after.exit_code == 0, after.output
+    assert orjson.loads(after.output) == orjson.loads(before.output)
+    missing = tmp_path / "missing.gpkg"
+    both = CliRunner().invoke(main, ["--db", str(missing), *args, "--db", str(cli_db)])
+    assert both.exit_code == 0 and orjson.loads(both.output) == orjson.loads(before.output)
+    r = CliRunner().invoke(main, ["--db", str(cli_db), *args, "--db", str(missing)])
+    assert r.exit_code == 1 and f"no store at {missing}" in r.output
+    for name, cmd in main.commands.items():
+        assert any("--db" in p.opts for p in cmd.params if isinstance(p, click.Option)), name

@@ -87,7 +87,7 @@ def load_corpus(folder: str | Path) -> list[Text]:
 
 def _norm(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(
-        str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+        str.maketrans("\u2019\u2018\u201c\u201d\u2013\u2014", "''\"\"--")
     )
     return re.sub(r"\s+", " ", text).strip()
 
@@ -142,7 +142,7 @@ def _scope(subj: dict[str, Any]) -> tuple[str, ...] | None:
     if subj.get("country") == "RU" and region:
         return (subj["region"],)
     if region and compass_oblasts(region):
-        return tuple(sorted(compass_oblasts(region)))
+        return tuple(sorted(compass_oblasts(region) or ()))
     return None
 
 
@@ -304,7 +304,7 @@ def evaluate(
         counted = [i for i, c in enumerate(claims) if c.kind not in UNSCORED_KINDS]
         score.extracted += len(counted)
         score.spurious += len(set(counted) - set(i for i in index if i is not None))
-        results = None
+        results: list[dict] | None = None
         if store is not None and sources:
             from frontwatch.claims.verify import verify
 
@@ -333,8 +333,9 @@ def evaluate(
                     continue
                 exp = expected[0] if isinstance(expected, list) else expected
                 got_v = None
-                if i is not None:
+                if i is not None and results is not None:
                     got_v = next(v["verdict"] for v in results[i]["verdicts"] if v["source"] == src)
+
                 score.verdicts += 1
                 score.by_source[src] += 1
                 if got_v == exp:

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from frontwatch.errors import FrontwatchError
+from frontwatch.errors import InvalidClaim  # (defined there since #12, importable here as before)
 
 KINDS = (
     "area_change",
@@ -144,6 +144,7 @@ def compass_oblasts(region: str) -> tuple[str, ...] | None:
     for part in key.split(" and "):
         part = part.strip().replace("northeast", "north-east").replace("southeast", "south-east")
         part = part[:-3] if part.endswith("ern") else part
+        found: tuple[str, ...] | None
         if part == "south-east":
             found = COMPASS_REGIONS["south and east"]
         else:
@@ -152,16 +153,6 @@ def compass_oblasts(region: str) -> tuple[str, ...] | None:
             return None
         out.extend(o for o in found if o not in out)
     return tuple(out) or None
-
-
-class InvalidClaim(FrontwatchError, ValueError):
-    """A claim field whose value is not allowed."""
-
-    def __init__(self, field_name: str, value: object, allowed: str) -> None:
-        self.field = field_name
-        self.value = value
-        self.allowed = allowed
-        super().__init__(f"invalid claim {field_name} {value!r}: expected {allowed}")
 
 
 def _check(field_name: str, value: object, allowed: tuple[str, ...]) -> None:

@@ -61,7 +61,7 @@ def csv_rows(results: list[dict]) -> list[dict]:
     """Tidy rows for CSV: one per claim and source; numbers as numbers, text untruncated."""
     rows = []
     for i, c in enumerate(results, start=1):
-        q = c.get("quantity") if isinstance(c.get("quantity"), dict) else {}
+        q: dict = c["quantity"] if isinstance(c.get("quantity"), dict) else {}
         base = {"claim_index": i, "text": c["text"], "kind": c["kind"], "claimant": c.get("claimant") or "",
                 "stance": c["stance"], "quantity": q.get("value", c.get("quantity") if not q else None),
                 "unit": q.get("unit", c.get("unit")), "qualifier": q.get("qualifier", c.get("qualifier")),

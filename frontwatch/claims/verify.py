@@ -21,7 +21,7 @@ from dataclasses import replace
 from .._workers import default_workers
 from ..areas import UKRAINE_OFFICIAL_KM2
 from ..errors import FrontwatchError
-from ..store import Store
+from ..store import Store, open_store
 from ._measure import LAG_DAYS, _history, _not_in_russia, _NotComparable, _Unverifiable, _who
 from .checks.change import RANK_SLACK_DAYS, _area, _conversion, _depth, _rank, _settlements
 from .checks.place import CLAIMED_LAYER, _control, _distance, town_radius_km
@@ -71,7 +71,7 @@ def verify_claim(store: Store, claim: Claim, source: str, *, context: dict | Non
     it, ``claimed_layer``: ISW's claimed-control layer for claims of Russian sources).
     """
     context = context if context is not None else {}
-    base = {"source": source, "verdict": "unverifiable", "measured": None, "unit": None, "envelope": None,
+    base: dict = {"source": source, "verdict": "unverifiable", "measured": None, "unit": None, "envelope": None,
             "snapshot_from": None, "snapshot_to": None, "lag_days": None,
             "rule": RULES.get(claim.kind, RULES["other"]), "reason": None, "sentence": None}  # fmt: skip
     check = CHECKS.get(claim.kind)
@@ -100,7 +100,7 @@ def verify_claim(store: Store, claim: Claim, source: str, *, context: dict | Non
     if lagged and claim.window is not None and not context.get("_later"):
         base["later"] = later = _later(store, claim, source, context)
         decided = later and later["verdict"] != base["verdict"] and later["verdict"] in ("supported", "contested")
-        if base.get("lag_days") and base["verdict"] in ("overstated", "understated", "contested") and decided:
+        if base.get("lag_days") and base["verdict"] in ("overstated", "understated", "contested") and decided and later:
             base.update(verdict="unverifiable", reason=(
                 f"the map used ({base['snapshot_to']}) is {base['lag_days']} day(s) older than the claim's date and "
                 f"the first later map ({later['snapshot_to']}) gives '{later['verdict']}': the maps lag the claim"))
@@ -139,6 +139,7 @@ def _stale(claim: Claim, res: dict) -> str | None:
 def _later(store: Store, claim: Claim, source: str, context: dict) -> dict | None:
     """The same check on the first map after the window's end (the window shifted to end on
     it), so a reader sees when a claim ran ahead of the maps."""
+    assert claim.window is not None  # (the caller checks)
     end = claim.window.end
     nxt = next((r.date for r in _history(store, source, context).records if r.date > end), None)
     if nxt is None or (nxt - end).days > LATER_DAYS:
@@ -201,7 +202,7 @@ def verify(store: Store, claims: list[Claim], sources: list[str], *, progress: C
 def _with_own_store(path: str, store: Store, source: str, run: Callable) -> list[dict]:
     """``run(source, store)`` on a connection of this thread's own (SQLite connections are
     not shared between threads that work at once)."""
-    own = type(store)(path)
+    own = open_store(path, create=False)  # (the same backend: the path or URL says which)
     try:
         return run(source, own)
     finally:

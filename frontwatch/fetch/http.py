@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
-from ..errors import FrontwatchError
+from ..errors import FetchError  # (defined there since #12, importable here as before)
 
 try:
     _VERSION = version("frontwatch")
@@ -28,15 +28,6 @@ except PackageNotFoundError:  # pragma: no cover - a source tree that is not ins
     _VERSION = "0+unknown"
 USER_AGENT = f"frontwatch/{_VERSION} (+https://github.com/frontwatch; territorial-control maps, areas only)"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-
-
-class FetchError(FrontwatchError):
-    """A request failed for good (after its retries), or its answer is not usable."""
-
-    def __init__(self, url: str, problem: str) -> None:
-        super().__init__(f"{url}: {problem}")
-        self.url = url
-        self.problem = problem
 
 
 @dataclass

@@ -30,6 +30,7 @@ import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -100,7 +101,7 @@ def _revision(item: object) -> tuple[int, dt.datetime] | None:
         item = {"id": item}
     if not isinstance(item, dict):
         return None
-    rid = next((item[k] for k in _ID_KEYS if k in item), None)
+    rid: Any = next((item[k] for k in _ID_KEYS if k in item), None)
     try:
         rid = int(rid)
     except (TypeError, ValueError):
@@ -192,6 +193,7 @@ def _isw_layer(client: Client, layer_url: str, answers: list) -> list[dict]:
         if isinstance(doc, dict) and "error" in doc:
             raise FetchError(url, f"the server answered an error: {doc['error']}")
         page = _collection(url, doc)["features"]
+        assert isinstance(doc, dict)  # (_collection accepted it)
         feats.extend(page)
         more = doc.get("exceededTransferLimit") or (doc.get("properties") or {}).get("exceededTransferLimit")
         if not more or not page:

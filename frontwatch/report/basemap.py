@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -22,6 +23,7 @@ import shapely
 from matplotlib import patheffects
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path
+from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from .. import _geo
@@ -55,7 +57,7 @@ class Extent:
     north: float
 
     @classmethod
-    def around(cls, geom: shapely.Geometry, *, pad: float = 0.2, min_deg: float = 1.5) -> Extent:
+    def around(cls, geom: BaseGeometry, *, pad: float = 0.2, min_deg: float = 1.5) -> Extent:
         """The box around ``geom`` grown by ``pad`` of its size, at least ``min_deg`` across."""
         x0, y0, x1, y1 = geom.bounds
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
@@ -86,7 +88,7 @@ UKRAINE = Extent(21.9, 44.2, 40.5, 52.5)
 
 
 @cache
-def neighbours() -> tuple[tuple[str, shapely.Geometry], ...]:
+def neighbours() -> tuple[tuple[str, BaseGeometry], ...]:
     """Countries around Ukraine (Natural Earth 1:10m), with Ukraine's own land cut out."""
     raw = resources.files("frontwatch").joinpath("data", "neighbours.geojson.gz").read_bytes()
     doc = orjson.loads(gzip.decompress(raw))
@@ -100,7 +102,7 @@ def towns(min_population: int = 20_000) -> tuple[Place, ...]:
     return tuple(sorted(out, key=lambda p: -p.population))
 
 
-def geom_path(geom: shapely.Geometry, *, tolerance: float = 0.0) -> Path | None:
+def geom_path(geom: BaseGeometry, *, tolerance: float = 0.0) -> Path | None:
     """A matplotlib path of every polygon of ``geom`` (holes wound the other way)."""
     verts, codes = [], []
     for poly in _geo.polygons_of(geom):
@@ -171,7 +173,7 @@ def set_extent(ax, ext: Extent) -> None:
         s.set_linewidth(0.6)
 
 
-def label_towns(ax, ext: Extent, *, extra: list[Place] = (), max_labels: int = 22) -> list[Place]:
+def label_towns(ax, ext: Extent, *, extra: Sequence[Place] = (), max_labels: int = 22) -> list[Place]:
     """Dot and name the largest towns in view, and the ``extra`` places first, skipping any
     label that would sit on one already placed; returns the places labelled."""
     spacing = (ext.east - ext.west) / 11

@@ -33,23 +33,26 @@ def series_figure(rows: list[dict], *, source: str, land_only: bool = False,
     ax = fig.subplots()
     if window:
         a, b = (dt.date.fromisoformat(d) for d in window)
-        ax.axvspan(a, max(b, a + dt.timedelta(hours=12)), color=STYLE["ua_gain"], alpha=0.1, lw=0,
+        # (dates on the axes: matplotlib converts them through its units registry, which its stubs
+        # do not model, hence the narrow ignores in this function)
+        ax.axvspan(a, max(b, a + dt.timedelta(hours=12)), color=STYLE["ua_gain"], alpha=0.1, lw=0,  # type: ignore[arg-type]
                    label=f"window {window[0]} → {window[1]}")  # fmt: skip
     fig.subplots_adjust(left=0.1, right=0.98, top=0.8, bottom=0.2)
     runs = segments(rows)
     marker = "." if len(rows) < 60 else None
     for i, run in enumerate(runs):
         dates = [dt.date.fromisoformat(r["snapshot_date"]) for r in run]
-        ax.plot(dates, [r["occupied_km2"] for r in run], color=STYLE["ru_gain"], lw=1.4, marker=marker,
+        ax.plot(dates, [r["occupied_km2"] for r in run], color=STYLE["ru_gain"], lw=1.4, marker=marker,  # type: ignore[arg-type]
                 label="held by Russia (km²)" if i == 0 else None)  # fmt: skip
         if i:
             d = dates[0]
-            ax.axvline(d, color="#777777", lw=0.7, ls=(0, (3, 3)))
+            ax.axvline(d, color="#777777", lw=0.7, ls=(0, (3, 3)))  # type: ignore[arg-type]
             ax.annotate(f"coverage break:\n{run[0]['coverage']}", (d, 1), xycoords=("data", "axes fraction"),
                         xytext=(4, -4), textcoords="offset points", fontsize=7, color="#444444", va="top")  # fmt: skip
     faults = [r for r in rows if any(not f.startswith("coverage break") for f in r.get("flags", []))]
     if faults:
-        ax.scatter([dt.date.fromisoformat(r["snapshot_date"]) for r in faults], [r["occupied_km2"] for r in faults],
+        ax.scatter([dt.date.fromisoformat(r["snapshot_date"]) for r in faults], [r["occupied_km2"] for r in faults],  # type: ignore[arg-type]
+
                    s=16, color="#333333", zorder=3, label="flagged map (fault masked; not a change)")  # fmt: skip
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylabel("km² (geodesic, WGS84)", fontsize=9)

@@ -6,6 +6,7 @@ the distance to the other side of named places, and (for an article) each claim'
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .. import __version__
@@ -56,7 +57,7 @@ class ArticleReport:
     version: str = __version__
 
 
-def window_report(store, source: str, start, end, *, named: list[Place] = (), dpi: int = 150) -> WindowReport:
+def window_report(store, source: str, start, end, *, named: Sequence[Place] = (), dpi: int = 150) -> WindowReport:
     """Everything a window report shows for ``source`` from ``start`` to ``end``."""
     ch = change_between(store, source, start, end, by_oblast=True, geometry=True)
     places = changed_places(store, source, start, end)
@@ -83,7 +84,7 @@ def _context_series(store, source: str, start, end) -> list[dict]:
     return series(store, source, start=first, end=max(first, last), flows=False)
 
 
-def _named_places(named: list[Place], places: dict, ext: Extent) -> list[Place]:
+def _named_places(named: Sequence[Place], places: dict, ext: Extent) -> list[Place]:
     """The places whose distance to the other side a report gives: those named by the caller,
     the largest that changed side, and the largest towns on the map."""
     gz = gazetteer()

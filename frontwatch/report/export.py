@@ -9,17 +9,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import FrontwatchError
+from ..errors import ExportError  # (defined there since #12, importable here as before)
 
 FORMATS = ("html", "pdf", "png")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
 ENV_BROWSER = "FRONTWATCH_CHROMIUM"
 BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--hide-scrollbars"]  # fmt: skip
-
-
-class ExportError(FrontwatchError, RuntimeError):
-    """A report cannot be written in the asked format."""
 
 
 def browser() -> str | None:

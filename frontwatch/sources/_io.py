@@ -12,15 +12,18 @@ import zlib
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from pathlib import Path
-from typing import IO
+from types import ModuleType
+from typing import IO, Any, cast
 
 import numpy as np
 import orjson
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 try:  # ISA-L inflate (about 3x zlib) for gzip; zlib otherwise
-    from isal import isal_zlib as _INFLATE
+    from isal import isal_zlib
 
+    _INFLATE: ModuleType = isal_zlib
     _INFLATE_ERRORS: tuple = (_INFLATE.error, zlib.error)
 except ImportError:  # pragma: no cover - a declared dependency, but zlib does the same
     _INFLATE = zlib
@@ -29,7 +32,7 @@ except ImportError:  # pragma: no cover - a declared dependency, but zlib does t
 try:  # SIMD JSON parsing straight into coordinate buffers; orjson does everything otherwise
     import simdjson
 except ImportError:  # pragma: no cover - a declared dependency, but the slow path stays
-    simdjson = None
+    simdjson = None  # type: ignore[assignment]  # (the optional-import idiom)
 
 from .. import _geo
 from ..errors import DocumentTooLarge, InputFileError, InvalidSetting
@@ -135,7 +138,7 @@ def open_stream(path: Path | str) -> IO[bytes]:
     """Open a possibly compressed file as a stream of its content."""
     name = str(path)
     if name.endswith(".gz"):
-        return gzip.open(name, "rb")
+        return cast(IO[bytes], gzip.open(name, "rb"))
     if name.endswith(".xz"):
         return lzma.open(name, "rb")
     if name.endswith(".bz2"):
@@ -167,7 +170,7 @@ def feature_collection(path: Path | str, doc) -> list[dict]:
 POLYGON_TYPES = {"Polygon", "MultiPolygon", "GeometryCollection"}
 
 
-def polygon_geometry(path: Path | str, feature: dict) -> shapely.Geometry | None:
+def polygon_geometry(path: Path | str, feature: dict) -> BaseGeometry | None:
     """The polygonal geometry of a feature, or None for points, lines and null geometries."""
     geom = feature.get("geometry") if isinstance(feature, dict) else None
     if not geom or geom.get("type") not in POLYGON_TYPES:
@@ -199,7 +202,7 @@ def iter_lines(where: Path | str, stream: IO[bytes]) -> Iterator[tuple[int, byte
             yield n, line
 
 
-def _fast_polygonal(geom: dict) -> shapely.Geometry | None:
+def _fast_polygonal(geom: dict) -> BaseGeometry | None:
     """A plain 2-D Polygon or MultiPolygon built straight from its coordinate lists (a few
     times faster than GEOS's GeoJSON reader), or None for anything else (3-D positions,
     unclosed or short rings, odd values): the reader then handles it and its errors."""
@@ -242,13 +245,13 @@ def _closed_polygon(rings: list[np.ndarray]) -> shapely.Polygon | None:
     if any(xy[0] != xy[-2] or xy[1] != xy[-1] for xy in rings):
         return None
     rings = [xy.reshape(-1, 2) for xy in rings]
-    return shapely.polygons(rings[0], holes=rings[1:] or None)
+    return cast(shapely.Polygon, shapely.polygons(rings[0], holes=rings[1:] or None))
 
 
 _PARSER = None
 
 
-def fast_features(content: bytes, *keys: str) -> list[tuple[dict, shapely.Geometry | None, bytes | None]] | None:
+def fast_features(content: bytes, *keys: str) -> list[tuple[dict, BaseGeometry | None, bytes | None]] | None:
     """``(properties, polygonal geometry or None, its digest)`` per feature of the
     FeatureCollection at ``doc[keys...]``, parsed with simdjson: coordinates go from the
     JSON text into arrays with no Python float in between. The digest (a hash of the
@@ -295,8 +298,8 @@ def _fast_features(doc, keys) -> tuple[list, list] | None:
     for f in feats:
         if not isinstance(f, simdjson.Object):
             return None
-        props = f.get("properties")
-        props = props.as_dict() if isinstance(props, simdjson.Object) else {}
+        raw_props = f.get("properties")
+        props = raw_props.as_dict() if isinstance(raw_props, simdjson.Object) else {}
         geom = f.get("geometry")
         if geom is None:
             found.append((props, None))
@@ -312,7 +315,7 @@ def _fast_features(doc, keys) -> tuple[list, list] | None:
         coords = geom.get("coordinates")
         if not isinstance(coords, simdjson.Array):
             return None
-        polys = [coords] if kind == "Polygon" else list(coords)
+        polys: list[Any] = [coords] if kind == "Polygon" else list(coords)
         found.append((props, (kind == "MultiPolygon", len(per_polygon), len(polys))))
         for poly in polys:
             n = _simd_rings(poly, rings)
@@ -327,7 +330,7 @@ def _fast_features(doc, keys) -> tuple[list, list] | None:
     built, xy, ring_at, poly_at = made
     geoms = [where for _, where in found if where is not None]
     digests = iter(_digests(geoms, xy, ring_at, poly_at))
-    out = []
+    out: list[tuple[dict, BaseGeometry | None, bytes | None]] = []
     for props, where in found:
         if where is None:
             out.append((props, None, None))

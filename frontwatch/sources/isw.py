@@ -20,6 +20,7 @@ import tarfile
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .. import _geo
 from ..errors import InputFileError
@@ -84,6 +85,7 @@ def read(path: Path, data: bytes) -> Iterator[RawSnapshot]:
                     if m.isfile() and m.name.endswith(".geojson"):
                         check_document_size(f"{path}:{m.name}", m.size, limit)
                         fh = tar.extractfile(m)
+                        assert fh is not None  # (a regular file member)
                         _collect(f"{path}:{m.name}", m.name, fh.read(), days, members)
         except (tarfile.TarError, EOFError, OSError) as exc:
             raise InputFileError(str(path), f"cannot read the archive ({exc})") from exc
@@ -110,9 +112,10 @@ def read(path: Path, data: bytes) -> Iterator[RawSnapshot]:
 def _collect(where: str, name: str, content: bytes, days, members) -> None:
     m = _PER_LAYER.search(name)
     per_day = _PER_DAY.search(name)
-    if not m and not per_day:
+    hit = m or per_day
+    if hit is None:
         return
-    day = (m or per_day).group(1)
+    day = hit.group(1)
     try:
         dt.date(int(day[:4]), int(day[4:6]), int(day[6:]))
     except ValueError:
@@ -127,7 +130,7 @@ def _collect(where: str, name: str, content: bytes, days, members) -> None:
         days[day][layer].append(_geo.union([_geo.repair(g)[0] for g in geoms]))
         return
     for f in feats:
-        label = (f.get("properties") or {}).get("layer")
+        label: Any = (f.get("properties") or {}).get("layer")
         layer = LAYER_NAMES.get(label)
         geom = polygon_geometry(where, f)
         if layer is not None and geom is not None:

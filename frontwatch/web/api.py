@@ -148,7 +148,7 @@ async def front(request: Request, source: Source, on: Day, simplify: Simplify = 
 
 @router.get("/series", summary="Occupied area over time with the change since the previous row")
 async def series(request: Request, source: Source, start: OptFrom = None, end: OptTo = None,
-                 every: Annotated[Literal[areas.EVERY], Query(description="One row per snapshot, day, week or month.")]
+                 every: Annotated[areas.Every, Query(description="One row per snapshot, day, week or month.")]
                  = "snapshot",
                  flows: Annotated[bool, Query(description="Gross gains per side, not only the net change.")] = False,
                  land_only: LandOnly = False):  # fmt: skip

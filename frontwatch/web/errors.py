@@ -13,18 +13,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import FrontwatchError, InvalidDate, InvalidWindow, SnapshotNotFound, StoreError, UnknownSource
+from ..errors import (  # RequestTimeout, BodyTooLarge: defined there since #12, importable here as before
+    BodyTooLarge,
+    FrontwatchError,
+    InvalidDate,
+    InvalidWindow,
+    RequestTimeout,
+    SnapshotNotFound,
+    StoreError,
+    UnknownSource,
+)
 from ..gazetteer import AmbiguousPlace, PlaceNotFound, UnknownOblast
 from .responses import JSON
-
-
-class RequestTimeout(FrontwatchError, TimeoutError):
-    """A request computed longer than the app's ``timeout_s``."""
-
-
-class BodyTooLarge(FrontwatchError, ValueError):
-    """A request body larger than the app's ``max_body_bytes``."""
-
 
 STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (AmbiguousPlace, 409),
@@ -47,7 +47,7 @@ def error_body(status: int, kind: str, message: str, **extra) -> dict:
 
 
 def _extra(exc: BaseException) -> dict:
-    out = {}
+    out: dict[str, object] = {}
     if isinstance(exc, UnknownSource):
         out["known"] = exc.known
     if isinstance(exc, PlaceNotFound) and exc.suggestions:

@@ -11,6 +11,7 @@ import numpy as np
 import orjson
 import shapely
 from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 
 from .. import _geo
 from ..areas import area_row
@@ -24,13 +25,13 @@ from ..timeline import History
 DECIMALS = 5
 
 
-def _screen(geom: shapely.Geometry, simplify: float) -> shapely.Geometry:
+def _screen(geom: BaseGeometry, simplify: float) -> BaseGeometry:
     if simplify:
         geom = shapely.simplify(geom, simplify, preserve_topology=True)
     return shapely.transform(geom, lambda xy: np.round(xy, DECIMALS))
 
 
-def feature(geom: shapely.Geometry, *, simplify: float = 0.0, **props) -> dict:
+def feature(geom: BaseGeometry, *, simplify: float = 0.0, **props) -> dict:
     """A GeoJSON Feature of ``geom`` (null geometry when empty) with ``props``."""
     return {"type": "Feature", "geometry": None if geom.is_empty else mapping(_screen(geom, simplify)),
             "properties": props}  # fmt: skip

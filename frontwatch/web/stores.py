@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from ..store import SQLiteStore, open_store
+from ..store import SQLiteStore, Store, open_store
 
 
 class StorePool:
@@ -21,15 +21,16 @@ class StorePool:
         self.path = str(path)
         open_store(self.path, create=False).close()  # fail now, not at the first request
         self._local = threading.local()
-        self._all: list[SQLiteStore] = []
+        self._all: list[Store] = []
         self._lock = threading.Lock()
 
-    def get(self) -> SQLiteStore:
+    def get(self) -> Store:
         """This thread's store, opened read-only on first use."""
         store = getattr(self._local, "store", None)
         if store is None:
             store = open_store(self.path, create=False)
-            store.conn.execute("PRAGMA query_only = ON")
+            if isinstance(store, SQLiteStore):
+                store.conn.execute("PRAGMA query_only = ON")
             self._local.store = store
             with self._lock:
                 self._all.append(store)

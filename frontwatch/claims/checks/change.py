@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from functools import cache
+from typing import Any
 
 import shapely
 
@@ -86,7 +87,8 @@ def _area(store, claim, source, ctx) -> dict:
     oblasts = _oblasts(claim)
     side = _side(claim)
     q = _q(claim.quantity, _km2(claim.quantity), "km2")
-    values, central = [], None
+    values: list[float] = []
+    central: Any = None  # (the first pair's answer: there is always one)
     for i, (a, b) in enumerate(_pairs(_history(store, source, ctx), start, end)):
         geometry = bool(oblasts) or i == 0  # the central pair's geometry also gives the land-only value
         ch = _memo(ctx, ("change", source, a, b, geometry),
@@ -113,7 +115,8 @@ def _settlements(store, claim, source, ctx) -> dict:
     start, end = _window(claim)
     side = _side(claim)
     oblasts = _oblasts(claim)
-    values, central = [], None
+    values: list[float] = []
+    central: Any = None  # (the first pair's answer: there is always one)
     for a, b in _pairs(_history(store, source, ctx), start, end):
         res = _memo(ctx, ("places", source, a, b), lambda a=a, b=b: changed_places(store, source, a, b))
         rows = [r for r in res["places"] if r["to_side"] == side and (not oblasts or r["oblast"] in oblasts)]
@@ -132,7 +135,8 @@ def _settlements(store, claim, source, ctx) -> dict:
 def _depth(store, claim, source, ctx) -> dict:
     start, end = _window(claim)
     side = _side(claim)
-    values, central = [], None
+    values: list[float] = []
+    central: Any = None  # (the first pair's answer: there is always one)
     for a, b in _pairs(_history(store, source, ctx), start, end)[:2]:
         adv = _memo(ctx, ("advance", source, a, b, side), lambda a=a, b=b: advance(store, source, a, b, side=side))
         values.append(adv["max_depth_km"])

@@ -4,6 +4,7 @@ who holds ground in a region through a window, and how far a place is from the o
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import shapely
 
@@ -139,7 +140,8 @@ def _distance(store, claim, source, ctx) -> dict:
     if day is None:
         raise _Unverifiable("the claim has no date")
     side = _side(claim)
-    values, central = [], None
+    values: list[float] = []
+    central: Any = None  # (the first map's answer: there is always one)
     for d in _days_around(store, source, ctx, day):
         row = _memo(ctx, ("distance", source, place.geonameid, d),
                     lambda d=d: distance_to_other_side(store, source, place, d))  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ...areas import UKRAINE_OFFICIAL_KM2, occupied_km2
 from ...snapshot import describe_coverage
+from ...timeline import AsOf
 from .._measure import (
     _days_around,
     _history,
@@ -29,7 +30,7 @@ COVERAGE_OBLASTS = {"crimea": ("Crimea", "Sevastopol"), "occupied_since_2014": (
 stock there is not comparable on a map that leaves the region out."""
 
 
-def _stock(store, claim, source, ctx) -> tuple[list[tuple[float, float, object]], tuple[str, ...] | None]:
+def _stock(store, claim, source, ctx) -> tuple[list[tuple[float, float, AsOf]], tuple[str, ...] | None]:
     """Occupied km² (ADM0 and land-only) on the maps around the claim's date, in its oblasts."""
     day = claim.window.end if claim.window else None
     if day is None:

@@ -166,7 +166,7 @@ _MATERIAL = re.compile(r"(?i)\b(?:video|footage|images?|photos?|pictures?|posts?
 def _is_party(claim: Claim) -> bool:
     """Whether a claim has a party to answer: a named claimant, not the text itself or
     material it describes ("a video purporting to show ...")."""
-    return claim.stance == "claims" and bool(claim.claimant) and not _MATERIAL.search(claim.claimant)
+    return claim.stance == "claims" and bool(claim.claimant) and not _MATERIAL.search(claim.claimant or "")
 
 
 def _restates(a: Claim, b: Claim) -> bool:

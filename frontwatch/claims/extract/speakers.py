@@ -203,11 +203,11 @@ def _resolve_claimant(raw: str, ctx: _Context) -> str | None:
         for person in reversed(ctx.persons):
             if noun in person.lower():
                 return person
-    name, person = _clean_claimant(text)
+    name, is_person = _clean_claimant(text)
     if not name:
         return None
     if name[:1].isupper() and name.lower() not in _STOP_NAMES:
-        (ctx.persons if person else ctx.orgs).append(name)
+        (ctx.persons if is_person else ctx.orgs).append(name)
     return name
 
 

@@ -173,12 +173,16 @@ def _structured(i: int, item: Mapping[str, Any], claims: list[Claim], published:
     converts = item.get("converts")
     conversion = None
     if isinstance(converts, Mapping):
-        conversion = Conversion(int(converts["index"]), _quantity(converts["quantity"], {}))
+        restated = _quantity(converts.get("quantity"), {})
+        if restated is None:  # (#12: was a KeyError, or a Conversion without its quantity)
+            raise InvalidClaim("converts", converts, "an object with the 'index' and 'quantity' it restates")
+        conversion = Conversion(int(converts["index"]), restated)
     elif converts is not None:
         index = int(converts)
-        if not 0 <= index < len(claims) or claims[index].quantity is None:
+        restated = claims[index].quantity if 0 <= index < len(claims) else None
+        if restated is None:
             raise InvalidClaim("converts", converts, "the index of an earlier claim with a quantity")
-        conversion = Conversion(index, claims[index].quantity)
+        conversion = Conversion(index, restated)
     span = item.get("span")
     window = _window_field(item, "window", published)
     if window is None and item["kind"] in DATED_STATES and not item.get("span"):

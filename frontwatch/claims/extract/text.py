@@ -67,10 +67,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             start = b.end()
         raw.append((base + start, base + len(s)))
     spans = []
-    for a, b in raw:
-        chunk = norm[a:b]
+    for a, z in raw:
+        chunk = norm[a:z]
         lead = len(chunk) - len(chunk.lstrip())
         trail = len(chunk) - len(chunk.rstrip())
-        if b - trail > a + lead:
-            spans.append((a + lead, b - trail))
+        if z - trail > a + lead:
+            spans.append((a + lead, z - trail))
     return spans

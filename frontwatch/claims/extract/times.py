@@ -263,6 +263,7 @@ def _resolve_this(m: re.Match[str], text: str, published: date, anchor: date, an
 def _resolve_period_to(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
     """"in the week to 24 November": the week (fortnight, month) ending on that day."""
     when = m.group("when")
+    end: date | None
     if when.lower() in _WEEKDAYS:
         end = published - timedelta(days=(published.weekday() - _WEEKDAYS[when.lower()]) % 7)
     else:

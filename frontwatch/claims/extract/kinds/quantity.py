@@ -83,9 +83,9 @@ def _quantity_claims(
             changes = (verb is not None and verb.start() < f.start and (hold is None or _closer(verb, hold, f.start))
                        and not any(verb.end() <= g.start < f.start for g in figures)  # the verb governs another figure
                        and not _LEVEL_BEFORE.search(s[: f.start]))  # "bringing the share to 19 %": a level  # fmt: skip
-            pos = verb.start() if changes else hold.start() if hold else None
+            pos = verb.start() if changes and verb else hold.start() if hold else None
             side = _side_at(sent, pos) if pos is not None else _occupation_side(s) or _side_at(sent, f.start)
-            action = _VERB_ACTION[verb.group(1).lower()] if changes else "hold"
+            action: str | None = _VERB_ACTION[verb.group(1).lower()] if changes and verb else "hold"
             subject = {"side": side, "action": action, **whole}
             if changes:  # "seized 4,336 km², about 0.72 % of the country": a share gained over a window
                 subject["change"] = True
