@@ -223,3 +223,29 @@ def test_a_rank_takes_the_period_its_own_sentence_names():
     [head] = [c for c in extract_claims("Russia's November gains the largest since March 2022",
                                         published=date(2024, 12, 2)) if c.kind == "rank"]  # fmt: skip
     assert _w(head) == ("2024-10-31", "2024-11-30")
+
+
+def test_one_share_per_oblast_of_each():
+    # ISW's assessment of mid-December 2024, in our words: one figure for two oblasts
+    text = ("The think tank estimates that Moscow's forces hold roughly 66 percent of Donetsk oblast and "
+            "73 percent each of the Zaporizhzhia and Kherson regions.")  # fmt: skip
+    shares = [c for c in extract_claims(text, published=date(2024, 12, 19)) if c.kind == "share"]
+    assert [(c.subject.get("oblast"), c.quantity.value) for c in shares] == [
+        ("Donetsk", 66.0), ("Zaporizhzhia", 73.0), ("Kherson", 73.0)]  # fmt: skip
+    assert {c.subject["side"] for c in shares} == {"RU"}
+    # "each" of names that are no oblasts is no list of shares
+    assert not [c for c in extract_claims("Exports fell 5 percent each of wheat and Barley.",
+                                          published=date(2024, 12, 19)) if c.kind == "share"]  # fmt: skip
+
+
+def test_a_distance_from_the_city_is_to_the_place_named_last():
+    # Kupiansk's military administration, late October 2024, in our words
+    text = ("Evacuations go on in Kupiansk.\n"
+            "Russian units are now between one and a half and two kilometres from the city, the head of the "
+            "local administration said on Monday.")  # fmt: skip
+    c = _one(text, date(2024, 10, 30), "distance_to_place")
+    assert c.subject["geonameid"] == resolve_one("Kupiansk").geonameid and c.subject["side"] == "RU"
+    assert (c.quantity.value, c.quantity.unit, c.quantity.qualifier) == (2.0, "km", "up_to")
+    assert _w(c) == ("2024-10-28", "2024-10-28")
+    half = _one("The front is two and a half kilometres from Kupiansk.", date(2024, 10, 30), "distance_to_place")
+    assert half.quantity.value == 2.5

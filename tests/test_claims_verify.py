@@ -247,3 +247,31 @@ def test_a_share_is_not_comparable_only_where_the_map_leaves_its_ground_out(samp
     share = 100 * equal_area_km2(sample_store.layer(rec.id).intersection(shape)) / equal_area_km2(shape)
     assert v["verdict"] != "not comparable"
     assert v["measured"] == pytest.approx(share, abs=0.05)
+
+
+def test_a_settlement_count_is_read_in_the_official_register_too(sample_store, checked):
+    # the gazetteer's places, counted from its file (abandoned, historical, destroyed left out),
+    # against Ukraine's official register of 1 January 2017: 460 cities, 885 urban-type and
+    # 28,377 rural settlements (State Statistics Service)
+    import gzip
+
+    with gzip.open(ROOT / "frontwatch" / "data" / "gazetteer.tsv.gz", "rt", encoding="utf-8") as fh:
+        lines = fh.read().split("#admin1")[0].splitlines()
+    rows = [line.split("\t") for line in lines if not line.startswith("#")]
+    n = sum(1 for r in rows if r[7] not in ("PPLQ", "PPLH", "PPLW"))
+    ratio = n / (460 + 885 + 28_377)
+    assert 1.05 < ratio < 1.2  # GeoNames lists sections and hamlets the register does not
+    _, results = checked
+    count = _by_kind(results, "settlement_count")[0]  # "more than 30 communities" in Kharkiv oblast
+    v = count["verdicts"][0]
+    assert v["register_ratio"] == pytest.approx(ratio, abs=1e-3)
+    low, high = v["envelope"]
+    assert low <= v["measured"] / ratio + 0.1 and high >= v["measured"] * ratio - 0.1
+
+
+def test_only_the_maps_spread_makes_a_count_unverifiable():
+    q = Quantity(value=3, unit="count", qualifier="exact", text="three", precision=1)
+    # maps of 2 and 4 villages (a factor of 2), read in the register as 1.8 to 4.5: supported
+    assert numeric_verdict(1.8, 4.5, interval(q), maps=(2.0, 4.0))[0] == "supported"
+    # maps of 1 and 4: the maps themselves disagree by a factor of 4
+    assert numeric_verdict(0.9, 4.5, interval(q), maps=(1.0, 4.0))[0] == "unverifiable"

@@ -8,7 +8,11 @@ Stocks and shares
     change is ``area_held`` (a stock on a date: "Russia controls about 113,000 km²"); a
     percentage or fraction "of Ukraine" (of the country, of its territory, of an oblast, of
     a region of Russia) is ``share``: held, or gained over a window when a verb of change
-    governs it ("seized 4,336 km², about 0.72 % of the country": ``subject["change"]``).
+    governs it ("seized 4,336 km², about 0.72 % of the country": ``subject["change"]``);
+    "N percent each of A and B" is one share claim per oblast.
+Distances
+    A length before "from/of/outside <place>" is a ``distance_to_place``; before "from the
+    city" (town, village) it is the distance to the place the text named last.
 Figures
     A figure in brackets right after another of the same dimension ("(385 sq miles)") is a
     ``unit_conversion`` of it, made by the same claimant; its qualifier, when it has none of
@@ -70,6 +74,15 @@ def _quantity_claims(
             hold = None  # "returned to Ukrainian control", "under Russian control": the noun
         if hold is not None and verb is not None and 0 <= hold.start() - verb.end() <= 12:
             hold = None  # "regained control of", "took full control of": a change, not a stock
+        if q.dimension == "share" and not f.in_parens and (each := _each_of(s, f.end)):
+            # "73 percent each of Zaporizhzhia and Kherson": the figure holds for each region
+            side = (_side_at(sent, hold.start()) if hold is not None else _occupation_side(s)
+                    or _side_at(sent, f.start))  # fmt: skip
+            for whole in each:
+                out.append(_claim("share", sent, ctx, subject={"side": side, "action": "hold", **whole}, quantity=q,
+                                  at=(f.start, f.end)))  # fmt: skip
+            made.append((f, len(ctx.claims) + len(out) - 1))
+            continue
         if q.dimension == "share":
             whole = _share_of(s, f.end)
             if whole is None and _SHARE_CONTEXT.search(s):
@@ -105,7 +118,7 @@ def _quantity_claims(
             pos = verb.start() if verb else f.start
             subject = {"side": _side_at(sent, pos), "action": action, **region}
         elif q.dimension == "length":
-            place = _distance_place(sent, f)
+            place = _distance_place(sent, f, ctx)
             advance = _ADVANCE_VERB.search(s)
             if place is not None:
                 kind = "distance_to_place"
@@ -227,6 +240,30 @@ def _share_of(s: str, at: int) -> dict[str, Any] | None:
     return None
 
 
+_EACH_OF = re.compile(r"\s*each\s+of\s+(?:the\s+)?")
+_EACH_NAME = re.compile(
+    r"(?P<name>[A-Z][\w'-]+)(?:\s+(?:regions?|oblasts?|provinces?))?(?P<join>\s*,\s*(?:and\s+)?|\s+and\s+)?"
+)
+
+
+def _each_of(s: str, at: int) -> list[dict[str, Any]]:
+    """The regions of "N percent each of A and B" (after position ``at``), one subject each;
+    empty unless every name listed is an oblast."""
+    m = _EACH_OF.match(s, at)
+    if not m:
+        return []
+    out, pos = [], m.end()
+    while (n := _EACH_NAME.match(s, pos)) is not None:
+        oblast = _oblast(n.group("name"))
+        if not oblast:
+            return []
+        out.append({"region": n.group("name"), "oblast": oblast})
+        if not n.group("join"):
+            break
+        pos = n.end()
+    return out if len(out) > 1 else []
+
+
 _ADJECTIVE_AFTER = re.compile(
     r"\s+(?:area|areas|territory|territories|share|land|lands|regions?|parts?|zone|zones|city|cities|towns?|villages?)\b"
 )
@@ -250,9 +287,20 @@ _DISTANCE_AFTER = re.compile(
 )
 
 
-def _distance_place(sent: _Sentence, f: _Figure) -> _Place | None:
+_DISTANCE_BACK = re.compile(
+    r"^\s*(?:\([^)]*\)\s*)?(?:away\s+)?(?:from|of|outside|short\s+of)\s+the\s+(?:town|city|village|settlement)\b"
+    r"(?!\s+of\b)"
+)
+""""3 km from the city": the place the text named last (in the sentence before the figure, else
+before the sentence)."""
+
+
+def _distance_place(sent: _Sentence, f: _Figure, ctx: _Context) -> _Place | None:
     m = _DISTANCE_AFTER.match(sent.s[f.end :])
     if not m:
+        if _DISTANCE_BACK.match(sent.s[f.end :]):
+            earlier = [p for p in sent.places if p.end <= f.start and p.geonameid is not None]
+            return earlier[-1] if earlier else ctx.last_place
         return None
     at = f.end + m.end()
     return next((p for p in sent.places if p.start == at), None) or _unknown_place(sent.s, at)
