@@ -249,3 +249,65 @@ def test_a_distance_from_the_city_is_to_the_place_named_last():
     assert _w(c) == ("2024-10-28", "2024-10-28")
     half = _one("The front is two and a half kilometres from Kupiansk.", date(2024, 10, 30), "distance_to_place")
     assert half.quantity.value == 2.5
+
+
+def test_troops_regrouped_from_places_leave_them():
+    # Russia's defence ministry on its Kharkiv "regrouping", Saturday 10 September 2022, in our words
+    text = ("Moscow's defence ministry said on Saturday that units based near Kupiansk and Balakliia had been "
+            "redeployed to the Donetsk front.")  # fmt: skip
+    claims = [c for c in extract_claims(text, published=date(2022, 9, 11)) if c.kind == "place_control"]
+    assert [c.subject["geonameid"] for c in claims] == [resolve_one(n).geonameid for n in ("Kupiansk", "Balakliia")]
+    assert {(c.subject["side"], c.subject["action"]) for c in claims} == {("RU", "withdraw")}
+    assert {_w(c) for c in claims} == {("2022-09-10", "2022-09-10")}
+    # troops merely stationed somewhere claim nothing
+    assert not [c for c in extract_claims("Russian troops stationed in Kupiansk were resupplied.",
+                                          published=date(2022, 9, 11)) if c.kind == "place_control"]  # fmt: skip
+
+
+def test_the_town_after_a_verb_and_a_unit_as_claimant():
+    # Ukrainian soldiers in Snihurivka, Thursday 10 November 2022, in our words
+    text = ("In a video filmed in Snihurivka, soldiers of the 131st battalion said on Thursday they had freed "
+            "the town.")  # fmt: skip
+    c = _one(text, date(2022, 11, 11), "place_control")
+    assert c.subject["geonameid"] == resolve_one("Snihurivka").geonameid and c.subject["action"] == "liberate"
+    assert "131st battalion" in c.claimant
+
+
+def test_ours_in_a_headline_and_in_a_quote():
+    # Kherson, 11 November 2022, in our words
+    head, enter = extract_claims("'Kherson is ours': Ukrainian forces enter the city", published=date(2022, 11, 11))
+    assert head.subject["geonameid"] == enter.subject["geonameid"] == resolve_one("Kherson").geonameid
+    assert (head.subject["action"], enter.subject["action"], enter.subject["side"]) == ("hold", "capture", "UA")
+    quote = _one('"Our Kherson!" the president, Volodymyr Zelensky, wrote on Friday.', date(2022, 11, 12),
+                 "place_control")  # fmt: skip
+    assert (quote.claimant, quote.subject["side"], quote.subject["action"]) == ("Volodymyr Zelensky", "UA", "hold")
+    assert _w(quote) == ("2022-11-11", "2022-11-11")
+
+
+def test_a_state_is_read_on_one_day_and_time_openers_are_no_claimants():
+    # Ukraine's intelligence on Kherson, 11 November 2022, in our words: the "since" phrase is
+    # about Russia's capture, the claim about the day of the statement
+    text = ("Hours later Ukraine's intelligence agency said on Friday that its units were entering Kherson, which "
+            "Russia had held since March.")  # fmt: skip
+    c = _one(text, date(2022, 11, 12), "place_control")
+    assert c.claimant == "Ukraine's intelligence agency" and _w(c) == ("2022-11-11", "2022-11-11")
+
+
+def test_the_same_share_as_on_a_date():
+    # DeepState, early September 2025, in our words
+    text = ("DeepState said 19 percent of Ukraine was occupied at the end of August, the same share as on "
+            "3 October 2022.")  # fmt: skip
+    shares = [c for c in extract_claims(text, published=date(2025, 9, 2)) if c.kind == "share"]
+    assert [(c.quantity.value, _w(c)[1]) for c in shares] == [(19.0, "2025-09-02"), (19.0, "2022-10-03")]
+    assert {c.claimant for c in shares} == {"DeepState"}
+
+
+def test_the_most_in_any_week_of_a_period():
+    # Agentstvo on DeepState's maps, late November 2024, in our words
+    text = ("Russian troops took about 235 square kilometres in the week to 24 November, the most in any week "
+            "this year, according to the outlet Agentstvo.")  # fmt: skip
+    claims = extract_claims(text, published=date(2024, 11, 26))
+    area, rank = [c for c in claims if c.kind in ("area_change", "rank")]
+    assert area.kind == "area_change" and rank.kind == "rank" and rank.subject["within"] is True
+    assert _w(rank) == _w(area) == ("2024-11-17", "2024-11-24")
+    assert (rank.reference.start.isoformat(), rank.subject["side"]) == ("2024-01-01", "RU")

@@ -62,7 +62,8 @@ RULES: dict[str, str] = {
     "advance_depth": "largest geodesic distance of the claimed side's gained ground from the earlier "
                      f"map's line of contact; envelope: the window widened by {LAG_DAYS} day at each end",
     "rank": "most recent earlier window of the same length with a larger gain (by area) must end "
-            f"within the claimed period (+{RANK_SLACK_DAYS} days)",
+            f"within the claimed period (+{RANK_SLACK_DAYS} days); for 'the most in any week this year', "
+            "before the period",
     "unit_conversion": f"exact conversion (1 sq mi = {KM2_PER_SQ_MI} km², 1 mi = {KM_PER_MI} km) "
                        "within the restated figure's rounding or 1 %",
     "share": f"occupied area / Ukraine's official {UKRAINE_OFFICIAL_KM2:,} km² (or the oblast's area), "

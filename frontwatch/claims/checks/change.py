@@ -17,6 +17,7 @@ from ...changes import change_between
 from ...settlements import changed_places
 from .. import judge
 from .._measure import (
+    LAG_DAYS,
     _history,
     _in_scope_km2,
     _km,
@@ -180,6 +181,13 @@ def _rank(store, claim, source, ctx) -> dict:
     first = _history(store, source, ctx).first_date
     res = since(store, source, start, end, side=_side(claim))
     found = res["since"]
+    lags = [res["window"]["from_lag_days"] or 0, res["window"]["to_lag_days"] or 0]
+    if max(lags) > LAG_DAYS and max(lags) <= 14:  # (older maps: the stale rule says so)
+        raise _Unverifiable(f"{source} has no map within {LAG_DAYS} day of the window's ends (maps of "
+                            f"{res['window']['from_snapshot']} → {res['window']['to_snapshot']}): the window "
+                            "ranked is not the one claimed")  # fmt: skip
+    if (claim.subject or {}).get("within"):
+        return _rank_within(claim, source, res, first)
     lo, hi = ref.start, ref.end + dt.timedelta(days=RANK_SLACK_DAYS)
     later = found is not None and dt.date.fromisoformat(found["to_snapshot"]) > hi
     if first > ref.start and not later:
@@ -200,6 +208,30 @@ def _rank(store, claim, source, ctx) -> dict:
         "supported": "consistent with the claim.", "overstated": "a larger movement came later, the claim overstates it.",
         "understated": "the movement ranks higher than the claim says."}[verdict]  # fmt: skip
     return {"measured": measured, "unit": "window", "verdict": verdict, "sentence": text,
+            "snapshot_from": res["window"]["from_snapshot"], "snapshot_to": res["window"]["to_snapshot"],
+            "lag_days": (end - dt.date.fromisoformat(res["window"]["to_snapshot"])).days}  # fmt: skip
+
+
+def _rank_within(claim, source, res: dict, first: dt.date) -> dict:
+    """"the most in any week this year": no earlier window of the same length inside the
+    period beat it (a larger one before the period does not count against it)."""
+    ref, found = claim.reference, res["since"]
+    start, end = _window(claim)
+    to = dt.date.fromisoformat(found["to_snapshot"]) if found else None
+    who = _who(source, res["window"]["from_snapshot"], res["window"]["to_snapshot"])
+    if to is not None and to > ref.start:
+        verdict = "overstated"
+        text = f"{who}: a larger window of the same length ended on {found['to_snapshot']}, inside the period"
+    elif first > ref.start:
+        raise _Unverifiable(f"{source}'s maps start on {first}, after the start of the period ({ref.start})")
+    else:
+        verdict = "supported"
+        text = (f"{who}: no larger window of the same length since {found['to_snapshot']}" if found
+                else f"{who}: the largest such window on record")  # fmt: skip
+    text += f"; the claim says the largest since {ref.start}: " + (
+        "consistent with the claim." if verdict == "supported" else "the claim overstates it.")
+    return {"measured": f"since window ending {found['to_snapshot']}" if found else "largest on record",
+            "unit": "window", "verdict": verdict, "sentence": text,
             "snapshot_from": res["window"]["from_snapshot"], "snapshot_to": res["window"]["to_snapshot"],
             "lag_days": (end - dt.date.fromisoformat(res["window"]["to_snapshot"])).days}  # fmt: skip
 

@@ -89,6 +89,7 @@ _Resolver = Callable[[_Sentence, _Context, _Found], list[Claim]]
 CLAIM_RESOLVERS: tuple[tuple[str, _Resolver, bool], ...] = (
     ("rank", rank.resolve, True),
     ("quantity", quantity.resolve, False),
+    ("rank_within", rank.resolve_within, False),
     ("place_control", control.resolve, False),
     ("other", other.resolve, False),
 )

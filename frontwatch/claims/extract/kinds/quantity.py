@@ -9,7 +9,8 @@ Stocks and shares
     percentage or fraction "of Ukraine" (of the country, of its territory, of an oblast, of
     a region of Russia) is ``share``: held, or gained over a window when a verb of change
     governs it ("seized 4,336 km², about 0.72 % of the country": ``subject["change"]``);
-    "N percent each of A and B" is one share claim per oblast.
+    "N percent each of A and B" is one share claim per oblast; "the same share as on D" claims
+    the share stated before again for D.
 Distances
     A length before "from/of/outside <place>" is a ``distance_to_place``; before "from the
     city" (town, village) it is the distance to the place the text named last.
@@ -29,13 +30,39 @@ from frontwatch.claims.extract.figures import _Figure, _figures
 from frontwatch.claims.extract.lexicon import _ADVANCE_VERB, _CHANGE_VERB, _HOLD_VERB, _SETTLEMENT_NOUNS, _VERB_ACTION
 from frontwatch.claims.extract.places import _oblast, _Place, _region, _unknown_place
 from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _side_at, _window_for
-from frontwatch.claims.model import UNIT_DIMENSIONS, Claim, Conversion, Quantity
+from frontwatch.claims.model import UNIT_DIMENSIONS, Claim, Conversion, Quantity, Window
 
 
 def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
     """Claims carried by the sentence's figures; the figures left over go to ``found.left``."""
     claims, found.left = _quantity_claims(sent, ctx, _figures(sent.s))
-    return claims
+    return claims + _same_as(sent, ctx, claims)
+
+
+_SAME_AS = re.compile(
+    r"\b(?:the\s+)?same\s+(?P<what>share|proportion|percentage|level|figure|area)\s+as\s+(?:it\s+was\s+)?"
+    r"(?:on|in|at|back\s+in|by)?\s*(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def _same_as(sent: _Sentence, ctx: _Context, claims: list[Claim]) -> list[Claim]:
+    """"19 percent occupied, the same share as on 3 October 2022": the last share or area
+    held stated before, claimed again for the date the phrase names."""
+    out = []
+    for m in _SAME_AS.finditer(sent.s):
+        time = next((t for t in sent.times if m.start() < t.start <= m.end() + 3 and t is not sent.statement), None)
+        kinds = ("share",) if m.group("what").lower() in ("share", "proportion", "percentage") else (
+            "share", "area_held")  # fmt: skip
+        prior = next((c for c in reversed([*ctx.claims, *claims]) if c.kind in kinds and c.quantity), None)
+        if time is None or prior is None:
+            continue
+        w = time.window
+        day = w.end
+        window = Window(day, day, w.text, w.rule + f"; the state on {day.isoformat()}")
+        out.append(_claim(prior.kind, sent, ctx, subject=dict(prior.subject), quantity=prior.quantity,
+                          window=window, at=m.span()))  # fmt: skip
+    return out
 
 
 def _quantity_claims(
