@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from frontwatch.claims import extract_claims, resolve_window
+from frontwatch.claims.extract import sentence_spans
 from frontwatch.gazetteer import resolve_one
 
 
@@ -275,9 +276,13 @@ def test_the_town_after_a_verb_and_a_unit_as_claimant():
 
 def test_ours_in_a_headline_and_in_a_quote():
     # Kherson, 11 November 2022, in our words
-    head, enter = extract_claims("'Kherson is ours': Ukrainian forces enter the city", published=date(2022, 11, 11))
-    assert head.subject["geonameid"] == enter.subject["geonameid"] == resolve_one("Kherson").geonameid
-    assert (head.subject["action"], enter.subject["action"], enter.subject["side"]) == ("hold", "capture", "UA")
+    # the quoted headline and the words after its colon are one sentence: "ours" takes their side
+    claims = extract_claims("'Kherson is ours': Ukrainian forces enter the city", published=date(2022, 11, 11))
+    assert {(c.subject["action"], c.subject["side"], c.subject["geonameid"]) for c in claims} == {
+        ("hold", "UA", resolve_one("Kherson").geonameid), ("capture", "UA", resolve_one("Kherson").geonameid)}
+    # a quotation of two sentences keeps the speaker named after it
+    text = '"Ours. Our Kherson," President Volodymyr Zelensky wrote on Friday.'
+    assert [s for s in sentence_spans(text)] == [(0, len(text))]
     quote = _one('"Our Kherson!" the president, Volodymyr Zelensky, wrote on Friday.', date(2022, 11, 12),
                  "place_control")  # fmt: skip
     assert (quote.claimant, quote.subject["side"], quote.subject["action"]) == ("Volodymyr Zelensky", "UA", "hold")

@@ -14,7 +14,7 @@ from frontwatch.changes import change_between
 from frontwatch.claims.extract import extract_claims
 from frontwatch.claims.judge import VERDICTS, Interval, interval, numeric_verdict
 from frontwatch.claims.model import KM2_PER_SQ_MI, Claim, Quantity, Window
-from frontwatch.claims.verify import compare, tolerance, verify, verify_claim
+from frontwatch.claims.verify import compare, tolerance, town_radius_km, verify, verify_claim
 from frontwatch.cli import main
 from frontwatch.gazetteer import resolve_one
 from frontwatch.settlements import place_control
@@ -91,8 +91,13 @@ def test_distance_depth_and_control_claims_measure_the_library(sample_store, che
     pc = place_control(sample_store, "liveuamap-nzz", resolve_one("Balakliia"), disputed["window_to"])
     v = disputed["verdicts"][0]
     assert v["measured"] == pc["side"]
-    # Ganchev disputes a Ukrainian retaking: the verdict judges his denial
-    if pc["contested"]:
+    # Ganchev disputes a Ukrainian retaking: the verdict judges his denial; the map of the day
+    # after (within the map lag) showing Balakliia clearly Ukrainian bears the retaking out
+    after = dt.date.fromisoformat(disputed["window_to"]) + dt.timedelta(days=1)
+    nxt = place_control(sample_store, "liveuamap-nzz", resolve_one("Balakliia"), after)
+    if nxt["snapshot_date"] == after.isoformat() and nxt["side"] == "UA" and not nxt["contested"]:
+        assert v["verdict"] == "overstated" and v["statement_verdict"] == "supported"
+    elif pc["contested"]:
         assert v["verdict"] == "contested"
     else:
         assert v["verdict"] == ("overstated" if pc["side"] == "UA" else "supported")
@@ -275,3 +280,45 @@ def test_only_the_maps_spread_makes_a_count_unverifiable():
     assert numeric_verdict(1.8, 4.5, interval(q), maps=(2.0, 4.0))[0] == "supported"
     # maps of 1 and 4: the maps themselves disagree by a factor of 4
     assert numeric_verdict(0.9, 4.5, interval(q), maps=(1.0, 4.0))[0] == "unverifiable"
+
+
+def test_a_change_of_hands_within_the_map_lag(sample_store):
+    # Ukraine's retaking of Balakliia, Saturday 10 September 2022, in our words
+    [c] = extract_claims("Ukrainian troops retook Balakliia on Saturday.", published=dt.date(2022, 9, 11))
+    on_day = place_control(sample_store, "liveuamap-nzz", resolve_one("Balakliia"), "2022-09-10")
+    next_day = place_control(sample_store, "liveuamap-nzz", resolve_one("Balakliia"), "2022-09-11")
+    assert on_day["contested"] and (next_day["side"], next_day["contested"]) == ("UA", False)
+    v = verify_claim(sample_store, c, "liveuamap-nzz")
+    # on the line on the day, clearly Ukrainian the next: borne out within a day's map lag
+    assert v["verdict"] == "supported" and "2022-09-11" in v["sentence"]
+
+
+def test_a_change_claimed_after_the_last_map_is_unverifiable(sample_store):
+    # a claim dated five days after the sample's last liveuamap map (20 September 2022)
+    [c] = extract_claims("Ukrainian troops have retaken Svatove, officials said on Sunday.",
+                         published=dt.date(2022, 9, 26))  # fmt: skip
+    old = place_control(sample_store, "liveuamap-nzz", resolve_one("Svatove"), "2022-09-25")
+    assert (old["side"], old["snapshot_date"], old["lag_days"]) == ("RU", "2022-09-20", 5)
+    v = verify_claim(sample_store, c, "liveuamap-nzz")
+    # the old map predates the claimed change: it cannot contradict it
+    assert v["verdict"] == "unverifiable" and "no map in the week from 2022-09-25" in v["reason"]
+    # a claim that a side holds a place is still judged on the old map
+    [held] = extract_claims("Russian forces still hold Svatove, officials said on Sunday.",
+                            published=dt.date(2022, 9, 26))  # fmt: skip
+    assert verify_claim(sample_store, held, "liveuamap-nzz")["verdict"] == "supported"
+
+
+def test_a_capture_while_the_other_side_still_holds_the_centre(sample_store):
+    # a Russian claim to Kurakhove on Wednesday 20 November 2024, in our words (DeepState's map
+    # of that day still puts the centre on the Ukrainian side, the line 1.35 km from it)
+    place = resolve_one("Kurakhove")
+    row = place_control(sample_store, "deepstate", place, "2024-11-20")
+    assert row["side"] == "UA" and 1.0 < row["distance_to_front_km"] <= town_radius_km(place.population)
+    [took] = extract_claims("Russian forces have captured Kurakhove, Moscow said on Wednesday.",
+                            published=dt.date(2024, 11, 21))  # fmt: skip
+    v = verify_claim(sample_store, took, "deepstate")
+    # the line crosses the town, but the claimed side does not hold its centre: ahead of the map
+    assert v["verdict"] == "overstated" and "centre still held by UA" in v["sentence"]
+    [held] = extract_claims("Ukrainian forces still hold Kurakhove, Kyiv said on Wednesday.",
+                            published=dt.date(2024, 11, 21))  # fmt: skip
+    assert verify_claim(sample_store, held, "deepstate")["verdict"] == "contested"  # the line crosses it
