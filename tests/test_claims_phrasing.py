@@ -316,3 +316,29 @@ def test_the_most_in_any_week_of_a_period():
     assert area.kind == "area_change" and rank.kind == "rank" and rank.subject["within"] is True
     assert _w(rank) == _w(area) == ("2024-11-17", "2024-11-24")
     assert (rank.reference.start.isoformat(), rank.subject["side"]) == ("2024-01-01", "RU")
+
+
+def test_a_headline_about_a_town_in_russia():
+    # Russia's retaking of Sudzha, Thursday 13 March 2025, in our words: the gazetteer (Ukraine's
+    # places) does not hold the town; the text's next sentence puts it in Russia
+    text = ("Moscow says Sudzha retaken\n"
+            "The Russian army has recaptured Sudzha in the Kursk region, the defence ministry in Moscow said "
+            "on Thursday.")  # fmt: skip
+    claims = [c for c in extract_claims(text, published=date(2025, 3, 14)) if c.kind == "place_control"]
+    assert len(claims) == 2
+    assert {(c.subject["place"], c.subject["country"], c.subject["side"]) for c in claims} == {("Sudzha", "RU", "RU")}
+    assert "geonameid" not in claims[0].subject
+
+
+def test_a_share_in_apposition_restates_the_area_change():
+    # DeepState's total for 2024, published 1 January 2025, in our words (about 4,168 km², 0.69 %)
+    text = ("Russian troops captured about 4,168 square kilometres of Ukraine in 2024, or roughly 0.69 percent "
+            "of the country, DeepState said.")  # fmt: skip
+    area, share = extract_claims(text, published=date(2025, 1, 1))
+    assert (area.kind, share.kind) == ("area_change", "share")
+    assert share.subject["change"] is True and share.subject["side"] == area.subject["side"] == "RU"
+    assert _w(share) == _w(area) == ("2023-12-31", "2024-12-31")
+    # a stock restated as a share stays a stock
+    held, pct = extract_claims("Russia holds 116,165 square kilometres, or 19.25 percent of Ukraine.",
+                               published=date(2026, 1, 2))  # fmt: skip
+    assert (held.kind, pct.kind, pct.subject.get("change")) == ("area_held", "share", None)

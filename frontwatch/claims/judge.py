@@ -13,11 +13,12 @@ The rules (DESIGN rule 8), printed with every verdict:
 - **The measurement's envelope**, computed: the value on the as-of maps, on the maps one day
   earlier and later at each end (map lag), as the net change beside the gross gain
   (monitors publish net), and on the land-only outline beside geoBoundaries' (the clip
-  outline). ``[min, max]`` of those is the envelope.
+  outline); a settlement count also as the official register would count it (its method).
+  ``[min, max]`` of those is the envelope.
 - **Verdict.** Envelope and interval overlap → ``supported``; the envelope lies above the
   interval → ``understated`` (the map shows clearly more than the figure); below →
-  ``overstated``. Guard: an envelope that straddles an end of the interval and spans more
-  than a factor of :data:`MAX_SPAN` (maps too far apart, a lagging source) gives
+  ``overstated``. Guard: an envelope that straddles an end of the interval and whose maps
+  span more than a factor of :data:`MAX_SPAN` (maps too far apart, a lagging source) gives
   ``unverifiable``, never ``supported``; one wholly inside the interval supports the claim
   however wide it is ("more than 1,000" against 1,800-9,000). Yes/no claims (who holds a
   place) are ``supported``, ``contested`` (the place is on the line or in the grey zone)

@@ -54,9 +54,11 @@ RULES: dict[str, str] = {
                         f"(the factor between the gazetteer's count of places and Ukraine's official "
                         f"{OFFICIAL_SETTLEMENTS:,} of 2017, either way: register_ratio)",
     "place_control": "side of the place's point on the map valid at the claim's date (contested when the "
-                     "line of contact passes within the town's extent, a disc of its population at "
-                     "3,000 people/km², at least 1 km, or the place is in the grey zone); a map within "
-                     f"{LAG_DAYS} day that agrees is accepted",
+                     "place is in the grey zone or within 1 km of the line of contact, or the line passes "
+                     "within the town's extent, a disc of its population at 3,000 people/km², while the "
+                     "claimed side holds its centre); a map within "
+                     f"{LAG_DAYS} day after that shows the claimed side clearly is accepted; a change of hands "
+                     "claimed after the source's last map (none in the week after) is unverifiable",
     "distance_to_place": "geodesic distance from the place to the nearest ground of the claimed side on "
                          f"the map valid at the claim's date; envelope: maps ±{LAG_DAYS} day",
     "advance_depth": "largest geodesic distance of the claimed side's gained ground from the earlier "

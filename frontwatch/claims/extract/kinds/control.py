@@ -250,8 +250,10 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
             elif how == "passive":
                 verb = re.sub(r"\s+", " ", m.group("verb").lower())
                 place, source = _place_at(sent, m.start("obj"), ctx)
-                if place is None or not any(p.start == m.start("obj") for p in sent.places):
-                    continue  # a capitalised word that is no place ("Ukraine confirms ...")
+                reported = re.search(r"\b(?:says|said|claims|claimed)\s+$", s[: m.start("obj")])
+                if place is None or not (any(p.start == m.start("obj") for p in sent.places) or reported):
+                    continue  # a capitalised word that is no place ("Ukraine confirms ..."); but "Russia
+                    # says Sudzha recaptured" names a place the gazetteer may not hold
                 side = (_SIDE_WORD[m.group("side").lower()] if m.group("side")
                         else _side_at(sent, m.start("verb")) if verb not in ("falls", "fell", "fallen")
                         else _fall_side(sent))  # fmt: skip

@@ -110,6 +110,15 @@ def _quantity_claims(
                                   at=(f.start, f.end)))  # fmt: skip
             made.append((f, len(ctx.claims) + len(out) - 1))
             continue
+        appos = _apposition(s, f, made, ctx.claims, out) if q.dimension == "share" else None
+        if appos is not None and _share_of(s, f.end) is not None:
+            # "seized 4,336 km² in 2025, about 0.72 percent of the country": the area restated as a share
+            subject = {**{k: v for k, v in appos.subject.items() if k not in ("region", "oblast")},
+                       **_share_of(s, f.end), "change": True}  # fmt: skip
+            out.append(_claim("share", sent, ctx, subject=subject, quantity=q, window=appos.window,
+                              at=(f.start, f.end)))  # fmt: skip
+            made.append((f, len(ctx.claims) + len(out) - 1))
+            continue
         if q.dimension == "share":
             whole = _share_of(s, f.end)
             if whole is None and _SHARE_CONTEXT.search(s):
@@ -176,6 +185,24 @@ def _quantity_claims(
         made.append((f, len(ctx.claims) + len(out)))
         out.append(claim)
     return out, left
+
+
+_APPOSITION = re.compile(r"^[^.;,()]{0,60},\s*(?:or\s+|that\s+is\s+|i\.e\.\s+)?$")
+
+
+def _apposition(s: str, f: _Figure, made: list[tuple[_Figure, int]], before: list[Claim],
+                out: list[Claim]) -> Claim | None:  # fmt: skip
+    """The area change a share figure restates ("4,336 km² of Ukrainian territory in 2025,
+    about 0.72 percent of the country"): the last area figure of the sentence, with only a
+    comma (and "or") between its words and the share."""
+    areas = [(pf, i) for pf, i in made if pf.quantity.dimension == "area" and pf.end <= f.start]
+    if not areas:
+        return None
+    pf, index = areas[-1]
+    claim = before[index] if index < len(before) else out[index - len(before)]
+    if claim.kind != "area_change" or not _APPOSITION.match(s[pf.end : f.start]):
+        return None
+    return claim
 
 
 def _nearest(pattern: re.Pattern[str], s: str, pos: int) -> re.Match[str] | None:
