@@ -130,8 +130,9 @@ def register_ratio() -> float:
 
 def _settlements(store, claim, source, ctx) -> dict:
     """Settlements that passed to the claimed side in the window (in its scope), with the
-    envelope: the maps within a day of each end, and the count read as the official
-    register's (:func:`register_ratio` either way)."""
+    envelope: the maps within a day of each end, the count read as the official register's
+    (:func:`register_ratio` either way), and GeoNames' duplicate entries (the same name within
+    1 km, counted once) counted as listed."""
     start, end = _window(claim)
     side = _side(claim)
     oblasts = _oblasts(claim)
@@ -140,10 +141,11 @@ def _settlements(store, claim, source, ctx) -> dict:
         res = _memo(ctx, ("places", source, a, b), lambda a=a, b=b: changed_places(store, source, a, b))
         rows = [r for r in res["places"] if r["to_side"] == side and (not oblasts or r["oblast"] in oblasts)]
         values.append(float(len(rows)))
-        central = central or (res, float(len(rows)))
-    res, measured = central
+        central = central or (res, float(len(rows)), sum(len(r.get("duplicate_ids") or []) for r in rows))
+    res, measured, twice = central
     r = register_ratio() if res["from_snapshot"] != res["to_snapshot"] else None
-    method = [round(measured / r, 1), round(measured * r, 1)] if r else []  # the register's count
+    # the count in the official register, either way; GeoNames' duplicate entries counted as listed
+    method = [round(measured / r, 1), round(measured * r, 1), measured + twice] if r else []
     who = _who(source, res["from_snapshot"], res["to_snapshot"])
     what = f"settlements passing to {'Ukraine' if side == 'UA' else 'Russia'}" + (
         f" in {', '.join(oblasts)}" if oblasts else "")
@@ -151,7 +153,7 @@ def _settlements(store, claim, source, ctx) -> dict:
     out.update(snapshot_from=res["from_snapshot"], snapshot_to=res["to_snapshot"], lag_days=res["to_lag_days"],
                **_scope_rule(claim, oblasts), **_lag_note(res["to_snapshot"], end))  # fmt: skip
     if r is not None:
-        out["register_ratio"] = round(r, 3)
+        out.update(register_ratio=round(r, 3), duplicates_merged=twice)
     return out
 
 
