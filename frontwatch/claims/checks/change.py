@@ -182,14 +182,24 @@ def _rank(store, claim, source, ctx) -> dict:
         raise _Unverifiable("the claim names no reference period")
     first = _history(store, source, ctx).first_date
     res = since(store, source, start, end, side=_side(claim))
-    found = res["since"]
-    lags = [res["window"]["from_lag_days"] or 0, res["window"]["to_lag_days"] or 0]
-    if max(lags) > LAG_DAYS and max(lags) <= 14:  # (older maps: the stale rule says so)
-        raise _Unverifiable(f"{source} has no map within {LAG_DAYS} day of the window's ends (maps of "
-                            f"{res['window']['from_snapshot']} → {res['window']['to_snapshot']}): the window "
-                            "ranked is not the one claimed")  # fmt: skip
     if (claim.subject or {}).get("within"):
-        return _rank_within(claim, source, res, first)
+        out = _rank_within(claim, source, res, first)
+    else:
+        out = _rank_since(claim, source, res, first)
+    w = res["window"]
+    lag = max(w["from_lag_days"] or 0, w["to_lag_days"] or 0)
+    if lag > LAG_DAYS and w["from_snapshot"] != w["to_snapshot"] and out["verdict"] != "unverifiable":
+        out["reason"] = (f"the maps used ({w['from_snapshot']} → {w['to_snapshot']}) are up to {lag} days older than "
+                         "the window's ends: the window ranked is not the one claimed")  # fmt: skip
+        out.update(verdict="unverifiable", sentence=f"{_who(source, None, w['to_snapshot'])} cannot judge it: "
+                                                   f"{out['reason']}.")  # fmt: skip
+    return out
+
+
+def _rank_since(claim, source, res: dict, first: dt.date) -> dict:
+    """"the swiftest advance since March": the last larger window ended in the period named."""
+    start, end = _window(claim)
+    ref, found = claim.reference, res["since"]
     lo, hi = ref.start, ref.end + dt.timedelta(days=RANK_SLACK_DAYS)
     later = found is not None and dt.date.fromisoformat(found["to_snapshot"]) > hi
     if first > ref.start and not later:
