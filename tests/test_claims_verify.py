@@ -330,3 +330,17 @@ def test_a_capture_while_the_other_side_still_holds_the_centre(sample_store):
     [held] = extract_claims("Ukrainian forces still hold Kurakhove, Kyiv said on Wednesday.",
                             published=dt.date(2024, 11, 21))  # fmt: skip
     assert verify_claim(sample_store, held, "deepstate")["verdict"] == "contested"  # the line crosses it
+
+
+def test_the_most_in_any_week_of_a_period_is_judged_within_it(sample_store):
+    from frontwatch.advance import since
+
+    # in our words, a claim on DeepState's November 2024 maps (the sample starts on 31 October)
+    text = "Russian troops took about 100 square kilometres in the week to 30 November, the most in any week this year."
+    rank = [c for c in extract_claims(text, published=dt.date(2024, 12, 1)) if c.kind == "rank"][0]
+    v = verify_claim(sample_store, rank, "deepstate")
+    found = since(sample_store, "deepstate", "2024-11-23", "2024-11-30", side="RU")["since"]
+    if found is not None:  # a larger week inside 2024: the claim overstates
+        assert v["verdict"] == "overstated" and found["to_snapshot"] in v["sentence"]
+    else:  # none in the maps, but they start in October: they cannot vouch for the whole year
+        assert v["verdict"] == "unverifiable" and "after the start of the period" in v["reason"]
