@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from frontwatch.claims import extract_claims, resolve_window
+from frontwatch.claims.extract import sentence_spans
 from frontwatch.gazetteer import resolve_one
 
 
@@ -223,3 +224,121 @@ def test_a_rank_takes_the_period_its_own_sentence_names():
     [head] = [c for c in extract_claims("Russia's November gains the largest since March 2022",
                                         published=date(2024, 12, 2)) if c.kind == "rank"]  # fmt: skip
     assert _w(head) == ("2024-10-31", "2024-11-30")
+
+
+def test_one_share_per_oblast_of_each():
+    # ISW's assessment of mid-December 2024, in our words: one figure for two oblasts
+    text = ("The think tank estimates that Moscow's forces hold roughly 66 percent of Donetsk oblast and "
+            "73 percent each of the Zaporizhzhia and Kherson regions.")  # fmt: skip
+    shares = [c for c in extract_claims(text, published=date(2024, 12, 19)) if c.kind == "share"]
+    assert [(c.subject.get("oblast"), c.quantity.value) for c in shares] == [
+        ("Donetsk", 66.0), ("Zaporizhzhia", 73.0), ("Kherson", 73.0)]  # fmt: skip
+    assert {c.subject["side"] for c in shares} == {"RU"}
+    # "each" of names that are no oblasts is no list of shares
+    assert not [c for c in extract_claims("Exports fell 5 percent each of wheat and Barley.",
+                                          published=date(2024, 12, 19)) if c.kind == "share"]  # fmt: skip
+
+
+def test_a_distance_from_the_city_is_to_the_place_named_last():
+    # Kupiansk's military administration, late October 2024, in our words
+    text = ("Evacuations go on in Kupiansk.\n"
+            "Russian units are now between one and a half and two kilometres from the city, the head of the "
+            "local administration said on Monday.")  # fmt: skip
+    c = _one(text, date(2024, 10, 30), "distance_to_place")
+    assert c.subject["geonameid"] == resolve_one("Kupiansk").geonameid and c.subject["side"] == "RU"
+    assert (c.quantity.value, c.quantity.unit, c.quantity.qualifier) == (2.0, "km", "up_to")
+    assert _w(c) == ("2024-10-28", "2024-10-28")
+    half = _one("The front is two and a half kilometres from Kupiansk.", date(2024, 10, 30), "distance_to_place")
+    assert half.quantity.value == 2.5
+
+
+def test_troops_regrouped_from_places_leave_them():
+    # Russia's defence ministry on its Kharkiv "regrouping", Saturday 10 September 2022, in our words
+    text = ("Moscow's defence ministry said on Saturday that units based near Kupiansk and Balakliia had been "
+            "redeployed to the Donetsk front.")  # fmt: skip
+    claims = [c for c in extract_claims(text, published=date(2022, 9, 11)) if c.kind == "place_control"]
+    assert [c.subject["geonameid"] for c in claims] == [resolve_one(n).geonameid for n in ("Kupiansk", "Balakliia")]
+    assert {(c.subject["side"], c.subject["action"]) for c in claims} == {("RU", "withdraw")}
+    assert {_w(c) for c in claims} == {("2022-09-10", "2022-09-10")}
+    # troops merely stationed somewhere claim nothing
+    assert not [c for c in extract_claims("Russian troops stationed in Kupiansk were resupplied.",
+                                          published=date(2022, 9, 11)) if c.kind == "place_control"]  # fmt: skip
+
+
+def test_the_town_after_a_verb_and_a_unit_as_claimant():
+    # Ukrainian soldiers in Snihurivka, Thursday 10 November 2022, in our words
+    text = ("In a video filmed in Snihurivka, soldiers of the 131st battalion said on Thursday they had freed "
+            "the town.")  # fmt: skip
+    c = _one(text, date(2022, 11, 11), "place_control")
+    assert c.subject["geonameid"] == resolve_one("Snihurivka").geonameid and c.subject["action"] == "liberate"
+    assert "131st battalion" in c.claimant
+
+
+def test_ours_in_a_headline_and_in_a_quote():
+    # Kherson, 11 November 2022, in our words
+    # the quoted headline and the words after its colon are one sentence: "ours" takes their side
+    claims = extract_claims("'Kherson is ours': Ukrainian forces enter the city", published=date(2022, 11, 11))
+    assert {(c.subject["action"], c.subject["side"], c.subject["geonameid"]) for c in claims} == {
+        ("hold", "UA", resolve_one("Kherson").geonameid), ("capture", "UA", resolve_one("Kherson").geonameid)}
+    # a quotation of two sentences keeps the speaker named after it
+    text = '"Ours. Our Kherson," President Volodymyr Zelensky wrote on Friday.'
+    assert [s for s in sentence_spans(text)] == [(0, len(text))]
+    quote = _one('"Our Kherson!" the president, Volodymyr Zelensky, wrote on Friday.', date(2022, 11, 12),
+                 "place_control")  # fmt: skip
+    assert (quote.claimant, quote.subject["side"], quote.subject["action"]) == ("Volodymyr Zelensky", "UA", "hold")
+    assert _w(quote) == ("2022-11-11", "2022-11-11")
+
+
+def test_a_state_is_read_on_one_day_and_time_openers_are_no_claimants():
+    # Ukraine's intelligence on Kherson, 11 November 2022, in our words: the "since" phrase is
+    # about Russia's capture, the claim about the day of the statement
+    text = ("Hours later Ukraine's intelligence agency said on Friday that its units were entering Kherson, which "
+            "Russia had held since March.")  # fmt: skip
+    c = _one(text, date(2022, 11, 12), "place_control")
+    assert c.claimant == "Ukraine's intelligence agency" and _w(c) == ("2022-11-11", "2022-11-11")
+
+
+def test_the_same_share_as_on_a_date():
+    # DeepState, early September 2025, in our words
+    text = ("DeepState said 19 percent of Ukraine was occupied at the end of August, the same share as on "
+            "3 October 2022.")  # fmt: skip
+    shares = [c for c in extract_claims(text, published=date(2025, 9, 2)) if c.kind == "share"]
+    assert [(c.quantity.value, _w(c)[1]) for c in shares] == [(19.0, "2025-09-02"), (19.0, "2022-10-03")]
+    assert {c.claimant for c in shares} == {"DeepState"}
+
+
+def test_the_most_in_any_week_of_a_period():
+    # Agentstvo on DeepState's maps, late November 2024, in our words
+    text = ("Russian troops took about 235 square kilometres in the week to 24 November, the most in any week "
+            "this year, according to the outlet Agentstvo.")  # fmt: skip
+    claims = extract_claims(text, published=date(2024, 11, 26))
+    area, rank = [c for c in claims if c.kind in ("area_change", "rank")]
+    assert area.kind == "area_change" and rank.kind == "rank" and rank.subject["within"] is True
+    assert _w(rank) == _w(area) == ("2024-11-17", "2024-11-24")
+    assert (rank.reference.start.isoformat(), rank.subject["side"]) == ("2024-01-01", "RU")
+
+
+def test_a_headline_about_a_town_in_russia():
+    # Russia's retaking of Sudzha, Thursday 13 March 2025, in our words: the gazetteer (Ukraine's
+    # places) does not hold the town; the text's next sentence puts it in Russia
+    text = ("Moscow says Sudzha retaken\n"
+            "The Russian army has recaptured Sudzha in the Kursk region, the defence ministry in Moscow said "
+            "on Thursday.")  # fmt: skip
+    claims = [c for c in extract_claims(text, published=date(2025, 3, 14)) if c.kind == "place_control"]
+    assert len(claims) == 2
+    assert {(c.subject["place"], c.subject["country"], c.subject["side"]) for c in claims} == {("Sudzha", "RU", "RU")}
+    assert "geonameid" not in claims[0].subject
+
+
+def test_a_share_in_apposition_restates_the_area_change():
+    # DeepState's total for 2024, published 1 January 2025, in our words (about 4,168 km², 0.69 %)
+    text = ("Russian troops captured about 4,168 square kilometres of Ukraine in 2024, or roughly 0.69 percent "
+            "of the country, DeepState said.")  # fmt: skip
+    area, share = extract_claims(text, published=date(2025, 1, 1))
+    assert (area.kind, share.kind) == ("area_change", "share")
+    assert share.subject["change"] is True and share.subject["side"] == area.subject["side"] == "RU"
+    assert _w(share) == _w(area) == ("2023-12-31", "2024-12-31")
+    # a stock restated as a share stays a stock
+    held, pct = extract_claims("Russia holds 116,165 square kilometres, or 19.25 percent of Ukraine.",
+                               published=date(2026, 1, 2))  # fmt: skip
+    assert (held.kind, pct.kind, pct.subject.get("change")) == ("area_held", "share", None)

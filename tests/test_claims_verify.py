@@ -14,7 +14,7 @@ from frontwatch.changes import change_between
 from frontwatch.claims.extract import extract_claims
 from frontwatch.claims.judge import VERDICTS, Interval, interval, numeric_verdict
 from frontwatch.claims.model import KM2_PER_SQ_MI, Claim, Quantity, Window
-from frontwatch.claims.verify import compare, tolerance, verify, verify_claim
+from frontwatch.claims.verify import compare, tolerance, town_radius_km, verify, verify_claim
 from frontwatch.cli import main
 from frontwatch.gazetteer import resolve_one
 from frontwatch.settlements import place_control
@@ -91,8 +91,13 @@ def test_distance_depth_and_control_claims_measure_the_library(sample_store, che
     pc = place_control(sample_store, "liveuamap-nzz", resolve_one("Balakliia"), disputed["window_to"])
     v = disputed["verdicts"][0]
     assert v["measured"] == pc["side"]
-    # Ganchev disputes a Ukrainian retaking: the verdict judges his denial
-    if pc["contested"]:
+    # Ganchev disputes a Ukrainian retaking: the verdict judges his denial; the map of the day
+    # after (within the map lag) showing Balakliia clearly Ukrainian bears the retaking out
+    after = dt.date.fromisoformat(disputed["window_to"]) + dt.timedelta(days=1)
+    nxt = place_control(sample_store, "liveuamap-nzz", resolve_one("Balakliia"), after)
+    if nxt["snapshot_date"] == after.isoformat() and nxt["side"] == "UA" and not nxt["contested"]:
+        assert v["verdict"] == "overstated" and v["statement_verdict"] == "supported"
+    elif pc["contested"]:
         assert v["verdict"] == "contested"
     else:
         assert v["verdict"] == ("overstated" if pc["side"] == "UA" else "supported")
@@ -247,3 +252,95 @@ def test_a_share_is_not_comparable_only_where_the_map_leaves_its_ground_out(samp
     share = 100 * equal_area_km2(sample_store.layer(rec.id).intersection(shape)) / equal_area_km2(shape)
     assert v["verdict"] != "not comparable"
     assert v["measured"] == pytest.approx(share, abs=0.05)
+
+
+def test_a_settlement_count_is_read_in_the_official_register_too(sample_store, checked):
+    # the gazetteer's places, counted from its file (abandoned, historical, destroyed left out),
+    # against Ukraine's official register of 1 January 2017: 460 cities, 885 urban-type and
+    # 28,377 rural settlements (State Statistics Service)
+    import gzip
+
+    with gzip.open(ROOT / "frontwatch" / "data" / "gazetteer.tsv.gz", "rt", encoding="utf-8") as fh:
+        lines = fh.read().split("#admin1")[0].splitlines()
+    rows = [line.split("\t") for line in lines if not line.startswith("#")]
+    n = sum(1 for r in rows if r[7] not in ("PPLQ", "PPLH", "PPLW"))
+    ratio = n / (460 + 885 + 28_377)
+    assert 1.05 < ratio < 1.2  # GeoNames lists sections and hamlets the register does not
+    _, results = checked
+    count = _by_kind(results, "settlement_count")[0]  # "more than 30 communities" in Kharkiv oblast
+    v = count["verdicts"][0]
+    assert v["register_ratio"] == pytest.approx(ratio, abs=1e-3)
+    low, high = v["envelope"]
+    assert low <= v["measured"] / ratio + 0.1 and high >= v["measured"] * ratio - 0.1
+    # GeoNames' entries of the same name within 1 km are counted once; listed, they widen it
+    from frontwatch.settlements import changed_places
+
+    rows = [r for r in changed_places(sample_store, "liveuamap-nzz", count["window_from"], count["window_to"])["places"]
+            if r["to_side"] == "UA" and (not v.get("scope") or r["oblast"] in v["scope"])]  # fmt: skip
+    assert v["measured"] == len(rows)
+    assert v["duplicates_merged"] == sum(len(r["duplicate_ids"]) for r in rows)
+    assert high >= v["measured"] + v["duplicates_merged"]
+
+
+def test_only_the_maps_spread_makes_a_count_unverifiable():
+    q = Quantity(value=3, unit="count", qualifier="exact", text="three", precision=1)
+    # maps of 2 and 4 villages (a factor of 2), read in the register as 1.8 to 4.5: supported
+    assert numeric_verdict(1.8, 4.5, interval(q), maps=(2.0, 4.0))[0] == "supported"
+    # maps of 1 and 4: the maps themselves disagree by a factor of 4
+    assert numeric_verdict(0.9, 4.5, interval(q), maps=(1.0, 4.0))[0] == "unverifiable"
+
+
+def test_a_change_of_hands_within_the_map_lag(sample_store):
+    # Ukraine's retaking of Balakliia, Saturday 10 September 2022, in our words
+    [c] = extract_claims("Ukrainian troops retook Balakliia on Saturday.", published=dt.date(2022, 9, 11))
+    on_day = place_control(sample_store, "liveuamap-nzz", resolve_one("Balakliia"), "2022-09-10")
+    next_day = place_control(sample_store, "liveuamap-nzz", resolve_one("Balakliia"), "2022-09-11")
+    assert on_day["contested"] and (next_day["side"], next_day["contested"]) == ("UA", False)
+    v = verify_claim(sample_store, c, "liveuamap-nzz")
+    # on the line on the day, clearly Ukrainian the next: borne out within a day's map lag
+    assert v["verdict"] == "supported" and "2022-09-11" in v["sentence"]
+
+
+def test_a_change_claimed_after_the_last_map_is_unverifiable(sample_store):
+    # a claim dated five days after the sample's last liveuamap map (20 September 2022)
+    [c] = extract_claims("Ukrainian troops have retaken Svatove, officials said on Sunday.",
+                         published=dt.date(2022, 9, 26))  # fmt: skip
+    old = place_control(sample_store, "liveuamap-nzz", resolve_one("Svatove"), "2022-09-25")
+    assert (old["side"], old["snapshot_date"], old["lag_days"]) == ("RU", "2022-09-20", 5)
+    v = verify_claim(sample_store, c, "liveuamap-nzz")
+    # the old map predates the claimed change: it cannot contradict it
+    assert v["verdict"] == "unverifiable" and "no map in the week from 2022-09-25" in v["reason"]
+    # a claim that a side holds a place is still judged on the old map
+    [held] = extract_claims("Russian forces still hold Svatove, officials said on Sunday.",
+                            published=dt.date(2022, 9, 26))  # fmt: skip
+    assert verify_claim(sample_store, held, "liveuamap-nzz")["verdict"] == "supported"
+
+
+def test_a_capture_while_the_other_side_still_holds_the_centre(sample_store):
+    # a Russian claim to Kurakhove on Wednesday 20 November 2024, in our words (DeepState's map
+    # of that day still puts the centre on the Ukrainian side, the line 1.35 km from it)
+    place = resolve_one("Kurakhove")
+    row = place_control(sample_store, "deepstate", place, "2024-11-20")
+    assert row["side"] == "UA" and 1.0 < row["distance_to_front_km"] <= town_radius_km(place.population)
+    [took] = extract_claims("Russian forces have captured Kurakhove, Moscow said on Wednesday.",
+                            published=dt.date(2024, 11, 21))  # fmt: skip
+    v = verify_claim(sample_store, took, "deepstate")
+    # the line crosses the town, but the claimed side does not hold its centre: ahead of the map
+    assert v["verdict"] == "overstated" and "centre still held by UA" in v["sentence"]
+    [held] = extract_claims("Ukrainian forces still hold Kurakhove, Kyiv said on Wednesday.",
+                            published=dt.date(2024, 11, 21))  # fmt: skip
+    assert verify_claim(sample_store, held, "deepstate")["verdict"] == "contested"  # the line crosses it
+
+
+def test_the_most_in_any_week_of_a_period_is_judged_within_it(sample_store):
+    from frontwatch.advance import since
+
+    # in our words, a claim on DeepState's November 2024 maps (the sample starts on 31 October)
+    text = "Russian troops took about 100 square kilometres in the week to 30 November, the most in any week this year."
+    rank = [c for c in extract_claims(text, published=dt.date(2024, 12, 1)) if c.kind == "rank"][0]
+    v = verify_claim(sample_store, rank, "deepstate")
+    found = since(sample_store, "deepstate", "2024-11-23", "2024-11-30", side="RU")["since"]
+    if found is not None:  # a larger week inside 2024: the claim overstates
+        assert v["verdict"] == "overstated" and found["to_snapshot"] in v["sentence"]
+    else:  # none in the maps, but they start in October: they cannot vouch for the whole year
+        assert v["verdict"] == "unverifiable" and "after the start of the period" in v["reason"]

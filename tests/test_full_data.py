@@ -382,7 +382,7 @@ def test_claims_corpus_verdicts_floor(full):
     assert score["verdict_accuracy"] >= VERDICT_FLOOR, score["verdict_accuracy_by_source"]
 
 
-VERDICT_FLOOR = 0.80
+VERDICT_FLOOR = 0.88
 
 
 def test_isw_claimed_layer_judges_a_russian_claim(full):

@@ -215,11 +215,13 @@ def _km2(q) -> float:
 
 
 def _numeric(claim: Claim, source: str, q, measured: float, values: list[float], *, unit: str, what: str,
-             who: str) -> dict:  # fmt: skip
-    """Verdict, envelope and sentence of a measured number."""
-    low, high = min(values), max(values)
+             who: str, method: list[float] | None = None) -> dict:  # fmt: skip
+    """Verdict, envelope and sentence of a measured number: ``values`` from the maps around
+    the claim's dates, ``method`` the same measure by another method (a count read in
+    another register); only the maps' spread can make a claim unverifiable."""
+    low, high = min(values + (method or [])), max(values + (method or []))
     iv = interval(q, own=_own(claim, source))
-    verdict, reason = numeric_verdict(low, high, iv)
+    verdict, reason = numeric_verdict(low, high, iv, maps=(min(values), max(values)))
     env = f"{fmt(low)}–{fmt(high, unit)}" if high > low else ""
     extra = ", ".join(x for x in (f"envelope {env}" if env else "", ratio_words(measured, q.value)
                                   if verdict in ("understated", "overstated") else "") if x)  # fmt: skip

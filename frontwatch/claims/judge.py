@@ -13,11 +13,12 @@ The rules (DESIGN rule 8), printed with every verdict:
 - **The measurement's envelope**, computed: the value on the as-of maps, on the maps one day
   earlier and later at each end (map lag), as the net change beside the gross gain
   (monitors publish net), and on the land-only outline beside geoBoundaries' (the clip
-  outline). ``[min, max]`` of those is the envelope.
+  outline); a settlement count also as the official register would count it (its method).
+  ``[min, max]`` of those is the envelope.
 - **Verdict.** Envelope and interval overlap → ``supported``; the envelope lies above the
   interval → ``understated`` (the map shows clearly more than the figure); below →
-  ``overstated``. Guard: an envelope that straddles an end of the interval and spans more
-  than a factor of :data:`MAX_SPAN` (maps too far apart, a lagging source) gives
+  ``overstated``. Guard: an envelope that straddles an end of the interval and whose maps
+  span more than a factor of :data:`MAX_SPAN` (maps too far apart, a lagging source) gives
   ``unverifiable``, never ``supported``; one wholly inside the interval supports the claim
   however wide it is ("more than 1,000" against 1,800-9,000). Yes/no claims (who holds a
   place) are ``supported``, ``contested`` (the place is on the line or in the grey zone)
@@ -92,20 +93,24 @@ def compare(measured: float, q) -> bool:
     return iv.low <= measured <= iv.high
 
 
-def numeric_verdict(low: float, high: float, iv: Interval) -> tuple[str, str | None]:
+def numeric_verdict(
+    low: float, high: float, iv: Interval, *, maps: tuple[float, float] | None = None
+) -> tuple[str, str | None]:
     """Verdict of an envelope ``[low, high]`` against a claim's interval, with the reason
     when it is ``unverifiable``: the whole envelope inside the interval, or clear of it,
-    decides at once; one that straddles an end of the interval supports the claim unless it
-    spans more than a factor of :data:`MAX_SPAN`."""
+    decides at once; one that straddles an end of the interval supports the claim unless
+    the maps' own spread (``maps``, by default the envelope) spans more than a factor of
+    :data:`MAX_SPAN`."""
     if iv.low <= low and high <= iv.high:
         return "supported", None
     if low > iv.high:
         return "understated", None
     if high < iv.low:
         return "overstated", None
-    if low <= 0 < high or (low > 0 and high > MAX_SPAN * low):
+    m_low, m_high = maps if maps is not None else (low, high)
+    if m_low <= 0 < m_high or (m_low > 0 and m_high > MAX_SPAN * m_low):
         return "unverifiable", (
-            f"the maps around the claim's dates disagree too much to judge it: {fmt(low)} to {fmt(high)} "
+            f"the maps around the claim's dates disagree too much to judge it: {fmt(m_low)} to {fmt(m_high)} "
             f"(more than a factor of {MAX_SPAN:g})"
         )
     return "supported", None

@@ -23,7 +23,15 @@ from ..areas import UKRAINE_OFFICIAL_KM2
 from ..errors import FrontwatchError
 from ..store import Store, open_store
 from ._measure import LAG_DAYS, _history, _not_in_russia, _NotComparable, _Unverifiable, _who
-from .checks.change import RANK_SLACK_DAYS, _area, _conversion, _depth, _rank, _settlements
+from .checks.change import (
+    OFFICIAL_SETTLEMENTS,
+    RANK_SLACK_DAYS,
+    _area,
+    _conversion,
+    _depth,
+    _rank,
+    _settlements,
+)
 from .checks.place import CLAIMED_LAYER, _control, _distance, town_radius_km
 from .checks.stock import _area_held, _share
 from .judge import compare, tolerance
@@ -41,17 +49,23 @@ RULES: dict[str, str] = {
     "area_change": "km² gained by the claimed side between the maps valid at the window's ends "
                    "(geometric difference; in the claim's oblasts when it names a scope); " + _ENVELOPE,
     "settlement_count": "GeoNames settlements (in the claim's oblasts) whose side changed to the claimed "
-                        f"side between the maps at the window's ends; envelope: maps ±{LAG_DAYS} day",
+                        f"side between the maps at the window's ends (same-name entries within 1 km counted "
+                        f"once); envelope: maps ±{LAG_DAYS} day, and the count read as the official register's "
+                        f"(the factor between the gazetteer's count of places and Ukraine's official "
+                        f"{OFFICIAL_SETTLEMENTS:,} of 2017, either way: register_ratio)",
     "place_control": "side of the place's point on the map valid at the claim's date (contested when the "
-                     "line of contact passes within the town's extent, a disc of its population at "
-                     "3,000 people/km², at least 1 km, or the place is in the grey zone); a map within "
-                     f"{LAG_DAYS} day that agrees is accepted",
+                     "place is in the grey zone or within 1 km of the line of contact, or the line passes "
+                     "within the town's extent, a disc of its population at 3,000 people/km², while the "
+                     "claimed side holds its centre); a map within "
+                     f"{LAG_DAYS} day after that shows the claimed side clearly is accepted; a change of hands "
+                     "claimed after the source's last map (none in the week after) is unverifiable",
     "distance_to_place": "geodesic distance from the place to the nearest ground of the claimed side on "
                          f"the map valid at the claim's date; envelope: maps ±{LAG_DAYS} day",
     "advance_depth": "largest geodesic distance of the claimed side's gained ground from the earlier "
                      f"map's line of contact; envelope: the window widened by {LAG_DAYS} day at each end",
     "rank": "most recent earlier window of the same length with a larger gain (by area) must end "
-            f"within the claimed period (+{RANK_SLACK_DAYS} days)",
+            f"within the claimed period (+{RANK_SLACK_DAYS} days); for 'the most in any week this year', "
+            "before the period",
     "unit_conversion": f"exact conversion (1 sq mi = {KM2_PER_SQ_MI} km², 1 mi = {KM_PER_MI} km) "
                        "within the restated figure's rounding or 1 %",
     "share": f"occupied area / Ukraine's official {UKRAINE_OFFICIAL_KM2:,} km² (or the oblast's area), "

@@ -3,6 +3,7 @@ who holds ground in a region through a window, and how far a place is from the o
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -31,6 +32,9 @@ from .._measure import (
 from ..judge import fmt
 from ..model import Claim
 
+CHANGE_ACTIONS = frozenset({"capture", "liberate", "retake", "withdraw", "loss", "gain"})
+"""Actions of a claim that a place changed hands (not that a side holds or is present in it):
+maps older than the claim's date predate the change and cannot contradict it."""
 CLAIMED_LAYER = "russian_claimed_control"
 """ISW's layer of ground Russian sources claim (2022, and 2023 from 2023-05-20)."""
 
@@ -63,15 +67,26 @@ def _control(store, claim, source, ctx) -> dict:
     held = "Russia" if side == "RU" else "Ukraine"
     reach = town_radius_km(place.population)
     near = row["distance_to_front_km"]
-    if row["contested"] or (near is not None and near <= reach):
+
+    def on_line(r: dict) -> bool:  # the line crosses the town, or the place is in the grey zone
+        return bool(r["contested"] or (r["distance_to_front_km"] is not None and r["distance_to_front_km"] <= reach))
+
+    later = [r for r in rows[1:] if r["snapshot_date"] > row["snapshot_date"] and r["side"] == side
+             and not on_line(r)]  # fmt: skip
+    if row["side"] == side and not on_line(row):
+        verdict, text = "supported", f"{who} shows {place.name} held by {held}: consistent with the claim."
+    elif later:
+        verdict = "supported"
+        text = (f"{who} still shows {place.name} {'on the line' if on_line(row) else 'held by ' + row['side']}, but "
+                f"the map of {later[0]['snapshot_date']} (a day's lag) shows it held by {held}: consistent with "
+                "the claim.")  # fmt: skip
+    elif on_line(row) and (row["contested"] or row["side"] == side):
         verdict = "contested"
         text = (f"{who} puts {place.name}'s centre {near} km from the line of contact, inside the town's "
                 f"extent (about {reach:.1f} km for {place.population:,} people)" if not row["contested"] else
                 f"{who} puts {place.name} on the line of contact ({near} km from it"
                 f"{', in the grey zone' if near and near > 1 else ''})")  # fmt: skip
         text += f": contested, its centre held by {row['side']} on that map."
-    elif row["side"] == side:
-        verdict, text = "supported", f"{who} shows {place.name} held by {held}: consistent with the claim."
     elif any(r["side"] == side and r["snapshot_date"] != row["snapshot_date"] for r in rows[1:]):
         other = next(r for r in rows[1:] if r["side"] == side)
         verdict = "supported"
@@ -80,6 +95,16 @@ def _control(store, claim, source, ctx) -> dict:
     else:
         verdict = "overstated"
         text = f"{who} shows {place.name} held by {row['side']}, not {held}: the claim is ahead of the map."
+        if on_line(row):
+            text = (f"{who} shows {place.name}'s centre still held by {row['side']} ({near} km from the line): "
+                    "the claim is ahead of the map.")  # fmt: skip
+    action = (claim.subject or {}).get("action")
+    after = [r.date for r in _history(store, source, ctx).records if day <= r.date <= day + dt.timedelta(days=7)]
+    if verdict != "supported" and action in CHANGE_ACTIONS and not after and 0 < (row["lag_days"] or 0) <= 14:
+        # (a map older than that is stale: verify's MAX_LAG_DAYS rule says so)
+        shown = "on the line" if verdict == "contested" else f"held by {row['side']}"
+        raise _Unverifiable(f"{source} has no map in the week from {day}, and its map of {row['snapshot_date']} "
+                            f"(before the claimed change) shows {place.name} {shown}")  # fmt: skip
     out = {"measured": row["side"], "status": row["status"], "unit": "side", "verdict": verdict, "sentence": text,
            "snapshot_from": None, "snapshot_to": row["snapshot_date"], "lag_days": row["lag_days"],
            "distance_to_front_km": row["distance_to_front_km"], **_lag_note(row["snapshot_date"], day)}  # fmt: skip

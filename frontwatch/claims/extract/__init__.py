@@ -89,6 +89,7 @@ _Resolver = Callable[[_Sentence, _Context, _Found], list[Claim]]
 CLAIM_RESOLVERS: tuple[tuple[str, _Resolver, bool], ...] = (
     ("rank", rank.resolve, True),
     ("quantity", quantity.resolve, False),
+    ("rank_within", rank.resolve_within, False),
     ("place_control", control.resolve, False),
     ("other", other.resolve, False),
 )
@@ -182,7 +183,8 @@ def _restates(a: Claim, b: Claim) -> bool:
 
 def _settle(claims: list[Claim]) -> None:
     """Once the whole text is read: a claim the text states without a claimant or a window
-    (a headline) takes those of a claim that restates it; every denial answers each claim of
+    (a headline) takes those of a claim that restates it; a place the gazetteer does not hold
+    takes the country another claim about it names (a town in Russia); every denial answers each claim of
     another party that it restates (``responses``) and points at the first (``refers_to``)."""
     for c in claims:
         if (c.claimant is None or c.window is None) and c.stance == "claims":
@@ -191,6 +193,13 @@ def _settle(claims: list[Claim]) -> None:
             if source is not None:
                 c.claimant = c.claimant or source.claimant
                 c.window = c.window or source.window
+    for c in claims:  # "Russia says Sudzha recaptured ... Sudzha, in the Kursk region": the same place
+        subj = c.subject or {}
+        if subj.get("place") and not subj.get("geonameid") and not subj.get("country"):
+            other = next((o.subject for o in claims if o is not c and (o.subject or {}).get("place") == subj["place"]
+                          and o.subject.get("country")), None)  # fmt: skip
+            if other is not None:
+                subj.update(region=other.get("region"), country=other["country"])
     for d in claims:
         if d.stance != "disputes":
             continue

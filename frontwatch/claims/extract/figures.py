@@ -4,12 +4,12 @@ Rules
 -----
 Figures
     Digits ("1,000", "1000", "50km", "2.5"), number words up to the hundreds ("three",
-    "thirty-two") and "thousand"/"million" after them; units km², sq km, square
+    "thirty-two", "two and a half") and "thousand"/"million" after them; units km², sq km, square
     kilometres/kilometers, sq miles, square miles, km, kilometres/kilometers, miles; a count
     is a figure before a plural noun ("30 communities", "two other towns"); a share is a
     percentage ("18%", "20 per cent") or a fraction ("a fifth of", read as about 20 %, to
-    5 points); a range ("between 28 and 35 km", "15 to 17 percent") is read as up to its
-    upper figure. Qualifiers:
+    5 points); a range ("between 28 and 35 km", "15 to 17 percent", "two and a half to three
+    kilometres") is read as up to its upper figure. Qualifiers:
     :data:`~frontwatch.claims.extract.QUALIFIER_WORDS`.
 """
 
@@ -33,7 +33,7 @@ _MULTIPLIERS = {"thousand": 1_000, "million": 1_000_000}
 _QUALIFIER_RE = "|".join(sorted(map(re.escape, QUALIFIER_WORDS), key=len, reverse=True))
 _NUMBER_RE = (
     rf"(?P<num>(?<![\w.,/-])(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?![\d,]\d)"
-    rf"|\b{_WBASE}(?:\s+hundred(?:\s+(?:and\s+)?{_WBASE})?)?\b)"
+    rf"|\b{_WBASE}(?:\s+hundred(?:\s+(?:and\s+)?{_WBASE})?)?(?:\s+and\s+a\s+half)?\b)"
     rf"(?:\s+(?P<mult>thousand|million)\b)?"
 )
 _PREFIX_RE = rf"(?:\b(?P<qual>{_QUALIFIER_RE})\s+)?"
@@ -52,7 +52,9 @@ _UNIT_RE = re.compile(
     + r")(?![\w\u00b2])",
     re.IGNORECASE,
 )
-_RANGE_BEFORE = re.compile(r"\b(?:(?i:between)\s+)?\d[\d,.]*\s*(?:(?i:and|to)|-|–)\s*$")
+_RANGE_BEFORE = re.compile(
+    rf"\b(?:(?i:between)\s+)?(?:\d[\d,.]*|(?i:{_WBASE})(?:\s+(?i:and\s+a\s+half))?)\s*(?:(?i:and|to)|-|–)\s*$"
+)
 """A range's lower figure right before the upper one, which carries the unit."""
 _FRACTIONS = {"fifth": 20.0, "quarter": 25.0, "third": 100 / 3, "sixth": 100 / 6, "tenth": 10.0, "half": 50.0,
               "two-thirds": 200 / 3, "three-quarters": 75.0}  # fmt: skip
@@ -99,6 +101,9 @@ def _figure_value(num: str) -> tuple[float, float] | None:
         return value, precision_of(num)
     total = 0
     current = 0
+    half = bool(re.search(r"\s+and\s+a\s+half$", num, re.IGNORECASE))
+    if half:  # "two and a half": 2.5, to the half
+        num = re.sub(r"\s+and\s+a\s+half$", "", num, flags=re.IGNORECASE)
     for token in re.split(r"[\s-]+", num.lower()):
         if token == "and":
             continue
@@ -109,6 +114,8 @@ def _figure_value(num: str) -> tuple[float, float] | None:
         else:
             return None
     total += current
+    if half:
+        return total + 0.5, 0.5
     return float(total), precision_of(str(total))
 
 

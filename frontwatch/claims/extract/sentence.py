@@ -10,11 +10,15 @@ Windows
     change (km², settlements, depth), the window of the preceding change claim (not one given
     only for comparison: "up from 610 km² in October") (news leads
     set the period once); for a state (control, distance), the date of the statement or the
-    publication date. (How a time phrase resolves: :mod:`frontwatch.claims.extract.times`.)
+    publication date. A state (who holds a place, a distance, a share or an area held) is read
+    on one day: the last day of the period its phrase names ("the only regional capital
+    Russia had captured since February" is about the day of the statement). (How a time
+    phrase resolves: :mod:`frontwatch.claims.extract.times`.)
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -79,11 +83,15 @@ def _side_at(sent: _Sentence, pos: int) -> str | None:
     return _side_before(sent.sides, pos) or _claimant_side(sent.speaker.claimant) or sent.previous_side
 
 
+_SAME_AS_BEFORE = re.compile(r"(?i)\bsame\s+\w+\s+as\s+(?:it\s+was\s+)?(?:(?:on|in|at|back\s+in)\s+)?$")
+"""A date after "the same share as (on)" dates the comparison, not the claim before it."""
+
+
 def _event_time(sent: _Sentence, at: tuple[int, int] | None = None) -> _Time | None:
     """The sentence's time phrase for a claim whose words span ``at``: the nearest one
     (then the most specific: a range before a duration before a day before "now"); the
     phrase dating the statement is not one."""
-    events = [t for t in sent.times if t is not sent.statement]
+    events = [t for t in sent.times if t is not sent.statement and not _SAME_AS_BEFORE.search(sent.s, 0, t.start)]
     if not events:
         return None
     if at is None:
@@ -123,6 +131,18 @@ def _window_for(
     return Window(day, day, "", f"no time phrase: the state on {sent.anchor_rule}")
 
 
+STATE_KINDS = frozenset({"place_control", "distance_to_place", "share", "area_held"})
+"""Kinds that state something on one date."""
+
+
+def _is_state(kind: str, subject: dict[str, Any]) -> bool:
+    """Whether a claim states something on one date: who holds a place, a distance, a share or
+    an area held (not a share gained, nor ground held in a region through a window)."""
+    if kind == "place_control":
+        return bool(subject.get("place") or subject.get("geonameid"))
+    return kind in STATE_KINDS and not subject.get("change")
+
+
 def _claim(kind: str, sent: _Sentence, ctx: _Context, **fields: Any) -> Claim:
     subject = {k: v for k, v in fields.pop("subject", {}).items() if v is not None}
     if sent.previous_abroad and not (subject.keys() & {"place", "region", "oblast"}):
@@ -130,6 +150,9 @@ def _claim(kind: str, sent: _Sentence, ctx: _Context, **fields: Any) -> Claim:
         subject.update(region=sent.previous_abroad, country="RU")
     at = fields.pop("at", None)
     window = fields.pop("window", None) if "window" in fields else _window_for(kind, sent, ctx, at)
+    if window is not None and window.start != window.end and _is_state(kind, subject):
+        window = Window(window.end, window.end, window.text,
+                        window.rule + f"; a state is read on the period's last day ({window.end.isoformat()})")  # fmt: skip
     return Claim(
         kind=kind,
         text=sent.text,

@@ -5,8 +5,9 @@ Rules
 Claimants and stance
     "according to X"; "X said/claims/calculated/disputed/...", the subject being the last
     comma-separated part before the verb with appositives (", a think tank,"), subordinators
-    ("While", "Despite"), adverbs ("further") and titles ("President", "Mr.", "regional
-    governor") removed; "X said" at the end of the sentence works the same way. "He"/"She"
+    ("While", "Despite"), adverbs ("further"), time openers ("Hours later") and titles
+    ("President", "Mr.", "regional governor") removed; a group of people of a unit
+    ("soldiers of the 131st battalion") is a claimant too; "X said" at the end of the sentence works the same way. "He"/"She"
     and "Mr./Ms. Surname" resolve to the last named person; "It"/"They" to the last named
     organisation; "the ministry" to the last organisation whose name holds "ministry".
     Verbs of :data:`~frontwatch.claims.extract.DISPUTE_VERBS` give stance ``disputes``;
@@ -46,6 +47,16 @@ _OF_ANALYSIS = re.compile(
 _SPOKES_FOR = re.compile(
     r"^(?:(?i:an?|the)\s+)?(?:[\w-]+\s+)?(?i:spokes(?:man|woman|person)|representative|official|officer|adviser|advisor)"
     r"\s+(?i:for|of|at|with)\s+(?:(?i:the)\s+)?(?P<org>.+)$"
+)
+_TIME_OPENER = re.compile(
+    r"^(?i:(?:hours|days|minutes|weeks|moments|a\s+day|a\s+week|an\s+hour)\s+(?:later|earlier|after)|"
+    r"shortly\s+after(?:wards)?|later|earlier|afterwards)"
+    r"(?:\s+(?i:on|that)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|day|evening|morning))?"
+    r"\s*,?\s+(?=\S)"
+)
+_MEMBERS_OF = re.compile(
+    r"^(?:soldiers|troops|fighters|servicemen|officers|officials|members|commanders|marines|paratroopers)\s+"
+    r"(?:of|from)\s+(?:the\s+)?\S"
 )
 _IN_CAPITAL = re.compile(r"^(?P<org>.+?)\s+(?i:in)\s+(?P<city>Moscow|Kyiv|Kiev)$")
 
@@ -150,14 +161,16 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
             segment = cut
         # "Lysychansk falls as Moscow claims ...": the subject follows the last subordinator
         segment = re.sub(r"^.*\b(?:as|while|after|when|because|whereas)\s+(?=[A-Z])", "", segment)
+        segment = _TIME_OPENER.sub("", segment)  # "Hours later Ukraine's ministry said"
         words = segment.split()
-        if not words or len(words) > 8 or re.search(r"\d", segment):
-            continue
+        if not words or len(words) > 8 or re.search(r"\d(?!\d*(?:st|nd|rd|th)\b)", segment):
+            continue  # a figure is no claimant; an ordinal may be ("the 131st battalion")
         if re.match(r"^(?i:verified|geolocated|confirmed)\b", segment):
             return _Speaker(None, "verified", None, verb, True)
         first = words[0]
         if not (first[:1].isupper() or first.lower() in {"the", "a", "an"} or first.lower() in _PRONOUNS
-                or _ROLE_BEFORE_NAME.match(segment)):  # "commander-in-chief Oleksandr Syrskyi said"
+                or _ROLE_BEFORE_NAME.match(segment)  # "commander-in-chief Oleksandr Syrskyi said"
+                or _MEMBERS_OF.match(segment)):  # "soldiers of the 131st battalion announced"
             continue
         if len(words) > 1 and first.lower() in _OPENERS:
             continue  # "In the Kharkiv area ...", "If true ..."

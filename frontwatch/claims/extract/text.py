@@ -7,7 +7,10 @@ Sentences
     (after closing quotes or brackets) before a capital or a digit, except after an
     abbreviation ("Mr.", "Gen.", "Sept."); and a colon before a capital letter, unless a
     reporting verb ends the text before it ("He said: ...") or the text before it is a short
-    name that opens the line (a speaker's label: "Zelensky: ..."). Curly quotes and apostrophes
+    name that opens the line (a speaker's label: "Zelensky: ...") or it follows a closing
+    quote ("'Kherson is ours': ..."); nor does a full stop inside double quotes that close
+    soon after (:data:`QUOTE_REACH`): '"Ours. Our Kherson," he wrote.' is one sentence, so
+    the quotation keeps its speaker. Curly quotes and apostrophes
     are read as straight ones; spans are offsets in the original text.
 """
 
@@ -23,6 +26,9 @@ _FOLD = str.maketrans({
 })  # fmt: skip
 """One character for one, so offsets into the folded text are offsets into the original."""
 
+QUOTE_REACH = 200
+"""A full stop inside double quotes that close within this many characters does not end the
+sentence: the quotation and the words that attribute it are one sentence."""
 _ABBREVIATIONS = frozenset({
     "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "sgt", "st", "no", "vs",
     "prof", "gov", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
@@ -52,6 +58,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         base, s, start = line.start(), line.group(), 0
         for b in _BOUNDARY.finditer(s):
             before = s[start : b.start()]
+            if s.count('"', start, b.start()) % 2 and '"' in s[b.end() : b.end() + QUOTE_REACH]:
+                continue  # inside a quotation that closes soon: '"Ours. Our Kherson," he wrote.'
+            if b.group("punct") == ":" and re.search(r"[\"']$", before):
+                continue  # a quoted headline's colon: "'Kherson is ours': Ukrainian troops enter city"
             if b.group("punct") == ":":
                 if not s[b.end() : b.end() + 1].isupper() or _ENDS_WITH_REPORT.search(before):
                     continue

@@ -365,8 +365,9 @@ def _resolve_month(m: re.Match[str], text: str, published: date, anchor: date, a
 
 
 def _resolve_now(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"now", "currently": the publication date."""
-    return published, published, f"{text} = the publication date ({published.isoformat()})", None
+    """"now", "currently": the date of the statement when the text dates it, else the
+    publication date."""
+    return anchor, anchor, f"{text} = {anchor_rule} ({anchor.isoformat()})", None
 
 
 TIME_RESOLVERS: dict[str, Callable[[re.Match[str], str, date, date, str], _Resolved | None]] = {

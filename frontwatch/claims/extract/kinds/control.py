@@ -5,12 +5,15 @@ Rules
 Verbs
     Of both directions: took, seized, captured, cleared, stormed, liberated, retook...;
     withdrew, pulled out/back, regrouped, fled; "driven/pushed out of", "expelled from" (the
-    side named nearest before leaves); "X fell to Russian forces"; "X is ours" (the
-    claimant's side holds it); troops or flags in a place; "controlled by", "under Russian
+    side named nearest before leaves); troops "stationed around X and Y were being
+    regrouped" (withdrawn, relocated) leave them; "X fell to Russian forces"; "X is ours" and
+    "Our X!" (the claimant's side holds it; for "X is ours" without a claimant, the side the
+    sentence names); troops or flags in a place; "controlled by", "under Russian
     control". Several places listed after one verb ("took Izium, Balakliia and Kupiansk")
     give one claim each.
 Places
-    "it" after a control verb is the last place named before it. How places are found:
+    "it" or "the town" (city, village) after a control verb is the last place named before
+    it (in the sentence, else before it). How places are found:
     :mod:`frontwatch.claims.extract.places`.
 """
 
@@ -40,7 +43,14 @@ _NOUNS = {"liberation": "liberate", "capture": "capture", "seizure": "capture", 
           "recapture": "retake", "fall": "capture", "takeover": "capture"}  # fmt: skip
 _OBJECT = r"(?:\s+back)?\s+" + _OBJECT_REST
 _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("verb", re.compile(rf"{_CHANGE_VERB.pattern}(?:\s+of)?{_OBJECT}(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
+    ("verb", re.compile(rf"{_CHANGE_VERB.pattern}(?:\s+of)?{_OBJECT}(?P<obj>it\b|(?=[A-Z])|"
+                        r"the\s+(?:town|city|village|settlement)\b(?!\s+(?:of|council|hall|centre|center)\b))",
+                        re.IGNORECASE)),
+    ("moved", re.compile(
+        r"\b(?:troops|forces|units|grouping|group|garrison|soldiers)\s+(?:[\w'-]+\s+){0,4}?"
+        r"(?:stationed|deployed|based|positioned|located)\s+(?:around|in|near|at)\s+(?P<obj>(?=[A-Z]))")),
+    ("our_place", re.compile(
+        r"(?:^|(?<=[\"']))\s*(?:Ours[.!]\s+)?Our\s+(?P<obj>[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?)\s*[,.!]*\s*[\"']")),
     ("withdraw", re.compile(
         rf"\b(?P<verb>{_WITHDRAW_VERB})\s+(?:from|of|out\s+of)\s+{_OBJECT_REST}"
         r"(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
@@ -112,8 +122,19 @@ _SIDE_WORD = {
 }
 
 
+_MOVED_AWAY = re.compile(
+    r"\s+(?:were|was|are|is|had\s+been|have\s+been|has\s+been|would\s+be|will\s+be)\s+(?:being\s+)?"
+    r"(?:regrouped|withdrawn|pulled\s+(?:out|back)|relocated|redeployed|moved\s+(?:out|back|away))\b"
+)
+"""Troops in a place "being regrouped", "withdrawn", "relocated": they leave it (the words an
+army uses for a withdrawal)."""
+
+
 def _place_at(sent: _Sentence, at: int, ctx: _Context) -> tuple[_Place | None, str]:
-    """The place named at a position, or the one "it" stands for."""
+    """The place named at a position, or the one "it" or "the town" stands for."""
+    if re.match(r"(?i:the\s+(?:town|city|village|settlement))\b", sent.s[at:]):
+        earlier = [p for p in sent.places if p.end <= at]
+        return (earlier[-1], "text") if earlier else (ctx.last_place, "context")
     if sent.s[at : at + 2].lower() == "it" and not sent.s[at + 2 : at + 3].isalpha():
         earlier = [p for p in sent.places if p.end <= at]
         if earlier:
@@ -213,11 +234,26 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
                 place, source = _place_at(sent, m.start("obj"), ctx)
                 for p in [place, *_listed_after(sent, place)]:
                     add(p, source, action, _side_at(sent, m.start()), at=m.span())
+            elif how == "moved":  # "the troops stationed around Balakliia and Izium were being regrouped"
+                place = next((p for p in sent.places if p.start == m.start("obj")), None)
+                if place is None:
+                    continue
+                listed = [place, *_listed_after(sent, place)]
+                if _MOVED_AWAY.match(sent.s, listed[-1].end):
+                    for p in listed:
+                        add(p, "text", "withdraw", _side_at(sent, m.start()), at=m.span())
+            elif how == "our_place":  # "Our Kherson!": the claimant's side holds it
+                place = next((p for p in sent.places if p.start == m.start("obj")), None)
+                side = _claimant_side(sent.speaker.claimant)
+                if place is not None and side:
+                    add(place, "text", "hold", side, at=m.span())
             elif how == "passive":
                 verb = re.sub(r"\s+", " ", m.group("verb").lower())
                 place, source = _place_at(sent, m.start("obj"), ctx)
-                if place is None or not any(p.start == m.start("obj") for p in sent.places):
-                    continue  # a capitalised word that is no place ("Ukraine confirms ...")
+                reported = re.search(r"\b(?:says|said|claims|claimed)\s+$", s[: m.start("obj")])
+                if place is None or not (any(p.start == m.start("obj") for p in sent.places) or reported):
+                    continue  # a capitalised word that is no place ("Ukraine confirms ..."); but "Russia
+                    # says Sudzha recaptured" names a place the gazetteer may not hold
                 side = (_SIDE_WORD[m.group("side").lower()] if m.group("side")
                         else _side_at(sent, m.start("verb")) if verb not in ("falls", "fell", "fallen")
                         else _fall_side(sent))  # fmt: skip
@@ -259,9 +295,10 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
                     place, source = _place_at(sent, m.start("obj"), ctx)
                 side = _SIDE_WORD[m.group("side").lower()] if m.group("side") else _fall_side(sent)
                 add(place, source, "capture", side, at=m.span())
-            elif how == "ours":
+            elif how == "ours":  # the claimant's side, or the side the sentence names ("'X is ours': Ukrainian troops")
                 place, source = _place_at(sent, m.start("obj"), ctx)
-                add(place, source, "hold", _claimant_side(sent.speaker.claimant), at=m.span())
+                side = _claimant_side(sent.speaker.claimant) or (sent.sides[0][1] if sent.sides else None)
+                add(place, source, "hold", side, at=m.span())
             elif how == "remains":
                 place = next((p for p in sent.places if p.start == m.start("obj")), None)
                 word = m.group("side") or m.group("side2") or m.group("side3")

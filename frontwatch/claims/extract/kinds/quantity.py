@@ -8,7 +8,12 @@ Stocks and shares
     change is ``area_held`` (a stock on a date: "Russia controls about 113,000 km²"); a
     percentage or fraction "of Ukraine" (of the country, of its territory, of an oblast, of
     a region of Russia) is ``share``: held, or gained over a window when a verb of change
-    governs it ("seized 4,336 km², about 0.72 % of the country": ``subject["change"]``).
+    governs it ("seized 4,336 km², about 0.72 % of the country": ``subject["change"]``);
+    "N percent each of A and B" is one share claim per oblast; "the same share as on D" claims
+    the share stated before again for D.
+Distances
+    A length before "from/of/outside <place>" is a ``distance_to_place``; before "from the
+    city" (town, village) it is the distance to the place the text named last.
 Figures
     A figure in brackets right after another of the same dimension ("(385 sq miles)") is a
     ``unit_conversion`` of it, made by the same claimant; its qualifier, when it has none of
@@ -25,13 +30,39 @@ from frontwatch.claims.extract.figures import _Figure, _figures
 from frontwatch.claims.extract.lexicon import _ADVANCE_VERB, _CHANGE_VERB, _HOLD_VERB, _SETTLEMENT_NOUNS, _VERB_ACTION
 from frontwatch.claims.extract.places import _oblast, _Place, _region, _unknown_place
 from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _side_at, _window_for
-from frontwatch.claims.model import UNIT_DIMENSIONS, Claim, Conversion, Quantity
+from frontwatch.claims.model import UNIT_DIMENSIONS, Claim, Conversion, Quantity, Window
 
 
 def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
     """Claims carried by the sentence's figures; the figures left over go to ``found.left``."""
     claims, found.left = _quantity_claims(sent, ctx, _figures(sent.s))
-    return claims
+    return claims + _same_as(sent, ctx, claims)
+
+
+_SAME_AS = re.compile(
+    r"\b(?:the\s+)?same\s+(?P<what>share|proportion|percentage|level|figure|area)\s+as\s+(?:it\s+was\s+)?"
+    r"(?:on|in|at|back\s+in|by)?\s*(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def _same_as(sent: _Sentence, ctx: _Context, claims: list[Claim]) -> list[Claim]:
+    """"19 percent occupied, the same share as on 3 October 2022": the last share or area
+    held stated before, claimed again for the date the phrase names."""
+    out = []
+    for m in _SAME_AS.finditer(sent.s):
+        time = next((t for t in sent.times if m.start() < t.start <= m.end() + 3 and t is not sent.statement), None)
+        kinds = ("share",) if m.group("what").lower() in ("share", "proportion", "percentage") else (
+            "share", "area_held")  # fmt: skip
+        prior = next((c for c in reversed([*ctx.claims, *claims]) if c.kind in kinds and c.quantity), None)
+        if time is None or prior is None:
+            continue
+        w = time.window
+        day = w.end
+        window = Window(day, day, w.text, w.rule + f"; the state on {day.isoformat()}")
+        out.append(_claim(prior.kind, sent, ctx, subject=dict(prior.subject), quantity=prior.quantity,
+                          window=window, at=m.span()))  # fmt: skip
+    return out
 
 
 def _quantity_claims(
@@ -70,6 +101,24 @@ def _quantity_claims(
             hold = None  # "returned to Ukrainian control", "under Russian control": the noun
         if hold is not None and verb is not None and 0 <= hold.start() - verb.end() <= 12:
             hold = None  # "regained control of", "took full control of": a change, not a stock
+        if q.dimension == "share" and not f.in_parens and (each := _each_of(s, f.end)):
+            # "73 percent each of Zaporizhzhia and Kherson": the figure holds for each region
+            side = (_side_at(sent, hold.start()) if hold is not None else _occupation_side(s)
+                    or _side_at(sent, f.start))  # fmt: skip
+            for whole in each:
+                out.append(_claim("share", sent, ctx, subject={"side": side, "action": "hold", **whole}, quantity=q,
+                                  at=(f.start, f.end)))  # fmt: skip
+            made.append((f, len(ctx.claims) + len(out) - 1))
+            continue
+        appos = _apposition(s, f, made, ctx.claims, out) if q.dimension == "share" else None
+        if appos is not None and _share_of(s, f.end) is not None:
+            # "seized 4,336 km² in 2025, about 0.72 percent of the country": the area restated as a share
+            subject = {**{k: v for k, v in appos.subject.items() if k not in ("region", "oblast")},
+                       **_share_of(s, f.end), "change": True}  # fmt: skip
+            out.append(_claim("share", sent, ctx, subject=subject, quantity=q, window=appos.window,
+                              at=(f.start, f.end)))  # fmt: skip
+            made.append((f, len(ctx.claims) + len(out) - 1))
+            continue
         if q.dimension == "share":
             whole = _share_of(s, f.end)
             if whole is None and _SHARE_CONTEXT.search(s):
@@ -105,7 +154,7 @@ def _quantity_claims(
             pos = verb.start() if verb else f.start
             subject = {"side": _side_at(sent, pos), "action": action, **region}
         elif q.dimension == "length":
-            place = _distance_place(sent, f)
+            place = _distance_place(sent, f, ctx)
             advance = _ADVANCE_VERB.search(s)
             if place is not None:
                 kind = "distance_to_place"
@@ -136,6 +185,24 @@ def _quantity_claims(
         made.append((f, len(ctx.claims) + len(out)))
         out.append(claim)
     return out, left
+
+
+_APPOSITION = re.compile(r"^[^.;,()]{0,60},\s*(?:or\s+|that\s+is\s+|i\.e\.\s+)?$")
+
+
+def _apposition(s: str, f: _Figure, made: list[tuple[_Figure, int]], before: list[Claim],
+                out: list[Claim]) -> Claim | None:  # fmt: skip
+    """The area change a share figure restates ("4,336 km² of Ukrainian territory in 2025,
+    about 0.72 percent of the country"): the last area figure of the sentence, with only a
+    comma (and "or") between its words and the share."""
+    areas = [(pf, i) for pf, i in made if pf.quantity.dimension == "area" and pf.end <= f.start]
+    if not areas:
+        return None
+    pf, index = areas[-1]
+    claim = before[index] if index < len(before) else out[index - len(before)]
+    if claim.kind != "area_change" or not _APPOSITION.match(s[pf.end : f.start]):
+        return None
+    return claim
 
 
 def _nearest(pattern: re.Pattern[str], s: str, pos: int) -> re.Match[str] | None:
@@ -227,6 +294,30 @@ def _share_of(s: str, at: int) -> dict[str, Any] | None:
     return None
 
 
+_EACH_OF = re.compile(r"\s*each\s+of\s+(?:the\s+)?")
+_EACH_NAME = re.compile(
+    r"(?P<name>[A-Z][\w'-]+)(?:\s+(?:regions?|oblasts?|provinces?))?(?P<join>\s*,\s*(?:and\s+)?|\s+and\s+)?"
+)
+
+
+def _each_of(s: str, at: int) -> list[dict[str, Any]]:
+    """The regions of "N percent each of A and B" (after position ``at``), one subject each;
+    empty unless every name listed is an oblast."""
+    m = _EACH_OF.match(s, at)
+    if not m:
+        return []
+    out, pos = [], m.end()
+    while (n := _EACH_NAME.match(s, pos)) is not None:
+        oblast = _oblast(n.group("name"))
+        if not oblast:
+            return []
+        out.append({"region": n.group("name"), "oblast": oblast})
+        if not n.group("join"):
+            break
+        pos = n.end()
+    return out if len(out) > 1 else []
+
+
 _ADJECTIVE_AFTER = re.compile(
     r"\s+(?:area|areas|territory|territories|share|land|lands|regions?|parts?|zone|zones|city|cities|towns?|villages?)\b"
 )
@@ -250,9 +341,20 @@ _DISTANCE_AFTER = re.compile(
 )
 
 
-def _distance_place(sent: _Sentence, f: _Figure) -> _Place | None:
+_DISTANCE_BACK = re.compile(
+    r"^\s*(?:\([^)]*\)\s*)?(?:away\s+)?(?:from|of|outside|short\s+of)\s+the\s+(?:town|city|village|settlement)\b"
+    r"(?!\s+of\b)"
+)
+""""3 km from the city": the place the text named last (in the sentence before the figure, else
+before the sentence)."""
+
+
+def _distance_place(sent: _Sentence, f: _Figure, ctx: _Context) -> _Place | None:
     m = _DISTANCE_AFTER.match(sent.s[f.end :])
     if not m:
+        if _DISTANCE_BACK.match(sent.s[f.end :]):
+            earlier = [p for p in sent.places if p.end <= f.start and p.geonameid is not None]
+            return earlier[-1] if earlier else ctx.last_place
         return None
     at = f.end + m.end()
     return next((p for p in sent.places if p.start == at), None) or _unknown_place(sent.s, at)

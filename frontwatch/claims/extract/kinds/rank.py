@@ -1,8 +1,17 @@
-"""``rank`` claims: a change called the swiftest, largest, deepest... since a date or of the war."""
+"""``rank`` claims: a change called the swiftest, largest, deepest... since a date or of the war.
+
+Rules
+-----
+"the swiftest advance since March" ranks the change against the windows of the same length
+before it: the last larger one came in the period named. "the most in any week this year"
+(of the war, in 2024) says no window of that length inside the period beat it
+(``subject["within"]``).
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from frontwatch.claims.extract.places import _side_before
 from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _window_for
@@ -15,6 +24,13 @@ _SUPERLATIVE = re.compile(
     r"(?P<ref>since\b[^.;]*|(?:of|in)\s+the\s+(?:war|invasion)\b)",
     re.IGNORECASE,
 )
+_MOST_IN_ANY = re.compile(
+    r"\b(?:the\s+)?(?P<sup>most|largest|biggest|highest|greatest)\s+(?:in|of|for)\s+any\s+(?:single\s+)?"
+    r"(?P<unit>day|week|fortnight|month)\s+(?P<ref>this\s+year|so\s+far\s+this\s+year|(?:in|of)\s+(?:20[2-3]\d)|"
+    r"since\b[^.;]*|(?:of|in)\s+the\s+(?:war|invasion))",
+    re.IGNORECASE,
+)
+""""the most in any week this year": no window of that length within the period beat it."""
 _RANK_MEASURES = {
     "advance_depth": ("movement", "advance", "push", "progress", "breakthrough", "offensive"),
     "area_change": ("gain", "gains", "territorial", "territory", "area", "land", "loss", "losses"),
@@ -22,11 +38,12 @@ _RANK_MEASURES = {
 }
 
 
-def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
-    m = _SUPERLATIVE.search(sent.s)
+def _rank(sent: _Sentence, ctx: _Context, pattern: re.Pattern[str] = _SUPERLATIVE) -> Claim | None:
+    m = pattern.search(sent.s)
     if not m:
         return None
-    measure_text = m.group("measure").strip()
+    within = pattern is _MOST_IN_ANY and not m.group("ref").lower().startswith("since")
+    measure_text = m.group("measure").strip() if "measure" in m.groupdict() else ""
     index = next((i for i in range(len(ctx.claims) - 1, -1, -1)
                   if ctx.claims[i].kind in CHANGE_KINDS and i not in ctx.comparisons), None)  # fmt: skip
     referred = ctx.claims[index] if index is not None else None
@@ -47,10 +64,19 @@ def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
         reference = Window(
             WAR_START, WAR_START, m.group("ref"), "the war = since the full-scale invasion on 2022-02-24"
         )
+    elif within and re.search(r"this\s+year", m.group("ref"), re.IGNORECASE):
+        first = date(sent.anchor.year, 1, 1)
+        reference = Window(first, first, m.group("ref"), f"this year = since {first.isoformat()} ({sent.anchor_rule})")
+    elif within and (y := re.search(r"20[2-3]\d", m.group("ref"))):
+        first = date(int(y.group(0)), 1, 1)
+        reference = Window(first, first, m.group("ref"), f"{y.group(0)} = since {first.isoformat()}")
     window = None
     own_time = [t for t in sent.times if t is not sent.statement and not m.start("ref") <= t.start < m.end("ref")
                 and t.kind in PERIOD_KINDS]  # fmt: skip
-    if own_time:  # "That makes November the month with the largest gains since ...": November is ranked
+    if pattern is _MOST_IN_ANY and referred is not None and referred.window is not None:
+        w = referred.window  # "captured 235 km² in the week to 24 November, the most in any week": that week
+        window = Window(w.start, w.end, w.text, f"the window of the claim ranked (claim {index}): {w.rule}")
+    elif own_time:  # "That makes November the month with the largest gains since ...": November is ranked
         window = _window_for(measure if measure in CHANGE_KINDS else "area_change", sent, ctx,
                              (own_time[0].start, own_time[0].end))  # fmt: skip
     elif referred is not None and referred.window is not None:
@@ -63,6 +89,7 @@ def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
         "measure": measure,
         "measure_text": measure_text or None,
         "reference_text": m.group("ref").strip(),
+        "within": True if within else None,  # no larger window inside the period (not "since" it)
         "conditional": True
         if re.match(r"^\s*(?i:if\b)", sent.s) or re.search(r"\bwould\b", sent.s)
         else None,
@@ -73,4 +100,11 @@ def _rank(sent: _Sentence, ctx: _Context) -> Claim | None:
 def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
     """The sentence's rank claim ("the swiftest advance since ..."), if it has one."""
     claim = _rank(sent, ctx)
+    return [claim] if claim is not None else []
+
+
+def resolve_within(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:
+    """The rank of a figure the same sentence gives ("took 235 km² in the week to 24
+    November, the most in any week this year"): run after the figures' claims."""
+    claim = _rank(sent, ctx, _MOST_IN_ANY)
     return [claim] if claim is not None else []
