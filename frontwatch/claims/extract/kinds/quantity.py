@@ -105,16 +105,17 @@ def _quantity_claims(
             # "73 percent each of Zaporizhzhia and Kherson": the figure holds for each region
             side = (_side_at(sent, hold.start()) if hold is not None else _occupation_side(s)
                     or _side_at(sent, f.start))  # fmt: skip
-            for whole in each:
-                out.append(_claim("share", sent, ctx, subject={"side": side, "action": "hold", **whole}, quantity=q,
+            for one in each:
+                out.append(_claim("share", sent, ctx, subject={"side": side, "action": "hold", **one}, quantity=q,
                                   at=(f.start, f.end)))  # fmt: skip
             made.append((f, len(ctx.claims) + len(out) - 1))
             continue
         appos = _apposition(s, f, made, ctx.claims, out) if q.dimension == "share" else None
-        if appos is not None and _share_of(s, f.end) is not None:
+        of_whole = _share_of(s, f.end) if appos is not None else None
+        if appos is not None and of_whole is not None:
             # "seized 4,336 km² in 2025, about 0.72 percent of the country": the area restated as a share
             subject = {**{k: v for k, v in appos.subject.items() if k not in ("region", "oblast")},
-                       **_share_of(s, f.end), "change": True}  # fmt: skip
+                       **of_whole, "change": True}  # fmt: skip
             out.append(_claim("share", sent, ctx, subject=subject, quantity=q, window=appos.window,
                               at=(f.start, f.end)))  # fmt: skip
             made.append((f, len(ctx.claims) + len(out) - 1))
