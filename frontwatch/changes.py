@@ -273,24 +273,33 @@ def top_windows(
 
 def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> list[dict]:
     """The rows of ``items`` that a ranking of ``limit`` can need, measured in the order of
-    their upper bounds: it stops once the ranking of the measured rows has ``limit`` rows
-    and its last one beats (after rounding) the bound of every row not measured. Every
-    row above that value is then measured, so the ranking is the full one's."""
+    their upper bounds.
+
+    Before each window, the measured windows whose value (rounded) is above its bound are
+    settled: every window left comes after them in the full ranking, so they hold the same
+    places there. It stops once ``limit`` of them are ranked; with ``distinct``, a window
+    that overlaps a settled ranked one is passed over unmeasured (the full ranking drops
+    it too). The ranking of the measured rows is then the full one's."""
     bounds = GainBounds(store, hist.records)
     index = bounds.index
     bounds.ensure(min(index[a.id] for _, _, a, _ in items), max(index[b.id] for _, _, _, b in items))
     upper = [bounds.upper_km2(a, b, side) for _, _, a, b in items]
     order = sorted(range(len(items)), key=lambda k: -upper[k])
     done: dict[int, dict] = {}
+    ranked: list[dict] = []
     for pos, k in enumerate(order):
-        if len(done) >= limit:
-            ranked = rank_windows([dict(done[i]) for i in sorted(done)], "gained_km2",
-                                  distinct=distinct, limit=limit)  # fmt: skip
-            if len(ranked) == limit and round(upper[k], 1) < ranked[-1]["gained_km2"]:
-                break
-        done[k] = row(*items[k])
         if progress is not None:
-            progress(pos + 1, len(items))
+            progress(pos, len(items))
+        bound = round(upper[k], 1)
+        settled = [r for r in ranked if r["gained_km2"] > bound]
+        if len(settled) >= limit:
+            break
+        a, b = items[k][2], items[k][3]
+        if distinct and any(_overlap(a.valid_date, b.valid_date, r) for r in settled):
+            continue
+        done[k] = row(*items[k])
+        ranked = rank_windows([dict(done[i]) for i in sorted(done)], "gained_km2",
+                              distinct=distinct, limit=None)  # fmt: skip
     if progress is not None:
         progress(len(items), len(items))
     return [done[i] for i in sorted(done)]
@@ -330,7 +339,11 @@ def distinct_windows(rows: list[dict]) -> list[dict]:
     """Keep, best first, the windows whose snapshot span overlaps no better window's."""
     kept: list[dict] = []
     for r in rows:
-        if all(r["to_snapshot"] <= k["from_snapshot"] or r["from_snapshot"] >= k["to_snapshot"]
-               for k in kept):  # fmt: skip
+        if not any(_overlap(r["from_snapshot"], r["to_snapshot"], k) for k in kept):
             kept.append(r)
     return kept
+
+
+def _overlap(first: str, last: str, row: dict) -> bool:
+    """Whether the snapshot span ``first → last`` overlaps that of a ranked window."""
+    return not (last <= row["from_snapshot"] or first >= row["to_snapshot"])

@@ -216,9 +216,15 @@ def nearest(target: shapely.Geometry, lon: float, lat: float) -> Nearest | None:
         parts = shapely.get_parts(shapely.get_parts(target))
     xy, idx = shapely.get_coordinates(parts, return_index=True)
     same = idx[:-1] == idx[1:]
-    a, b = xy[:-1][same], xy[1:][same]
     fwd, back = _aeqd(lon, lat)
-    p = np.column_stack(fwd.transform(xy[:, 0], xy[:, 1]))  # each vertex once
+    if len(xy) > _SCREEN_MIN_VERTICES:
+        same &= _may_be_nearest(xy, lon, lat)
+    used = np.zeros(len(xy), dtype=bool)  # each vertex of a kept edge projected once
+    used[:-1] |= same
+    used[1:] |= same
+    p = np.zeros_like(xy)
+    p[used] = np.column_stack(fwd.transform(xy[used, 0], xy[used, 1]))
+    a, b = xy[:-1][same], xy[1:][same]
     pa, pb = p[:-1][same], p[1:][same]
     d, _ = _foot(pa, pb)
     best = d.min()
@@ -245,6 +251,41 @@ def nearest(target: shapely.Geometry, lon: float, lat: float) -> Nearest | None:
 
 
 _PIECE_KM = 1.0
+_SCREEN_MIN_VERTICES = 256
+_R_LOW_M = 6_000_000.0
+"""A sphere radius under which great-circle distances are below geodesic distances on WGS84
+(whose radii of curvature are at least b²/a ≈ 6,335 km)."""
+_R_HIGH_M = 6_500_000.0
+"""A sphere radius over which great-circle lengths are above geodesic ones (radii of
+curvature at most a²/b ≈ 6,400 km)."""
+_AEQD_STRETCH = 1.5
+"""Bound of how much the azimuthal equidistant projection stretches lengths across the
+radius (ρ/sin ρ on the sphere: 1.01 at 1,500 km, 1.5 only past 9,000 km)."""
+
+
+def _great_circle_m(lon0, lat0, lon, lat, radius: float) -> np.ndarray:
+    """Haversine distances (m) on a sphere of ``radius`` metres."""
+    p0, p = np.radians(lat0), np.radians(lat)
+    h = np.sin((p - p0) / 2) ** 2 + np.cos(p0) * np.cos(p) * np.sin(np.radians(lon - lon0) / 2) ** 2
+    return 2 * radius * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def _may_be_nearest(xy: np.ndarray, lon: float, lat: float) -> np.ndarray:
+    """Per edge ``xy[i] → xy[i+1]``: False only where the edge cannot hold the nearest
+    piece :func:`nearest` looks at, so leaving it out changes nothing.
+
+    In the projection centred on the place a vertex's radius is its geodesic distance, at
+    least its great-circle distance on a sphere of ``_R_LOW_M`` (``lo``). Some vertex
+    lies at most ``reach`` (its exact geodesic distance) from the place, so the nearest
+    edge, and every edge :func:`nearest` keeps as a candidate (within 1 % + 200 m of it),
+    lies within ``1.01 × reach + 200 m``; an edge that comes that close has an end within
+    that distance plus half its projected length, which ``_AEQD_STRETCH`` times its
+    great-circle length on ``_R_HIGH_M`` bounds."""
+    lo = _great_circle_m(lon, lat, xy[:, 0], xy[:, 1], _R_LOW_M)
+    k = int(np.argmin(lo))
+    reach = _geo.WGS84.inv(lon, lat, xy[k, 0], xy[k, 1])[2] * 1.01 + 200.0 + 1.0
+    half = _AEQD_STRETCH * _great_circle_m(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1], _R_HIGH_M) / 2
+    return np.minimum(lo[:-1], lo[1:]) <= reach + half
 
 
 @lru_cache(maxsize=256)

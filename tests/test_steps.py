@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import shapely
 
 from frontwatch import _geo
 from frontwatch.changes import layer_differences, windows
@@ -76,3 +77,33 @@ def test_bounds_without_a_writable_store_are_computed_and_kept_in_memory(evolvin
     kept = GainBounds(evolving_store, recs, workers=1)
     assert got == [kept.upper_km2(recs[i], recs[i + 3], side) for i in (3, 10) for side in ("UA", "RU")]
     assert all(0 < g < float("inf") for g in got)
+
+
+def test_ingest_stores_the_steps_and_one_more_map_adds_its_own(tmp_path, rng):
+    """Ingest leaves every step between consecutive usable maps in the store (no query has
+    to write them), with the geodesic areas of the two differences; a new map adds only
+    the step that reaches it."""
+    from pyproj import Geod
+
+    from frontwatch.ingest import ingest
+    from frontwatch.store import SQLiteStore
+    from tests.conftest import evolving_maps
+
+    geod = Geod(ellps="WGS84")
+    files = evolving_maps(tmp_path, rng, days=24)
+    store = SQLiteStore(tmp_path / "s.gpkg")
+    ingest(store, "liveuamap-nzz", files[:-1], workers=2)
+    recs = History(store, "liveuamap-nzz").records
+    consecutive = {(a.id, b.id) for a, b in zip(recs, recs[1:], strict=False)}
+    assert store.step_keys() == consecutive
+    areas = store.step_areas("liveuamap-nzz")
+    for a, b in list(zip(recs, recs[1:], strict=False))[::5]:
+        lost = shapely.difference(store.layer(a.id), store.layer(b.id))
+        taken = shapely.difference(store.layer(b.id), store.layer(a.id))
+        want = [abs(geod.geometry_area_perimeter(g)[0]) / 1e6 for g in (lost, taken)]
+        assert areas[(a.id, b.id)] == pytest.approx(want, rel=1e-6, abs=1e-6)
+    ingest(store, "liveuamap-nzz", [files[-1]], workers=2)
+    recs2 = History(store, "liveuamap-nzz").records
+    assert len(recs2) == len(recs) + 1
+    assert store.step_keys() - consecutive == {(recs2[-2].id, recs2[-1].id)}
+    store.close()
