@@ -297,6 +297,8 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
                 tick(None)
                 return
             batch.append(payload)
+            if progress is not None:  # (an archive of many maps: the count moves)
+                progress(done, len(files), f"{path.name}: {len(batch)} maps")
             return
         if kind == "dup":
             summary.unchanged_files += 1
@@ -344,6 +346,8 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
             jobs -= _job(item) is not None
             handle(*resolve(item))
 
+    if progress is not None:
+        progress(0, len(files), "")
     try:
         for item in _items(store, mod, files, options):
             kind, path, sha, payload = item
