@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import numpy as np
 import shapely
 
 from . import _geo
@@ -23,7 +24,7 @@ from .errors import IngestIncomplete, InvalidWindow
 from .quality import mask_between
 from .snapshot import describe_coverage
 from .sources import describe
-from .steps import GainBounds
+from .steps import GainBounds, chained_upper_km2
 from .store import SnapshotRecord, Store
 from .timeline import History, parse_date, resolve_window
 
@@ -99,15 +100,23 @@ def layer_differences(store: Store, a: SnapshotRecord, b: SnapshotRecord
 
 def change_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord) -> tuple[float, float]:
     """Geodesic areas (km²) of ``occupied(a) − occupied(b)`` and ``occupied(b) −
-    occupied(a)``, unmasked: kept in the store once computed (a pair of snapshots never
-    changes)."""
+    occupied(a)``, unmasked: the stored step's for consecutive maps, else kept in the store
+    once computed (a pair of snapshots never changes)."""
     got = store.change_km2(a.id, b.id)
     if got is not None:
         return got
-    lost, taken = layer_differences(store, a, b)
-    ua_km2, ru_km2 = _geo.area_km2(lost), _geo.area_km2(taken)
-    _keep_km2(store, a, b, ua_km2, ru_km2)
-    return ua_km2, ru_km2
+    if store.fast_paths:  # consecutive maps: the step stored at ingest has these areas
+        step = store.derived(("step_areas", a.source), lambda: store.step_areas(a.source)).get((a.id, b.id))
+        if step is not None:
+            return step
+
+    def make() -> tuple[float, float]:
+        lost, taken = layer_differences(store, a, b)
+        ua_km2, ru_km2 = _geo.area_km2(lost), _geo.area_km2(taken)
+        _keep_km2(store, a, b, ua_km2, ru_km2)
+        return ua_km2, ru_km2
+
+    return store.derived(("change_km2", a.id, b.id), make)
 
 
 def _keep_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord, ua_km2: float, ru_km2: float) -> None:
@@ -279,18 +288,25 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
     settled: every window left comes after them in the full ranking, so they hold the same
     places there. It stops once ``limit`` of them are ranked; with ``distinct``, a window
     that overlaps a settled ranked one is passed over unmeasured (the full ranking drops
-    it too). The ranking of the measured rows is then the full one's."""
+    it too). The ranking of the measured rows is then the full one's. Each window measured
+    tightens the bounds of the others (:func:`steps.chained_upper_km2`: a window beside a
+    measured one gains at most its gain and the steps at the two ends)."""
     bounds = GainBounds(store, hist.records)
     index = bounds.index
-    bounds.ensure(min(index[a.id] for _, _, a, _ in items), max(index[b.id] for _, _, _, b in items))
-    upper = [bounds.upper_km2(a, b, side) for _, _, a, b in items]
-    order = sorted(range(len(items)), key=lambda k: -upper[k])
+    first = np.array([index[a.id] for _, _, a, _ in items])
+    last = np.array([index[b.id] for _, _, _, b in items])
+    bounds.ensure(int(first.min()), int(last.max()))
+    upper = np.array([bounds.upper_km2(a, b, side) for _, _, a, b in items])
+    cum = bounds.cumulative_km2(side)
+    open_ = np.ones(len(items), dtype=bool)
     done: dict[int, dict] = {}
     ranked: list[dict] = []
-    for pos, k in enumerate(order):
+    for pos in range(len(items)):
         if progress is not None:
             progress(pos, len(items))
-        bound = round(upper[k], 1)
+        k = int(np.argmax(np.where(open_, upper, -np.inf)))
+        open_[k] = False
+        bound = round(float(upper[k]), 1)
         settled = [r for r in ranked if r["gained_km2"] > bound]
         if len(settled) >= limit:
             break
@@ -300,6 +316,8 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
         done[k] = row(*items[k])
         ranked = rank_windows([dict(done[i]) for i in sorted(done)], "gained_km2",
                               distinct=distinct, limit=None)  # fmt: skip
+        exact = change_km2(store, a, b)[0 if side == "UA" else 1]
+        upper = np.minimum(upper, chained_upper_km2(cum, first, last, first[k], last[k], exact))
     if progress is not None:
         progress(len(items), len(items))
     return [done[i] for i in sorted(done)]

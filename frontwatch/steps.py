@@ -175,6 +175,16 @@ class GainBounds:
         lo = max(0, i - self.block)
         self._load(ensure_steps(self.store, self.records[lo : j + 1], workers=self.workers))
 
+    def cumulative_km2(self, side: str) -> tuple[np.ndarray, np.ndarray]:
+        """Running sums over the steps (index ``i`` = the steps before record ``i``) of the
+        ground ``side`` gained and of the ground the other side gained, for the chained
+        bounds of :func:`chained_upper_km2` (steps not computed count as 0: use them only
+        between records :meth:`ensure` covered)."""
+        col = 0 if side == "UA" else 1
+        km2 = np.nan_to_num(self._km2, nan=0.0)
+        zero = np.zeros(1)
+        return np.concatenate([zero, np.cumsum(km2[:, col])]), np.concatenate([zero, np.cumsum(km2[:, 1 - col])])
+
     def upper_km2(self, a: SnapshotRecord, b: SnapshotRecord, side: str) -> float:
         """An upper bound (km²) of the ground ``side`` (``UA`` or ``RU``) gained from ``a`` to
         ``b`` (``a`` not after ``b``), masked or not; infinite where unknown."""
@@ -182,3 +192,21 @@ class GainBounds:
         self.ensure(i, j)
         total = float(self._km2[i:j, 0 if side == "UA" else 1].sum())
         return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
+
+
+def chained_upper_km2(cum: tuple[np.ndarray, np.ndarray], i: np.ndarray, j: np.ndarray, p: int, q: int,
+                      exact_km2: float) -> np.ndarray:  # fmt: skip
+    """Upper bounds (km²) of the ground a side gained over the windows of records
+    ``i[k] → j[k]``, through a pair ``p → q`` whose gain ``exact_km2`` (unmasked) is known.
+
+    A point that side gained from ``i`` to ``j`` (occupied at one end, not at the other)
+    changed at some point of the chain ``i → p → q → j``: it lies in that side's gain from
+    ``p`` to ``q``, or in a change between ``i`` and ``p`` or between ``q`` and ``j``.
+    Going forward in time such a change is a gain of the side (its steps' sum bounds it);
+    going back it is a gain of the other side, read backwards. ``cum`` is
+    :meth:`GainBounds.cumulative_km2`. Widened by the margins of :class:`GainBounds`."""
+    own, other = cum
+    head = np.where(p >= i, own[p] - own[i], other[i] - other[p])
+    tail = np.where(j >= q, own[j] - own[q], other[q] - other[j])
+    total = head + exact_km2 + tail
+    return total * (1 + GainBounds.MARGIN_REL) + GainBounds.MARGIN_KM2

@@ -107,3 +107,34 @@ def test_ingest_stores_the_steps_and_one_more_map_adds_its_own(tmp_path, rng):
     assert len(recs2) == len(recs) + 1
     assert store.step_keys() - consecutive == {(recs2[-2].id, recs2[-1].id)}
     store.close()
+
+
+@pytest.mark.parametrize(("store_name", "source"), [("evolving_store", "liveuamap-nzz"),
+                                                    ("sample_store", "deepstate")])  # fmt: skip
+def test_chained_bounds_are_never_below_the_ground_gained(backend, request, store_name, source):
+    """Bounds through a measured pair, before, after, inside or around the window, hold
+    for every window against its own overlay (and are tighter than the steps' sum)."""
+    import numpy as np
+
+    from frontwatch.changes import change_km2
+    from frontwatch.steps import chained_upper_km2
+
+    store = request.getfixturevalue(store_name)
+    hist = History(store, source)
+    recs = hist.records
+    bounds = GainBounds(store, recs)
+    bounds.ensure(0, len(recs) - 1)
+    pairs = _all_pairs(hist, lengths=(1, 3, 7))
+    i = np.array([bounds.index[a.id] for a, _ in pairs])
+    j = np.array([bounds.index[b.id] for _, b in pairs])
+    exact = {side: np.array([change_km2(store, a, b)[col] for a, b in pairs]) for col, side in enumerate(("UA", "RU"))}
+    tighter = 0
+    for side in ("UA", "RU"):
+        cum = bounds.cumulative_km2(side)
+        plain = np.array([bounds.upper_km2(a, b, side) for a, b in pairs])
+        for k in range(0, len(pairs), 3):
+            chained = chained_upper_km2(cum, i, j, i[k], j[k], exact[side][k])
+            assert (chained >= exact[side]).all()
+            tighter += int((chained < plain - 1).sum())
+    if store_name == "evolving_store":  # (its maps go back and forth; the sample's only advance)
+        assert tighter > 0
