@@ -21,7 +21,7 @@ Usage::
 give it a copy; ``--ingest-steps`` then stores the steps as ingest now does (timed), and
 ``--no-writes`` opens the fast stores as read-only ones, so that no query keeps a result
 for the next (warm = the OS file cache only). ``--more`` adds the other queries of the
-speed targets (#14). ``--cli`` also times the ``frontwatch check`` command (a new process each
+speed targets (#14), fast path only. ``--cli`` also times the ``frontwatch check`` command (a new process each
 time: imports included). ``--text`` also checks two generated texts of 100 KB (fast path
 only; see :func:`text_like_the_article` and :func:`text_of_many_windows`).
 """
@@ -197,6 +197,7 @@ def main() -> int:
     ap.add_argument("--no-writes", action="store_true",
                     help="open the fast stores read-only: no query keeps anything for the next one")
     ap.add_argument("--more", action="store_true", help="the other queries of the #14 targets too")
+    ap.add_argument("--answers", default=None, help="write the fast answers (JSON) to this file")
     args = ap.parse_args()
     from frontwatch.boundaries import clip_outline, held_before_2022
     from frontwatch.claims.check import check_file
@@ -221,15 +222,18 @@ def main() -> int:
     store.close()
     gazetteer(), clip_outline(), clip_outline("osm-land"), held_before_2022()  # loaded once per process
     rows = []
-    for label, fn in queries(ARTICLE) + (more_queries() if args.more else []):
+    more = more_queries() if args.more else []
+    answers: dict[str, object] = {}
+    for label, fn in queries(ARTICLE) + more:
         plain = None
-        if not args.no_plain:
+        if not args.no_plain and (label, fn) not in more:  # (the others: fast path only)
             with SQLiteStore(args.db, fast_paths=False) as s:
                 t_plain, plain = timed(fn, s)
         with SQLiteStore(args.db) as s:
             s.read_only = s.read_only or args.no_writes  # (as a read-only file: keep() writes nothing)
             t_new, fast = timed(fn, s)
             t_again, again = timed(fn, s)
+        answers[label] = as_json_tree(fast)
         diff = differences(as_json_tree(plain), as_json_tree(fast)) if plain is not None else []
         assert not differences(as_json_tree(fast), as_json_tree(again)), f"{label}: the warm run differs"
         same = "—" if plain is None else ("yes" if not diff else f"no ({len(diff)})")
@@ -237,6 +241,8 @@ def main() -> int:
         print(f"  {label}: done", flush=True)
         for d in diff[:10]:
             print(f"      {d}")
+    if args.answers:
+        Path(args.answers).write_bytes(as_json(answers))
     if args.cli:
         cmd = [str(Path(sys.executable).with_name("frontwatch")), "--db", args.db, "check", str(ARTICLE),
                "--published", "2022-09-10", "--format", "json"] + [x for s in SOURCES for x in ("--source", s)]  # fmt: skip

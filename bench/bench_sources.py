@@ -78,8 +78,11 @@ def parse_floor(files: list[Path]) -> tuple[float, int]:
 
 def child(data: Path, db: Path) -> None:
     """Run in a child process: the ingests, timed; prints one JSON line."""
-    import frontwatch.ingest as ingest_mod
+    import importlib
+
     from frontwatch.store import SQLiteStore
+
+    ingest_mod = importlib.import_module("frontwatch.ingest")  # (the package exports the function)
 
     spent = {"steps": 0.0}
     derive = ingest_mod.derive_steps

@@ -69,8 +69,65 @@ def front_of(store, rec) -> shapely.MultiLineString:
 
     if not store.fast_paths:
         return _line_of_contact_plain(store.layer(rec.id, OCCUPIED), rec.coverage)
-    return store.derived(("front", rec.id),
-                         lambda: line_of_contact(store.layer(rec.id, OCCUPIED), rec.coverage))  # fmt: skip
+
+    def make() -> shapely.MultiLineString:
+        memo = store.derived(("near-border", rec.source, _undrawn(rec.coverage)), NearBorderMemo)
+        return line_of_contact(store.layer(rec.id, OCCUPIED), rec.coverage, memo=memo)
+
+    return store.derived(("front", rec.id), make)
+
+
+class NearBorderMemo:
+    """Which vertices (lon/lat) lie near the border, kept between the maps of one source
+    and coverage: consecutive maps share most of their vertices, and :func:`near_border`
+    decides each point on its own (as ``shapely.dwithin`` does), so a point's answer can
+    be reused bit for bit. Starts again when it would hold over ``LIMIT`` points."""
+
+    LIMIT = 400_000
+
+    def __init__(self) -> None:
+        self.keys = np.empty(0, np.uint64)  # sorted hashes of the points' coordinate bits
+        self.xy = np.empty((0, 2))  # the points themselves (a hash is checked, not trusted)
+        self.near = np.empty(0, bool)
+        self.tolerance_m: float | None = None
+
+    @staticmethod
+    def _hash(xy: np.ndarray) -> np.ndarray:
+        bits = np.ascontiguousarray(xy).view(np.uint64).reshape(-1, 2)
+        return bits[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ bits[:, 1]
+
+    def near_border(self, border: shapely.Geometry, xy: np.ndarray, tolerance_m: float) -> np.ndarray:
+        """:func:`near_border` of the lon/lat points ``xy``, from the memo where known."""
+        if tolerance_m != self.tolerance_m:
+            self.__init__()
+            self.tolerance_m = tolerance_m
+        keys = self._hash(xy)
+        out = np.zeros(len(xy), bool)
+        known = np.zeros(len(xy), bool)
+        if len(self.keys):
+            order = np.argsort(keys)  # (sorted needles search several times faster)
+            pos = np.empty(len(keys), np.intp)
+            pos[order] = np.minimum(np.searchsorted(self.keys, keys[order]), len(self.keys) - 1)
+            known = (self.keys[pos] == keys) & (self.xy[pos] == xy).all(axis=1)
+            out[known] = self.near[pos[known]]
+        new = ~known
+        if new.any():
+            laea = np.column_stack(_TO_LAEA.transform(xy[new, 0], xy[new, 1]))
+            out[new] = near_border(border, laea, tolerance_m)
+            add, first = np.unique(keys[new], return_index=True)
+            if len(self.keys) + len(add) > self.LIMIT:
+                self.__init__()
+                self.tolerance_m = tolerance_m
+            merged = np.concatenate([self.keys, add])
+            order = np.argsort(merged, kind="stable")
+            self.keys = merged[order]
+            self.xy = np.concatenate([self.xy, xy[new][first]])[order]
+            self.near = np.concatenate([self.near, out[new][first]])[order]
+        return out
+
+
+def _undrawn(coverage: dict[str, bool] | None) -> tuple[str, ...]:
+    return tuple(sorted(k for k, ok in (coverage or {}).items() if not ok))
 
 
 def line_of_contact(
@@ -78,6 +135,7 @@ def line_of_contact(
     coverage: dict[str, bool] | None = None,
     *,
     tolerance_km: float = BORDER_TOLERANCE_KM,
+    memo: NearBorderMemo | None = None,
 ) -> shapely.MultiLineString:
     """The front line of an occupied area (lon/lat MultiLineString).
 
@@ -89,11 +147,18 @@ def line_of_contact(
         The snapshot's coverage; regions it does not draw are treated like the border.
     tolerance_km
         Segments whose both ends lie within this distance of the border are dropped.
+    memo
+        Answers for vertices seen in earlier maps of the same source and coverage (the
+        same line, faster along a series of maps).
     """
     if occupied.is_empty:
         return shapely.MultiLineString()
-    border, xy_all, ring_idx, laea = _ring_vertices(occupied, coverage)
-    near = near_border(border, laea, tolerance_km * 1000.0)
+    if memo is not None:
+        border, xy_all, ring_idx, _ = _ring_vertices(occupied, coverage, project=False)
+        near = memo.near_border(border, xy_all, tolerance_km * 1000.0)
+    else:
+        border, xy_all, ring_idx, laea = _ring_vertices(occupied, coverage)
+        near = near_border(border, laea, tolerance_km * 1000.0)
     keep_seg = ~(near[:-1] & near[1:]) & (ring_idx[:-1] == ring_idx[1:])
     # runs of kept segments: vertices start..stop of each run make one line
     edge = np.diff(np.concatenate(([0], keep_seg.astype(np.int8), [0])))
@@ -134,14 +199,14 @@ def near_border(border: shapely.Geometry, laea: np.ndarray, tolerance_m: float) 
     return near
 
 
-def _ring_vertices(occupied, coverage):
+def _ring_vertices(occupied, coverage, *, project: bool = True):
     """The border lines not to count as front (state border, coast, undrawn regions), and the
-    occupied area's ring vertices: lon/lat, ring index, projected (LAEA metres)."""
-    undrawn = tuple(sorted(k for k, ok in (coverage or {}).items() if not ok))
-    border = _border_lines(undrawn)
+    occupied area's ring vertices: lon/lat, ring index, projected (LAEA metres; None
+    without ``project``)."""
+    border = _border_lines(_undrawn(coverage))
     rings = shapely.get_rings(shapely.get_parts(occupied))
     xy_all, ring_idx = shapely.get_coordinates(rings, return_index=True)
-    laea = np.column_stack(_TO_LAEA.transform(xy_all[:, 0], xy_all[:, 1]))
+    laea = np.column_stack(_TO_LAEA.transform(xy_all[:, 0], xy_all[:, 1])) if project else None
     return border, xy_all, ring_idx, laea
 
 

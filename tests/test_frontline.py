@@ -174,3 +174,21 @@ def test_screened_nearest_is_the_full_search(sample_store, monkeypatch):
                 xy, idx = shapely.get_coordinates(parts, return_index=True)
                 screened_out.append(1 - fl._may_be_nearest(xy, lon, lat)[idx[:-1] == idx[1:]].mean())
     assert np.median(screened_out) > 0.5  # (the screen does leave most edges out)
+
+
+def test_line_of_contact_with_a_memo_is_the_same_line(sample_store, monkeypatch):
+    """Vertices' nearness to the border kept from map to map (NearBorderMemo) gives the
+    same line, byte for byte, as deciding every vertex again: along the sample's maps of
+    both sources, in time order and back, with a memo that fills up and starts again."""
+    from frontwatch.frontline import NearBorderMemo
+
+    for limit in (NearBorderMemo.LIMIT, 5_000):
+        monkeypatch.setattr(NearBorderMemo, "LIMIT", limit)
+        for source in ("liveuamap-nzz", "deepstate"):
+            memo = NearBorderMemo()
+            recs = History(sample_store, source).records
+            for rec in recs + recs[::-1]:
+                occ = sample_store.layer(rec.id)
+                fresh = line_of_contact(occ, rec.coverage)
+                assert shapely.to_wkb(line_of_contact(occ, rec.coverage, memo=memo)) == shapely.to_wkb(fresh)
+            assert 0 < len(memo.keys) <= limit
