@@ -238,7 +238,7 @@ def main() -> int:
         assert not differences(as_json_tree(fast), as_json_tree(again)), f"{label}: the warm run differs"
         same = "—" if plain is None else ("yes" if not diff else f"no ({len(diff)})")
         rows.append((label, None if plain is None else t_plain, t_new, t_again, same))
-        print(f"  {label}: done", flush=True)
+        print(f"  {label}: {t_new:.2f} s, again {t_again:.2f} s", flush=True)
         for d in diff[:10]:
             print(f"      {d}")
     if args.answers:
