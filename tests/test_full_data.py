@@ -130,7 +130,7 @@ def test_deepstate_daily_layers_match_the_direct_overlay(full):
     for r in recs:
         (raw,) = list(deepstate.read(Path(r.file), Path(r.file).read_bytes()))
         for name, geoms in raw.layers.items():
-            direct, direct_km2 = union_clipped([repair(g)[0] for g in geoms], outline) if geoms else (None, 0.0)
+            direct, direct_km2 = union_clipped([repair(g)[0] for g in geoms], outline)[:2] if geoms else (None, 0.0)
             if name == "occupied" and geoms:  # its seams closed, as ingest does (#11)
                 direct_km2 = area_km2(close_seams(direct, outline, width_m=raw.seam_width_m)[0])
             stored = r.areas.get(name, 0.0)
@@ -138,7 +138,10 @@ def test_deepstate_daily_layers_match_the_direct_overlay(full):
                 worst = max(worst, abs(stored - direct_km2) / direct_km2)
             else:
                 assert abs(stored - direct_km2) < 0.01
-    assert worst < 1e-7  # measured 1.3e-9 on every 60th file
+    # measured 1.5e-6 on every 25th file (0.03-0.17 km² of ~110,000): the closing's buffer
+    # round trip on the tiled and on the plain union differ by under a metre along the old
+    # line; 1.3e-9 before the seams were closed (#11)
+    assert worst < 5e-6
 
 
 def test_every_stored_layer_is_valid(full):
