@@ -14,10 +14,14 @@ The answers of the plain and fast paths are compared (JSON, keys sorted).
 
 Usage::
 
-    python bench/bench_queries.py --db STORE [--cold] [--no-plain] [--cli] [--text]
+    python bench/bench_queries.py --db STORE [--cold [--ingest-steps]] [--no-writes] [--more]
+                                  [--no-plain] [--cli] [--text]
 
 ``--cold`` empties the store's caches (steps, pair areas) first: it writes to STORE, so
-give it a copy. ``--cli`` also times the ``frontwatch check`` command (a new process each
+give it a copy; ``--ingest-steps`` then stores the steps as ingest now does (timed), and
+``--no-writes`` opens the fast stores as read-only ones, so that no query keeps a result
+for the next (warm = the OS file cache only). ``--more`` adds the other queries of the
+speed targets (#14), fast path only. ``--cli`` also times the ``frontwatch check`` command (a new process each
 time: imports included). ``--text`` also checks two generated texts of 100 KB (fast path
 only; see :func:`text_like_the_article` and :func:`text_of_many_windows`).
 """
@@ -62,6 +66,36 @@ def queries(article: Path) -> list[tuple[str, object]]:
          lambda s: top_windows(s, "deepstate", days=30, side="UA", limit=10)),
         ("distance Pokrovsk deepstate 2024-07-01 → 2025-08-01",
          lambda s: distance_series(s, "deepstate", pokrovsk, "2024-07-01", "2025-08-01")),
+    ]  # fmt: skip
+
+
+def more_queries() -> list[tuple[str, object]]:
+    """(label, function of a store) for the other queries the speed targets name (#14)."""
+    from frontwatch.advance import distance_series, since
+    from frontwatch.areas import series
+    from frontwatch.changes import compare_sources, top_windows
+    from frontwatch.gazetteer import resolve_one
+    from frontwatch.settlements import changed_places
+
+    donetsk = resolve_one("Donetsk")
+    return [
+        ("top --window 1d deepstate RU", lambda s: top_windows(s, "deepstate", days=1, side="RU", limit=10)),
+        ("top --window 7d isw", lambda s: top_windows(s, "isw", days=7, side="UA", limit=10)),
+        ("top --window 90d liveuamap-nzz RU",
+         lambda s: top_windows(s, "liveuamap-nzz", days=90, side="RU", limit=10)),
+        ("top --window 365d deepstate RU",
+         lambda s: top_windows(s, "deepstate", days=365, side="RU", limit=10)),
+        ("since deepstate 2022-09-01 → 09-30, UA",
+         lambda s: since(s, "deepstate", "2022-09-01", "2022-09-30", side="UA")),
+        ("since deepstate 2025-07-01 → 08-01, RU",
+         lambda s: since(s, "deepstate", "2025-07-01", "2025-08-01", side="RU")),
+        ("distance Donetsk (RU-held) deepstate 2024-07-01 → 2025-08-01",
+         lambda s: distance_series(s, "deepstate", donetsk, "2024-07-01", "2025-08-01")),
+        ("series deepstate, every map, with flows", lambda s: series(s, "deepstate")),
+        ("places --changed liveuamap-nzz 2022-09-06 → 09-11",
+         lambda s: changed_places(s, "liveuamap-nzz", "2022-09-06", "2022-09-11")),
+        ("change --source all --by oblast 2022-09-04 → 09-11",
+         lambda s: compare_sources(s, SOURCES, "2022-09-04", "2022-09-11", by_oblast=True)),
     ]  # fmt: skip
 
 
@@ -158,6 +192,12 @@ def main() -> int:
     ap.add_argument("--no-plain", action="store_true", help="skip the plain paths")
     ap.add_argument("--cli", action="store_true", help="time the frontwatch check command too")
     ap.add_argument("--text", action="store_true", help="check two generated 100 KB texts too")
+    ap.add_argument("--ingest-steps", action="store_true",
+                    help="after --cold, store the steps as ingest now does (timed; writes to STORE)")
+    ap.add_argument("--no-writes", action="store_true",
+                    help="open the fast stores read-only: no query keeps anything for the next one")
+    ap.add_argument("--more", action="store_true", help="the other queries of the #14 targets too")
+    ap.add_argument("--answers", default=None, help="write the fast answers (JSON) to this file")
     args = ap.parse_args()
     from frontwatch.boundaries import clip_outline, held_before_2022
     from frontwatch.claims.check import check_file
@@ -171,25 +211,38 @@ def main() -> int:
         with store.transaction():
             store.conn.execute("DELETE FROM fw_steps")
             store.conn.execute("DELETE FROM fw_changes")
+    if args.ingest_steps:
+        from frontwatch.steps import derive_steps
+
+        for source in SOURCES:
+            t = time.perf_counter()
+            n = derive_steps(store, source)
+            print(f"steps as ingest stores them, {source}: {n:,} in {time.perf_counter() - t:.1f} s")
     print(f"store {args.db}: {cache_state(store)}")
     store.close()
     gazetteer(), clip_outline(), clip_outline("osm-land"), held_before_2022()  # loaded once per process
     rows = []
-    for label, fn in queries(ARTICLE):
+    more = more_queries() if args.more else []
+    answers: dict[str, object] = {}
+    for label, fn in queries(ARTICLE) + more:
         plain = None
-        if not args.no_plain:
+        if not args.no_plain and (label, fn) not in more:  # (the others: fast path only)
             with SQLiteStore(args.db, fast_paths=False) as s:
                 t_plain, plain = timed(fn, s)
         with SQLiteStore(args.db) as s:
+            s.read_only = s.read_only or args.no_writes  # (as a read-only file: keep() writes nothing)
             t_new, fast = timed(fn, s)
             t_again, again = timed(fn, s)
+        answers[label] = as_json_tree(fast)
         diff = differences(as_json_tree(plain), as_json_tree(fast)) if plain is not None else []
         assert not differences(as_json_tree(fast), as_json_tree(again)), f"{label}: the warm run differs"
         same = "—" if plain is None else ("yes" if not diff else f"no ({len(diff)})")
         rows.append((label, None if plain is None else t_plain, t_new, t_again, same))
-        print(f"  {label}: done", flush=True)
+        print(f"  {label}: {t_new:.2f} s, again {t_again:.2f} s", flush=True)
         for d in diff[:10]:
             print(f"      {d}")
+    if args.answers:
+        Path(args.answers).write_bytes(as_json(answers))
     if args.cli:
         cmd = [str(Path(sys.executable).with_name("frontwatch")), "--db", args.db, "check", str(ARTICLE),
                "--published", "2022-09-10", "--format", "json"] + [x for s in SOURCES for x in ("--source", s)]  # fmt: skip

@@ -256,7 +256,11 @@ def distance_to_other_side(store: Store, source: str, place, day) -> dict:
     begins). Ukrainian-held place: distance to the nearest point of the occupied area.
     Fields ``distance_km, to_side, nearest_point (lon, lat), snapshot_date, lag_days``.
     """
-    hist = History(store, source)
+    return _distance_on(store, History(store, source), place, day)
+
+
+def _distance_on(store: Store, hist: History, place, day) -> dict:
+    source = hist.source
     asof = hist.as_of(day)
     rec = asof.snapshot
     side = _side_at(store, rec, place.lon, place.lat)
@@ -284,7 +288,7 @@ def distance_series(store: Store, source: str, place, start, end) -> list[dict]:
     d1, d2 = ordered(start, end)
     hist = History(store, source)
     days = [d1] + sorted({r.date for r in hist.records if d1 < r.date <= d2})
-    return [distance_to_other_side(store, source, place, d) for d in days]
+    return [_distance_on(store, hist, place, d) for d in days]
 
 
 def depth_windows(store: Store, source: str, *, days: int, side: str = "UA", limit: int = 10,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -24,7 +25,7 @@ from .errors import IngestIncomplete, InvalidWindow
 from .quality import mask_between
 from .snapshot import describe_coverage
 from .sources import describe
-from .steps import GainBounds
+from .steps import GainBounds, chained_upper_km2
 from .store import SnapshotRecord, Store
 from .timeline import History, parse_date, resolve_window
 
@@ -100,15 +101,23 @@ def layer_differences(store: Store, a: SnapshotRecord, b: SnapshotRecord
 
 def change_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord) -> tuple[float, float]:
     """Geodesic areas (km²) of ``occupied(a) − occupied(b)`` and ``occupied(b) −
-    occupied(a)``, unmasked: kept in the store once computed (a pair of snapshots never
-    changes)."""
+    occupied(a)``, unmasked: the stored step's for consecutive maps, else kept in the store
+    once computed (a pair of snapshots never changes)."""
     got = store.change_km2(a.id, b.id)
     if got is not None:
         return got
-    lost, taken = layer_differences(store, a, b)
-    ua_km2, ru_km2 = _geo.area_km2(lost), _geo.area_km2(taken)
-    _keep_km2(store, a, b, ua_km2, ru_km2)
-    return ua_km2, ru_km2
+    if store.fast_paths:  # consecutive maps: the step stored at ingest has these areas
+        step = store.derived(("step_areas", a.source), lambda: store.step_areas(a.source)).get((a.id, b.id))
+        if step is not None:
+            return step
+
+    def make() -> tuple[float, float]:
+        lost, taken = layer_differences(store, a, b)
+        ua_km2, ru_km2 = _geo.area_km2(lost), _geo.area_km2(taken)
+        _keep_km2(store, a, b, ua_km2, ru_km2)
+        return ua_km2, ru_km2
+
+    return store.derived(("change_km2", a.id, b.id), make)
 
 
 def _keep_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord, ua_km2: float, ru_km2: float) -> None:
@@ -274,24 +283,42 @@ def top_windows(
 
 def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> list[dict]:
     """The rows of ``items`` that a ranking of ``limit`` can need, measured in the order of
-    their upper bounds: it stops once the ranking of the measured rows has ``limit`` rows
-    and its last one beats (after rounding) the bound of every row not measured. Every
-    row above that value is then measured, so the ranking is the full one's."""
+    their upper bounds.
+
+    Before each window, the measured windows whose value (rounded) is above its bound are
+    settled: every window left comes after them in the full ranking, so they hold the same
+    places there. It stops once ``limit`` of them are ranked; with ``distinct``, a window
+    that overlaps a settled ranked one is passed over unmeasured (the full ranking drops
+    it too). The ranking of the measured rows is then the full one's. Each window measured
+    tightens the bounds of the others (:func:`steps.chained_upper_km2`: a window beside a
+    measured one gains at most its gain and the steps at the two ends)."""
     bounds = GainBounds(store, hist.records)
     index = bounds.index
-    bounds.ensure(min(index[a.id] for _, _, a, _ in items), max(index[b.id] for _, _, _, b in items))
-    upper = [bounds.upper_km2(a, b, side) for _, _, a, b in items]
-    order = sorted(range(len(items)), key=lambda k: -upper[k])
+    first = np.array([index[a.id] for _, _, a, _ in items])
+    last = np.array([index[b.id] for _, _, _, b in items])
+    bounds.ensure(int(first.min()), int(last.max()))
+    upper = np.array([bounds.upper_km2(a, b, side) for _, _, a, b in items])
+    cum = bounds.cumulative_km2(side)
+    open_ = np.ones(len(items), dtype=bool)
     done: dict[int, dict] = {}
-    for pos, k in enumerate(order):
-        if len(done) >= limit:
-            ranked = rank_windows([dict(done[i]) for i in sorted(done)], "gained_km2",
-                                  distinct=distinct, limit=limit)  # fmt: skip
-            if len(ranked) == limit and round(upper[k], 1) < ranked[-1]["gained_km2"]:
-                break
-        done[k] = row(*items[k])
+    ranked: list[dict] = []
+    for pos in range(len(items)):
         if progress is not None:
-            progress(pos + 1, len(items))
+            progress(pos, len(items))
+        k = int(np.argmax(np.where(open_, upper, -np.inf)))
+        open_[k] = False
+        bound = round(float(upper[k]), 1)
+        settled = [r for r in ranked if r["gained_km2"] > bound]
+        if len(settled) >= limit:
+            break
+        a, b = items[k][2], items[k][3]
+        if distinct and any(_overlap(a.valid_date, b.valid_date, r) for r in settled):
+            continue
+        done[k] = row(*items[k])
+        ranked = rank_windows([dict(done[i]) for i in sorted(done)], "gained_km2",
+                              distinct=distinct, limit=None)  # fmt: skip
+        exact = change_km2(store, a, b)[0 if side == "UA" else 1]
+        upper = np.minimum(upper, chained_upper_km2(cum, first, last, first[k], last[k], exact))
     if progress is not None:
         progress(len(items), len(items))
     return [done[i] for i in sorted(done)]
@@ -331,7 +358,11 @@ def distinct_windows(rows: list[dict]) -> list[dict]:
     """Keep, best first, the windows whose snapshot span overlaps no better window's."""
     kept: list[dict] = []
     for r in rows:
-        if all(r["to_snapshot"] <= k["from_snapshot"] or r["from_snapshot"] >= k["to_snapshot"]
-               for k in kept):  # fmt: skip
+        if not any(_overlap(r["from_snapshot"], r["to_snapshot"], k) for k in kept):
             kept.append(r)
     return kept
+
+
+def _overlap(first: str, last: str, row: dict) -> bool:
+    """Whether the snapshot span ``first → last`` overlaps that of a ranked window."""
+    return not (last <= row["from_snapshot"] or first >= row["to_snapshot"])

@@ -70,8 +70,68 @@ def front_of(store, rec) -> shapely.MultiLineString:
 
     if not store.fast_paths:
         return _line_of_contact_plain(store.layer(rec.id, OCCUPIED), rec.coverage)
-    return store.derived(("front", rec.id),
-                         lambda: line_of_contact(store.layer(rec.id, OCCUPIED), rec.coverage))  # fmt: skip
+
+    def make() -> shapely.MultiLineString:
+        memo = store.derived(("near-border", rec.source, _undrawn(rec.coverage)), NearBorderMemo)
+        return line_of_contact(store.layer(rec.id, OCCUPIED), rec.coverage, memo=memo)
+
+    return store.derived(("front", rec.id), make)
+
+
+class NearBorderMemo:
+    """Which vertices (lon/lat) lie near the border, kept between the maps of one source
+    and coverage: consecutive maps share most of their vertices, and :func:`near_border`
+    decides each point on its own (as ``shapely.dwithin`` does), so a point's answer can
+    be reused bit for bit. Starts again when it would hold over ``LIMIT`` points."""
+
+    LIMIT = 400_000
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.keys = np.empty(0, np.uint64)  # sorted hashes of the points' coordinate bits
+        self.xy = np.empty((0, 2))  # the points themselves (a hash is checked, not trusted)
+        self.near = np.empty(0, bool)
+        self.tolerance_m: float | None = None
+
+    @staticmethod
+    def _hash(xy: np.ndarray) -> np.ndarray:
+        bits = np.ascontiguousarray(xy).view(np.uint64).reshape(-1, 2)
+        return bits[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ bits[:, 1]
+
+    def near_border(self, border: BaseGeometry, xy: np.ndarray, tolerance_m: float) -> np.ndarray:
+        """:func:`near_border` of the lon/lat points ``xy``, from the memo where known."""
+        if tolerance_m != self.tolerance_m:
+            self._reset()
+            self.tolerance_m = tolerance_m
+        keys = self._hash(xy)
+        out = np.zeros(len(xy), bool)
+        known = np.zeros(len(xy), bool)
+        if len(self.keys):
+            order = np.argsort(keys)  # (sorted needles search several times faster)
+            pos = np.empty(len(keys), np.intp)
+            pos[order] = np.minimum(np.searchsorted(self.keys, keys[order]), len(self.keys) - 1)
+            known = (self.keys[pos] == keys) & (self.xy[pos] == xy).all(axis=1)
+            out[known] = self.near[pos[known]]
+        new = ~known
+        if new.any():
+            laea = np.column_stack(_TO_LAEA.transform(xy[new, 0], xy[new, 1]))
+            out[new] = near_border(border, laea, tolerance_m)
+            add, first = np.unique(keys[new], return_index=True)
+            if len(self.keys) + len(add) > self.LIMIT:
+                self._reset()
+                self.tolerance_m = tolerance_m
+            merged = np.concatenate([self.keys, add])
+            order = np.argsort(merged, kind="stable")
+            self.keys = merged[order]
+            self.xy = np.concatenate([self.xy, xy[new][first]])[order]
+            self.near = np.concatenate([self.near, out[new][first]])[order]
+        return out
+
+
+def _undrawn(coverage: dict[str, bool] | None) -> tuple[str, ...]:
+    return tuple(sorted(k for k, ok in (coverage or {}).items() if not ok))
 
 
 def line_of_contact(
@@ -79,6 +139,7 @@ def line_of_contact(
     coverage: dict[str, bool] | None = None,
     *,
     tolerance_km: float = BORDER_TOLERANCE_KM,
+    memo: NearBorderMemo | None = None,
 ) -> shapely.MultiLineString:
     """The front line of an occupied area (lon/lat MultiLineString).
 
@@ -90,11 +151,18 @@ def line_of_contact(
         The snapshot's coverage; regions it does not draw are treated like the border.
     tolerance_km
         Segments whose both ends lie within this distance of the border are dropped.
+    memo
+        Answers for vertices seen in earlier maps of the same source and coverage (the
+        same line, faster along a series of maps).
     """
     if occupied.is_empty:
         return shapely.MultiLineString()
-    border, xy_all, ring_idx, laea = _ring_vertices(occupied, coverage)
-    near = near_border(border, laea, tolerance_km * 1000.0)
+    if memo is not None:
+        border, xy_all, ring_idx, _ = _ring_vertices(occupied, coverage, project=False)
+        near = memo.near_border(border, xy_all, tolerance_km * 1000.0)
+    else:
+        border, xy_all, ring_idx, laea = _ring_vertices(occupied, coverage)
+        near = near_border(border, laea, tolerance_km * 1000.0)
     keep_seg = ~(near[:-1] & near[1:]) & (ring_idx[:-1] == ring_idx[1:])
     # runs of kept segments: vertices start..stop of each run make one line
     edge = np.diff(np.concatenate(([0], keep_seg.astype(np.int8), [0])))
@@ -135,14 +203,14 @@ def near_border(border: BaseGeometry, laea: np.ndarray, tolerance_m: float) -> n
     return near
 
 
-def _ring_vertices(occupied, coverage):
+def _ring_vertices(occupied, coverage, *, project: bool = True):
     """The border lines not to count as front (state border, coast, undrawn regions), and the
-    occupied area's ring vertices: lon/lat, ring index, projected (LAEA metres)."""
-    undrawn = tuple(sorted(k for k, ok in (coverage or {}).items() if not ok))
-    border = _border_lines(undrawn)
+    occupied area's ring vertices: lon/lat, ring index, projected (LAEA metres; None
+    without ``project``)."""
+    border = _border_lines(_undrawn(coverage))
     rings = shapely.get_rings(shapely.get_parts(occupied))
     xy_all, ring_idx = shapely.get_coordinates(rings, return_index=True)
-    laea = np.column_stack(_TO_LAEA.transform(xy_all[:, 0], xy_all[:, 1]))
+    laea = np.column_stack(_TO_LAEA.transform(xy_all[:, 0], xy_all[:, 1])) if project else None
     return border, xy_all, ring_idx, laea
 
 
@@ -217,9 +285,15 @@ def nearest(target: BaseGeometry, lon: float, lat: float) -> Nearest | None:
         parts = shapely.get_parts(shapely.get_parts(target))
     xy, idx = shapely.get_coordinates(parts, return_index=True)
     same = idx[:-1] == idx[1:]
-    a, b = xy[:-1][same], xy[1:][same]
     fwd, back = _aeqd(lon, lat)
-    p = np.column_stack(fwd.transform(xy[:, 0], xy[:, 1]))  # each vertex once
+    if len(xy) > _SCREEN_MIN_VERTICES:
+        same &= _may_be_nearest(xy, lon, lat)
+    used = np.zeros(len(xy), dtype=bool)  # each vertex of a kept edge projected once
+    used[:-1] |= same
+    used[1:] |= same
+    p = np.zeros_like(xy)
+    p[used] = np.column_stack(fwd.transform(xy[used, 0], xy[used, 1]))
+    a, b = xy[:-1][same], xy[1:][same]
     pa, pb = p[:-1][same], p[1:][same]
     d, _ = _foot(pa, pb)
     best = d.min()
@@ -246,6 +320,41 @@ def nearest(target: BaseGeometry, lon: float, lat: float) -> Nearest | None:
 
 
 _PIECE_KM = 1.0
+_SCREEN_MIN_VERTICES = 256
+_R_LOW_M = 6_000_000.0
+"""A sphere radius under which great-circle distances are below geodesic distances on WGS84
+(whose radii of curvature are at least b²/a ≈ 6,335 km)."""
+_R_HIGH_M = 6_500_000.0
+"""A sphere radius over which great-circle lengths are above geodesic ones (radii of
+curvature at most a²/b ≈ 6,400 km)."""
+_AEQD_STRETCH = 1.5
+"""Bound of how much the azimuthal equidistant projection stretches lengths across the
+radius (ρ/sin ρ on the sphere: 1.01 at 1,500 km, 1.5 only past 9,000 km)."""
+
+
+def _great_circle_m(lon0, lat0, lon, lat, radius: float) -> np.ndarray:
+    """Haversine distances (m) on a sphere of ``radius`` metres."""
+    p0, p = np.radians(lat0), np.radians(lat)
+    h = np.sin((p - p0) / 2) ** 2 + np.cos(p0) * np.cos(p) * np.sin(np.radians(lon - lon0) / 2) ** 2
+    return 2 * radius * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def _may_be_nearest(xy: np.ndarray, lon: float, lat: float) -> np.ndarray:
+    """Per edge ``xy[i] → xy[i+1]``: False only where the edge cannot hold the nearest
+    piece :func:`nearest` looks at, so leaving it out changes nothing.
+
+    In the projection centred on the place a vertex's radius is its geodesic distance, at
+    least its great-circle distance on a sphere of ``_R_LOW_M`` (``lo``). Some vertex
+    lies at most ``reach`` (its exact geodesic distance) from the place, so the nearest
+    edge, and every edge :func:`nearest` keeps as a candidate (within 1 % + 200 m of it),
+    lies within ``1.01 × reach + 200 m``; an edge that comes that close has an end within
+    that distance plus half its projected length, which ``_AEQD_STRETCH`` times its
+    great-circle length on ``_R_HIGH_M`` bounds."""
+    lo = _great_circle_m(lon, lat, xy[:, 0], xy[:, 1], _R_LOW_M)
+    k = int(np.argmin(lo))
+    reach = _geo.WGS84.inv(lon, lat, xy[k, 0], xy[k, 1])[2] * 1.01 + 200.0 + 1.0
+    half = _AEQD_STRETCH * _great_circle_m(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1], _R_HIGH_M) / 2
+    return np.minimum(lo[:-1], lo[1:]) <= reach + half
 
 
 @lru_cache(maxsize=256)

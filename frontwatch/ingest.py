@@ -29,6 +29,7 @@ from .errors import FrontwatchError, InputFileError
 from .snapshot import RawSnapshot, ValidSnapshot, validate_snapshot
 from .sources import adapter
 from .sources._io import check_document_size, expand_paths, max_document_bytes
+from .steps import derive_steps
 from .store import SnapshotRecord, Store
 
 AGREEMENT_KM2 = 5.0
@@ -113,13 +114,27 @@ def ingest(
     if not files:
         raise InputFileError(", ".join(map(str, paths)), f"no {source} files found")
     workers = workers if workers is not None else default_workers()
-    with store.ingesting(store_source, on_wait=on_wait), ExitStack() as stack:
-        pool = None
-        if workers > 1 and len(files) > 4:
-            tiled(outline)  # (built here, forked workers have it)
-            pool = stack.enter_context(worker_pool(workers))
-        _run(store, mod, files, summary, outline, pool, progress, options)
+    with ExitStack() as stack:
+        with store.ingesting(store_source, on_wait=on_wait):
+            pool = None
+            if workers > 1 and len(files) > 4:
+                tiled(outline)  # (built here, forked workers have it)
+                pool = stack.enter_context(worker_pool(workers))
+            _run(store, mod, files, summary, outline, pool, progress, options)
+        _derive(store, summary, pool, progress)
     return summary
+
+
+def _derive(store: Store, summary: IngestSummary, pool, progress) -> None:
+    """What queries need derived from the new snapshots (the steps between consecutive
+    maps), stored after the snapshots' own commits: an ingest interrupted here has
+    stored every map, and queries compute what is missing."""
+    step_progress = None if progress is None else (lambda done, total: progress(done, total, "changes between maps"))
+    try:
+        derive_steps(store, summary.source, pool=pool, progress=step_progress)
+    except (shapely.errors.GEOSException, ValueError) as exc:
+        summary.warnings.append(f"{summary.source}: changes between maps not precomputed ({exc}); "
+                                "queries compute them when needed")  # fmt: skip
 
 
 def _as_file_error(where: str, work: Callable[[], object]):
@@ -286,6 +301,8 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
                 tick(None)
                 return
             batch.append(payload)
+            if progress is not None:  # (an archive of many maps: the count moves)
+                progress(done, len(files), f"{path.name}: {len(batch)} maps")
             return
         if kind in ("dup", "dup-run"):
             in_run = kind == "dup-run"
@@ -335,6 +352,8 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
             jobs -= _job(item) is not None
             handle(*resolve(item))
 
+    if progress is not None:
+        progress(0, len(files), "")
     try:
         for item in _items(store, mod, files, options):
             kind, path, sha, payload = item

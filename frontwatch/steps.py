@@ -3,12 +3,15 @@
 A step is the pair of geometric differences between two consecutive usable snapshots A → B:
 ``occupied(A) − occupied(B)`` (ground Russia lost) and ``occupied(B) − occupied(A)`` (ground
 Russia took), unmasked; users of steps apply the masks of :func:`quality.mask_between`.
-Steps feed the control history of places and per-snapshot flows.
+Steps feed the control history of places, per-snapshot flows and the bounds that prune
+rankings; ingest computes them (:func:`derive_steps`), so queries find them in the store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,11 +44,14 @@ def ensure_steps(
     *,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    pool: Executor | None = None,
+    must_keep: bool = False,
 ) -> dict[tuple[int, int], StepRow]:
     """Compute the missing steps between consecutive ``records`` and keep them in the store
-    where it can take them (:meth:`Store.keep`: not in a read-only or busy store); returns
-    the steps computed, by ``(from_id, to_id)``. No transaction is open while they are
-    computed."""
+    where it can take them (:meth:`Store.keep`: not in a read-only or busy store; with
+    ``must_keep``, as ingest does, in transactions that wait their turn); returns the steps
+    computed, by ``(from_id, to_id)``. No transaction is open while they are computed; a
+    ``pool`` given (ingest's workers) is used instead of new worker processes."""
     pairs = list(zip(records, records[1:], strict=False))
     have = store.step_keys()
     todo = [(a, b) for a, b in pairs if (a.id, b.id) not in have]
@@ -53,13 +59,24 @@ def ensure_steps(
         return {}
     workers = workers if workers is not None else default_workers()
     blobs = lambda r: store.layer_blob(r.id)  # noqa: E731
-    if workers > 1 and len(todo) > 8:
-        with worker_pool(workers) as pool:
+    if len(todo) > 8 and (pool is not None or workers > 1):
+        with ExitStack() as stack:
+            if pool is None:
+                pool = stack.enter_context(worker_pool(workers))
             futures = [(a, b, pool.submit(_diff, blobs(a), blobs(b))) for a, b in todo]
             results = ((a, b, fut.result()) for a, b, fut in futures)
-            return _add_steps(store, results, len(todo), progress)
+            return _add_steps(store, results, len(todo), progress, must_keep)
     results = ((a, b, _diff(blobs(a), blobs(b))) for a, b in todo)
-    return _add_steps(store, results, len(todo), progress)
+    return _add_steps(store, results, len(todo), progress, must_keep)
+
+
+def derive_steps(store: Store, source: str, *, pool: Executor | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> int:  # fmt: skip
+    """At the end of an ingest: the steps between consecutive usable snapshots of
+    ``source`` that the store does not hold yet (all of them for a new history, one or
+    two for a new daily map), computed and stored, so that rankings, ``since``, series
+    and places find them without writing anything; returns how many were added."""
+    return len(ensure_steps(store, store.snapshots(source), pool=pool, progress=progress, must_keep=True))
 
 
 STEPS_PER_COMMIT = 32
@@ -67,7 +84,8 @@ StepRow = tuple[bytes, bytes, float, float]
 """A step as stored: the two differences (GeoPackage blobs) and their areas (km²)."""
 
 
-def _add_steps(store: Store, results, total: int, progress) -> dict[tuple[int, int], StepRow]:
+def _add_steps(store: Store, results, total: int, progress, must_keep: bool = False
+               ) -> dict[tuple[int, int], StepRow]:  # fmt: skip
     """Keep steps as they come, in groups (a commit per row costs a sync each), each group
     in a short transaction of its own once computed; returns them all."""
     done = 0
@@ -76,8 +94,15 @@ def _add_steps(store: Store, results, total: int, progress) -> dict[tuple[int, i
 
     def flush() -> None:
         rows = list(group)
-        store.keep(lambda: [store.add_step(a, b, *row) for a, b, row in rows])
         group.clear()
+        if not rows:
+            return
+        if must_keep:
+            with store.transaction():
+                for a, b, row in rows:
+                    store.add_step(a, b, *row)
+            return
+        store.keep(lambda: [store.add_step(a, b, *row) for a, b, row in rows])
 
     for a, b, row in results:
         out[(a.id, b.id)] = row
@@ -150,6 +175,16 @@ class GainBounds:
         lo = max(0, i - self.block)
         self._load(ensure_steps(self.store, self.records[lo : j + 1], workers=self.workers))
 
+    def cumulative_km2(self, side: str) -> tuple[np.ndarray, np.ndarray]:
+        """Running sums over the steps (index ``i`` = the steps before record ``i``) of the
+        ground ``side`` gained and of the ground the other side gained, for the chained
+        bounds of :func:`chained_upper_km2` (steps not computed count as 0: use them only
+        between records :meth:`ensure` covered)."""
+        col = 0 if side == "UA" else 1
+        km2 = np.nan_to_num(self._km2, nan=0.0)
+        zero = np.zeros(1)
+        return np.concatenate([zero, np.cumsum(km2[:, col])]), np.concatenate([zero, np.cumsum(km2[:, 1 - col])])
+
     def upper_km2(self, a: SnapshotRecord, b: SnapshotRecord, side: str) -> float:
         """An upper bound (km²) of the ground ``side`` (``UA`` or ``RU``) gained from ``a`` to
         ``b`` (``a`` not after ``b``), masked or not; infinite where unknown."""
@@ -157,3 +192,21 @@ class GainBounds:
         self.ensure(i, j)
         total = float(self._km2[i:j, 0 if side == "UA" else 1].sum())
         return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
+
+
+def chained_upper_km2(cum: tuple[np.ndarray, np.ndarray], i: np.ndarray, j: np.ndarray, p: int, q: int,
+                      exact_km2: float) -> np.ndarray:  # fmt: skip
+    """Upper bounds (km²) of the ground a side gained over the windows of records
+    ``i[k] → j[k]``, through a pair ``p → q`` whose gain ``exact_km2`` (unmasked) is known.
+
+    A point that side gained from ``i`` to ``j`` (occupied at one end, not at the other)
+    changed at some point of the chain ``i → p → q → j``: it lies in that side's gain from
+    ``p`` to ``q``, or in a change between ``i`` and ``p`` or between ``q`` and ``j``.
+    Going forward in time such a change is a gain of the side (its steps' sum bounds it);
+    going back it is a gain of the other side, read backwards. ``cum`` is
+    :meth:`GainBounds.cumulative_km2`. Widened by the margins of :class:`GainBounds`."""
+    own, other = cum
+    head = np.where(p >= i, own[p] - own[i], other[i] - other[p])
+    tail = np.where(j >= q, own[j] - own[q], other[q] - other[j])
+    total = head + exact_km2 + tail
+    return total * (1 + GainBounds.MARGIN_REL) + GainBounds.MARGIN_KM2

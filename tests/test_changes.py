@@ -128,7 +128,7 @@ def test_pruned_top_is_the_exhaustive_ranking(backend, request, monkeypatch, sto
         return change(*args, **kw)
 
     monkeypatch.setattr(changes, "change_from_records", counted)
-    for days in (1, 3, 7):
+    for days in (1, 3, 7, 30):  # (30 days: fewer distinct windows than the limit)
         for side in ("UA", "RU"):
             for limit in (1, 3, 10):
                 for distinct in (True, False):

@@ -139,3 +139,56 @@ def test_near_border_is_dwithin_point_by_point():
     expected = shapely.dwithin(border, shapely.points(laea), 3000.0)
     assert 0.1 < expected.mean() < 0.9
     assert np.array_equal(near_border(border, laea, 3000.0), expected)
+
+
+def test_screened_nearest_is_the_full_search(sample_store, monkeypatch):
+    """Edges screened out before projection (``_may_be_nearest``) change nothing: the same
+    Nearest, bit for bit, as projecting every vertex, on real maps and random rings."""
+    import random
+
+    import frontwatch.frontline as fl
+    from frontwatch.frontline import front_of
+
+    rng = random.Random(14)
+    targets = []
+    for source, day in (("liveuamap-nzz", "2022-09-08"), ("deepstate", "2024-11-20")):
+        rec = History(sample_store, source).as_of(day).snapshot
+        targets += [sample_store.layer(rec.id), front_of(sample_store, rec)]
+    for _ in range(4):  # star-shaped rings with thousands of vertices, long and short edges
+        n = rng.randint(400, 3000)
+        ang = np.sort(np.array([rng.uniform(0, 2 * np.pi) for _ in range(n)]))
+        rad = np.array([rng.uniform(0.3, 2.0) for _ in range(n)])
+        targets.append(shapely.Polygon(np.column_stack([36 + rad * np.cos(ang), 48.5 + rad * np.sin(ang) * 0.7])))
+    places = [(37.6167, 49.7156), (36.84, 49.46), (35.14, 47.84), (38.0, 48.6), (30.52, 50.45), (24.0, 49.8)]
+    places += [(rng.uniform(33, 40), rng.uniform(46, 51)) for _ in range(12)]
+    screened_out = []
+    for target in targets:
+        for lon, lat in places:
+            got = nearest(target, lon, lat)
+            monkeypatch.setattr(fl, "_SCREEN_MIN_VERTICES", 10**9)
+            assert got == nearest(target, lon, lat)
+            monkeypatch.setattr(fl, "_SCREEN_MIN_VERTICES", 256)
+            if got.distance_km > 0:
+                parts = shapely.get_parts(target)
+                parts = shapely.get_rings(parts) if target.geom_type.endswith("Polygon") else parts
+                xy, idx = shapely.get_coordinates(parts, return_index=True)
+                screened_out.append(1 - fl._may_be_nearest(xy, lon, lat)[idx[:-1] == idx[1:]].mean())
+    assert np.median(screened_out) > 0.5  # (the screen does leave most edges out)
+
+
+def test_line_of_contact_with_a_memo_is_the_same_line(sample_store, monkeypatch):
+    """Vertices' nearness to the border kept from map to map (NearBorderMemo) gives the
+    same line, byte for byte, as deciding every vertex again: along the sample's maps of
+    both sources, in time order and back, with a memo that fills up and starts again."""
+    from frontwatch.frontline import NearBorderMemo
+
+    for limit in (NearBorderMemo.LIMIT, 5_000):
+        monkeypatch.setattr(NearBorderMemo, "LIMIT", limit)
+        for source in ("liveuamap-nzz", "deepstate"):
+            memo = NearBorderMemo()
+            recs = History(sample_store, source).records
+            for rec in recs + recs[::-1]:
+                occ = sample_store.layer(rec.id)
+                fresh = line_of_contact(occ, rec.coverage)
+                assert shapely.to_wkb(line_of_contact(occ, rec.coverage, memo=memo)) == shapely.to_wkb(fresh)
+            assert 0 < len(memo.keys) <= limit

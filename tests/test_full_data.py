@@ -316,6 +316,31 @@ def test_distance_advance_and_swiftest_since_april(full):
     assert s["since"]["to_snapshot"].startswith("2022-04")
 
 
+def test_pruned_rankings_and_distances_are_the_exhaustive_ones_on_the_full_history(full):
+    """#14: rankings that pass over windows by their (chained) bounds and distances that
+    screen edges out give what measuring every window and projecting every vertex gives,
+    on real maps that go back and forth (liveuamap-nzz 2022-2026, DeepState 2022)."""
+    import frontwatch.frontline as fl
+    from frontwatch.advance import distance_series
+    from frontwatch.changes import top_windows
+    from frontwatch.gazetteer import resolve_one
+
+    store, _, _ = full
+    for source, days, side, start, end in (("liveuamap-nzz", 90, "RU", None, None),
+                                           ("liveuamap-nzz", 7, "UA", None, None),
+                                           ("deepstate", 30, "UA", "2022-04-01", "2022-09-01")):  # fmt: skip
+        kw = dict(days=days, side=side, limit=10, start=start, end=end)
+        assert top_windows(store, source, prune=True, **kw) == top_windows(store, source, prune=False, **kw)
+    for name in ("Pokrovsk", "Donetsk", "Kupiansk"):
+        place = resolve_one(name)
+        got = distance_series(store, "deepstate", place, "2024-07-01", "2024-09-01")
+        old, fl._SCREEN_MIN_VERTICES = fl._SCREEN_MIN_VERTICES, 10**12
+        try:
+            assert got == distance_series(store, "deepstate", place, "2024-07-01", "2024-09-01")
+        finally:
+            fl._SCREEN_MIN_VERTICES = old
+
+
 def test_second_article_checked_end_to_end_on_real_maps(full):
     import datetime as dt
 

@@ -280,3 +280,22 @@ def test_workers_are_forked_only_from_a_single_thread():
     finally:
         stop.set()
         t.join()
+
+
+def test_progress_moves_while_an_archive_is_read(tmp_path, fresh_store):
+    """A revision archive is one file: progress is told the count of its maps as they are
+    read (the bar used to sit at 0/? until the whole archive was in), then the steps."""
+    lines = []
+    for k in range(5):
+        geom = box(36.5, 49.5, 37.5 - 0.1 * k, 50.0).__geo_interface__
+        fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+            "name": "Окуповано /// Occupied"}, "geometry": geom}]}  # fmt: skip
+        lines.append(orjson.dumps({"revision": k, "published_utc": f"2022-09-0{k + 1}T10:00:00Z", "map": fc}))
+    f = tmp_path / "revisions.jsonl"
+    f.write_bytes(b"\n".join(lines))
+    calls = []
+    ingest(fresh_store, "deepstate", [f], workers=1, progress=lambda *a: calls.append(a))
+    assert calls[0] == (0, 1, "")
+    assert calls[1:6] == [(0, 1, f"revisions.jsonl: {n} maps") for n in range(1, 6)]
+    assert calls[6] == (1, 1, "revisions.jsonl")
+    assert calls[7:] == [(n, 4, "changes between maps") for n in range(1, 5)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import shapely
 
 from frontwatch import _geo
 from frontwatch.changes import layer_differences, windows
@@ -76,3 +77,64 @@ def test_bounds_without_a_writable_store_are_computed_and_kept_in_memory(evolvin
     kept = GainBounds(evolving_store, recs, workers=1)
     assert got == [kept.upper_km2(recs[i], recs[i + 3], side) for i in (3, 10) for side in ("UA", "RU")]
     assert all(0 < g < float("inf") for g in got)
+
+
+def test_ingest_stores_the_steps_and_one_more_map_adds_its_own(tmp_path, rng):
+    """Ingest leaves every step between consecutive usable maps in the store (no query has
+    to write them), with the geodesic areas of the two differences; a new map adds only
+    the step that reaches it."""
+    from pyproj import Geod
+
+    from frontwatch.ingest import ingest
+    from frontwatch.store import SQLiteStore
+    from tests.conftest import evolving_maps
+
+    geod = Geod(ellps="WGS84")
+    files = evolving_maps(tmp_path, rng, days=24)
+    store = SQLiteStore(tmp_path / "s.gpkg")
+    ingest(store, "liveuamap-nzz", files[:-1], workers=2)
+    recs = History(store, "liveuamap-nzz").records
+    consecutive = {(a.id, b.id) for a, b in zip(recs, recs[1:], strict=False)}
+    assert store.step_keys() == consecutive
+    areas = store.step_areas("liveuamap-nzz")
+    for a, b in list(zip(recs, recs[1:], strict=False))[::5]:
+        lost = shapely.difference(store.layer(a.id), store.layer(b.id))
+        taken = shapely.difference(store.layer(b.id), store.layer(a.id))
+        want = [abs(geod.geometry_area_perimeter(g)[0]) / 1e6 for g in (lost, taken)]
+        assert areas[(a.id, b.id)] == pytest.approx(want, rel=1e-6, abs=1e-6)
+    ingest(store, "liveuamap-nzz", [files[-1]], workers=2)
+    recs2 = History(store, "liveuamap-nzz").records
+    assert len(recs2) == len(recs) + 1
+    assert store.step_keys() - consecutive == {(recs2[-2].id, recs2[-1].id)}
+    store.close()
+
+
+@pytest.mark.parametrize(("store_name", "source"), [("evolving_store", "liveuamap-nzz"),
+                                                    ("sample_store", "deepstate")])  # fmt: skip
+def test_chained_bounds_are_never_below_the_ground_gained(backend, request, store_name, source):
+    """Bounds through a measured pair, before, after, inside or around the window, hold
+    for every window against its own overlay (and are tighter than the steps' sum)."""
+    import numpy as np
+
+    from frontwatch.changes import change_km2
+    from frontwatch.steps import chained_upper_km2
+
+    store = request.getfixturevalue(store_name)
+    hist = History(store, source)
+    recs = hist.records
+    bounds = GainBounds(store, recs)
+    bounds.ensure(0, len(recs) - 1)
+    pairs = _all_pairs(hist, lengths=(1, 3, 7))
+    i = np.array([bounds.index[a.id] for a, _ in pairs])
+    j = np.array([bounds.index[b.id] for _, b in pairs])
+    exact = {side: np.array([change_km2(store, a, b)[col] for a, b in pairs]) for col, side in enumerate(("UA", "RU"))}
+    tighter = 0
+    for side in ("UA", "RU"):
+        cum = bounds.cumulative_km2(side)
+        plain = np.array([bounds.upper_km2(a, b, side) for a, b in pairs])
+        for k in range(0, len(pairs), 3):
+            chained = chained_upper_km2(cum, i, j, i[k], j[k], exact[side][k])
+            assert (chained >= exact[side]).all()
+            tighter += int((chained < plain - 1).sum())
+    if store_name == "evolving_store":  # (its maps go back and forth; the sample's only advance)
+        assert tighter > 0
