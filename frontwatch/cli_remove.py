@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
+from ._cli_common import _store, err, handle_errors
 from ._format import terminal_text, to_json
-from .cli import _store, err, handle_errors
 from .errors import InvalidDate
 from .remove import remove_snapshots
 

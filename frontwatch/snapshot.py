@@ -211,9 +211,8 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
         if name == OCCUPIED and raw.seam_width_m > 0:
             clipped, km2 = _closed(clipped, km2, clip_to, raw.seam_width_m, warnings)
         if name == OCCUPIED:
-            clipped, cracks = fill_sliver_holes(clipped)
-            if cracks:
-                km2 = _geo.area_km2(clipped)
+            clipped, _, cracks_km2 = fill_sliver_holes(clipped)
+            km2 += cracks_km2
         layers[name] = clipped
         areas[name] = km2
     layers.setdefault(OCCUPIED, _geo.EMPTY)

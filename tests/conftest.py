@@ -225,3 +225,11 @@ def evolving_store(backend, tmp_path_factory):
     ingest(store, "liveuamap-nzz", evolving_maps(path, random.Random(SEED), days=40), workers=1)
     yield store
     stores.close()
+
+
+def sqlite_only(store, why: str) -> None:
+    """Skip a test of a store-file behaviour on another backend, saying why."""
+    from frontwatch.store import SQLiteStore
+
+    if not isinstance(store, SQLiteStore):
+        pytest.skip(f"SQLite store files only: {why}")

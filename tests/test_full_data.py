@@ -106,11 +106,14 @@ def test_stored_areas_match_the_direct_overlay_across_the_history(full):
     the plain way (union, one intersection with the outline, geodesic area: what PostGIS
     ``ST_Area(geography)`` of ``ST_Intersection`` gives)."""
     from frontwatch._geo import area_km2
+    from frontwatch._seams import fill_sliver_holes
 
     store, _, _ = full
     recs = store.snapshots("liveuamap-nzz")[::20]
     assert len(recs) > 40
-    worst = max(abs(r.occupied_km2 - area_km2(_raw_held(Path(r.file)))) / r.occupied_km2 for r in recs)
+    # with its cracks filled as ingest fills them (#11: holes under 10 m wide)
+    worst = max(abs(r.occupied_km2 - area_km2(fill_sliver_holes(_raw_held(Path(r.file)))[0])) / r.occupied_km2
+                for r in recs)  # fmt: skip
     assert worst < 1e-7  # measured 1.5e-8 (7e-6 before split vertices were discounted)
 
 

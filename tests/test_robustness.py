@@ -34,7 +34,7 @@ from frontwatch.cli import main
 from frontwatch.errors import NotAStore, StoreVersionError
 from frontwatch.ingest import ingest
 from frontwatch.store import SQLiteStore
-from tests.conftest import ROOT, SAMPLES, nzz_file
+from tests.conftest import ROOT, SAMPLES, nzz_file, sqlite_only
 
 NZZ = "liveuamap-nzz"
 RUNNER = """
@@ -165,6 +165,7 @@ def test_two_ingests_and_queries_at_once_lose_nothing(tmp_path, sample_store):
     on workers, so a second ingest or a query that keeps a cache died with 'database is
     locked' (and once a whole source was lost). Now two ingests of both samples (one of them
     twice) take turns, queries answer meanwhile, and the store equals a sequential run."""
+    sqlite_only(sample_store, "file locks (PostGIS: test_store_postgis.py's concurrent ingests)")
     db = tmp_path / "busy.gpkg"
     ingests = [spawn(db, "ingest", NZZ, str(SAMPLES / NZZ), "--workers", "2", commit_files=4, pause=0.05),
                spawn(db, "ingest", "deepstate", str(SAMPLES / "deepstate"), "--workers", "1", commit_files=4,
@@ -378,6 +379,7 @@ def read_only_queries(db: Path) -> None:
 def test_an_immutable_store_is_queried(tmp_path, sample_store):
     """Found by the adversarial run: a store on a read-only mount or an immutable file was
     'not a Frontwatch store'."""
+    sqlite_only(sample_store, "an immutable file")
     db = copy_store(sample_store, tmp_path / "ro.gpkg")
     with SQLiteStore(db) as s:
         s.conn.execute("DELETE FROM fw_steps")  # so that queries must compute (not keep) them
@@ -388,6 +390,7 @@ def test_an_immutable_store_is_queried(tmp_path, sample_store):
 
 
 def test_a_store_on_a_read_only_mount_is_queried(tmp_path, sample_store):
+    sqlite_only(sample_store, "a file on a read-only mount")
     folder = tmp_path / "data"
     folder.mkdir()
     copy_store(sample_store, folder / "store.gpkg")

@@ -161,8 +161,10 @@ def _held_with(crack_m: float, pond_m: float = 0.0) -> shapely.Polygon:
 def test_cracks_are_filled_by_mean_width_real_holes_stay(crack_m, filled):
     from frontwatch._seams import fill_sliver_holes
 
-    out, n = fill_sliver_holes(_held_with(crack_m, pond_m=300.0))
+    out, n, km2 = fill_sliver_holes(_held_with(crack_m, pond_m=300.0))
     assert out.is_valid and n == int(filled)
+    # the area filled is the crack's: 3 km long, crack_m wide
+    assert km2 == pytest.approx(3.0 * crack_m / 1000.0 if filled else 0.0, rel=1e-2, abs=1e-12)  # sphere vs WGS84
     # the crack's mean width (twice the area over the perimeter) is about its width; the
     # 300 m pond's is 150 m: it always stays, vertex for vertex
     kept = [shapely.Polygon(h) for h in out.geoms[0].interiors]

@@ -9,6 +9,7 @@ from frontwatch import _geo
 from frontwatch.changes import layer_differences, windows
 from frontwatch.steps import GainBounds, ensure_steps
 from frontwatch.timeline import History
+from tests.conftest import sqlite_only
 
 
 def _all_pairs(hist, lengths=(1, 2, 3, 7, 14)):
@@ -41,6 +42,7 @@ def test_bounds_are_never_below_the_ground_gained(backend, request, store_name, 
 
 def test_bounds_compute_missing_steps_a_block_at_a_time(tmp_path, evolving_store):
     hist = History(evolving_store, "liveuamap-nzz")
+    sqlite_only(evolving_store, "the PostGIS store keeps no step a query computes (Store.keep)")
     recs = hist.records
     evolving_store.conn.execute("DELETE FROM fw_steps")
     bounds = GainBounds(evolving_store, recs, block=5, workers=1)
