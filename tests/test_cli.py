@@ -305,6 +305,6 @@ def test_db_after_the_command_name(cli_db, tmp_path):
     both = CliRunner().invoke(main, ["--db", str(missing), *args, "--db", str(cli_db)])
     assert both.exit_code == 0 and orjson.loads(both.output) == orjson.loads(before.output)
     r = CliRunner().invoke(main, ["--db", str(cli_db), *args, "--db", str(missing)])
-    assert r.exit_code == 1 and f"no store at {missing}" in r.output
+    assert r.exit_code == 1 and f"no Frontwatch store at {missing} (from --db)" in r.output
     for name, cmd in main.commands.items():
         assert any("--db" in p.opts for p in cmd.params if isinstance(p, click.Option)), name
