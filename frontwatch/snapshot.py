@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import _geo
 from ._recent import Recent
-from ._seams import close_seams, fill_sliver_holes
+from ._seams import close_seams_measured, fill_sliver_holes
 from ._tiles import TilingFailed, tiled
 from .boundaries import REGION_LABELS, UKRAINE_OFFICIAL_KM2, clip_outline, held_before_2022
 from .errors import InputFileError
@@ -259,12 +259,13 @@ SEAM_WARNING_KM2 = 0.5
 
 def _closed(occupied: shapely.MultiPolygon, km2: float, clip_to: BaseGeometry, width_m: float,
             warnings: list[str]) -> tuple[shapely.MultiPolygon, float]:  # fmt: skip
-    """The occupied layer with its seams closed (:func:`._seams.close_seams`) and its area."""
-    closed, n = close_seams(occupied, clip_to, width_m=width_m)
+    """The occupied layer with its seams closed (:func:`._seams.close_seams`) and its area:
+    the layer's own (as the tiled clipper measured it) plus the gaps'."""
+    closed, n, gaps_km2 = close_seams_measured(occupied, clip_to, width_m=width_m)
     if not n:
         return occupied, km2
-    closed_km2 = _geo.area_km2(closed)
-    if closed_km2 - km2 > SEAM_WARNING_KM2:
+    closed_km2 = km2 + gaps_km2
+    if gaps_km2 > SEAM_WARNING_KM2:
         warnings.append(f"closed {n} gaps narrower than {width_m:g} m between the source's features "
                         f"(seams), adding {closed_km2 - km2:,.1f} km² to layer {OCCUPIED!r}")  # fmt: skip
     return closed, closed_km2

@@ -16,7 +16,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from frontwatch._seams import close_seams
+from frontwatch._seams import close_seams, close_seams_measured
 from frontwatch.advance import distance_to_other_side
 from frontwatch.boundaries import clip_outline
 from frontwatch.frontline import front_on, line_of_contact, to_laea
@@ -128,6 +128,10 @@ def test_gaps_close_by_width_not_by_area(gap_m, closed):
     assert out.is_valid and (len(out.geoms) == 1) is closed and (n > 0) is closed
     added = shapely.area(out) - shapely.area(geom)
     assert added == pytest.approx(gap_deg * 0.2 if closed else 0.0, rel=1e-6, abs=1e-15)
+    # the gaps' own area, for the layer's measure: the gap strip's, by an equal-area projection
+    _, _, gaps_km2 = close_seams_measured(geom, clip_outline(), width_m=100.0)
+    strip = _box(36.2, 48.0, 36.2 + gap_deg, 48.2)
+    assert gaps_km2 == pytest.approx(equal_area_km2(strip) if closed else 0.0, rel=1e-4, abs=1e-12)
 
 
 def test_a_narrow_hole_closes_a_wide_one_stays():
