@@ -238,6 +238,25 @@ class CachingStore(Store):
             return make()
         return self._derived.get(key, make)
 
+    def snapshots(self, source=None, *, usable_only=True, day=None) -> list[SnapshotRecord]:
+        """Snapshots by valid time; ``usable_only`` drops excluded and superseded ones;
+        ``day`` keeps those valid on one date.
+
+        A source's records are parsed once and kept until the snapshots change (the
+        records are shared between calls: treat them as read-only)."""
+        if source is not None and day is None and self._fresh():
+            recs = self._records.get(source)
+            if recs is None:
+                recs = self._records[source] = self._query_snapshots(source, False, None)
+            if usable_only:
+                return [r for r in recs if not r.excluded and r.superseded_by is None]
+            return list(recs)
+        return self._query_snapshots(source, usable_only, day)
+
+    @abstractmethod
+    def _query_snapshots(self, source: str | None, usable_only: bool, day: str | None) -> list[SnapshotRecord]:
+        """The snapshot records from the backend, ordered by source and valid time."""
+
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -306,21 +306,6 @@ class SQLiteStore(CachingStore):
         aliases = rec.aliases + [{"file": utf8_text(file), "sha256": sha256}]
         self.update_snapshot(snapshot_id, aliases=aliases)
 
-    def snapshots(self, source=None, *, usable_only=True, day=None) -> list[SnapshotRecord]:
-        """Snapshots by valid time; ``usable_only`` drops excluded and superseded ones;
-        ``day`` keeps those valid on one date.
-
-        A source's records are parsed once and kept until the snapshots change (the
-        records are shared between calls: treat them as read-only)."""
-        if source is not None and day is None and self._fresh():
-            recs = self._records.get(source)
-            if recs is None:
-                recs = self._records[source] = self._query_snapshots(source, False, None)
-            if usable_only:
-                return [r for r in recs if not r.excluded and r.superseded_by is None]
-            return list(recs)
-        return self._query_snapshots(source, usable_only, day)
-
     def _query_snapshots(self, source, usable_only, day) -> list[SnapshotRecord]:
         sql = "SELECT * FROM fw_snapshots"
         where, args = [], []
