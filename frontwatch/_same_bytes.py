@@ -18,15 +18,18 @@ from .store import SnapshotRecord
 
 
 def option_conflict(mod, path: Path, data: bytes, options: dict, outline: str,
-                    snaps: list[SnapshotRecord]) -> InputFileError | None:  # fmt: skip
+                    snaps: list[SnapshotRecord]) -> tuple[InputFileError | None, list | None]:  # fmt: skip
     """The error for bytes of a user's map stored before (as ``snaps``) and given again with
-    options that would make another snapshot of them, or None when they make the same."""
+    options that would make another snapshot of them, or None when they make the same; and
+    the raw snapshots read to tell (None when the file was not read), so that the caller
+    does not read it again."""
     if mod.NAME != "geojson" or not snaps:
-        return None
+        return None, None
     try:
-        (raw,) = mod.read(path, data, **options)
+        raws = list(mod.read(path, data, **options))
     except InputFileError as exc:
-        return exc
+        return exc, None
+    (raw,) = raws
     old = snaps[0]
     changed = []
     if raw.source != old.source:
@@ -39,11 +42,11 @@ def option_conflict(mod, path: Path, data: bytes, options: dict, outline: str,
             changed.append(f"occupied area {old.occupied_km2:,.1f} → {new.areas_km2['occupied']:,.1f} km² "
                            "(--occupied-property / --occupied-value)")  # fmt: skip
     if not changed:
-        return None
+        return None, raws
     return InputFileError(
         str(path),
         f"these bytes were ingested before (as {old.file}), as the {old.source} map of {old.valid_date}; the "
         f"same bytes stay one snapshot, so the new {' and '.join(changed)} is not applied. To change it, "
         f"remove that map first (frontwatch remove --source {old.source} --date {old.valid_date}) and ingest "
         "again",
-    )
+    ), raws

@@ -117,12 +117,15 @@ def _distances(line_laea: BaseGeometry, pts: np.ndarray) -> np.ndarray:
     the minimum over the same point-to-segment distances as a tree of whole lines would
     give (bit for bit), but each point looks at a few nearby segments, not every segment
     of the few nearest lines."""
+    _, dist = _segment_tree(line_laea).query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
+    return dist
+
+
+def _segment_tree(line_laea: BaseGeometry) -> shapely.STRtree:
+    """An STRtree of a (multi)line's two-point segments."""
     xy, part = shapely.get_coordinates(shapely.get_parts(line_laea), return_index=True)
     same = part[:-1] == part[1:]
-    segs = cast(np.ndarray, shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1)))
-    tree = shapely.STRtree(segs)
-    _, dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
-    return dist
+    return shapely.STRtree(cast(np.ndarray, shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))))
 
 
 DEPTH_CELL = 4
@@ -142,9 +145,7 @@ def _ranked(line_laea: BaseGeometry, pts: np.ndarray, ranks: list[int], *, cell_
     that range cannot hold the rank, and the others are measured (by :func:`_distances`'s
     tree, so with the same numbers as measuring all of them).
     """
-    xy, part = shapely.get_coordinates(shapely.get_parts(line_laea), return_index=True)
-    same = part[:-1] == part[1:]
-    tree = shapely.STRtree(cast(np.ndarray, shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))))
+    tree = _segment_tree(line_laea)
 
     def measure(p: np.ndarray) -> np.ndarray:
         return tree.query_nearest(shapely.points(p), return_distance=True, all_matches=False)[1]

@@ -11,26 +11,17 @@ import click
 from rich.markup import escape
 
 from . import inventory
-from ._cli_common import (  # noqa: F401 (re-exported: command modules written against cli.py import them here)
+from ._cli_common import (
     DEFAULT_MAX_LAG,
-    ENV_DEBUG,
-    MAX_WINDOW_DAYS,
     _format_option,
-    _land_option,
     _listed,
     _on_sigterm,
-    _place,
     _progress,
     _restore_env,
-    _side_option,
-    _source_option,
     _store,
-    _warn,
-    _window_option,
     add_db_option,
     err,
     handle_errors,
-    parse_window,
 )
 from ._format import FORMATS, emit, terminal_text, to_json
 from .errors import UnknownSource
@@ -199,7 +190,7 @@ def check(ctx, file, published, sources, fmt):
 
 # The command groups (each module's commands, registered here; every command also takes
 # --db after its name, as `frontwatch area --db X ...`).
-from .cli_export import export_cmd  # noqa: E402  (after the helpers above: older command modules import them here)
+from .cli_export import export_cmd  # noqa: E402  (registered after the group is defined)
 from .cli_places import advance_cmd, distance, front, place, places  # noqa: E402
 from .cli_query import area, change, series, since_cmd, top  # noqa: E402
 from .cli_remove import remove_cmd  # noqa: E402

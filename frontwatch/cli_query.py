@@ -50,7 +50,7 @@ def area(ctx, source, day, land_only, fmt):
     if source == "all":
         rows = all_sources(store, lambda s: areas.area_on(store, s, day, land_only=land_only))
         emit_all_sources(rows, AREA_COLUMNS, fmt, title=f"occupied area on {day}",
-                         caption="Areas geodesic (WGS84), km²; share of 603,628 km².")  # fmt: skip
+                         caption=f"Areas geodesic (WGS84), km²; share of {areas.DENOMINATOR_NOTE}.")  # fmt: skip
         _warn([f"{r['source']}: {w}" for r in rows for w in r.get("warnings", [])], fmt)
         return
     row = areas.area_on(store, source, day, land_only=land_only)
@@ -172,7 +172,7 @@ def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
 
         rows = all_sources(store, one)
         emit_all_sources(rows, SERIES_COLUMNS, fmt, title=f"occupied area, every {every}",
-                         caption="Areas geodesic (WGS84), km²; share of 603,628 km².")  # fmt: skip
+                         caption=f"Areas geodesic (WGS84), km²; share of {areas.DENOMINATOR_NOTE}.")  # fmt: skip
         _warn([f"{r['source']} {r['snapshot_date']}: {w}" for r in rows for w in r.get("warnings", [])], fmt)
         return
     with _progress("series") as bar:
@@ -184,7 +184,7 @@ def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
         series_chart(rows, plot, source=source)
         err.print(f"chart written to {plot}")
     emit(rows, SERIES_COLUMNS, fmt, title=f"{source}: occupied area, every {every}",
-         caption="Areas geodesic (WGS84), km²; share of 603,628 km².")  # fmt: skip
+         caption=f"Areas geodesic (WGS84), km²; share of {areas.DENOMINATOR_NOTE}.")  # fmt: skip
     _warn([f"{r['snapshot_date']}: {w}" for r in rows for w in r["warnings"]], fmt)
 
 

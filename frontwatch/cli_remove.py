@@ -7,7 +7,6 @@ import click
 
 from ._cli_common import _store, err, handle_errors
 from ._format import terminal_text, to_json
-from .errors import InvalidDate
 from .remove import remove_snapshots
 
 
@@ -37,8 +36,6 @@ def remove_cmd(ctx, source, day, snapshot_id, whole_source, dry_run, yes, fmt):
     """
     if sum((day is not None, snapshot_id is not None, whole_source)) != 1:
         raise click.UsageError("give one of --date, --id or --all")
-    if day is not None:
-        _check_date(day)
     store = _store(ctx)
     which = {"date": day, "snapshot_id": snapshot_id, "whole_source": whole_source}
     if not dry_run and not yes:
@@ -54,11 +51,3 @@ def remove_cmd(ctx, source, day, snapshot_id, whole_source, dry_run, yes, fmt):
     for line in done.lines():
         click.echo(terminal_text(line))
 
-
-def _check_date(day: str) -> None:
-    import datetime as dt
-
-    try:
-        dt.date.fromisoformat(day)
-    except ValueError:
-        raise InvalidDate(day) from None

@@ -121,17 +121,17 @@ def ingest(
                 tiled(outline)  # (built here, forked workers have it)
                 pool = stack.enter_context(worker_pool(workers))
             _run(store, mod, files, summary, outline, pool, progress, options)
-        _derive(store, summary, pool, progress)
+        _derive(store, summary, pool, workers, progress)
     return summary
 
 
-def _derive(store: Store, summary: IngestSummary, pool, progress) -> None:
+def _derive(store: Store, summary: IngestSummary, pool, workers: int, progress) -> None:
     """What queries need derived from the new snapshots (the steps between consecutive
     maps), stored after the snapshots' own commits: an ingest interrupted here has
     stored every map, and queries compute what is missing."""
     step_progress = None if progress is None else (lambda done, total: progress(done, total, "changes between maps"))
     try:
-        derive_steps(store, summary.source, pool=pool, progress=step_progress)
+        derive_steps(store, summary.source, pool=pool, workers=workers, progress=step_progress)
     except (shapely.errors.GEOSException, ValueError) as exc:
         summary.warnings.append(f"{summary.source}: changes between maps not precomputed ({exc}); "
                                 "queries compute them when needed")  # fmt: skip
@@ -306,9 +306,13 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
             return
         if kind in ("dup", "dup-run"):
             in_run = kind == "dup-run"
-            summary.unchanged_files += 1
-            summary.repeated_files += in_run
-            commits.add(lambda: _duplicate_file(store, mod, sha, path, payload, options, outline, summary, in_run))
+
+            def duplicate() -> None:
+                if _duplicate_file(store, mod, sha, path, payload, options, outline, summary):
+                    summary.unchanged_files += 1
+                    summary.repeated_files += in_run
+
+            commits.add(duplicate)
         elif kind == "error":
             summary.errors.append(str(payload))
             batch = []
@@ -389,43 +393,42 @@ def _waiting(item) -> bool:
 
 
 def _duplicate_file(store: Store, mod, sha: str, path: Path, data: bytes, options: dict, outline: str,
-                    summary: IngestSummary, in_run: bool = False) -> None:  # fmt: skip
+                    summary: IngestSummary) -> bool:  # fmt: skip
     """Bytes ingested before, under another name: an alias of their snapshots, unless the
     name dates the map differently (a daily file whose map did not change overnight): then
     a snapshot of its own for that date, which the bytes' file row lists too (the date is
-    not lost). A name already recorded is a no-op, not read again."""
+    not lost). A name already recorded is a no-op, not read again. True when the file
+    counts as already ingested (not refused, no new map)."""
     rec = store.file_record(sha)
     if rec is None:
-        return
+        return True
     ids = [int(i) for i in orjson.loads(rec["snapshot_ids"])]
     snaps = [store.snapshot(sid) for sid in ids]
-    conflict = option_conflict(mod, path, data, options, outline, snaps)  # (another --date of a user's map...)
+    conflict, raws = option_conflict(mod, path, data, options, outline, snaps)  # (another --date of a user's map...)
     if conflict is not None:
         summary.errors.append(str(conflict))
-        summary.unchanged_files -= 1
-        summary.repeated_files -= in_run
-        return
+        return False
     name = utf8_text(path)
     if name == rec["path"] or not ids:
-        return
+        return True
     if any(s.file == name or any(a["file"] == name for a in s.aliases) for s in snaps):
-        return
+        return True
     new = []
     if not mod.is_archive(path):  # (a one-map file: reading it again costs ~10 ms)
         known = {s.valid_time for s in snaps}
         try:
-            new = [r for r in mod.read(path, data, **options) if r.valid_time.isoformat() not in known]
+            read = raws if raws is not None else mod.read(path, data, **options)
+            new = [r for r in read if r.valid_time.isoformat() not in known]
         except InputFileError:
             new = []
     if new:
         _commit_file(store, path, sha, len(data), [validate_snapshot(r, outline=outline) for r in new],
                      summary, known_bytes=True)  # fmt: skip
-        summary.unchanged_files -= 1
-        summary.repeated_files -= in_run
-        return
+        return False
     with store.transaction():
         for snap in snaps:
             store.add_alias(snap.id, name, sha)
+    return True
 
 
 def _commit_file(store, path, sha, size, batch, summary, *, known_bytes: bool = False) -> None:

@@ -9,15 +9,14 @@ the right ``--date``), and recomputes the source's quality flags.
 
 from __future__ import annotations
 
-import fcntl
-import os
 from dataclasses import dataclass, field
 
 import orjson
 
 from . import quality
-from .errors import StoreBusy, StoreError, UnknownSource
+from .errors import StoreError, UnknownSource
 from .store import SnapshotRecord, SQLiteStore, Store
+from .timeline import parse_date
 
 
 @dataclass
@@ -93,6 +92,7 @@ def remove_snapshots(store: Store, source: str, *, date: str | None = None, snap
         if not chosen:
             raise StoreError(f"{store.path}: {source} has no snapshot with id {snapshot_id}")
     elif date is not None:
+        date = parse_date(date).isoformat()  # (a clear error for a date that is not one)
         chosen = [r for r in recs if r.valid_date == date]
         if not chosen:
             days = [r.valid_date for r in recs]
@@ -105,7 +105,7 @@ def remove_snapshots(store: Store, source: str, *, date: str | None = None, snap
     if getattr(store, "read_only", False):
         raise StoreError(f"{store.path} is read-only (a read-only mount, file, replica or role): it can be "
                          "queried, not written")  # fmt: skip
-    with _no_ingest_running(store):
+    with store.writer_lock():
         try:
             with store.transaction():
                 _remove(store, source, {r.id for r in chosen}, recs, summary, whole_source)
@@ -178,30 +178,3 @@ def _remove(store: Store, source: str, ids: set[int], recs: list[SnapshotRecord]
                                and now[r.id].superseded_by is None)  # fmt: skip
     if store.snapshots(source, usable_only=False):
         quality.assess(store, source)
-
-
-class _no_ingest_running:
-    """Hold the store's ingest lock (see :meth:`SQLiteStore.ingesting`) around a removal, so
-    that it never interleaves with an ingest; refuse at once when one runs."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.fd: int | None = None
-
-    def __enter__(self) -> None:
-        if not isinstance(self.store, SQLiteStore) or self.store.path == ":memory:" or self.store.read_only:
-            return  # (nothing to share; a read-only store refuses in its transaction; PostGIS
-            # serialises writers with its advisory lock)
-        self.fd = os.open(self.store.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(self.fd, 200, 0).decode("utf-8", "replace").strip()
-            os.close(self.fd)
-            self.fd = None
-            raise StoreBusy(self.store.path, f"an ingest into it is running ({holder or 'pid unknown'}); "
-                                             "remove when it has finished") from None  # fmt: skip
-
-    def __exit__(self, *exc) -> None:
-        if self.fd is not None:
-            os.close(self.fd)

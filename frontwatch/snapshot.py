@@ -264,11 +264,10 @@ def _closed(occupied: shapely.MultiPolygon, km2: float, clip_to: BaseGeometry, w
     closed, n, gaps_km2 = close_seams_measured(occupied, clip_to, width_m=width_m)
     if not n:
         return occupied, km2
-    closed_km2 = km2 + gaps_km2
     if gaps_km2 > SEAM_WARNING_KM2:
         warnings.append(f"closed {n} gaps narrower than {width_m:g} m between the source's features "
-                        f"(seams), adding {closed_km2 - km2:,.1f} km² to layer {OCCUPIED!r}")  # fmt: skip
-    return closed, closed_km2
+                        f"(seams), adding {gaps_km2:,.1f} km² to layer {OCCUPIED!r}")  # fmt: skip
+    return closed, km2 + gaps_km2
 
 
 def _clip_layer(geoms: list, clip_to: BaseGeometry, tiles) -> tuple:

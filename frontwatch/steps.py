@@ -9,6 +9,7 @@ rankings; ingest computes them (:func:`derive_steps`), so queries find them in t
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import ExitStack
@@ -58,25 +59,54 @@ def ensure_steps(
     if not todo:
         return {}
     workers = workers if workers is not None else default_workers()
-    blobs = lambda r: store.layer_blob(r.id)  # noqa: E731
     if len(todo) > 8 and (pool is not None or workers > 1):
         with ExitStack() as stack:
             if pool is None:
                 pool = stack.enter_context(worker_pool(workers))
-            futures = [(a, b, pool.submit(_diff, blobs(a), blobs(b))) for a, b in todo]
-            results = ((a, b, fut.result()) for a, b, fut in futures)
-            return _add_steps(store, results, len(todo), progress, must_keep)
-    results = ((a, b, _diff(blobs(a), blobs(b))) for a, b in todo)
+            return _add_steps(store, _in_pool(pool, _with_blobs(store, todo)), len(todo), progress, must_keep)
+    results = ((a, b, _diff(blob_a, blob_b)) for a, b, blob_a, blob_b in _with_blobs(store, todo))
     return _add_steps(store, results, len(todo), progress, must_keep)
 
 
-def derive_steps(store: Store, source: str, *, pool: Executor | None = None,
+IN_FLIGHT = 16
+"""Steps handed to the workers at a time (each holds two layers' blobs until it is done)."""
+
+
+def _with_blobs(store: Store, todo: list[tuple[SnapshotRecord, SnapshotRecord]]):
+    """Each pair with its two occupied layers' blobs, each layer read once along a chain
+    (the ``b`` of a pair is the ``a`` of the next)."""
+    last: tuple[int, bytes] | None = None
+    for a, b in todo:
+        blob_a = last[1] if last is not None and last[0] == a.id else store.layer_blob(a.id)
+        blob_b = store.layer_blob(b.id)
+        last = (b.id, blob_b)
+        yield a, b, blob_a, blob_b
+
+
+def _in_pool(pool: Executor, pairs):
+    """The steps of ``pairs`` computed by ``pool``, in order, with at most
+    :data:`IN_FLIGHT` waiting (a whole history's layers are never held at once)."""
+    waiting: deque = deque()
+    for a, b, blob_a, blob_b in pairs:
+        waiting.append((a, b, pool.submit(_diff, blob_a, blob_b)))
+        if len(waiting) >= IN_FLIGHT:
+            a0, b0, fut = waiting.popleft()
+            yield a0, b0, fut.result()
+    while waiting:
+        a0, b0, fut = waiting.popleft()
+        yield a0, b0, fut.result()
+
+
+def derive_steps(store: Store, source: str, *, pool: Executor | None = None, workers: int | None = None,
                  progress: Callable[[int, int], None] | None = None) -> int:  # fmt: skip
     """At the end of an ingest: the steps between consecutive usable snapshots of
     ``source`` that the store does not hold yet (all of them for a new history, one or
     two for a new daily map), computed and stored, so that rankings, ``since``, series
-    and places find them without writing anything; returns how many were added."""
-    return len(ensure_steps(store, store.snapshots(source), pool=pool, progress=progress, must_keep=True))
+    and places find them without writing anything; returns how many were added. Without
+    ``pool``, ``workers`` processes (the ingest's own ``--workers``)."""
+    made = ensure_steps(store, store.snapshots(source), pool=pool, workers=workers, progress=progress,
+                        must_keep=True)  # fmt: skip
+    return len(made)
 
 
 STEPS_PER_COMMIT = 32

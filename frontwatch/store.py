@@ -118,6 +118,13 @@ class Store(ABC):
         ingest is killed before its end (see :meth:`check_complete`)."""
         yield
 
+    @contextmanager
+    def writer_lock(self, *, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """The lock ingests and removals take in turn (none for a store that serialises its
+        writers itself). Held by another process: wait for it, telling ``on_wait`` first,
+        or, without ``on_wait``, refuse at once (:class:`StoreBusy`)."""
+        yield
+
     def check_complete(self, source: str) -> None:  # noqa: B027 (a store may keep no marks)
         """Raise :class:`IngestIncomplete` when an ingest of ``source`` was interrupted."""
 

@@ -207,24 +207,35 @@ class SQLiteStore(CachingStore):
         if self.read_only:
             raise StoreError(f"{self.path} is read-only (a read-only mount or file): it can be "
                              "queried, not ingested into")  # fmt: skip
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if on_wait is not None:
-                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-                    on_wait(f"another ingest into {self.path} is running ({holder or 'pid unknown'}); "
-                            "waiting for it to finish")  # fmt: skip
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}, since {_now()}".encode(), 0)
+        with self.writer_lock(on_wait=on_wait or (lambda _: None)):
             with self.transaction():
                 self.conn.execute("INSERT OR REPLACE INTO fw_ingests VALUES (?, ?, ?, ?)",
                                   (source, _now(), os.getpid(), socket.gethostname()))  # fmt: skip
             yield
             with self.transaction():
                 self.conn.execute("DELETE FROM fw_ingests WHERE source = ?", (source,))
+
+    @contextmanager
+    def writer_lock(self, *, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """The file lock beside the store (``lock_path``), which the kernel releases however
+        its holder ends; the holder's pid, host and start time are written in it."""
+        if self.path == ":memory:" or self.read_only:
+            yield  # (nothing to share; a read-only store refuses its writes itself)
+            return
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "pid unknown"
+                if on_wait is None:
+                    raise StoreBusy(self.path, f"an ingest into it is running ({holder}); "
+                                               "remove when it has finished") from None  # fmt: skip
+                on_wait(f"another ingest into {self.path} is running ({holder}); waiting for it to finish")
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}, since {_now()}".encode(), 0)
+            yield
         finally:
             os.close(fd)  # (releases the lock)
 

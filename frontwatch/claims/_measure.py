@@ -23,6 +23,10 @@ from .model import KM2_PER_SQ_MI, KM_PER_MI, Claim, compass_oblasts
 
 LAG_DAYS = 1
 """The envelope's map lag: the as-of maps this many days earlier and later at each end."""
+MAX_LAG_DAYS = 14
+"""A map older than this at the claim's date cannot judge it."""
+LATER_DAYS = 7
+"""How far past a claim's date or window to look for the first map that covers it."""
 
 PUBLISHERS = {
     "deepstate": ("deepstate", "deep state"),
@@ -51,6 +55,12 @@ def _history(store: Store, source: str, ctx: dict) -> History:
     if key not in ctx:
         ctx[key] = History(store, source)
     return ctx[key]
+
+
+def _next_map(store: Store, source: str, ctx: dict, day: dt.date) -> dt.date | None:
+    """The date of ``source``'s first map after ``day`` within :data:`LATER_DAYS`, or None."""
+    nxt = next((r.date for r in _history(store, source, ctx).records if r.date > day), None)
+    return nxt if nxt is not None and (nxt - day).days <= LATER_DAYS else None
 
 
 def _memo(ctx: dict, key: tuple, make: Callable):
@@ -219,7 +229,8 @@ def _numeric(claim: Claim, source: str, q, measured: float, values: list[float],
     """Verdict, envelope and sentence of a measured number: ``values`` from the maps around
     the claim's dates, ``method`` the same measure by another method (a count read in
     another register); only the maps' spread can make a claim unverifiable."""
-    low, high = min(values + (method or [])), max(values + (method or []))
+    spread = values + (method or [])
+    low, high = min(spread), max(spread)
     iv = interval(q, own=_own(claim, source))
     verdict, reason = numeric_verdict(low, high, iv, maps=(min(values), max(values)))
     env = f"{fmt(low)}–{fmt(high, unit)}" if high > low else ""

@@ -22,7 +22,7 @@ from .._workers import default_workers
 from ..areas import UKRAINE_OFFICIAL_KM2
 from ..errors import FrontwatchError
 from ..store import Store, open_store
-from ._measure import LAG_DAYS, _history, _not_in_russia, _NotComparable, _Unverifiable, _who
+from ._measure import LAG_DAYS, MAX_LAG_DAYS, _next_map, _not_in_russia, _NotComparable, _Unverifiable, _who
 from .checks.change import (
     OFFICIAL_SETTLEMENTS,
     RANK_SLACK_DAYS,
@@ -39,10 +39,6 @@ from .model import KM2_PER_SQ_MI, KM_PER_MI, Claim
 
 __all__ = ["CHECKS", "CLAIMED_LAYER", "RULES", "compare", "tolerance", "town_radius_km", "verify", "verify_claim"]
 
-MAX_LAG_DAYS = 14
-"""A map older than this at the claim's date cannot judge it."""
-LATER_DAYS = 7
-"""How far past a claim's window to look for the first map that covers its end."""
 _ENVELOPE = (f"envelope: the as-of maps ±{LAG_DAYS} day at each end, the net change beside the gross "
              "gain, the land-only outline beside geoBoundaries'")  # fmt: skip
 RULES: dict[str, str] = {
@@ -155,8 +151,8 @@ def _later(store: Store, claim: Claim, source: str, context: dict) -> dict | Non
     it), so a reader sees when a claim ran ahead of the maps."""
     assert claim.window is not None  # (the caller checks)
     end = claim.window.end
-    nxt = next((r.date for r in _history(store, source, context).records if r.date > end), None)
-    if nxt is None or (nxt - end).days > LATER_DAYS:
+    nxt = _next_map(store, source, context, end)
+    if nxt is None:
         return None
     shift = nxt - end
     moved = replace(claim, window=replace(claim.window, start=claim.window.start + shift, end=nxt))

@@ -186,11 +186,13 @@ def _rank(store, claim, source, ctx) -> dict:
         raise _Unverifiable("the claim names no reference period")
     first = _history(store, source, ctx).first_date
     res = since(store, source, start, end, side=_side(claim))
-    if (claim.subject or {}).get("within"):
-        out = _rank_within(claim, source, res, first)
-    else:
-        out = _rank_since(claim, source, res, first)
     w = res["window"]
+    who = _who(source, w["from_snapshot"], w["to_snapshot"])
+    judge = _rank_within if (claim.subject or {}).get("within") else _rank_since
+    measured, verdict, text = judge(ref, source, res["since"], first, who)
+    out = {"measured": measured, "unit": "window", "verdict": verdict, "sentence": text,
+           "snapshot_from": w["from_snapshot"], "snapshot_to": w["to_snapshot"],
+           "lag_days": (end - dt.date.fromisoformat(w["to_snapshot"])).days}  # fmt: skip
     lag = max(w["from_lag_days"] or 0, w["to_lag_days"] or 0)
     if lag > LAG_DAYS and w["from_snapshot"] != w["to_snapshot"] and out["verdict"] != "unverifiable":
         out["reason"] = (f"the maps used ({w['from_snapshot']} → {w['to_snapshot']}) are up to {lag} days older than "
@@ -200,10 +202,9 @@ def _rank(store, claim, source, ctx) -> dict:
     return out
 
 
-def _rank_since(claim, source, res: dict, first: dt.date) -> dict:
-    """"the swiftest advance since March": the last larger window ended in the period named."""
-    start, end = _window(claim)
-    ref, found = claim.reference, res["since"]
+def _rank_since(ref, source, found: dict | None, first: dt.date, who: str) -> tuple[str, str, str]:
+    """"the swiftest advance since March": the last larger window ended in the period
+    named; (measured, verdict, sentence)."""
     lo, hi = ref.start, ref.end + dt.timedelta(days=RANK_SLACK_DAYS)
     later = found is not None and dt.date.fromisoformat(found["to_snapshot"]) > hi
     if first > ref.start and not later:
@@ -211,7 +212,6 @@ def _rank_since(claim, source, res: dict, first: dt.date) -> dict:
         # start after the reference; without one, the maps cannot tell
         raise _Unverifiable(f"{source}'s maps start on {first}, after the reference period "
                             f"({ref.start} → {ref.end})")  # fmt: skip
-    who = _who(source, res["window"]["from_snapshot"], res["window"]["to_snapshot"])
     if found:
         to = dt.date.fromisoformat(found["to_snapshot"])
         measured = f"since window ending {found['to_snapshot']}"
@@ -223,19 +223,15 @@ def _rank_since(claim, source, res: dict, first: dt.date) -> dict:
     text += f"; the claim ranks it since {ref.start} → {ref.end}: " + {
         "supported": "consistent with the claim.", "overstated": "a larger movement came later, the claim overstates it.",
         "understated": "the movement ranks higher than the claim says."}[verdict]  # fmt: skip
-    return {"measured": measured, "unit": "window", "verdict": verdict, "sentence": text,
-            "snapshot_from": res["window"]["from_snapshot"], "snapshot_to": res["window"]["to_snapshot"],
-            "lag_days": (end - dt.date.fromisoformat(res["window"]["to_snapshot"])).days}  # fmt: skip
+    return measured, verdict, text
 
 
-def _rank_within(claim, source, res: dict, first: dt.date) -> dict:
+def _rank_within(ref, source, found: dict | None, first: dt.date, who: str) -> tuple[str, str, str]:
     """"the most in any week this year": no earlier window of the same length inside the
-    period beat it (a larger one before the period does not count against it)."""
-    ref, found = claim.reference, res["since"]
-    start, end = _window(claim)
+    period beat it (a larger one before the period does not count against it);
+    (measured, verdict, sentence)."""
     to = dt.date.fromisoformat(found["to_snapshot"]) if found else None
-    who = _who(source, res["window"]["from_snapshot"], res["window"]["to_snapshot"])
-    if to is not None and to > ref.start:
+    if found is not None and to is not None and to > ref.start:
         verdict = "overstated"
         text = f"{who}: a larger window of the same length ended on {found['to_snapshot']}, inside the period"
     elif first > ref.start:
@@ -246,10 +242,7 @@ def _rank_within(claim, source, res: dict, first: dt.date) -> dict:
                 else f"{who}: the largest such window on record")  # fmt: skip
     text += f"; the claim says the largest since {ref.start}: " + (
         "consistent with the claim." if verdict == "supported" else "the claim overstates it.")
-    return {"measured": f"since window ending {found['to_snapshot']}" if found else "largest on record",
-            "unit": "window", "verdict": verdict, "sentence": text,
-            "snapshot_from": res["window"]["from_snapshot"], "snapshot_to": res["window"]["to_snapshot"],
-            "lag_days": (end - dt.date.fromisoformat(res["window"]["to_snapshot"])).days}  # fmt: skip
+    return (f"since window ending {found['to_snapshot']}" if found else "largest on record"), verdict, text
 
 
 def _conversion(store, claim, source, ctx) -> dict:

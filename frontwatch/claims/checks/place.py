@@ -3,7 +3,6 @@ who holds ground in a region through a window, and how far a place is from the o
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
@@ -12,12 +11,14 @@ import shapely
 from ...advance import distance_to_other_side
 from ...settlements import place_control
 from .._measure import (
+    MAX_LAG_DAYS,
     _days_around,
     _history,
     _in_scope_km2,
     _km,
     _lag_note,
     _memo,
+    _next_map,
     _NotComparable,
     _numeric,
     _oblasts,
@@ -99,9 +100,9 @@ def _control(store, claim, source, ctx) -> dict:
             text = (f"{who} shows {place.name}'s centre still held by {row['side']} ({near} km from the line): "
                     "the claim is ahead of the map.")  # fmt: skip
     action = (claim.subject or {}).get("action")
-    after = [r.date for r in _history(store, source, ctx).records if day <= r.date <= day + dt.timedelta(days=7)]
-    if verdict != "supported" and action in CHANGE_ACTIONS and not after and 0 < (row["lag_days"] or 0) <= 14:
-        # (a map older than that is stale: verify's MAX_LAG_DAYS rule says so)
+    if (verdict != "supported" and action in CHANGE_ACTIONS and 0 < (row["lag_days"] or 0) <= MAX_LAG_DAYS
+            and _next_map(store, source, ctx, day) is None):  # fmt: skip
+        # (a map older than MAX_LAG_DAYS is stale: verify says so)
         shown = "on the line" if verdict == "contested" else f"held by {row['side']}"
         raise _Unverifiable(f"{source} has no map in the week from {day}, and its map of {row['snapshot_date']} "
                             f"(before the claimed change) shows {place.name} {shown}")  # fmt: skip

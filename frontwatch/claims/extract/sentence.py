@@ -99,6 +99,13 @@ def _event_time(sent: _Sentence, at: tuple[int, int] | None = None) -> _Time | N
     return min(events, key=lambda t: (max(t.start - at[1], at[0] - t.end, 0), t.priority, t.start))
 
 
+def _place_before(sent: _Sentence, at: int, ctx: _Context, *, known_only: bool = False):
+    """The place the text named last before ``at`` ("the town", "it", "from the city"): in
+    the sentence, else before it; ``known_only`` skips names the gazetteer lacks."""
+    earlier = [p for p in sent.places if p.end <= at and (not known_only or p.geonameid is not None)]
+    return (earlier[-1], "text") if earlier else (ctx.last_place, "context")
+
+
 def _window_for(
     kind: str, sent: _Sentence, ctx: _Context, at: tuple[int, int] | None = None
 ) -> Window | None:

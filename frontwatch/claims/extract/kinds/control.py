@@ -24,7 +24,7 @@ from typing import Any
 
 from frontwatch.claims.extract.lexicon import _CHANGE_VERB, _VERB_ACTION, _WITHDRAW_VERB
 from frontwatch.claims.extract.places import _COMPASS, _claimant_side, _oblast, _Place, _region, _unknown_place
-from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _side_at
+from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _place_before, _Sentence, _side_at
 from frontwatch.claims.model import Claim
 
 _OBJECT_REST = (
@@ -132,14 +132,9 @@ army uses for a withdrawal)."""
 
 def _place_at(sent: _Sentence, at: int, ctx: _Context) -> tuple[_Place | None, str]:
     """The place named at a position, or the one "it" or "the town" stands for."""
-    if re.match(r"(?i:the\s+(?:town|city|village|settlement))\b", sent.s[at:]):
-        earlier = [p for p in sent.places if p.end <= at]
-        return (earlier[-1], "text") if earlier else (ctx.last_place, "context")
-    if sent.s[at : at + 2].lower() == "it" and not sent.s[at + 2 : at + 3].isalpha():
-        earlier = [p for p in sent.places if p.end <= at]
-        if earlier:
-            return earlier[-1], "text"
-        return ctx.last_place, "context"
+    it = sent.s[at : at + 2].lower() == "it" and not sent.s[at + 2 : at + 3].isalpha()
+    if it or re.match(r"(?i:the\s+(?:town|city|village|settlement))\b", sent.s[at:]):
+        return _place_before(sent, at, ctx)
     place = next((p for p in sent.places if p.start == at), None)
     return place or _unknown_place(sent.s, at), "text"
 

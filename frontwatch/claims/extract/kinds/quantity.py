@@ -29,7 +29,15 @@ from typing import Any
 from frontwatch.claims.extract.figures import _Figure, _figures
 from frontwatch.claims.extract.lexicon import _ADVANCE_VERB, _CHANGE_VERB, _HOLD_VERB, _SETTLEMENT_NOUNS, _VERB_ACTION
 from frontwatch.claims.extract.places import _oblast, _Place, _region, _unknown_place
-from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _side_at, _window_for
+from frontwatch.claims.extract.sentence import (
+    _claim,
+    _Context,
+    _Found,
+    _place_before,
+    _Sentence,
+    _side_at,
+    _window_for,
+)
 from frontwatch.claims.model import UNIT_DIMENSIONS, Claim, Conversion, Quantity, Window
 
 
@@ -354,8 +362,7 @@ def _distance_place(sent: _Sentence, f: _Figure, ctx: _Context) -> _Place | None
     m = _DISTANCE_AFTER.match(sent.s[f.end :])
     if not m:
         if _DISTANCE_BACK.match(sent.s[f.end :]):
-            earlier = [p for p in sent.places if p.end <= f.start and p.geonameid is not None]
-            return earlier[-1] if earlier else ctx.last_place
+            return _place_before(sent, f.start, ctx, known_only=True)[0]
         return None
     at = f.end + m.end()
     return next((p for p in sent.places if p.start == at), None) or _unknown_place(sent.s, at)

@@ -11,7 +11,6 @@ before it: the last larger one came in the period named. "the most in any week t
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from frontwatch.claims.extract.places import _side_before
 from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _Sentence, _window_for
@@ -64,22 +63,15 @@ def _rank(sent: _Sentence, ctx: _Context, pattern: re.Pattern[str] = _SUPERLATIV
         reference = Window(
             WAR_START, WAR_START, m.group("ref"), "the war = since the full-scale invasion on 2022-02-24"
         )
-    elif within and re.search(r"this\s+year", m.group("ref"), re.IGNORECASE):
-        first = date(sent.anchor.year, 1, 1)
-        reference = Window(first, first, m.group("ref"), f"this year = since {first.isoformat()} ({sent.anchor_rule})")
-    elif within and (y := re.search(r"20[2-3]\d", m.group("ref"))):
-        first = date(int(y.group(0)), 1, 1)
-        reference = Window(first, first, m.group("ref"), f"{y.group(0)} = since {first.isoformat()}")
     window = None
     own_time = [t for t in sent.times if t is not sent.statement and not m.start("ref") <= t.start < m.end("ref")
                 and t.kind in PERIOD_KINDS]  # fmt: skip
-    if pattern is _MOST_IN_ANY and referred is not None and referred.window is not None:
-        w = referred.window  # "captured 235 km² in the week to 24 November, the most in any week": that week
-        window = Window(w.start, w.end, w.text, f"the window of the claim ranked (claim {index}): {w.rule}")
-    elif own_time:  # "That makes November the month with the largest gains since ...": November is ranked
+    if own_time and pattern is not _MOST_IN_ANY:
+        # "That makes November the month with the largest gains since ...": November is ranked
         window = _window_for(measure if measure in CHANGE_KINDS else "area_change", sent, ctx,
                              (own_time[0].start, own_time[0].end))  # fmt: skip
     elif referred is not None and referred.window is not None:
+        # "captured 235 km² in the week to 24 November, the most in any week": that week
         w = referred.window
         window = Window(w.start, w.end, w.text, f"the window of the claim ranked (claim {index}): {w.rule}")
     side = (referred.subject.get("side") if referred else None) or _side_before(sent.sides, len(sent.s))
