@@ -1,20 +1,19 @@
-"""Benchmark: where closing DeepState's seams spends its time, and a trial of clipping
-the gaps cell by cell instead of by the whole outline.
+"""Benchmark: where closing DeepState's seams spends its time, against the closing as #11
+first wrote it (the baseline, run in the same process on the same layers).
 
 For every Nth DeepState map (the revision archive ``deepstate-history``, then the daily
 mirror ``deepstate/daily``, in order) the occupied layer is clipped to the outline as
-validation clips it, then:
+validation clips it, then closed two ways:
 
-- *plain* (the baseline): :func:`frontwatch._seams.close_seams` as ingest runs it, timed
-  whole, and step by step (the closing: two mitred buffers; the difference that gives the
-  gaps; the gaps kept or clipped by the outline; the union back into the layer), the
-  steps checked to give exactly the same geometry;
-- *cells* (a trial, not used by ingest): the same closing and gaps, kept, dropped or
-  clipped by the outline's part in their cell of the tiled outline
-  (:func:`frontwatch._tiles.tiled`) instead of by one overlay with the whole outline.
+- *baseline* (#11): every piece the closing's difference leaves is kept, those not inside
+  the outline clipped by one overlay with the whole outline, all unioned back;
+- *now*: :func:`frontwatch._seams.close_seams_measured` as ingest runs it (the closing's
+  rounding slivers left out, the gaps across the outline's edge clipped by the outline's
+  part in their cell), timed whole and step by step (the steps checked to give exactly its
+  result).
 
-The two results are compared by geodesic area (relative), by the geodesic area of their
-symmetric difference (km²) and by the same two in plane lon/lat degrees. Usage::
+The two are compared by the gaps' geodesic area (km²), by their results' symmetric
+difference in the plane (deg²) and by their vertices. Usage::
 
     python bench/bench_seams.py [--data DIR] [--every 10] [--rows]
 """
@@ -37,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from frontwatch import _geo  # noqa: E402
-from frontwatch._seams import _JOIN, M_PER_DEG_LAT, close_seams  # noqa: E402
-from frontwatch._tiles import BOUNDARY, INSIDE, TiledOutline, tiled  # noqa: E402
+from frontwatch._seams import _JOIN, M_PER_DEG_LAT, _clipped, _rounding_slivers, close_seams_measured  # noqa: E402
+from frontwatch._tiles import TiledOutline, tiled  # noqa: E402
 from frontwatch.boundaries import clip_outline  # noqa: E402
 from frontwatch.snapshot import _clip_layer  # noqa: E402
 from frontwatch.sources import deepstate  # noqa: E402
@@ -60,12 +59,26 @@ def deepstate_maps(data: Path, every: int) -> Iterator:
 def closing_of(geom: shapely.MultiPolygon, width_m: float) -> shapely.Geometry:
     """The morphological closing :func:`close_seams` starts from (two mitred buffers)."""
     r = width_m / 2 / (M_PER_DEG_LAT * np.cos(np.radians(shapely.bounds(geom)[3])))
-    closed = shapely.buffer(shapely.buffer(geom, r, **_JOIN), -r, **_JOIN)
-    return closed
+    return shapely.buffer(shapely.buffer(geom, r, **_JOIN), -r, **_JOIN)
 
 
-def plain_by_step(geom: shapely.MultiPolygon, outline, width_m: float) -> tuple[shapely.MultiPolygon, dict]:
-    """:func:`close_seams`, step by step, with each step's CPU time (s)."""
+def baseline(geom: shapely.MultiPolygon, outline, width_m: float) -> tuple[shapely.MultiPolygon, float]:
+    """The closing as #11 first wrote it: the filled layer and the gaps' km²."""
+    gaps = shapely.get_parts(shapely.difference(closing_of(geom, width_m), geom))
+    gaps = gaps[shapely.get_type_id(gaps) == 3]
+    inside = shapely.contains_properly(outline, gaps)
+    parts = list(gaps[inside])
+    if not inside.all():
+        parts += _geo.polygons_of(shapely.intersection(shapely.MultiPolygon(list(gaps[~inside])), outline))
+    if not parts:
+        return geom, 0.0
+    filled = shapely.MultiPolygon(parts)
+    return _geo.as_multipolygon(shapely.union(geom, filled)), _geo.area_km2(filled)
+
+
+def now_by_step(geom: shapely.MultiPolygon, outline, width_m: float, tiles: TiledOutline
+                ) -> tuple[shapely.MultiPolygon, dict]:  # fmt: skip
+    """:func:`close_seams_measured`, step by step, with each step's CPU time (s)."""
     t: dict[str, float] = {}
     c = time.process_time()
     closed = closing_of(geom, width_m)
@@ -73,44 +86,18 @@ def plain_by_step(geom: shapely.MultiPolygon, outline, width_m: float) -> tuple[
     gaps = shapely.get_parts(shapely.difference(closed, geom))
     gaps = gaps[shapely.get_type_id(gaps) == 3]
     t["difference"], c = time.process_time() - c, time.process_time()
+    gaps = gaps[~_rounding_slivers(gaps, closed)]
+    t["rounding slivers"], c = time.process_time() - c, time.process_time()
     inside = shapely.contains_properly(outline, gaps)
     parts = list(gaps[inside])
-    if not inside.all():
-        parts += _geo.polygons_of(shapely.intersection(shapely.MultiPolygon(list(gaps[~inside])), outline))
+    across = gaps[~inside]
+    across = across[shapely.relate_pattern(outline, across, "T********")]
+    if len(across):
+        parts += _clipped(across, outline, tiles)
     t["clip to outline"], c = time.process_time() - c, time.process_time()
     out = _geo.as_multipolygon(shapely.union(geom, shapely.MultiPolygon(parts))) if parts else geom
     t["union"] = time.process_time() - c
     return out, t
-
-
-def cells_trial(geom: shapely.MultiPolygon, outline, width_m: float, tiles: TiledOutline) -> shapely.MultiPolygon:
-    """The trial: the gaps of a cell inside the outline kept whole, of a cell outside it
-    dropped, of a cell on its edge kept when the outline contains them properly, dropped
-    when they do not meet it, else clipped (all of a cell's at once) by the outline's part
-    in that cell; a gap across a grid line clipped by the whole outline."""
-    closed = closing_of(geom, width_m)
-    gaps = shapely.get_parts(shapely.difference(closed, geom))
-    gaps = gaps[shapely.get_type_id(gaps) == 3]
-    b = shapely.bounds(gaps)
-    i = np.floor((b[:, 0] - tiles.x0) / tiles.cell).astype(np.int64)
-    j = np.floor((b[:, 1] - tiles.y0) / tiles.cell).astype(np.int64)
-    one = ((np.floor((b[:, 2] - tiles.x0) / tiles.cell) == i) & (np.floor((b[:, 3] - tiles.y0) / tiles.cell) == j)
-           & (i >= 0) & (j >= 0) & (i < tiles.nx) & (j < tiles.ny))  # fmt: skip
-    status = np.full(len(gaps), BOUNDARY, dtype=np.int8)
-    status[one] = tiles.status[i[one], j[one]]
-    parts = list(gaps[status == INSIDE])
-    edge = np.nonzero(status == BOUNDARY)[0]
-    inside = shapely.contains_properly(outline, gaps[edge])
-    parts += list(gaps[edge[inside]])
-    edge = edge[~inside]
-    edge = edge[shapely.intersects(outline, gaps[edge])]
-    cells: dict[tuple[int, int] | None, list] = {}
-    for k in edge:
-        cells.setdefault((int(i[k]), int(j[k])) if one[k] else None, []).append(gaps[k])
-    for key, group in cells.items():
-        clip_to = outline if key is None else tiles.parts[key]
-        parts += _geo.polygons_of(shapely.intersection(shapely.MultiPolygon(group), clip_to))
-    return _geo.as_multipolygon(shapely.union(geom, shapely.MultiPolygon(parts))) if parts else geom
 
 
 def timed(fn, *args, **kwargs) -> tuple[object, float, float]:
@@ -135,37 +122,32 @@ def main() -> int:
     rows, steps = [], []
     for raw in deepstate_maps(args.data, args.every):
         occ = _clip_layer(raw.layers["occupied"], clip_to, tiles)[0]
-        (a, _), ca, wa = timed(close_seams, occ, clip_to, width_m=raw.seam_width_m)
-        by_step, t = plain_by_step(occ, clip_to, raw.seam_width_m)
-        if not shapely.equals_exact(by_step, a, 0.0):
-            raise SystemExit(f"{raw.file}: the steps do not give close_seams's result")
+        (a, km2_a), ca, _ = timed(baseline, occ, clip_to, raw.seam_width_m)
+        (b, _, km2_b), cb, _ = timed(close_seams_measured, occ, clip_to, width_m=raw.seam_width_m, tiles=tiles)
+        by_step, t = now_by_step(occ, clip_to, raw.seam_width_m, tiles)
+        if not shapely.equals_exact(by_step, b, 0.0):
+            raise SystemExit(f"{raw.file}: the steps do not give close_seams_measured's result")
         steps.append(t)
-        b, cb, wb = timed(cells_trial, occ, clip_to, raw.seam_width_m, tiles)
-        km2_a, km2_b = _geo.area_km2(a), _geo.area_km2(b)
-        sym = shapely.symmetric_difference(a, b)
-        rows.append((raw.valid_time.date().isoformat(), raw.kind, ca, cb, wa, wb, abs(km2_b - km2_a) / km2_a,
-                     _geo.area_km2(sym), abs(b.area - a.area) / a.area, sym.area,
+        rows.append((raw.valid_time.date().isoformat(), raw.kind, ca, cb, abs(km2_b - km2_a),
+                     shapely.area(shapely.symmetric_difference(a, b)),
                      shapely.get_num_coordinates(a), shapely.get_num_coordinates(b)))  # fmt: skip
         if args.rows:
-            day, kind, c1, c2, _, _, rel, km2, prel, deg2, va, vb = rows[-1]
-            print(f"{day} {kind:<8} plain {c1:.3f} s cells {c2:.3f} s (CPU); geodesic rel {rel:.1e}, "
-                  f"sym {km2:.1e} km²; plane rel {prel:.1e}, sym {deg2:.1e} deg²; vertices {va}/{vb}",
-                  flush=True)  # fmt: skip
+            day, kind, c1, c2, dkm2, deg2, va, vb = rows[-1]
+            print(f"{day} {kind:<8} baseline {c1:.3f} s now {c2:.3f} s (CPU); gaps differ by {dkm2:.1e} km²; "
+                  f"results by {deg2:.1e} deg²; vertices {va}/{vb}", flush=True)  # fmt: skip
     ca = [r[2] for r in rows]
     cb = [r[3] for r in rows]
     print(f"\n{len(rows)} maps (every {args.every}th DeepState map), CPU seconds a map\n")
     print("| step                       |  mean | median |   max |")
     print("|----------------------------|-------|--------|-------|")
-    for name, c in (("plain close_seams (whole)", ca), *((f"- {k}", [t[k] for t in steps]) for k in steps[0]),
-                    ("cells trial (whole)", cb)):  # fmt: skip
+    for name, c in (("baseline (#11)", ca), ("now (whole)", cb), *((f"- {k}", [t[k] for t in steps]) for k in steps[0])):
         print(f"| {name:<26} | {statistics.mean(c):5.3f} | {statistics.median(c):6.3f} | {max(c):5.3f} |")
     ratio = [x / y for x, y in zip(ca, cb, strict=True) if y > 0]
-    print(f"\ncells trial vs plain (CPU): median {statistics.median(ratio):.2f}x, min {min(ratio):.2f}x, "
+    print(f"\nnow vs baseline (CPU): median {statistics.median(ratio):.2f}x faster, min {min(ratio):.2f}x, "
           f"max {max(ratio):.2f}x; total {sum(ca):.1f} s -> {sum(cb):.1f} s")  # fmt: skip
-    for label, k, lim in (("geodesic area, relative", 6, 1e-9), ("geodesic symmetric difference, km²", 7, 1e-6),
-                          ("plane area, relative", 8, 1e-9), ("plane symmetric difference, deg²", 9, 1e-10)):  # fmt: skip
-        worst = max(r[k] for r in rows)
-        print(f"{label}: worst {worst:.1e}, over {lim:g} on {sum(r[k] > lim for r in rows)} of {len(rows)} maps")
+    print(f"gaps' area: worst difference {max(r[4] for r in rows):.1e} km²; results' symmetric difference: "
+          f"worst {max(r[5] for r in rows):.1e} deg²; vertices {sum(r[6] for r in rows):,} -> "
+          f"{sum(r[7] for r in rows):,}")  # fmt: skip
     return 0
 
 

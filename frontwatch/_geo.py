@@ -1,4 +1,5 @@
-"""Geometry plumbing: geodesic measures on WGS84, repair, clipping, GeoPackage blobs.
+"""Geometry plumbing: geodesic measures on WGS84, repair, clipping and overlays (encodings
+are in :mod:`._gpkg`, content hashes in :mod:`._contents`).
 
 Every area here is geodesic on the WGS84 ellipsoid (the method of PostGIS
 ``ST_Area(geography)``), in km²; never planar degrees, never Web Mercator.
@@ -6,11 +7,9 @@ Every area here is geodesic on the WGS84 ellipsoid (the method of PostGIS
 
 from __future__ import annotations
 
-import hashlib
 import math
-import struct
 from collections.abc import Sequence
-from typing import NamedTuple, cast
+from typing import cast
 
 import numpy as np
 import shapely
@@ -240,112 +239,3 @@ def coordinate_problem(geom: BaseGeometry) -> str | None:
             "(expected WGS84 longitude -180..180, latitude -90..90; is the file projected?)"
         )
     return None
-
-
-# --- GeoPackage geometry blobs (GeoPackage 1.3, §2.1.3) -------------------------------
-
-_GPKG_HEADER = struct.Struct("<2sBBi4d")
-
-
-_has_m = getattr(shapely, "has_m", lambda geom: False)  # (shapely ≥ 2.1 reads M values)
-_UINT = struct.Struct("<I")
-_HEAD = struct.Struct("<BII")
-
-
-def wkb(geom: BaseGeometry) -> bytes:
-    """Little-endian 2-D WKB of a geometry, byte for byte what GEOS writes. Polygons and
-    multipolygons are written here from their coordinate arrays (GEOS's writer goes
-    through a stream one number at a time, and stored layers are large)."""
-    kind = shapely.get_type_id(geom)
-    if kind not in (3, 6) or geom.is_empty or shapely.has_z(geom) or _has_m(geom):
-        return shapely.to_wkb(geom, byte_order=1)
-    parts = shapely.get_parts(geom) if kind == 6 else np.array([geom], dtype=object)
-    rings, owner = shapely.get_rings(parts, return_index=True)
-    count = shapely.get_num_coordinates(rings).tolist()
-    per_part = np.bincount(owner, minlength=len(parts)).tolist()
-    xy = memoryview(shapely.get_coordinates(rings).tobytes())
-    out: list[bytes | memoryview] = [_HEAD.pack(1, 6, len(parts))] if kind == 6 else []
-    r = at = 0
-    for n_rings in per_part:
-        out.append(_HEAD.pack(1, 3, n_rings))
-        for n in count[r : r + n_rings]:
-            out.append(_UINT.pack(n))
-            out.append(xy[at : at + 16 * n])
-            at += 16 * n
-        r += n_rings
-    return b"".join(out)
-
-
-def to_gpkg(geom: BaseGeometry, srs_id: int = 4326) -> bytes:
-    """Encode a geometry as a GeoPackage blob (little-endian, xy envelope)."""
-    if geom.is_empty:
-        flags = 0b00010001  # empty, no envelope, little-endian
-        return struct.pack("<2sBBi", b"GP", 0, flags, srs_id) + shapely.to_wkb(geom, byte_order=1)
-    minx, miny, maxx, maxy = geom.bounds
-    flags = 0b00000011  # envelope [minx, maxx, miny, maxy], little-endian
-    header = _GPKG_HEADER.pack(b"GP", 0, flags, srs_id, minx, maxx, miny, maxy)
-    return header + wkb(geom)
-
-
-def from_gpkg(blob: bytes) -> BaseGeometry:
-    """Decode a GeoPackage geometry blob."""
-    if blob[:2] != b"GP":
-        raise ValueError("not a GeoPackage geometry blob")
-    flags = blob[3]
-    env = (flags >> 1) & 0b111
-    env_len = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[env]
-    return shapely.from_wkb(blob[8 + env_len :])
-
-
-class Contents(NamedTuple):
-    """Polygonal geometries as plain arrays, exactly (for hashing their contents)."""
-
-    code: np.ndarray
-    """Per ring: 4 × its coordinate count, + 2 for a shell, + 1 for a geometry's first shell."""
-    xy: np.ndarray
-    """All coordinates, ring after ring."""
-    ring_start: np.ndarray
-    """Per geometry (and one past the end): the index of its first ring."""
-    xy_start: np.ndarray
-    """Per ring (and one past the end): the index of its first coordinate."""
-
-    def key(self) -> bytes:
-        """A hash of all the geometries."""
-        return self.keys(np.array([0, len(self.ring_start) - 1]), [b""])[0]
-
-    def keys(self, bounds: np.ndarray, salts: list[bytes]) -> list[bytes]:
-        """Hashes of consecutive runs of geometries, ``bounds[k]`` to ``bounds[k + 1]``,
-        each begun with ``salts[k]``."""
-        ring = self.ring_start[bounds]
-        code_at = (ring * self.code.itemsize).tolist()
-        xy_at = (self.xy_start[ring] * 2 * self.xy.itemsize).tolist()
-        code, xy = memoryview(self.code.tobytes()), memoryview(self.xy.tobytes())
-        sha256 = hashlib.sha256  # (SHA extensions: faster than blake2 here)
-        out = []
-        for k, salt in enumerate(salts):
-            h = sha256(salt)
-            h.update(code[code_at[k] : code_at[k + 1]])
-            h.update(xy[xy_at[k] : xy_at[k + 1]])
-            out.append(h.digest())
-        return out
-
-
-def contents(geoms: np.ndarray | Sequence[BaseGeometry]) -> Contents:
-    """The exact contents of polygonal geometries as arrays (see :class:`Contents`)."""
-    geoms = np.asarray(geoms, dtype=object)
-    parts, part_of = shapely.get_parts(geoms, return_index=True)
-    rings, ring_of = shapely.get_rings(parts, return_index=True)
-    counts = shapely.get_num_coordinates(rings).astype(np.int64)
-    shell = np.ones(len(rings), bool)
-    shell[1:] = ring_of[1:] != ring_of[:-1]
-    first_part = np.ones(len(parts), bool)
-    first_part[1:] = part_of[1:] != part_of[:-1]
-    code = counts * 4 + shell * 2 + (shell & first_part[ring_of])
-    ring_start = np.searchsorted(part_of[ring_of], np.arange(len(geoms) + 1))
-    xy_start = np.concatenate(([0], np.cumsum(counts)))
-    return Contents(code, shapely.get_coordinates(rings), ring_start, xy_start)
-
-
-def geometry_hash(geom: BaseGeometry) -> str:
-    """A hash of a geometry's normalized form: equal for geometry-identical inputs."""
-    return hashlib.sha256(wkb(shapely.normalize(geom))).hexdigest()

@@ -33,7 +33,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import _geo
+from . import _contents, _geo
 from ._recent import Recent
 from ._stitch import StitchFailed, Vertices, stitch, touch_points, vertices
 
@@ -201,7 +201,7 @@ class TiledOutline:
         starts, ends = bounds[:-1], bounds[1:]
         at = ij[starts].astype(np.int32)
         salt = at.tobytes()  # each cell's hash starts with its indices
-        keys = _geo.contents(pieces).keys(bounds, [salt[8 * k : 8 * k + 8] for k in range(len(starts))])
+        keys = _contents.contents(pieces).keys(bounds, [salt[8 * k : 8 * k + 8] for k in range(len(starts))])
         polys: list = []
         touch: list = []
         area_m2 = 0.0

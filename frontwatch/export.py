@@ -33,7 +33,7 @@ import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import _geo
+from ._gpkg import from_gpkg
 from .errors import FrontwatchError
 from .sources import describe
 from .store import Store
@@ -69,7 +69,7 @@ def rows(store: Store, source: str, start: dt.date | None = None, end: dt.date |
             continue
         nxt = records[i + 1].date if i + 1 < len(records) else None
         for layer in store.layer_names(r.id):
-            geom = _geo.from_gpkg(store.layer_blob(r.id, layer)) if geometry else None
+            geom = from_gpkg(store.layer_blob(r.id, layer)) if geometry else None
             km2 = r.occupied_km2 if layer == "occupied" else float(r.areas.get(layer, np.nan))
             out.append(Row(source, layer, r.id, r.date, nxt, r.valid_time, km2, r.kind, r.file, geom))
     if not out:

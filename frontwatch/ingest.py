@@ -23,6 +23,7 @@ import shapely
 from . import _geo, quality
 from ._format import utf8_text
 from ._same_bytes import option_conflict
+from ._spill import BlobSpill
 from ._tiles import tiled
 from ._workers import default_workers, worker_pool
 from .errors import FrontwatchError, InputFileError
@@ -261,6 +262,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
     chunk: list[tuple[Path, str, int]] = []
     done = jobs = 0
     commits = _Commits(store, summary)
+    spill = BlobSpill()  # an archive's maps wait on disk past a budget
 
     def resolve(item):
         kind, path, sha, payload = item
@@ -300,7 +302,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
                 batch = []
                 tick(None)
                 return
-            batch.append(payload)
+            batch.append(spill.keep(payload))
             if progress is not None:  # (an archive of many maps: the count moves)
                 progress(done, len(files), f"{path.name}: {len(batch)} maps")
             return
@@ -319,6 +321,7 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
         elif kind == "end":
             commit(path, sha, payload, batch)
             batch = []
+            spill.archive_done()
         tick(path)
 
     def tick(path: Path | None) -> None:
@@ -377,7 +380,10 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
     finally:
         # on an unexpected error or an interrupt too: the files finished so far are whole,
         # keep them (the one being written was rolled back to its savepoint)
-        commits.close()
+        try:
+            commits.close()
+        finally:
+            spill.close()
 
 
 def _job(item) -> Future | None:

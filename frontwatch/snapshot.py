@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import cast
@@ -21,10 +22,10 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import _geo
+from . import _contents, _geo, _gpkg
 from ._recent import Recent
 from ._seams import close_seams_measured, fill_sliver_holes
-from ._tiles import TilingFailed, tiled
+from ._tiles import TiledOutline, TilingFailed, tiled
 from .boundaries import REGION_LABELS, UKRAINE_OFFICIAL_KM2, clip_outline, held_before_2022
 from .errors import InputFileError
 
@@ -72,7 +73,7 @@ class ValidSnapshot:
     clip_outline: str
     geom_hash: str
 
-    encoded: dict[str, bytes] | None = None
+    encoded: Mapping[str, bytes] | None = None
     """The stored layers as GeoPackage blobs, once :meth:`encode` has run."""
     shared_blobs: dict[str, bytes] | None = field(default=None, repr=False)
     """Where the blobs are kept for a repeat of the same map (see :func:`validate_snapshot`)."""
@@ -81,11 +82,11 @@ class ValidSnapshot:
     def occupied(self) -> shapely.MultiPolygon:
         return self.layers[OCCUPIED]
 
-    def blobs(self) -> dict[str, bytes]:
+    def blobs(self) -> Mapping[str, bytes]:
         """The layers to store (empty ones left out, except ``occupied``) as GeoPackage
         blobs."""
         if self.encoded is None:
-            self.encoded = {name: _geo.to_gpkg(geom) for name, geom in self.layers.items()
+            self.encoded = {name: _gpkg.to_gpkg(geom) for name, geom in self.layers.items()
                             if not geom.is_empty or name == OCCUPIED}  # fmt: skip
             if self.shared_blobs is not None:
                 self.shared_blobs.update(self.encoded)
@@ -178,7 +179,7 @@ def _map_key(outline: str, inputs: dict[str, list], keys: dict[str, bytes] | Non
         if keys is not None:
             h.update(keys[name])
         elif geoms and np.all(np.isin(shapely.get_type_id(np.asarray(geoms, dtype=object)), (3, 6))):
-            h.update(_geo.contents(geoms).key())
+            h.update(_contents.contents(geoms).key())
         elif geoms:  # collections (the arrays above see one level down): their WKB, exactly
             h.update(b"\x00wkb")
             for w in shapely.to_wkb(np.asarray(geoms, dtype=object), byte_order=1):
@@ -209,7 +210,7 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
                 "Ukraine's outline"
             )
         if name == OCCUPIED and raw.seam_width_m > 0:
-            clipped, km2 = _closed(clipped, km2, clip_to, raw.seam_width_m, warnings)
+            clipped, km2 = _closed(clipped, km2, clip_to, tiles, raw.seam_width_m, warnings)
         if name == OCCUPIED:
             clipped, _, cracks_km2 = fill_sliver_holes(clipped)
             km2 += cracks_km2
@@ -231,7 +232,7 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
         raise InputFileError(raw.file, f"no occupied area inside Ukraine{hint}")
     _check_plausible(raw.file, areas[OCCUPIED], warnings)
     coverage = coverage_of(layers[OCCUPIED])
-    return layers, areas, coverage, warnings, _geo.geometry_hash(layers[OCCUPIED]), {}
+    return layers, areas, coverage, warnings, _contents.geometry_hash(layers[OCCUPIED]), {}
 
 
 IMPLAUSIBLE_SHARE = 0.9
@@ -257,11 +258,11 @@ SEAM_WARNING_KM2 = 0.5
 """Say so on the snapshot when closing its seams adds more than this."""
 
 
-def _closed(occupied: shapely.MultiPolygon, km2: float, clip_to: BaseGeometry, width_m: float,
-            warnings: list[str]) -> tuple[shapely.MultiPolygon, float]:  # fmt: skip
+def _closed(occupied: shapely.MultiPolygon, km2: float, clip_to: BaseGeometry, tiles: TiledOutline,
+            width_m: float, warnings: list[str]) -> tuple[shapely.MultiPolygon, float]:  # fmt: skip
     """The occupied layer with its seams closed (:func:`._seams.close_seams`) and its area:
     the layer's own (as the tiled clipper measured it) plus the gaps'."""
-    closed, n, gaps_km2 = close_seams_measured(occupied, clip_to, width_m=width_m)
+    closed, n, gaps_km2 = close_seams_measured(occupied, clip_to, width_m=width_m, tiles=tiles)
     if not n:
         return occupied, km2
     if gaps_km2 > SEAM_WARNING_KM2:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from . import _geo
+from . import _geo, _gpkg
 from ._workers import default_workers, worker_pool
 from .store import SnapshotRecord, Store
 
@@ -34,9 +34,9 @@ class Step:
 
 
 def _diff(blob_a: bytes, blob_b: bytes) -> tuple[bytes, bytes, float, float]:
-    a, b = _geo.from_gpkg(blob_a), _geo.from_gpkg(blob_b)
+    a, b = _gpkg.from_gpkg(blob_a), _gpkg.from_gpkg(blob_b)
     ua, ru = _geo.split_difference(a, b)
-    return _geo.to_gpkg(ua), _geo.to_gpkg(ru), _geo.area_km2(ua), _geo.area_km2(ru)
+    return _gpkg.to_gpkg(ua), _gpkg.to_gpkg(ru), _geo.area_km2(ua), _geo.area_km2(ru)
 
 
 def ensure_steps(
@@ -156,7 +156,7 @@ def steps(store: Store, records: list[SnapshotRecord], **kw) -> list[Step]:
         if row is None:
             ua, ru = store.step(a.id, b.id)
         else:
-            ua, ru = (_geo.as_multipolygon(_geo.from_gpkg(row[0])), _geo.as_multipolygon(_geo.from_gpkg(row[1])))
+            ua, ru = (_geo.as_multipolygon(_gpkg.from_gpkg(row[0])), _geo.as_multipolygon(_gpkg.from_gpkg(row[1])))
         out.append(Step(a, b, ua, ru))
     return out
 

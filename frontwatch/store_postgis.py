@@ -20,7 +20,7 @@ import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import _geo
+from . import _geo, _gpkg
 from ._migrations_postgis import LOCK_SQL, MIGRATIONS, applied_versions, migrate
 from ._recent import Recent
 from .errors import StoreError
@@ -301,7 +301,7 @@ class PostGISStore(CachingStore):
 
     def layer_blob(self, snapshot_id: int, layer: str = OCCUPIED) -> bytes:
         """A layer as a GeoPackage blob (the form worker processes are handed)."""
-        return _geo.to_gpkg(self.layer(snapshot_id, layer))
+        return _gpkg.to_gpkg(self.layer(snapshot_id, layer))
 
     def layer_names(self, snapshot_id: int) -> list[str]:
         rows = self.conn.execute(
@@ -318,7 +318,7 @@ class PostGISStore(CachingStore):
         self.conn.execute(
             "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom)"
             f" VALUES (%s, %s, %s, %s, %s, {_GEOM_IN})",
-            (snapshot_id, rec.source, rec.valid_date, name, _geo.area_km2(geom), _geo.wkb(geom)),
+            (snapshot_id, rec.source, rec.valid_date, name, _geo.area_km2(geom), _gpkg.wkb(geom)),
         )
         self._cache.discard((snapshot_id, name))
         self._changed()

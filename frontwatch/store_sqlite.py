@@ -16,7 +16,7 @@ import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import _geo, _gpkg_sql
+from . import _geo, _gpkg, _gpkg_sql
 from ._format import utf8_text
 from ._migrations import LATEST, READABLE_FROM, REBUILT_LAYERS, migrate
 from ._recent import Recent
@@ -346,7 +346,7 @@ class SQLiteStore(CachingStore):
             row = self.conn.execute(
                 "SELECT geom FROM snapshot_layers WHERE snapshot_id = ? AND layer = ?", (snapshot_id, layer)
             ).fetchone()
-            return _geo.as_multipolygon(_geo.from_gpkg(row[0])) if row else _geo.EMPTY
+            return _geo.as_multipolygon(_gpkg.from_gpkg(row[0])) if row else _geo.EMPTY
 
         self._fresh()
         return self._cache.get((snapshot_id, layer), load)
@@ -361,7 +361,7 @@ class SQLiteStore(CachingStore):
         self.conn.execute(
             "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (snapshot_id, rec.source, rec.valid_date, name, _geo.area_km2(geom), _geo.to_gpkg(geom)),
+            (snapshot_id, rec.source, rec.valid_date, name, _geo.area_km2(geom), _gpkg.to_gpkg(geom)),
         )
         self._cache.discard((snapshot_id, name))
         self._changed()
@@ -372,7 +372,7 @@ class SQLiteStore(CachingStore):
             "SELECT geom FROM snapshot_layers WHERE snapshot_id = ? AND layer = ?",
             (snapshot_id, layer),
         ).fetchone()
-        return bytes(row[0]) if row else _geo.to_gpkg(_geo.EMPTY)
+        return bytes(row[0]) if row else _gpkg.to_gpkg(_geo.EMPTY)
 
     def step_keys(self) -> set[tuple[int, int]]:
         return {(a, b) for a, b in self.conn.execute("SELECT from_id, to_id FROM fw_steps")}
@@ -414,8 +414,8 @@ class SQLiteStore(CachingStore):
         ).fetchone()
         if row is None:
             raise StoreError(f"no cached step from snapshot {a} to {b} in {self.path}")
-        return (_geo.as_multipolygon(_geo.from_gpkg(row[0])),
-                _geo.as_multipolygon(_geo.from_gpkg(row[1])))  # fmt: skip
+        return (_geo.as_multipolygon(_gpkg.from_gpkg(row[0])),
+                _geo.as_multipolygon(_gpkg.from_gpkg(row[1])))  # fmt: skip
 
     def layer_names(self, snapshot_id: int) -> list[str]:
         rows = self.conn.execute(

@@ -16,7 +16,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from frontwatch._geo import from_gpkg
+from frontwatch._gpkg import from_gpkg
 from frontwatch.areas import area_on, series
 from frontwatch.boundaries import clip_outline
 from frontwatch.changes import change_between, compare_sources

@@ -5,7 +5,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import Polygon, box
 
-from frontwatch import _geo
+from frontwatch import _geo, _gpkg
 from tests.conftest import equal_area_km2
 
 
@@ -42,10 +42,10 @@ def test_repair_bowtie_keeps_both_lobes():
 
 def test_gpkg_blob_roundtrip_and_header():
     g = shapely.MultiPolygon([box(30, 47, 31, 48)])
-    blob = _geo.to_gpkg(g)
+    blob = _gpkg.to_gpkg(g)
     assert blob[:2] == b"GP" and blob[3] & 1 == 1
-    assert _geo.from_gpkg(blob).equals(g)
-    assert _geo.from_gpkg(_geo.to_gpkg(_geo.EMPTY)).is_empty
+    assert _gpkg.from_gpkg(blob).equals(g)
+    assert _gpkg.from_gpkg(_gpkg.to_gpkg(_geo.EMPTY)).is_empty
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_wkb_writer_is_byte_for_byte_geos():
     import numpy as np
     from shapely.geometry import MultiPolygon, Point
 
-    from frontwatch._geo import wkb
+    from frontwatch._gpkg import wkb
 
     rng = np.random.default_rng(3)
     holed = box(30, 45, 32, 47).difference(box(30.5, 45.5, 31, 46)).difference(box(31.2, 46.2, 31.6, 46.6))

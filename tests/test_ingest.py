@@ -299,3 +299,49 @@ def test_progress_moves_while_an_archive_is_read(tmp_path, fresh_store):
     assert calls[1:6] == [(0, 1, f"revisions.jsonl: {n} maps") for n in range(1, 6)]
     assert calls[6] == (1, 1, "revisions.jsonl")
     assert calls[7:] == [(n, 4, "changes between maps") for n in range(1, 5)]
+
+
+def test_an_archive_spilled_to_disk_stores_the_same_layers(tmp_path, monkeypatch):
+    """An archive's maps wait for its commit on disk past a memory budget (ISW's 2022
+    archive holds ~800 MB of encoded layers): with a budget of 0 every map goes through
+    the spill file, and the store holds the same blobs and areas as with the maps kept in
+    memory."""
+    import frontwatch._spill as spill
+
+    lines = []
+    for k in range(6):
+        geom = box(36.5, 49.5, 37.5 - 0.1 * k, 50.0 + 0.01 * k).__geo_interface__
+        fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+            "name": "Окуповано /// Occupied"}, "geometry": geom}]}  # fmt: skip
+        lines.append(orjson.dumps({"revision": k, "published_utc": f"2022-09-0{k + 1}T10:00:00Z", "map": fc}))
+    f = tmp_path / "revisions.jsonl"
+    f.write_bytes(b"\n".join(lines))
+    stored = {}
+    for budget in (None, 0):
+        if budget is not None:
+            monkeypatch.setattr(spill, "SPILL_BYTES", budget)
+        store = SQLiteStore(tmp_path / f"s{budget}.gpkg")
+        summary = ingest(store, "deepstate", [f], workers=1)
+        assert summary.errors == [] and summary.added == 6
+        stored[budget] = store.conn.execute(
+            "SELECT valid_date, layer, area_km2, geom FROM snapshot_layers ORDER BY valid_date, layer").fetchall()
+        store.close()
+    assert len(stored[0]) == 6 and stored[0] == stored[None]
+
+
+def test_the_spill_reads_back_what_it_wrote():
+    from frontwatch._spill import BlobSpill
+
+    class Snap:  # the two members of a ValidSnapshot the spill touches
+        def __init__(self, blobs):
+            self.encoded, self.shared_blobs = blobs, {}
+
+        def blobs(self):
+            return self.encoded
+
+    blobs = [{"occupied": bytes([k]) * (1000 + k), "gains": b"g" * k} for k in range(5)]
+    with BlobSpill(budget_bytes=2500) as sp:
+        kept = [sp.keep(Snap(dict(b))) for b in blobs]
+        assert [type(s.encoded) is dict for s in kept] == [True, True, False, False, False]
+        assert [dict(s.encoded.items()) for s in kept] == blobs
+        assert sp.spilled_bytes == sum(len(v) for b in blobs[2:] for v in b.values())

@@ -11,7 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from frontwatch import _geo, _gpkg_sql
+from frontwatch import _gpkg, _gpkg_sql
 from frontwatch._migrations import MIGRATIONS
 from frontwatch.ingest import ingest
 from frontwatch.store import SQLiteStore
@@ -27,7 +27,7 @@ def _rtree(path) -> dict[int, tuple[float, float, float, float]]:
 
 def _layers(path) -> dict[int, shapely.Geometry]:
     with sqlite3.connect(path) as conn:
-        return {fid: _geo.from_gpkg(blob) for fid, blob in conn.execute("SELECT fid, geom FROM snapshot_layers")}
+        return {fid: _gpkg.from_gpkg(blob) for fid, blob in conn.execute("SELECT fid, geom FROM snapshot_layers")}
 
 
 def _assert_index_matches(path):
@@ -95,7 +95,7 @@ def test_a_store_of_the_previous_schema_is_upgraded_keeping_every_layer(tmp_path
                     NULL, '[]')""")  # fmt: skip
     geom = shapely.MultiPolygon([box(30.25, 45.5, 31.75, 46.0)])
     conn.execute("INSERT INTO snapshot_layers VALUES (41, 7, 'x', '2023-05-01', 'occupied', 1.0, ?)",
-                 (_geo.to_gpkg(geom),))  # fmt: skip
+                 (_gpkg.to_gpkg(geom),))  # fmt: skip
     conn.close()
     assert pyogrio.read_info(path, layer="snapshot_layers")["capabilities"]["fast_spatial_filter"] is False
 
@@ -115,12 +115,12 @@ def test_sql_functions_read_the_header_or_the_geometry():
     g = box(30.0, 45.0, 32.0, 47.0)
     conn = sqlite3.connect(":memory:")
     _gpkg_sql.register(conn)
-    with_env = _geo.to_gpkg(g)
+    with_env = _gpkg.to_gpkg(g)
     no_env = with_env[:3] + bytes([with_env[3] & ~0b1110]) + with_env[4:8] + with_env[40:]
     for blob in (with_env, no_env):
         row = conn.execute("SELECT ST_IsEmpty(?), ST_MinX(?), ST_MaxX(?), ST_MinY(?), ST_MaxY(?)",
                            (blob,) * 5).fetchone()  # fmt: skip
         assert row == (0, 30.0, 32.0, 45.0, 47.0)
-    empty = _geo.to_gpkg(shapely.MultiPolygon())
+    empty = _gpkg.to_gpkg(shapely.MultiPolygon())
     assert conn.execute("SELECT ST_IsEmpty(?), ST_MinX(?)", (empty, empty)).fetchone() == (1, None)
     assert conn.execute("SELECT ST_IsEmpty(?)", (b"not a geometry",)).fetchone() == (None,)

@@ -9,7 +9,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-from frontwatch import _geo, _tiles
+from frontwatch import _geo, _gpkg, _tiles
 from frontwatch.boundaries import clip_outline
 from frontwatch.snapshot import RawSnapshot, validate_snapshot
 from frontwatch.sources import _io, liveuamap_nzz
@@ -140,7 +140,7 @@ def test_repeated_map_reuses_its_validation():
     blobs = va.encode().encoded
     c = validate_snapshot(RawSnapshot("test", end_of_day("2022-09-03"), {"occupied": [blob]}, "c.json"))
     assert c.encoded == blobs and c.encoded is not blobs
-    assert shapely.equals_exact(_geo.from_gpkg(c.encoded["occupied"]), layer, 0)
+    assert shapely.equals_exact(_gpkg.from_gpkg(c.encoded["occupied"]), layer, 0)
 
 
 # --- the JSON fast path -----------------------------------------------------------------

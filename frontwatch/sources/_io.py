@@ -34,7 +34,7 @@ try:  # SIMD JSON parsing straight into coordinate buffers; orjson does everythi
 except ImportError:  # pragma: no cover - a declared dependency, but the slow path stays
     simdjson = None  # type: ignore[assignment]  # (the optional-import idiom)
 
-from .. import _geo
+from .. import _contents
 from ..errors import DocumentTooLarge, InputFileError, InvalidSetting
 from ._crs import crs_problem
 
@@ -344,7 +344,7 @@ def _fast_features(doc, keys) -> tuple[list, list] | None:
 def _digests(geoms: list[tuple[bool, int, int]], xy: np.ndarray, ring_at: np.ndarray,
              poly_at: np.ndarray) -> list[bytes]:  # fmt: skip
     """Per geometry ((multi?, first polygon, polygon count)): the hash of its exact contents
-    (:class:`.._geo.Contents`, as the arrays the reader has), Polygon and MultiPolygon
+    (:class:`.._contents.Contents`, as the arrays the reader has), Polygon and MultiPolygon
     told apart."""
     first = np.array([f for _, f, _ in geoms] + [len(poly_at) - 1], dtype=np.int64)
     size = np.diff(ring_at)
@@ -352,7 +352,7 @@ def _digests(geoms: list[tuple[bool, int, int]], xy: np.ndarray, ring_at: np.nda
     shell[poly_at[:-1]] = True
     lead = np.zeros(len(size), bool)  # the first shell of each geometry
     lead[poly_at[first[:-1][np.array([n for _, _, n in geoms], dtype=np.int64) > 0]]] = True
-    content = _geo.Contents(size * 4 + shell * 2 + lead, xy, poly_at[first], ring_at)
+    content = _contents.Contents(size * 4 + shell * 2 + lead, xy, poly_at[first], ring_at)
     return content.keys(np.arange(len(geoms) + 1), [b"M" if multi else b"P" for multi, _, _ in geoms])
 
 
