@@ -24,8 +24,8 @@ from . import _geo
 from ._migrations_postgis import LOCK_SQL, MIGRATIONS, applied_versions, migrate
 from ._recent import Recent
 from .errors import StoreError
-from .snapshot import OCCUPIED, ValidSnapshot
 from .store import _JSON_COLS, CachingStore, SnapshotRecord, _now
+from .store.model import OCCUPIED, ValidSnapshot
 
 V = TypeVar("V")
 URL_SCHEMES = ("postgresql://", "postgres://")

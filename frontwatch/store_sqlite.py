@@ -22,7 +22,6 @@ from ._migrations import LATEST, READABLE_FROM, REBUILT_LAYERS, migrate
 from ._recent import Recent
 from ._storefile import check_schema, connect_read_only, inspect_store_file
 from .errors import IngestIncomplete, NotAStore, StoreBusy, StoreError, StoreNotFound
-from .snapshot import OCCUPIED, ValidSnapshot
 from .store import (
     _JSON_COLS,
     BUSY_TIMEOUT_S,
@@ -32,6 +31,7 @@ from .store import (
     _now,  # fmt: skip
     default_db_path,
 )
+from .store.model import OCCUPIED, ValidSnapshot
 
 
 def _give_back_space(conn: sqlite3.Connection) -> None:

@@ -2,7 +2,7 @@
 
 Each adapter module has ``NAME``, ``TITLE``, ``ATTRIBUTION``, ``COVERAGE_NOTE``,
 ``LAYER_HELP``, ``accepts(path)`` (which files of a folder it reads) and
-``read(path, data)`` yielding :class:`~frontwatch.snapshot.RawSnapshot`.
+``read(path, data)`` yielding :class:`~frontwatch.store.model.RawSnapshot`.
 """
 
 from __future__ import annotations

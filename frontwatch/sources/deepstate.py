@@ -30,7 +30,7 @@ from pathlib import Path
 import orjson
 
 from ..errors import InputFileError
-from ..snapshot import CONTESTED, OCCUPIED, RawSnapshot
+from ..store.model import CONTESTED, OCCUPIED, RawSnapshot
 from ._io import (
     decompress,
     end_of_day,

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from ..errors import InputFileError
-from ..snapshot import OCCUPIED, RawSnapshot
+from ..store.model import OCCUPIED, RawSnapshot
 from ._crs import is_wgs84
 from ._io import decompress, end_of_day, feature_collection, load_json, polygon_geometry
 

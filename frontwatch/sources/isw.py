@@ -24,7 +24,7 @@ from typing import Any
 
 from .. import _geo
 from ..errors import InputFileError
-from ..snapshot import OCCUPIED, RawSnapshot
+from ..store.model import OCCUPIED, RawSnapshot
 from ._io import (
     check_document_size,
     decompress,

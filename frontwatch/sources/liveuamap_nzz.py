@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..errors import InputFileError
-from ..snapshot import OCCUPIED, RawSnapshot, layer_keys
+from ..store.model import OCCUPIED, RawSnapshot, layer_keys
 from ._io import decompress, end_of_day, fast_features, feature_collection, load_json, polygon_geometry
 
 NAME = "liveuamap-nzz"
