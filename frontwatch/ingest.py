@@ -26,7 +26,7 @@ from ._tiles import tiled
 from ._workers import default_workers, worker_pool
 from .errors import FrontwatchError, InputFileError
 from .snapshot import RawSnapshot, ValidSnapshot, validate_snapshot
-from .sources import adapter, stored_adapter
+from .sources import adapter, credit, stored_adapter
 from .sources._io import check_document_size, expand_paths, max_document_bytes
 from .steps import derive_steps
 from .store import Store
@@ -225,6 +225,7 @@ class _Commits:
     def __init__(self, store: Store, summary: IngestSummary) -> None:
         self.store = store
         self.summary = summary
+        self.credited = False
         self.writes: list[Callable[[], None]] = []
         self.files = 0
         self.since = time.monotonic()
@@ -246,7 +247,22 @@ class _Commits:
         with self.store.transaction():
             for write in writes:
                 write()
+            if not self.credited:
+                _record_credits(self.store, self.summary.source)
+                self.credited = True
             self.summary.flags = quality.assess(self.store, self.summary.source)
+
+
+def _record_credits(store: Store, source: str) -> None:
+    """Store the credit of the source being ingested (its adapter's, kept up to date), and
+    of every other source of the store that has none recorded (a store written by an
+    earlier version), with the first group of files."""
+    have = store.source_credits()
+    names = [source] + [s for s in store.source_names() if s != source and s not in have]
+    for name in names:
+        info = credit(name)
+        if have.get(name) != info:
+            store.record_source(name, info)
 
 
 def _run(store, mod, files, summary, outline, pool, progress, options) -> None:

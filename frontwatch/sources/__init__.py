@@ -10,6 +10,7 @@ mypy checks every module of :data:`ADAPTERS` against.
 from __future__ import annotations
 
 from ..errors import UnknownSource
+from ..store.model import SourceInfo
 from . import deepstate, geojson, isw, liveuamap_nzz
 from .contract import SourceAdapter
 
@@ -31,7 +32,14 @@ def stored_adapter(source: str) -> SourceAdapter:
     return ADAPTERS.get(source, geojson)
 
 
-def describe(source: str) -> dict[str, str]:
-    """Title, attribution and coverage note of a source (user sources: the geojson ones)."""
+def credit(source: str) -> SourceInfo:
+    """Title, attribution and coverage note of a source (user sources: the geojson ones), as
+    the ingest records them in the store (queries read them there:
+    :meth:`frontwatch.store.Store.source_info`)."""
     mod = stored_adapter(source)
-    return {"title": mod.TITLE, "attribution": mod.ATTRIBUTION, "coverage": mod.COVERAGE_NOTE}
+    return SourceInfo(title=mod.TITLE, attribution=mod.ATTRIBUTION, coverage=mod.COVERAGE_NOTE)
+
+
+def describe(source: str) -> dict[str, str]:
+    """:func:`credit` as a dict (``title``, ``attribution``, ``coverage``)."""
+    return credit(source).as_dict()

@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .._recent import Recent
 from ..errors import StoreNotFound
-from .model import OCCUPIED, SnapshotRecord, ValidSnapshot
+from .model import OCCUPIED, SnapshotRecord, SourceInfo, ValidSnapshot
 
 ENV_DB = "FRONTWATCH_DB"
 BUSY_TIMEOUT_S = 60.0
@@ -153,6 +153,21 @@ class Store(ABC):
 
     @abstractmethod
     def source_names(self) -> list[str]: ...
+
+    @abstractmethod
+    def source_credits(self) -> dict[str, SourceInfo]:
+        """The credits recorded at ingest, by source (none in a store of a version that did
+        not record them)."""
+
+    @abstractmethod
+    def record_source(self, source: str, info: SourceInfo) -> None:
+        """Record (or replace) the credit of ``source``, in the ingest's write transaction."""
+
+    def source_info(self, source: str) -> SourceInfo:
+        """The credit of ``source`` recorded at its ingest: title, attribution, coverage (a
+        store without it: :meth:`SourceInfo.unrecorded`)."""
+        return self.derived(("source_info", source),
+                            lambda: self.source_credits().get(source) or SourceInfo.unrecorded(source))  # fmt: skip
 
     @abstractmethod
     def layer_names(self, snapshot_id: int) -> list[str]: ...

@@ -2,7 +2,8 @@
 
 What an adapter hands over (:class:`RawSnapshot`), what validation hands to the store
 (:class:`ValidSnapshot`), what the store gives back (:class:`SnapshotRecord`), the names of
-the layers and of the data-quality flags every part of Frontwatch agrees on. This module
+the layers and of the data-quality flags every part of Frontwatch agrees on, and a source's
+credit as the store keeps it (:class:`SourceInfo`). This module
 imports nothing else of the package, so adapters, stores and analyses can all depend on it;
 the validation algorithm is :func:`frontwatch.snapshot.validate_snapshot`.
 """
@@ -49,6 +50,27 @@ class Flag(TypedDict, total=False):
 
     type: str
     message: str
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A source's credit, stored with its snapshots at ingest (from its adapter): the title,
+    the attribution to show wherever its numbers are shown, and what it covers."""
+
+    title: str
+    attribution: str
+    coverage: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"title": self.title, "attribution": self.attribution, "coverage": self.coverage}
+
+    @classmethod
+    def unrecorded(cls, source: str) -> SourceInfo:
+        """What stands for the credit of a source that a store holds maps of but has no
+        credit for (a store last written by a version that did not record them; its next
+        ingest of any source records them)."""
+        return cls(title=source, attribution=f"{source} (credit not recorded in this store: ingest again to record it)",
+                   coverage="not recorded")  # fmt: skip
 
 
 @dataclass
