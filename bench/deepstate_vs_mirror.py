@@ -1,7 +1,7 @@
 """Check: DeepState's revisions against its daily mirror over their overlap (2024-07-08 ..
 2025-08-03), by the same rules: line-of-contact length and places' distances.
 
-Each daily file is paired with the revision it shows (``ingest.closest_revision``: of the
+Each daily file is paired with the revision it shows (``sources.deepstate_mirror.closest_revision``: of the
 revisions whose areas agree with it, as the ingest's check pairs them, and the one current
 at the download, the one closest by geometry; the mirror is sometimes a day or two off). For every pair:
 the ``front`` rule's length on both, and the distance of a fixed set of places (deep in the
@@ -45,7 +45,7 @@ def distance_km(store, rec, lon: float, lat: float) -> float:
 
 def pairs(store, *, every: int = 1) -> list[tuple]:
     """(daily record, its revision, days off) over the overlap, every ``every``-th."""
-    from frontwatch.ingest import closest_revision
+    from frontwatch.sources.deepstate_mirror import closest_revision
 
     daily = [r for r in store.snapshots("deepstate", usable_only=False)
              if r.kind == "daily" and OVERLAP[0] <= r.valid_date <= OVERLAP[1]]  # fmt: skip

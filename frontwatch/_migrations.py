@@ -98,6 +98,14 @@ _V5 = [
         host TEXT NOT NULL)""",
 ]
 
+_SOURCES = [
+    # Each source's credit (title, attribution, coverage), recorded at ingest from its
+    # adapter, so that queries read it from the store.
+    """CREATE TABLE IF NOT EXISTS fw_sources (
+        source TEXT PRIMARY KEY, title TEXT NOT NULL, attribution TEXT NOT NULL,
+        coverage TEXT NOT NULL)""",
+]
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "geopackage core, files, snapshots, layers", _V1),
     (2, "cached steps between consecutive snapshots", _V2),
@@ -107,6 +115,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     # GeoPackage readers (QGIS, GDAL) see valid_date as a DATE and use a spatial index; the
     # index's triggers need the SQL functions of ._gpkg_sql on every writing connection.
     (6, "layers' dates typed DATE; GeoPackage R-tree on snapshot_layers", DATE_TYPED_LAYERS + RTREE_STATEMENTS),
+    (7, "sources' credits", _SOURCES),  # (#12; the next free number at a merge)
 ]
 REBUILT_LAYERS = 6
 """The migration that rebuilds ``snapshot_layers`` (an existing store is vacuumed after it)."""

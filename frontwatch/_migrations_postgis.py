@@ -63,8 +63,16 @@ _V1 = [
         ON snapshot_layers FOR EACH STATEMENT EXECUTE FUNCTION fw_bump_generation()""",
 ]
 
+_SOURCES = [
+    # Each source's credit, recorded at ingest from its adapter (queries read it here).
+    """CREATE TABLE IF NOT EXISTS fw_sources (
+        source TEXT PRIMARY KEY, title TEXT NOT NULL, attribution TEXT NOT NULL,
+        coverage TEXT NOT NULL)""",
+]
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "files, snapshots, layers as geometry(MultiPolygon, 4326), steps, changes, generation", _V1),
+    (2, "sources' credits", _SOURCES),  # (#12; the next free number at a merge)
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from typing import IO
 
-from .snapshot import ValidSnapshot
+from .store.model import ValidSnapshot
 
 SPILL_BYTES = 128 * 1024 * 1024
 """Encoded layers an archive keeps in memory before the rest go to disk."""

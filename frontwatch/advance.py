@@ -25,7 +25,6 @@ from .changes import change_from_records, check_side, gained_km2, rank_windows, 
 from .errors import InvalidWindow
 from .settlements import NOT_COVERED, RU, SIDE, _side_at
 from .snapshot import OCCUPIED
-from .sources import describe
 from .steps import GainBounds
 from .store import SnapshotRecord, Store
 from .timeline import History, ordered, resolve_window
@@ -241,7 +240,7 @@ def advance(store: Store, source: str, start, end, *, side: str = "UA") -> dict:
     from_snapshot, to_snapshot``)."""
     w = resolve_window(store, source, start, end)
     out = advance_between(store, w.hist, w.a, w.b, side=side)
-    out.update(**w.fields(), attribution=describe(source)["attribution"],
+    out.update(**w.fields(), attribution=store.source_info(source).attribution,
                depth_rule="geodesic distance from the earlier map's line of contact "
                           "(for RU also from the border with Russia and Belarus); "
                           "p90 over an even grid of the gained ground; parts under "
@@ -279,7 +278,7 @@ def _distance_on(store: Store, hist: History, place, day) -> dict:
         "distance_km": round(near.distance_km, 2) if near else None,
         "nearest_point": [round(near.lon, 5), round(near.lat, 5)] if near else None,
         "asked_date": asof.asked.isoformat(), "snapshot_date": rec.valid_date,
-        "lag_days": asof.lag_days, "attribution": describe(source)["attribution"],
+        "lag_days": asof.lag_days, "attribution": store.source_info(source).attribution,
         "notes": asof.skipped + ([] if near else ["the source does not cover this place"]),
     }  # fmt: skip
 
@@ -355,7 +354,7 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
                       f"the largest {days}-day {by} for {side} of the {compared} earlier windows "
                       f"since {hist.first_date}" if compared else
                       f"no earlier {days}-day window to compare with (history starts {hist.first_date})"),
-        "attribution": describe(source)["attribution"],
+        "attribution": store.source_info(source).attribution,
     }  # fmt: skip
 
 

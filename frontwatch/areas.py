@@ -10,7 +10,6 @@ from typing import Literal, get_args
 from . import _geo
 from .boundaries import UKRAINE_OFFICIAL_KM2, clip_outline
 from .snapshot import OCCUPIED, describe_coverage
-from .sources import describe
 from .store import SnapshotRecord, Store
 from .timeline import AsOf, History, ordered
 
@@ -41,7 +40,7 @@ def area_row(store: Store, asof: AsOf, *, land_only: bool = False) -> dict:
         "area_basis": "land only (OpenStreetMap outline)" if land_only else
                       "clipped to geoBoundaries outline (coastal waters included)",
         "denominator": DENOMINATOR_NOTE,
-        "attribution": describe(rec.source)["attribution"],
+        "attribution": store.source_info(rec.source).attribution,
         "provenance": rec.provenance(),
         "flags": [f["message"] for f in rec.flags],
         "warnings": rec.warnings + asof.skipped,

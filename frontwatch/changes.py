@@ -24,7 +24,6 @@ from .boundaries import clip_outline, oblasts
 from .errors import IngestIncomplete, InvalidWindow
 from .quality import mask_between
 from .snapshot import describe_coverage
-from .sources import describe
 from .steps import GainBounds, chained_upper_km2
 from .store import SnapshotRecord, Store
 from .timeline import History, parse_date, resolve_window
@@ -177,7 +176,7 @@ def change_between(
         "masked_km2": ch["masked_km2"],
         "coverage": describe_coverage(b.coverage),
         "area_basis": "land only" if land_only else "clipped to geoBoundaries outline",
-        "attribution": describe(source)["attribution"],
+        "attribution": store.source_info(source).attribution,
         "notes": ch["notes"] + w.notes,
         "provenance": {"from": a.provenance(), "to": b.provenance()},
     }

@@ -181,7 +181,7 @@ def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
     if plot and rows:
         from .report.plots import series_chart
 
-        series_chart(rows, plot, source=source)
+        series_chart(rows, plot, source=source, attribution=store.source_info(source).attribution)
         err.print(f"chart written to {plot}")
     emit(rows, SERIES_COLUMNS, fmt, title=f"{source}: occupied area, every {every}",
          caption=f"Areas geodesic (WGS84), km²; share of {areas.DENOMINATOR_NOTE}.")  # fmt: skip

@@ -35,8 +35,8 @@ from shapely.geometry.base import BaseGeometry
 
 from ._gpkg import from_gpkg
 from .errors import FrontwatchError
-from .sources import describe
 from .store import Store
+from .store.model import SourceInfo
 
 FORMATS = ("gpkg", "fgb", "parquet", "geojson", "csv")
 GEOJSON_DECIMALS = 6
@@ -54,6 +54,8 @@ class Row:
     kind: str
     file: str
     geometry: BaseGeometry | None
+    credit: SourceInfo
+    """The source's credit as the store recorded it at ingest."""
 
 
 def rows(store: Store, source: str, start: dt.date | None = None, end: dt.date | None = None,
@@ -63,6 +65,7 @@ def rows(store: Store, source: str, start: dt.date | None = None, end: dt.date |
     records = store.snapshots(source)
     if not records:
         raise FrontwatchError(f"no snapshots of {source!r} in {store.path}")
+    credit = store.source_info(source)
     out = []
     for i, r in enumerate(records):
         if (start and r.date < start) or (end and r.date > end):
@@ -71,7 +74,7 @@ def rows(store: Store, source: str, start: dt.date | None = None, end: dt.date |
         for layer in store.layer_names(r.id):
             geom = from_gpkg(store.layer_blob(r.id, layer)) if geometry else None
             km2 = r.occupied_km2 if layer == "occupied" else float(r.areas.get(layer, np.nan))
-            out.append(Row(source, layer, r.id, r.date, nxt, r.valid_time, km2, r.kind, r.file, geom))
+            out.append(Row(source, layer, r.id, r.date, nxt, r.valid_time, km2, r.kind, r.file, geom, credit))
     if not out:
         raise FrontwatchError(f"no snapshots of {source!r} between {start} and {end}")
     return out
@@ -90,7 +93,6 @@ def export(store: Store, source: str, fmt: str, output: str | Path, start: dt.da
 
 
 def _fields(data: list[Row], source: str) -> tuple[list[np.ndarray], list[str]]:
-    info = describe(source)
     cols = {
         "source": np.array([r.source for r in data], dtype=object),
         "layer": np.array([r.layer for r in data], dtype=object),
@@ -101,8 +103,8 @@ def _fields(data: list[Row], source: str) -> tuple[list[np.ndarray], list[str]]:
         "area_km2": np.array([r.km2 for r in data], dtype=np.float64),
         "kind": np.array([r.kind for r in data], dtype=object),
         "file": np.array([r.file for r in data], dtype=object),
-        "attribution": np.array([info["attribution"]] * len(data), dtype=object),
-        "coverage": np.array([info["coverage"]] * len(data), dtype=object),
+        "attribution": np.array([r.credit.attribution for r in data], dtype=object),
+        "coverage": np.array([r.credit.coverage for r in data], dtype=object),
     }
     return list(cols.values()), list(cols)
 
@@ -203,14 +205,13 @@ def _parquet(data, output: Path, source: str) -> list[Path]:
 
 
 def _csv(data, output: Path, source: str) -> list[Path]:
-    info = describe(source)
     with output.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["source", "layer", "snapshot_id", "valid_from", "valid_to", "valid_time", "area_km2", "kind",
                     "attribution"])  # fmt: skip
         for r in data:
             w.writerow([r.source, r.layer, r.snapshot_id, r.valid_from, r.valid_to or "", r.valid_time,
-                        f"{r.km2:.3f}", r.kind, info["attribution"]])  # fmt: skip
+                        f"{r.km2:.3f}", r.kind, r.credit.attribution])  # fmt: skip
     return [output]
 
 

@@ -375,7 +375,6 @@ def _foot(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def front_on(store, source: str, day) -> dict:
     """The line of contact of ``source`` on ``day`` with its geodesic length and provenance."""
-    from .sources import describe
     from .timeline import History
 
     asof = History(store, source).as_of(day)
@@ -387,5 +386,5 @@ def front_on(store, source: str, day) -> dict:
         "tolerance_km": BORDER_TOLERANCE_KM,
         "rule": "boundary of the occupied area less segments within the tolerance of the state "
                 "border, the coast or regions the source does not draw",
-        "attribution": describe(source)["attribution"], "geometry": line,
+        "attribution": store.source_info(source).attribution, "geometry": line,
     }  # fmt: skip

@@ -7,12 +7,11 @@ with a message naming it and leaves the store as it was.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,21 +19,20 @@ from pathlib import Path
 import orjson
 import shapely
 
-from . import _geo, quality
+from . import quality
 from ._format import utf8_text
+from ._ingest_items import ArchiveEnd, ArchiveMap, Failed, Item, Known, OneMap, work_items
 from ._same_bytes import option_conflict
 from ._spill import BlobSpill
 from ._tiles import tiled
 from ._workers import default_workers, worker_pool
 from .errors import FrontwatchError, InputFileError
 from .snapshot import RawSnapshot, ValidSnapshot, validate_snapshot
-from .sources import adapter
-from .sources._io import check_document_size, expand_paths, max_document_bytes
+from .sources import adapter, credit, stored_adapter
+from .sources._io import expand_paths, max_document_bytes
+from .sources.contract import SourceAdapter
 from .steps import derive_steps
-from .store import SnapshotRecord, Store
-
-AGREEMENT_KM2 = 5.0
-"""Daily DeepState files agreeing with the day's last revision within this many km² pass."""
+from .store import Store
 
 
 @dataclass
@@ -121,7 +119,8 @@ def ingest(
             if workers > 1 and len(files) > 4:
                 tiled(outline)  # (built here, forked workers have it)
                 pool = stack.enter_context(worker_pool(workers))
-            _run(store, mod, files, summary, outline, pool, progress, options)
+            _Pipeline(store, mod, files, summary, outline=outline, pool=pool, workers=workers, progress=progress,
+                      options=options).run()
         _derive(store, summary, pool, workers, progress)
     return summary
 
@@ -186,40 +185,11 @@ COMMIT_SECONDS = 2.0
 this many files or seconds of work per commit."""
 
 
-def _items(store: Store, mod, files: list[Path], options: dict) -> Iterator[tuple]:
-    """Per file: ('dup', ...), ('file', ...) for a one-map file to parse in a worker, or
-    ('raw', ...)* then ('end', ...) or ('error', ...) for an archive streamed here."""
-    seen: dict[str, Path] = {}
-    limit = max_document_bytes()
-    for path in files:
-        try:
-            if not mod.is_archive(path):  # (an archive is capped member by member)
-                check_document_size(path, path.stat().st_size, limit)
-            data = path.read_bytes()
-        except InputFileError as exc:
-            yield ("error", path, "", exc)
-            continue
-        except OSError as exc:
-            yield ("error", path, "", InputFileError(str(path), f"cannot read ({exc.strerror or exc})"))
-            continue
-        sha = hashlib.sha256(data).hexdigest()
-        if sha in seen or store.file_record(sha):
-            yield ("dup-run" if sha in seen else "dup", path, sha, data)
-            continue
-        seen[sha] = path
-        if not mod.is_archive(path):
-            yield ("file", path, sha, len(data))
-            continue
-        try:
-            for raw in mod.read(path, data, **options):
-                yield ("raw", path, sha, raw)
-        except InputFileError as exc:
-            yield ("error", path, sha, exc)
-            continue
-        except Exception as exc:  # (one odd archive must not sink the other files)
-            yield ("error", path, sha, InputFileError(str(path), f"cannot be read ({type(exc).__name__}: {exc})"))
-            continue
-        yield ("end", path, sha, len(data))
+@dataclass(frozen=True)
+class _Chunk:
+    """Consecutive one-map files given to a worker as one job."""
+
+    files: list[OneMap]
 
 
 class _Commits:
@@ -230,6 +200,7 @@ class _Commits:
     def __init__(self, store: Store, summary: IngestSummary) -> None:
         self.store = store
         self.summary = summary
+        self.credited = False
         self.writes: list[Callable[[], None]] = []
         self.files = 0
         self.since = time.monotonic()
@@ -251,151 +222,185 @@ class _Commits:
         with self.store.transaction():
             for write in writes:
                 write()
+            if not self.credited:
+                _record_credits(self.store, self.summary.source)
+                self.credited = True
             self.summary.flags = quality.assess(self.store, self.summary.source)
 
 
-def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
-    pending: deque[tuple[str, Path, str, object]] = deque()
-    limit = 4 * (pool._max_workers if pool is not None else 1)
-    batch: list[ValidSnapshot] = []
-    failed: set[Path] = set()
-    chunk: list[tuple[Path, str, int]] = []
-    done = jobs = 0
-    commits = _Commits(store, summary)
-    spill = BlobSpill()  # an archive's maps wait on disk past a budget
+def _record_credits(store: Store, source: str) -> None:
+    """Store the credit of the source being ingested (its adapter's, kept up to date), and
+    of every other source of the store that has none recorded (a store written by an
+    earlier version), with the first group of files."""
+    have = store.source_credits()
+    names = [source] + [s for s in store.source_names() if s != source and s not in have]
+    for name in names:
+        info = credit(name)
+        if have.get(name) != info:
+            store.record_source(name, info)
 
-    def resolve(item):
-        kind, path, sha, payload = item
-        job = _job(item)
-        if job is not None:
-            payload = (payload[0], job.result()) if kind == "chunk" else job.result()
-        return kind, path, sha, payload
 
-    def commit(path, sha, size, snaps) -> None:
+@dataclass
+class _Queued:
+    """An item (or a chunk of one-map files) waiting its turn, in file order, with its work:
+    a worker's :class:`Future`, the result when it was done here, or None (nothing to do)."""
+
+    item: Item | _Chunk
+    work: object
+
+    @property
+    def in_worker(self) -> bool:
+        return isinstance(self.work, Future)
+
+    def waiting(self) -> bool:
+        return isinstance(self.work, Future) and not self.work.done()
+
+    def outcome(self):
+        return self.work.result() if isinstance(self.work, Future) else self.work
+
+
+class _Pipeline:
+    """One ingest run: the files' items (:func:`._ingest_items.work_items`) go to the workers (one-map files in
+    chunks, an archive's maps one by one) and come back in file order to the commits; at
+    most ``4 × workers`` jobs are out at a time."""
+
+    def __init__(self, store: Store, mod: SourceAdapter, files: list[Path], summary: IngestSummary, *,
+                 outline: str, pool: ProcessPoolExecutor | None, workers: int,
+                 progress: Callable[[int, int, str], None] | None, options: dict) -> None:  # fmt: skip
+        self.store, self.mod, self.files, self.summary = store, mod, files, summary
+        self.outline, self.pool, self.progress, self.options = outline, pool, progress, options
+        self.limit = 4 * (workers if pool is not None else 1)
+        self.pending: deque[_Queued] = deque()
+        self.out = 0
+        """Jobs given to workers and not handled yet."""
+        self.chunk: list[OneMap] = []
+        self.batch: list[ValidSnapshot] = []
+        """The validated maps of the archive being read."""
+        self.spill = BlobSpill()  # (they wait on disk past a budget)
+        self.failed: set[Path] = set()
+        self.done = 0
+        self.commits = _Commits(store, summary)
+        self.handlers: dict[type, Callable] = {
+            _Chunk: self._chunk_done, ArchiveMap: self._map_done, Known: self._known,
+            Failed: self._file_failed, ArchiveEnd: self._archive_done,
+        }  # fmt: skip
+
+    def run(self) -> None:
+        if self.progress is not None:
+            self.progress(0, len(self.files), "")
+        try:
+            for item in work_items(self.store, self.mod, self.files, self.options):
+                self._feed(item)
+            self._submit_chunk()
+            self._drain(0)
+        finally:
+            # on an unexpected error or an interrupt too: the files finished so far are whole,
+            # keep them (the one being written was rolled back to its savepoint)
+            try:
+                self.commits.close()
+            finally:
+                self.spill.close()
+
+    def _feed(self, item: Item) -> None:
+        if isinstance(item, OneMap):
+            self.chunk.append(item)
+            if len(self.chunk) >= (CHUNK_FILES if self.pool is not None else 1):
+                self._submit_chunk()
+                self._drain(self.limit)
+            return
+        self._submit_chunk()  # keep the order of files
+        work = self._work(_validate, item.raw, self.outline) if isinstance(item, ArchiveMap) else None
+        self._push(item, work)
+        self._drain(self.limit)
+
+    def _work(self, fn: Callable, *args) -> object:
+        """In a worker when there is a pool (a Future), here otherwise (the result)."""
+        return self.pool.submit(fn, *args) if self.pool is not None else fn(*args)
+
+    def _push(self, item: Item | _Chunk, work: object) -> None:
+        queued = _Queued(item, work)
+        self.pending.append(queued)
+        self.out += queued.in_worker
+
+    def _submit_chunk(self) -> None:
+        if not self.chunk:
+            return
+        files, self.chunk = self.chunk, []
+        jobs = [(f.path, f.sha) for f in files]
+        self._push(_Chunk(files), self._work(_read_validate_chunk, self.mod.NAME, jobs, self.options, self.outline))
+
+    def _drain(self, keep: int) -> None:
+        """Handle finished items in order, and wait on the oldest while more than ``keep``
+        worker jobs are out (duplicates and errors queued between them do not count: they
+        must not leave a worker without a job)."""
+        while self.out > keep or (self.pending and not self.pending[0].waiting()):
+            queued = self.pending.popleft()
+            self.out -= queued.in_worker
+            item = queued.item
+            if not isinstance(item, _Chunk) and item.path in self.failed:
+                if isinstance(item, ArchiveEnd | Failed):
+                    self.batch = []
+                continue
+            self.handlers[type(item)](item, queued.outcome())
+
+    def _chunk_done(self, chunk: _Chunk, results: list[list[ValidSnapshot] | InputFileError]) -> None:
+        for f, result in zip(chunk.files, results, strict=True):
+            if isinstance(result, InputFileError):
+                self.summary.errors.append(str(result))
+            else:
+                self._commit(f.path, f.sha, f.size, result)
+            self._tick(f.path)
+
+    def _map_done(self, item: ArchiveMap, result: ValidSnapshot | InputFileError) -> None:
+        if isinstance(result, InputFileError):
+            self.summary.errors.append(str(result))
+            self.failed.add(item.path)
+            self.batch = []
+            self._tick(None)
+            return
+        self.batch.append(self.spill.keep(result))
+        if self.progress is not None:  # (an archive of many maps: the count moves)
+            self.progress(self.done, len(self.files), f"{item.path.name}: {len(self.batch)} maps")
+
+    def _known(self, item: Known, _: None) -> None:
+        store, mod, options, outline, summary = self.store, self.mod, self.options, self.outline, self.summary
+
+        def duplicate() -> None:
+            if _duplicate_file(store, mod, item.sha, item.path, item.data, options, outline, summary):
+                summary.unchanged_files += 1
+                summary.repeated_files += item.in_run
+
+        self.commits.add(duplicate)
+        self._tick(item.path)
+
+    def _file_failed(self, item: Failed, _: None) -> None:
+        self.summary.errors.append(str(item.error))
+        self.batch = []
+        self._tick(item.path)
+
+    def _archive_done(self, item: ArchiveEnd, _: None) -> None:
+        self._commit(item.path, item.sha, item.size, self.batch)
+        self.batch = []
+        self.spill.archive_done()
+        self._tick(item.path)
+
+    def _commit(self, path: Path, sha: str, size: int, snaps: list[ValidSnapshot]) -> None:
+        store, summary = self.store, self.summary
+
         def write() -> None:
             try:
                 _commit_file(store, path, sha, size, snaps, summary)
             except FrontwatchError as exc:
                 summary.errors.append(str(exc))
 
-        commits.add(write)
+        self.commits.add(write)
 
-    def handle(kind, path, sha, payload) -> None:
-        nonlocal batch
-        if kind == "chunk":
-            chunk_files, results = payload
-            for (fpath, fsha, size), result in zip(chunk_files, results, strict=True):
-                if isinstance(result, InputFileError):
-                    summary.errors.append(str(result))
-                else:
-                    commit(fpath, fsha, size, result)
-                tick(fpath)
-            return
-        if path in failed:
-            if kind in ("end", "error"):
-                batch = []
-            return
-        if kind == "raw":
-            if isinstance(payload, InputFileError):
-                summary.errors.append(str(payload))
-                failed.add(path)
-                batch = []
-                tick(None)
-                return
-            batch.append(spill.keep(payload))
-            if progress is not None:  # (an archive of many maps: the count moves)
-                progress(done, len(files), f"{path.name}: {len(batch)} maps")
-            return
-        if kind in ("dup", "dup-run"):
-            in_run = kind == "dup-run"
-
-            def duplicate() -> None:
-                if _duplicate_file(store, mod, sha, path, payload, options, outline, summary):
-                    summary.unchanged_files += 1
-                    summary.repeated_files += in_run
-
-            commits.add(duplicate)
-        elif kind == "error":
-            summary.errors.append(str(payload))
-            batch = []
-        elif kind == "end":
-            commit(path, sha, payload, batch)
-            batch = []
-            spill.archive_done()
-        tick(path)
-
-    def tick(path: Path | None) -> None:
-        nonlocal done
-        done += 1
-        summary.files += 1
-        commits.tick()
-        if progress is not None:
-            progress(done, len(files), path.name if path else "")
-
-    def run(fn, *args):
-        """In a worker when there is a pool (a Future), here otherwise (the result)."""
-        return pool.submit(fn, *args) if pool is not None else fn(*args)
-
-    def push(item) -> None:
-        nonlocal jobs
-        pending.append(item)
-        jobs += _job(item) is not None
-
-    def submit_chunk() -> None:
-        nonlocal chunk
-        if not chunk:
-            return
-        job = run(_read_validate_chunk, mod.NAME, [(p, sh) for p, sh, _ in chunk], options, outline)
-        push(("chunk", chunk[0][0], "", (chunk, job)))
-        chunk = []
-
-    def drain(keep: int) -> None:
-        """Handle finished items in order, and wait on the oldest while more than
-        ``keep`` worker jobs are out (duplicates and errors queued between them do not
-        count: they must not leave a worker without a job)."""
-        nonlocal jobs
-        while jobs > keep or (pending and not _waiting(pending[0])):
-            item = pending.popleft()
-            jobs -= _job(item) is not None
-            handle(*resolve(item))
-
-    if progress is not None:
-        progress(0, len(files), "")
-    try:
-        for item in _items(store, mod, files, options):
-            kind, path, sha, payload = item
-            if kind == "file":
-                chunk.append((path, sha, payload))
-                if len(chunk) >= (CHUNK_FILES if pool else 1):
-                    submit_chunk()
-                    drain(limit)
-                continue
-            submit_chunk()  # keep the order of files
-            if kind == "raw":
-                item = (kind, path, sha, run(_validate, payload, outline))
-            push(item)
-            drain(limit)
-        submit_chunk()
-        drain(0)
-    finally:
-        # on an unexpected error or an interrupt too: the files finished so far are whole,
-        # keep them (the one being written was rolled back to its savepoint)
-        try:
-            commits.close()
-        finally:
-            spill.close()
-
-
-def _job(item) -> Future | None:
-    """A pending item's work given to a worker (a chunk carries its files beside it), or
-    None: done here already, or nothing to do."""
-    payload = item[3][1] if item[0] == "chunk" else item[3]
-    return payload if isinstance(payload, Future) else None
-
-
-def _waiting(item) -> bool:
-    job = _job(item)
-    return job is not None and not job.done()
+    def _tick(self, path: Path | None) -> None:
+        self.done += 1
+        self.summary.files += 1
+        self.commits.tick()
+        if self.progress is not None:
+            self.progress(self.done, len(self.files), path.name if path else "")
 
 
 def _duplicate_file(store: Store, mod, sha: str, path: Path, data: bytes, options: dict, outline: str,
@@ -470,8 +475,9 @@ def _commit_file(store, path, sha, size, batch, summary, *, known_bytes: bool = 
 
 
 def _supersede(store: Store, source: str, day: str) -> int:
-    """Among one day's snapshots: same valid time → highest priority wins; a revision
-    supersedes a daily file of the same day (recording whether the two agree)."""
+    """Among one day's snapshots: same valid time → highest priority wins; then the
+    source's adapter reconciles the winners (DeepState: a revision supersedes a daily file
+    of the same day, :func:`frontwatch.sources.deepstate_mirror.reconcile_day`)."""
     rows = store.snapshots(source, usable_only=False, day=day)
     newly = 0
     by_time: dict[str, list] = {}
@@ -486,86 +492,4 @@ def _supersede(store: Store, source: str, day: str) -> int:
             if r.superseded_by != best.id:
                 store.update_snapshot(r.id, superseded_by=best.id)
                 newly += 1
-    revisions = sorted((r for r in winners if r.kind == "revision"), key=lambda r: r.valid_time)
-    for r in winners:
-        if r.kind == "daily" and revisions and r.superseded_by is None:
-            note = _daily_check(store, r, revisions[-1])
-            store.update_snapshot(r.id, superseded_by=revisions[-1].id, warnings=r.warnings + [note])
-            newly += 1
-    return newly
-
-
-def paired_revision(store: Store, daily: SnapshotRecord, same_day: SnapshotRecord | None = None
-                    ) -> tuple[SnapshotRecord, int] | None:  # fmt: skip
-    """The revision a daily DeepState file shows, and how many days it lies from the file's
-    valid date: the last revision of that date when their areas agree within
-    ``AGREEMENT_KM2``, else the last one of the days around it that does (the mirror's
-    lag varies), else None."""
-    day = dt.date.fromisoformat(daily.valid_date)
-    if same_day is None:
-        revisions = [r for r in store.snapshots(daily.source, day=daily.valid_date) if r.kind == "revision"]
-        same_day = revisions[-1] if revisions else None
-    if same_day is not None and abs(daily.occupied_km2 - same_day.occupied_km2) <= AGREEMENT_KM2:
-        return same_day, 0
-    for k in (-1, 1, -2, 2, -3):
-        other = [r for r in store.snapshots(daily.source, day=(day + dt.timedelta(days=k)).isoformat())
-                 if r.kind == "revision"]  # fmt: skip
-        if other and abs(daily.occupied_km2 - other[-1].occupied_km2) <= AGREEMENT_KM2:
-            return other[-1], k
-    return None
-
-
-MIRROR_DOWNLOAD_UTC = dt.time(3, 0)
-"""About when the daily mirror downloads DeepState's map, on the day after its valid date."""
-
-
-def closest_revision(store: Store, daily: SnapshotRecord) -> tuple[SnapshotRecord, int] | None:
-    """Of the revisions :func:`paired_revision` looks at, and the one current when the
-    daily file was downloaded, the one that differs least from the daily file by geometry
-    (the geodesic km² of their symmetric difference) among those whose areas agree within
-    ``AGREEMENT_KM2``; with how many days it lies from the file's valid date. Two
-    revisions can agree by area and differ on the ground: this tells them apart, at the
-    cost of an overlay per candidate (for checks, not for every ingest)."""
-    day = dt.date.fromisoformat(daily.valid_date)
-    cands: dict[int, SnapshotRecord] = {}
-    for k in (0, -1, 1, -2, 2, -3):
-        revs = [r for r in store.snapshots(daily.source, day=(day + dt.timedelta(days=k)).isoformat())
-                if r.kind == "revision"]  # fmt: skip
-        if revs:
-            cands[revs[-1].id] = revs[-1]
-        if k == 1:
-            downloaded = dt.datetime.combine(day + dt.timedelta(days=1), MIRROR_DOWNLOAD_UTC, dt.UTC).isoformat()
-            before = [r for r in revs if r.valid_time <= downloaded]
-            if before:
-                cands[before[-1].id] = before[-1]
-    agree = [r for r in cands.values() if abs(daily.occupied_km2 - r.occupied_km2) <= AGREEMENT_KM2]
-    if not agree:
-        return None
-    occ = store.layer(daily.id)
-    best = min(agree, key=lambda r: _geo.area_km2(shapely.symmetric_difference(occ, store.layer(r.id))))
-    return best, (dt.date.fromisoformat(best.valid_date) - day).days
-
-
-def _daily_check(store: Store, daily, same_day) -> str:
-    """Whether a daily DeepState file agrees with the last revision of its valid date; if
-    not, which revision of the days around it it does match (the mirror's lag varies)."""
-    diff = daily.occupied_km2 - same_day.occupied_km2
-    paired = paired_revision(store, daily, same_day)
-    if paired is not None and paired[1] == 0:
-        return (
-            f"daily file agrees with revision of {same_day.valid_time}: "
-            f"{daily.occupied_km2:,.1f} vs {same_day.occupied_km2:,.1f} km² ({diff:+,.1f})"
-        )
-    if paired is not None:
-        other, k = paired
-        return (
-            f"daily file differs from revision of {same_day.valid_time} by {diff:+,.1f} km² "
-            f"but matches revision of {other.valid_time} "
-            f"({daily.occupied_km2 - other.occupied_km2:+,.1f}): the mirror's map was "
-            f"{abs(k)} day{'s' if abs(k) > 1 else ''} {'older' if k < 0 else 'newer'} "
-            "than its file date says"
-        )
-    return (
-        f"daily file DISAGREES with revision of {same_day.valid_time}: "
-        f"{daily.occupied_km2:,.1f} vs {same_day.occupied_km2:,.1f} km² ({diff:+,.1f})"
-    )
+    return newly + stored_adapter(source).reconcile_day(store, winners)

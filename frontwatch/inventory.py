@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .snapshot import describe_coverage
-from .sources import describe
 from .store import Store
 
 
@@ -14,7 +13,7 @@ def sources_summary(store: Store) -> list[dict]:
     for name in sorted(set(store.source_names()) | set(unfinished)):
         all_recs = store.snapshots(name, usable_only=False)
         usable = [r for r in all_recs if not r.excluded and r.superseded_by is None]
-        info = describe(name)
+        info = store.source_info(name)
         breaks = [
             f"{r.valid_date}: {f['message']}"
             for r in usable
@@ -35,7 +34,7 @@ def sources_summary(store: Store) -> list[dict]:
                 coverages.append((r.valid_date, c))
         rows.append({
             "source": name,
-            "title": info["title"],
+            "title": info.title,
             "first_date": usable[0].valid_date if usable else None,
             "last_date": usable[-1].valid_date if usable else None,
             "snapshots": len(usable),
@@ -46,7 +45,7 @@ def sources_summary(store: Store) -> list[dict]:
             "coverage_breaks": breaks,
             "flags": flagged,
             "unfinished_ingest": _unfinished(name, unfinished.get(name)),
-            "attribution": info["attribution"],
+            "attribution": info.attribution,
         })  # fmt: skip
     return rows
 

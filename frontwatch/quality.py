@@ -27,18 +27,16 @@ import shapely
 
 from . import _geo
 from .boundaries import REGION_LABELS
-from .snapshot import OCCUPIED
 from .store import SnapshotRecord, Store
+from .store.model import AUTO_FLAGS, OCCUPIED, PROVISIONAL, UNEXPLAINED
 
 TRANSIENT_MIN_KM2 = 1_000.0
 TRANSIENT_SHARE = 0.02
 STEP_KM2 = 500.0
-UNEXPLAINED = "unexplained"
 COVERAGE_EDGE_DEG = 0.02
 """Pieces of change within this distance (degrees, about 2 km) of a region whose coverage
 flips are part of the coverage break, not of the war."""
-AUTO = {"transient", "unexplained_step", "coverage_break", "provisional"}
-PROVISIONAL = "provisional"
+AUTO = AUTO_FLAGS
 
 
 def assess(store: Store, source: str) -> list[str]:
@@ -215,4 +213,4 @@ def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
     return _geo.union(parts), notes
 
 
-__all__ = ["assess", "mask_between", "OCCUPIED"]
+__all__ = ["assess", "mask_between", "OCCUPIED", "PROVISIONAL", "UNEXPLAINED"]

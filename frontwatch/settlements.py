@@ -28,7 +28,6 @@ from .boundaries import held_before_2022
 from .gazetteer import Place, gazetteer
 from .quality import mask_between
 from .snapshot import CONTESTED, OCCUPIED
-from .sources import describe
 from .steps import steps
 from .store import SnapshotRecord, Store
 from .timeline import History, end_of_day, resolve_window
@@ -83,7 +82,7 @@ def place_control(
         "asked_date": asof.asked.isoformat(),
         "snapshot_date": rec.valid_date,
         "lag_days": asof.lag_days,
-        "attribution": describe(source)["attribution"],
+        "attribution": store.source_info(source).attribution,
         "provenance": rec.provenance(),
         "notes": asof.skipped,
     }
@@ -247,7 +246,7 @@ def changed_places(
                             for (o, r, s), n in sorted(by_raion.items(), key=lambda kv: -kv[1])],
         "settlements_rule": "GeoNames populated places, abandoned/historical/destroyed excluded; "
                             f"entries of the same name within {DUPLICATE_KM:g} km counted once",
-        "attribution": describe(source)["attribution"] + "; places: GeoNames (CC BY 4.0)",
+        "attribution": store.source_info(source).attribution + "; places: GeoNames (CC BY 4.0)",
         "notes": w.notes + merged,
     }  # fmt: skip
 
@@ -290,7 +289,7 @@ def all_places(
     rows = [{**p.as_dict(), "from_side": SIDE[int(x)], "to_side": SIDE[int(y)]}
             for p, x, y in zip(places, s_i, s_j, strict=True)]  # fmt: skip
     return {"source": source, **w.fields(), "places": rows, "notes": w.notes,
-            "attribution": describe(source)["attribution"] + "; places: GeoNames (CC BY 4.0)"}  # fmt: skip
+            "attribution": store.source_info(source).attribution + "; places: GeoNames (CC BY 4.0)"}  # fmt: skip
 
 
 def place_history(store: Store, source: str, place: Place) -> dict:
@@ -313,5 +312,5 @@ def place_history(store: Store, source: str, place: Place) -> dict:
         "first_snapshot": recs[0].valid_date,
         "last_snapshot": recs[-1].valid_date,
         "transitions": rows,
-        "attribution": describe(source)["attribution"],
+        "attribution": store.source_info(source).attribution,
     }

@@ -1,4 +1,4 @@
-"""The snapshot data contract: what an adapter hands over, and its validation.
+"""Validation of the snapshot data contract (:mod:`frontwatch.store.model`).
 
 A *raw snapshot* is one source's map valid at one time, as an adapter read it: polygonal
 layers by name (``occupied`` required, ``contested`` optional, the source's own extra
@@ -11,12 +11,8 @@ determines coverage.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache, partial
-from typing import cast
 
 import numpy as np
 import shapely
@@ -28,77 +24,15 @@ from ._seams import close_seams_measured, fill_sliver_holes
 from ._tiles import TiledOutline, TilingFailed, tiled
 from .boundaries import REGION_LABELS, UKRAINE_OFFICIAL_KM2, clip_outline, held_before_2022
 from .errors import InputFileError
+from .store.model import CONTESTED, OCCUPIED, RawSnapshot, ValidSnapshot, layer_keys
 
-OCCUPIED = "occupied"
-CONTESTED = "contested"
+__all__ = ["CONTESTED", "OCCUPIED", "RawSnapshot", "ValidSnapshot", "coverage_of", "describe_coverage",
+           "layer_keys", "validate_snapshot"]  # fmt: skip
+
 COVERAGE_THRESHOLD = 0.5
 """A region counts as covered when at least this share of it is drawn as occupied."""
 CLIPPED_WARNING_KM2 = 100.0
 """Warn when more than this much of a layer lies outside the clip outline."""
-
-
-@dataclass
-class RawSnapshot:
-    """What an adapter reads: layers of polygons, a valid time and provenance."""
-
-    source: str
-    valid_time: dt.datetime
-    layers: dict[str, list[BaseGeometry]]
-    file: str
-    source_dates: dict[str, str | None] = field(default_factory=dict)
-    kind: str = "file"
-    priority: str = ""
-    """Among snapshots of the same source and valid time, the highest priority is used."""
-    notes: list[str] = field(default_factory=list)
-    layer_keys: dict[str, bytes] | None = None
-    """A hash of each layer's geometry made by the reader (see :func:`layer_keys`), or None."""
-    seam_width_m: float = 0.0
-    """Gaps in the occupied layer narrower than this (metres) are seams between the
-    source's features, not ground held by the other side: closed (0: none)."""
-
-    @property
-    def valid_date(self) -> str:
-        return self.valid_time.date().isoformat()
-
-
-@dataclass
-class ValidSnapshot:
-    """A snapshot that passed the contract: valid, clipped, measured."""
-
-    raw: RawSnapshot
-    layers: dict[str, shapely.MultiPolygon]
-    areas_km2: dict[str, float]
-    coverage: dict[str, bool]
-    warnings: list[str]
-    clip_outline: str
-    geom_hash: str
-
-    encoded: Mapping[str, bytes] | None = None
-    """The stored layers as GeoPackage blobs, once :meth:`encode` has run."""
-    shared_blobs: dict[str, bytes] | None = field(default=None, repr=False)
-    """Where the blobs are kept for a repeat of the same map (see :func:`validate_snapshot`)."""
-
-    @property
-    def occupied(self) -> shapely.MultiPolygon:
-        return self.layers[OCCUPIED]
-
-    def blobs(self) -> Mapping[str, bytes]:
-        """The layers to store (empty ones left out, except ``occupied``) as GeoPackage
-        blobs."""
-        if self.encoded is None:
-            self.encoded = {name: _gpkg.to_gpkg(geom) for name, geom in self.layers.items()
-                            if not geom.is_empty or name == OCCUPIED}  # fmt: skip
-            if self.shared_blobs is not None:
-                self.shared_blobs.update(self.encoded)
-        return self.encoded
-
-    def encode(self) -> ValidSnapshot:
-        """Encode the layers once, here, and drop the geometries: what a worker process
-        sends back is then the blobs alone (no second WKB round trip)."""
-        self.blobs()
-        self.layers = {}
-        self.raw.layers = {}  # the input geometry is not needed past validation
-        return self
 
 
 def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> ValidSnapshot:
@@ -137,6 +71,7 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
         geom_hash=geom_hash,
         encoded=dict(blobs) if blobs else None,  # a repeat: the blobs made the first time
         shared_blobs=blobs,
+        encoder=_gpkg.to_gpkg,
     )
 
 
@@ -156,14 +91,6 @@ _RECENT: Recent[tuple] = Recent(RECENT_MAPS)
 _RECENT_LAYERS: Recent[tuple] = Recent(RECENT_MAPS)
 """Clipped layers of recent maps (a layer can repeat in maps that differ elsewhere:
 `losses` often does), by the reader's hash of their input geometry."""
-
-
-def layer_keys(digests: dict[str, list[bytes | None]]) -> dict[str, bytes] | None:
-    """Layer keys from the digests a reader made of each layer's geometries, in order
-    (None when one is missing: the key is then made from the geometries)."""
-    if any(d is None for ds in digests.values() for d in ds):
-        return None
-    return {name: hashlib.sha256(b"".join(cast("list[bytes]", ds))).digest() for name, ds in digests.items()}
 
 
 def _map_key(outline: str, inputs: dict[str, list], keys: dict[str, bytes] | None = None,

@@ -1,5 +1,5 @@
 """Moving a store from the file to PostGIS: every file record, snapshot (its id kept),
-layer and cached result of a SQLite store copied into an empty PostGIS store, in one
+layer, cached result and source credit of a SQLite store copied into an empty PostGIS store, in one
 transaction (no geometry is decoded: the GeoPackage blobs' WKB goes as it is)."""
 
 from __future__ import annotations
@@ -63,6 +63,10 @@ def copy_to_postgis(src: SQLiteStore, dst: PostGISStore, *,
         changes = src.conn.execute("SELECT from_id, to_id, ua_km2, ru_km2 FROM fw_changes").fetchall()
         cur.executemany("INSERT INTO fw_changes VALUES (%s, %s, %s, %s)", [tuple(r) for r in changes])
         counts["fw_changes"] = len(changes)
+        credits = src.source_credits()
+        for name, info in credits.items():
+            dst.record_source(name, info)
+        counts["fw_sources"] = len(credits)
         cur.execute("SELECT setval(pg_get_serial_sequence('fw_snapshots', 'id'), GREATEST(max(id), 1)) FROM fw_snapshots")
     dst._changed()
     return counts

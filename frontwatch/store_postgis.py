@@ -24,8 +24,8 @@ from . import _geo, _gpkg
 from ._migrations_postgis import LOCK_SQL, MIGRATIONS, applied_versions, migrate
 from ._recent import Recent
 from .errors import StoreError
-from .snapshot import OCCUPIED, ValidSnapshot
 from .store import _JSON_COLS, CachingStore, SnapshotRecord, _now
+from .store.model import OCCUPIED, SourceInfo, ValidSnapshot
 
 V = TypeVar("V")
 URL_SCHEMES = ("postgresql://", "postgres://")
@@ -285,6 +285,19 @@ class PostGISStore(CachingStore):
 
     def file_count(self, source: str) -> int:
         return int(self.conn.execute("SELECT count(*) FROM fw_files WHERE source = %s", (source,)).fetchone()[0])
+
+    def source_credits(self) -> dict[str, SourceInfo]:
+        rows = self.conn.execute("SELECT source, title, attribution, coverage FROM fw_sources").fetchall()
+        return {r[0]: SourceInfo(r[1], r[2], r[3]) for r in rows}
+
+    def record_source(self, source: str, info: SourceInfo) -> None:
+        self._writable()
+        self.conn.execute(
+            "INSERT INTO fw_sources VALUES (%s, %s, %s, %s) ON CONFLICT (source) DO UPDATE"
+            " SET title = excluded.title, attribution = excluded.attribution, coverage = excluded.coverage",
+            (source, info.title, info.attribution, info.coverage),
+        )
+        self._changed()
 
     # layers -------------------------------------------------------------------------
 

@@ -22,7 +22,6 @@ from ._migrations import LATEST, READABLE_FROM, REBUILT_LAYERS, migrate
 from ._recent import Recent
 from ._storefile import check_schema, connect_read_only, inspect_store_file
 from .errors import IngestIncomplete, NotAStore, StoreBusy, StoreError, StoreNotFound
-from .snapshot import OCCUPIED, ValidSnapshot
 from .store import (
     _JSON_COLS,
     BUSY_TIMEOUT_S,
@@ -32,6 +31,7 @@ from .store import (
     _now,  # fmt: skip
     default_db_path,
 )
+from .store.model import OCCUPIED, SourceInfo, ValidSnapshot
 
 
 def _give_back_space(conn: sqlite3.Connection) -> None:
@@ -439,6 +439,17 @@ class SQLiteStore(CachingStore):
     def file_count(self, source: str) -> int:
         row = self.conn.execute("SELECT count(*) FROM fw_files WHERE source = ?", (source,))
         return int(row.fetchone()[0])
+
+    def source_credits(self) -> dict[str, SourceInfo]:
+        if not self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fw_sources'").fetchone():
+            return {}  # (a store of schema 6 or older, read as it is)
+        rows = self.conn.execute("SELECT source, title, attribution, coverage FROM fw_sources")
+        return {r[0]: SourceInfo(r[1], r[2], r[3]) for r in rows}
+
+    def record_source(self, source: str, info: SourceInfo) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO fw_sources VALUES (?, ?, ?, ?)",
+                          (source, info.title, info.attribution, info.coverage))  # fmt: skip
+        self._changed()
 
 
 def _dumps(v) -> str:

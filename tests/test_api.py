@@ -88,3 +88,38 @@ def test_import_frontwatch_ingest_gives_the_module_and_calling_it_ingests(tmp_pa
         store.close()
     assert isinstance(first, m.IngestSummary) and first.added > 0 and first.files > 0
     assert (again.added, again.unchanged_files) == (0, first.files)
+
+
+def _imported_modules(path) -> set[str]:
+    """The absolute names of the modules a file of the package imports (relative imports
+    resolved; ``from X import y`` counts X and X.y)."""
+    import ast
+
+    package = list(path.relative_to(ROOT).parts[:-1])  # (an __init__'s package is its folder too)
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            mod = ".".join(base + ([node.module] if node.module else []))
+            out.add(mod)
+            out.update(f"{mod}.{a.name}" for a in node.names)
+    return out
+
+
+def test_no_analysis_imports_the_source_adapters():
+    # #12: the credit of a source is stored at ingest; analyses, reports and the web read it
+    # from the store. Only the ingest, the CLI (its list of sources), the fetchers' own
+    # `fetch.sources` and the claims' short names (a lazy import) still use the adapters.
+    allowed = {"frontwatch/ingest.py", "frontwatch/_ingest_items.py", "frontwatch/cli.py", "frontwatch/claims/_measure.py"}
+    users = sorted(
+        str(p.relative_to(ROOT)) for p in (ROOT / "frontwatch").rglob("*.py")
+        if "frontwatch/sources/" not in p.as_posix()
+        and any(m == "frontwatch.sources" or m.startswith("frontwatch.sources.") for m in _imported_modules(p))
+    )  # fmt: skip
+    assert set(users) <= allowed
+    assert "frontwatch/ingest.py" in users  # (the check sees relative imports)
+    analyses = ["areas", "changes", "advance", "settlements", "inventory", "frontline", "export", "quality", "steps",
+                "timeline"]  # fmt: skip
+    assert all(f"frontwatch/{m}.py" not in users for m in analyses)

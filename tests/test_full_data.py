@@ -215,7 +215,7 @@ def test_deepstate_revisions_and_daily_mirror_agree_on_the_line_of_contact(full)
     was about 20% longer and Shchastia 2 km from it on 2024-11-30 (#11)."""
     from frontwatch.frontline import front_of, length_km
     from frontwatch.gazetteer import resolve_one
-    from frontwatch.ingest import closest_revision
+    from frontwatch.sources.deepstate_mirror import closest_revision
 
     store, _, _ = full
     places = [resolve_one(n, oblast=o) for n, o in MIRROR_PLACES]

@@ -345,3 +345,40 @@ def test_the_spill_reads_back_what_it_wrote():
         assert [type(s.encoded) is dict for s in kept] == [True, True, False, False, False]
         assert [dict(s.encoded.items()) for s in kept] == blobs
         assert sp.spilled_bytes == sum(len(v) for b in blobs[2:] for v in b.values())
+
+def test_work_items_are_typed_file_by_file(tmp_path, fresh_store):
+    # #12: the ingest's work comes as typed items (no string tags): a one-map file, the same
+    # bytes again, a file that cannot be read; an archive's maps then its end, or its maps
+    # up to a bad line then the failure
+    import hashlib
+
+    from shapely.geometry import mapping
+
+    from frontwatch._ingest_items import ArchiveEnd, ArchiveMap, Failed, Known, OneMap, work_items
+    from frontwatch.sources import adapter
+
+    one = nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", KHARKIV)
+    again = tmp_path / "2022-09-09.json.gz"
+    again.write_bytes(one.read_bytes())
+    unreadable = tmp_path / "2022-09-10.json.gz"
+    unreadable.mkdir()
+    items = list(work_items(fresh_store, adapter("liveuamap-nzz"), [one, again, unreadable], {}))
+    assert [type(i) for i in items] == [OneMap, Known, Failed]
+    sha = hashlib.sha256(one.read_bytes()).hexdigest()
+    assert (items[0].path, items[0].sha, items[0].size) == (one, sha, one.stat().st_size)
+    assert (items[1].path, items[1].sha, items[1].in_run, items[1].data) == (again, sha, True, one.read_bytes())
+    assert items[2].path == unreadable and str(items[2].error).startswith(f"{unreadable}: cannot read")
+
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Окуповано /// Occupied", "fill": "#a52714"},
+         "geometry": mapping(KHARKIV)}]}  # fmt: skip
+    lines = [orjson.dumps({"revision": n, "published_utc": f"2024-11-1{n}T20:00:00Z", "map": fc}) for n in (1, 2)]
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(b"\n".join(lines))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(lines[0] + b"\n{not json\n")
+    items = list(work_items(fresh_store, adapter("deepstate"), [good, bad], {}))
+    assert [type(i) for i in items] == [ArchiveMap, ArchiveMap, ArchiveEnd, ArchiveMap, Failed]
+    assert [i.raw.valid_date for i in items if isinstance(i, ArchiveMap)] == ["2024-11-11", "2024-11-12", "2024-11-11"]
+    assert (items[2].path, items[2].size) == (good, good.stat().st_size)
+    assert items[4].path == bad and str(items[4].error).startswith(f"{bad} line 2: malformed JSON")

@@ -74,11 +74,12 @@ def test_chart_breaks_the_line_at_a_coverage_break():
             for i, (v, c) in enumerate([(100.0, "all"), (101.0, "all"), (80.0, "no Crimea"), (81.0, "no Crimea")],
                                        start=1)]  # fmt: skip
     assert [len(s) for s in segments(rows)] == [2, 2]
-    fig = series_figure(rows, source="deepstate")
+    fig = series_figure(rows, source="deepstate", attribution="DeepStateMap (test credit)")
     lines = [ln for ln in fig.axes[0].get_lines() if len(ln.get_xdata()) > 1 and ln.get_linestyle() == "-"]
     assert sorted(list(ln.get_ydata()) for ln in lines) == [[80.0, 81.0], [100.0, 101.0]]
     assert "→ 81" not in fig._suptitle.get_text() and "on the last map 81 km²" in fig._suptitle.get_text()
     assert fig.axes[0].yaxis.get_major_formatter()(12345.0, 0) == "12,345"
+    assert any("Control: DeepStateMap (test credit) ·" in t.get_text() for t in fig.texts)  # the credit given
 
 
 def test_report_is_one_self_contained_file(week_html):

@@ -1,5 +1,6 @@
 """Adapters: how each source's own categories and dates are read."""
 
+import datetime as dt
 import io
 import tarfile
 
@@ -72,6 +73,35 @@ def test_deepstate_revision_supersedes_daily_file_and_records_agreement(tmp_path
     assert daily[0].superseded_by == used.id
     assert "daily file agrees with revision" in daily[0].warnings[-1]
     assert "point" not in " ".join(fresh_store.layer_names(used.id)).lower()
+
+
+@pytest.mark.parametrize(("source", "replaced"), [("deepstate", True), ("isw", False), ("my-map", False)])
+def test_same_day_reconciliation_is_the_adapters_hook(fresh_store, source, replaced):
+    # #12: a daily file and a revision of one day, each alone at its valid time: DeepState's
+    # adapter hook lets the revision replace the daily file (its areas agree: same polygon);
+    # the other adapters (a user's map: the geojson one) keep both
+    from frontwatch.ingest import _supersede
+    from frontwatch.snapshot import validate_snapshot
+    from frontwatch.sources import adapter, stored_adapter
+    from frontwatch.sources.contract import no_reconciliation
+    from frontwatch.store.model import OCCUPIED, RawSnapshot
+
+    def raw(kind, time):
+        return RawSnapshot(source=source, valid_time=dt.datetime.fromisoformat(time), layers={OCCUPIED: [KHARKIV]},
+                           file=f"{kind}.json", kind=kind, priority=f"{kind}-1")  # fmt: skip
+
+    with fresh_store.transaction():
+        daily = fresh_store.add_snapshot(validate_snapshot(raw("daily", "2024-11-14T23:59:59+00:00")), "a" * 64)
+        rev = fresh_store.add_snapshot(validate_snapshot(raw("revision", "2024-11-14T20:00:00+00:00")), "b" * 64)
+        assert _supersede(fresh_store, source, "2024-11-14") == int(replaced)
+    assert (stored_adapter(source) is adapter("geojson")) == (source == "my-map")
+    assert (stored_adapter(source).reconcile_day is no_reconciliation) == (not replaced)
+    rec = fresh_store.snapshot(daily)
+    assert rec.superseded_by == (rev if replaced else None)
+    agrees = (f"daily file agrees with revision of 2024-11-14T20:00:00+00:00: "
+              f"{rec.occupied_km2:,.1f} vs {rec.occupied_km2:,.1f} km² (+0.0)")  # fmt: skip
+    assert rec.warnings == ([agrees] if replaced else [])
+    assert [r.id for r in fresh_store.snapshots(source)] == ([rev] if replaced else [rev, daily])
 
 
 def test_isw_archive_both_layouts(tmp_path, fresh_store):

@@ -3,6 +3,7 @@ tests with a ``fresh_store`` or ``store_at`` run on each backend)."""
 
 import pyogrio
 import pytest
+import shapely
 from shapely.geometry import box
 
 from frontwatch._migrations import MIGRATIONS
@@ -110,3 +111,79 @@ def test_plain_store_keeps_nothing(tmp_path, store_at):
     store.derived("k", lambda: made.append(1))
     assert made == [1, 1]
     store.close()
+
+
+KHARKIV = box(36.5, 49.5, 37.5, 50.0)
+
+
+def test_ingest_records_each_sources_credit_and_queries_read_it_from_the_store(tmp_path, fresh_store):
+    # #12: the credit an adapter declares is stored with its maps; the analyses read it there
+    import orjson
+    from shapely.geometry import mapping
+
+    from frontwatch import areas, changes, export, inventory
+    from frontwatch.sources import geojson, liveuamap_nzz
+    from frontwatch.store.model import SourceInfo
+
+    files = [nzz_file(tmp_path / f"2022-09-0{d}.json.gz", f"2022-09-0{d}", KHARKIV) for d in (7, 8)]
+    ingest(fresh_store, "liveuamap-nzz", files, workers=1)
+    mine = tmp_path / "mine.geojson"
+    mine.write_bytes(orjson.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": mapping(KHARKIV)}]}))  # fmt: skip
+    ingest(fresh_store, "geojson", [mine], workers=1, options={"date": "2024-05-01", "source": "mine"})
+    nzz = SourceInfo(liveuamap_nzz.TITLE, liveuamap_nzz.ATTRIBUTION, liveuamap_nzz.COVERAGE_NOTE)
+    user = SourceInfo(geojson.TITLE, geojson.ATTRIBUTION, geojson.COVERAGE_NOTE)
+    assert fresh_store.source_credits() == {"liveuamap-nzz": nzz, "mine": user}
+    assert fresh_store.source_info("mine") == user
+    assert areas.area_on(fresh_store, "liveuamap-nzz", "2022-09-08")["attribution"] == nzz.attribution
+    ch = changes.change_between(fresh_store, "liveuamap-nzz", "2022-09-07", "2022-09-08")
+    assert ch["attribution"] == nzz.attribution
+    assert {r["source"]: (r["title"], r["attribution"]) for r in inventory.sources_summary(fresh_store)} == {
+        "liveuamap-nzz": (nzz.title, nzz.attribution), "mine": (user.title, user.attribution)}  # fmt: skip
+    assert {(r.credit.attribution, r.credit.coverage) for r in export.rows(fresh_store, "mine")} == {
+        (user.attribution, user.coverage)}  # fmt: skip
+    # a credit the store holds is what queries give, whatever the adapter says today
+    reworded = SourceInfo(nzz.title, "liveuamap, reworded", nzz.coverage)
+    with fresh_store.transaction():
+        fresh_store.record_source("liveuamap-nzz", reworded)
+    assert areas.area_on(fresh_store, "liveuamap-nzz", "2022-09-08")["attribution"] == "liveuamap, reworded"
+    # ...until the source's next ingest records its adapter's again
+    ingest(fresh_store, "liveuamap-nzz", files, workers=1)
+    assert fresh_store.source_info("liveuamap-nzz") == nzz
+
+
+def test_a_store_without_credits_says_so_and_its_next_ingest_records_every_sources(tmp_path):
+    # a store written before credits were stored (schema 6: no fw_sources) is read as it
+    # is; an ingest of any source upgrades it and records the credit of every source in it
+    import sqlite3
+
+    from frontwatch import areas
+    from frontwatch.sources import deepstate, liveuamap_nzz
+    from frontwatch.store.model import SourceInfo
+
+    path = tmp_path / "old.gpkg"
+    store = SQLiteStore(path, create=True)
+    ingest(store, "liveuamap-nzz", [nzz_file(tmp_path / "2022-09-08.json.gz", "2022-09-08", KHARKIV)], workers=1)
+    store.close()
+    version = next(v for v, name, _ in MIGRATIONS if name == "sources' credits")
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE fw_sources")
+        conn.execute("DELETE FROM fw_migrations WHERE version >= ?", (version,))
+    old = SQLiteStore(path)
+    assert old.source_credits() == {}
+    expected = "liveuamap-nzz (credit not recorded in this store: ingest again to record it)"
+    assert areas.area_on(old, "liveuamap-nzz", "2022-09-08")["attribution"] == expected
+    old.close()
+    daily = tmp_path / "deepstatemap_data_20241115.geojson"
+    daily.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+                     f'"geometry": {shapely.to_geojson(KHARKIV)}}}]}}')  # fmt: skip
+    store = SQLiteStore(path, create=True)
+    try:
+        ingest(store, "deepstate", [daily], workers=1)
+        assert store.source_credits() == {
+            "deepstate": SourceInfo(deepstate.TITLE, deepstate.ATTRIBUTION, deepstate.COVERAGE_NOTE),
+            "liveuamap-nzz": SourceInfo(liveuamap_nzz.TITLE, liveuamap_nzz.ATTRIBUTION, liveuamap_nzz.COVERAGE_NOTE),
+        }
+        assert areas.area_on(store, "liveuamap-nzz", "2022-09-08")["attribution"] == liveuamap_nzz.ATTRIBUTION
+    finally:
+        store.close()

@@ -131,6 +131,7 @@ def test_postgis_copy_of_a_file_store_gives_the_same_answers(store_at, tmp_path)
     dst = store_at("copy")
     counts = copy_to_postgis(src, dst)
     assert counts["fw_snapshots"] == len(src.snapshots(usable_only=False)) and counts["fw_changes"] >= 1
+    assert counts["fw_sources"] == 1 and dst.source_credits() == src.source_credits()  # (#12: the credits too)
     assert dst.snapshots(usable_only=False) == src.snapshots(usable_only=False)
     for r in src.snapshots(usable_only=False):
         assert dst.layer_names(r.id) == src.layer_names(r.id)

@@ -10,7 +10,6 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..sources import describe
 from .basemap import STYLE, credit
 from .maps import png_bytes
 
@@ -25,10 +24,11 @@ def segments(rows: list[dict]) -> list[list[dict]]:
     return runs
 
 
-def series_figure(rows: list[dict], *, source: str, land_only: bool = False,
+def series_figure(rows: list[dict], *, source: str, attribution: str, land_only: bool = False,
                   window: tuple[str, str] | None = None):  # fmt: skip
     """The figure of an area series: one line per run of equal coverage (``window``: two
-    snapshot dates to shade)."""
+    snapshot dates to shade); ``attribution``: the source's credit
+    (:meth:`frontwatch.store.Store.source_info`)."""
     fig = Figure(figsize=(9, 4.2))
     ax = fig.subplots()
     if window:
@@ -73,11 +73,11 @@ def series_figure(rows: list[dict], *, source: str, land_only: bool = False,
     breaks = f"; {len(runs) - 1} coverage break(s), drawn as gaps" if len(runs) > 1 else ""
     fig.text(0.02, 0.845, f"{source}, {len(rows):,} maps; {basis}{breaks}.\nCoverage of the last map: {last['coverage']}.",
              fontsize=8.5, color="#333333", va="bottom", linespacing=1.4)  # fmt: skip
-    credit(fig, f"Frontwatch · Control: {describe(source)['attribution']} · areas geodesic on WGS84; "
+    credit(fig, f"Frontwatch · Control: {attribution} · areas geodesic on WGS84; "
                 "share of Ukraine's official 603,628 km²")
     return fig
 
 
-def series_chart(rows: list[dict], path: str | Path, *, source: str, dpi: int = 150) -> None:
+def series_chart(rows: list[dict], path: str | Path, *, source: str, attribution: str, dpi: int = 150) -> None:
     """Draw an area series (rows of :func:`areas.series`) as a PNG chart at ``path``."""
-    Path(path).write_bytes(png_bytes(series_figure(rows, source=source), dpi=dpi))
+    Path(path).write_bytes(png_bytes(series_figure(rows, source=source, attribution=attribution), dpi=dpi))

@@ -68,7 +68,8 @@ def window_report(store, source: str, start, end, *, named: Sequence[Place] = ()
     fig, _ = change_figure(store, source, start, end, change=ch, places=places["places"], extent=ext)
     map_png = png_bytes(fig, dpi=dpi)
     rows = _context_series(store, source, start, end)
-    chart_png = png_bytes(series_figure(rows, source=source, window=(ch["from_snapshot"], ch["to_snapshot"])),
+    chart_png = png_bytes(series_figure(rows, source=source, attribution=store.source_info(source).attribution,
+                                        window=(ch["from_snapshot"], ch["to_snapshot"])),
                           dpi=dpi) if rows else b""  # fmt: skip
     distances = [distance_to_other_side(store, source, p, end) for p in _named_places(named, places, ext)]
     distances.sort(key=lambda d: (d["distance_km"] is None, d["distance_km"] or 0))

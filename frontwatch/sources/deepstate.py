@@ -7,9 +7,9 @@
   occupied territory, downloaded about 03:00 UTC; valid on the download date − 1.
 
 Where both give a snapshot for a day, the revision is kept and the daily file is recorded
-as a check. Categories are read from each polygon's fill colour (what readers of the map
-saw), falling back to its name ("Ukrainian /// English"). Point features (units,
-directions of attack) are never read.
+as a check (:mod:`.deepstate_mirror`, this adapter's ``reconcile_day``). Categories are read
+from each polygon's fill colour (what readers of the map saw), falling back to its name
+("Ukrainian /// English"). Point features (units, directions of attack) are never read.
 
 DeepState draws the areas held since 2014, Crimea and the areas occupied since 2022 as
 separate features whose edges do not quite meet; the daily mirror keeps some of those
@@ -30,7 +30,7 @@ from pathlib import Path
 import orjson
 
 from ..errors import InputFileError
-from ..snapshot import CONTESTED, OCCUPIED, RawSnapshot
+from ..store.model import CONTESTED, OCCUPIED, RawSnapshot
 from ._io import (
     decompress,
     end_of_day,
@@ -40,6 +40,7 @@ from ._io import (
     open_stream,
     polygon_geometry,
 )
+from .deepstate_mirror import reconcile_day as reconcile_day  # (the adapter contract's hook)
 
 NAME = "deepstate"
 TITLE = "DeepStateMap"

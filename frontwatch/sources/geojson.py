@@ -15,9 +15,10 @@ import re
 from pathlib import Path
 
 from ..errors import InputFileError
-from ..snapshot import OCCUPIED, RawSnapshot
+from ..store.model import OCCUPIED, RawSnapshot
 from ._crs import is_wgs84
 from ._io import decompress, end_of_day, feature_collection, load_json, polygon_geometry
+from .contract import no_reconciliation
 
 NAME = "geojson"
 TITLE = "user file"
@@ -147,3 +148,7 @@ def _features_via_gdal(path: Path) -> list[dict]:
         props = {n: fields[j][i] for j, n in enumerate(names)}
         feats.append({"properties": props, "geometry": mapping(g) if g is not None else None})
     return feats
+
+
+reconcile_day = no_reconciliation
+"""One map a valid time: nothing to reconcile within a day (the adapter contract's hook)."""

@@ -24,7 +24,7 @@ from typing import Any
 
 from .. import _geo
 from ..errors import InputFileError
-from ..snapshot import OCCUPIED, RawSnapshot
+from ..store.model import OCCUPIED, RawSnapshot
 from ._io import (
     check_document_size,
     decompress,
@@ -34,6 +34,7 @@ from ._io import (
     max_document_bytes,
     polygon_geometry,
 )
+from .contract import no_reconciliation
 
 NAME = "isw"
 TITLE = "Institute for the Study of War (assessed control)"
@@ -135,3 +136,7 @@ def _collect(where: str, name: str, content: bytes, days, members) -> None:
         geom = polygon_geometry(where, f)
         if layer is not None and geom is not None:
             days[day][layer].append(geom)
+
+
+reconcile_day = no_reconciliation
+"""One map a valid time: nothing to reconcile within a day (the adapter contract's hook)."""

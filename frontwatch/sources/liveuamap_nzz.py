@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 
 from ..errors import InputFileError
-from ..snapshot import OCCUPIED, RawSnapshot, layer_keys
+from ..store.model import OCCUPIED, RawSnapshot, layer_keys
 from ._io import decompress, end_of_day, fast_features, feature_collection, load_json, polygon_geometry
+from .contract import no_reconciliation
 
 NAME = "liveuamap-nzz"
 TITLE = "liveuamap via the NZZ war map"
@@ -92,3 +93,7 @@ def read(path: Path, data: bytes) -> list[RawSnapshot]:
             layer_keys=layer_keys(digests),
         )
     ]
+
+
+reconcile_day = no_reconciliation
+"""One map a valid time: nothing to reconcile within a day (the adapter contract's hook)."""

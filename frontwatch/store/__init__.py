@@ -1,4 +1,7 @@
-"""The embedded store: one SQLite file laid out as a GeoPackage, behind an interface.
+"""The store interface, its shared caches and :func:`open_store`; the data contract is
+:mod:`frontwatch.store.model`.
+
+The embedded store: one SQLite file laid out as a GeoPackage, behind an interface.
 
 QGIS opens the file and shows the ``snapshot_layers`` table (one row per snapshot and
 layer, geometry in WGS84). The PostGIS backend, for a team, is
@@ -12,7 +15,6 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,9 +22,9 @@ import shapely
 from platformdirs import user_data_dir
 from shapely.geometry.base import BaseGeometry
 
-from ._recent import Recent
-from .errors import StoreNotFound
-from .snapshot import OCCUPIED, ValidSnapshot
+from .._recent import Recent
+from ..errors import StoreNotFound
+from .model import OCCUPIED, SnapshotRecord, SourceInfo, ValidSnapshot
 
 ENV_DB = "FRONTWATCH_DB"
 BUSY_TIMEOUT_S = 60.0
@@ -39,49 +41,6 @@ def default_db_path() -> Path:
     if env:
         return Path(env)
     return Path(user_data_dir("frontwatch", appauthor=False)) / "frontwatch.gpkg"
-
-
-@dataclass
-class SnapshotRecord:
-    """A stored snapshot's metadata (geometry is loaded on demand)."""
-
-    id: int
-    source: str
-    valid_time: str
-    valid_date: str
-    kind: str
-    priority: str
-    file: str
-    sha256: str
-    source_dates: dict
-    ingested_at: str
-    clip_outline: str
-    geom_hash: str
-    occupied_km2: float
-    areas: dict[str, float]
-    coverage: dict[str, bool]
-    warnings: list[str] = field(default_factory=list)
-    flags: list[dict] = field(default_factory=list)
-    excluded: bool = False
-    superseded_by: int | None = None
-    aliases: list[dict] = field(default_factory=list)
-
-    @property
-    def date(self) -> dt.date:
-        return dt.date.fromisoformat(self.valid_date)
-
-    def provenance(self) -> dict:
-        """Where this snapshot came from: file, hash, the source's own dates, ingest time."""
-        return {
-            "source": self.source,
-            "snapshot_date": self.valid_date,
-            "valid_time": self.valid_time,
-            "file": self.file,
-            "sha256": self.sha256,
-            "source_dates": self.source_dates,
-            "ingested_at": self.ingested_at,
-            "clip_outline": self.clip_outline,
-        }
 
 
 class Store(ABC):
@@ -196,6 +155,21 @@ class Store(ABC):
     def source_names(self) -> list[str]: ...
 
     @abstractmethod
+    def source_credits(self) -> dict[str, SourceInfo]:
+        """The credits recorded at ingest, by source (none in a store of a version that did
+        not record them)."""
+
+    @abstractmethod
+    def record_source(self, source: str, info: SourceInfo) -> None:
+        """Record (or replace) the credit of ``source``, in the ingest's write transaction."""
+
+    def source_info(self, source: str) -> SourceInfo:
+        """The credit of ``source`` recorded at its ingest: title, attribution, coverage (a
+        store without it: :meth:`SourceInfo.unrecorded`)."""
+        return self.derived(("source_info", source),
+                            lambda: self.source_credits().get(source) or SourceInfo.unrecorded(source))  # fmt: skip
+
+    @abstractmethod
     def layer_names(self, snapshot_id: int) -> list[str]: ...
 
     @abstractmethod
@@ -278,7 +252,7 @@ def open_store(path: str | Path | None = None, *, create: bool = False, adopt: b
     that database."""
     target = str(path) if path is not None else os.environ.get(ENV_DB) or str(default_db_path())
     if target.startswith(("postgresql://", "postgres://")):
-        from .store_postgis import PostGISStore
+        from ..store_postgis import PostGISStore
 
         return PostGISStore(target, create=create)
     try:
@@ -289,4 +263,4 @@ def open_store(path: str | Path | None = None, *, create: bool = False, adopt: b
         raise StoreNotFound(exc.path, how) from None
 
 
-from .store_sqlite import SQLiteStore  # noqa: E402  (the default backend, defined on the interface above)
+from ..store_sqlite import SQLiteStore  # noqa: E402  (the default backend, defined on the interface above)
