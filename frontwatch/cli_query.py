@@ -54,8 +54,8 @@ def area(ctx, source, day, land_only, fmt):
         _warn([f"{r['source']}: {w}" for r in rows for w in r.get("warnings", [])], fmt)
         return
     row = areas.area_on(store, source, day, land_only=land_only)
-    emit(row, AREA_COLUMNS, fmt, caption=f"{row['denominator']}. Credit: {row['attribution']}")
-    _warn(row.get("warnings", []), fmt)
+    emit(row.as_dict(), AREA_COLUMNS, fmt, caption=f"{row.denominator}. Credit: {row.attribution}")
+    _warn(row.warnings, fmt)
 
 
 
@@ -165,7 +165,7 @@ def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
         if plot:
             raise InvalidWindow("--plot needs one --source")
 
-        def one(s: str) -> list[dict]:
+        def one(s: str) -> list[areas.SeriesRow]:
             with _progress(f"series {s}") as bar:
                 return areas.series(store, s, every=every, start=start, end=end, flows=flows, land_only=land_only,
                                     progress=bar)  # fmt: skip
@@ -176,16 +176,16 @@ def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
         _warn([f"{r['source']} {r['snapshot_date']}: {w}" for r in rows for w in r.get("warnings", [])], fmt)
         return
     with _progress("series") as bar:
-        rows = areas.series(store, source, every=every, start=start, end=end, flows=flows,
-                            land_only=land_only, progress=bar)  # fmt: skip
-    if plot and rows:
+        got = areas.series(store, source, every=every, start=start, end=end, flows=flows,
+                           land_only=land_only, progress=bar)  # fmt: skip
+    if plot and got:
         from .report.plots import series_chart
 
-        series_chart(rows, plot, source=source)
+        series_chart(got, plot, source=source)
         err.print(f"chart written to {plot}")
-    emit(rows, SERIES_COLUMNS, fmt, title=f"{source}: occupied area, every {every}",
+    emit([r.as_dict() for r in got], SERIES_COLUMNS, fmt, title=f"{source}: occupied area, every {every}",
          caption=f"Areas geodesic (WGS84), km²; share of {areas.DENOMINATOR_NOTE}.")  # fmt: skip
-    _warn([f"{r['snapshot_date']}: {w}" for r in rows for w in r["warnings"]], fmt)
+    _warn([f"{r.snapshot_date}: {w}" for r in got for w in r.warnings], fmt)
 
 
 @click.command()

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from pyproj import Geod
 
+from frontwatch.areas import SeriesRow
 from frontwatch.changes import change_between
 from frontwatch.cli import main
 from frontwatch.report import content, export, html
@@ -70,7 +71,9 @@ def test_map_shows_the_numbers_the_library_measures(sample_store):
 
 
 def test_chart_breaks_the_line_at_a_coverage_break():
-    rows = [{"snapshot_date": f"2024-01-0{i}", "occupied_km2": v, "coverage": c, "flags": []}
+    rows = [SeriesRow(source="deepstate", snapshot_date=f"2024-01-0{i}", lag_days=0, occupied_km2=v,
+                      share_of_ukraine_pct=v / 6036.28, coverage=c, area_basis="", flags=[], warnings=[],
+                      period_end=f"2024-01-0{i}")
             for i, (v, c) in enumerate([(100.0, "all"), (101.0, "all"), (80.0, "no Crimea"), (81.0, "no Crimea")],
                                        start=1)]  # fmt: skip
     assert [len(s) for s in segments(rows)] == [2, 2]

@@ -129,7 +129,7 @@ def test_map_of_a_date_carries_the_area_and_the_coverage(client, sample_store):
 
 def test_series_places_and_place_history_match_the_library(client, sample_store):
     rows = ok(client, "/api/series", source="deepstate", every="week")
-    assert rows == areas.series(sample_store, "deepstate", every="week", flows=False)
+    assert rows == [r.as_dict() for r in areas.series(sample_store, "deepstate", every="week", flows=False)]
     changed = ok(client, "/api/places", **WEEK)
     assert len(changed["places"]) == 704  # 708 GeoNames entries, 4 same-name duplicates within 1 km (#11)
     h = ok(client, "/api/place", name="Kupyansk", source="liveuamap-nzz", history="true")
@@ -151,8 +151,8 @@ def test_series_with_flows_on_a_read_only_store(tmp_path, sample_store):
         rows = ok(c, "/api/series", source="deepstate", flows="true")
     ref = areas.series(sample_store, "deepstate", flows=True)
     assert len(rows) == len(ref) > 16
-    assert [r["ua_gain_km2"] for r in rows] == [r["ua_gain_km2"] for r in ref]
-    assert [r["ru_gain_km2"] for r in rows] == [r["ru_gain_km2"] for r in ref]
+    assert [r["ua_gain_km2"] for r in rows] == [r.ua_gain_km2 for r in ref]
+    assert [r["ru_gain_km2"] for r in rows] == [r.ru_gain_km2 for r in ref]
     with closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT count(*) FROM fw_steps").fetchone()[0] == 0  # nothing written
 

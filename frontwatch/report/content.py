@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .. import __version__
 from ..advance import distance_to_other_side
-from ..areas import series
+from ..areas import SeriesRow, series
 from ..changes import change_between
 from ..errors import FrontwatchError
 from ..gazetteer import Place, gazetteer
@@ -35,7 +35,7 @@ class WindowReport:
     change: dict
     places: dict
     distances: list[dict]
-    series: list[dict]
+    series: list[SeriesRow]
     map_png: bytes
     chart_png: bytes
     generated: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
@@ -76,7 +76,7 @@ def window_report(store, source: str, start, end, *, named: Sequence[Place] = ()
     return WindowReport(source, change, places, distances, rows, map_png, chart_png)
 
 
-def _context_series(store, source: str, start, end) -> list[dict]:
+def _context_series(store, source: str, start, end) -> list[SeriesRow]:
     hist = History(store, source)
     d1, d2 = ordered(start, end)
     first = max(hist.first_date, d1 - dt.timedelta(days=CONTEXT_DAYS))

@@ -52,7 +52,7 @@ def map_collection(store, source: str, day, *, simplify: float = 0.002) -> dict:
     rec = asof.snapshot
     row = area_row(store, asof)
     feats = [feature(store.layer(rec.id, OCCUPIED), simplify=simplify, kind="occupied",
-                     area_km2=row["occupied_km2"])]  # fmt: skip
+                     area_km2=row.occupied_km2)]  # fmt: skip
     grey = store.layer(rec.id, CONTESTED)
     if not grey.is_empty:
         feats.append(feature(grey, simplify=simplify, kind="contested", area_km2=round(_geo.area_km2(grey), 1)))
@@ -61,7 +61,7 @@ def map_collection(store, source: str, day, *, simplify: float = 0.002) -> dict:
         if not ok:
             feats.append(feature(held_before_2022()[region], simplify=max(simplify, 0.005), kind="not_drawn",
                                  label=f"{REGION_LABELS[region]}: not drawn by {source}"))  # fmt: skip
-    return {"type": "FeatureCollection", "properties": row, "features": feats}
+    return {"type": "FeatureCollection", "properties": row.as_dict(), "features": feats}
 
 
 CHANGE_KEYS = ("source", "from_date", "to_date", "from_snapshot", "to_snapshot", "from_lag_days", "to_lag_days")
