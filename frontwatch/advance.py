@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass, fields
 from typing import cast
 
 import numpy as np
@@ -21,7 +22,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import _geo, frontline
-from .changes import change_from_records, check_side, gained_km2, rank_windows, top_windows, windows
+from .changes import RankedWindow, change_from_records, check_side, gained_km2, rank_windows, top_windows, windows
 from .errors import InvalidWindow
 from .settlements import NOT_COVERED, RU, SIDE, _side_at
 from .snapshot import OCCUPIED
@@ -184,6 +185,25 @@ def _distances_plain(line_laea: BaseGeometry, pts: np.ndarray) -> np.ndarray:
     return dist
 
 
+@dataclass(frozen=True, slots=True)
+class DepthWindow(RankedWindow):
+    """A window of :func:`depth_windows`: a :class:`~frontwatch.changes.RankedWindow` ranked
+    by the depth of the advance.
+
+    Attributes
+    ----------
+    max_depth_km, p90_depth_km
+        Deepest point of the gained ground from the earlier map's line of contact, and the
+        90th percentile over an even grid of it; geodesic km on WGS84.
+    km_per_day
+        ``max_depth_km`` over the days between the maps.
+    """
+
+    max_depth_km: float = 0.0
+    p90_depth_km: float = 0.0
+    km_per_day: float | None = None
+
+
 def advance_between(
     store: Store, hist: History, a: SnapshotRecord, b: SnapshotRecord, *, side: str = "UA"
 ) -> dict:
@@ -293,19 +313,20 @@ def distance_series(store: Store, source: str, place, start, end) -> list[dict]:
 
 
 def depth_windows(store: Store, source: str, *, days: int, side: str = "UA", limit: int = 10,
-                  start=None, end=None, distinct=True, progress=None) -> list[dict]:  # fmt: skip
-    """Windows of ``days`` days ranked by advance depth of ``side`` (see top_windows)."""
+                  start=None, end=None, distinct=True, progress=None) -> list[DepthWindow]:  # fmt: skip
+    """Windows of ``days`` days ranked by advance depth of ``side`` (see top_windows):
+    :class:`DepthWindow` rows."""
     hist = History(store, source)
     rows = top_windows(store, source, days=days, side=side, limit=0, start=start, end=end,
                        distinct=False)
     by_id = {r.id: r for r in hist.records}
-    out = []
+    out: list[DepthWindow] = []
     for i, r in enumerate(rows):
-        if r["gained_km2"] <= 0:
+        if r.gained_km2 <= 0:
             continue
-        adv = advance_between(store, hist, by_id[r["from_id"]], by_id[r["to_id"]], side=side)
-        out.append({**r, "max_depth_km": adv["max_depth_km"], "p90_depth_km": adv["p90_depth_km"],
-                    "km_per_day": adv["km_per_day"]})  # fmt: skip
+        adv = advance_between(store, hist, by_id[r.from_id], by_id[r.to_id], side=side)
+        out.append(DepthWindow(**{f.name: getattr(r, f.name) for f in fields(r)}, max_depth_km=adv["max_depth_km"],
+                               p90_depth_km=adv["p90_depth_km"], km_per_day=adv["km_per_day"]))  # fmt: skip
         if progress:
             progress(i + 1, len(rows))
     return rank_windows(out, "max_depth_km", distinct=distinct, limit=limit)

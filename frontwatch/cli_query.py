@@ -101,35 +101,35 @@ def change(ctx, source, start, end, by, plot, land_only, fmt):
     sources = sorted(store.source_names()) if source == "all" else [source]
     rows = changes.compare_sources(store, sources, start, end, by_oblast=by_oblast,
                                    land_only=land_only)  # fmt: skip
-    if source != "all" and "error" in rows[0]:
-        raise click.ClickException(rows[0]["error"])
+    if source != "all" and isinstance(rows[0], changes.UnansweredChange):
+        raise click.ClickException(rows[0].error)
     if fmt == "json":
-        click.echo(to_json(rows if source == "all" else rows[0]))
+        click.echo(to_json([r.as_dict() for r in rows] if source == "all" else rows[0].as_dict()))
         return
-    emit(rows, CHANGE_COLUMNS, fmt, title=f"change {start} → {end}",
+    emit([r.as_dict() for r in rows], CHANGE_COLUMNS, fmt, title=f"change {start} → {end}",
          caption="Areas geodesic (WGS84), km². ua_gain = land lost by Russia; "
                  "ru_gain = land taken by Russia. Credit: " +
-                 "; ".join(r.get("attribution", r["source"]) for r in rows))  # fmt: skip
+                 "; ".join(r.attribution if isinstance(r, changes.Change) else r.source for r in rows))  # fmt: skip
     if by_oblast:
         for r in rows:
-            if r.get("by_oblast"):
-                emit(r["by_oblast"], ["oblast", "ua_gain_km2", "ru_gain_km2", "net_km2"], fmt,
-                     title=f"{r['source']} by oblast ({r['from_snapshot']} → {r['to_snapshot']})",
+            if isinstance(r, changes.Change) and r.by_oblast:
+                emit([o.as_dict() for o in r.by_oblast], ["oblast", "ua_gain_km2", "ru_gain_km2", "net_km2"], fmt,
+                     title=f"{r.source} by oblast ({r.from_snapshot} → {r.to_snapshot})",
                      caption="Oblasts: © OpenStreetMap contributors")  # fmt: skip
     for r in rows:
-        _warn([f"{r['source']}: {n}" for n in r.get("notes", [])] +
-              ([f"{r['source']}: {r['error']}"] if "error" in r else []), fmt)  # fmt: skip
+        _warn([f"{r.source}: {n}" for n in r.notes] if isinstance(r, changes.Change) else
+              [f"{r.source}: {r.error}"], fmt)  # fmt: skip
 
 
-def _change_geojson(row: dict) -> dict:
+def _change_geojson(row: changes.Change) -> dict:
     """The change as an RFC 7946 FeatureCollection (see :func:`frontwatch.export.rfc7946`); the
     summary (dates, lag, attribution) is in each feature's properties, which GDAL keeps."""
     from . import _geo
     from .export import rfc7946
 
-    props = {k: v for k, v in row.items() if k not in ("geometries", "provenance")}
+    props = {k: v for k, v in row.as_dict().items() if k != "provenance"}
     feats = []
-    for kind, geom in row["geometries"].items():
+    for kind, geom in (row.geometries or {}).items():
         out = rfc7946(geom)
         if out is None:
             continue

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import __version__
 from ..advance import distance_to_other_side
 from ..areas import SeriesRow, series
-from ..changes import change_between
+from ..changes import Change, change_between
 from ..errors import FrontwatchError
 from ..gazetteer import Place, gazetteer
 from ..settlements import changed_places
@@ -32,7 +32,7 @@ class WindowReport:
     """The change of one source over one window, with its pictures (PNG bytes)."""
 
     source: str
-    change: dict
+    change: Change
     places: dict
     distances: list[dict]
     series: list[SeriesRow]
@@ -61,7 +61,8 @@ def window_report(store, source: str, start, end, *, named: Sequence[Place] = ()
     """Everything a window report shows for ``source`` from ``start`` to ``end``."""
     ch = change_between(store, source, start, end, by_oblast=True, geometry=True)
     places = changed_places(store, source, start, end)
-    gained = [g for g in (ch["geometries"]["ua_gain"], ch["geometries"]["ru_gain"]) if not g.is_empty]
+    geoms = ch.geometries or {}
+    gained = [g for g in (geoms["ua_gain"], geoms["ru_gain"]) if not g.is_empty]
     from .. import _geo
 
     ext = Extent.around(_geo.union(gained)) if gained else UKRAINE
@@ -72,8 +73,7 @@ def window_report(store, source: str, start, end, *, named: Sequence[Place] = ()
                           dpi=dpi) if rows else b""  # fmt: skip
     distances = [distance_to_other_side(store, source, p, end) for p in _named_places(named, places, ext)]
     distances.sort(key=lambda d: (d["distance_km"] is None, d["distance_km"] or 0))
-    change = {k: v for k, v in ch.items() if k != "geometries"}
-    return WindowReport(source, change, places, distances, rows, map_png, chart_png)
+    return WindowReport(source, replace(ch, geometries=None), places, distances, rows, map_png, chart_png)
 
 
 def _context_series(store, source: str, start, end) -> list[SeriesRow]:

@@ -8,6 +8,7 @@ import base64
 from html import escape
 
 from ..boundaries import CLIP_OUTLINES
+from ..changes import Change
 from .content import ArticleReport, WindowReport
 
 CSS = """
@@ -130,7 +131,7 @@ def _distance_row(d: dict) -> dict:
     return {**d["place"], "side": d["side"], "distance_km": d["distance_km"], "snapshot_date": d["snapshot_date"]}
 
 
-def _provenance(ch: dict) -> str:
+def _provenance(ch: Change) -> str:
     rows = []
     for end in ("from", "to"):
         p = ch["provenance"][end]

@@ -18,7 +18,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from .. import _geo
 from ..boundaries import REGION_LABELS, clip_outline, held_before_2022
-from ..changes import change_between
+from ..changes import Change, change_between
 from ..frontline import front_of
 from ..gazetteer import gazetteer
 from ..settlements import changed_places
@@ -46,7 +46,7 @@ def _changed_places(store: Store, source: str, start, end) -> list[dict]:
         return []
 
 
-def change_figure(store: Store, source: str, start, end, *, change: dict | None = None,
+def change_figure(store: Store, source: str, start, end, *, change: Change | None = None,
                   places: list[dict] | None = None, extent: Extent | None = None):  # fmt: skip
     """The figure of the change of ``source`` from ``start`` to ``end`` and the change it shows
     (``change``: a :func:`change_between` answer with geometries, computed when not given;
@@ -55,7 +55,7 @@ def change_figure(store: Store, source: str, start, end, *, change: dict | None 
     hist = History(store, source)
     b = hist.as_of(end).snapshot
     occ = store.layer(b.id, OCCUPIED)
-    geoms = ch["geometries"]
+    geoms = ch.geometries or {}
     places = _changed_places(store, source, start, end) if places is None else places
     gained = _geo.union([g for g in (geoms["ua_gain"], geoms["ru_gain"]) if not g.is_empty])
     ext = extent or (Extent.around(gained) if not gained.is_empty else UKRAINE)
@@ -92,7 +92,7 @@ def change_figure(store: Store, source: str, start, end, *, change: dict | None 
              fontsize=8.5, color="#333333", ha="left", va="bottom", linespacing=1.4)  # fmt: skip
     credit(fig, f"Frontwatch · Control: {ch['attribution']} · Borders: © OpenStreetMap contributors (ODbL), "
                 f"Natural Earth · Places: GeoNames (CC BY 4.0) · scale bar {km:,} km along {ext.mid_lat:.1f}°N")
-    return fig, {k: v for k, v in ch.items() if k != "geometries"}
+    return fig, ch.as_dict()
 
 
 def _counts(places: list[dict]) -> str:

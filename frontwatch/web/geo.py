@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from .. import _geo
 from ..areas import area_row
 from ..boundaries import REGION_LABELS, clip_outline, held_before_2022, oblasts
+from ..changes import Change
 from ..frontline import front_of
 from ..gazetteer import Place
 from ..settlements import place_history
@@ -67,12 +68,12 @@ def map_collection(store, source: str, day, *, simplify: float = 0.002) -> dict:
 CHANGE_KEYS = ("source", "from_date", "to_date", "from_snapshot", "to_snapshot", "from_lag_days", "to_lag_days")
 
 
-def change_collection(row: dict, *, simplify: float = 0.0) -> dict:
+def change_collection(row: Change, *, simplify: float = 0.0) -> dict:
     """A :func:`changes.change_between` answer (with geometries) as a FeatureCollection."""
-    props = {k: v for k, v in row.items() if k != "geometries"}
+    props = row.as_dict()
     feats = [feature(g, simplify=simplify, kind=kind, area_km2=round(_geo.area_km2(g), 1),
                      **{k: props[k] for k in CHANGE_KEYS})
-             for kind, g in row["geometries"].items() if not g.is_empty]  # fmt: skip
+             for kind, g in (row.geometries or {}).items() if not g.is_empty]  # fmt: skip
     return {"type": "FeatureCollection", "properties": props, "features": feats}
 
 
