@@ -200,11 +200,11 @@ def distance(ctx, name, source, day, start, end, oblast, fmt):
         if not (start and end):
             raise click.UsageError("a series needs both --from and --to")
 
-        def one(s: str) -> list[dict]:
+        def one(s: str) -> list[advance_mod.Distance]:
             return advance_mod.distance_series(store, s, pl, start, end)
     elif day:
 
-        def one(s: str) -> list[dict]:
+        def one(s: str) -> list[advance_mod.Distance]:
             return [advance_mod.distance_to_other_side(store, s, pl, day)]
     else:
         raise click.UsageError("give --on DATE, or --from and --to")
@@ -212,12 +212,12 @@ def distance(ctx, name, source, day, start, end, oblast, fmt):
         emit_all_sources(all_sources(store, one), DISTANCE_COLUMNS, fmt,
                          title=f"{pl.label()}: distance to the other side", caption="Geodesic (WGS84).")  # fmt: skip
         return
-    rows = one(source)
+    got = one(source)
     if fmt == "json":
-        click.echo(to_json(rows if (start or end) else rows[0]))
+        click.echo(to_json([r.as_dict() for r in got] if (start or end) else got[0].as_dict()))
         return
-    emit(rows, DISTANCE_COLUMNS, fmt, title=f"{pl.label()}: distance to the other side ({source})",
-         caption="Geodesic (WGS84). Credit: " + (rows[0]["attribution"] if rows else source))  # fmt: skip
+    emit([r.as_dict() for r in got], DISTANCE_COLUMNS, fmt, title=f"{pl.label()}: distance to the other side ({source})",
+         caption="Geodesic (WGS84). Credit: " + (got[0].attribution if got else source))  # fmt: skip
 
 
 @click.command("advance")
@@ -242,6 +242,6 @@ def advance_cmd(ctx, source, start, end, side, fmt):
         _warn([f"{r['source']}: {n}" for r in rows for n in r.get("notes", [])], fmt)
         return
     row = advance_mod.advance(store, source, start, end, side=side)
-    emit(row, ADVANCE_COLUMNS, fmt, caption=row["depth_rule"])
-    _warn(row["notes"], fmt)
+    emit(row.as_dict(), ADVANCE_COLUMNS, fmt, caption=row.depth_rule)
+    _warn(row.notes, fmt)
 

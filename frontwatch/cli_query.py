@@ -249,7 +249,7 @@ def since_cmd(ctx, source, start, end, side, by, fmt):
     cols = ["window", "value", "unit", "since", "since_value"]
     if source == "all":
         rows = all_sources(store, lambda s: advance_mod.since(store, s, start, end, side=side, by=by))
-        if fmt == "json":
+        if fmt == "json":  # (the rows are the answers' as_dict(), each with its source first)
             click.echo(to_json(rows))
             return
         emit_all_sources([r if "error" in r else {"source": r["source"], **_since_flat(r)} for r in rows], cols, fmt,
@@ -258,7 +258,7 @@ def since_cmd(ctx, source, start, end, side, by, fmt):
             if "statement" in r:
                 _warn([f"{r['source']}: {r['statement']}"], fmt)
         return
-    row = advance_mod.since(store, source, start, end, side=side, by=by)
+    row = advance_mod.since(store, source, start, end, side=side, by=by).as_dict()
     if fmt == "json":
         click.echo(to_json(row))
         return

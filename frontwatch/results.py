@@ -44,8 +44,9 @@ def _layout(cls: type) -> _Layout:
 
 
 def plain(value: Any) -> Any:
-    """``value`` with every :class:`Result` in it (in lists, tuples and dicts) as its dict."""
-    if isinstance(value, Result):
+    """``value`` with every :class:`Result` (or other object with ``as_dict()``, such as a
+    :class:`~frontwatch.place.Place`) in it, in lists and dicts, as its dict."""
+    if isinstance(value, Result) or callable(getattr(value, "as_dict", None)):  # (a Place too)
         return value.as_dict()
     if isinstance(value, list):
         return [plain(v) for v in value]

@@ -103,8 +103,8 @@ def test_report_tables_add_up_to_the_change(sample_store, week_report, week_html
                                                 f"{total['net_km2']:,.1f}"]  # fmt: skip
     assert f"{ref['ua_gain_km2']:,.0f} km²" in week_html
     assert len(week_report.places["places"]) == 704 and "Places that changed side (704)" in week_html
-    kup = next(d for d in week_report.distances if d["place"]["name"] == "Kupiansk")
-    assert kup["snapshot_date"] == "2022-09-11" and kup["side"] == "UA"
+    kup = next(d for d in week_report.distances if d.place.name == "Kupiansk")
+    assert kup.snapshot_date == "2022-09-11" and kup.side == "UA"
 
 
 def test_article_report_has_each_claim_with_its_verdicts(sample_store):
@@ -112,11 +112,11 @@ def test_article_report_has_each_claim_with_its_verdicts(sample_store):
                                  sources=["liveuamap-nzz"], title="seed", dpi=60)  # fmt: skip
     page = html.render_article(rep)
     assert rep.window is not None and rep.window.source == "liveuamap-nzz"
-    assert (rep.window.change["from_date"], rep.window.change["to_date"]) == ("2022-09-03", "2022-09-10")
+    assert (rep.window.change.from_date, rep.window.change.to_date) == ("2022-09-03", "2022-09-10")
     assert page.count("<blockquote>") == len(rep.claims) > 10
     verdicts = re.findall(r'<span class="verdict [\w-]+">([\w ]+)</span>', page)
     assert len(verdicts) == len(rep.claims) and "supported" in verdicts
-    assert "Kupiansk" in {d["place"]["name"] for d in rep.window.distances}  # named in a claim
+    assert "Kupiansk" in {d.place.name for d in rep.window.distances}  # named in a claim
 
 
 def test_report_command_writes_html(sample_store, tmp_path):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from .. import __version__
-from ..advance import distance_to_other_side
+from ..advance import Distance, distance_to_other_side
 from ..areas import SeriesRow, series
 from ..changes import Change, change_between
 from ..errors import FrontwatchError
@@ -34,7 +34,7 @@ class WindowReport:
     source: str
     change: Change
     places: dict
-    distances: list[dict]
+    distances: list[Distance]
     series: list[SeriesRow]
     map_png: bytes
     chart_png: bytes
@@ -72,7 +72,7 @@ def window_report(store, source: str, start, end, *, named: Sequence[Place] = ()
     chart_png = png_bytes(series_figure(rows, source=source, window=(ch["from_snapshot"], ch["to_snapshot"])),
                           dpi=dpi) if rows else b""  # fmt: skip
     distances = [distance_to_other_side(store, source, p, end) for p in _named_places(named, places, ext)]
-    distances.sort(key=lambda d: (d["distance_km"] is None, d["distance_km"] or 0))
+    distances.sort(key=lambda d: (d.distance_km is None, d.distance_km or 0))
     return WindowReport(source, replace(ch, geometries=None), places, distances, rows, map_png, chart_png)
 
 

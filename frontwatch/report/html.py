@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from ..advance import Distance
 from ..boundaries import CLIP_OUTLINES
 from ..changes import Change
 from .content import ArticleReport, WindowReport
@@ -127,8 +128,8 @@ def _places(pl: dict) -> str:
     return html
 
 
-def _distance_row(d: dict) -> dict:
-    return {**d["place"], "side": d["side"], "distance_km": d["distance_km"], "snapshot_date": d["snapshot_date"]}
+def _distance_row(d: Distance) -> dict:
+    return {**d.place.as_dict(), "side": d.side, "distance_km": d.distance_km, "snapshot_date": d.snapshot_date}
 
 
 def _provenance(ch: Change) -> str:
