@@ -59,15 +59,15 @@ def place(ctx, name, source, day, oblast, history, contested_km, fmt):
     if history:
         h = settlements.place_history(store, source, pl)
         if fmt == "json":
-            click.echo(to_json(h))
+            click.echo(to_json(h.as_dict()))
             return
-        emit(h["transitions"], ["snapshot_date", "previous", "side"], fmt,
+        emit([t.as_dict() for t in h.transitions], ["snapshot_date", "previous", "side"], fmt,
              title=f"{pl.label()}: changes of side on {source}",
-             caption=f"Credit: {h['attribution']}; places: GeoNames")  # fmt: skip
+             caption=f"Credit: {h.attribution}; places: GeoNames")  # fmt: skip
         return
     if day is None:
         raise click.UsageError("give --on DATE, or --history")
-    row = settlements.place_control(store, source, pl, day, contested_km=contested_km)
+    row = settlements.place_control(store, source, pl, day, contested_km=contested_km).as_dict()
     if fmt == "json":
         click.echo(to_json(row))
         return
@@ -115,9 +115,9 @@ def places(ctx, source, start, end, changed, oblast, fmt):
     """
     store = _store(ctx)
     if changed:
-        res = settlements.changed_places(store, source, start, end, oblast=oblast)
+        res = settlements.changed_places(store, source, start, end, oblast=oblast).as_dict()
     else:
-        res = settlements.all_places(store, source, start, end, oblast=oblast)
+        res = settlements.all_places(store, source, start, end, oblast=oblast).as_dict()
     if fmt == "json":
         click.echo(to_json(res))
         return

@@ -15,7 +15,7 @@ from ..areas import SeriesRow, series
 from ..changes import Change, change_between
 from ..errors import FrontwatchError
 from ..gazetteer import Place, gazetteer
-from ..settlements import changed_places
+from ..settlements import ChangedPlaces, changed_places
 from ..timeline import History, ordered, parse_date
 from .basemap import UKRAINE, Extent, towns
 from .charts import series_figure
@@ -33,7 +33,7 @@ class WindowReport:
 
     source: str
     change: Change
-    places: dict
+    places: ChangedPlaces
     distances: list[Distance]
     series: list[SeriesRow]
     map_png: bytes
@@ -66,7 +66,7 @@ def window_report(store, source: str, start, end, *, named: Sequence[Place] = ()
     from .. import _geo
 
     ext = Extent.around(_geo.union(gained)) if gained else UKRAINE
-    fig, _ = change_figure(store, source, start, end, change=ch, places=places["places"], extent=ext)
+    fig, _ = change_figure(store, source, start, end, change=ch, places=places.places, extent=ext)
     map_png = png_bytes(fig, dpi=dpi)
     rows = _context_series(store, source, start, end)
     chart_png = png_bytes(series_figure(rows, source=source, window=(ch["from_snapshot"], ch["to_snapshot"])),
@@ -84,14 +84,14 @@ def _context_series(store, source: str, start, end) -> list[SeriesRow]:
     return series(store, source, start=first, end=max(first, last), flows=False)
 
 
-def _named_places(named: Sequence[Place], places: dict, ext: Extent) -> list[Place]:
+def _named_places(named: Sequence[Place], places: ChangedPlaces, ext: Extent) -> list[Place]:
     """The places whose distance to the other side a report gives: those named by the caller,
     the largest that changed side, and the largest towns on the map."""
     gz = gazetteer()
-    changed = sorted(places["places"], key=lambda p: -(p["population"] or 0))[:NAMED_CHANGED]
+    changed = sorted(places.places, key=lambda p: -(p.population or 0))[:NAMED_CHANGED]
     shown = [p for p in towns(50_000) if ext.west < p.lon < ext.east and ext.south < p.lat < ext.north]
     out: dict[int, Place] = {}
-    for p in [*named, *(gz.by_id(c["geonameid"]) for c in changed), *shown[:NAMED_TOWNS]]:
+    for p in [*named, *(gz.by_id(c.geonameid) for c in changed), *shown[:NAMED_TOWNS]]:
         out.setdefault(p.geonameid, p)
     return list(out.values())
 

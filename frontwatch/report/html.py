@@ -10,6 +10,7 @@ from html import escape
 from ..advance import Distance
 from ..boundaries import CLIP_OUTLINES
 from ..changes import Change
+from ..settlements import ChangedPlaces
 from .content import ArticleReport, WindowReport
 
 CSS = """
@@ -112,7 +113,8 @@ def window_section(w: WindowReport, *, heading: bool = True) -> str:
     return "\n".join(out)
 
 
-def _places(pl: dict) -> str:
+def _places(changed: ChangedPlaces) -> str:
+    pl = changed.as_dict()
     rows = pl["places"]
     if not rows:
         return "<p>None.</p>"

@@ -86,7 +86,7 @@ def point_history(store, source: str, lon: float, lat: float) -> dict:
     (:func:`settlements.place_history` of the point)."""
     lon, lat = round(lon, 5), round(lat, 5)
     pt = Place(0, f"{lat:.4f}°N {lon:.4f}°E", None, (), lat, lon, "POINT", _oblast_at(lon, lat), "", None, None, 0)
-    out = place_history(store, source, pt)
+    out = place_history(store, source, pt).as_dict()
     out["point"] = {"lon": lon, "lat": lat, "oblast": pt.oblast or None}
     del out["place"]
     return out
