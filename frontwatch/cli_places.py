@@ -150,24 +150,27 @@ def front(ctx, source, day, fmt):
 
     store = _store(ctx)
     if source == "all":
-        rows = all_sources(store, lambda s: frontline_mod.front_on(store, s, day))
+        lines = {}  # source → its line (a shapely geometry)
+
+        def one(s: str) -> frontline_mod.Front:
+            got = frontline_mod.front_on(store, s, day)
+            lines[s] = got.geometry
+            return got
+
+        rows = all_sources(store, one)
         if fmt == "geojson":
-            feats = [{"type": "Feature", "geometry": mapping(r.pop("geometry")), "properties": r}
-                     for r in rows if "geometry" in r]  # fmt: skip
+            feats = [{"type": "Feature", "geometry": mapping(lines[r["source"]]), "properties": r}
+                     for r in rows if "error" not in r]  # fmt: skip
             click.echo(to_json({"type": "FeatureCollection", "features": feats}))
             _warn([f"{r['source']}: {r['error']}" for r in rows if "error" in r], "table")
             return
-        for r in rows:
-            r.pop("geometry", None)
         emit_all_sources(rows, FRONT_COLUMNS, fmt, title=f"the line of contact on {day}")
         return
     row = frontline_mod.front_on(store, source, day)
     if fmt == "geojson":
-        line = row.pop("geometry")
-        click.echo(to_json({"type": "Feature", "geometry": mapping(line), "properties": row}))
+        click.echo(to_json({"type": "Feature", "geometry": mapping(row.geometry), "properties": row.as_dict()}))
         return
-    row.pop("geometry")
-    emit(row, FRONT_COLUMNS, fmt, caption=f"Credit: {row['attribution']}")
+    emit(row.as_dict(), FRONT_COLUMNS, fmt, caption=f"Credit: {row.attribution}")
 
 
 FRONT_COLUMNS = ["source", "asked_date", "snapshot_date", "lag_days", "length_km", "tolerance_km"]

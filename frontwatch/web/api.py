@@ -143,7 +143,7 @@ async def map_on(request: Request, source: Source, on: Day, simplify: Simplify =
 async def front(request: Request, source: Source, on: Day, simplify: Simplify = 0.0):
     def make(store):
         row = frontline.front_on(store, source, on)
-        return geo.feature(row.pop("geometry"), simplify=simplify, **row)
+        return geo.feature(row.geometry, simplify=simplify, **row.as_dict())
 
     return GeoJSON(await run(request, make))
 
