@@ -46,13 +46,18 @@ def _layout(cls: type) -> _Layout:
 def plain(value: Any) -> Any:
     """``value`` with every :class:`Result` (or other object with ``as_dict()``, such as a
     :class:`~frontwatch.place.Place`) in it, in lists and dicts, as its dict."""
-    if isinstance(value, Result) or callable(getattr(value, "as_dict", None)):  # (a Place too)
-        return value.as_dict()
+    if value is None or isinstance(value, _SCALARS):
+        return value
     if isinstance(value, list):
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, Result) or callable(getattr(value, "as_dict", None)):  # (a Place too)
+        return value.as_dict()
     return value
+
+
+_SCALARS = (str, int, float)
 
 
 class Result:
