@@ -68,7 +68,7 @@ t_ingest = time.perf_counter() - t
 t = time.perf_counter()
 rows = series(store, "liveuamap-nzz", flows=False)
 t_series = time.perf_counter() - t
-areas = {r["snapshot_date"]: r["occupied_km2"] for r in rows}
+areas = {r.snapshot_date: r.occupied_km2 for r in rows}
 files = {r.valid_date: r.file for r in store.snapshots("liveuamap-nzz")}
 print(json.dumps({"ingest_s": t_ingest, "series_s": t_series, "snapshots": s.added,
                   "files": s.files, "areas": areas, "files_by_date": files}))

@@ -13,14 +13,47 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 from typing import TYPE_CHECKING
 
-from .advance import depth_windows, distance_series, distance_to_other_side, since
-from .areas import area_on, series
-from .changes import change_between, compare_sources, top_windows
+from .advance import (
+    Advance,
+    DepthWindow,
+    Distance,
+    Since,
+    SinceWindow,
+    depth_windows,
+    distance_series,
+    distance_to_other_side,
+    since,
+)  # fmt: skip
+from .areas import Area, SeriesRow, area_on, series
+from .changes import (
+    Change,
+    OblastChange,
+    RankedWindow,
+    UnansweredChange,
+    change_between,
+    compare_sources,
+    top_windows,
+)  # fmt: skip
 from .errors import FrontwatchError
-from .frontline import front_on
+from .frontline import Front, front_on
 from .gazetteer import AmbiguousPlace, Place, PlaceNotFound, resolve, resolve_one
-from .inventory import sources_summary
-from .settlements import all_places, changed_places, place_control, place_history
+from .inventory import SourceSummary, sources_summary
+from .results import Result
+from .settlements import (
+    AllPlaces,
+    ChangedPlaces,
+    OblastCount,
+    PlaceChange,
+    PlaceControl,
+    PlaceHistory,
+    PlaceSides,
+    RaionCount,
+    SideChange,
+    all_places,
+    changed_places,
+    place_control,
+    place_history,
+)  # fmt: skip
 from .store import SQLiteStore, Store, open_store
 
 if TYPE_CHECKING:  # to a type checker `frontwatch.ingest(...)` is the function it calls
@@ -30,6 +63,10 @@ else:
 
 __all__ = [
     "AmbiguousPlace", "Claim", "FrontwatchError", "Place", "PlaceNotFound", "SQLiteStore", "Store",
+    # the typed results (frozen dataclasses; ``as_dict()`` is the CLI's JSON)
+    "Advance", "AllPlaces", "Area", "Change", "ChangedPlaces", "DepthWindow", "Distance", "Front", "OblastChange",
+    "OblastCount", "PlaceChange", "PlaceControl", "PlaceHistory", "PlaceSides", "RaionCount", "RankedWindow",
+    "Result", "SeriesRow", "SideChange", "Since", "SinceWindow", "SourceSummary", "UnansweredChange",
     "all_places", "area_on", "change_between", "changed_places", "check_file", "compare_sources",
     "depth_windows", "distance_series", "distance_to_other_side", "extract_claims", "front_on", "ingest",
     "open_store", "place_control", "place_history", "resolve", "resolve_one", "series", "since",

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ._format import FORMATS, emit, terminal_text
 from .errors import FrontwatchError, IngestIncomplete, StoreNotFound
 from .gazetteer import AmbiguousPlace, resolve_one
+from .results import Result, plain
 from .store import ENV_DB, default_db_path, open_store
 
 err = Console(stderr=True)
@@ -40,10 +41,10 @@ _source_or_all_option = click.option(
 )  # fmt: skip
 
 
-def all_sources(store, run: Callable[[str], dict | list[dict]]) -> list[dict]:
+def all_sources(store, run: Callable[[str], dict | Result | list]) -> list[dict]:
     """``run(source)`` for every source of the store (``--source all``), as one list of rows
-    with the ``source`` first; a source that cannot answer (no map on the date, an unfinished
-    ingest) gets one row with its ``error`` instead."""
+    (typed results as their ``as_dict()``) with the ``source`` first; a source that cannot
+    answer (no map on the date, an unfinished ingest) gets one row with its ``error`` instead."""
     rows: list[dict] = []
     for s in sorted(store.source_names()):
         try:
@@ -51,7 +52,7 @@ def all_sources(store, run: Callable[[str], dict | list[dict]]) -> list[dict]:
         except (LookupError, IngestIncomplete) as exc:
             rows.append({"source": s, "error": str(exc)})
             continue
-        rows.extend({"source": s, **r} for r in (got if isinstance(got, list) else [got]))
+        rows.extend({"source": s, **r} for r in plain(got if isinstance(got, list) else [got]))
     return rows
 
 

@@ -10,6 +10,8 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from .results import Result, json_default, plain
+
 FORMATS = ("table", "csv", "json")
 MISSING = {"population": "unknown"}
 """What a table shows for an empty value in these columns (CSV leaves the cell empty,
@@ -43,7 +45,10 @@ def _cell(v) -> str:
 
 
 def to_json(obj) -> str:
-    return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+    """``obj`` as indented JSON; typed results (:class:`frontwatch.results.Result`) as their
+    ``as_dict()``."""
+    return orjson.dumps(obj, default=json_default, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+                        | orjson.OPT_PASSTHROUGH_DATACLASS).decode()  # fmt: skip
 
 
 def _pair_columns(rows: Sequence[dict], columns: Sequence[str]) -> set[str]:
@@ -132,7 +137,9 @@ def emit(
     caption: str | None = None,
     echo=print,
 ) -> None:
-    """Print ``rows`` in ``fmt``; JSON gets the full objects, table/CSV the ``columns``."""
+    """Print ``rows`` in ``fmt``; JSON gets the full objects (typed results as their
+    ``as_dict()``), table/CSV the ``columns``."""
+    rows = rows.as_dict() if isinstance(rows, Result) else plain(list(rows)) if not isinstance(rows, dict) else rows
     if fmt == "json":
         echo(to_json(rows))
         return

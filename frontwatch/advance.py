@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass, field, fields, replace
 from typing import cast
 
 import numpy as np
@@ -21,8 +22,10 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import _geo, frontline
-from .changes import change_from_records, check_side, gained_km2, rank_windows, top_windows, windows
+from .changes import RankedWindow, change_from_records, check_side, gained_km2, rank_windows, top_windows, windows
 from .errors import InvalidWindow
+from .gazetteer import Place
+from .results import Result, optional
 from .settlements import NOT_COVERED, RU, SIDE, _side_at
 from .snapshot import OCCUPIED
 from .steps import GainBounds
@@ -183,31 +186,174 @@ def _distances_plain(line_laea: BaseGeometry, pts: np.ndarray) -> np.ndarray:
     return dist
 
 
+@dataclass(frozen=True, slots=True)
+class Advance(Result):
+    """Depth and speed of one side's advance between two maps (:func:`advance`).
+
+    Attributes
+    ----------
+    source, side
+        The source, and the side that advanced (``UA`` or ``RU``).
+    from_snapshot, to_snapshot, days
+        The maps compared and the days between them.
+    gained_km2
+        Ground the side took, km² geodesic on WGS84.
+    max_depth_km, p90_depth_km
+        Geodesic km (WGS84) from the earlier map's line of contact (for RU also from the
+        border with Russia and Belarus) to the deepest point of the gained ground, and the
+        90th percentile over an even grid of it; 0 where nothing counts.
+    km_per_day
+        ``max_depth_km / days``; None for maps of one day or nothing gained.
+    deepest_point
+        ``[lon, lat]`` (EPSG:4326) of the deepest point, or None.
+    notes
+        Why a depth is 0 (no line, parts too small), maps passed over.
+    samples
+        Grid points measured (only when a depth was measured).
+    from_date, to_date, from_lag_days, to_lag_days, attribution, depth_rule
+        The asked window, the lags, the credit and the rule (from :func:`advance`; None and
+        left out of :meth:`as_dict` for the maps-only :func:`advance_between`).
+    """
+
+    source: str
+    side: str
+    from_snapshot: str
+    to_snapshot: str
+    days: int
+    gained_km2: float
+    max_depth_km: float = 0.0
+    p90_depth_km: float = 0.0
+    km_per_day: float | None = None
+    deepest_point: list[float] | None = None
+    notes: list[str] = field(default_factory=list)
+    samples: int | None = optional()
+    from_date: str | None = optional()
+    to_date: str | None = optional()
+    from_lag_days: int | None = optional()
+    to_lag_days: int | None = optional()
+    attribution: str | None = optional()
+    depth_rule: str | None = optional()
+
+
+@dataclass(frozen=True, slots=True)
+class Distance(Result):
+    """Geodesic distance from a place to the nearest ground held by the other side on one
+    date (:func:`distance_to_other_side`).
+
+    Attributes
+    ----------
+    place
+        The place (``as_dict()`` gives its GeoNames record).
+    source, side, to_side
+        The source, the side holding the place (``RU``, ``UA`` or ``not covered``) and the
+        other side (None where not covered).
+    distance_km
+        Geodesic km on WGS84 to the nearest point of the other side's ground (for a
+        Russian-held place: to the line of contact); None where not covered.
+    nearest_point
+        That point, ``[lon, lat]`` (EPSG:4326), or None.
+    asked_date, snapshot_date, lag_days, attribution, notes
+        The date asked, the map used, its lag, the source's credit, notes.
+    """
+
+    place: Place
+    source: str
+    side: str
+    to_side: str | None
+    distance_km: float | None
+    nearest_point: list[float] | None
+    asked_date: str
+    snapshot_date: str
+    lag_days: int
+    attribution: str
+    notes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class SinceWindow(Result):
+    """A window of :func:`since` and its value: the asked one (with its lags) or the
+    earlier one that beat it."""
+
+    from_date: str
+    to_date: str
+    from_snapshot: str
+    to_snapshot: str
+    from_lag_days: int | None = optional()
+    to_lag_days: int | None = optional()
+    value: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Since(Result):
+    """The most recent earlier window of the same length that beat this one (:func:`since`).
+
+    Attributes
+    ----------
+    source, side, by, unit
+        The source, the side, ``area`` (km² gained, geodesic on WGS84) or ``depth`` (max
+        advance depth, km) and its unit (``km2`` or ``km``).
+    window
+        The asked window, its maps and its value.
+    since
+        The earlier window that beat it, or None when none did.
+    windows_compared, history_starts
+        How many earlier windows were looked at, and the source's first map date.
+    statement, attribution
+        The answer in one sentence; the source's credit.
+    """
+
+    source: str
+    side: str
+    by: str
+    unit: str
+    window: SinceWindow
+    since: SinceWindow | None
+    windows_compared: int
+    history_starts: str
+    statement: str
+    attribution: str
+
+
+@dataclass(frozen=True, slots=True)
+class DepthWindow(RankedWindow):
+    """A window of :func:`depth_windows`: a :class:`~frontwatch.changes.RankedWindow` ranked
+    by the depth of the advance.
+
+    Attributes
+    ----------
+    max_depth_km, p90_depth_km
+        Deepest point of the gained ground from the earlier map's line of contact, and the
+        90th percentile over an even grid of it; geodesic km on WGS84.
+    km_per_day
+        ``max_depth_km`` over the days between the maps.
+    """
+
+    max_depth_km: float = 0.0
+    p90_depth_km: float = 0.0
+    km_per_day: float | None = None
+
+
 def advance_between(
     store: Store, hist: History, a: SnapshotRecord, b: SnapshotRecord, *, side: str = "UA"
-) -> dict:
+) -> Advance:
     """Depth and speed of the advance of ``side`` from snapshot ``a`` to ``b``."""
     side = check_side(side)
     ch = change_from_records(store, hist, a, b, geometry=True)
     gained = ch["geometries"]["ua_gain" if side == "UA" else "ru_gain"]
     days = (b.date - a.date).days
-    out = {
-        "source": a.source, "side": side, "from_snapshot": a.valid_date, "to_snapshot": b.valid_date,
-        "days": days, "gained_km2": gained_km2(ch, side),
-        "max_depth_km": 0.0, "p90_depth_km": 0.0, "km_per_day": None,
-        "deepest_point": None, "notes": ch["notes"],
-    }  # fmt: skip
-    if gained.is_empty or out["gained_km2"] < 0.01:
+    out = Advance(source=a.source, side=side, from_snapshot=a.valid_date, to_snapshot=b.valid_date, days=days,
+                  gained_km2=gained_km2(ch, side), notes=ch["notes"])  # fmt: skip
+    if gained.is_empty or out.gained_km2 < 0.01:
         return out
     line: BaseGeometry = frontline.front_of(store, a)
     if side == "RU":  # Russian advances also start from Russia and Belarus
         line = shapely.union(line, frontline.russia_belarus_border())
     if line.is_empty:
-        out["notes"].append("no line of contact on the earlier map")
+        out.notes.append("no line of contact on the earlier map")
         return out
     parts = _big_parts(gained, fast=store.fast_paths)
     if not parts:
-        out["notes"].append(f"no part of the gained ground reaches {MIN_PART_KM2} km²")
+        out.notes.append(f"no part of the gained ground reaches {MIN_PART_KM2} km²")
         return out
     g = frontline.to_laea(shapely.MultiPolygon(parts))
     pts = _grid(g, fast=store.fast_paths)
@@ -224,42 +370,44 @@ def advance_between(
     deep = frontline.nearest(line, dlon, dlat)
     p90n = frontline.nearest(line, plon, plat)
     assert deep is not None and p90n is not None  # (the line is not empty)
-    out.update(
+    return replace(
+        out,
         max_depth_km=round(deep.distance_km, 2),
         p90_depth_km=round(p90n.distance_km, 2),
         km_per_day=round(deep.distance_km / days, 2) if days > 0 else None,
         deepest_point=[round(dlon, 5), round(dlat, 5)],
         samples=int(len(pts)),
     )
-    return out
 
 
-def advance(store: Store, source: str, start, end, *, side: str = "UA") -> dict:
+def advance(store: Store, source: str, start, end, *, side: str = "UA") -> Advance:
     """Depth (km) and speed (km/day) of ``side``'s advance between two dates, with the
-    snapshot dates used (``max_depth_km, p90_depth_km, km_per_day, gained_km2,
-    from_snapshot, to_snapshot``)."""
+    snapshot dates used (an :class:`Advance`: ``max_depth_km, p90_depth_km, km_per_day,
+    gained_km2, from_snapshot, to_snapshot``...)."""
     w = resolve_window(store, source, start, end)
     out = advance_between(store, w.hist, w.a, w.b, side=side)
-    out.update(**w.fields(), attribution=store.source_info(source).attribution,
-               depth_rule="geodesic distance from the earlier map's line of contact "
-                          "(for RU also from the border with Russia and Belarus); "
-                          "p90 over an even grid of the gained ground; parts under "
-                          f"{MIN_PART_KM2} km² left out")  # fmt: skip
-    out["notes"] += w.notes
-    return out
+    f = w.fields()
+    out.notes.extend(w.notes)
+    return replace(out, from_date=f["from_date"], to_date=f["to_date"], from_lag_days=f["from_lag_days"],
+                   to_lag_days=f["to_lag_days"], attribution=store.source_info(source).attribution,
+                   depth_rule="geodesic distance from the earlier map's line of contact "
+                              "(for RU also from the border with Russia and Belarus); "
+                              "p90 over an even grid of the gained ground; parts under "
+                              f"{MIN_PART_KM2} km² left out")  # fmt: skip
 
 
-def distance_to_other_side(store: Store, source: str, place, day) -> dict:
+def distance_to_other_side(store: Store, source: str, place: Place, day) -> Distance:
     """Geodesic distance from a place to the nearest ground held by the other side.
 
     Russian-held place: distance to the line of contact (where Ukrainian-held ground
     begins). Ukrainian-held place: distance to the nearest point of the occupied area.
-    Fields ``distance_km, to_side, nearest_point (lon, lat), snapshot_date, lag_days``.
+    A :class:`Distance` (``distance_km, to_side, nearest_point (lon, lat), snapshot_date,
+    lag_days``).
     """
     return _distance_on(store, History(store, source), place, day)
 
 
-def _distance_on(store: Store, hist: History, place, day) -> dict:
+def _distance_on(store: Store, hist: History, place: Place, day) -> Distance:
     source = hist.source
     asof = hist.as_of(day)
     rec = asof.snapshot
@@ -273,17 +421,17 @@ def _distance_on(store: Store, hist: History, place, day) -> dict:
     else:
         target, to_side = occ, "RU"
     near = frontline.nearest(target, place.lon, place.lat) if target is not None else None
-    return {
-        "place": place.as_dict(), "source": source, "side": SIDE[side], "to_side": to_side,
-        "distance_km": round(near.distance_km, 2) if near else None,
-        "nearest_point": [round(near.lon, 5), round(near.lat, 5)] if near else None,
-        "asked_date": asof.asked.isoformat(), "snapshot_date": rec.valid_date,
-        "lag_days": asof.lag_days, "attribution": store.source_info(source).attribution,
-        "notes": asof.skipped + ([] if near else ["the source does not cover this place"]),
-    }  # fmt: skip
+    return Distance(
+        place=place, source=source, side=SIDE[side], to_side=to_side,
+        distance_km=round(near.distance_km, 2) if near else None,
+        nearest_point=[round(near.lon, 5), round(near.lat, 5)] if near else None,
+        asked_date=asof.asked.isoformat(), snapshot_date=rec.valid_date,
+        lag_days=asof.lag_days, attribution=store.source_info(source).attribution,
+        notes=asof.skipped + ([] if near else ["the source does not cover this place"]),
+    )  # fmt: skip
 
 
-def distance_series(store: Store, source: str, place, start, end) -> list[dict]:
+def distance_series(store: Store, source: str, place: Place, start, end) -> list[Distance]:
     """:func:`distance_to_other_side` on every snapshot from ``start`` to ``end``."""
     d1, d2 = ordered(start, end)
     hist = History(store, source)
@@ -292,27 +440,29 @@ def distance_series(store: Store, source: str, place, start, end) -> list[dict]:
 
 
 def depth_windows(store: Store, source: str, *, days: int, side: str = "UA", limit: int = 10,
-                  start=None, end=None, distinct=True, progress=None) -> list[dict]:  # fmt: skip
-    """Windows of ``days`` days ranked by advance depth of ``side`` (see top_windows)."""
+                  start=None, end=None, distinct=True, progress=None) -> list[DepthWindow]:  # fmt: skip
+    """Windows of ``days`` days ranked by advance depth of ``side`` (see top_windows):
+    :class:`DepthWindow` rows."""
     hist = History(store, source)
     rows = top_windows(store, source, days=days, side=side, limit=0, start=start, end=end,
                        distinct=False)
     by_id = {r.id: r for r in hist.records}
-    out = []
+    out: list[DepthWindow] = []
     for i, r in enumerate(rows):
-        if r["gained_km2"] <= 0:
+        if r.gained_km2 <= 0:
             continue
-        adv = advance_between(store, hist, by_id[r["from_id"]], by_id[r["to_id"]], side=side)
-        out.append({**r, "max_depth_km": adv["max_depth_km"], "p90_depth_km": adv["p90_depth_km"],
-                    "km_per_day": adv["km_per_day"]})  # fmt: skip
+        adv = advance_between(store, hist, by_id[r.from_id], by_id[r.to_id], side=side)
+        out.append(DepthWindow(**{f.name: getattr(r, f.name) for f in fields(r)}, max_depth_km=adv.max_depth_km,
+                               p90_depth_km=adv.p90_depth_km, km_per_day=adv.km_per_day))  # fmt: skip
         if progress:
             progress(i + 1, len(rows))
     return rank_windows(out, "max_depth_km", distinct=distinct, limit=limit)
 
 
 def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = "area",
-          prune: bool | None = None) -> dict:  # fmt: skip
-    """The most recent earlier window of the same length whose value beats this one's.
+          prune: bool | None = None) -> Since:  # fmt: skip
+    """The most recent earlier window of the same length whose value beats this one's
+    (a :class:`Since`).
 
     ``by`` is ``area`` (km² gained by ``side``) or ``depth`` (max advance depth). Earlier
     windows end on a snapshot date on or before this window's start; their start is the
@@ -339,28 +489,28 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
             continue
         v = _value(store, hist, ea, rec, side, by)
         if v > value:
-            found = {"from_date": begin.isoformat(), "to_date": rec.valid_date,
-                     "from_snapshot": ea.valid_date, "to_snapshot": rec.valid_date, "value": v}  # fmt: skip
+            found = SinceWindow(from_date=begin.isoformat(), to_date=rec.valid_date,
+                                from_snapshot=ea.valid_date, to_snapshot=rec.valid_date, value=v)  # fmt: skip
             break
     unit = "km2" if by == "area" else "km"
-    return {
-        "source": source, "side": side, "by": by, "unit": unit,
-        "window": {**w.fields(), "value": value},
-        "since": found,
-        "windows_compared": compared,
-        "history_starts": hist.first_date.isoformat(),
-        "statement": (f"the largest {days}-day {by} for {side} since {_span(found, days)}: "
-                      f"{found['value']:,.1f} {unit}" if found else
-                      f"the largest {days}-day {by} for {side} of the {compared} earlier windows "
-                      f"since {hist.first_date}" if compared else
-                      f"no earlier {days}-day window to compare with (history starts {hist.first_date})"),
-        "attribution": store.source_info(source).attribution,
-    }  # fmt: skip
+    return Since(
+        source=source, side=side, by=by, unit=unit,
+        window=SinceWindow(**w.fields(), value=value),
+        since=found,
+        windows_compared=compared,
+        history_starts=hist.first_date.isoformat(),
+        statement=(f"the largest {days}-day {by} for {side} since {_span(found, days)}: "
+                   f"{found.value:,.1f} {unit}" if found else
+                   f"the largest {days}-day {by} for {side} of the {compared} earlier windows "
+                   f"since {hist.first_date}" if compared else
+                   f"no earlier {days}-day window to compare with (history starts {hist.first_date})"),
+        attribution=store.source_info(source).attribution,
+    )  # fmt: skip
 
 
-def _span(found: dict, days: int) -> str:
+def _span(found: SinceWindow, days: int) -> str:
     """A window named by its maps, with its actual span where it differs from the asked one."""
-    a, b = dt.date.fromisoformat(found["from_snapshot"]), dt.date.fromisoformat(found["to_snapshot"])
+    a, b = dt.date.fromisoformat(found.from_snapshot), dt.date.fromisoformat(found.to_snapshot)
     span = (b - a).days
     if span == days:
         return f"the {days}-day window {a} → {b}"
@@ -379,7 +529,7 @@ def _cannot_beat(upper_km2: float, value: float, by: str) -> bool:
 
 def _value(store, hist, a, b, side, by) -> float:
     if by == "depth":
-        return advance_between(store, hist, a, b, side=side)["max_depth_km"]
+        return advance_between(store, hist, a, b, side=side).max_depth_km
     return gained_km2(change_from_records(store, hist, a, b), side)
 
 

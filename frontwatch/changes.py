@@ -13,7 +13,9 @@ All areas geodesic on WGS84, in km².
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 import numpy as np
 import shapely
@@ -23,10 +25,135 @@ from . import _geo
 from .boundaries import clip_outline, oblasts
 from .errors import IngestIncomplete, InvalidWindow
 from .quality import mask_between
+from .results import Result, not_json, optional
 from .snapshot import describe_coverage
 from .steps import GainBounds, chained_upper_km2
 from .store import SnapshotRecord, Store
 from .timeline import History, parse_date, resolve_window
+
+
+@dataclass(frozen=True, slots=True)
+class OblastChange(Result):
+    """The gains of each side in one oblast (:attr:`Change.by_oblast`), km² geodesic on WGS84.
+
+    Attributes
+    ----------
+    oblast, iso
+        The oblast's English name and ISO 3166-2 code (OpenStreetMap); the last row,
+        ``"(water / outside the land outline)"`` with ``iso`` None, holds what lies outside.
+    ua_gain_km2, ru_gain_km2, net_km2
+        Ground taken by each side in the oblast, and ``ru_gain − ua_gain``.
+    """
+
+    oblast: str
+    iso: str | None
+    ua_gain_km2: float
+    ru_gain_km2: float
+    net_km2: float
+
+
+@dataclass(frozen=True, slots=True)
+class Change(Result):
+    """Territory that changed hands between the maps valid on two dates (:func:`change_between`).
+
+    Attributes
+    ----------
+    source
+        The source's name.
+    from_date, to_date, from_snapshot, to_snapshot, from_lag_days, to_lag_days
+        The asked dates, the valid dates of the maps compared and their lags (days).
+    ua_gain_km2, ru_gain_km2, net_km2
+        Ground taken by Ukraine (lost by Russia) and by Russia, and the net change of the
+        occupied area (``ru_gain − ua_gain``); km², geodesic on WGS84, 0.1 km².
+    masked_km2
+        Area left out of the comparison (coverage breaks, unexplained steps), km².
+    coverage, area_basis, attribution
+        What the later map covers, the outline the areas are clipped to, the source's credit.
+    notes
+        What the reader must know (masks, maps passed over, both dates on one map).
+    provenance
+        ``{"from": ..., "to": ...}``: each map's file, sha256, dates and ingest time.
+    by_oblast
+        With ``by_oblast=True``, the gains per oblast (:class:`OblastChange`), largest first;
+        else None (and not in :meth:`as_dict`).
+    geometries
+        With ``geometry=True``, the pieces as shapely geometries (WGS84 lon/lat, EPSG:4326):
+        ``{"ua_gain": ..., "ru_gain": ..., "masked": ...}``; never in :meth:`as_dict`.
+    """
+
+    source: str
+    from_date: str
+    to_date: str
+    from_snapshot: str
+    to_snapshot: str
+    from_lag_days: int
+    to_lag_days: int
+    ua_gain_km2: float
+    ru_gain_km2: float
+    net_km2: float
+    masked_km2: float
+    coverage: str
+    area_basis: str
+    attribution: str
+    notes: list[str]
+    provenance: dict[str, Any]
+    by_oblast: list[OblastChange] | None = optional()
+    geometries: dict[str, BaseGeometry] | None = not_json()
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredChange(Result):
+    """A source's row of :func:`compare_sources` when it cannot answer for the window (no map
+    on the date, an unfinished ingest): the asked dates and the ``error`` message."""
+
+    source: str
+    from_date: str
+    to_date: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class RankedWindow(Result):
+    """A window of :func:`top_windows`: the change between two maps ``days`` apart, ranked.
+
+    Attributes
+    ----------
+    source, side
+        The source, and the side whose gains rank the windows (``UA`` or ``RU``).
+    from_date, to_date, from_snapshot, to_snapshot, from_lag_days, to_lag_days
+        The window's dates, the maps compared and their lags (days; the end is a map's date).
+    span_days
+        Days between the two maps.
+    from_id, to_id
+        The store's ids of the two maps.
+    gained_km2
+        The km² ``side`` gained (its ``ua_gain_km2`` or ``ru_gain_km2``), geodesic on WGS84.
+    ua_gain_km2, ru_gain_km2, net_km2, notes
+        The window's change (as in :class:`Change`).
+    rank
+        1 for the largest.
+    """
+
+    source: str
+    side: str
+    from_date: str
+    to_date: str
+    from_snapshot: str
+    to_snapshot: str
+    from_lag_days: int
+    to_lag_days: int
+    span_days: int
+    from_id: int
+    to_id: int
+    gained_km2: float
+    ua_gain_km2: float
+    ru_gain_km2: float
+    net_km2: float
+    notes: list[str]
+    rank: int = 0
+
+
+W = TypeVar("W", bound=RankedWindow)
 
 
 def change_from_records(
@@ -126,24 +253,22 @@ def _keep_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord, ua_km2: float,
 OUTSIDE_OBLASTS = "(water / outside the land outline)"
 
 
-def split_by_oblast(ua: BaseGeometry, ru: BaseGeometry) -> list[dict]:
+def split_by_oblast(ua: BaseGeometry, ru: BaseGeometry) -> list[OblastChange]:
     """Gains of each side per oblast (OpenStreetMap oblasts), largest first, zeros left out."""
-    rows: list[dict] = []
+    rows: list[OblastChange] = []
     for ob in oblasts():
         u = _geo.area_km2(_geo.intersection(ua, ob.geometry)) if shapely.intersects(
             ob.geometry, ua) else 0.0  # fmt: skip
         r = _geo.area_km2(_geo.intersection(ru, ob.geometry)) if shapely.intersects(
             ob.geometry, ru) else 0.0  # fmt: skip
         if u >= 0.05 or r >= 0.05:
-            rows.append({"oblast": ob.name, "iso": ob.iso, "ua_gain_km2": round(u, 1),
-                         "ru_gain_km2": round(r, 1), "net_km2": round(r - u, 1)})  # fmt: skip
-    rows.sort(key=lambda x: -(x["ua_gain_km2"] + x["ru_gain_km2"]))
+            rows.append(OblastChange(ob.name, ob.iso, round(u, 1), round(r, 1), round(r - u, 1)))
+    rows.sort(key=lambda x: -(x.ua_gain_km2 + x.ru_gain_km2))
     land = clip_outline("osm-land")
     u = _geo.area_km2(_geo.difference(ua, land)) if not ua.is_empty else 0.0
     r = _geo.area_km2(_geo.difference(ru, land)) if not ru.is_empty else 0.0
     if u >= 0.05 or r >= 0.05:
-        rows.append({"oblast": OUTSIDE_OBLASTS, "iso": None, "ua_gain_km2": round(u, 1),
-                     "ru_gain_km2": round(r, 1), "net_km2": round(r - u, 1)})  # fmt: skip
+        rows.append(OblastChange(OUTSIDE_OBLASTS, None, round(u, 1), round(r, 1), round(r - u, 1)))
     return rows
 
 
@@ -156,37 +281,36 @@ def change_between(
     by_oblast: bool = False,
     land_only: bool = False,
     geometry: bool = False,
-) -> dict:
+) -> Change:
     """Territory that changed hands in ``source`` between two dates.
 
-    Uses the latest snapshot valid on or before each date. Returns ``source, from_date,
-    to_date, from_snapshot, to_snapshot, from_lag_days, to_lag_days, ua_gain_km2,
-    ru_gain_km2, net_km2`` (+ ``by_oblast``), the masked area with notes, coverage and
-    provenance. Areas geodesic on WGS84, km².
+    Uses the latest snapshot valid on or before each date. Returns a :class:`Change`
+    (``source, from_date, to_date, from_snapshot, to_snapshot, from_lag_days, to_lag_days,
+    ua_gain_km2, ru_gain_km2, net_km2``, + ``by_oblast``, the masked area with notes,
+    coverage and provenance; with ``geometry`` the pieces as shapely geometries). Areas
+    geodesic on WGS84, km².
     """
     w = resolve_window(store, source, start, end)
     a, b = w.a, w.b
     ch = change_from_records(store, w.hist, a, b, by_oblast=by_oblast, land_only=land_only, geometry=geometry)
-    row = {
-        "source": source,
-        **w.fields(),
-        "ua_gain_km2": ch["ua_gain_km2"],
-        "ru_gain_km2": ch["ru_gain_km2"],
-        "net_km2": ch["net_km2"],
-        "masked_km2": ch["masked_km2"],
-        "coverage": describe_coverage(b.coverage),
-        "area_basis": "land only" if land_only else "clipped to geoBoundaries outline",
-        "attribution": store.source_info(source).attribution,
-        "notes": ch["notes"] + w.notes,
-        "provenance": {"from": a.provenance(), "to": b.provenance()},
-    }
+    notes = ch["notes"] + w.notes
     if a.id == b.id:
-        row["notes"].append(f"both dates fall on the same map ({a.valid_date})")
-    if by_oblast:
-        row["by_oblast"] = ch["by_oblast"]
-    if geometry:
-        row["geometries"] = ch["geometries"]
-    return row
+        notes.append(f"both dates fall on the same map ({a.valid_date})")
+    return Change(
+        source=source,
+        **w.fields(),
+        ua_gain_km2=ch["ua_gain_km2"],
+        ru_gain_km2=ch["ru_gain_km2"],
+        net_km2=ch["net_km2"],
+        masked_km2=ch["masked_km2"],
+        coverage=describe_coverage(b.coverage),
+        area_basis="land only" if land_only else "clipped to geoBoundaries outline",
+        attribution=store.source_info(source).attribution,
+        notes=notes,
+        provenance={"from": a.provenance(), "to": b.provenance()},
+        by_oblast=ch["by_oblast"] if by_oblast else None,
+        geometries=ch["geometries"] if geometry else None,
+    )
 
 
 def check_side(side: str) -> str:
@@ -196,29 +320,28 @@ def check_side(side: str) -> str:
     return str(side).upper()
 
 
-def gained_km2(change: dict, side: str) -> float:
-    """The km² ``side`` gained in a change dict."""
+def gained_km2(change: dict | Change, side: str) -> float:
+    """The km² ``side`` gained in a change (a :class:`Change` or the dict of
+    :func:`change_from_records`)."""
     return change["ua_gain_km2"] if check_side(side) == "UA" else change["ru_gain_km2"]
 
 
 def compare_sources(
     store: Store, sources: list[str], start: str | dt.date, end: str | dt.date, **kw
-) -> list[dict]:
-    """:func:`change_between` for several sources side by side, noting coverage differences."""
-    rows = []
+) -> list[Change | UnansweredChange]:
+    """:func:`change_between` for several sources side by side, noting coverage differences
+    (a source that cannot answer gets an :class:`UnansweredChange` with its error)."""
+    rows: list[Change | UnansweredChange] = []
     for s in sources:
         try:
             rows.append(change_between(store, s, start, end, **kw))
         except (LookupError, IngestIncomplete) as exc:  # (that source's row)
-            rows.append({"source": s, "from_date": str(start), "to_date": str(end),
-                         "error": str(exc)})  # fmt: skip
-    covs = {r["coverage"] for r in rows if "coverage" in r}
+            rows.append(UnansweredChange(s, str(start), str(end), str(exc)))
+    covs = {r.coverage for r in rows if isinstance(r, Change)}
     if len(covs) > 1:
         for r in rows:
-            if "notes" in r:
-                r["notes"].append(
-                    "coverage differs between sources: " + "; ".join(sorted(covs))
-                )
+            if isinstance(r, Change):
+                r.notes.append("coverage differs between sources: " + "; ".join(sorted(covs)))
     return rows
 
 
@@ -234,8 +357,8 @@ def top_windows(
     distinct: bool = True,
     progress: Callable[[int, int], None] | None = None,
     prune: bool | None = None,
-) -> list[dict]:
-    """Windows of ``days`` days ranked by the area ``side`` gained.
+) -> list[RankedWindow]:
+    """Windows of ``days`` days ranked by the area ``side`` gained (:class:`RankedWindow`).
 
     One window ends on each snapshot date of the source; it compares the snapshot of that
     date with the latest one valid ``days`` days earlier. Windows with the same pair of
@@ -257,16 +380,16 @@ def top_windows(
         pairs.setdefault((a.id, rec.id), (begin, rec.date, a, rec))
     items = list(pairs.values())
 
-    def row(begin, stop, a, b) -> dict:
+    def row(begin, stop, a, b) -> RankedWindow:
         ch = change_from_records(store, hist, a, b)
-        return {
-            "source": source, "side": side, "from_date": begin.isoformat(),
-            "to_date": stop.isoformat(), "from_snapshot": a.valid_date,
-            "to_snapshot": b.valid_date, "from_lag_days": (begin - a.date).days, "to_lag_days": 0,
-            "span_days": (b.date - a.date).days, "from_id": a.id, "to_id": b.id,
-            "gained_km2": gained_km2(ch, side), "ua_gain_km2": ch["ua_gain_km2"],
-            "ru_gain_km2": ch["ru_gain_km2"], "net_km2": ch["net_km2"], "notes": ch["notes"],
-        }  # fmt: skip
+        return RankedWindow(
+            source=source, side=side, from_date=begin.isoformat(),
+            to_date=stop.isoformat(), from_snapshot=a.valid_date,
+            to_snapshot=b.valid_date, from_lag_days=(begin - a.date).days, to_lag_days=0,
+            span_days=(b.date - a.date).days, from_id=a.id, to_id=b.id,
+            gained_km2=gained_km2(ch, side), ua_gain_km2=ch["ua_gain_km2"],
+            ru_gain_km2=ch["ru_gain_km2"], net_km2=ch["net_km2"], notes=ch["notes"],
+        )  # fmt: skip
 
     if (store.fast_paths if prune is None else prune) and limit and items:
         rows = _top_pruned(store, hist, items, row, side=side, limit=limit, distinct=distinct,
@@ -280,7 +403,7 @@ def top_windows(
     return rank_windows(rows, "gained_km2", distinct=distinct, limit=limit)
 
 
-def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> list[dict]:
+def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> list[RankedWindow]:
     """The rows of ``items`` that a ranking of ``limit`` can need, measured in the order of
     their upper bounds.
 
@@ -299,22 +422,22 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
     upper = np.array([bounds.upper_km2(a, b, side) for _, _, a, b in items])
     cum = bounds.cumulative_km2(side)
     open_ = np.ones(len(items), dtype=bool)
-    done: dict[int, dict] = {}
-    ranked: list[dict] = []
+    done: dict[int, RankedWindow] = {}
+    ranked: list[RankedWindow] = []
     for pos in range(len(items)):
         if progress is not None:
             progress(pos, len(items))
         k = int(np.argmax(np.where(open_, upper, -np.inf)))
         open_[k] = False
         bound = round(float(upper[k]), 1)
-        settled = [r for r in ranked if r["gained_km2"] > bound]
+        settled = [r for r in ranked if r.gained_km2 > bound]
         if len(settled) >= limit:
             break
         a, b = items[k][2], items[k][3]
         if distinct and any(_overlap(a.valid_date, b.valid_date, r) for r in settled):
             continue
         done[k] = row(*items[k])
-        ranked = rank_windows([dict(done[i]) for i in sorted(done)], "gained_km2",
+        ranked = rank_windows([done[i] for i in sorted(done)], "gained_km2",
                               distinct=distinct, limit=None)  # fmt: skip
         exact = change_km2(store, a, b)[0 if side == "UA" else 1]
         upper = np.minimum(upper, chained_upper_km2(cum, first, last, first[k], last[k], exact))
@@ -343,25 +466,25 @@ def windows(hist: History, days: int, first: dt.date, last: dt.date):
             yield begin, a, rec
 
 
-def rank_windows(rows: list[dict], key: str, *, distinct: bool, limit: int | None) -> list[dict]:
-    """Sort windows by ``key`` (largest first), keep one per event if ``distinct``, number them."""
-    rows = sorted(rows, key=lambda r: -r[key])
+def rank_windows(rows: Sequence[W], key: str, *, distinct: bool, limit: int | None) -> list[W]:
+    """Sort windows by the field ``key`` (largest first), keep one per event if ``distinct``,
+    number them (new objects: the rows given are not changed)."""
+    ordered_rows = sorted(rows, key=lambda r: -getattr(r, key))
     if distinct:
-        rows = distinct_windows(rows)
-    for rank, r in enumerate(rows, start=1):
-        r["rank"] = rank
-    return rows[:limit] if limit else rows
+        ordered_rows = distinct_windows(ordered_rows)
+    out = [replace(r, rank=rank) for rank, r in enumerate(ordered_rows, start=1)]
+    return out[:limit] if limit else out
 
 
-def distinct_windows(rows: list[dict]) -> list[dict]:
+def distinct_windows(rows: Sequence[W]) -> list[W]:
     """Keep, best first, the windows whose snapshot span overlaps no better window's."""
-    kept: list[dict] = []
+    kept: list[W] = []
     for r in rows:
-        if not any(_overlap(r["from_snapshot"], r["to_snapshot"], k) for k in kept):
+        if not any(_overlap(r.from_snapshot, r.to_snapshot, k) for k in kept):
             kept.append(r)
     return kept
 
 
-def _overlap(first: str, last: str, row: dict) -> bool:
+def _overlap(first: str, last: str, row: RankedWindow) -> bool:
     """Whether the snapshot span ``first → last`` overlaps that of a ranked window."""
-    return not (last <= row["from_snapshot"] or first >= row["to_snapshot"])
+    return not (last <= row.from_snapshot or first >= row.to_snapshot)

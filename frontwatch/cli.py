@@ -134,9 +134,8 @@ def sources_cmd(ctx, fmt):
     Example:
       frontwatch sources --format json
     """
-    rows = inventory.sources_summary(_store(ctx))
-    for r in rows:
-        r["flags_count"] = len(r["flags"]) + len(r["coverage_breaks"])
+    rows = [{**r.as_dict(), "flags_count": len(r.flags) + len(r.coverage_breaks)}
+            for r in inventory.sources_summary(_store(ctx))]
     emit(rows, ["source", "first_date", "last_date", "snapshots", "files", "superseded",
                 "excluded", "flags_count", "coverage"], fmt, title="sources in the store",
          caption="; ".join(f"{r['source']}: {r['attribution']}" for r in rows))  # fmt: skip

@@ -59,15 +59,15 @@ def place(ctx, name, source, day, oblast, history, contested_km, fmt):
     if history:
         h = settlements.place_history(store, source, pl)
         if fmt == "json":
-            click.echo(to_json(h))
+            click.echo(to_json(h.as_dict()))
             return
-        emit(h["transitions"], ["snapshot_date", "previous", "side"], fmt,
+        emit([t.as_dict() for t in h.transitions], ["snapshot_date", "previous", "side"], fmt,
              title=f"{pl.label()}: changes of side on {source}",
-             caption=f"Credit: {h['attribution']}; places: GeoNames")  # fmt: skip
+             caption=f"Credit: {h.attribution}; places: GeoNames")  # fmt: skip
         return
     if day is None:
         raise click.UsageError("give --on DATE, or --history")
-    row = settlements.place_control(store, source, pl, day, contested_km=contested_km)
+    row = settlements.place_control(store, source, pl, day, contested_km=contested_km).as_dict()
     if fmt == "json":
         click.echo(to_json(row))
         return
@@ -115,9 +115,9 @@ def places(ctx, source, start, end, changed, oblast, fmt):
     """
     store = _store(ctx)
     if changed:
-        res = settlements.changed_places(store, source, start, end, oblast=oblast)
+        res = settlements.changed_places(store, source, start, end, oblast=oblast).as_dict()
     else:
-        res = settlements.all_places(store, source, start, end, oblast=oblast)
+        res = settlements.all_places(store, source, start, end, oblast=oblast).as_dict()
     if fmt == "json":
         click.echo(to_json(res))
         return
@@ -150,24 +150,27 @@ def front(ctx, source, day, fmt):
 
     store = _store(ctx)
     if source == "all":
-        rows = all_sources(store, lambda s: frontline_mod.front_on(store, s, day))
+        lines = {}  # source → its line (a shapely geometry)
+
+        def one(s: str) -> frontline_mod.Front:
+            got = frontline_mod.front_on(store, s, day)
+            lines[s] = got.geometry
+            return got
+
+        rows = all_sources(store, one)
         if fmt == "geojson":
-            feats = [{"type": "Feature", "geometry": mapping(r.pop("geometry")), "properties": r}
-                     for r in rows if "geometry" in r]  # fmt: skip
+            feats = [{"type": "Feature", "geometry": mapping(lines[r["source"]]), "properties": r}
+                     for r in rows if "error" not in r]  # fmt: skip
             click.echo(to_json({"type": "FeatureCollection", "features": feats}))
             _warn([f"{r['source']}: {r['error']}" for r in rows if "error" in r], "table")
             return
-        for r in rows:
-            r.pop("geometry", None)
         emit_all_sources(rows, FRONT_COLUMNS, fmt, title=f"the line of contact on {day}")
         return
     row = frontline_mod.front_on(store, source, day)
     if fmt == "geojson":
-        line = row.pop("geometry")
-        click.echo(to_json({"type": "Feature", "geometry": mapping(line), "properties": row}))
+        click.echo(to_json({"type": "Feature", "geometry": mapping(row.geometry), "properties": row.as_dict()}))
         return
-    row.pop("geometry")
-    emit(row, FRONT_COLUMNS, fmt, caption=f"Credit: {row['attribution']}")
+    emit(row.as_dict(), FRONT_COLUMNS, fmt, caption=f"Credit: {row.attribution}")
 
 
 FRONT_COLUMNS = ["source", "asked_date", "snapshot_date", "lag_days", "length_km", "tolerance_km"]
@@ -200,11 +203,11 @@ def distance(ctx, name, source, day, start, end, oblast, fmt):
         if not (start and end):
             raise click.UsageError("a series needs both --from and --to")
 
-        def one(s: str) -> list[dict]:
+        def one(s: str) -> list[advance_mod.Distance]:
             return advance_mod.distance_series(store, s, pl, start, end)
     elif day:
 
-        def one(s: str) -> list[dict]:
+        def one(s: str) -> list[advance_mod.Distance]:
             return [advance_mod.distance_to_other_side(store, s, pl, day)]
     else:
         raise click.UsageError("give --on DATE, or --from and --to")
@@ -212,12 +215,12 @@ def distance(ctx, name, source, day, start, end, oblast, fmt):
         emit_all_sources(all_sources(store, one), DISTANCE_COLUMNS, fmt,
                          title=f"{pl.label()}: distance to the other side", caption="Geodesic (WGS84).")  # fmt: skip
         return
-    rows = one(source)
+    got = one(source)
     if fmt == "json":
-        click.echo(to_json(rows if (start or end) else rows[0]))
+        click.echo(to_json([r.as_dict() for r in got] if (start or end) else got[0].as_dict()))
         return
-    emit(rows, DISTANCE_COLUMNS, fmt, title=f"{pl.label()}: distance to the other side ({source})",
-         caption="Geodesic (WGS84). Credit: " + (rows[0]["attribution"] if rows else source))  # fmt: skip
+    emit([r.as_dict() for r in got], DISTANCE_COLUMNS, fmt, title=f"{pl.label()}: distance to the other side ({source})",
+         caption="Geodesic (WGS84). Credit: " + (got[0].attribution if got else source))  # fmt: skip
 
 
 @click.command("advance")
@@ -242,6 +245,6 @@ def advance_cmd(ctx, source, start, end, side, fmt):
         _warn([f"{r['source']}: {n}" for r in rows for n in r.get("notes", [])], fmt)
         return
     row = advance_mod.advance(store, source, start, end, side=side)
-    emit(row, ADVANCE_COLUMNS, fmt, caption=row["depth_rule"])
-    _warn(row["notes"], fmt)
+    emit(row.as_dict(), ADVANCE_COLUMNS, fmt, caption=row.depth_rule)
+    _warn(row.notes, fmt)
 

@@ -54,8 +54,8 @@ def area(ctx, source, day, land_only, fmt):
         _warn([f"{r['source']}: {w}" for r in rows for w in r.get("warnings", [])], fmt)
         return
     row = areas.area_on(store, source, day, land_only=land_only)
-    emit(row, AREA_COLUMNS, fmt, caption=f"{row['denominator']}. Credit: {row['attribution']}")
-    _warn(row.get("warnings", []), fmt)
+    emit(row.as_dict(), AREA_COLUMNS, fmt, caption=f"{row.denominator}. Credit: {row.attribution}")
+    _warn(row.warnings, fmt)
 
 
 
@@ -101,35 +101,35 @@ def change(ctx, source, start, end, by, plot, land_only, fmt):
     sources = sorted(store.source_names()) if source == "all" else [source]
     rows = changes.compare_sources(store, sources, start, end, by_oblast=by_oblast,
                                    land_only=land_only)  # fmt: skip
-    if source != "all" and "error" in rows[0]:
-        raise click.ClickException(rows[0]["error"])
+    if source != "all" and isinstance(rows[0], changes.UnansweredChange):
+        raise click.ClickException(rows[0].error)
     if fmt == "json":
-        click.echo(to_json(rows if source == "all" else rows[0]))
+        click.echo(to_json([r.as_dict() for r in rows] if source == "all" else rows[0].as_dict()))
         return
-    emit(rows, CHANGE_COLUMNS, fmt, title=f"change {start} → {end}",
+    emit([r.as_dict() for r in rows], CHANGE_COLUMNS, fmt, title=f"change {start} → {end}",
          caption="Areas geodesic (WGS84), km². ua_gain = land lost by Russia; "
                  "ru_gain = land taken by Russia. Credit: " +
-                 "; ".join(r.get("attribution", r["source"]) for r in rows))  # fmt: skip
+                 "; ".join(r.attribution if isinstance(r, changes.Change) else r.source for r in rows))  # fmt: skip
     if by_oblast:
         for r in rows:
-            if r.get("by_oblast"):
-                emit(r["by_oblast"], ["oblast", "ua_gain_km2", "ru_gain_km2", "net_km2"], fmt,
-                     title=f"{r['source']} by oblast ({r['from_snapshot']} → {r['to_snapshot']})",
+            if isinstance(r, changes.Change) and r.by_oblast:
+                emit([o.as_dict() for o in r.by_oblast], ["oblast", "ua_gain_km2", "ru_gain_km2", "net_km2"], fmt,
+                     title=f"{r.source} by oblast ({r.from_snapshot} → {r.to_snapshot})",
                      caption="Oblasts: © OpenStreetMap contributors")  # fmt: skip
     for r in rows:
-        _warn([f"{r['source']}: {n}" for n in r.get("notes", [])] +
-              ([f"{r['source']}: {r['error']}"] if "error" in r else []), fmt)  # fmt: skip
+        _warn([f"{r.source}: {n}" for n in r.notes] if isinstance(r, changes.Change) else
+              [f"{r.source}: {r.error}"], fmt)  # fmt: skip
 
 
-def _change_geojson(row: dict) -> dict:
+def _change_geojson(row: changes.Change) -> dict:
     """The change as an RFC 7946 FeatureCollection (see :func:`frontwatch.export.rfc7946`); the
     summary (dates, lag, attribution) is in each feature's properties, which GDAL keeps."""
     from . import _geo
     from .export import rfc7946
 
-    props = {k: v for k, v in row.items() if k not in ("geometries", "provenance")}
+    props = {k: v for k, v in row.as_dict().items() if k != "provenance"}
     feats = []
-    for kind, geom in row["geometries"].items():
+    for kind, geom in (row.geometries or {}).items():
         out = rfc7946(geom)
         if out is None:
             continue
@@ -165,7 +165,7 @@ def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
         if plot:
             raise InvalidWindow("--plot needs one --source")
 
-        def one(s: str) -> list[dict]:
+        def one(s: str) -> list[areas.SeriesRow]:
             with _progress(f"series {s}") as bar:
                 return areas.series(store, s, every=every, start=start, end=end, flows=flows, land_only=land_only,
                                     progress=bar)  # fmt: skip
@@ -176,16 +176,16 @@ def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
         _warn([f"{r['source']} {r['snapshot_date']}: {w}" for r in rows for w in r.get("warnings", [])], fmt)
         return
     with _progress("series") as bar:
-        rows = areas.series(store, source, every=every, start=start, end=end, flows=flows,
-                            land_only=land_only, progress=bar)  # fmt: skip
-    if plot and rows:
+        got = areas.series(store, source, every=every, start=start, end=end, flows=flows,
+                           land_only=land_only, progress=bar)  # fmt: skip
+    if plot and got:
         from .report.plots import series_chart
 
-        series_chart(rows, plot, source=source, attribution=store.source_info(source).attribution)
+        series_chart(got, plot, source=source, attribution=store.source_info(source).attribution)
         err.print(f"chart written to {plot}")
-    emit(rows, SERIES_COLUMNS, fmt, title=f"{source}: occupied area, every {every}",
+    emit([r.as_dict() for r in got], SERIES_COLUMNS, fmt, title=f"{source}: occupied area, every {every}",
          caption=f"Areas geodesic (WGS84), km²; share of {areas.DENOMINATOR_NOTE}.")  # fmt: skip
-    _warn([f"{r['snapshot_date']}: {w}" for r in rows for w in r["warnings"]], fmt)
+    _warn([f"{r.snapshot_date}: {w}" for r in got for w in r.warnings], fmt)
 
 
 @click.command()
@@ -249,7 +249,7 @@ def since_cmd(ctx, source, start, end, side, by, fmt):
     cols = ["window", "value", "unit", "since", "since_value"]
     if source == "all":
         rows = all_sources(store, lambda s: advance_mod.since(store, s, start, end, side=side, by=by))
-        if fmt == "json":
+        if fmt == "json":  # (the rows are the answers' as_dict(), each with its source first)
             click.echo(to_json(rows))
             return
         emit_all_sources([r if "error" in r else {"source": r["source"], **_since_flat(r)} for r in rows], cols, fmt,
@@ -258,7 +258,7 @@ def since_cmd(ctx, source, start, end, side, by, fmt):
             if "statement" in r:
                 _warn([f"{r['source']}: {r['statement']}"], fmt)
         return
-    row = advance_mod.since(store, source, start, end, side=side, by=by)
+    row = advance_mod.since(store, source, start, end, side=side, by=by).as_dict()
     if fmt == "json":
         click.echo(to_json(row))
         return

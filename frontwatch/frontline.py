@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import _geo
 from .boundaries import clip_outline, held_before_2022
+from .results import Result, not_json
 
 BORDER_TOLERANCE_KM = 3.0
 """Boundary segments within this distance of the state border or coast are not front."""
@@ -373,18 +374,50 @@ def _foot(pa: np.ndarray, pb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.hypot(foot[:, 0], foot[:, 1]), foot
 
 
-def front_on(store, source: str, day) -> dict:
-    """The line of contact of ``source`` on ``day`` with its geodesic length and provenance."""
+@dataclass(frozen=True, slots=True)
+class Front(Result):
+    """The line of contact of a source on a date (:func:`front_on`).
+
+    Attributes
+    ----------
+    source, asked_date, snapshot_date, lag_days
+        The source, the date asked, the map used and its lag (days).
+    length_km
+        Geodesic length of the line on WGS84, km.
+    tolerance_km, rule
+        How close to the state border, the coast or an undrawn region a segment may be and
+        still be left out, and the rule in words.
+    attribution
+        The source's credit.
+    geometry
+        The line, a shapely MultiLineString in WGS84 lon/lat (EPSG:4326); not in
+        :meth:`as_dict`.
+    """
+
+    source: str
+    asked_date: str
+    snapshot_date: str
+    lag_days: int
+    length_km: float
+    tolerance_km: float
+    rule: str
+    attribution: str
+    geometry: BaseGeometry | None = not_json()
+
+
+def front_on(store, source: str, day) -> Front:
+    """The line of contact of ``source`` on ``day`` with its geodesic length and provenance
+    (a :class:`Front`; the line in ``geometry``)."""
     from .timeline import History
 
     asof = History(store, source).as_of(day)
     rec = asof.snapshot
     line = front_of(store, rec)
-    return {
-        "source": source, "asked_date": asof.asked.isoformat(), "snapshot_date": rec.valid_date,
-        "lag_days": asof.lag_days, "length_km": round(length_km(line), 1),
-        "tolerance_km": BORDER_TOLERANCE_KM,
-        "rule": "boundary of the occupied area less segments within the tolerance of the state "
-                "border, the coast or regions the source does not draw",
-        "attribution": store.source_info(source).attribution, "geometry": line,
-    }  # fmt: skip
+    return Front(
+        source=source, asked_date=asof.asked.isoformat(), snapshot_date=rec.valid_date,
+        lag_days=asof.lag_days, length_km=round(length_km(line), 1),
+        tolerance_km=BORDER_TOLERANCE_KM,
+        rule="boundary of the occupied area less segments within the tolerance of the state "
+             "border, the coast or regions the source does not draw",
+        attribution=store.source_info(source).attribution, geometry=line,
+    )  # fmt: skip

@@ -26,26 +26,43 @@ import shapely
 
 from . import _geo
 from .errors import FrontwatchError
+from .results import Result
 
 _PROVENANCE = ("source", "attribution", "snapshot_date", "asked_date", "from_snapshot", "to_snapshot",
                "from_date", "to_date", "lag_days", "from_lag_days", "to_lag_days")  # fmt: skip
 _LISTS = ("places", "transitions")
 
 
-def to_geodataframe(result: dict | list[dict]) -> Any:
+def to_geodataframe(result: Result | dict | list) -> Any:
     """The features of a result as a GeoDataFrame (EPSG:4326); see the module's docstring
     for the rows each kind of result gives. A result with nothing to draw is an error."""
     import geopandas as gpd
 
-    rows = _rows(result)
+    data = _with_geometries(result)
+    rows = _rows(data)
     if not rows:
         raise FrontwatchError("this result has no place or geometry to put in a GeoDataFrame")
     geoms = [r.pop("geometry") for r in rows]
     frame = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
-    first = result[0] if isinstance(result, list) and result else result
+    first = data[0] if isinstance(data, list) and data else data
     if isinstance(first, dict):
         frame.attrs.update({k: first[k] for k in _PROVENANCE if k in first})
     return frame
+
+
+def _with_geometries(result: Any) -> Any:
+    """A typed result as its ``as_dict()`` with its geometries (``geometries``, ``geometry``)
+    put back; lists of them likewise; dicts as they are."""
+    if isinstance(result, list):
+        return [_with_geometries(r) for r in result]
+    if not isinstance(result, Result):
+        return result
+    out = result.as_dict()
+    for name in ("geometries", "geometry"):
+        value = getattr(result, name, None)
+        if value is not None:
+            out[name] = value
+    return out
 
 
 def _rows(result: dict | list[dict]) -> list[dict]:

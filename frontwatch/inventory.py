@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from .results import Result
 from .snapshot import describe_coverage
 from .store import Store
 
 
-def sources_summary(store: Store) -> list[dict]:
-    """One row per source in the store."""
+@dataclass(frozen=True, slots=True)
+class SourceSummary(Result):
+    """What the store holds of one source (:func:`sources_summary`).
+
+    Attributes
+    ----------
+    source, title
+        The source's name and title.
+    first_date, last_date
+        The valid dates of its first and last usable maps (None when it has none).
+    snapshots, superseded, excluded, files
+        Usable maps, maps superseded by a later revision of the same day, maps excluded
+        (faults), files ingested.
+    coverage
+        What the maps cover, run by run (``from DATE: ...; from DATE: ...``).
+    coverage_breaks, flags
+        The coverage breaks, and the other data-quality flags, each ``DATE: message``.
+    unfinished_ingest
+        What an ingest begun and not finished means for the answers, or None.
+    attribution
+        The source's credit.
+    """
+
+    source: str
+    title: str
+    first_date: str | None
+    last_date: str | None
+    snapshots: int
+    superseded: int
+    excluded: int
+    files: int
+    coverage: str
+    coverage_breaks: list[str]
+    flags: list[str]
+    unfinished_ingest: str | None
+    attribution: str
+
+
+def sources_summary(store: Store) -> list[SourceSummary]:
+    """One :class:`SourceSummary` per source in the store."""
     rows = []
     unfinished = store.unfinished_ingests()
     for name in sorted(set(store.source_names()) | set(unfinished)):
@@ -32,21 +73,21 @@ def sources_summary(store: Store) -> list[dict]:
             c = describe_coverage(r.coverage)
             if not coverages or coverages[-1][1] != c:
                 coverages.append((r.valid_date, c))
-        rows.append({
-            "source": name,
-            "title": info.title,
-            "first_date": usable[0].valid_date if usable else None,
-            "last_date": usable[-1].valid_date if usable else None,
-            "snapshots": len(usable),
-            "superseded": sum(1 for r in all_recs if r.superseded_by is not None),
-            "excluded": sum(1 for r in all_recs if r.excluded),
-            "files": store.file_count(name),
-            "coverage": "; ".join(f"from {d}: {c}" for d, c in coverages),
-            "coverage_breaks": breaks,
-            "flags": flagged,
-            "unfinished_ingest": _unfinished(name, unfinished.get(name)),
-            "attribution": info.attribution,
-        })  # fmt: skip
+        rows.append(SourceSummary(
+            source=name,
+            title=info.title,
+            first_date=usable[0].valid_date if usable else None,
+            last_date=usable[-1].valid_date if usable else None,
+            snapshots=len(usable),
+            superseded=sum(1 for r in all_recs if r.superseded_by is not None),
+            excluded=sum(1 for r in all_recs if r.excluded),
+            files=store.file_count(name),
+            coverage="; ".join(f"from {d}: {c}" for d, c in coverages),
+            coverage_breaks=breaks,
+            flags=flagged,
+            unfinished_ingest=_unfinished(name, unfinished.get(name)),
+            attribution=info.attribution,
+        ))  # fmt: skip
     return rows
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -27,6 +28,7 @@ from ._geo import WGS84
 from .boundaries import held_before_2022
 from .gazetteer import Place, gazetteer
 from .quality import mask_between
+from .results import Result
 from .snapshot import CONTESTED, OCCUPIED
 from .steps import steps
 from .store import SnapshotRecord, Store
@@ -41,6 +43,158 @@ RU, UA, NOT_COVERED = 1, 0, -1
 SIDE = {RU: "RU", UA: "UA", NOT_COVERED: "not covered"}
 
 
+@dataclass(frozen=True, slots=True)
+class PlaceControl(Result):
+    """Who holds a place on a date (:func:`place_control`).
+
+    Attributes
+    ----------
+    place
+        The place (``as_dict()`` gives its GeoNames record).
+    source, status, side, contested, contested_rule
+        The source; ``RU``, ``UA``, ``contested`` or ``not covered``; the side (RU/UA even
+        when contested); whether it is contested, and the rule that says so.
+    distance_to_front_km, nearest_front_point
+        Geodesic km (WGS84) to the line of contact and its nearest point ``[lon, lat]``
+        (EPSG:4326); None where the source does not cover the place.
+    asked_date, snapshot_date, lag_days, attribution, provenance, notes
+        The date asked, the map used, its lag, the credit, the map's provenance, notes.
+    """
+
+    place: Place
+    source: str
+    status: str
+    side: str
+    contested: bool
+    contested_rule: str
+    distance_to_front_km: float | None
+    nearest_front_point: list[float] | None
+    asked_date: str
+    snapshot_date: str
+    lag_days: int
+    attribution: str
+    provenance: dict[str, Any]
+    notes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceSides(Result):
+    """A place with its side on the two maps of a window (a row of :func:`all_places`):
+    the GeoNames record (as :meth:`Place.as_dict`, ``population`` None where unknown;
+    lon/lat EPSG:4326) and ``from_side`` / ``to_side`` (``RU``, ``UA``, ``not covered``)."""
+
+    geonameid: int
+    name: str
+    name_uk: str | None
+    oblast: str
+    raion: str | None
+    lat: float
+    lon: float
+    population: int | None
+    feature_code: str
+    from_side: str
+    to_side: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceChange(PlaceSides):
+    """A place that changed side in a window (a row of :func:`changed_places`): as
+    :class:`PlaceSides`, with ``changed_on`` (the first map from which the new side shows
+    until the window's end) and ``duplicate_ids`` (GeoNames entries of the same name within
+    ``DUPLICATE_KM`` counted as this one)."""
+
+    changed_on: str = ""
+    duplicate_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class OblastCount(Result):
+    """How many places of an oblast went to a side (:attr:`ChangedPlaces.counts_by_oblast`)."""
+
+    oblast: str
+    to_side: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RaionCount(Result):
+    """How many places of a raion went to a side (:attr:`ChangedPlaces.counts_by_raion`)."""
+
+    oblast: str
+    raion: str | None
+    to_side: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedPlaces(Result):
+    """The places that changed side between the maps of two dates (:func:`changed_places`).
+
+    Attributes
+    ----------
+    source, from_date, to_date, from_snapshot, to_snapshot, from_lag_days, to_lag_days
+        The source, the asked dates, the maps compared and their lags.
+    places
+        The places (:class:`PlaceChange`), by date of change, then population.
+    counts_by_oblast, counts_by_raion
+        Their counts by oblast (and raion) and side, largest first.
+    settlements_rule, attribution, notes
+        What counts as a settlement, the credits, notes (duplicates merged, maps passed over).
+    """
+
+    source: str
+    from_date: str
+    to_date: str
+    from_snapshot: str
+    to_snapshot: str
+    from_lag_days: int
+    to_lag_days: int
+    places: list[PlaceChange]
+    counts_by_oblast: list[OblastCount]
+    counts_by_raion: list[RaionCount]
+    settlements_rule: str
+    attribution: str
+    notes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class AllPlaces(Result):
+    """Every place (of an oblast) with its side on the maps of two dates (:func:`all_places`)."""
+
+    source: str
+    from_date: str
+    to_date: str
+    from_snapshot: str
+    to_snapshot: str
+    from_lag_days: int
+    to_lag_days: int
+    places: list[PlaceSides]
+    notes: list[str]
+    attribution: str
+
+
+@dataclass(frozen=True, slots=True)
+class SideChange(Result):
+    """One change of side of a place (:attr:`PlaceHistory.transitions`): the first map
+    showing ``side``, and the ``previous`` side (None on the first map)."""
+
+    snapshot_date: str
+    side: str
+    previous: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceHistory(Result):
+    """Every change of side of a place over a source's history (:func:`place_history`)."""
+
+    place: Place
+    source: str
+    first_snapshot: str
+    last_snapshot: str
+    transitions: list[SideChange]
+    attribution: str
+
+
 def _side_at(store: Store, rec: SnapshotRecord, lon: float, lat: float) -> int:
     """Side code of one point on one snapshot (see :func:`_status`)."""
     return int(_status(store, rec, np.array([lon]), np.array([lat]))[0])
@@ -53,12 +207,12 @@ def place_control(
     day: str | dt.date,
     *,
     contested_km: float = CONTESTED_KM,
-) -> dict:
+) -> PlaceControl:
     """Who holds ``place`` on ``day`` according to ``source``, with its distance to the front.
 
     Returns ``place, status, side, contested, distance_to_front_km, nearest_front_point,
     snapshot_date, lag_days`` and provenance. ``status`` is ``RU``, ``UA``, ``contested`` or
-    ``not covered``; ``side`` keeps RU/UA even when contested.
+    ``not covered``; ``side`` keeps RU/UA even when contested (a :class:`PlaceControl`).
     """
     hist = History(store, source)
     asof = hist.as_of(day)
@@ -70,22 +224,22 @@ def place_control(
     in_grey = not grey.is_empty and shapely.intersects_xy(grey, place.lon, place.lat)
     contested = side != NOT_COVERED and (in_grey or (near is not None and near.distance_km <= contested_km))
     status = "contested" if contested else SIDE[side]
-    return {
-        "place": place.as_dict(),
-        "source": source,
-        "status": status,
-        "side": SIDE[side],
-        "contested": contested,
-        "contested_rule": f"line of contact within {contested_km:g} km, or inside the grey zone",
-        "distance_to_front_km": round(near.distance_km, 2) if near else None,
-        "nearest_front_point": [round(near.lon, 5), round(near.lat, 5)] if near else None,
-        "asked_date": asof.asked.isoformat(),
-        "snapshot_date": rec.valid_date,
-        "lag_days": asof.lag_days,
-        "attribution": store.source_info(source).attribution,
-        "provenance": rec.provenance(),
-        "notes": asof.skipped,
-    }
+    return PlaceControl(
+        place=place,
+        source=source,
+        status=status,
+        side=SIDE[side],
+        contested=bool(contested),
+        contested_rule=f"line of contact within {contested_km:g} km, or inside the grey zone",
+        distance_to_front_km=round(near.distance_km, 2) if near else None,
+        nearest_front_point=[round(near.lon, 5), round(near.lat, 5)] if near else None,
+        asked_date=asof.asked.isoformat(),
+        snapshot_date=rec.valid_date,
+        lag_days=asof.lag_days,
+        attribution=store.source_info(source).attribution,
+        provenance=rec.provenance(),
+        notes=asof.skipped,
+    )
 
 
 @dataclass
@@ -191,8 +345,9 @@ def changed_places(
     *,
     oblast: str | None = None,
     timeline: ControlTimeline | None = None,
-) -> dict:
-    """Settlements that changed side between the snapshots of ``start`` and ``end``.
+) -> ChangedPlaces:
+    """Settlements that changed side between the snapshots of ``start`` and ``end``
+    (:class:`ChangedPlaces`).
 
     A place counts when its side on the ``end`` snapshot differs from its side on the
     ``start`` snapshot and it is not inside a coverage break or an unexplained step;
@@ -236,19 +391,17 @@ def changed_places(
     rows, merged = merge_near_duplicates(rows)
     by_oblast = Counter((r["oblast"], r["to_side"]) for r in rows)
     by_raion = Counter((r["oblast"], r["raion"], r["to_side"]) for r in rows)
-    return {
-        "source": source,
+    return ChangedPlaces(
+        source=source,
         **w.fields(),
-        "places": rows,
-        "counts_by_oblast": [{"oblast": o, "to_side": s, "count": n}
-                             for (o, s), n in sorted(by_oblast.items(), key=lambda kv: -kv[1])],
-        "counts_by_raion": [{"oblast": o, "raion": r, "to_side": s, "count": n}
-                            for (o, r, s), n in sorted(by_raion.items(), key=lambda kv: -kv[1])],
-        "settlements_rule": "GeoNames populated places, abandoned/historical/destroyed excluded; "
-                            f"entries of the same name within {DUPLICATE_KM:g} km counted once",
-        "attribution": store.source_info(source).attribution + "; places: GeoNames (CC BY 4.0)",
-        "notes": w.notes + merged,
-    }  # fmt: skip
+        places=[PlaceChange(**r) for r in rows],
+        counts_by_oblast=[OblastCount(o, s, n) for (o, s), n in sorted(by_oblast.items(), key=lambda kv: -kv[1])],
+        counts_by_raion=[RaionCount(o, r, s, n) for (o, r, s), n in sorted(by_raion.items(), key=lambda kv: -kv[1])],
+        settlements_rule="GeoNames populated places, abandoned/historical/destroyed excluded; "
+                         f"entries of the same name within {DUPLICATE_KM:g} km counted once",
+        attribution=store.source_info(source).attribution + "; places: GeoNames (CC BY 4.0)",
+        notes=w.notes + merged,
+    )  # fmt: skip
 
 
 def merge_near_duplicates(rows: list[dict], *, within_km: float = DUPLICATE_KM) -> tuple[list[dict], list[str]]:
@@ -281,36 +434,37 @@ def all_places(
     end: str | dt.date,
     *,
     oblast: str | None = None,
-) -> dict:
-    """Every settlement (of ``oblast``) with its side on the ``start`` and ``end`` snapshots."""
+) -> AllPlaces:
+    """Every settlement (of ``oblast``) with its side on the ``start`` and ``end`` snapshots
+    (:class:`AllPlaces`)."""
     w = resolve_window(store, source, start, end)
     places, lon, lat = _points(oblast)
     s_i, s_j = _status(store, w.a, lon, lat), _status(store, w.b, lon, lat)
-    rows = [{**p.as_dict(), "from_side": SIDE[int(x)], "to_side": SIDE[int(y)]}
+    rows = [PlaceSides(**p.as_dict(), from_side=SIDE[int(x)], to_side=SIDE[int(y)])
             for p, x, y in zip(places, s_i, s_j, strict=True)]  # fmt: skip
-    return {"source": source, **w.fields(), "places": rows, "notes": w.notes,
-            "attribution": store.source_info(source).attribution + "; places: GeoNames (CC BY 4.0)"}  # fmt: skip
+    return AllPlaces(source=source, **w.fields(), places=rows, notes=w.notes,
+                     attribution=store.source_info(source).attribution + "; places: GeoNames (CC BY 4.0)")  # fmt: skip
 
 
-def place_history(store: Store, source: str, place: Place) -> dict:
-    """The dated transitions of one place over the whole history of ``source``.
+def place_history(store: Store, source: str, place: Place) -> PlaceHistory:
+    """The dated transitions of one place over the whole history of ``source``
+    (:class:`PlaceHistory`).
 
     Computed directly from the snapshots that differ (cheap for one place)."""
     hist = History(store, source)
     recs = hist.records
-    rows = []
+    rows: list[SideChange] = []
     prev = None
     for rec in recs:
         side = _side_at(store, rec, place.lon, place.lat)
         if side != prev:
-            rows.append({"snapshot_date": rec.valid_date, "side": SIDE[side],
-                         "previous": SIDE[prev] if prev is not None else None})  # fmt: skip
+            rows.append(SideChange(rec.valid_date, SIDE[side], SIDE[prev] if prev is not None else None))
             prev = side
-    return {
-        "place": place.as_dict(),
-        "source": source,
-        "first_snapshot": recs[0].valid_date,
-        "last_snapshot": recs[-1].valid_date,
-        "transitions": rows,
-        "attribution": store.source_info(source).attribution,
-    }
+    return PlaceHistory(
+        place=place,
+        source=source,
+        first_snapshot=recs[0].valid_date,
+        last_snapshot=recs[-1].valid_date,
+        transitions=rows,
+        attribution=store.source_info(source).attribution,
+    )

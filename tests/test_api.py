@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 
@@ -11,6 +12,9 @@ from tests.conftest import ROOT
 
 PINNED = {
     "AmbiguousPlace", "Claim", "FrontwatchError", "Place", "PlaceNotFound", "SQLiteStore", "Store",
+    "Advance", "AllPlaces", "Area", "Change", "ChangedPlaces", "DepthWindow", "Distance", "Front", "OblastChange",
+    "OblastCount", "PlaceChange", "PlaceControl", "PlaceHistory", "PlaceSides", "RaionCount", "RankedWindow",
+    "Result", "SeriesRow", "SideChange", "Since", "SinceWindow", "SourceSummary", "UnansweredChange",
     "all_places", "area_on", "change_between", "changed_places", "check_file", "compare_sources",
     "depth_windows", "distance_series", "distance_to_other_side", "extract_claims", "front_on", "ingest",
     "open_store", "place_control", "place_history", "resolve", "resolve_one", "series", "since",
@@ -123,3 +127,17 @@ def test_no_analysis_imports_the_source_adapters():
     analyses = ["areas", "changes", "advance", "settlements", "inventory", "frontline", "export", "quality", "steps",
                 "timeline"]  # fmt: skip
     assert all(f"frontwatch/{m}.py" not in users for m in analyses)
+
+def test_every_result_type_is_a_frozen_slotted_dataclass_with_its_fields_documented():
+    # #12: typed results; docs/api.md lists each type's own fields
+    api = (ROOT / "docs" / "api.md").read_text(encoding="utf-8").splitlines()
+    types = [getattr(fw, n) for n in fw.__all__ if isinstance(getattr(fw, n), type)
+             and issubclass(getattr(fw, n), fw.Result) and getattr(fw, n) is not fw.Result]  # fmt: skip
+    assert len(types) >= 20
+    for t in types:
+        assert dataclasses.is_dataclass(t) and t.__dataclass_params__.frozen and "__slots__" in t.__dict__, t
+        row = next((line for line in api if line.startswith(f"| `{t.__name__}` |")), None)
+        assert row is not None, f"{t.__name__} has no row in docs/api.md"
+        inherited = {f.name for base in t.__mro__[1:] if dataclasses.is_dataclass(base) for f in dataclasses.fields(base)}
+        missing = [f.name for f in dataclasses.fields(t) if f.name not in inherited and f"`{f.name}`" not in row]
+        assert missing == [], (t.__name__, missing)

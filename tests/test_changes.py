@@ -36,8 +36,8 @@ def test_as_of_uses_latest_snapshot_and_reports_lag(tmp_path, fresh_store):
     f1 = nzz_file(tmp_path / "2022-09-01.json.gz", "2022-09-01", A)
     ingest(fresh_store, "liveuamap-nzz", [f1], workers=1)
     row = area_on(fresh_store, "liveuamap-nzz", "2022-09-10")
-    assert (row["snapshot_date"], row["lag_days"]) == ("2022-09-01", 9)
-    assert row["share_of_ukraine_pct"] == pytest.approx(100 * row["occupied_km2"] / 603628, abs=1e-3)
+    assert (row.snapshot_date, row.lag_days) == ("2022-09-01", 9)
+    assert row.share_of_ukraine_pct == pytest.approx(100 * row.occupied_km2 / 603628, abs=1e-3)
     with pytest.raises(SnapshotNotFound, match="no liveuamap-nzz snapshot is valid on or before 2022-08-01"):
         area_on(fresh_store, "liveuamap-nzz", "2022-08-01")
     with pytest.raises(InvalidWindow):
@@ -73,7 +73,7 @@ def test_transient_fault_is_excluded_and_named(tmp_path, fresh_store):
     assert ch["ua_gain_km2"] == 0.0
     assert any("skipped the map of 2023-12-08" in n for n in ch["notes"])
     rows = series(fresh_store, "liveuamap-nzz")
-    assert [r["snapshot_date"] for r in rows] == ["2023-12-05", "2023-12-11"]
+    assert [r.snapshot_date for r in rows] == ["2023-12-05", "2023-12-11"]
 
 
 def test_unexplained_step_is_flagged_and_masked(tmp_path, fresh_store):

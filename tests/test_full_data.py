@@ -47,7 +47,7 @@ def test_everything_ingests_and_sources_lists_three(full):
     store, summaries, data = full
     for s in summaries.values():
         assert s.errors == []
-    rows = {r["source"]: r for r in sources_summary(store)}
+    rows = {r.source: r for r in sources_summary(store)}
     assert set(rows) == {"liveuamap-nzz", "deepstate", "isw"}
     lua = rows["liveuamap-nzz"]
     files = sorted((data / "liveuamap-nzz" / "daily").glob("*.json.gz"))
@@ -245,7 +245,7 @@ def test_deepstate_2024_11_30_seams_closed_and_september_2022_unchanged(full):
 
     store, _, _ = full
     front = front_on(store, "deepstate", "2024-11-30")
-    assert 1_100 < front["length_km"] < 1_250  # 1,447 km with the seams
+    assert 1_100 < front.length_km < 1_250  # 1,447 km with the seams
     rows = {n: distance_to_other_side(store, "deepstate", resolve_one(n, oblast=o), "2024-11-30")
             for n, o in MIRROR_PLACES[:4]}  # fmt: skip
     assert all(r["side"] == "RU" for r in rows.values())

@@ -14,6 +14,7 @@ from frontwatch.areas import area_on, series
 from frontwatch.changes import change_between
 from frontwatch.gazetteer import resolve_one
 from frontwatch.ingest import ingest
+from frontwatch.results import plain
 from frontwatch.settlements import changed_places, place_control
 from tests.conftest import Stores, need_postgis
 
@@ -29,6 +30,7 @@ def _subset(data):
 
 def same(answer):
     """An answer without its ingest times (the two stores were filled one after the other)."""
+    answer = plain(answer)  # typed results as their dicts
     if isinstance(answer, dict):
         return {k: same(v) for k, v in answer.items() if k != "ingested_at"}
     if isinstance(answer, list):

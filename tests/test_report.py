@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from pyproj import Geod
 
+from frontwatch.areas import SeriesRow
 from frontwatch.changes import change_between
 from frontwatch.cli import main
 from frontwatch.report import content, export, html
@@ -70,7 +71,9 @@ def test_map_shows_the_numbers_the_library_measures(sample_store):
 
 
 def test_chart_breaks_the_line_at_a_coverage_break():
-    rows = [{"snapshot_date": f"2024-01-0{i}", "occupied_km2": v, "coverage": c, "flags": []}
+    rows = [SeriesRow(source="deepstate", snapshot_date=f"2024-01-0{i}", lag_days=0, occupied_km2=v,
+                      share_of_ukraine_pct=v / 6036.28, coverage=c, area_basis="", flags=[], warnings=[],
+                      period_end=f"2024-01-0{i}")
             for i, (v, c) in enumerate([(100.0, "all"), (101.0, "all"), (80.0, "no Crimea"), (81.0, "no Crimea")],
                                        start=1)]  # fmt: skip
     assert [len(s) for s in segments(rows)] == [2, 2]
@@ -101,8 +104,8 @@ def test_report_tables_add_up_to_the_change(sample_store, week_report, week_html
                                                 f"{total['net_km2']:,.1f}"]  # fmt: skip
     assert f"{ref['ua_gain_km2']:,.0f} km²" in week_html
     assert len(week_report.places["places"]) == 704 and "Places that changed side (704)" in week_html
-    kup = next(d for d in week_report.distances if d["place"]["name"] == "Kupiansk")
-    assert kup["snapshot_date"] == "2022-09-11" and kup["side"] == "UA"
+    kup = next(d for d in week_report.distances if d.place.name == "Kupiansk")
+    assert kup.snapshot_date == "2022-09-11" and kup.side == "UA"
 
 
 def test_article_report_has_each_claim_with_its_verdicts(sample_store):
@@ -110,11 +113,11 @@ def test_article_report_has_each_claim_with_its_verdicts(sample_store):
                                  sources=["liveuamap-nzz"], title="seed", dpi=60)  # fmt: skip
     page = html.render_article(rep)
     assert rep.window is not None and rep.window.source == "liveuamap-nzz"
-    assert (rep.window.change["from_date"], rep.window.change["to_date"]) == ("2022-09-03", "2022-09-10")
+    assert (rep.window.change.from_date, rep.window.change.to_date) == ("2022-09-03", "2022-09-10")
     assert page.count("<blockquote>") == len(rep.claims) > 10
     verdicts = re.findall(r'<span class="verdict [\w-]+">([\w ]+)</span>', page)
     assert len(verdicts) == len(rep.claims) and "supported" in verdicts
-    assert "Kupiansk" in {d["place"]["name"] for d in rep.window.distances}  # named in a claim
+    assert "Kupiansk" in {d.place.name for d in rep.window.distances}  # named in a claim
 
 
 def test_report_command_writes_html(sample_store, tmp_path):

@@ -98,9 +98,9 @@ def test_line_of_contact_does_not_run_through_the_seam(seam_store):
     front = front_on(seam_store, "deepstate", DAY)
     lat = np.linspace(SOUTH + 0.05, NORTH - 0.05, 200)
     seam = shapely.LineString(np.column_stack((seam_lon(lat), lat)))
-    assert shapely.distance(to_laea(front["geometry"]), to_laea(seam)) > 5_000.0  # metres
+    assert shapely.distance(to_laea(front.geometry), to_laea(seam)) > 5_000.0  # metres
     expected_km = sum(GEOD.geometry_length(shapely.segmentize(ln, 1e-3)) for ln in _expected_front()) / 1000.0
-    assert front["length_km"] == pytest.approx(expected_km, rel=1e-3)
+    assert front.length_km == pytest.approx(expected_km, rel=1e-3)
 
 
 @pytest.mark.parametrize("side", [-1, 1])
@@ -204,7 +204,7 @@ def test_a_crack_in_a_liveuamap_map_is_not_front_nor_the_other_side(tmp_path):
     a, b = store.snapshots("liveuamap-nzz")
     assert not any(p.interiors for p in store.layer(b.id).geoms)
     assert b.occupied_km2 == pytest.approx(a.occupied_km2, abs=1e-6)
-    fronts = [front_on(store, "liveuamap-nzz", d)["length_km"] for d in ("2023-06-01", "2023-06-02")]
+    fronts = [front_on(store, "liveuamap-nzz", d).length_km for d in ("2023-06-01", "2023-06-02")]
     assert fronts[1] == pytest.approx(fronts[0], abs=1e-6)
     lon, lat = 36.45, _CRACK_LAT - 200 / M_PER_DEG
     row = distance_to_other_side(store, "liveuamap-nzz", _place(lon, lat), "2023-06-02")

@@ -91,12 +91,14 @@ def test_docs_page_lists_every_endpoint_and_loads_nothing_from_outside(client):
 def test_area_and_change_are_the_library_numbers(client, sample_store):
     a = ok(client, "/api/area", source="liveuamap-nzz", on="2022-09-09")
     ref = areas.area_on(sample_store, "liveuamap-nzz", "2022-09-09")
-    assert (a["occupied_km2"], a["snapshot_date"], a["lag_days"]) == (ref["occupied_km2"], "2022-09-08", 1)
+    assert (a["occupied_km2"], a["snapshot_date"], a["lag_days"]) == (ref.occupied_km2, "2022-09-08", 1)
+    assert a == ref.as_dict()
     ch = ok(client, "/api/change", **WEEK, by_oblast="true")
-    ref = changes.change_between(sample_store, "liveuamap-nzz", "2022-09-04", "2022-09-11", by_oblast=True)
+    got = changes.change_between(sample_store, "liveuamap-nzz", "2022-09-04", "2022-09-11", by_oblast=True)
     for k in ("ua_gain_km2", "ru_gain_km2", "net_km2", "masked_km2", "from_snapshot", "to_snapshot"):
-        assert ch[k] == ref[k]
-    assert ch["by_oblast"] == ref["by_oblast"] and ch["provenance"]["to"]["sha256"] == ref["provenance"]["to"]["sha256"]
+        assert ch[k] == getattr(got, k)
+    assert ch["by_oblast"] == [o.as_dict() for o in got.by_oblast or []]
+    assert ch["provenance"]["to"]["sha256"] == got.provenance["to"]["sha256"]
 
 
 def test_change_geojson_has_each_side_with_its_area(client):
@@ -129,11 +131,11 @@ def test_map_of_a_date_carries_the_area_and_the_coverage(client, sample_store):
 
 def test_series_places_and_place_history_match_the_library(client, sample_store):
     rows = ok(client, "/api/series", source="deepstate", every="week")
-    assert rows == areas.series(sample_store, "deepstate", every="week", flows=False)
+    assert rows == [r.as_dict() for r in areas.series(sample_store, "deepstate", every="week", flows=False)]
     changed = ok(client, "/api/places", **WEEK)
     assert len(changed["places"]) == 704  # 708 GeoNames entries, 4 same-name duplicates within 1 km (#11)
     h = ok(client, "/api/place", name="Kupyansk", source="liveuamap-nzz", history="true")
-    assert h == place_history(sample_store, "liveuamap-nzz", resolve_one("Kupiansk"))
+    assert h == place_history(sample_store, "liveuamap-nzz", resolve_one("Kupiansk")).as_dict()
     assert h["transitions"][-1] == {"snapshot_date": "2022-09-11", "side": "UA", "previous": "RU"}
     p = ok(client, "/api/point", source="liveuamap-nzz", lon=h["place"]["lon"], lat=h["place"]["lat"])
     assert p["transitions"] == h["transitions"] and p["point"]["oblast"] == "Kharkiv"
@@ -151,8 +153,8 @@ def test_series_with_flows_on_a_read_only_store(tmp_path, sample_store):
         rows = ok(c, "/api/series", source="deepstate", flows="true")
     ref = areas.series(sample_store, "deepstate", flows=True)
     assert len(rows) == len(ref) > 16
-    assert [r["ua_gain_km2"] for r in rows] == [r["ua_gain_km2"] for r in ref]
-    assert [r["ru_gain_km2"] for r in rows] == [r["ru_gain_km2"] for r in ref]
+    assert [r["ua_gain_km2"] for r in rows] == [r.ua_gain_km2 for r in ref]
+    assert [r["ru_gain_km2"] for r in rows] == [r.ru_gain_km2 for r in ref]
     with closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT count(*) FROM fw_steps").fetchone()[0] == 0  # nothing written
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import __version__
-from ..advance import distance_to_other_side
-from ..areas import series
-from ..changes import change_between
+from ..advance import Distance, distance_to_other_side
+from ..areas import SeriesRow, series
+from ..changes import Change, change_between
 from ..errors import FrontwatchError
 from ..gazetteer import Place, gazetteer
-from ..settlements import changed_places
+from ..settlements import ChangedPlaces, changed_places
 from ..timeline import History, ordered, parse_date
 from .basemap import UKRAINE, Extent, towns
 from .charts import series_figure
@@ -32,10 +32,10 @@ class WindowReport:
     """The change of one source over one window, with its pictures (PNG bytes)."""
 
     source: str
-    change: dict
-    places: dict
-    distances: list[dict]
-    series: list[dict]
+    change: Change
+    places: ChangedPlaces
+    distances: list[Distance]
+    series: list[SeriesRow]
     map_png: bytes
     chart_png: bytes
     generated: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
@@ -61,23 +61,23 @@ def window_report(store, source: str, start, end, *, named: Sequence[Place] = ()
     """Everything a window report shows for ``source`` from ``start`` to ``end``."""
     ch = change_between(store, source, start, end, by_oblast=True, geometry=True)
     places = changed_places(store, source, start, end)
-    gained = [g for g in (ch["geometries"]["ua_gain"], ch["geometries"]["ru_gain"]) if not g.is_empty]
+    geoms = ch.geometries or {}
+    gained = [g for g in (geoms["ua_gain"], geoms["ru_gain"]) if not g.is_empty]
     from .. import _geo
 
     ext = Extent.around(_geo.union(gained)) if gained else UKRAINE
-    fig, _ = change_figure(store, source, start, end, change=ch, places=places["places"], extent=ext)
+    fig, _ = change_figure(store, source, start, end, change=ch, places=places.places, extent=ext)
     map_png = png_bytes(fig, dpi=dpi)
     rows = _context_series(store, source, start, end)
     chart_png = png_bytes(series_figure(rows, source=source, attribution=store.source_info(source).attribution,
                                         window=(ch["from_snapshot"], ch["to_snapshot"])),
                           dpi=dpi) if rows else b""  # fmt: skip
     distances = [distance_to_other_side(store, source, p, end) for p in _named_places(named, places, ext)]
-    distances.sort(key=lambda d: (d["distance_km"] is None, d["distance_km"] or 0))
-    change = {k: v for k, v in ch.items() if k != "geometries"}
-    return WindowReport(source, change, places, distances, rows, map_png, chart_png)
+    distances.sort(key=lambda d: (d.distance_km is None, d.distance_km or 0))
+    return WindowReport(source, replace(ch, geometries=None), places, distances, rows, map_png, chart_png)
 
 
-def _context_series(store, source: str, start, end) -> list[dict]:
+def _context_series(store, source: str, start, end) -> list[SeriesRow]:
     hist = History(store, source)
     d1, d2 = ordered(start, end)
     first = max(hist.first_date, d1 - dt.timedelta(days=CONTEXT_DAYS))
@@ -85,14 +85,14 @@ def _context_series(store, source: str, start, end) -> list[dict]:
     return series(store, source, start=first, end=max(first, last), flows=False)
 
 
-def _named_places(named: Sequence[Place], places: dict, ext: Extent) -> list[Place]:
+def _named_places(named: Sequence[Place], places: ChangedPlaces, ext: Extent) -> list[Place]:
     """The places whose distance to the other side a report gives: those named by the caller,
     the largest that changed side, and the largest towns on the map."""
     gz = gazetteer()
-    changed = sorted(places["places"], key=lambda p: -(p["population"] or 0))[:NAMED_CHANGED]
+    changed = sorted(places.places, key=lambda p: -(p.population or 0))[:NAMED_CHANGED]
     shown = [p for p in towns(50_000) if ext.west < p.lon < ext.east and ext.south < p.lat < ext.north]
     out: dict[int, Place] = {}
-    for p in [*named, *(gz.by_id(c["geonameid"]) for c in changed), *shown[:NAMED_TOWNS]]:
+    for p in [*named, *(gz.by_id(c.geonameid) for c in changed), *shown[:NAMED_TOWNS]]:
         out.setdefault(p.geonameid, p)
     return list(out.values())
 

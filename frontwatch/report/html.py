@@ -7,7 +7,10 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from ..advance import Distance
 from ..boundaries import CLIP_OUTLINES
+from ..changes import Change
+from ..settlements import ChangedPlaces
 from .content import ArticleReport, WindowReport
 
 CSS = """
@@ -71,37 +74,37 @@ def by_oblast_total(rows: list[dict]) -> dict:
 
 def window_section(w: WindowReport, *, heading: bool = True) -> str:
     ch, pl = w.change, w.places
-    ua = sum(1 for p in pl["places"] if p["to_side"] == "UA")
-    ru = sum(1 for p in pl["places"] if p["to_side"] == "RU")
+    ua = sum(1 for p in pl.places if p.to_side == "UA")
+    ru = sum(1 for p in pl.places if p.to_side == "RU")
     out = []
     if heading:
-        out.append(f"<h2>The map: {escape(w.source)}, {ch['from_snapshot']} → {ch['to_snapshot']}</h2>")
-    lags = f"maps of {ch['from_snapshot']} and {ch['to_snapshot']}, {ch['from_lag_days']} and {ch['to_lag_days']} day(s) " \
-           f"before the asked {ch['from_date']} and {ch['to_date']}"  # fmt: skip
-    out.append(f'<p class="lede">{escape(lags)}. Coverage: {escape(ch["coverage"])}. Areas geodesic on WGS84, '
-               f'{escape(ch["area_basis"])}.</p>')  # fmt: skip
+        out.append(f"<h2>The map: {escape(w.source)}, {ch.from_snapshot} → {ch.to_snapshot}</h2>")
+    lags = f"maps of {ch.from_snapshot} and {ch.to_snapshot}, {ch.from_lag_days} and {ch.to_lag_days} day(s) " \
+           f"before the asked {ch.from_date} and {ch.to_date}"  # fmt: skip
+    out.append(f'<p class="lede">{escape(lags)}. Coverage: {escape(ch.coverage)}. Areas geodesic on WGS84, '
+               f'{escape(ch.area_basis)}.</p>')  # fmt: skip
     out.append('<div class="figures">'
-               f'<div>gained by Ukraine<b>{_n(ch["ua_gain_km2"], 0)} km²</b></div>'
-               f'<div>gained by Russia<b>{_n(ch["ru_gain_km2"], 0)} km²</b></div>'
-               f'<div>net change of the area held by Russia<b>{ch["net_km2"]:+,.0f} km²</b></div>'
+               f'<div>gained by Ukraine<b>{_n(ch.ua_gain_km2, 0)} km²</b></div>'
+               f'<div>gained by Russia<b>{_n(ch.ru_gain_km2, 0)} km²</b></div>'
+               f'<div>net change of the area held by Russia<b>{ch.net_km2:+,.0f} km²</b></div>'
                f'<div>places that changed side<b>{ua:,} → UA · {ru:,} → RU</b></div></div>')  # fmt: skip
-    out.append(_img(w.map_png, f"map of the change {ch['from_snapshot']} to {ch['to_snapshot']}"))
-    for note in ch.get("notes", []):
+    out.append(_img(w.map_png, f"map of the change {ch.from_snapshot} to {ch.to_snapshot}"))
+    for note in ch.notes:
         out.append(f'<p class="small">Note: {escape(note)}</p>')
     if w.chart_png:
         out.append("<h2>Area held by Russia around the window</h2>")
         out.append(_img(w.chart_png, "chart of the area held by Russia"))
     out.append("<h2>By oblast</h2>")
-    rows = ch.get("by_oblast", [])
+    rows = [o.as_dict() for o in ch.by_oblast or []]
     out.append(_table(rows, [("oblast", "oblast"), ("ua_gain_km2", "gained by Ukraine (km²)"),
                              ("ru_gain_km2", "gained by Russia (km²)"), ("net_km2", "net (km²)")],
                       total=by_oblast_total(rows)))  # fmt: skip
     out.append('<p class="small">Oblasts: OpenStreetMap. The total equals the change above; ground outside '
                "the land outline (coastal waters, estuaries) has its own row.</p>")
-    out.append(f"<h2>Places that changed side ({len(pl['places']):,})</h2>")
+    out.append(f"<h2>Places that changed side ({len(pl.places):,})</h2>")
     out.append(_places(pl))
     out.append("<h2>Distance to the other side</h2>")
-    out.append(f'<p class="small">On the map valid on {escape(ch["to_date"])}: geodesic (WGS84) distance from '
+    out.append(f'<p class="small">On the map valid on {escape(ch.to_date)}: geodesic (WGS84) distance from '
                "the place to the nearest ground held by the other side.</p>")
     out.append(_table([_distance_row(d) for d in w.distances],
                       [("name", "place"), ("oblast", "oblast"), ("population", "population"), ("side", "held by"),
@@ -110,7 +113,8 @@ def window_section(w: WindowReport, *, heading: bool = True) -> str:
     return "\n".join(out)
 
 
-def _places(pl: dict) -> str:
+def _places(changed: ChangedPlaces) -> str:
+    pl = changed.as_dict()
     rows = pl["places"]
     if not rows:
         return "<p>None.</p>"
@@ -126,14 +130,14 @@ def _places(pl: dict) -> str:
     return html
 
 
-def _distance_row(d: dict) -> dict:
-    return {**d["place"], "side": d["side"], "distance_km": d["distance_km"], "snapshot_date": d["snapshot_date"]}
+def _distance_row(d: Distance) -> dict:
+    return {**d.place.as_dict(), "side": d.side, "distance_km": d.distance_km, "snapshot_date": d.snapshot_date}
 
 
-def _provenance(ch: dict) -> str:
+def _provenance(ch: Change) -> str:
     rows = []
     for end in ("from", "to"):
-        p = ch["provenance"][end]
+        p = ch.provenance[end]
         rows.append({"map": end, "snapshot_date": p["snapshot_date"], "file": p["file"], "sha256": p["sha256"][:16]})
     return ("<h2>Provenance</h2>" + _table(rows, [("map", "end"), ("snapshot_date", "map of"), ("file", "file"),
                                                 ("sha256", "sha256 (first 16)")])
@@ -155,9 +159,9 @@ def _credit(source: str, attribution: str) -> str:
 def render_window(w: WindowReport) -> str:
     """The HTML page of a window report."""
     ch = w.change
-    title = f"What changed on {w.source}'s map, {ch['from_date']} → {ch['to_date']}"
+    title = f"What changed on {w.source}'s map, {ch.from_date} → {ch.to_date}"
     body = f"<h1>{escape(title)}</h1>" + window_section(w, heading=False)
-    return _page(title, body, credit=_credit(w.source, ch["attribution"]), generated=w.generated, version=w.version)
+    return _page(title, body, credit=_credit(w.source, ch.attribution), generated=w.generated, version=w.version)
 
 
 def _verdict(v: dict) -> str:
@@ -194,7 +198,7 @@ def render_article(a: ArticleReport) -> str:
     if a.window:
         out.append(f'<h2>The map of the article\'s window</h2><p class="small">Window: {escape(a.window_rule)}.</p>')
         out.append(window_section(a.window, heading=False))
-        credit = _credit(a.window.source, a.window.change["attribution"])
+        credit = _credit(a.window.source, a.window.change.attribution)
     else:
         out.append("<p>No source has maps for the article's window.</p>")
     return _page(f"Claims in {a.title}", "\n".join(out), credit=credit, generated=a.generated, version=a.version)

@@ -18,10 +18,10 @@ from matplotlib.patches import Patch, Rectangle
 
 from .. import _geo
 from ..boundaries import REGION_LABELS, clip_outline, held_before_2022
-from ..changes import change_between
+from ..changes import Change, change_between
 from ..frontline import front_of
 from ..gazetteer import gazetteer
-from ..settlements import changed_places
+from ..settlements import PlaceChange, changed_places
 from ..snapshot import OCCUPIED
 from ..store import Store
 from ..timeline import History
@@ -39,15 +39,15 @@ CHANGED_MARKS = 60
 labelled ones (the report lists them all)."""
 
 
-def _changed_places(store: Store, source: str, start, end) -> list[dict]:
+def _changed_places(store: Store, source: str, start, end) -> list[PlaceChange]:
     try:
-        return changed_places(store, source, start, end)["places"]
+        return changed_places(store, source, start, end).places
     except LookupError:
         return []
 
 
-def change_figure(store: Store, source: str, start, end, *, change: dict | None = None,
-                  places: list[dict] | None = None, extent: Extent | None = None):  # fmt: skip
+def change_figure(store: Store, source: str, start, end, *, change: Change | None = None,
+                  places: list[PlaceChange] | None = None, extent: Extent | None = None):  # fmt: skip
     """The figure of the change of ``source`` from ``start`` to ``end`` and the change it shows
     (``change``: a :func:`change_between` answer with geometries, computed when not given;
     ``places``: the rows of :func:`settlements.changed_places`)."""
@@ -55,7 +55,7 @@ def change_figure(store: Store, source: str, start, end, *, change: dict | None 
     hist = History(store, source)
     b = hist.as_of(end).snapshot
     occ = store.layer(b.id, OCCUPIED)
-    geoms = ch["geometries"]
+    geoms = ch.geometries or {}
     places = _changed_places(store, source, start, end) if places is None else places
     gained = _geo.union([g for g in (geoms["ua_gain"], geoms["ru_gain"]) if not g.is_empty])
     ext = extent or (Extent.around(gained) if not gained.is_empty else UKRAINE)
@@ -73,11 +73,11 @@ def change_figure(store: Store, source: str, start, end, *, change: dict | None 
              hatch="////", zorder=4)  # fmt: skip
     _draw_gains(ax, ext, geoms)
     lines(ax, shapely.simplify(front_of(store, b), tol), color=STYLE["front"], lw=0.9, zorder=6)
-    biggest = sorted(places, key=lambda p: -(p["population"] or 0))
-    labelled = {p.geonameid for p in label_towns(ax, ext, extra=[gazetteer().by_id(p["geonameid"])
+    biggest = sorted(places, key=lambda p: -(p.population or 0))
+    labelled = {p.geonameid for p in label_towns(ax, ext, extra=[gazetteer().by_id(p.geonameid)
                                                                  for p in biggest[:CHANGED_LABELS]])}  # fmt: skip
     _draw_places(ax, places if len(places) <= CHANGED_MARKS else
-                 [p for p in places if p["geonameid"] in labelled])  # fmt: skip
+                 [p for p in places if p.geonameid in labelled])  # fmt: skip
     set_extent(ax, ext)
     km = scale_bar(ax, ext)
     _legend(ax, b.valid_date, bool(places), undrawn, source)
@@ -92,14 +92,14 @@ def change_figure(store: Store, source: str, start, end, *, change: dict | None 
              fontsize=8.5, color="#333333", ha="left", va="bottom", linespacing=1.4)  # fmt: skip
     credit(fig, f"Frontwatch · Control: {ch['attribution']} · Borders: © OpenStreetMap contributors (ODbL), "
                 f"Natural Earth · Places: GeoNames (CC BY 4.0) · scale bar {km:,} km along {ext.mid_lat:.1f}°N")
-    return fig, {k: v for k, v in ch.items() if k != "geometries"}
+    return fig, ch.as_dict()
 
 
-def _counts(places: list[dict]) -> str:
+def _counts(places: list[PlaceChange]) -> str:
     if not places:
         return ""
-    ua = sum(1 for p in places if p["to_side"] == "UA")
-    ru = sum(1 for p in places if p["to_side"] == "RU")
+    ua = sum(1 for p in places if p.to_side == "UA")
+    ru = sum(1 for p in places if p.to_side == "RU")
     return f". Places that changed side: {ua:,} to Ukraine, {ru:,} to Russia"
 
 
@@ -119,9 +119,9 @@ def _draw_gains(ax, ext: Extent, geoms: dict) -> None:
                 ax.plot(c.x, c.y, "o", ms=7, mfc="none", mec=color, mew=1.2, zorder=5)
 
 
-def _draw_places(ax, places: list[dict]) -> None:
+def _draw_places(ax, places: list[PlaceChange]) -> None:
     for side, kind in (("UA", "ua_gain"), ("RU", "ru_gain")):
-        pts = [(p["lon"], p["lat"]) for p in places if p["to_side"] == side]
+        pts = [(p.lon, p.lat) for p in places if p.to_side == side]
         if pts:
             xs, ys = zip(*pts, strict=True)
             ax.scatter(xs, ys, s=14, marker="D", color="white", edgecolors=STYLE[kind], linewidths=0.8, zorder=7)

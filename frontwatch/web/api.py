@@ -15,6 +15,7 @@ from .. import advance as advance_mod
 from .. import areas, changes, frontline, inventory, settlements
 from ..errors import InvalidWindow, UnknownSource
 from ..gazetteer import resolve, resolve_one
+from ..results import plain
 from . import geo
 from .errors import RequestTimeout
 from .responses import JSON, GeoJSON
@@ -45,7 +46,8 @@ async def run(request: Request, fn, *args, **kw):
 
     try:
         with anyio.fail_after(fw.settings.timeout_s):
-            return await anyio.to_thread.run_sync(call, abandon_on_cancel=True, limiter=fw.limiter())
+            got = await anyio.to_thread.run_sync(call, abandon_on_cancel=True, limiter=fw.limiter())
+            return plain(got)  # typed results as their as_dict()
     except TimeoutError:
         raise RequestTimeout(f"the answer took longer than {fw.settings.timeout_s:g} s (the server's "
                              "timeout_s); ask for a shorter window") from None  # fmt: skip
@@ -141,7 +143,7 @@ async def map_on(request: Request, source: Source, on: Day, simplify: Simplify =
 async def front(request: Request, source: Source, on: Day, simplify: Simplify = 0.0):
     def make(store):
         row = frontline.front_on(store, source, on)
-        return geo.feature(row.pop("geometry"), simplify=simplify, **row)
+        return geo.feature(row.geometry, simplify=simplify, **row.as_dict())
 
     return GeoJSON(await run(request, make))
 

@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from .. import _geo
 from ..areas import area_row
 from ..boundaries import REGION_LABELS, clip_outline, held_before_2022, oblasts
+from ..changes import Change
 from ..frontline import front_of
 from ..gazetteer import Place
 from ..settlements import place_history
@@ -52,7 +53,7 @@ def map_collection(store, source: str, day, *, simplify: float = 0.002) -> dict:
     rec = asof.snapshot
     row = area_row(store, asof)
     feats = [feature(store.layer(rec.id, OCCUPIED), simplify=simplify, kind="occupied",
-                     area_km2=row["occupied_km2"])]  # fmt: skip
+                     area_km2=row.occupied_km2)]  # fmt: skip
     grey = store.layer(rec.id, CONTESTED)
     if not grey.is_empty:
         feats.append(feature(grey, simplify=simplify, kind="contested", area_km2=round(_geo.area_km2(grey), 1)))
@@ -61,18 +62,18 @@ def map_collection(store, source: str, day, *, simplify: float = 0.002) -> dict:
         if not ok:
             feats.append(feature(held_before_2022()[region], simplify=max(simplify, 0.005), kind="not_drawn",
                                  label=f"{REGION_LABELS[region]}: not drawn by {source}"))  # fmt: skip
-    return {"type": "FeatureCollection", "properties": row, "features": feats}
+    return {"type": "FeatureCollection", "properties": row.as_dict(), "features": feats}
 
 
 CHANGE_KEYS = ("source", "from_date", "to_date", "from_snapshot", "to_snapshot", "from_lag_days", "to_lag_days")
 
 
-def change_collection(row: dict, *, simplify: float = 0.0) -> dict:
+def change_collection(row: Change, *, simplify: float = 0.0) -> dict:
     """A :func:`changes.change_between` answer (with geometries) as a FeatureCollection."""
-    props = {k: v for k, v in row.items() if k != "geometries"}
+    props = row.as_dict()
     feats = [feature(g, simplify=simplify, kind=kind, area_km2=round(_geo.area_km2(g), 1),
                      **{k: props[k] for k in CHANGE_KEYS})
-             for kind, g in row["geometries"].items() if not g.is_empty]  # fmt: skip
+             for kind, g in (row.geometries or {}).items() if not g.is_empty]  # fmt: skip
     return {"type": "FeatureCollection", "properties": props, "features": feats}
 
 
@@ -85,7 +86,7 @@ def point_history(store, source: str, lon: float, lat: float) -> dict:
     (:func:`settlements.place_history` of the point)."""
     lon, lat = round(lon, 5), round(lat, 5)
     pt = Place(0, f"{lat:.4f}°N {lon:.4f}°E", None, (), lat, lon, "POINT", _oblast_at(lon, lat), "", None, None, 0)
-    out = place_history(store, source, pt)
+    out = place_history(store, source, pt).as_dict()
     out["point"] = {"lon": lon, "lat": lat, "oblast": pt.oblast or None}
     del out["place"]
     return out
