@@ -54,10 +54,11 @@ def test_removing_a_date_gives_the_store_that_never_had_it(tmp_path, maps):
     db, reference = tmp_path / "s.gpkg", tmp_path / "ref.gpkg"
     with SQLiteStore(db) as s:
         ingest(s, NZZ, maps, workers=1)
-        ensure_steps(s, s.snapshots(NZZ, usable_only=False), workers=1)  # (kept in the store)
+        ensure_steps(s, s.snapshots(NZZ, usable_only=False), workers=1, keep=True)  # (kept in the store)
         first, *_, last = s.snapshots(NZZ)
-        change_km2(s, first, last)
-        change_km2(s, first, s.snapshots(NZZ, usable_only=False)[FAULT_DAY])
+        with s.transaction():  # areas of pairs as versions before #13's last slice kept them
+            for b in (last, s.snapshots(NZZ, usable_only=False)[FAULT_DAY]):
+                s.conn.execute("INSERT INTO fw_changes VALUES (?, ?, ?, ?)", (first.id, b.id, *change_km2(s, first, b)))
         before = table_counts(db)
         assert any(r.excluded for r in s.snapshots(NZZ, usable_only=False))
         done = remove_snapshots(s, NZZ, date=fault_day())

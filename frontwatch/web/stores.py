@@ -1,9 +1,8 @@
 """One read-only store connection per worker thread.
 
 FastAPI answers requests in a pool of threads; each thread opens the store once and keeps
-it. The connection is put in SQLite's ``query_only`` mode, so that no query of the web app
-can write: the library's caches that a query would add are skipped (it computes them
-again), as for a store that cannot be written.
+it, read-only (``open_store(..., read_only=True)``): no query of the web app writes to the
+store.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from ..store import SQLiteStore, Store, open_store
+from ..store import Store, open_store
 
 
 class StorePool:
@@ -19,7 +18,7 @@ class StorePool:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        open_store(self.path, create=False).close()  # fail now, not at the first request
+        open_store(self.path, create=False, read_only=True).close()  # fail now, not at the first request
         self._local = threading.local()
         self._all: list[Store] = []
         self._lock = threading.Lock()
@@ -28,9 +27,7 @@ class StorePool:
         """This thread's store, opened read-only on first use."""
         store = getattr(self._local, "store", None)
         if store is None:
-            store = open_store(self.path, create=False)
-            if isinstance(store, SQLiteStore):
-                store.conn.execute("PRAGMA query_only = ON")
+            store = open_store(self.path, create=False, read_only=True)
             self._local.store = store
             with self._lock:
                 self._all.append(store)
