@@ -222,8 +222,10 @@ class CachingStore(Store):
         if now != self._seen:
             self._records.clear()
             self._derived.clear()
-            if self._seen is not None and now[0] != self._seen[0]:  # (another connection wrote:
-                self._cache.clear()  # a removed snapshot's id may now be a new one's)
+            if self._seen is not None and now[0] != self._seen[0]:  # another connection wrote: an
+                # occupied layer never changes under its id (ids are never given twice), other
+                # layers may (quality's unexplained regions are stored again)
+                self._cache.keep_only(lambda key: key[1] == OCCUPIED)
             self._seen = now
         return True
 

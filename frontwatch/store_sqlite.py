@@ -111,8 +111,8 @@ class SQLiteStore(CachingStore):
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        if info.schema < (LATEST if create else READABLE_FROM):  # (a query writes nothing it
-            if REBUILT_LAYERS in migrate(conn) and info.kind == "frontwatch":  # can do without)
+        if info.schema < (READABLE_FROM if self.opened_read_only else LATEST):  # (a query writes
+            if REBUILT_LAYERS in migrate(conn) and info.kind == "frontwatch":  # nothing it can do without)
                 _give_back_space(conn)
         if self.opened_read_only:  # (a store too old to be read as it is was upgraded first)
             self.read_only = True
