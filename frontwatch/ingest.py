@@ -17,12 +17,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
 import shapely
 
 from . import _geo, quality
-from ._format import utf8_text
-from ._same_bytes import option_conflict
+from ._same_bytes import plan_duplicate, write_duplicate
 from ._tiles import tiled
 from ._workers import default_workers, worker_pool
 from .errors import FrontwatchError, InputFileError
@@ -261,6 +259,10 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
     chunk: list[tuple[Path, str, int]] = []
     done = jobs = 0
     commits = _Commits(store, summary)
+    run_times: dict[str, set[str]] = {}  # valid times of the maps of each file's bytes in this run
+
+    def commit_file(path, sha, size, snaps, *, known_bytes: bool) -> None:
+        _commit_file(store, path, sha, size, snaps, summary, known_bytes=known_bytes)
 
     def resolve(item):
         kind, path, sha, payload = item
@@ -270,6 +272,8 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
         return kind, path, sha, payload
 
     def commit(path, sha, size, snaps) -> None:
+        run_times.setdefault(sha, set()).update(v.raw.valid_time.isoformat() for v in snaps)
+
         def write() -> None:
             try:
                 _commit_file(store, path, sha, size, snaps, summary)
@@ -306,9 +310,11 @@ def _run(store, mod, files, summary, outline, pool, progress, options) -> None:
             return
         if kind in ("dup", "dup-run"):
             in_run = kind == "dup-run"
+            # read and checked here, before the commit's transaction opens (short transactions)
+            plan = plan_duplicate(store, mod, sha, path, payload, options, outline, run_times.get(sha))
 
             def duplicate() -> None:
-                if _duplicate_file(store, mod, sha, path, payload, options, outline, summary):
+                if write_duplicate(store, plan, commit_file, summary.errors):
                     summary.unchanged_files += 1
                     summary.repeated_files += in_run
 
@@ -390,45 +396,6 @@ def _job(item) -> Future | None:
 def _waiting(item) -> bool:
     job = _job(item)
     return job is not None and not job.done()
-
-
-def _duplicate_file(store: Store, mod, sha: str, path: Path, data: bytes, options: dict, outline: str,
-                    summary: IngestSummary) -> bool:  # fmt: skip
-    """Bytes ingested before, under another name: an alias of their snapshots, unless the
-    name dates the map differently (a daily file whose map did not change overnight): then
-    a snapshot of its own for that date, which the bytes' file row lists too (the date is
-    not lost). A name already recorded is a no-op, not read again. True when the file
-    counts as already ingested (not refused, no new map)."""
-    rec = store.file_record(sha)
-    if rec is None:
-        return True
-    ids = [int(i) for i in orjson.loads(rec["snapshot_ids"])]
-    snaps = [store.snapshot(sid) for sid in ids]
-    conflict, raws = option_conflict(mod, path, data, options, outline, snaps)  # (another --date of a user's map...)
-    if conflict is not None:
-        summary.errors.append(str(conflict))
-        return False
-    name = utf8_text(path)
-    if name == rec["path"] or not ids:
-        return True
-    if any(s.file == name or any(a["file"] == name for a in s.aliases) for s in snaps):
-        return True
-    new = []
-    if not mod.is_archive(path):  # (a one-map file: reading it again costs ~10 ms)
-        known = {s.valid_time for s in snaps}
-        try:
-            read = raws if raws is not None else mod.read(path, data, **options)
-            new = [r for r in read if r.valid_time.isoformat() not in known]
-        except InputFileError:
-            new = []
-    if new:
-        _commit_file(store, path, sha, len(data), [validate_snapshot(r, outline=outline) for r in new],
-                     summary, known_bytes=True)  # fmt: skip
-        return False
-    with store.transaction():
-        for snap in snaps:
-            store.add_alias(snap.id, name, sha)
-    return True
 
 
 def _commit_file(store, path, sha, size, batch, summary, *, known_bytes: bool = False) -> None:

@@ -5,6 +5,7 @@ A removal is checked against a second method: the store that never had the remov
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import gzip
 import os
@@ -244,6 +245,43 @@ def test_the_same_bytes_with_another_date_name_or_value_are_refused(tmp_path):
     with SQLiteStore(db) as s:
         (rec,) = s.snapshots("mine")
         assert rec.valid_date == "2024-05-02" and rec.occupied_km2 == pytest.approx(occupied, rel=1e-4)
+
+
+def test_repeated_bytes_are_read_and_checked_before_the_commit_opens(tmp_path, monkeypatch):
+    """#13: the option check of a repeated file (it reads and validates the map) ran inside
+    the transaction of the ingest's commit, holding the store's write lock meanwhile. Now it
+    runs before: no read of a repeated file, no validation of its map, happens in a
+    transaction; the answers are the same (a refusal, a new map of another date)."""
+    import frontwatch._same_bytes as same_bytes
+    from frontwatch.sources import adapter
+
+    f = user_map(tmp_path / "mine.geojson")
+    opts = {"occupied_property": "status", "occupied_value": "occupied", "source": "mine"}
+    store = SQLiteStore(tmp_path / "s.gpkg")
+    ingest(store, "geojson", [f], options={**opts, "date": "2024-05-01"}, workers=1)
+    seen: list[tuple[str, bool]] = []
+    for mod, name in ((adapter("geojson"), "read"), (adapter("deepstate"), "read"), (same_bytes, "validate_snapshot")):
+        real = getattr(mod, name)
+
+        def spy(*args, _real=real, _name=name, **kw):
+            seen.append((_name, store.conn.in_transaction))
+            return _real(*args, **kw)
+
+        monkeypatch.setattr(mod, name, spy)
+    got = ingest(store, "geojson", [f], options={**opts, "date": "2024-05-02"}, workers=1)
+    assert got.errors and "date 2024-05-01 → 2024-05-02 (--date)" in got.errors[0]
+    first = sorted((SAMPLES / "deepstate").iterdir())[0]  # a daily file again under the next day's name
+    day = dt.datetime.strptime(first.name[18:26], "%Y%m%d").date()
+    ingest(store, "deepstate", [first], workers=1)
+    copy = tmp_path / f"deepstatemap_data_{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}.geojson.gz"
+    copy.write_bytes(first.read_bytes())
+    got = ingest(store, "deepstate", [copy], workers=1)
+    assert (got.added, got.errors) == (1, [])
+    assert [r.valid_date for r in store.snapshots("deepstate")] == [(day + dt.timedelta(days=k - 1)).isoformat()
+                                                                      for k in range(2)]  # fmt: skip
+    store.close()
+    assert {n for n, _ in seen} == {"read", "validate_snapshot"}
+    assert not any(in_tx for _, in_tx in seen), seen
 
 
 def test_another_connection_never_sees_a_removed_maps_layer_as_a_new_ones(tmp_path, maps):
