@@ -126,7 +126,9 @@ def ingest(
 def _derive(store: Store, summary: IngestSummary, pool, workers: int, progress) -> None:
     """What queries need derived from the new snapshots (the steps between consecutive
     maps), stored after the snapshots' own commits: an ingest interrupted here has
-    stored every map, and queries compute what is missing."""
+    stored every map, and queries compute what is missing. Outside the ingest's lock: a
+    map removed meanwhile gets no step (:meth:`Store.add_step` skips a step whose maps are
+    gone, in the transaction that writes it)."""
     step_progress = None if progress is None else (lambda done, total: progress(done, total, "changes between maps"))
     try:
         derive_steps(store, summary.source, pool=pool, workers=workers, progress=step_progress)

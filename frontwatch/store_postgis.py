@@ -333,13 +333,16 @@ class PostGISStore(CachingStore):
         return {(a, b) for a, b in self.conn.execute("SELECT from_id, to_id FROM fw_steps")}
 
     def add_step(self, a: int, b: int, ua: bytes, ru: bytes, ua_km2: float, ru_km2: float) -> None:
+        """Store the step from snapshot ``a`` to ``b``, unless one of them is gone (removed
+        while the step was computed outside the ingest's lock): nothing is written then."""
         if self.read_only:
             return
         self.conn.execute(
-            f"INSERT INTO fw_steps VALUES (%s, %s, %s, %s, {_GEOM_IN}, {_GEOM_IN}) ON CONFLICT (from_id, to_id)"
+            f"INSERT INTO fw_steps SELECT %s, %s, %s, %s, {_GEOM_IN}, {_GEOM_IN} WHERE (SELECT count(*)"
+            " FROM fw_snapshots WHERE id IN (%s, %s)) = 2 ON CONFLICT (from_id, to_id)"
             " DO UPDATE SET ua_km2 = EXCLUDED.ua_km2, ru_km2 = EXCLUDED.ru_km2, ua_geom = EXCLUDED.ua_geom,"
             " ru_geom = EXCLUDED.ru_geom",
-            (a, b, ua_km2, ru_km2, gpkg_wkb(ua), gpkg_wkb(ru)),
+            (a, b, ua_km2, ru_km2, gpkg_wkb(ua), gpkg_wkb(ru), a, b),
         )
         self._changed()  # (the areas of steps are kept with the derived results)
 

@@ -377,9 +377,12 @@ class SQLiteStore(CachingStore):
         return {(a, b) for a, b in self.conn.execute("SELECT from_id, to_id FROM fw_steps")}
 
     def add_step(self, a: int, b: int, ua: bytes, ru: bytes, ua_km2: float, ru_km2: float) -> None:
+        """Store the step from snapshot ``a`` to ``b``, unless one of them is gone (removed
+        while the step was computed outside the ingest's lock): nothing is written then."""
         self.conn.execute(
-            "INSERT OR REPLACE INTO fw_steps VALUES (?, ?, ?, ?, ?, ?)", (a, b, ua_km2, ru_km2, ua, ru)
-        )
+            "INSERT OR REPLACE INTO fw_steps SELECT ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM fw_snapshots"
+            " WHERE id IN (?, ?)) = 2", (a, b, ua_km2, ru_km2, ua, ru, a, b),
+        )  # fmt: skip
         self._changed()  # (the areas of steps are kept with the derived results)
 
     def step_areas(self, source: str) -> dict[tuple[int, int], tuple[float, float]]:

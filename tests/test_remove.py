@@ -284,6 +284,38 @@ def test_repeated_bytes_are_read_and_checked_before_the_commit_opens(tmp_path, m
     assert not any(in_tx for _, in_tx in seen), seen
 
 
+def test_a_map_removed_while_its_steps_are_derived_leaves_no_step(tmp_path, maps, monkeypatch):
+    """#13: ingest derives the steps after its lock is released, so a removal can come in
+    between; the step into the removed map, computed from what was read before, is not
+    written (no row refers to a snapshot that is gone, and no foreign-key error), and the
+    other steps are."""
+    import frontwatch.steps as steps
+
+    db = tmp_path / "s.gpkg"
+    removed: list[int] = []
+    real = steps._with_blobs
+
+    def removal_first(store, todo):
+        with SQLiteStore(db) as other:  # (another process's removal, between ingest and steps)
+            newest = other.snapshots(NZZ)[-1]
+            remove_snapshots(other, NZZ, snapshot_id=newest.id)
+            removed.append(newest.id)
+        yield from real(store, todo)
+
+    with SQLiteStore(db) as s:
+        ingest(s, NZZ, maps[:FAULT_DAY - 1], workers=1)
+        monkeypatch.setattr(steps, "_with_blobs", removal_first)
+        got = ingest(s, NZZ, maps[FAULT_DAY - 1 : FAULT_DAY], workers=1)
+        monkeypatch.undo()
+        assert got.added == 1 and got.errors == [] and got.warnings == []
+        recs = s.snapshots(NZZ)
+        assert removed and removed[0] not in {r.id for r in recs}
+        orphans = s.conn.execute("SELECT count(*) FROM fw_steps WHERE from_id NOT IN (SELECT id FROM fw_snapshots)"
+                                 " OR to_id NOT IN (SELECT id FROM fw_snapshots)").fetchone()[0]  # fmt: skip
+        assert orphans == 0
+        assert s.step_keys() == {(a.id, b.id) for a, b in zip(recs, recs[1:], strict=False)}
+
+
 def test_another_connection_never_sees_a_removed_maps_layer_as_a_new_ones(tmp_path, maps):
     """SQLite gave a new row the highest id + 1, so a map removed from the end and a new one
     ingested shared an id; ids are never given twice now (#13, schema 7). A long-lived
