@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,90 @@ def test_a_store_opened_for_queries_refuses_writes(tmp_path, sample_store):
         with pytest.raises(Exception, match="was opened read-only \\(for queries\\): it can be queried, not written"):
             with s.transaction():
                 pass
+
+
+STEPS_RUNNER = """
+import sys, time
+import frontwatch.steps as steps
+steps.STEPS_PER_COMMIT = 1
+real = steps._diff
+def slow_diff(*args):
+    time.sleep(0.3)
+    return real(*args)
+steps._diff = slow_diff
+from frontwatch.cli import main
+main(sys.argv[1:], prog_name="frontwatch")
+"""
+"""The CLI with the steps of an ingest computed slowly and committed one at a time."""
+
+
+def answers(db: Path) -> list:
+    """What queries that use steps answer, without provenance (paths, ingest times)."""
+    import orjson
+
+    out = []
+    for args in (["series", "-s", NZZ, "--format", "json"],
+                 ["top", "-s", NZZ, "--window", "3d", "--limit", "5", "--format", "json"],
+                 ["change", "-s", NZZ, "--from", "2023-12-02", "--to", "2023-12-13", "--format", "json"]):  # fmt: skip
+        r = CliRunner().invoke(main, ["--db", str(db), *args])
+        assert r.exit_code == 0, (args, r.output)
+        out.append(orjson.loads(r.stdout))
+    keys = ("period_end", "snapshot_date", "from_snapshot", "to_snapshot", "occupied_km2", "ua_gain_km2",
+            "ru_gain_km2", "net_km2", "gained_km2", "rank", "masked_km2")  # fmt: skip
+
+    def strip(v):
+        if isinstance(v, list):
+            return [strip(x) for x in v]
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items() if k in keys or isinstance(x, list | dict)}
+        return v
+
+    return strip(out)
+
+
+def test_kill_9_while_steps_are_derived_then_queries_are_right(tmp_path):
+    """A hard kill after the maps are committed, while ingest stores the steps between
+    them: the ingest's maps are all there (no unfinished mark), the steps partly; queries
+    compute the missing ones in memory and answer as on a store ingested without a kill,
+    writing nothing."""
+    import signal
+    import time
+
+    from frontwatch.ingest import ingest
+    from tests.test_robustness import faulty_maps
+
+    maps = faulty_maps(tmp_path / "maps")
+    reference = tmp_path / "reference.gpkg"
+    with SQLiteStore(reference) as s:
+        ingest(s, NZZ, maps, workers=1)
+        total = s.conn.execute("SELECT count(*) FROM fw_steps").fetchone()[0]
+    db = tmp_path / "killed.gpkg"
+    p = subprocess.Popen([sys.executable, "-c", STEPS_RUNNER, "--db", str(db), "ingest", NZZ, str(tmp_path / "maps"),
+                          "--workers", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)  # fmt: skip
+
+    def steps_stored() -> int:
+        try:
+            conn = sqlite3.connect(f"{db.absolute().as_uri()}?mode=ro", uri=True, timeout=0.1)
+            try:
+                return conn.execute("SELECT count(*) FROM fw_steps").fetchone()[0]
+            finally:
+                conn.close()
+        except sqlite3.OperationalError:
+            return 0
+
+    try:
+        end = time.monotonic() + 120
+        while steps_stored() < 3 and time.monotonic() < end and p.poll() is None:
+            time.sleep(0.05)
+        os.killpg(p.pid, signal.SIGKILL)
+    finally:
+        p.communicate()
+    stored = steps_stored()
+    assert 3 <= stored < total  # (killed while deriving the steps)
+    with SQLiteStore(db, read_only=True) as s:
+        assert s.unfinished_ingests() == {}
+        assert len(s.snapshots(NZZ, usable_only=False)) == len(maps)
+    assert answers(db) == answers(reference)
+    assert_queries_write_nothing(db, [["series", "-s", NZZ], ["top", "-s", NZZ, "--window", "3d"]])
+    assert steps_stored() == stored
