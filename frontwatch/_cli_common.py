@@ -117,11 +117,12 @@ def add_db_option(cmd: click.Command) -> click.Command:
     return cmd
 
 
-def _store(ctx: click.Context, *, create: bool = False, adopt: bool = False):
-    """The store of ``--db``; only ``ingest`` creates one (or adopts a foreign file). It is
-    closed when the command ends."""
+def _store(ctx: click.Context, *, create: bool = False, adopt: bool = False, write: bool = False):
+    """The store of ``--db``; only ``ingest`` creates one (or adopts a foreign file). Opened
+    read-only unless the command writes (``create`` or ``write``): a query writes nothing.
+    It is closed when the command ends."""
     try:
-        store = open_store(ctx.obj["db"], create=create, adopt=adopt)
+        store = open_store(ctx.obj["db"], create=create, adopt=adopt, read_only=not (create or write))
     except StoreNotFound as exc:  # (say whether --db, $FRONTWATCH_DB or the default named it)
         how = {"ENVIRONMENT": f"from ${ENV_DB}", "DEFAULT": "the default store, in the user data directory"}
         given = ctx.find_root().get_parameter_source("db")

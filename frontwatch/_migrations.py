@@ -106,6 +106,28 @@ _SOURCES = [
         coverage TEXT NOT NULL)""",
 ]
 
+
+_SNAPSHOT_COLUMNS = (
+    "id, source, valid_time, valid_date, kind, priority, file, sha256, source_dates, ingested_at, clip_outline,"
+    " geom_hash, occupied_km2, areas, coverage, warnings, flags, excluded, superseded_by, aliases"
+)
+_SNAPSHOTS_AUTOINCREMENT = [
+    # A removed snapshot's id was taken again by the next one ingested (SQLite reuses the
+    # highest rowid once it is gone), so a connection could not tell a new map from the one
+    # it had cached, and a step computed for the removed map could be written for the new
+    # one. AUTOINCREMENT never hands an id out twice; SQLite cannot add it to a table, so
+    # the table is rebuilt with every row and id (the other tables' references name the
+    # table, not its storage, and hold; its indexes are made again).
+    _V1[5].replace("fw_snapshots (\n        id INTEGER PRIMARY KEY,",
+                   "fw_snapshots_v8 (\n        id INTEGER PRIMARY KEY AUTOINCREMENT,"),
+    f"INSERT INTO fw_snapshots_v8 ({_SNAPSHOT_COLUMNS}) SELECT {_SNAPSHOT_COLUMNS} FROM fw_snapshots ORDER BY id",
+    "DROP TABLE fw_snapshots",
+    "ALTER TABLE fw_snapshots_v8 RENAME TO fw_snapshots",
+    _V1[6],
+    _V3[0],
+]
+assert "AUTOINCREMENT" in _SNAPSHOTS_AUTOINCREMENT[0]
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "geopackage core, files, snapshots, layers", _V1),
     (2, "cached steps between consecutive snapshots", _V2),
@@ -116,6 +138,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     # index's triggers need the SQL functions of ._gpkg_sql on every writing connection.
     (6, "layers' dates typed DATE; GeoPackage R-tree on snapshot_layers", DATE_TYPED_LAYERS + RTREE_STATEMENTS),
     (7, "sources' credits", _SOURCES),  # (#12; the next free number at a merge)
+    (8, "snapshot ids never reused (AUTOINCREMENT)", _SNAPSHOTS_AUTOINCREMENT),
 ]
 REBUILT_LAYERS = 6
 """The migration that rebuilds ``snapshot_layers`` (an existing store is vacuumed after it)."""
@@ -137,23 +160,40 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
     for version, name, statements in MIGRATIONS:
         if version in done:
             continue
+        if _apply(conn, version, name, statements):
+            applied.append(version)
+    if applied:  # a read-only use of an up-to-date store writes nothing
+        conn.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
+        conn.execute("PRAGMA user_version = 10300")
+    return applied
+
+
+def _apply(conn: sqlite3.Connection, version: int, name: str, statements: list[str]) -> bool:
+    """One migration in one transaction, with foreign keys off (SQLite's way of rebuilding a
+    table others refer to) and checked before it commits; False when another process
+    applied it meanwhile."""
+    fks = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")  # (outside the transaction: no effect inside)
+    try:
         conn.execute("BEGIN IMMEDIATE")
         try:
             if conn.execute("SELECT 1 FROM fw_migrations WHERE version = ?", (version,)).fetchone():
                 conn.execute("ROLLBACK")  # applied by another process meanwhile
-                continue
+                return False
             for sql in statements:
                 conn.execute(sql)
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise sqlite3.IntegrityError(f"migration {version} ({name}) would leave {len(broken)} rows whose "
+                                             f"reference is missing, first: {tuple(broken[0])}")  # fmt: skip
             conn.execute(
                 "INSERT INTO fw_migrations VALUES (?, ?, ?)",
                 (version, name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
             )
             conn.execute("COMMIT")
+            return True
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        applied.append(version)
-    if applied:  # a read-only use of an up-to-date store writes nothing
-        conn.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
-        conn.execute("PRAGMA user_version = 10300")
-    return applied
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {int(fks)}")

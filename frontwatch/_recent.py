@@ -37,3 +37,8 @@ class Recent(Generic[V]):
 
     def clear(self) -> None:
         self._values.clear()
+
+    def keep_only(self, wanted: Callable[[Hashable], bool]) -> None:
+        """Drop the values whose key is not ``wanted``."""
+        for key in [k for k in self._values if not wanted(k)]:
+            del self._values[key]

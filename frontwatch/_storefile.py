@@ -54,7 +54,7 @@ def inspect_store_file(path: Path) -> StoreFile:
         return StoreFile(path, "new", writable=writable)
     if not head.startswith(SQLITE_MAGIC):
         raise NotAStore(str(path), "not an SQLite file")
-    conn = connect_read_only(path)
+    conn = connect_for_reading(path) if writable else connect_read_only(path)
     try:
         tables = tuple(sorted(r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")))  # fmt: skip
@@ -123,3 +123,17 @@ def connect_read_only(path: Path, *, timeout: float = 5.0) -> sqlite3.Connection
         conn.close()
     return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=timeout, isolation_level=None,
                            check_same_thread=False)  # fmt: skip
+
+
+def connect_for_reading(path: Path, *, timeout: float = 5.0) -> sqlite3.Connection:
+    """A connection to a file that can be written which writes nothing to the file or its
+    WAL. A read-write connection that closes last checkpoints the WAL into the file (the
+    same data, other bytes); a read-only one does not, but leaves an empty WAL beside a
+    file in WAL mode that had none. So: read-only (``mode=ro``) where a WAL is there, else
+    read-write in ``query_only`` mode (its WAL, made on opening, is removed on closing)."""
+    if Path(f"{path}-wal").exists():
+        conn = connect_read_only(path, timeout=timeout)
+    else:
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA query_only = ON")
+    return conn

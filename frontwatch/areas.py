@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
@@ -176,12 +175,9 @@ def series(
     if every == "snapshot":
         asofs = [AsOf(r.date, r) for r in hist.records if first <= r.date <= last]
         if flows and not land_only and len(asofs) > 16:  # compute the steps in parallel, once
-            from .steps import ensure_steps
+            from .steps import ensure_steps, step_areas
 
-            try:
-                ensure_steps(store, [x.snapshot for x in asofs], progress=progress)
-            except sqlite3.OperationalError:  # a read-only store: each change is computed below
-                pass
+            step_areas(store, source, ensure_steps(store, [x.snapshot for x in asofs], progress=progress))
     else:
         asofs = []
         for day in period_ends(first, last, every):

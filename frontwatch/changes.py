@@ -27,7 +27,7 @@ from .errors import IngestIncomplete, InvalidWindow
 from .quality import mask_between
 from .results import Result, not_json, optional
 from .snapshot import describe_coverage
-from .steps import GainBounds, chained_upper_km2
+from .steps import GainBounds, chained_upper_km2, step_areas
 from .store import SnapshotRecord, Store
 from .timeline import History, parse_date, resolve_window
 
@@ -199,8 +199,6 @@ def change_from_records(
         lost, taken = _geo.clip(lost, land), _geo.clip(taken, land)
     ua, ru = _geo.difference(lost, mask), _geo.difference(taken, mask)
     ua_km2, ru_km2 = _geo.area_km2(ua), _geo.area_km2(ru)
-    if mask.is_empty and not land_only and store.fast_paths:
-        _keep_km2(store, a, b, ua_km2, ru_km2)
     out.update(
         ua_gain_km2=round(ua_km2, 1), ru_gain_km2=round(ru_km2, 1), net_km2=round(ru_km2 - ua_km2, 1)
     )
@@ -227,27 +225,22 @@ def layer_differences(store: Store, a: SnapshotRecord, b: SnapshotRecord
 
 def change_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord) -> tuple[float, float]:
     """Geodesic areas (km²) of ``occupied(a) − occupied(b)`` and ``occupied(b) −
-    occupied(a)``, unmasked: the stored step's for consecutive maps, else kept in the store
-    once computed (a pair of snapshots never changes)."""
+    occupied(a)``, unmasked: the stored step's for consecutive maps (or a pair's areas an
+    older version stored), else computed and kept in memory while the snapshots do not
+    change (a query writes nothing)."""
     got = store.change_km2(a.id, b.id)
     if got is not None:
         return got
     if store.fast_paths:  # consecutive maps: the step stored at ingest has these areas
-        step = store.derived(("step_areas", a.source), lambda: store.step_areas(a.source)).get((a.id, b.id))
+        step = step_areas(store, a.source).get((a.id, b.id))
         if step is not None:
             return step
 
     def make() -> tuple[float, float]:
         lost, taken = layer_differences(store, a, b)
-        ua_km2, ru_km2 = _geo.area_km2(lost), _geo.area_km2(taken)
-        _keep_km2(store, a, b, ua_km2, ru_km2)
-        return ua_km2, ru_km2
+        return _geo.area_km2(lost), _geo.area_km2(taken)
 
     return store.derived(("change_km2", a.id, b.id), make)
-
-
-def _keep_km2(store: Store, a: SnapshotRecord, b: SnapshotRecord, ua_km2: float, ru_km2: float) -> None:
-    store.keep(lambda: store.add_change_km2(a.id, b.id, ua_km2, ru_km2))  # (only a cache)
 
 
 OUTSIDE_OBLASTS = "(water / outside the land outline)"

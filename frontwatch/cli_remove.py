@@ -36,7 +36,7 @@ def remove_cmd(ctx, source, day, snapshot_id, whole_source, dry_run, yes, fmt):
     """
     if sum((day is not None, snapshot_id is not None, whole_source)) != 1:
         raise click.UsageError("give one of --date, --id or --all")
-    store = _store(ctx)
+    store = _store(ctx, write=True)
     which = {"date": day, "snapshot_id": snapshot_id, "whole_source": whole_source}
     if not dry_run and not yes:
         plan = remove_snapshots(store, source, dry_run=True, **which)

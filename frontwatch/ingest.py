@@ -16,13 +16,11 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
 import shapely
 
 from . import quality
-from ._format import utf8_text
 from ._ingest_items import ArchiveEnd, ArchiveMap, Failed, Item, Known, OneMap, work_items
-from ._same_bytes import option_conflict
+from ._same_bytes import plan_duplicate, write_duplicate
 from ._spill import BlobSpill
 from ._tiles import tiled
 from ._workers import default_workers, worker_pool
@@ -128,7 +126,9 @@ def ingest(
 def _derive(store: Store, summary: IngestSummary, pool, workers: int, progress) -> None:
     """What queries need derived from the new snapshots (the steps between consecutive
     maps), stored after the snapshots' own commits: an ingest interrupted here has
-    stored every map, and queries compute what is missing."""
+    stored every map, and queries compute what is missing. Outside the ingest's lock: a
+    map removed meanwhile gets no step (:meth:`Store.add_step` skips a step whose maps are
+    gone, in the transaction that writes it)."""
     step_progress = None if progress is None else (lambda done, total: progress(done, total, "changes between maps"))
     try:
         derive_steps(store, summary.source, pool=pool, workers=workers, progress=step_progress)
@@ -277,6 +277,8 @@ class _Pipeline:
         self.batch: list[ValidSnapshot] = []
         """The validated maps of the archive being read."""
         self.spill = BlobSpill()  # (they wait on disk past a budget)
+        self.run_times: dict[str, set[str]] = {}
+        """The valid times of the maps of each file's bytes committed in this run."""
         self.failed: set[Path] = set()
         self.done = 0
         self.commits = _Commits(store, summary)
@@ -365,8 +367,15 @@ class _Pipeline:
     def _known(self, item: Known, _: None) -> None:
         store, mod, options, outline, summary = self.store, self.mod, self.options, self.outline, self.summary
 
+        # read and checked here, before the commit's transaction opens (short transactions)
+        plan = plan_duplicate(store, mod, item.sha, item.path, item.data, options, outline,
+                              self.run_times.get(item.sha))  # fmt: skip
+
+        def commit_file(path, sha, size, snaps, *, known_bytes: bool) -> None:
+            _commit_file(store, path, sha, size, snaps, summary, known_bytes=known_bytes)
+
         def duplicate() -> None:
-            if _duplicate_file(store, mod, item.sha, item.path, item.data, options, outline, summary):
+            if write_duplicate(store, plan, commit_file, summary.errors):
                 summary.unchanged_files += 1
                 summary.repeated_files += item.in_run
 
@@ -386,6 +395,7 @@ class _Pipeline:
 
     def _commit(self, path: Path, sha: str, size: int, snaps: list[ValidSnapshot]) -> None:
         store, summary = self.store, self.summary
+        self.run_times.setdefault(sha, set()).update(v.raw.valid_time.isoformat() for v in snaps)
 
         def write() -> None:
             try:
@@ -401,45 +411,6 @@ class _Pipeline:
         self.commits.tick()
         if self.progress is not None:
             self.progress(self.done, len(self.files), path.name if path else "")
-
-
-def _duplicate_file(store: Store, mod, sha: str, path: Path, data: bytes, options: dict, outline: str,
-                    summary: IngestSummary) -> bool:  # fmt: skip
-    """Bytes ingested before, under another name: an alias of their snapshots, unless the
-    name dates the map differently (a daily file whose map did not change overnight): then
-    a snapshot of its own for that date, which the bytes' file row lists too (the date is
-    not lost). A name already recorded is a no-op, not read again. True when the file
-    counts as already ingested (not refused, no new map)."""
-    rec = store.file_record(sha)
-    if rec is None:
-        return True
-    ids = [int(i) for i in orjson.loads(rec["snapshot_ids"])]
-    snaps = [store.snapshot(sid) for sid in ids]
-    conflict, raws = option_conflict(mod, path, data, options, outline, snaps)  # (another --date of a user's map...)
-    if conflict is not None:
-        summary.errors.append(str(conflict))
-        return False
-    name = utf8_text(path)
-    if name == rec["path"] or not ids:
-        return True
-    if any(s.file == name or any(a["file"] == name for a in s.aliases) for s in snaps):
-        return True
-    new = []
-    if not mod.is_archive(path):  # (a one-map file: reading it again costs ~10 ms)
-        known = {s.valid_time for s in snaps}
-        try:
-            read = raws if raws is not None else mod.read(path, data, **options)
-            new = [r for r in read if r.valid_time.isoformat() not in known]
-        except InputFileError:
-            new = []
-    if new:
-        _commit_file(store, path, sha, len(data), [validate_snapshot(r, outline=outline) for r in new],
-                     summary, known_bytes=True)  # fmt: skip
-        return False
-    with store.transaction():
-        for snap in snaps:
-            store.add_alias(snap.id, name, sha)
-    return True
 
 
 def _commit_file(store, path, sha, size, batch, summary, *, known_bytes: bool = False) -> None:

@@ -166,7 +166,7 @@ def _remove(store: Store, source: str, ids: set[int], recs: list[SnapshotRecord]
             summary.files_forgotten.append(path)
     if whole_source and source in store.unfinished_ingests():
         summary.unfinished_cleared = _run(store, "DELETE FROM fw_ingests WHERE source = ?", (source,)).rowcount > 0
-    store._cache.clear()  # type: ignore[attr-defined]  # a new snapshot may take a removed one's id
+    store._cache.clear()  # type: ignore[attr-defined]  # (the removed maps' layers)
     store._changed()  # type: ignore[attr-defined]
     if freed_days:
         from .ingest import _supersede

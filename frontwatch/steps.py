@@ -46,13 +46,13 @@ def ensure_steps(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     pool: Executor | None = None,
-    must_keep: bool = False,
+    keep: bool = False,
 ) -> dict[tuple[int, int], StepRow]:
-    """Compute the missing steps between consecutive ``records`` and keep them in the store
-    where it can take them (:meth:`Store.keep`: not in a read-only or busy store; with
-    ``must_keep``, as ingest does, in transactions that wait their turn); returns the steps
-    computed, by ``(from_id, to_id)``. No transaction is open while they are computed; a
-    ``pool`` given (ingest's workers) is used instead of new worker processes."""
+    """Compute the steps between consecutive ``records`` that the store does not hold;
+    returns them, by ``(from_id, to_id)``. Only ``keep`` (ingest's :func:`derive_steps`)
+    stores them, in short transactions of their own; a query computes them in memory and
+    writes nothing. No transaction is open while they are computed; a ``pool`` given
+    (ingest's workers) is used instead of new worker processes."""
     pairs = list(zip(records, records[1:], strict=False))
     have = store.step_keys()
     todo = [(a, b) for a, b in pairs if (a.id, b.id) not in have]
@@ -63,9 +63,9 @@ def ensure_steps(
         with ExitStack() as stack:
             if pool is None:
                 pool = stack.enter_context(worker_pool(workers))
-            return _add_steps(store, _in_pool(pool, _with_blobs(store, todo)), len(todo), progress, must_keep)
+            return _add_steps(store, _in_pool(pool, _with_blobs(store, todo)), len(todo), progress, keep)
     results = ((a, b, _diff(blob_a, blob_b)) for a, b, blob_a, blob_b in _with_blobs(store, todo))
-    return _add_steps(store, results, len(todo), progress, must_keep)
+    return _add_steps(store, results, len(todo), progress, keep)
 
 
 IN_FLIGHT = 16
@@ -105,7 +105,7 @@ def derive_steps(store: Store, source: str, *, pool: Executor | None = None, wor
     and places find them without writing anything; returns how many were added. Without
     ``pool``, ``workers`` processes (the ingest's own ``--workers``)."""
     made = ensure_steps(store, store.snapshots(source), pool=pool, workers=workers, progress=progress,
-                        must_keep=True)  # fmt: skip
+                        keep=True)  # fmt: skip
     return len(made)
 
 
@@ -114,10 +114,10 @@ StepRow = tuple[bytes, bytes, float, float]
 """A step as stored: the two differences (GeoPackage blobs) and their areas (km²)."""
 
 
-def _add_steps(store: Store, results, total: int, progress, must_keep: bool = False
+def _add_steps(store: Store, results, total: int, progress, keep: bool = False
                ) -> dict[tuple[int, int], StepRow]:  # fmt: skip
-    """Keep steps as they come, in groups (a commit per row costs a sync each), each group
-    in a short transaction of its own once computed; returns them all."""
+    """Collect steps as they come; with ``keep``, store them in groups (a commit per row
+    costs a sync each), each group in a short transaction of its own; returns them all."""
     done = 0
     out: dict[tuple[int, int], StepRow] = {}
     group: list[tuple[int, int, StepRow]] = []
@@ -125,14 +125,11 @@ def _add_steps(store: Store, results, total: int, progress, must_keep: bool = Fa
     def flush() -> None:
         rows = list(group)
         group.clear()
-        if not rows:
+        if not rows or not keep:
             return
-        if must_keep:
-            with store.transaction():
-                for a, b, row in rows:
-                    store.add_step(a, b, *row)
-            return
-        store.keep(lambda: [store.add_step(a, b, *row) for a, b, row in rows])
+        with store.transaction():
+            for a, b, row in rows:
+                store.add_step(a, b, *row)
 
     for a, b, row in results:
         out[(a.id, b.id)] = row
@@ -146,9 +143,20 @@ def _add_steps(store: Store, results, total: int, progress, must_keep: bool = Fa
     return out
 
 
+def step_areas(store: Store, source: str, made: dict[tuple[int, int], StepRow] | None = None
+               ) -> dict[tuple[int, int], tuple[float, float]]:  # fmt: skip
+    """The areas (km²) of the steps of ``source`` known to this store object, ``(from_id,
+    to_id) -> (ua_km2, ru_km2)``: the stored ones, and those a query computed in memory
+    (``made``, added here) while the snapshots do not change."""
+    known = store.derived(("step_areas", source), lambda: store.step_areas(source))
+    if made:
+        known.update({k: (row[2], row[3]) for k, row in made.items()})
+    return known
+
+
 def steps(store: Store, records: list[SnapshotRecord], **kw) -> list[Step]:
-    """The steps between consecutive ``records`` (computed, and kept where the store can
-    take them, where missing)."""
+    """The steps between consecutive ``records`` (the stored ones, the missing ones
+    computed in memory)."""
     made = ensure_steps(store, records, **kw)
     out = []
     for a, b in zip(records, records[1:], strict=False):
@@ -172,8 +180,8 @@ class GainBounds:
     by ``MARGIN_REL`` and ``MARGIN_KM2`` so that overlay rounding (far below a square
     metre) can never make a bound fall below the measured value.
 
-    Missing steps are computed (and cached in the store where it can take them) a block of
-    records at a time, as bounds ask for them.
+    Missing steps are computed (in memory: a query writes nothing) a block of records at a
+    time, as bounds ask for them.
     """
 
     MARGIN_REL = 1e-6
@@ -189,8 +197,7 @@ class GainBounds:
     def _load(self, made: dict[tuple[int, int], StepRow] | None = None) -> None:
         if not self.records:
             return
-        areas = self.store.step_areas(self.records[0].source)
-        areas.update({k: (row[2], row[3]) for k, row in (made or {}).items()})
+        areas = step_areas(self.store, self.records[0].source, made)
         for i, (a, b) in enumerate(zip(self.records, self.records[1:], strict=False)):
             got = areas.get((a.id, b.id))
             if got is not None:
@@ -198,8 +205,8 @@ class GainBounds:
 
     def ensure(self, i: int, j: int) -> None:
         """Have the steps between records ``i`` and ``j`` (indices), computing the missing
-        ones from a block of records before ``i`` on (queries scan back in time); those the
-        store cannot keep (read-only, busy) are kept here."""
+        ones from a block of records before ``i`` on (queries scan back in time) and keeping
+        their areas here."""
         if not np.isnan(self._km2[i:j, 0]).any():
             return
         lo = max(0, i - self.block)

@@ -67,6 +67,9 @@ def copy_to_postgis(src: SQLiteStore, dst: PostGISStore, *,
         for name, info in credits.items():
             dst.record_source(name, info)
         counts["fw_sources"] = len(credits)
-        cur.execute("SELECT setval(pg_get_serial_sequence('fw_snapshots', 'id'), GREATEST(max(id), 1)) FROM fw_snapshots")
+        # (ids go on after the highest the file ever gave, not only after those it still holds)
+        given = src.conn.execute("SELECT max(seq) FROM sqlite_sequence WHERE name = 'fw_snapshots'").fetchone()[0]
+        cur.execute("SELECT setval(pg_get_serial_sequence('fw_snapshots', 'id'), GREATEST(max(id), %s, 1))"
+                    " FROM fw_snapshots", (given or 0,))  # fmt: skip
     dst._changed()
     return counts

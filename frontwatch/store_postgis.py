@@ -69,10 +69,12 @@ class PostGISStore(CachingStore):
         current schema (``public`` unless the URL's ``options`` set a search path).
     create
         False: a database without a store is an error instead of a new empty store.
+    read_only
+        Open for queries: every transaction of the connection is read-only.
     """
 
     def __init__(self, dsn: str, *, schema: str | None = None, cache_size: int = 64,
-                 fast_paths: bool = True, create: bool = True) -> None:  # fmt: skip
+                 fast_paths: bool = True, create: bool = True, read_only: bool = False) -> None:  # fmt: skip
         try:
             import psycopg
             from psycopg import sql
@@ -90,6 +92,8 @@ class PostGISStore(CachingStore):
             if schema is not None:
                 self.conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
                 self.conn.execute("SELECT set_config('search_path', %s, false)", (f'"{schema}", public',))
+            if read_only:
+                self.conn.execute("SET default_transaction_read_only = on")
             self._with_postgis_on_path()
             self.schema = self.conn.execute("SELECT current_schema()").fetchone()[0]
             if self.schema is None:
@@ -342,14 +346,18 @@ class PostGISStore(CachingStore):
         return {(a, b) for a, b in self.conn.execute("SELECT from_id, to_id FROM fw_steps")}
 
     def add_step(self, a: int, b: int, ua: bytes, ru: bytes, ua_km2: float, ru_km2: float) -> None:
+        """Store the step from snapshot ``a`` to ``b``, unless one of them is gone (removed
+        while the step was computed outside the ingest's lock): nothing is written then."""
         if self.read_only:
             return
         self.conn.execute(
-            f"INSERT INTO fw_steps VALUES (%s, %s, %s, %s, {_GEOM_IN}, {_GEOM_IN}) ON CONFLICT (from_id, to_id)"
+            f"INSERT INTO fw_steps SELECT %s, %s, %s, %s, {_GEOM_IN}, {_GEOM_IN} WHERE (SELECT count(*)"
+            " FROM fw_snapshots WHERE id IN (%s, %s)) = 2 ON CONFLICT (from_id, to_id)"
             " DO UPDATE SET ua_km2 = EXCLUDED.ua_km2, ru_km2 = EXCLUDED.ru_km2, ua_geom = EXCLUDED.ua_geom,"
             " ru_geom = EXCLUDED.ru_geom",
-            (a, b, ua_km2, ru_km2, gpkg_wkb(ua), gpkg_wkb(ru)),
+            (a, b, ua_km2, ru_km2, gpkg_wkb(ua), gpkg_wkb(ru), a, b),
         )
+        self._changed()  # (the areas of steps are kept with the derived results)
 
     def step_areas(self, source: str) -> dict[tuple[int, int], tuple[float, float]]:
         """The cached steps of a source: ``(from_id, to_id) -> (ua_km2, ru_km2)``."""
@@ -363,15 +371,6 @@ class PostGISStore(CachingStore):
             "SELECT ua_km2, ru_km2 FROM fw_changes WHERE from_id = %s AND to_id = %s", (a, b)
         ).fetchone()
         return (row[0], row[1]) if row else None
-
-    def add_change_km2(self, a: int, b: int, ua_km2: float, ru_km2: float) -> None:
-        if self.read_only:
-            return
-        self.conn.execute(
-            "INSERT INTO fw_changes VALUES (%s, %s, %s, %s) ON CONFLICT (from_id, to_id)"
-            " DO UPDATE SET ua_km2 = EXCLUDED.ua_km2, ru_km2 = EXCLUDED.ru_km2",
-            (a, b, ua_km2, ru_km2),
-        )
 
     def cached_step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon] | None:
         row = self.conn.execute(

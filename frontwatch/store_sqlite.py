@@ -20,12 +20,11 @@ from . import _geo, _gpkg, _gpkg_sql
 from ._format import utf8_text
 from ._migrations import LATEST, READABLE_FROM, REBUILT_LAYERS, migrate
 from ._recent import Recent
-from ._storefile import check_schema, connect_read_only, inspect_store_file
+from ._storefile import check_schema, connect_for_reading, connect_read_only, inspect_store_file
 from .errors import IngestIncomplete, NotAStore, StoreBusy, StoreError, StoreNotFound
 from .store import (
     _JSON_COLS,
     BUSY_TIMEOUT_S,
-    CACHE_BUSY_MS,
     CachingStore,
     SnapshotRecord,
     _now,  # fmt: skip
@@ -48,17 +47,20 @@ class SQLiteStore(CachingStore):
 
     def __init__(self, path: str | Path | None = None, *, cache_size: int = 64,
                  fast_paths: bool = True, create: bool = True, adopt: bool = False,
-                 busy_timeout: float = BUSY_TIMEOUT_S) -> None:  # fmt: skip
+                 busy_timeout: float = BUSY_TIMEOUT_S, read_only: bool = False) -> None:  # fmt: skip
         path = str(path if path is not None else default_db_path())
         self.path = path
         self.busy_timeout = busy_timeout
         self.read_only = False
+        self.opened_read_only = read_only and path != ":memory:"
+        """Opened for queries (``read_only=True``): nothing is written, not even a
+        checkpoint of the WAL when the connection closes."""
         try:
             if path == ":memory:":
                 self.conn = self._connect(path)
                 migrate(self.conn)
             else:
-                self.conn = self._open_file(Path(path), create, adopt)
+                self.conn = self._open_file(Path(path), create and not read_only, adopt and not read_only)
             self.tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a Frontwatch store ({exc})") from exc
@@ -97,6 +99,9 @@ class SQLiteStore(CachingStore):
             conn = connect_read_only(p, timeout=self.busy_timeout)
             conn.row_factory = sqlite3.Row
             return conn
+        if self.opened_read_only and info.schema >= READABLE_FROM:
+            self.read_only = True
+            return self._connect_for_queries(p)
         p.parent.mkdir(parents=True, exist_ok=True)
         conn = self._connect(str(p))
         if info.kind == "new":
@@ -106,9 +111,20 @@ class SQLiteStore(CachingStore):
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        if info.schema < (LATEST if create else READABLE_FROM):  # (a query writes nothing it
-            if REBUILT_LAYERS in migrate(conn) and info.kind == "frontwatch":  # can do without)
+        if info.schema < (READABLE_FROM if self.opened_read_only else LATEST):  # (a query writes
+            if REBUILT_LAYERS in migrate(conn) and info.kind == "frontwatch":  # nothing it can do without)
                 _give_back_space(conn)
+        if self.opened_read_only:  # (a store too old to be read as it is was upgraded first)
+            self.read_only = True
+            conn.execute("PRAGMA query_only = ON")
+        return conn
+
+    def _connect_for_queries(self, p: Path) -> sqlite3.Connection:
+        """A connection that writes nothing (:func:`connect_for_reading`), with the store's
+        row factory and settings."""
+        conn = connect_for_reading(p, timeout=self.busy_timeout)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
         return conn
 
     def _data_version(self) -> int:
@@ -146,8 +162,7 @@ class SQLiteStore(CachingStore):
                 self._depth -= 1
             return
         if self.read_only:
-            raise StoreError(f"{self.path} is read-only (a read-only mount or file): it can be "
-                             "queried, not written")  # fmt: skip
+            raise StoreError(self._read_only_message("written"))
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -168,25 +183,10 @@ class SQLiteStore(CachingStore):
         finally:
             self._in_tx = False
 
-    def keep(self, write: Callable[[], object]) -> bool:
-        """Run ``write()`` (it stores a derived result the store can do without: a step, the
-        area of a change) in a short transaction of its own, if the store can take it now;
-        False, with nothing written, when it is read-only or another process is writing. A
-        query never waits on, nor fails for, a cache."""
-        if self.read_only:
-            return False
-        if self._in_tx:
-            write()
-            return True
-        self.conn.execute(f"PRAGMA busy_timeout = {CACHE_BUSY_MS}")
-        try:
-            with self.transaction():
-                write()
-            return True
-        except (sqlite3.OperationalError, StoreBusy):  # locked, read-only, disk full: no cache
-            return False
-        finally:
-            self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+    def _read_only_message(self, what: str) -> str:
+        if self.opened_read_only:
+            return f"{self.path} was opened read-only (for queries): it can be queried, not {what}"
+        return f"{self.path} is read-only (a read-only mount or file): it can be queried, not {what}"
 
     @property
     def lock_path(self) -> Path:
@@ -205,8 +205,7 @@ class SQLiteStore(CachingStore):
             yield
             return
         if self.read_only:
-            raise StoreError(f"{self.path} is read-only (a read-only mount or file): it can be "
-                             "queried, not ingested into")  # fmt: skip
+            raise StoreError(self._read_only_message("ingested into"))
         with self.writer_lock(on_wait=on_wait or (lambda _: None)):
             with self.transaction():
                 self.conn.execute("INSERT OR REPLACE INTO fw_ingests VALUES (?, ?, ?, ?)",
@@ -378,9 +377,13 @@ class SQLiteStore(CachingStore):
         return {(a, b) for a, b in self.conn.execute("SELECT from_id, to_id FROM fw_steps")}
 
     def add_step(self, a: int, b: int, ua: bytes, ru: bytes, ua_km2: float, ru_km2: float) -> None:
+        """Store the step from snapshot ``a`` to ``b``, unless one of them is gone (removed
+        while the step was computed outside the ingest's lock): nothing is written then."""
         self.conn.execute(
-            "INSERT OR REPLACE INTO fw_steps VALUES (?, ?, ?, ?, ?, ?)", (a, b, ua_km2, ru_km2, ua, ru)
-        )
+            "INSERT OR REPLACE INTO fw_steps SELECT ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM fw_snapshots"
+            " WHERE id IN (?, ?)) = 2", (a, b, ua_km2, ru_km2, ua, ru, a, b),
+        )  # fmt: skip
+        self._changed()  # (the areas of steps are kept with the derived results)
 
     def step_areas(self, source: str) -> dict[tuple[int, int], tuple[float, float]]:
         """The cached steps of a source: ``(from_id, to_id) -> (ua_km2, ru_km2)`` (areas
@@ -391,15 +394,12 @@ class SQLiteStore(CachingStore):
         return {(a, b): (ua, ru) for a, b, ua, ru in rows}
 
     def change_km2(self, a: int, b: int) -> tuple[float, float] | None:
-        """The kept areas (km²) of the unmasked differences from snapshot ``a`` to ``b``
-        (see :func:`changes.change_km2`), or None."""
+        """The areas (km²) of the unmasked differences from snapshot ``a`` to ``b`` if an
+        earlier version kept them (see :func:`changes.change_km2`), or None."""
         row = self.conn.execute(
             "SELECT ua_km2, ru_km2 FROM fw_changes WHERE from_id = ? AND to_id = ?", (a, b)
         ).fetchone()
         return (row[0], row[1]) if row else None
-
-    def add_change_km2(self, a: int, b: int, ua_km2: float, ru_km2: float) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO fw_changes VALUES (?, ?, ?, ?)", (a, b, ua_km2, ru_km2))
 
     def cached_step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon] | None:
         """The cached step from ``a`` to ``b``, or None."""

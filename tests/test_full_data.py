@@ -438,3 +438,20 @@ def test_isw_claimed_layer_judges_a_russian_claim(full):
     # a Ukrainian claimant's statement gets no claimed-layer check
     ua = Claim(kind="place_control", claimant="Hanna Maliar", window=Window(day, day), subject=dict(claim.subject))
     assert "claimed_layer" not in verify_claim(store, ua, "isw")
+
+
+def test_queries_leave_the_full_store_byte_identical(full):
+    """#13: queries write nothing (no steps, no areas of pairs, no checkpoint of the WAL):
+    the store file and its WAL keep their bytes through queries of every source."""
+    from tests.test_robustness_queries import assert_queries_write_nothing
+
+    store, _, _ = full
+    assert_queries_write_nothing(Path(store.path), [
+        ["sources"],
+        ["change", "-s", "deepstate", "--from", "2024-01-01", "--to", "2024-06-30"],
+        ["change", "-s", "isw", "--from", "2022-09-01", "--to", "2022-09-30", "--by", "oblast"],
+        ["top", "-s", "liveuamap-nzz", "--window", "7d", "--limit", "3"],
+        ["series", "-s", "isw", "--every", "month", "--from", "2022-03-01", "--to", "2022-12-31"],
+        ["place", "Izium", "-s", "liveuamap-nzz", "--history"],
+        ["distance", "Kupiansk", "-s", "deepstate", "--on", "2024-11-15"],
+    ])  # fmt: skip

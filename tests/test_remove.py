@@ -5,6 +5,7 @@ A removal is checked against a second method: the store that never had the remov
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import gzip
 import os
@@ -54,10 +55,11 @@ def test_removing_a_date_gives_the_store_that_never_had_it(tmp_path, maps):
     db, reference = tmp_path / "s.gpkg", tmp_path / "ref.gpkg"
     with SQLiteStore(db) as s:
         ingest(s, NZZ, maps, workers=1)
-        ensure_steps(s, s.snapshots(NZZ, usable_only=False), workers=1)  # (kept in the store)
+        ensure_steps(s, s.snapshots(NZZ, usable_only=False), workers=1, keep=True)  # (kept in the store)
         first, *_, last = s.snapshots(NZZ)
-        change_km2(s, first, last)
-        change_km2(s, first, s.snapshots(NZZ, usable_only=False)[FAULT_DAY])
+        with s.transaction():  # areas of pairs as versions before #13's last slice kept them
+            for b in (last, s.snapshots(NZZ, usable_only=False)[FAULT_DAY]):
+                s.conn.execute("INSERT INTO fw_changes VALUES (?, ?, ?, ?)", (first.id, b.id, *change_km2(s, first, b)))
         before = table_counts(db)
         assert any(r.excluded for r in s.snapshots(NZZ, usable_only=False))
         done = remove_snapshots(s, NZZ, date=fault_day())
@@ -245,10 +247,79 @@ def test_the_same_bytes_with_another_date_name_or_value_are_refused(tmp_path):
         assert rec.valid_date == "2024-05-02" and rec.occupied_km2 == pytest.approx(occupied, rel=1e-4)
 
 
-def test_another_connection_never_sees_a_removed_maps_layer_under_a_reused_id(tmp_path, maps):
-    """SQLite gives a new row the highest id + 1: a map removed from the end and a new one
-    ingested share an id. A long-lived connection (the web app's) that had the removed map's
-    layer cached must give the new one's."""
+def test_repeated_bytes_are_read_and_checked_before_the_commit_opens(tmp_path, monkeypatch):
+    """#13: the option check of a repeated file (it reads and validates the map) ran inside
+    the transaction of the ingest's commit, holding the store's write lock meanwhile. Now it
+    runs before: no read of a repeated file, no validation of its map, happens in a
+    transaction; the answers are the same (a refusal, a new map of another date)."""
+    import frontwatch._same_bytes as same_bytes
+    from frontwatch.sources import adapter
+
+    f = user_map(tmp_path / "mine.geojson")
+    opts = {"occupied_property": "status", "occupied_value": "occupied", "source": "mine"}
+    store = SQLiteStore(tmp_path / "s.gpkg")
+    ingest(store, "geojson", [f], options={**opts, "date": "2024-05-01"}, workers=1)
+    seen: list[tuple[str, bool]] = []
+    for mod, name in ((adapter("geojson"), "read"), (adapter("deepstate"), "read"), (same_bytes, "validate_snapshot")):
+        real = getattr(mod, name)
+
+        def spy(*args, _real=real, _name=name, **kw):
+            seen.append((_name, store.conn.in_transaction))
+            return _real(*args, **kw)
+
+        monkeypatch.setattr(mod, name, spy)
+    got = ingest(store, "geojson", [f], options={**opts, "date": "2024-05-02"}, workers=1)
+    assert got.errors and "date 2024-05-01 → 2024-05-02 (--date)" in got.errors[0]
+    first = sorted((SAMPLES / "deepstate").iterdir())[0]  # a daily file again under the next day's name
+    day = dt.datetime.strptime(first.name[18:26], "%Y%m%d").date()
+    ingest(store, "deepstate", [first], workers=1)
+    copy = tmp_path / f"deepstatemap_data_{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}.geojson.gz"
+    copy.write_bytes(first.read_bytes())
+    got = ingest(store, "deepstate", [copy], workers=1)
+    assert (got.added, got.errors) == (1, [])
+    assert [r.valid_date for r in store.snapshots("deepstate")] == [(day + dt.timedelta(days=k - 1)).isoformat()
+                                                                      for k in range(2)]  # fmt: skip
+    store.close()
+    assert {n for n, _ in seen} == {"read", "validate_snapshot"}
+    assert not any(in_tx for _, in_tx in seen), seen
+
+
+def test_a_map_removed_while_its_steps_are_derived_leaves_no_step(tmp_path, maps, monkeypatch):
+    """#13: ingest derives the steps after its lock is released, so a removal can come in
+    between; the step into the removed map, computed from what was read before, is not
+    written (no row refers to a snapshot that is gone, and no foreign-key error), and the
+    other steps are."""
+    import frontwatch.steps as steps
+
+    db = tmp_path / "s.gpkg"
+    removed: list[int] = []
+    real = steps._with_blobs
+
+    def removal_first(store, todo):
+        with SQLiteStore(db) as other:  # (another process's removal, between ingest and steps)
+            newest = other.snapshots(NZZ)[-1]
+            remove_snapshots(other, NZZ, snapshot_id=newest.id)
+            removed.append(newest.id)
+        yield from real(store, todo)
+
+    with SQLiteStore(db) as s:
+        ingest(s, NZZ, maps[:FAULT_DAY - 1], workers=1)
+        monkeypatch.setattr(steps, "_with_blobs", removal_first)
+        got = ingest(s, NZZ, maps[FAULT_DAY - 1 : FAULT_DAY], workers=1)
+        monkeypatch.undo()
+        assert got.added == 1 and got.errors == [] and got.warnings == []
+        recs = s.snapshots(NZZ)
+        assert removed and removed[0] not in {r.id for r in recs}
+        orphans = s.conn.execute("SELECT count(*) FROM fw_steps WHERE from_id NOT IN (SELECT id FROM fw_snapshots)"
+                                 " OR to_id NOT IN (SELECT id FROM fw_snapshots)").fetchone()[0]  # fmt: skip
+        assert orphans == 0
+        assert s.step_keys() == {(a.id, b.id) for a, b in zip(recs, recs[1:], strict=False)}
+
+
+def test_another_connection_never_sees_a_removed_maps_layer_as_a_new_ones(tmp_path, maps):
+    """SQLite gave a new row the highest id + 1, so a map removed from the end and a new one
+    ingested shared an id; ids are never given twice now (#13, schema 7). A long-lived
+    connection (the web app's) that had the removed map's layer cached gives the new one's."""
     db = tmp_path / "s.gpkg"
     with SQLiteStore(db) as writer, SQLiteStore(db) as reader:
         ingest(writer, NZZ, maps[:3], workers=1)
@@ -257,7 +328,7 @@ def test_another_connection_never_sees_a_removed_maps_layer_under_a_reused_id(tm
         remove_snapshots(writer, NZZ, snapshot_id=last.id)
         ingest(writer, NZZ, [maps[5]], workers=1)
         new = writer.snapshots(NZZ)[-1]
-        assert new.id == last.id and new.valid_date != last.valid_date
+        assert new.id > last.id and new.valid_date != last.valid_date
         got = reader.layer(new.id)
         assert not got.equals(old)
         assert equal_area_km2(got) == pytest.approx(new.occupied_km2, rel=1e-4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import shapely
 
@@ -40,43 +41,41 @@ def test_bounds_are_never_below_the_ground_gained(backend, request, store_name, 
         _geo.area_km2(lost) * (1 + GainBounds.MARGIN_REL) + GainBounds.MARGIN_KM2, rel=1e-12)
 
 
-def test_bounds_compute_missing_steps_a_block_at_a_time(tmp_path, evolving_store):
-    hist = History(evolving_store, "liveuamap-nzz")
-    sqlite_only(evolving_store, "the PostGIS store keeps no step a query computes (Store.keep)")
-    recs = hist.records
-    evolving_store.conn.execute("DELETE FROM fw_steps")
-    bounds = GainBounds(evolving_store, recs, block=5, workers=1)
+@pytest.fixture
+def without_steps(evolving_store):
+    """A second connection to the shared store, with its steps deleted (given back after)."""
+    sqlite_only(evolving_store, "a second connection to the shared file")
+    other = type(evolving_store)(evolving_store.path)
+    recs = History(other, "liveuamap-nzz").records
+    with other.transaction():
+        other.conn.execute("DELETE FROM fw_steps")
+    yield other, recs
+    ensure_steps(other, recs, workers=1, keep=True)
+    other.close()
+
+
+def test_bounds_compute_missing_steps_a_block_at_a_time(without_steps):
+    """A query on a store without steps computes the ones its bounds need (a block before
+    the window on), in memory: nothing is written to the store."""
+    store, recs = without_steps
+    bounds = GainBounds(store, recs, block=5, workers=1)
     bounds.upper_km2(recs[30], recs[32], "UA")
-    have = evolving_store.step_keys()
+    computed = {(recs[i].id, recs[i + 1].id) for i in range(len(recs) - 1) if not np.isnan(bounds._km2[i, 0])}
     wanted = {(a.id, b.id) for a, b in zip(recs[25:32], recs[26:33], strict=True)}
-    assert have == wanted  # the two steps asked for and five before them, no more
-    ensure_steps(evolving_store, recs, workers=1)
+    assert computed == wanted  # the two steps asked for and five before them, no more
+    assert store.step_keys() == set()  # (a query writes nothing)
 
 
-class _ReadOnly:
-    """A store that cannot keep anything, as a read-only or busy SQLite file."""
-
-    def __init__(self, store):
-        self._store = store
-
-    def __getattr__(self, name):
-        return getattr(self._store, name)
-
-    def keep(self, write):
-        return False
-
-
-def test_bounds_without_a_writable_store_are_computed_and_kept_in_memory(evolving_store):
-    """Found by the reliability review: a query on a read-only (or busy) store must neither
-    write nor fail; its bounds are the same, from steps it keeps itself."""
-    hist = History(evolving_store, "liveuamap-nzz")
-    recs = hist.records
-    evolving_store.conn.execute("DELETE FROM fw_steps")
-    bounds = GainBounds(_ReadOnly(evolving_store), recs, workers=1)
+def test_bounds_from_steps_computed_in_memory_equal_those_from_stored_steps(evolving_store, without_steps):
+    """Found by the reliability review: a query must neither write nor fail on a store
+    without steps (read-only, or an ingest killed before it stored them); its bounds are
+    the same as from the stored steps, and nothing is written."""
+    store, recs = without_steps
+    bounds = GainBounds(store, recs, workers=1)
     got = [bounds.upper_km2(recs[i], recs[i + 3], side) for i in (3, 10) for side in ("UA", "RU")]
-    assert evolving_store.step_keys() == set()
-    ensure_steps(evolving_store, recs, workers=1)
-    kept = GainBounds(evolving_store, recs, workers=1)
+    assert store.step_keys() == set()
+    ensure_steps(store, recs, workers=1, keep=True)
+    kept = GainBounds(type(store)(store.path), recs, workers=1)
     assert got == [kept.upper_km2(recs[i], recs[i + 3], side) for i in (3, 10) for side in ("UA", "RU")]
     assert all(0 < g < float("inf") for g in got)
 

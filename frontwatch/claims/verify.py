@@ -212,7 +212,7 @@ def verify(store: Store, claims: list[Claim], sources: list[str], *, progress: C
 def _with_own_store(path: str, store: Store, source: str, run: Callable) -> list[dict]:
     """``run(source, store)`` on a connection of this thread's own (SQLite connections are
     not shared between threads that work at once)."""
-    own = open_store(path, create=False)  # (the same backend: the path or URL says which)
+    own = open_store(path, create=False, read_only=True)  # (the same backend: the path or URL says which)
     try:
         return run(source, own)
     finally:

@@ -30,8 +30,6 @@ ENV_DB = "FRONTWATCH_DB"
 BUSY_TIMEOUT_S = 60.0
 """How long a write waits for another process's write transaction (they are short: one
 group of files of an ingest, with its quality checks)."""
-CACHE_BUSY_MS = 50
-"""How long a query waits to keep a derived result before it goes without."""
 V = TypeVar("V")
 
 
@@ -65,11 +63,6 @@ class Store(ABC):
 
     @abstractmethod
     def transaction(self): ...
-
-    def keep(self, write: Callable[[], object]) -> bool:
-        """Store a derived result with ``write()`` if the store can take it now (True), or
-        go without it (False); never an error."""
-        return False
 
     @contextmanager
     def ingesting(self, source: str, *, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
@@ -140,9 +133,6 @@ class Store(ABC):
     def change_km2(self, a: int, b: int) -> tuple[float, float] | None: ...
 
     @abstractmethod
-    def add_change_km2(self, a: int, b: int, ua_km2: float, ru_km2: float) -> None: ...
-
-    @abstractmethod
     def step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon]: ...
 
     @abstractmethod
@@ -206,8 +196,10 @@ class CachingStore(Store):
         if now != self._seen:
             self._records.clear()
             self._derived.clear()
-            if self._seen is not None and now[0] != self._seen[0]:  # (another connection wrote:
-                self._cache.clear()  # a removed snapshot's id may now be a new one's)
+            if self._seen is not None and now[0] != self._seen[0]:  # another connection wrote: an
+                # occupied layer never changes under its id (ids are never given twice), other
+                # layers may (quality's unexplained regions are stored again)
+                self._cache.keep_only(lambda key: isinstance(key, tuple) and key[1] == OCCUPIED)
             self._seen = now
         return True
 
@@ -243,20 +235,21 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def open_store(path: str | Path | None = None, *, create: bool = False, adopt: bool = False) -> Store:
+def open_store(path: str | Path | None = None, *, create: bool = False, adopt: bool = False,
+               read_only: bool = False) -> Store:  # fmt: skip
     """Open the store at ``path``, ``$FRONTWATCH_DB`` or the default. A missing file is an
     error that says where the store was looked for (:class:`StoreNotFound`); ``create=True``
     (what an ingest does) makes a new empty store there instead. A file that is not a
     Frontwatch store is refused, and left unchanged, unless ``adopt`` (then Frontwatch's
     tables are added beside its own). A ``postgresql://`` URL opens the PostGIS store of
-    that database."""
+    that database. ``read_only`` opens it for queries: nothing is written to it."""
     target = str(path) if path is not None else os.environ.get(ENV_DB) or str(default_db_path())
     if target.startswith(("postgresql://", "postgres://")):
         from ..store_postgis import PostGISStore
 
-        return PostGISStore(target, create=create)
+        return PostGISStore(target, create=create, read_only=read_only)
     try:
-        return SQLiteStore(target, create=create, adopt=adopt)
+        return SQLiteStore(target, create=create, adopt=adopt, read_only=read_only)
     except StoreNotFound as exc:
         how = ("the path given" if path is not None else f"from ${ENV_DB}" if os.environ.get(ENV_DB)
                else "the default store, in the user data directory")  # fmt: skip

@@ -42,7 +42,8 @@ async def run(request: Request, fn, *args, **kw):
     fw = request.app.state.fw
 
     def call():
-        return fn(fw.stores.get(), *args, **kw)
+        with fw.stores.using() as store:
+            return fn(store, *args, **kw)
 
     try:
         with anyio.fail_after(fw.settings.timeout_s):
