@@ -158,7 +158,9 @@ def _continues_briefing(claimant: str | None) -> bool:
     return bool(claimant and _INSTITUTION.search(claimant))
 
 
-_REFERS_BACK = re.compile(r"\b(?i:claims?|reports?|assertions?|statements?|it|this|that|allegations?|figures?)\b")
+_REFERS_BACK = re.compile(
+    r"\b(?i:claims?|reports?|assertions?|statements?|it|this|that|allegations?|figures?|announcements?|accounts?)\b"
+)
 
 
 _MATERIAL = re.compile(r"(?i)\b(?:video|footage|images?|photos?|pictures?|posts?|clips?)\b")
