@@ -179,3 +179,20 @@ def test_heldout_verdicts_floor(shared_data):
         store.close()
     assert score["verdicts"] == 3 * score["labels"]
     assert score["verdict_accuracy"] >= 0.74, score["verdict_accuracy_by_source"]
+
+
+def test_a_whole_oblast_is_a_share_of_100_percent_read_without_rounding():
+    # Sergei Shoigu on the Luhansk region, Sunday 3 July 2022
+    [c] = _claims("The Luhansk region is now entirely under Russian control, Sergei Shoigu said on Sunday.",
+                  date(2022, 7, 4), "share")  # fmt: skip
+    assert (c.subject["oblast"], c.subject["side"], c.quantity.value, c.quantity.unit) == ("Luhansk", "RU", 100.0,
+                                                                                           "percent")
+    assert _w(c) == ("2022-07-03", "2022-07-03")
+    # 100 % admits half a point: 420 km² of the oblast's 26,310 km² still held by the other side is
+    # 1.6 points, a real remainder; 50 km² (0.19 points) is within it
+    from frontwatch.claims.judge import compare
+
+    assert not compare(100 * (26_310 - 420) / 26_310, c.quantity)
+    assert compare(100 * (26_310 - 50) / 26_310, c.quantity)
+    # a region that is not all of it gives no share
+    assert _claims("The Luhansk region is under Russian control, Shoigu said.", date(2022, 7, 4), "share") == []

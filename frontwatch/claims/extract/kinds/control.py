@@ -25,7 +25,7 @@ from typing import Any
 from frontwatch.claims.extract.lexicon import _CHANGE_VERB, _VERB_ACTION, _WITHDRAW_VERB
 from frontwatch.claims.extract.places import _COMPASS, _claimant_side, _oblast, _Place, _region, _unknown_place
 from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _place_before, _Sentence, _side_at
-from frontwatch.claims.model import Claim
+from frontwatch.claims.model import Claim, Quantity
 
 _OBJECT_REST = (
     r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?"
@@ -85,6 +85,11 @@ _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?<![\w'])(?P<region>[A-Z][\w'-]+)\s+(?:region|oblast)\s+(?:(?:has|had|have|was|were|is)\s+)?"
         r"(?:(?:been|now)\s+)*(?:(?:fully|completely|entirely|finally)\s+)?"
         r"(?P<verb>liberated|freed|captured|taken|retaken|recaptured|cleared)\b")),
+    ("region_whole", re.compile(
+        r"(?:\b(?P<whole>entire|whole)\s+)?(?<![\w'])(?P<region>[A-Z][\w'-]+)\s+(?:region|oblast)\s+"
+        r"(?:(?:is|was|has\s+been|had\s+been|now|remains|remained)\s+)*(?P<full>(?:fully|completely|entirely|wholly)\s+)?"
+        r"(?:under\s+(?P<side>Russian|Ukrainian)\s+(?:full\s+)?control|in\s+(?P<side2>Russian|Ukrainian)\s+hands|"
+        r"(?P<verb>liberated|freed|captured|taken))\b")),
     ("among", re.compile(
         r"\b(?i:among|including)\s+the\s+(?:[\w-]+\s+)?(?:villages?|towns?|settlements?|places|localities)\s+"
         r"(?P<mid>[^.;:]{0,80}?)\s+(?:are|were|is|was|include|included)\s+(?P<obj>(?=[A-Z]))")),
@@ -353,6 +358,17 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
                     verb = m.group("verb").lower()
                     side = _side_at(sent, m.start("verb"))
                     add(None, "text", _PASSIVE_VERBS.get(verb, "capture"), side, dict(region), at=m.span())
+            elif how == "region_whole":  # "the Luhansk region fully under Russian control": 100 % of it
+                oblast = _oblast(m.group("region"))
+                if not oblast or not (m.group("whole") or m.group("full")) or any(
+                        c.kind == "share" and c.span == sent.span for c in ctx.claims):  # fmt: skip
+                    continue  # not a Ukrainian oblast, not all of it, or the sentence gives its share
+                word = m.group("side") or m.group("side2")
+                side = _SIDE_WORD[word.lower()] if word else _side_at(sent, m.start("region"))
+                q = Quantity(100.0, "percent", "exact", m.group(0), 1.0)
+                out.append(_claim("share", sent, ctx, subject={"side": side, "action": "hold",
+                                                               "region": m.group("region"), "oblast": oblast},
+                                  quantity=q, at=m.span()))  # fmt: skip
             elif how == "among":  # "among the villages the occupiers were driven out of are A, B and C"
                 place = next((p for p in sent.places if p.start == m.start("obj")), None)
                 mid = m.group("mid")
