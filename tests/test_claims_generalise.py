@@ -196,3 +196,10 @@ def test_a_whole_oblast_is_a_share_of_100_percent_read_without_rounding():
     assert compare(100 * (26_310 - 50) / 26_310, c.quantity)
     # a region that is not all of it gives no share
     assert _claims("The Luhansk region is under Russian control, Shoigu said.", date(2022, 7, 4), "share") == []
+
+
+def test_a_clause_calling_the_claim_false_disputes_it():
+    # the Russian claim on Kurakhove and Kyiv's answer, Monday 6 January 2025
+    [c] = _claims("Moscow says Kurakhove captured; Kyiv calls the claim false", date(2025, 1, 6))
+    assert (c.claimant, c.subject["geonameid"]) == ("Moscow", _gid("Kurakhove"))
+    assert [(r["claimant"], r["stance"]) for r in c.responses] == [("Kyiv", "disputes")]
