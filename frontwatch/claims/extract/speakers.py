@@ -8,7 +8,9 @@ Claimants and stance
     ("While", "Despite"), adverbs ("further"), time openers ("Hours later") and titles
     ("President", "Mr.", "regional governor") removed; a group of people of a unit
     ("soldiers of the 131st battalion") is a claimant too; "X said" at the end of the sentence works the same way. "He"/"She"
-    and "Mr./Ms. Surname" resolve to the last named person; "It"/"They" to the last named
+    and "Mr./Ms. Surname" resolve to the last named person; a report verb after a colon
+    speaks for the clause after it ("Kyiv admitted a setback: on Tuesday the General Staff
+    said ..."); weekday and date openers, "had already", "which"/"who" are not the name; "It"/"They" to the last named
     organisation; "the ministry" to the last organisation whose name holds "ministry".
     Verbs of :data:`~frontwatch.claims.extract.DISPUTE_VERBS` give stance ``disputes``;
     "Verified ..." or "geolocated ..." material gives stance ``verified`` and no claimant. A

@@ -9,7 +9,14 @@ Verbs
     regrouped" (withdrawn, relocated) leave them; "X fell to Russian forces"; "X is ours" and
     "Our X!" (the claimant's side holds it; for "X is ours" without a claimant, the side the
     sentence names); troops or flags in a place; "controlled by", "under Russian
-    control". Several places listed after one verb ("took Izium, Balakliia and Kupiansk")
+    control", "is now entirely in Russian hands", "under its control" (the claimant's side);
+    "declared X liberated" (X may be "the port city": the place before); "the town had been
+    taken" (the place before; in a denial, taken by the other side); "X, which Y said on D
+    had been taken back"; "withdrew to the outskirts of X" (they left X); "among the
+    villages <the side> left are A, B and C"; a region of Russia "has been liberated"
+    (measured as ground in Russia); a Ukrainian oblast "fully under Russian control" or "the
+    entire X region liberated" is a ``share`` of 100 %. "leaves X as the last town ..." is no
+    withdrawal. Several places listed after one verb ("took Izium, Balakliia and Kupiansk")
     give one claim each.
 Places
     "it" or "the town" (city, village) after a control verb is the last place named before
