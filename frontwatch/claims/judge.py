@@ -9,7 +9,10 @@ The rules (DESIGN rule 8), printed with every verdict:
   10 %; a monitor's own figure about its own map (DeepState's total on DeepState's map)
   to at least :data:`OWN_METHOD_REL` (its method: full map, grey-zone rules); any other
   area figure to at least :data:`AREA_METHOD_REL` (measured on other maps). "more than X"
-  and "at least X" are ``[X − tol, ∞)``; "up to", "less than" ``(−∞, X + tol]``.
+  and "at least X" are ``[X − tol, ∞)``; "up to", "less than" ``(−∞, X + tol]``. A share of
+  100 % (a whole region, "fully liberated") is no rounding of a lower figure: it admits
+  :data:`TOTAL_SHARE_TOL` points, no method widening (a remainder held by the other side
+  larger than that is a real remainder).
 - **The measurement's envelope**, computed: the value on the as-of maps, on the maps one day
   earlier and later at each end (map lag), as the net change beside the gross gain
   (monitors publish net), and on the land-only outline beside geoBoundaries' (the clip
@@ -47,6 +50,8 @@ AREA_METHOD_REL = 0.03
 """Any other party's area figure is read within at least 3 %: it was measured on other maps,
 with other outlines and grey-zone rules (DeepState's own monthly totals already differ from
 its map by up to 1.9 %: 259 against 263.9 km² for September 2025)."""
+TOTAL_SHARE_TOL = 0.5
+"""Points a claim of 100 % of a region admits."""
 MAX_SPAN = 2.0
 """An envelope whose high end is more than this many times its low end cannot support a
 claim: the maps around the window disagree too much to say."""
@@ -67,6 +72,8 @@ def tolerance(q, *, own: bool = False) -> float:
     """The tolerance a figure's precision and qualifier give it (in its unit)."""
     precision = getattr(q, "precision", None) or 1.0
     value = abs(q.value)
+    if getattr(q, "unit", None) == "percent" and value >= 100 and q.qualifier in (None, "exact"):
+        return TOTAL_SHARE_TOL  # "100 % of the region": all of it
     tol = min(TOL_SHARE_OF_PRECISION * precision, MAX_REL_TOL * value)
     if q.qualifier == "about":
         tol = max(tol, ABOUT_REL * value)

@@ -56,7 +56,8 @@ RULES: dict[str, str] = {
                      f"{LAG_DAYS} day after that shows the claimed side clearly is accepted; a change of hands "
                      "claimed after the source's last map (none in the week after) is unverifiable",
     "distance_to_place": "geodesic distance from the place to the nearest ground of the claimed side on "
-                         f"the map valid at the claim's date; envelope: maps ±{LAG_DAYS} day",
+                         f"the map valid at the claim's date; envelope: maps ±{LAG_DAYS} day, and the distance "
+                         "from the town's edge (a disc of its population at 3,000 people/km²) beside its centre",
     "advance_depth": "largest geodesic distance of the claimed side's gained ground from the earlier "
                      f"map's line of contact; envelope: the window widened by {LAG_DAYS} day at each end",
     "rank": "most recent earlier window of the same length with a larger gain (by area) must end "

@@ -176,6 +176,8 @@ def _distance(store, claim, source, ctx) -> dict:
         # the claimed side's forces: 0 km when that side holds the place itself
         km = 0.0 if row["side"] == side else row["distance_km"]
         values.append(km)
+        # "20 km from the city": news measures from a town's edge as often as from its centre
+        values.append(max(0.0, km - town_radius_km(place.population)))
         central = central or (row, km)
     row, measured = central
     q = _q(claim.quantity, _km(claim.quantity), "km")

@@ -65,7 +65,7 @@ from frontwatch.claims.extract.kinds import control, other, quantity, rank
 from frontwatch.claims.extract.lexicon import CLAIMANT_SIDES, DISPUTE_VERBS, QUALIFIER_WORDS
 from frontwatch.claims.extract.places import _claimant_side, _places, _sides, disambiguate
 from frontwatch.claims.extract.sentence import _Context, _Found, _Sentence
-from frontwatch.claims.extract.speakers import _speaker, _statement_time
+from frontwatch.claims.extract.speakers import _resolve_claimant, _speaker, _statement_time
 from frontwatch.claims.extract.structured import claims_from_structured
 from frontwatch.claims.extract.text import _FOLD, sentence_spans
 from frontwatch.claims.extract.times import _as_date, _time_phrases, resolve_window
@@ -144,6 +144,7 @@ def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
             break
     if speaker.stance == "disputes" and speaker.explicit:
         _attach_disputes(ctx, before, s)
+    _attach_called_false(ctx, before, s)
     for place in sent.places:
         ctx.last_place = place
     ctx.claimant, ctx.stance = speaker.claimant, speaker.stance
@@ -158,7 +159,9 @@ def _continues_briefing(claimant: str | None) -> bool:
     return bool(claimant and _INSTITUTION.search(claimant))
 
 
-_REFERS_BACK = re.compile(r"\b(?i:claims?|reports?|assertions?|statements?|it|this|that|allegations?|figures?)\b")
+_REFERS_BACK = re.compile(
+    r"\b(?i:claims?|reports?|assertions?|statements?|it|this|that|allegations?|figures?|announcements?|accounts?)\b"
+)
 
 
 _MATERIAL = re.compile(r"(?i)\b(?:video|footage|images?|photos?|pictures?|posts?|clips?)\b")
@@ -210,6 +213,31 @@ def _settle(claims: list[Claim]) -> None:
                 c.responses.append({"claimant": d.claimant, "stance": "disputes", "text": d.text})
             if d.refers_to is None:
                 d.refers_to = i
+
+
+_CALLS_FALSE = re.compile(
+    r"(?P<who>[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*){0,3})\s+(?:calls|called|branded|brands|labelled|labeled|dubbed)\s+"
+    r"(?:the|this|that|these|those|its|[A-Z][\w'-]*'s)\s+(?:[\w-]+\s+)?(?:claims?|announcement|reports?|statements?|"
+    r"assertions?)\s+(?:as\s+)?(?:false|untrue|a\s+lie|lies|fake|disinformation|a\s+provocation|propaganda|fiction|"
+    r"a\s+fabrication)\b"
+)
+"""A clause calling the claim false ("...; Kyiv calls the claim false"): a denial of the claim
+before it in the sentence (else the text's last claim of another party)."""
+
+
+def _attach_called_false(ctx: _Context, before: int, s: str) -> None:
+    m = _CALLS_FALSE.search(s)
+    if m is None:
+        return
+    who = _resolve_claimant(m.group("who"), ctx)
+    if not who:
+        return
+    mine = [c for c in ctx.claims[before:] if c.kind != "other" and c.claimant != who and _is_party(c)]
+    targets = mine or [c for c in reversed(ctx.claims[:before]) if c.kind != "other" and c.claimant != who
+                       and _is_party(c)][:1]  # fmt: skip
+    for c in targets:
+        if not any(r.get("claimant") == who for r in c.responses):
+            c.responses.append({"claimant": who, "stance": "disputes", "text": s[m.start():m.end()]})
 
 
 def _attach_disputes(ctx: _Context, before: int, s: str) -> None:

@@ -102,7 +102,7 @@ _TITLES = re.compile(
 )
 _ROLE_BEFORE_NAME = re.compile(
     r"^.*?\b(?i:spokes(?:man|woman|person)|governor|head|minister|commander|mayor|chief|"
-    r"adviser|advisor|official|leader|president|secretary|ombudsman|envoy)\s+(?=[A-Z][a-z]+\s+[A-Z])"
+    r"adviser|advisor|official|leader|president|secretary|ombudsman|envoy|(?:general\s+)?staff)\s+(?=[A-Z][a-z]+\s+[A-Z])"
 )
 _ORG_WORDS = frozenset({
     "institute", "ministry", "army", "staff", "forces", "command", "council", "service",

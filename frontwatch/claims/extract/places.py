@@ -67,6 +67,11 @@ def _claimant_side(claimant: str | None) -> str | None:
     if not claimant:
         return None
     low = claimant.lower()
+    # a state named in the claimant outweighs its institutions' words ("Russia's Chief of the General Staff")
+    named = {side for word, side in (("russia", "RU"), ("moscow", "RU"), ("kremlin", "RU"), ("ukrain", "UA"),
+                                      ("kyiv", "UA")) if word in low}  # fmt: skip
+    if len(named) == 1:
+        return named.pop()
     for part, side in CLAIMANT_SIDES.items():
         if part in low:
             return side
@@ -141,7 +146,7 @@ _PLACE_MARKER = re.compile(
 )
 _PLACE_PREPOSITION = re.compile(
     r"\b(?:in|of|from|near|to|outside|towards|toward|around|into|at|retook|recaptured|captured|"
-    r"liberated|seized|entered)\s+$",
+    r"liberated|seized|entered|taken|took|freed|stormed|claims|claimed)\s+$",
     re.IGNORECASE,
 )
 _TITLE_BEFORE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|President|General|Governor)\.?\s+$")
@@ -198,6 +203,18 @@ _REGION_COMPASS = re.compile(
 )
 
 
+_REGIONS_PAIR = re.compile(
+    r"(?<![\w'])(?P<a>[A-Z][\w'-]+)\s+and\s+(?:the\s+)?(?P<b>[A-Z][\w'-]+)\s+(?:regions|oblasts|provinces)\b"
+)
+"""Two oblasts named as one scope ("in the Zaporizhzhia and Donetsk regions")."""
+_SPREAD_BEFORE = re.compile(
+    r"\b(?i:mostly|mainly|largely|chiefly|primarily|predominantly|(?:much|most|the\s+bulk)\s+of\s+(?:it|them))"
+    r"(?:\s+(?i:in|on|across|along))?(?:\s+(?i:the|its))?\s*$"
+)
+"""Words saying where most of a total lies ("much of it in the east", "mostly in the Donetsk
+region"): the region that follows describes the total, it does not scope it."""
+
+
 _IN_RUSSIA = re.compile(
     r"\b(?:in|into|inside|of|across)\s+(?:Russia's\s+|the\s+)?(?P<name>Kursk|Belgorod|Bryansk)\b"
     r"|\b(?:of|in|into|inside)\s+Russian\s+(?:territory|soil|land)\b|\b(?:into|inside)\s+Russia\b"
@@ -232,7 +249,13 @@ def _region(s: str, at: int | None = None) -> dict[str, Any]:
     with ``at`` the one nearest after that position (else nearest before it), so that each
     figure of "3,308 km² in the Donetsk region, 542 km² in the Kharkiv region" gets its own."""
     found: list[tuple[int, dict[str, Any]]] = []
+    for m in _REGIONS_PAIR.finditer(s):
+        pair = [_oblast(m.group("a")), _oblast(m.group("b"))]
+        if all(pair):
+            found.append((m.start(), {"region": f"{m.group('a')} and {m.group('b')}", "oblasts": pair}))
     for m in _REGION_NAMED.finditer(s):
+        if any(a <= m.start() < a + len(r["region"]) + 20 for a, r in found if "oblasts" in r):
+            continue  # "Zaporizhzhia and Donetsk regions": one scope of two oblasts
         name = m.group("name") or m.group("name2")
         name = re.sub(r"^(?:The|In|the)\s+", "", name)
         out: dict[str, Any] = {"region": name}
@@ -254,19 +277,27 @@ def _region(s: str, at: int | None = None) -> dict[str, Any]:
             oblast = _oblast(name) or _place_oblast(name)
             if oblast:
                 found.append((m.start(), {"region": label.format(name), "oblast": oblast}))
-    named = [f for f in found if "oblast" in f[1] or "country" in f[1]]
+    named = [f for f in found if "oblast" in f[1] or "oblasts" in f[1] or "country" in f[1]]
     for m in _REGION_COMPASS.finditer(s):
         if any(0 <= start - m.end() <= 3 for start, _ in named):
             continue  # "Ukraine's north-eastern Sumy region": the oblast, not the compass point
         if any(a <= m.end() and m.start("name") <= b for a, b in local):
             continue  # "on the southern flank of Bakhmut": a side of a place
         found.append((m.start(), {"region": (m.group("name") + (m.group("bank") or "")).strip()}))
+    found = [f for f in found if not _SPREAD_BEFORE.search(s, 0, f[0] + _lead(s, f[0]))]
+    named = [f for f in named if f in found]
     if not found:
         return {}
     if at is None:
         return (named or found)[0][1]
     after = [f for f in found if f[0] >= at]
     return (min(after, key=lambda f: f[0]) if after else max(found, key=lambda f: f[0]))[1]
+
+
+def _lead(s: str, at: int) -> int:
+    """Length of the preposition and article a region match opens with ("in the ")."""
+    m = re.match(r"(?i:(?:in|on|across|of|along)\s+)?(?:(?i:the|its|their|Ukraine's)\s+)?", s[at:])
+    return m.end() if m else 0
 
 
 def _place_oblast(name: str) -> str | None:

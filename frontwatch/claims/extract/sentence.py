@@ -150,9 +150,15 @@ def _is_state(kind: str, subject: dict[str, Any]) -> bool:
     return kind in STATE_KINDS and not subject.get("change")
 
 
+_IN_UKRAINE = re.compile(r"\b(?i:inside|in|within|across)\s+Ukraine\b(?!'s)")
+"""A sentence placing itself in Ukraine ("Inside Ukraine, Russia controls ...") leaves the region
+in Russia of the sentence before."""
+
+
 def _claim(kind: str, sent: _Sentence, ctx: _Context, **fields: Any) -> Claim:
     subject = {k: v for k, v in fields.pop("subject", {}).items() if v is not None}
-    if sent.previous_abroad and not (subject.keys() & {"place", "region", "oblast"}):
+    if (sent.previous_abroad and not (subject.keys() & {"place", "region", "oblast", "oblasts"})
+            and not _IN_UKRAINE.search(sent.s)):  # fmt: skip
         # "Since the incursion began they have taken 1,263 km²": still the region in Russia
         subject.update(region=sent.previous_abroad, country="RU")
     at = fields.pop("at", None)

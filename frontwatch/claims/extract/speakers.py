@@ -8,7 +8,9 @@ Claimants and stance
     ("While", "Despite"), adverbs ("further"), time openers ("Hours later") and titles
     ("President", "Mr.", "regional governor") removed; a group of people of a unit
     ("soldiers of the 131st battalion") is a claimant too; "X said" at the end of the sentence works the same way. "He"/"She"
-    and "Mr./Ms. Surname" resolve to the last named person; "It"/"They" to the last named
+    and "Mr./Ms. Surname" resolve to the last named person; a report verb after a colon
+    speaks for the clause after it ("Kyiv admitted a setback: on Tuesday the General Staff
+    said ..."); weekday and date openers, "had already", "which"/"who" are not the name; "It"/"They" to the last named
     organisation; "the ministry" to the last organisation whose name holds "ministry".
     Verbs of :data:`~frontwatch.claims.extract.DISPUTE_VERBS` give stance ``disputes``;
     "Verified ..." or "geolocated ..." material gives stance ``verified`` and no claimant. A
@@ -50,7 +52,9 @@ _SPOKES_FOR = re.compile(
 )
 _TIME_OPENER = re.compile(
     r"^(?i:(?:hours|days|minutes|weeks|moments|a\s+day|a\s+week|an\s+hour)\s+(?:later|earlier|after)|"
-    r"shortly\s+after(?:wards)?|later|earlier|afterwards)"
+    r"shortly\s+after(?:wards)?|later|earlier|afterwards|"
+    r"(?:on|last|this)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:\s+(?:morning|evening|night))?|"
+    r"on\s+\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December))"
     r"(?:\s+(?i:on|that)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|day|evening|morning))?"
     r"\s*,?\s+(?=\S)"
 )
@@ -115,9 +119,12 @@ def _subject_segment(pre: str) -> str:
     part, or the part before that when the last is an appositive ("The Institute for the
     Study of War, a think tank, calculated"); "..., the Defence Ministry in Moscow said" keeps
     its last part (a name after the article)."""
+    pre = re.split(r"[:;]\s+", pre)[-1]  # "... a setback: on Tuesday the General Staff said"
     parts = [p.strip().strip("\"'") for p in pre.split(",")]
     last = parts[-1]
-    if len(parts) > 1 and (re.match(r"^(?:the|a|an|its|his|her|their)\s+[a-z]", last) or _ROLE_FIRST.match(last)):
+    if len(parts) > 1 and (re.match(r"^(?:the|a|an|its|his|her|their)\s+[a-z]", last) or _ROLE_FIRST.match(last)
+                           # ", a Ukrainian group that maps the fighting," (no name at its end)
+                           or (re.match(r"^(?:the|a|an)\s+[A-Z][\w-]*\s+[a-z]", last) and last.split()[-1][:1].islower())):
         prev = parts[-2]
         words = prev.split()
         if words and len(words) <= 8 and words[0][:1].isupper() and not re.search(r"\d", prev):
@@ -137,12 +144,14 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
         name = _resolve_claimant(m.group("who"), ctx)
         if name:
             return _Speaker(name, "claims", m.span("who"), "label", True)
-    for v in _REPORT_RE.finditer(s):
+    colon = max(s.rfind(": "), 0)  # "Kyiv conceded a loss: on Saturday the General Staff said ...": the
+    verbs = sorted(_REPORT_RE.finditer(s), key=lambda v: v.start() < colon)  # clause after a colon speaks first
+    for v in verbs:
         verb = v.group(1).lower()
         pre = s[: v.start()]
         pre = re.sub(
-            r"(?:\s+(?i:further|also|later|again|then|earlier|previously|separately|repeatedly|"
-            r"officially|publicly|has|have|had|would|will|was|is|to|have\s+been))+\s*$",
+            r"(?:\s+(?i:further|also|later|again|then|earlier|previously|separately|repeatedly|already|just|"
+            r"reportedly|officially|publicly|has|have|had|would|will|was|is|to|did|does|have\s+been))+\s*$",
             "",
             pre,
         ).rstrip()
@@ -152,7 +161,7 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
         while True:
             cut = re.sub(
                 r"^(?i:and|but|while|whereas|although|though|as|if|despite|because|so|then|"
-                r"meanwhile|however|that|yet)\s+",
+                r"meanwhile|however|that|yet|which|who)\s+",  # "X, which Maliar said ... had been liberated"
                 "",
                 segment,
             )

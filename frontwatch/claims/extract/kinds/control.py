@@ -9,7 +9,14 @@ Verbs
     regrouped" (withdrawn, relocated) leave them; "X fell to Russian forces"; "X is ours" and
     "Our X!" (the claimant's side holds it; for "X is ours" without a claimant, the side the
     sentence names); troops or flags in a place; "controlled by", "under Russian
-    control". Several places listed after one verb ("took Izium, Balakliia and Kupiansk")
+    control", "is now entirely in Russian hands", "under its control" (the claimant's side);
+    "declared X liberated" (X may be "the port city": the place before); "the town had been
+    taken" (the place before; in a denial, taken by the other side); "X, which Y said on D
+    had been taken back"; "withdrew to the outskirts of X" (they left X); "among the
+    villages <the side> left are A, B and C"; a region of Russia "has been liberated"
+    (measured as ground in Russia); a Ukrainian oblast "fully under Russian control" or "the
+    entire X region liberated" is a ``share`` of 100 %. "leaves X as the last town ..." is no
+    withdrawal. Several places listed after one verb ("took Izium, Balakliia and Kupiansk")
     give one claim each.
 Places
     "it" or "the town" (city, village) after a control verb is the last place named before
@@ -25,10 +32,11 @@ from typing import Any
 from frontwatch.claims.extract.lexicon import _CHANGE_VERB, _VERB_ACTION, _WITHDRAW_VERB
 from frontwatch.claims.extract.places import _COMPASS, _claimant_side, _oblast, _Place, _region, _unknown_place
 from frontwatch.claims.extract.sentence import _claim, _Context, _Found, _place_before, _Sentence, _side_at
-from frontwatch.claims.model import Claim
+from frontwatch.claims.model import Claim, Quantity
 
 _OBJECT_REST = (
     r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?"
+    r"(?:(?:the\s+)?(?:whole|entirety|rest|remainder)\s+of\s+|all\s+of\s+)?"
     r"(?:the\s+(?:[\w-]+\s+){0,2}?(?:towns?|city|cities|villages?|settlements?|hamlets?|port|hub|capital)\s+of\s+)?"
     r"(?:(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:centre|center|outskirts|edge|part|parts|districts?|neighbou?rhoods?|"
     r"suburbs?|half)\s+of\s+)?"
@@ -37,6 +45,7 @@ _PASSIVE_VERBS = {
     "liberated": "liberate", "freed": "liberate", "captured": "capture", "taken": "capture", "seized": "capture",
     "occupied": "capture", "cleared": "capture", "retaken": "retake", "recaptured": "retake", "stormed": "capture",
     "taken under control": "capture", "brought under control": "capture", "taken under full control": "capture",
+    "taken back": "retake", "won back": "retake",
     "brought under full control": "capture", "falls": "capture", "fell": "capture", "fallen": "capture",
 }  # fmt: skip
 _NOUNS = {"liberation": "liberate", "capture": "capture", "seizure": "capture", "occupation": "capture",
@@ -52,7 +61,8 @@ _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("our_place", re.compile(
         r"(?:^|(?<=[\"']))\s*(?:Ours[.!]\s+)?Our\s+(?P<obj>[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?)\s*[,.!]*\s*[\"']")),
     ("withdraw", re.compile(
-        rf"\b(?P<verb>{_WITHDRAW_VERB})\s+(?:from|of|out\s+of)\s+{_OBJECT_REST}"
+        rf"\b(?P<verb>{_WITHDRAW_VERB})\s+(?:from|of|out\s+of|to(?=\s+the\s+(?:[\w-]+\s+)?(?:outskirts|edges?)\s+of\b))\s+"
+        rf"{_OBJECT_REST}"
         r"(?P<obj>it\b|(?=[A-Z]))", re.IGNORECASE)),
     ("expel", re.compile(
         r"\b(?:(?:driven|pushed|forced|kicked|thrown|knocked|chased|drove|pushed|forced|kicked|threw|knocked)"
@@ -65,13 +75,31 @@ _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?P<obj>(?=[A-Z]))[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?\s+(?:is|was|are)\s+(?:(?:now|once\s+again|again)\s+)?"
         r"(?:ours|under\s+(?:our|the)\s+(?:full\s+)?control\s+of\s+(?:our|the)\s+\w+|under\s+our\s+(?:full\s+)?control)\b")),
     ("passive", re.compile(
-        r"(?P<obj>(?=[A-Z]))[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?(?:,[^,]{1,60},)?"
+        r"(?P<obj>(?=[A-Z]))[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?(?:,[^,]{1,60},|,\s*(?:which|that)\s+[^,.;]{1,80}?\b"
+        r"(?:said|says|announced|claimed|reported|confirmed)(?:\s+on\s+(?:\d{1,2}\s+)?[A-Z][a-z]+)?)?"
         r"(?:\s+in\s+the\s+[A-Z][\w'-]+\s+(?:region|oblast|area))?\s+"
         r"(?:(?:has|had|have|was|were|is|are)\s+)?(?:(?:been|now|also|reportedly)\s+)*"
         r"(?:(?:fully|completely|finally|officially|entirely|largely)\s+)?"
-        r"(?P<verb>taken\s+under\s+(?:full\s+)?control|brought\s+under\s+(?:full\s+)?control|liberated|freed|"
-        r"captured|taken|seized|occupied|cleared|retaken|recaptured|stormed|falls|fell|fallen)\b"
+        r"(?P<verb>taken\s+under\s+(?:full\s+)?control|brought\s+under\s+(?:full\s+)?control|taken\s+back|won\s+back|"
+        r"liberated|freed|captured|taken|seized|occupied|cleared|retaken|recaptured|stormed|falls|fell|fallen)\b"
         r"(?!\s+(?:by\s+)?(?:the\s+)?[a-z]+\s+(?:of|in)\b)(?:\s+by\s+(?:the\s+)?(?P<side>Russian|Ukrainian|Russia|Ukraine))?")),
+    ("passive_it", re.compile(
+        r"\bthe\s+(?:town|city|village|settlement)\s+(?:(?:has|had|have|was|were|is|are)\s+)?(?:(?:been|now|also|reportedly)\s+)*"
+        r"(?:(?:fully|completely|finally|officially|entirely|largely)\s+)?"
+        r"(?P<verb>liberated|freed|captured|taken|seized|occupied|retaken|recaptured|stormed|fallen|fell)\b"
+        r"(?!\s+(?:by\s+)?(?:the\s+)?[a-z]+\s+(?:of|in)\b)")),
+    ("region_passive", re.compile(
+        r"(?<![\w'])(?P<region>[A-Z][\w'-]+)\s+(?:region|oblast)\s+(?:(?:has|had|have|was|were|is)\s+)?"
+        r"(?:(?:been|now)\s+)*(?:(?:fully|completely|entirely|finally)\s+)?"
+        r"(?P<verb>liberated|freed|captured|taken|retaken|recaptured|cleared)\b")),
+    ("region_whole", re.compile(
+        r"(?:\b(?P<whole>entire|whole)\s+)?(?<![\w'])(?P<region>[A-Z][\w'-]+)\s+(?:region|oblast)\s+"
+        r"(?:(?:is|was|has\s+been|had\s+been|now|remains|remained)\s+)*(?P<full>(?:fully|completely|entirely|wholly)\s+)?"
+        r"(?:under\s+(?P<side>Russian|Ukrainian)\s+(?:full\s+)?control|in\s+(?P<side2>Russian|Ukrainian)\s+hands|"
+        r"(?P<verb>liberated|freed|captured|taken))\b")),
+    ("among", re.compile(
+        r"\b(?i:among|including)\s+the\s+(?:[\w-]+\s+)?(?:villages?|towns?|settlements?|places|localities)\s+"
+        r"(?P<mid>[^.;:]{0,80}?)\s+(?:are|were|is|was|include|included)\s+(?P<obj>(?=[A-Z]))")),
     ("noun", re.compile(
         r"\bthe\s+(?:full\s+|complete\s+|final\s+)?(?P<noun>liberation|capture|seizure|occupation|recapture|fall|"
         r"takeover)\s+of\s+" + _OBJECT_REST + r"(?P<obj>(?:the\s+(?:town|city|village)\b)|it\b|(?=[A-Z]))",
@@ -89,9 +117,16 @@ _CONTROL_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         + _OBJECT_REST + r"(?P<obj3>(?=[A-Z]))", re.IGNORECASE)),
     ("remains", re.compile(
         r"(?P<obj>(?=[A-Z]))[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?\s+(?:remains?|is|was|stays?|stayed|are|were)\s+"
-        r"(?:still\s+|firmly\s+|fully\s+)?(?:under\s+(?:the\s+)?(?:full\s+)?control\s+of\s+(?:the\s+)?"
+        r"(?:(?:still|firmly|fully|now|entirely|completely|wholly|again|already)\s+){0,2}"
+        r"(?:under\s+(?:the\s+)?(?:full\s+)?control\s+of\s+(?:the\s+)?"
         r"(?P<side>Ukraine|Russia|Ukrainian|Russian|Kyiv|Moscow)|in\s+(?P<side2>Ukrainian|Russian)\s+hands"
-        r"|under\s+(?P<side3>Ukrainian|Russian)\s+(?:full\s+)?control|(?P<ours>ours|under\s+our\s+control))")),
+        r"|under\s+(?P<side3>Ukrainian|Russian)\s+(?:full\s+)?control|(?P<ours>ours|under\s+(?:our|its|their)\s+(?:full\s+)?control))")),
+    ("declare", re.compile(
+        r"\b(?:declared?|declares|declaring|proclaimed|proclaims|pronounced|pronounces)\s+"
+        r"(?P<obj>the\s+(?:[\w-]+\s+)?(?:town|city|village|settlement)\b|(?=[A-Z]))(?:[A-Z][\w'-]+(?:[ -][A-Z][\w'-]+)?)?\s+"
+        r"(?:(?:fully|completely|entirely|now|officially|finally)\s+)?"
+        r"(?P<what>liberated|freed|captured|taken|seized|retaken|recaptured|taken\s+back|"
+        r"under\s+(?:(?P<side>Russian|Ukrainian)|its|their|our)\s+(?:full\s+)?control|in\s+(?P<side2>Russian|Ukrainian)\s+hands)\b")),
     ("hold_verb", re.compile(
         r"\b(?:held|holds|hold|holding|controlled|controls|control|controlling|kept|keeps|retains|retained)\s+"
         r"(?:(?:full\s+)?control\s+(?:of|over)\s+)?" + _OBJECT_REST + r"(?P<obj>(?=[A-Z]))")),
@@ -130,10 +165,18 @@ _MOVED_AWAY = re.compile(
 army uses for a withdrawal)."""
 
 
+_LEAVE_AS = re.compile(r"(?:,[^,.;]{1,60},)?\s+as\s+(?:the|a|an|its)\b")
+"""After "leaves X": "... as the last big town" keeps X as it is (the idiom "leave X as Y")."""
+_LEFT_FROM = re.compile(
+    r"\b(?:driven|pushed|forced|kicked|thrown|knocked|chased)\s+out(?:\s+of)?\b|\b(?:expelled|ousted|dislodged)\b"
+    r"|\b(?:withdrew|withdrawn|retreated|fled|left|pulled\s+out)\b", re.IGNORECASE)
+"""Words in "among the villages <...> are" that say the side named there left them."""
+
+
 def _place_at(sent: _Sentence, at: int, ctx: _Context) -> tuple[_Place | None, str]:
     """The place named at a position, or the one "it" or "the town" stands for."""
     it = sent.s[at : at + 2].lower() == "it" and not sent.s[at + 2 : at + 3].isalpha()
-    if it or re.match(r"(?i:the\s+(?:town|city|village|settlement))\b", sent.s[at:]):
+    if it or re.match(r"(?i:the\s+(?:[\w-]+\s+)?(?:town|city|village|settlement))\b", sent.s[at:]):
         return _place_before(sent, at, ctx)
     place = next((p for p in sent.places if p.start == at), None)
     return place or _unknown_place(sent.s, at), "text"
@@ -219,7 +262,7 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
             **(extra or {}),
         }
         if "region" not in subject:
-            subject.update(_region(s))
+            subject.update(_region(s, place.start) if place else _region(s))
         out.append(_claim("place_control", sent, ctx, subject=subject, at=at))
 
     for how, pattern in _CONTROL_PATTERNS:
@@ -272,10 +315,13 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
                 if place is not None:
                     # "dismissed the report on Chasiv Yar": the report of the other side's capture
                     side = _fall_side(sent) if m.group("obj") is None else _side_at(sent, m.start())
-                    add(place, "text", "capture", side, at=m.span())
+                    for p in [place, *_listed_after(sent, place)]:
+                        add(p, "text", "capture", side, at=m.span())
             elif how == "leave":
                 at = next(m.start(g) for g in ("obj", "obj2", "obj3") if m.group(g) is not None)
                 place, source = _place_at(sent, at, ctx)
+                if m.group("obj") is not None and place is not None and _LEAVE_AS.match(s, place.end):
+                    continue  # "leaves Lysychansk ... as the last town": leaves it so, not a withdrawal
                 if place is not None and any(p.start == at for p in sent.places):
                     for p in [place, *_listed_after(sent, place)]:
                         add(p, source, "withdraw", _side_at(sent, m.start()), at=m.span())
@@ -299,6 +345,51 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
                 word = m.group("side") or m.group("side2") or m.group("side3")
                 side = _SIDE_WORD[word.lower()] if word else _claimant_side(sent.speaker.claimant)
                 add(place, "text", "hold", side, at=m.span())
+            elif how == "declare":  # "declared Mariupol liberated", "declares the city under its control"
+                place, source = _place_at(sent, m.start("obj"), ctx)
+                what = re.sub(r"\s+", " ", m.group("what").lower())
+                word = m.group("side") or m.group("side2")
+                side = _SIDE_WORD[word.lower()] if word else (_claimant_side(sent.speaker.claimant)
+                                                              or _side_at(sent, m.start()))  # fmt: skip
+                action = "hold" if ("control" in what or "hands" in what) else _PASSIVE_VERBS.get(what, "capture")
+                add(place, source, action, side, at=m.span())
+            elif how == "passive_it":  # "denied that the town had been taken"
+                place, source = _place_before(sent, m.start(), ctx)
+                verb = m.group("verb").lower()
+                side = (_fall_side(sent) if verb in ("fell", "fallen") or sent.speaker.stance == "disputes"
+                        else _side_at(sent, m.start("verb")))  # fmt: skip
+                add(place, source, _PASSIVE_VERBS.get(verb, "capture"), side, at=m.span())
+            elif how == "region_passive":  # "the Kursk region has been liberated": a region in Russia
+                region = _region(s, m.start())
+                if region.get("country") == "RU" and region.get("region") == m.group("region"):
+                    verb = m.group("verb").lower()
+                    side = _side_at(sent, m.start("verb"))
+                    add(None, "text", _PASSIVE_VERBS.get(verb, "capture"), side, dict(region), at=m.span())
+            elif how == "region_whole":  # "the Luhansk region fully under Russian control": 100 % of it
+                oblast = _oblast(m.group("region"))
+                if not oblast or not (m.group("whole") or m.group("full")) or any(
+                        c.kind == "share" and c.span == sent.span for c in ctx.claims):  # fmt: skip
+                    continue  # not a Ukrainian oblast, not all of it, or the sentence gives its share
+                word = m.group("side") or m.group("side2")
+                side = _SIDE_WORD[word.lower()] if word else _side_at(sent, m.start("region"))
+                q = Quantity(100.0, "percent", "exact", m.group(0), 1.0)
+                out.append(_claim("share", sent, ctx, subject={"side": side, "action": "hold",
+                                                               "region": m.group("region"), "oblast": oblast},
+                                  quantity=q, at=m.span()))  # fmt: skip
+            elif how == "among":  # "among the villages the occupiers were driven out of are A, B and C"
+                place = next((p for p in sent.places if p.start == m.start("obj")), None)
+                mid = m.group("mid")
+                if place is None:
+                    continue
+                if _LEFT_FROM.search(mid):  # the side named there left them
+                    action, side = "withdraw", _side_at(sent, m.end("mid"))
+                else:
+                    verb_m = _CHANGE_VERB.search(mid)
+                    if verb_m is None:
+                        continue
+                    action, side = _VERB_ACTION[verb_m.group(1).lower()], _side_at(sent, m.start("mid") + verb_m.start())
+                for p in [place, *_listed_after(sent, place)]:
+                    add(p, "text", action, side, at=m.span())
             elif how == "hold_verb":
                 place = next((p for p in sent.places if p.start == m.start("obj")), None)
                 add(place, "text", "hold", _side_at(sent, m.start()), at=m.span())
@@ -326,9 +417,9 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
             elif how == "presence":
                 if any(p.start == m.start("region") for p in sent.places):
                     continue  # "took full control of Avdiivka": a place, claimed by the verb patterns
-                region = m.group("region")
-                extra: dict[str, Any] = {"region": region}
-                oblast = _oblast(re.sub(r"\s+(?:region|oblast|area)$", "", region))
+                region_name = m.group("region")
+                extra: dict[str, Any] = {"region": region_name}
+                oblast = _oblast(re.sub(r"\s+(?:region|oblast|area)$", "", region_name))
                 if oblast:
                     extra["oblast"] = oblast
                 add(None, "text", "hold", _side_at(sent, m.start()), extra, at=m.span())

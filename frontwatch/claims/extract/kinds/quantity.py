@@ -130,6 +130,9 @@ def _quantity_claims(
             continue
         if q.dimension == "share":
             whole = _share_of(s, f.end)
+            if whole == {} and _GENERIC_WHOLE.match(s, f.end) and (region.get("oblast") or region.get("oblasts")):
+                # "The entire Luhansk region has been liberated ... 100% of the territory": the region named
+                whole = region
             if whole is None and _SHARE_CONTEXT.search(s):
                 # "bringing the occupied share to 19 percent", "in Zaporizhzhia it reached 74.8 percent"
                 bare = _named_oblast(s, f.start)
@@ -140,7 +143,8 @@ def _quantity_claims(
             kind = "share"
             changes = (verb is not None and verb.start() < f.start and (hold is None or _closer(verb, hold, f.start))
                        and not any(verb.end() <= g.start < f.start for g in figures)  # the verb governs another figure
-                       and not _LEVEL_BEFORE.search(s[: f.start]))  # "bringing the share to 19 %": a level  # fmt: skip
+                       and not _LEVEL_BEFORE.search(s[: f.start])  # "bringing the share to 19 %": a level
+                       and not _STATE_AFTER.match(s, f.end))  # "100% of the territory was now in Russian hands"  # fmt: skip
             pos = verb.start() if changes and verb else hold.start() if hold else None
             side = _side_at(sent, pos) if pos is not None else _occupation_side(s) or _side_at(sent, f.start)
             action: str | None = _VERB_ACTION[verb.group(1).lower()] if changes and verb else "hold"
@@ -235,6 +239,14 @@ _WHOLE = re.compile(
     r"(?:territory|country|land))\b",
     re.IGNORECASE,
 )
+_STATE_AFTER = re.compile(
+    r"\s*of\s+[^,.;]{1,40}?\s+(?:is|was|are|were|remains?|remained)\s+(?:now\s+|still\s+|already\s+|fully\s+)*"
+    r"(?:in\s+(?:Russian|Ukrainian|their|its|our|enemy)\s+hands|under\b|occupied\b|controlled\b|held\b)"
+)
+"""A share the sentence says *is* held ("100% of the territory was now in Russian hands"): a
+level on the date, whatever verb of change comes before it."""
+_GENERIC_WHOLE = re.compile(r"\s*of\s+(?:the|its)\s+(?:whole\s+|entire\s+)?(?:territory|land|region)\b(?!\s+of\b)")
+""""of the territory" with no name: the region the sentence names, if it names one."""
 _OF_REGION = re.compile(
     r"^\s*(?:of\s+)?(?:the\s+)?(?:(?P<ru>Russia's|Russian)\s+)?(?P<name>[A-Z][\w'-]+)"
     r"(?:\s+(?:region|oblast|province|area))?\b"
