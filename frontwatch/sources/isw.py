@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import re
 import tarfile
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+import shapely
 
 from .. import _geo
 from ..errors import InputFileError
@@ -79,38 +83,49 @@ def read(path: Path, data: bytes) -> Iterator[RawSnapshot]:
     days: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     members: dict[str, list[str]] = defaultdict(list)
     limit = max_document_bytes()
-    if ".tar" in path.name:
-        try:
-            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
-                for m in tar:
-                    if m.isfile() and m.name.endswith(".geojson"):
-                        check_document_size(f"{path}:{m.name}", m.size, limit)
-                        fh = tar.extractfile(m)
-                        assert fh is not None  # (a regular file member)
-                        _collect(f"{path}:{m.name}", m.name, fh.read(), days, members)
-        except (tarfile.TarError, EOFError, OSError) as exc:
-            raise InputFileError(str(path), f"cannot read the archive ({exc})") from exc
-    else:
-        _collect(str(path), path.name, decompress(path, data), days, members)
-    if not days:
-        raise InputFileError(str(path), "no ISW layer files (YYYYMMDD[_Layer].geojson) inside")
-    for day in sorted(days):
-        layers = days[day]
-        if not layers.get(OCCUPIED):
-            continue  # a day without the assessed-control layer is not a control map
-        valid = dt.date(int(day[:4]), int(day[4:6]), int(day[6:]))
-        yield RawSnapshot(
-            source=NAME,
-            valid_time=end_of_day(valid),
-            layers={k: v for k, v in layers.items()},
-            file=f"{path} ({len(members[day])} members for {valid})",
-            source_dates={"map_date": valid.isoformat()},
-            kind="file",
-            priority=valid.isoformat(),
-        )
+    with tempfile.TemporaryFile(prefix="frontwatch-isw-") as held:
+        if ".tar" in path.name:
+            try:
+                with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+                    for m in tar:
+                        if m.isfile() and m.name.endswith(".geojson"):
+                            check_document_size(f"{path}:{m.name}", m.size, limit)
+                            fh = tar.extractfile(m)
+                            assert fh is not None  # (a regular file member)
+                            _collect(f"{path}:{m.name}", m.name, fh.read(), days, members, held)
+            except (tarfile.TarError, EOFError, OSError) as exc:
+                raise InputFileError(str(path), f"cannot read the archive ({exc})") from exc
+        else:
+            _collect(str(path), path.name, decompress(path, data), days, members, held)
+        if not days:
+            raise InputFileError(str(path), "no ISW layer files (YYYYMMDD[_Layer].geojson) inside")
+        for day in sorted(days):
+            layers = days.pop(day)
+            if not layers.get(OCCUPIED):
+                continue  # a day without the assessed-control layer is not a control map
+            valid = dt.date(int(day[:4]), int(day[4:6]), int(day[6:]))
+            yield _snapshot(path, valid, layers, members[day], held)
 
 
-def _collect(where: str, name: str, content: bytes, days, members) -> None:
+def _snapshot(path: Path, valid: dt.date, layers: dict[str, list], members: list[str], held: IO[bytes]
+              ) -> RawSnapshot:  # fmt: skip
+    """One day's map, its layers read back from where :func:`_collect` put them."""
+    return RawSnapshot(
+        source=NAME,
+        valid_time=end_of_day(valid),
+        layers={k: _read_back(held, v) for k, v in layers.items()},
+        file=f"{path} ({len(members)} members for {valid})",
+        source_dates={"map_date": valid.isoformat()},
+        kind="file",
+        priority=valid.isoformat(),
+    )
+
+
+def _collect(where: str, name: str, content: bytes, days, members, held: IO[bytes]) -> None:
+    """Read one member: its layers' polygons go to ``held`` (a temporary file, as WKB; the
+    2022 archive files each layer of each day in its own folder, so a day is complete only
+    at the end, and its parsed polygons held in memory came to about 1 GB), their places
+    to ``days[day][layer]``."""
     m = _PER_LAYER.search(name)
     per_day = _PER_DAY.search(name)
     hit = m or per_day
@@ -128,14 +143,36 @@ def _collect(where: str, name: str, content: bytes, days, members) -> None:
         if layer is None:
             return
         geoms = [g for f in feats if (g := polygon_geometry(where, f)) is not None]
-        days[day][layer].append(_geo.union([_geo.repair(g)[0] for g in geoms]))
+        days[day][layer].append(_hold(held, [_geo.union([_geo.repair(g)[0] for g in geoms])]))
         return
+    by_layer: dict[str, list] = defaultdict(list)
     for f in feats:
         label: Any = (f.get("properties") or {}).get("layer")
         layer = LAYER_NAMES.get(label)
         geom = polygon_geometry(where, f)
         if layer is not None and geom is not None:
-            days[day][layer].append(geom)
+            by_layer[layer].append(geom)
+    for layer, geoms in by_layer.items():
+        days[day][layer].append(_hold(held, geoms))
+
+
+def _hold(held: IO[bytes], geoms: list) -> tuple[int, list[int]]:
+    """Write polygons to ``held`` as WKB; where they are (offset, sizes)."""
+    blobs = shapely.to_wkb(geoms, byte_order=1, output_dimension=2)
+    at = held.seek(0, io.SEEK_END)
+    held.write(b"".join(blobs))
+    return at, [len(b) for b in blobs]
+
+
+def _read_back(held: IO[bytes], places: list[tuple[int, list[int]]]) -> list:
+    """The polygons :func:`_hold` wrote, in order."""
+    out: list = []
+    for at, sizes in places:
+        held.seek(at)
+        data = held.read(sum(sizes))
+        cuts = [0, *itertools.accumulate(sizes)]
+        out.extend(shapely.from_wkb([data[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]))
+    return out
 
 
 reconcile_day = no_reconciliation
