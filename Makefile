@@ -52,6 +52,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check frontwatch tests bench tools
+	$(BIN)/ruff format --check frontwatch tests bench tools
 	$(BIN)/mypy
 
 clean:

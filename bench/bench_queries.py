@@ -192,10 +192,14 @@ def main() -> int:
     ap.add_argument("--no-plain", action="store_true", help="skip the plain paths")
     ap.add_argument("--cli", action="store_true", help="time the frontwatch check command too")
     ap.add_argument("--text", action="store_true", help="check two generated 100 KB texts too")
-    ap.add_argument("--ingest-steps", action="store_true",
-                    help="after --cold, store the steps as ingest now does (timed; writes to STORE)")
-    ap.add_argument("--no-writes", action="store_true",
-                    help="open the fast stores read-only: no query keeps anything for the next one")
+    ap.add_argument(
+        "--ingest-steps",
+        action="store_true",
+        help="after --cold, store the steps as ingest now does (timed; writes to STORE)",
+    )
+    ap.add_argument(
+        "--no-writes", action="store_true", help="open the fast stores read-only: no query keeps anything for the next one"
+    )
     ap.add_argument("--more", action="store_true", help="the other queries of the #14 targets too")
     ap.add_argument("--answers", default=None, help="write the fast answers (JSON) to this file")
     args = ap.parse_args()

@@ -150,8 +150,10 @@ def main() -> int:
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average before: "
           f"{os.getloadavg()[0]:.1f}")  # fmt: skip
     print()
-    print("| source | files | documents | parse floor (s) | ingest (s) | of which steps (s) | ingest / floor "
-          "| one more daily map (s) |")
+    print(
+        "| source | files | documents | parse floor (s) | ingest (s) | of which steps (s) | ingest / floor "
+        "| one more daily map (s) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     total = 0.0
     for source in SOURCES:

@@ -59,8 +59,9 @@ def main(argv=None) -> int:
         sys.stdout.buffer.write(orjson.dumps(out, option=orjson.OPT_INDENT_2) + b"\n")
         return 0
     n = out["labels"]
-    print(f"corpus: {len(corpus)} texts, {n} labelled claims; {out['extracted']} measurable claims extracted"
-          f"; {seconds:.1f} s")
+    print(
+        f"corpus: {len(corpus)} texts, {n} labelled claims; {out['extracted']} measurable claims extracted; {seconds:.1f} s"
+    )
     print(f"claims: recall {_pct(out['claim_recall'])}  precision {_pct(out['claim_precision'])}")
     print()
     print("| field        | precision |  recall |   right |")
@@ -71,8 +72,11 @@ def main(argv=None) -> int:
     print(f"| **all**      |           |         | {_pct(out['fields_right'])}  |")
     if out["verdicts"]:
         print()
-        print(f"verdicts: {_pct(out['verdict_accuracy'])} right of {out['verdicts']}  (" + ", ".join(
-            f"{s} {_pct(a).strip()}" for s, a in out["verdict_accuracy_by_source"].items()) + ")")
+        print(
+            f"verdicts: {_pct(out['verdict_accuracy'])} right of {out['verdicts']}  ("
+            + ", ".join(f"{s} {_pct(a).strip()}" for s, a in out["verdict_accuracy_by_source"].items())
+            + ")"
+        )
     else:
         print("\nverdicts: not scored (give --db with a store of the full data)")
     if args.misses:

@@ -60,5 +60,3 @@ def from_gpkg(blob: bytes) -> BaseGeometry:
     env = (flags >> 1) & 0b111
     env_len = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[env]
     return shapely.from_wkb(blob[8 + env_len :])
-
-

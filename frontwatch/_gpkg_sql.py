@@ -50,7 +50,7 @@ def _bounds(blob: bytes | None) -> tuple[float, float, float, float] | None:
         return struct.unpack_from(f"{endian}4d", blob, 8)
     if code not in _ENVELOPE_BYTES:
         return None
-    geom = shapely.from_wkb(blob[8 + _ENVELOPE_BYTES[code]:])
+    geom = shapely.from_wkb(blob[8 + _ENVELOPE_BYTES[code] :])
     minx, miny, maxx, maxy = shapely.bounds(geom)
     return minx, maxx, miny, maxy
 

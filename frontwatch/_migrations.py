@@ -118,8 +118,9 @@ _SNAPSHOTS_AUTOINCREMENT = [
     # one. AUTOINCREMENT never hands an id out twice; SQLite cannot add it to a table, so
     # the table is rebuilt with every row and id (the other tables' references name the
     # table, not its storage, and hold; its indexes are made again).
-    _V1[5].replace("fw_snapshots (\n        id INTEGER PRIMARY KEY,",
-                   "fw_snapshots_v8 (\n        id INTEGER PRIMARY KEY AUTOINCREMENT,"),
+    _V1[5].replace(
+        "fw_snapshots (\n        id INTEGER PRIMARY KEY,", "fw_snapshots_v8 (\n        id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    ),
     f"INSERT INTO fw_snapshots_v8 ({_SNAPSHOT_COLUMNS}) SELECT {_SNAPSHOT_COLUMNS} FROM fw_snapshots ORDER BY id",
     "DROP TABLE fw_snapshots",
     "ALTER TABLE fw_snapshots_v8 RENAME TO fw_snapshots",

@@ -26,7 +26,6 @@ M_PER_DEG_LAT = 111_195.0
 _JOIN: dict[str, Any] = {"quad_segs": 2, "join_style": "mitre", "mitre_limit": 5.0}
 
 
-
 def close_seams(geom: BaseGeometry, outline: BaseGeometry, *, width_m: float
                 ) -> tuple[shapely.MultiPolygon, int]:  # fmt: skip
     """``geom`` with its gaps narrower than ``width_m`` filled, and how many pieces of gap

@@ -333,9 +333,7 @@ class DepthWindow(RankedWindow):
     km_per_day: float | None = None
 
 
-def advance_between(
-    store: Store, hist: History, a: SnapshotRecord, b: SnapshotRecord, *, side: str = "UA"
-) -> Advance:
+def advance_between(store: Store, hist: History, a: SnapshotRecord, b: SnapshotRecord, *, side: str = "UA") -> Advance:
     """Depth and speed of the advance of ``side`` from snapshot ``a`` to ``b``."""
     side = check_side(side)
     ch = change_from_records(store, hist, a, b, geometry=True)
@@ -444,8 +442,7 @@ def depth_windows(store: Store, source: str, *, days: int, side: str = "UA", lim
     """Windows of ``days`` days ranked by advance depth of ``side`` (see top_windows):
     :class:`DepthWindow` rows."""
     hist = History(store, source)
-    rows = top_windows(store, source, days=days, side=side, limit=0, start=start, end=end,
-                       distinct=False)
+    rows = top_windows(store, source, days=days, side=side, limit=0, start=start, end=end, distinct=False)
     by_id = {r.id: r for r in hist.records}
     out: list[DepthWindow] = []
     for i, r in enumerate(rows):
@@ -514,8 +511,7 @@ def _span(found: SinceWindow, days: int) -> str:
     span = (b - a).days
     if span == days:
         return f"the {days}-day window {a} → {b}"
-    return (f"the maps of {a} → {b} ({span} days apart: the map valid {days} days before {b} "
-            f"is that of {a})")
+    return f"the maps of {a} → {b} ({span} days apart: the map valid {days} days before {b} is that of {a})"
 
 
 def _cannot_beat(upper_km2: float, value: float, by: str) -> bool:

@@ -192,9 +192,7 @@ def series(
                         coverage=ar.coverage, area_basis=ar.area_basis, flags=ar.flags, warnings=ar.warnings,
                         period_end=ar.asked_date)  # fmt: skip
         if prev is not None:
-            ch = change_from_records(
-                store, hist, prev.snapshot, a.snapshot, flows=flows, land_only=land_only
-            )
+            ch = change_from_records(store, hist, prev.snapshot, a.snapshot, flows=flows, land_only=land_only)
             row = replace(row, net_km2=ch["net_km2"], ua_gain_km2=ch.get("ua_gain_km2"),
                           ru_gain_km2=ch.get("ru_gain_km2"), warnings=row.warnings + ch["notes"])  # fmt: skip
         rows.append(row)

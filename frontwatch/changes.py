@@ -199,9 +199,7 @@ def change_from_records(
         lost, taken = _geo.clip(lost, land), _geo.clip(taken, land)
     ua, ru = _geo.difference(lost, mask), _geo.difference(taken, mask)
     ua_km2, ru_km2 = _geo.area_km2(ua), _geo.area_km2(ru)
-    out.update(
-        ua_gain_km2=round(ua_km2, 1), ru_gain_km2=round(ru_km2, 1), net_km2=round(ru_km2 - ua_km2, 1)
-    )
+    out.update(ua_gain_km2=round(ua_km2, 1), ru_gain_km2=round(ru_km2, 1), net_km2=round(ru_km2 - ua_km2, 1))
     if by_oblast:
         out["by_oblast"] = split_by_oblast(ua, ru)
     if geometry:

@@ -65,8 +65,7 @@ def main(ctx: click.Context, db: str | None, max_lag: int) -> None:
 @click.option("--name", "as_name", help="geojson only: source name to store the map under.")
 @click.option("--occupied-property", help="geojson only: property that marks occupied polygons.")
 @click.option("--occupied-value", help="geojson only: value of that property meaning occupied.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Validation processes (default: CPUs).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Validation processes (default: CPUs).")
 @click.option("--max-document-mb", type=click.FloatRange(min=0, min_open=True), default=None,
               help=f"Refuse a document (a file's content, an archive member, a line of a revision "
                    f"archive) expanding past this size (default {MAX_DOCUMENT_MB:g}, or "
@@ -134,8 +133,9 @@ def sources_cmd(ctx, fmt):
     Example:
       frontwatch sources --format json
     """
-    rows = [{**r.as_dict(), "flags_count": len(r.flags) + len(r.coverage_breaks)}
-            for r in inventory.sources_summary(_store(ctx))]
+    rows = [
+        {**r.as_dict(), "flags_count": len(r.flags) + len(r.coverage_breaks)} for r in inventory.sources_summary(_store(ctx))
+    ]
     emit(rows, ["source", "first_date", "last_date", "snapshots", "files", "superseded",
                 "excluded", "flags_count", "coverage"], fmt, title="sources in the store",
          caption="; ".join(f"{r['source']}: {r['attribution']}" for r in rows))  # fmt: skip

@@ -247,4 +247,3 @@ def advance_cmd(ctx, source, start, end, side, fmt):
     row = advance_mod.advance(store, source, start, end, side=side)
     emit(row.as_dict(), ADVANCE_COLUMNS, fmt, caption=row.depth_rule)
     _warn(row.notes, fmt)
-

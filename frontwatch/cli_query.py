@@ -27,8 +27,7 @@ from .timeline import ordered
 
 SERIES_COLUMNS = ["period_end", "snapshot_date", "lag_days", "occupied_km2", "share_of_ukraine_pct", "net_km2",
                   "ua_gain_km2", "ru_gain_km2"]  # fmt: skip
-AREA_COLUMNS = [
-"source", "asked_date", "snapshot_date", "lag_days", "occupied_km2", "share_of_ukraine_pct", "coverage"]
+AREA_COLUMNS = ["source", "asked_date", "snapshot_date", "lag_days", "occupied_km2", "share_of_ukraine_pct", "coverage"]
 
 
 @click.command()
@@ -56,7 +55,6 @@ def area(ctx, source, day, land_only, fmt):
     row = areas.area_on(store, source, day, land_only=land_only)
     emit(row.as_dict(), AREA_COLUMNS, fmt, caption=f"{row.denominator}. Credit: {row.attribution}")
     _warn(row.warnings, fmt)
-
 
 
 CHANGE_COLUMNS = ["source", "from_date", "to_date", "from_snapshot", "to_snapshot", "from_lag_days",
@@ -145,8 +143,12 @@ def _change_geojson(row: changes.Change) -> dict:
 @click.option("--every", type=click.Choice(areas.EVERY), default="snapshot", show_default=True)
 @click.option("--from", "start", default=None, help="First date (default: first snapshot).")
 @click.option("--to", "end", default=None, help="Last date (default: last snapshot).")
-@click.option("--flows/--no-flows", default=True, show_default=True,
-              help="Compute gross gains per side (geometric), not only the net change.")
+@click.option(
+    "--flows/--no-flows",
+    default=True,
+    show_default=True,
+    help="Compute gross gains per side (geometric), not only the net change.",
+)
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Also draw a PNG chart to this file.")
 @_land_option
 @_format_option()
@@ -197,8 +199,9 @@ def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
 @click.option("--to", "end", default=None, help="Only windows ending on or before this date.")
 @click.option("--by", type=click.Choice(["area", "depth"]), default="area", show_default=True,
               help="Rank by area gained (km²) or by advance depth (km).")  # fmt: skip
-@click.option("--overlapping", is_flag=True,
-              help="Also list windows that overlap a higher-ranked one (one event, many windows).")
+@click.option(
+    "--overlapping", is_flag=True, help="Also list windows that overlap a higher-ranked one (one event, many windows)."
+)
 @_format_option()
 @click.pass_context
 @handle_errors

@@ -50,4 +50,3 @@ def remove_cmd(ctx, source, day, snapshot_id, whole_source, dry_run, yes, fmt):
         return
     for line in done.lines():
         click.echo(terminal_text(line))
-

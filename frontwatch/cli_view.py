@@ -12,16 +12,30 @@ from .errors import InvalidWindow
 
 
 @click.command("report")
-@click.option("--source", "-s", "sources", multiple=True,
-              help="Source name (one for a window; for an article, the sources to check against: default all).")
+@click.option(
+    "--source",
+    "-s",
+    "sources",
+    multiple=True,
+    help="Source name (one for a window; for an article, the sources to check against: default all).",
+)
 @click.option("--from", "start", default=None, help="Window: start date (YYYY-MM-DD).")
 @click.option("--to", "end", default=None, help="Window: end date (YYYY-MM-DD).")
-@click.option("--article", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="An English news text to check instead of a window.")
+@click.option(
+    "--article",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="An English news text to check instead of a window.",
+)
 @click.option("--published", default=None, help="Article: its publication date (YYYY-MM-DD).")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="File to write.")
-@click.option("--format", "fmt", type=click.Choice(["html", "pdf", "png"]), default=None,
-              help="html (default, or from the output's suffix); pdf and png are printed by Chromium.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "pdf", "png"]),
+    default=None,
+    help="html (default, or from the output's suffix); pdf and png are printed by Chromium.",
+)
 @click.option("--dpi", type=click.IntRange(72, 400), default=150, show_default=True, help="Resolution of the pictures.")
 @click.pass_context
 @handle_errors

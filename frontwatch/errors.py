@@ -68,8 +68,7 @@ class StaleMap(FrontwatchError, LookupError):
         self.after = after
         self.max_lag = max_lag
         near = f"the nearest are of {before} and {after}" if after else f"its last is of {before}"
-        super().__init__(f"no {source} map within {max_lag} days before {date}: {near} "
-                         "(--max-lag sets the days allowed)")
+        super().__init__(f"no {source} map within {max_lag} days before {date}: {near} (--max-lag sets the days allowed)")
 
     def __reduce__(self):
         return (type(self), (self.source, self.date, self.before, self.after, self.max_lag))
@@ -187,16 +186,18 @@ class DocumentTooLarge(InputFileError):
 
     def __init__(self, path: str, limit: int) -> None:
         self.limit = limit
-        super().__init__(path, f"expands to more than {limit / 1e6:,.0f} MB (the limit of one "
-                               f"document; raise it with --max-document-mb or $FRONTWATCH_MAX_DOCUMENT_MB "
-                               "if the file is genuine)")
+        super().__init__(
+            path,
+            f"expands to more than {limit / 1e6:,.0f} MB (the limit of one "
+            f"document; raise it with --max-document-mb or $FRONTWATCH_MAX_DOCUMENT_MB "
+            "if the file is genuine)",
+        )
 
     def __reduce__(self):
         return (type(self), (self.path, self.limit))
 
 
 # -- places (the gazetteer) ------------------------------------------------------------
-
 
 
 class PlaceNotFound(FrontwatchError, LookupError):
@@ -240,9 +241,7 @@ class AmbiguousPlace(FrontwatchError, LookupError):
             if oblast
             else "give an oblast (oblast=...) or a nearby point (near=(lon, lat))"
         )
-        super().__init__(
-            f"{name!r} matches {len(self.candidates)} places{where} equally well: {listed}. To choose, {ask}"
-        )
+        super().__init__(f"{name!r} matches {len(self.candidates)} places{where} equally well: {listed}. To choose, {ask}")
 
 
 class UnknownOblast(FrontwatchError, LookupError):

@@ -88,8 +88,7 @@ def export(store: Store, source: str, fmt: str, output: str | Path, start: dt.da
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     data = rows(store, source, start, end, geometry=fmt != "csv")
-    return {"gpkg": _gpkg, "fgb": _fgb, "parquet": _parquet, "geojson": _geojson, "csv": _csv}[fmt](
-        data, output, source)
+    return {"gpkg": _gpkg, "fgb": _fgb, "parquet": _parquet, "geojson": _geojson, "csv": _csv}[fmt](data, output, source)
 
 
 def _fields(data: list[Row], source: str) -> tuple[list[np.ndarray], list[str]]:
@@ -113,8 +112,10 @@ def _write_ogr(data: list[Row], path: Path, source: str, driver: str, layer: str
     from pyogrio.raw import write
 
     values, names = _fields(data, source)
-    geoms = np.array([None if r.geometry is None or r.geometry.is_empty else shapely.to_wkb(_multi(r.geometry))
-                      for r in data], dtype=object)  # an empty layer is a null geometry, not an empty collection
+    geoms = np.array(
+        [None if r.geometry is None or r.geometry.is_empty else shapely.to_wkb(_multi(r.geometry)) for r in data],
+        dtype=object,
+    )  # an empty layer is a null geometry, not an empty collection
     write(str(path), geoms, values, fields=names, driver=driver, layer=layer, geometry_type="MultiPolygon",
           crs="EPSG:4326", promote_to_multi=True, **options)  # fmt: skip
 

@@ -117,8 +117,9 @@ def ingest(
             if workers > 1 and len(files) > 4:
                 tiled(outline)  # (built here, forked workers have it)
                 pool = stack.enter_context(worker_pool(workers))
-            _Pipeline(store, mod, files, summary, outline=outline, pool=pool, workers=workers, progress=progress,
-                      options=options).run()
+            _Pipeline(
+                store, mod, files, summary, outline=outline, pool=pool, workers=workers, progress=progress, options=options
+            ).run()
         _derive(store, summary, pool, workers, progress)
     return summary
 

@@ -55,18 +55,8 @@ def sources_summary(store: Store) -> list[SourceSummary]:
         all_recs = store.snapshots(name, usable_only=False)
         usable = [r for r in all_recs if not r.excluded and r.superseded_by is None]
         info = store.source_info(name)
-        breaks = [
-            f"{r.valid_date}: {f['message']}"
-            for r in usable
-            for f in r.flags
-            if f["type"] == "coverage_break"
-        ]
-        flagged = [
-            f"{r.valid_date}: {f['message']}"
-            for r in all_recs
-            for f in r.flags
-            if f["type"] != "coverage_break"
-        ]
+        breaks = [f"{r.valid_date}: {f['message']}" for r in usable for f in r.flags if f["type"] == "coverage_break"]
+        flagged = [f"{r.valid_date}: {f['message']}" for r in all_recs for f in r.flags if f["type"] != "coverage_break"]
         coverages: list[tuple[str, str]] = []
 
         for r in usable:
@@ -98,5 +88,7 @@ def _unfinished(source: str, mark: dict | None) -> str | None:
     who = f"pid {mark['pid']} on {mark['host']}"
     if mark["running"]:
         return f"an ingest started {mark['started_at']} ({who}) is running; its answers may change"
-    return (f"an ingest started {mark['started_at']} ({who}) did not finish (it was interrupted): answers "
-            f"from {source} are refused until it is run again (or frontwatch remove --source {source} --all)")
+    return (
+        f"an ingest started {mark['started_at']} ({who}) did not finish (it was interrupted): answers "
+        f"from {source} are refused until it is run again (or frontwatch remove --source {source} --all)"
+    )

@@ -97,9 +97,7 @@ def _transients(recs: list[SnapshotRecord], flags: dict[int, list[dict]]) -> set
         d2 = nxt.occupied_km2 - cur.occupied_km2
         limit = max(TRANSIENT_MIN_KM2, TRANSIENT_SHARE * prev.occupied_km2)
         back = abs(nxt.occupied_km2 - prev.occupied_km2)
-        if abs(d1) > limit and abs(d2) > limit and d1 * d2 < 0 and back < 0.25 * min(
-            abs(d1), abs(d2)
-        ):
+        if abs(d1) > limit and abs(d2) > limit and d1 * d2 < 0 and back < 0.25 * min(abs(d1), abs(d2)):
             excluded.add(cur.id)
             flags[cur.id].append({
                 "type": "transient",
@@ -193,8 +191,7 @@ def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
         # the source's own line of the region differs from the reference drawing: mask every
         # piece of the difference that touches the region (within COVERAGE_EDGE_DEG) too
         zone = shapely.buffer(_geo.union(flipped), COVERAGE_EDGE_DEG)
-        lost, taken = diff or _geo.split_difference(store.layer(a.id), store.layer(b.id),
-                                                    local=store.fast_paths)
+        lost, taken = diff or _geo.split_difference(store.layer(a.id), store.layer(b.id), local=store.fast_paths)
         pieces = [p for p in _geo.polygons_of(lost) + _geo.polygons_of(taken) if shapely.intersects(zone, p)]
         if pieces:
             parts.extend(pieces)

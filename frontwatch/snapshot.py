@@ -132,10 +132,7 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
             f"repaired an invalid geometry in layer {name!r} (e.g. self-intersecting ring)" for _ in range(repaired)
         )
         if outside > CLIPPED_WARNING_KM2:
-            warnings.append(
-                f"clipped about {outside:,.0f} km² of layer {name!r} lying outside "
-                "Ukraine's outline"
-            )
+            warnings.append(f"clipped about {outside:,.0f} km² of layer {name!r} lying outside Ukraine's outline")
         if name == OCCUPIED and raw.seam_width_m > 0:
             clipped, km2 = _closed(clipped, km2, clip_to, tiles, raw.seam_width_m, warnings)
         if name == OCCUPIED:

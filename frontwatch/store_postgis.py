@@ -104,8 +104,11 @@ class PostGISStore(CachingStore):
                 raise StoreError(f"no store at {self.path}: ingest a source first (frontwatch ingest SOURCE PATH)")
             # a hot standby (a read replica) or a read-only role: queries only, and the
             # results they would keep (steps, areas of changes) are computed each time
-            self.read_only = bool(self.conn.execute(
-                "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'").fetchone()[0])
+            self.read_only = bool(
+                self.conn.execute(
+                    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'"
+                ).fetchone()[0]
+            )
             if self.read_only:
                 if len(applied_versions(self.conn)) < len(MIGRATIONS):
                     raise StoreError(f"{self.path} is read-only and its store needs migrating: open it once on the primary")
@@ -129,8 +132,7 @@ class PostGISStore(CachingStore):
         """Where PostGIS is installed in another schema than the store's, keep that schema
         on the search path too (its types and functions are looked up there)."""
         row = self.conn.execute(
-            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
-            " WHERE e.extname = 'postgis'"
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'postgis'"
         ).fetchone()
         if row is None:
             return
@@ -233,8 +235,10 @@ class PostGISStore(CachingStore):
             cur.executemany(
                 "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom)"
                 f" VALUES (%s, %s, %s, %s, %s, {_GEOM_IN})",
-                [(sid, raw.source, raw.valid_date, name, snap.areas_km2[name], gpkg_wkb(blob))
-                 for name, blob in snap.blobs().items()],  # fmt: skip
+                [
+                    (sid, raw.source, raw.valid_date, name, snap.areas_km2[name], gpkg_wkb(blob))
+                    for name, blob in snap.blobs().items()
+                ],  # fmt: skip
             )
         return int(sid)
 
@@ -258,7 +262,7 @@ class PostGISStore(CachingStore):
             where.append("excluded = 0 AND superseded_by IS NULL")
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY source COLLATE \"C\", valid_time COLLATE \"C\", priority COLLATE \"C\", id"
+        sql += ' ORDER BY source COLLATE "C", valid_time COLLATE "C", priority COLLATE "C", id'
         with self.conn.cursor(row_factory=self._dict_row) as cur:
             return [_record(r) for r in cur.execute(sql, args)]
 
@@ -307,6 +311,7 @@ class PostGISStore(CachingStore):
 
     def layer(self, snapshot_id: int, layer: str = OCCUPIED) -> shapely.MultiPolygon:
         """A layer's geometry (empty if the snapshot has no such layer); cached."""
+
         def load():
             row = self.conn.execute(
                 f"SELECT {_GEOM_OUT.format('geom')} FROM snapshot_layers WHERE snapshot_id = %s AND layer = %s",
@@ -322,7 +327,7 @@ class PostGISStore(CachingStore):
 
     def layer_names(self, snapshot_id: int) -> list[str]:
         rows = self.conn.execute(
-            "SELECT layer FROM snapshot_layers WHERE snapshot_id = %s ORDER BY layer COLLATE \"C\"", (snapshot_id,)
+            'SELECT layer FROM snapshot_layers WHERE snapshot_id = %s ORDER BY layer COLLATE "C"', (snapshot_id,)
         )
         return [r[0] for r in rows]
 
@@ -363,13 +368,13 @@ class PostGISStore(CachingStore):
         """The cached steps of a source: ``(from_id, to_id) -> (ua_km2, ru_km2)``."""
         rows = self.conn.execute(
             "SELECT s.from_id, s.to_id, s.ua_km2, s.ru_km2 FROM fw_steps s"
-            " JOIN fw_snapshots f ON f.id = s.from_id WHERE f.source = %s", (source,))
+            " JOIN fw_snapshots f ON f.id = s.from_id WHERE f.source = %s",
+            (source,),
+        )
         return {(a, b): (ua, ru) for a, b, ua, ru in rows}
 
     def change_km2(self, a: int, b: int) -> tuple[float, float] | None:
-        row = self.conn.execute(
-            "SELECT ua_km2, ru_km2 FROM fw_changes WHERE from_id = %s AND to_id = %s", (a, b)
-        ).fetchone()
+        row = self.conn.execute("SELECT ua_km2, ru_km2 FROM fw_changes WHERE from_id = %s AND to_id = %s", (a, b)).fetchone()
         return (row[0], row[1]) if row else None
 
     def cached_step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon] | None:
@@ -397,4 +402,3 @@ def _record(d: dict) -> SnapshotRecord:
     d = dict(d)
     d["excluded"] = bool(d["excluded"])
     return SnapshotRecord(**d)
-

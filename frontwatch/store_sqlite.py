@@ -304,10 +304,10 @@ class SQLiteStore(CachingStore):
         sid = int(cur.lastrowid or 0)  # (always set after an INSERT)
         self._changed()
         self.conn.executemany(
-            "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [(sid, raw.source, raw.valid_date, name, snap.areas_km2[name], blob)
-             for name, blob in snap.blobs().items()],  # fmt: skip
+            "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (sid, raw.source, raw.valid_date, name, snap.areas_km2[name], blob) for name, blob in snap.blobs().items()
+            ],  # fmt: skip
         )
         return sid
 
@@ -341,6 +341,7 @@ class SQLiteStore(CachingStore):
 
     def layer(self, snapshot_id: int, layer: str = OCCUPIED) -> shapely.MultiPolygon:
         """A layer's geometry (empty if the snapshot has no such layer); cached."""
+
         def load():
             row = self.conn.execute(
                 "SELECT geom FROM snapshot_layers WHERE snapshot_id = ? AND layer = ?", (snapshot_id, layer)
@@ -353,13 +354,10 @@ class SQLiteStore(CachingStore):
     def replace_layer(self, snapshot_id: int, name: str, geom: BaseGeometry) -> None:
         """Store (or replace) one derived layer of a snapshot."""
         rec = self.snapshot(snapshot_id)
-        self.conn.execute(
-            "DELETE FROM snapshot_layers WHERE snapshot_id = ? AND layer = ?", (snapshot_id, name)
-        )
+        self.conn.execute("DELETE FROM snapshot_layers WHERE snapshot_id = ? AND layer = ?", (snapshot_id, name))
         geom = _geo.as_multipolygon(geom)
         self.conn.execute(
-            "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO snapshot_layers (snapshot_id, source, valid_date, layer, area_km2, geom) VALUES (?, ?, ?, ?, ?, ?)",
             (snapshot_id, rec.source, rec.valid_date, name, _geo.area_km2(geom), _gpkg.to_gpkg(geom)),
         )
         self._cache.discard((snapshot_id, name))
@@ -390,15 +388,15 @@ class SQLiteStore(CachingStore):
         only, no geometry)."""
         rows = self.conn.execute(
             "SELECT s.from_id, s.to_id, s.ua_km2, s.ru_km2 FROM fw_steps s"
-            " JOIN fw_snapshots f ON f.id = s.from_id WHERE f.source = ?", (source,))
+            " JOIN fw_snapshots f ON f.id = s.from_id WHERE f.source = ?",
+            (source,),
+        )
         return {(a, b): (ua, ru) for a, b, ua, ru in rows}
 
     def change_km2(self, a: int, b: int) -> tuple[float, float] | None:
         """The areas (km²) of the unmasked differences from snapshot ``a`` to ``b`` if an
         earlier version kept them (see :func:`changes.change_km2`), or None."""
-        row = self.conn.execute(
-            "SELECT ua_km2, ru_km2 FROM fw_changes WHERE from_id = ? AND to_id = ?", (a, b)
-        ).fetchone()
+        row = self.conn.execute("SELECT ua_km2, ru_km2 FROM fw_changes WHERE from_id = ? AND to_id = ?", (a, b)).fetchone()
         return (row[0], row[1]) if row else None
 
     def cached_step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon] | None:
@@ -409,9 +407,7 @@ class SQLiteStore(CachingStore):
             return None
 
     def step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon]:
-        row = self.conn.execute(
-            "SELECT ua_geom, ru_geom FROM fw_steps WHERE from_id = ? AND to_id = ?", (a, b)
-        ).fetchone()
+        row = self.conn.execute("SELECT ua_geom, ru_geom FROM fw_steps WHERE from_id = ? AND to_id = ?", (a, b)).fetchone()
         if row is None:
             raise StoreError(f"no cached step from snapshot {a} to {b} in {self.path}")
         return (_geo.as_multipolygon(_gpkg.from_gpkg(row[0])),

@@ -69,11 +69,7 @@ class History:
         self._ends = [r.valid_time for r in self.records]
         self.flagged = [r for r in self.records if r.flags]
         """The records with quality flags (where masks come from)."""
-        self._excluded = [
-            r
-            for r in store.snapshots(source, usable_only=False)
-            if r.excluded and r.superseded_by is None
-        ]
+        self._excluded = [r for r in store.snapshots(source, usable_only=False) if r.excluded and r.superseded_by is None]
 
     def as_of(self, day: str | dt.date, *, strict: bool = True) -> AsOf:
         """The latest usable snapshot valid at or before the end of ``day`` (UTC).

@@ -128,6 +128,7 @@ def test_no_analysis_imports_the_source_adapters():
                 "timeline"]  # fmt: skip
     assert all(f"frontwatch/{m}.py" not in users for m in analyses)
 
+
 def test_every_result_type_is_a_frozen_slotted_dataclass_with_its_fields_documented():
     # #12: typed results; docs/api.md lists each type's own fields
     api = (ROOT / "docs" / "api.md").read_text(encoding="utf-8").splitlines()

@@ -62,8 +62,7 @@ def test_transient_fault_is_excluded_and_named(tmp_path, fresh_store):
     big = box(35.0, 47.0, 38.0, 49.5)
     files = [
         nzz_file(tmp_path / "2023-12-05.json.gz", "2023-12-05", big),
-        nzz_file(tmp_path / "2023-12-08.json.gz", "2023-12-08", box(37.5, 47.0, 38.0, 47.3),
-                 losses=big),  # fmt: skip
+        nzz_file(tmp_path / "2023-12-08.json.gz", "2023-12-08", box(37.5, 47.0, 38.0, 47.3), losses=big),  # fmt: skip
         nzz_file(tmp_path / "2023-12-11.json.gz", "2023-12-11", big),
     ]
     s = ingest(fresh_store, "liveuamap-nzz", files, workers=1)

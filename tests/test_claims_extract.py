@@ -38,9 +38,7 @@ from frontwatch.errors import FrontwatchError
 DATA = Path(__file__).resolve().parent / "data"
 ARTICLE = DATA / "article-2022-09.txt"
 KHERSON = DATA / "kherson-2022-11.txt"
-SHARED_ARTICLE = (
-    Path(__file__).resolve().parents[2] / "shared" / "articles" / "2022-09-ukraine-retook-1000-km2.txt"
-)
+SHARED_ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "articles" / "2022-09-ukraine-retook-1000-km2.txt"
 PUBLISHED = date(2022, 9, 10)  # a Saturday
 KHERSON_PUBLISHED = date(2022, 11, 12)  # a Saturday
 KUPIANSK, BALAKLIIA, NOVA_KAKHOVKA, KHERSON_CITY = 703656, 712926, 699839, 706448
@@ -70,9 +68,7 @@ def one(claims: list[Claim], kind: str, contains: str, **subject) -> Claim:
     """The one claim of ``kind`` whose sentence contains ``contains`` (and whose subject has
     the given items)."""
     found = [
-        c
-        for c in claims
-        if c.kind == kind and contains in c.text and all(c.subject.get(k) == v for k, v in subject.items())
+        c for c in claims if c.kind == kind and contains in c.text and all(c.subject.get(k) == v for k, v in subject.items())
     ]
     assert len(found) == 1, [(c.kind, c.text[:60], c.subject) for c in claims]
     return found[0]
@@ -290,8 +286,7 @@ def test_article_every_kind_and_claimant(claims):
 def test_article_as_dict(claims):
     d = one(claims, "area_change", "In the last week").as_dict()
     assert {
-        k: d[k]
-        for k in ("kind", "claimant", "stance", "quantity", "unit", "qualifier", "window_from", "window_to")
+        k: d[k] for k in ("kind", "claimant", "stance", "quantity", "unit", "qualifier", "window_from", "window_to")
     } == {
         "kind": "area_change",
         "claimant": "Ukraine",
@@ -403,8 +398,7 @@ def test_text_without_claims():
 @pytest.mark.parametrize(
     "text",
     [
-        "Збройні сили України звільнили понад 40 населених пунктів на Харківщині за тиждень. "
-        "Росія це заперечує.",
+        "Збройні сили України звільнили понад 40 населених пунктів на Харківщині за тиждень. Росія це заперечує.",
         "Die Ukraine hat nach eigenen Angaben in der vergangenen Woche mehr als 1.000 "
         "Quadratkilometer zurückerobert. Russland bestreitet das.",
     ],
@@ -424,9 +418,7 @@ def test_unknown_place():
 def test_dates_outside_any_range():
     # the war began after this publication date: no window rather than a reversed one
     [c] = extract_claims("Since the war began, Russia has held Mariupol.", published=date(1990, 1, 1))
-    assert c.kind == "place_control" and c.window == Window(
-        date(1990, 1, 1), date(1990, 1, 1), "", c.window.rule
-    )
+    assert c.kind == "place_control" and c.window == Window(date(1990, 1, 1), date(1990, 1, 1), "", c.window.rule)
     # an impossible date is no date
     [c] = extract_claims("Ukrainian forces retook Izium on 31 June.", published=PUBLISHED)
     assert window_of(c) == (PUBLISHED, PUBLISHED)
@@ -644,7 +636,6 @@ def test_structured_round_trip(claims, kherson):
         ({"kind": "other", "subject": {"side": "NATO"}}, "invalid claim side 'NATO'"),
         ({"kind": "unit_conversion", "converts": 3}, "invalid claim converts 3"),
         ({"kind": "unit_conversion", "converts": {"index": 0}}, "invalid claim converts .*'quantity' it restates"),
-
     ],
 )
 def test_structured_errors(item, message):

@@ -36,24 +36,66 @@ def _gid(name: str, oblast: str | None = None) -> int:
     ("text", "published", "claimant", "side", "action", "place", "window"),
     [
         # Russia's defence ministry on Lysychansk, Sunday 3 July 2022: adverbs before "in Russian hands"
-        ("Lysychansk is now completely in Russian hands, the Russian Defence Ministry said on Sunday.",
-         date(2022, 7, 4), "Russian Defence Ministry", "RU", "hold", "Lysychansk", ("2022-07-03", "2022-07-03")),
+        (
+            "Lysychansk is now completely in Russian hands, the Russian Defence Ministry said on Sunday.",
+            date(2022, 7, 4),
+            "Russian Defence Ministry",
+            "RU",
+            "hold",
+            "Lysychansk",
+            ("2022-07-03", "2022-07-03"),
+        ),
         # the Kremlin on Avdiivka, Saturday 17 February 2024: "declared X under its control"
-        ("The Kremlin declared Avdiivka fully under its control on Saturday.",
-         date(2024, 2, 18), "Kremlin", "RU", "hold", "Avdiivka", ("2024-02-17", "2024-02-17")),
+        (
+            "The Kremlin declared Avdiivka fully under its control on Saturday.",
+            date(2024, 2, 18),
+            "Kremlin",
+            "RU",
+            "hold",
+            "Avdiivka",
+            ("2024-02-17", "2024-02-17"),
+        ),
         # Prigozhin on Bakhmut, Saturday 20 May 2023: "had already said", "the whole of"
-        ("Yevgeny Prigozhin had already said on Saturday that Wagner held the whole of Bakhmut.",
-         date(2023, 5, 22), "Yevgeny Prigozhin", "RU", "hold", "Bakhmut", ("2023-05-20", "2023-05-20")),
+        (
+            "Yevgeny Prigozhin had already said on Saturday that Wagner held the whole of Bakhmut.",
+            date(2023, 5, 22),
+            "Yevgeny Prigozhin",
+            "RU",
+            "hold",
+            "Bakhmut",
+            ("2023-05-20", "2023-05-20"),
+        ),
         # Maliar on Robotyne, 28 August 2023: who said it in a relative clause, with its date
-        ("Ukrainian units pushed south of Robotyne, which Hanna Maliar said on 28 August had been liberated.",
-         date(2023, 9, 2), "Hanna Maliar", "UA", "liberate", "Robotyne", ("2023-08-28", "2023-08-28")),
+        (
+            "Ukrainian units pushed south of Robotyne, which Hanna Maliar said on 28 August had been liberated.",
+            date(2023, 9, 2),
+            "Hanna Maliar",
+            "UA",
+            "liberate",
+            "Robotyne",
+            ("2023-08-28", "2023-08-28"),
+        ),
         # Ukraine's General Staff on Avdiivka, Saturday 17 February 2024: the speaker after a colon
-        ("Kyiv conceded a loss in the east: on Saturday Ukraine's General Staff said its troops had withdrawn "
-         "from Avdiivka.", date(2024, 2, 18), "Ukraine's General Staff", "UA", "withdraw", "Avdiivka",
-         ("2024-02-17", "2024-02-17")),
+        (
+            "Kyiv conceded a loss in the east: on Saturday Ukraine's General Staff said its troops had withdrawn "
+            "from Avdiivka.",
+            date(2024, 2, 18),
+            "Ukraine's General Staff",
+            "UA",
+            "withdraw",
+            "Avdiivka",
+            ("2024-02-17", "2024-02-17"),
+        ),
         # Syrskyi on Avdiivka, 17 February 2024: a withdrawal "to the outskirts of" a town leaves it
-        ("Oleksandr Syrskyi said on Saturday that his units had withdrawn to the western outskirts of Avdiivka.",
-         date(2024, 2, 18), "Oleksandr Syrskyi", "UA", "withdraw", "Avdiivka", ("2024-02-17", "2024-02-17")),
+        (
+            "Oleksandr Syrskyi said on Saturday that his units had withdrawn to the western outskirts of Avdiivka.",
+            date(2024, 2, 18),
+            "Oleksandr Syrskyi",
+            "UA",
+            "withdraw",
+            "Avdiivka",
+            ("2024-02-17", "2024-02-17"),
+        ),
     ],
 )
 def test_place_phrasings(text, published, claimant, side, action, place, window):
@@ -77,7 +119,10 @@ def test_a_denial_of_the_town_taken_restates_the_claim_before():
     claims = _claims(text, date(2025, 11, 21))
     denial = next(c for c in claims if c.stance == "disputes")
     assert (denial.claimant, denial.subject["side"], denial.subject["geonameid"]) == (
-        "Ukraine's General Staff", "RU", _gid("Kupiansk"))
+        "Ukraine's General Staff",
+        "RU",
+        _gid("Kupiansk"),
+    )
     claim = next(c for c in claims if c.stance == "claims")
     assert [r["claimant"] for r in claim.responses] == ["Ukraine's General Staff"]
 
@@ -88,7 +133,9 @@ def test_among_the_villages_the_enemy_left_are_listed_places():
             "Oleksandr Syrskyi said on Sunday.")  # fmt: skip
     claims = _claims(text, date(2023, 9, 18))
     assert [(c.subject["place"], c.subject["side"], c.subject["action"], c.claimant) for c in claims] == [
-        ("Klishchiivka", "RU", "withdraw", "Oleksandr Syrskyi"), ("Andriivka", "RU", "withdraw", "Oleksandr Syrskyi")]
+        ("Klishchiivka", "RU", "withdraw", "Oleksandr Syrskyi"),
+        ("Andriivka", "RU", "withdraw", "Oleksandr Syrskyi"),
+    ]
 
 
 def test_a_claim_of_several_places_and_leave_as():
@@ -103,7 +150,11 @@ def test_a_region_of_russia_declared_freed_is_a_claim_about_russia():
     # Valery Gerasimov on the Kursk region, Saturday 26 April 2025
     [c] = _claims("The Kursk region has been fully freed, Valery Gerasimov said on Saturday.", date(2025, 4, 27))
     assert (c.claimant, c.subject["side"], c.subject["country"], c.subject["region"]) == (
-        "Valery Gerasimov", "RU", "RU", "Kursk")
+        "Valery Gerasimov",
+        "RU",
+        "RU",
+        "Kursk",
+    )
     # a state in the claimant's name outweighs its institution's words
     assert _claimant_side("Russia's Chief of the General Staff") == "RU"
     assert _claimant_side("Ukraine's General Staff") == "UA"
@@ -111,8 +162,10 @@ def test_a_region_of_russia_declared_freed_is_a_claim_about_russia():
 
 def test_an_appositive_with_a_capitalised_adjective_is_not_the_claimant():
     # DeepState's total for November 2024, published Sunday 1 December 2024
-    text = ("DeepState, an analytical project close to Ukraine's defence ministry, said on Sunday that Russia "
-            "took 730 sq km last month.")
+    text = (
+        "DeepState, an analytical project close to Ukraine's defence ministry, said on Sunday that Russia "
+        "took 730 sq km last month."
+    )
     [c] = _claims(text, date(2024, 12, 1), "area_change")
     assert (c.claimant, c.quantity.value, _w(c)) == ("DeepState", 730.0, ("2024-10-31", "2024-11-30"))
 
@@ -185,8 +238,7 @@ def test_a_whole_oblast_is_a_share_of_100_percent_read_without_rounding():
     # Sergei Shoigu on the Luhansk region, Sunday 3 July 2022
     [c] = _claims("The Luhansk region is now entirely under Russian control, Sergei Shoigu said on Sunday.",
                   date(2022, 7, 4), "share")  # fmt: skip
-    assert (c.subject["oblast"], c.subject["side"], c.quantity.value, c.quantity.unit) == ("Luhansk", "RU", 100.0,
-                                                                                           "percent")
+    assert (c.subject["oblast"], c.subject["side"], c.quantity.value, c.quantity.unit) == ("Luhansk", "RU", 100.0, "percent")
     assert _w(c) == ("2022-07-03", "2022-07-03")
     # 100 % admits half a point: 420 km² of the oblast's 26,310 km² still held by the other side is
     # 1.6 points, a real remainder; 50 km² (0.19 points) is within it

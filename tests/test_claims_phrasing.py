@@ -28,18 +28,45 @@ def _w(c):
     ("text", "published", "kind", "claimant", "side", "place", "window"),
     [
         # Russia's defence ministry on Avdiivka, Saturday 17 February 2024
-        ("Russian forces have taken full control of Avdiivka, the Defence Ministry in Moscow said on Saturday.",
-         date(2024, 2, 18), "place_control", "Russian Defence Ministry", "RU", "Avdiivka", ("2024-02-17", "2024-02-17")),
+        (
+            "Russian forces have taken full control of Avdiivka, the Defence Ministry in Moscow said on Saturday.",
+            date(2024, 2, 18),
+            "place_control",
+            "Russian Defence Ministry",
+            "RU",
+            "Avdiivka",
+            ("2024-02-17", "2024-02-17"),
+        ),
         # Hanna Maliar on Robotyne, Monday 28 August 2023: "our" takes the speaker's side
-        ("Our defenders have liberated Robotyne, Deputy Defence Minister Hanna Maliar said on Monday.",
-         date(2023, 8, 29), "place_control", "Hanna Maliar", "UA", "Robotyne", ("2023-08-28", "2023-08-28")),
+        (
+            "Our defenders have liberated Robotyne, Deputy Defence Minister Hanna Maliar said on Monday.",
+            date(2023, 8, 29),
+            "place_control",
+            "Hanna Maliar",
+            "UA",
+            "Robotyne",
+            ("2023-08-28", "2023-08-28"),
+        ),
         # Ukraine's General Staff on Klishchiivka, September 2023: "the enemy" is driven out
-        ("The enemy was driven out of Klishchiivka, the General Staff of Ukraine said on Sunday.",
-         date(2023, 9, 18), "place_control", "General Staff of Ukraine", "RU", "Klishchiivka", ("2023-09-17", "2023-09-17")),
+        (
+            "The enemy was driven out of Klishchiivka, the General Staff of Ukraine said on Sunday.",
+            date(2023, 9, 18),
+            "place_control",
+            "General Staff of Ukraine",
+            "RU",
+            "Klishchiivka",
+            ("2023-09-17", "2023-09-17"),
+        ),
         # Russia's defence ministry on Lyman ("Krasny Liman"), 1 October 2022: a withdrawal
-        ("Russian troops withdrew from Krasny Liman to more advantageous lines, the Russian Defence Ministry said.",
-         date(2022, 10, 1), "place_control", "Russian Defence Ministry", "RU", ("Lyman", "Donetsk"),
-         ("2022-10-01", "2022-10-01")),  # the town of 20,000, not its namesake villages
+        (
+            "Russian troops withdrew from Krasny Liman to more advantageous lines, the Russian Defence Ministry said.",
+            date(2022, 10, 1),
+            "place_control",
+            "Russian Defence Ministry",
+            "RU",
+            ("Lyman", "Donetsk"),
+            ("2022-10-01", "2022-10-01"),
+        ),  # the town of 20,000, not its namesake villages
     ],
 )
 def test_place_claims(text, published, kind, claimant, side, place, window):
@@ -145,10 +172,12 @@ def test_windows(phrase, window):
         ("The occupiers captured 60 sq km around Kupiansk this month.", "around Kupiansk", "Kharkiv"),
         ("Russia seized 235 square kilometres in the Donetsk region last week.", "Donetsk", "Donetsk"),
         # a side of a place is local ground, not a compass region of Ukraine
-        ("On the northern flank of Vuhledar the invaders took 4 sq km in a week, Kyiv said.",
-         "around Vuhledar", "Donetsk"),
-        ("Russian units advanced up to 3 km on the southern axis of their push towards Kupiansk.",
-         "around Kupiansk", "Kharkiv"),
+        ("On the northern flank of Vuhledar the invaders took 4 sq km in a week, Kyiv said.", "around Vuhledar", "Donetsk"),
+        (
+            "Russian units advanced up to 3 km on the southern axis of their push towards Kupiansk.",
+            "around Kupiansk",
+            "Kharkiv",
+        ),
     ],
 )
 def test_scopes(text, region, oblast):
@@ -183,8 +212,10 @@ def test_a_shared_village_name_takes_the_oblast_the_text_is_about():
     # Russia's defence ministry on the villages around Lysychansk, Sunday 3 July 2022. Three
     # villages are called Bilohorivka (Luhansk, Donetsk, Rivne) and two Bila Hora (Luhansk,
     # Donetsk): the text is about the Luhansk region, so the Luhansk ones are meant.
-    text = ("Moscow said on Sunday it now holds the whole of the Luhansk region after Lysychansk fell. "
-            "It added that its troops had also seized the villages of Bilohorivka and Bila Hora.")
+    text = (
+        "Moscow said on Sunday it now holds the whole of the Luhansk region after Lysychansk fell. "
+        "It added that its troops had also seized the villages of Bilohorivka and Bila Hora."
+    )
     found = {c.subject["place"]: c.subject for c in extract_claims(text, published=date(2022, 7, 4))
              if c.kind == "place_control" and c.subject.get("place")}  # fmt: skip
     for name in ("Bilohorivka", "Bila Hora"):
@@ -201,9 +232,11 @@ def test_a_shared_village_name_takes_the_oblast_the_text_is_about():
 def test_a_briefing_continued_in_the_next_sentence_keeps_its_date():
     # Russia's defence ministry, Sunday 3 July 2022, published Monday: "the past 24 hours" of
     # the second sentence end on the Sunday of the first; Ukraine's answer has its own date.
-    text = ("Sergei Shoigu told Vladimir Putin on Sunday that Lysychansk had been taken. "
-            "The Russian ministry said 182 square kilometres had been captured in the past 24 hours. "
-            "Kyiv said it had won back 5 square kilometres in the past 24 hours.")
+    text = (
+        "Sergei Shoigu told Vladimir Putin on Sunday that Lysychansk had been taken. "
+        "The Russian ministry said 182 square kilometres had been captured in the past 24 hours. "
+        "Kyiv said it had won back 5 square kilometres in the past 24 hours."
+    )
     claims = [c for c in extract_claims(text, published=date(2022, 7, 4)) if c.kind == "area_change"]
     assert [(c.claimant, _w(c)) for c in claims] == [
         ("Russian ministry", ("2022-07-02", "2022-07-03")),
@@ -214,9 +247,11 @@ def test_a_briefing_continued_in_the_next_sentence_keeps_its_date():
 def test_a_rank_takes_the_period_its_own_sentence_names():
     # an agency's analysis of ISW data, 2 December 2024: the comparison month (October) does
     # not lend its window; the ranked month is the one the sentence names (November)
-    text = ("Russia took 725 square kilometres in November, up from 610 square kilometres in October, "
-            "according to an analysis of ISW data. That made November the month with the largest Russian "
-            "gains since March 2022.")
+    text = (
+        "Russia took 725 square kilometres in November, up from 610 square kilometres in October, "
+        "according to an analysis of ISW data. That made November the month with the largest Russian "
+        "gains since March 2022."
+    )
     [rank] = [c for c in extract_claims(text, published=date(2024, 12, 2)) if c.kind == "rank"]
     assert _w(rank) == ("2024-10-31", "2024-11-30")
     assert (rank.reference.start.isoformat(), rank.reference.end.isoformat()) == ("2022-03-01", "2022-03-31")
@@ -279,7 +314,9 @@ def test_ours_in_a_headline_and_in_a_quote():
     # the quoted headline and the words after its colon are one sentence: "ours" takes their side
     claims = extract_claims("'Kherson is ours': Ukrainian forces enter the city", published=date(2022, 11, 11))
     assert {(c.subject["action"], c.subject["side"], c.subject["geonameid"]) for c in claims} == {
-        ("hold", "UA", resolve_one("Kherson").geonameid), ("capture", "UA", resolve_one("Kherson").geonameid)}
+        ("hold", "UA", resolve_one("Kherson").geonameid),
+        ("capture", "UA", resolve_one("Kherson").geonameid),
+    }
     # a quotation of two sentences keeps the speaker named after it
     text = '"Ours. Our Kherson," President Volodymyr Zelensky wrote on Friday.'
     assert [s for s in sentence_spans(text)] == [(0, len(text))]

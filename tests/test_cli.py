@@ -82,8 +82,7 @@ def test_exact_error_texts(cli_db):
     assert r.output == "Error: unknown source 'nosuch'; known sources: liveuamap-nzz\n"
     r = run(cli_db, "area", "--source", "liveuamap-nzz", "--on", "2020-01-01")
     assert r.output == (
-        "Error: no liveuamap-nzz snapshot is valid on or before 2020-01-01; "
-        "its first snapshot is of 2022-08-13\n"
+        "Error: no liveuamap-nzz snapshot is valid on or before 2020-01-01; its first snapshot is of 2022-08-13\n"
     )
 
 

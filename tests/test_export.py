@@ -47,7 +47,8 @@ def test_geopackage_has_date_fields_a_spatial_index_and_the_store_s_areas(sample
     con = sqlite3.connect(out)
     assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'rtree_liveuamap_nzz_occupied_geom'").fetchone()[0]
     minx, miny, maxx, maxy = con.execute(
-        "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'liveuamap_nzz_occupied'").fetchone()
+        "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'liveuamap_nzz_occupied'"
+    ).fetchone()
     bounds = shapely.total_bounds(shapely.from_wkb(geoms))
     assert (minx, miny, maxx, maxy) == pytest.approx(tuple(bounds), abs=1e-9)
 

@@ -138,7 +138,8 @@ def test_liveuamap_days_are_fetched_from_the_replayed_scrape(store):
         ingest(direct, "liveuamap-nzz", [files[d] for d in days], workers=1)
         for d in days:
             assert area_on(store, "liveuamap-nzz", d)["occupied_km2"] == pytest.approx(
-                area_on(direct, "liveuamap-nzz", d)["occupied_km2"], rel=1e-9)
+                area_on(direct, "liveuamap-nzz", d)["occupied_km2"], rel=1e-9
+            )
         # the next update (no --since) starts after the newest stored map: nothing to fetch
         replay.log.clear()
         [r2] = fetch.update(store, ["liveuamap-nzz"], base_urls={"liveuamap-nzz": replay.url}, client=client,
@@ -161,11 +162,14 @@ def test_isw_layers_are_paged_and_named(store):
             i = int(q["resultOffset"][0])
             chunks = pages[service]
             page = chunks[i] if i < len(chunks) else []
-            doc = {"type": "FeatureCollection", "features": [
-                {"type": "Feature", "geometry": mapping(g), "properties": {"OBJECTID": i}} for g in page]}
+            doc = {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "geometry": mapping(g), "properties": {"OBJECTID": i}} for g in page],
+            }
             if i + 1 < len(chunks):
                 doc["exceededTransferLimit"] = True
             return 200, {}, orjson.dumps(doc)
+
         return answer
 
     with Replay() as replay:
@@ -208,10 +212,12 @@ def test_real_deepstate_revisions_replayed_give_the_archive_s_areas(shared_data,
     assert any(f["geometry"]["type"] == "Point" for f in lines[0]["map"]["features"])
     with Replay() as replay:
         replay.routes["/api/history/public"] = orjson.dumps(
-            [{"id": o["revision"], "datetime": o["published_utc"]} for o in lines])
+            [{"id": o["revision"], "datetime": o["published_utc"]} for o in lines]
+        )
         for o in lines:  # the live API sends the map as a JSON string, wrapped with its id
             replay.routes[f"/api/history/{o['revision']}/geojson"] = orjson.dumps(
-                orjson.dumps({"id": o["revision"], "map": o["map"]}).decode())
+                orjson.dumps({"id": o["revision"], "map": o["map"]}).decode()
+            )
         since = dt.date.fromisoformat(lines[0]["published_utc"][:10])
         [r], _ = _update(store, replay, "deepstate", since=since)
     assert r.error is None and r.added == len({o["published_utc"] for o in lines}), r.as_dict()

@@ -36,8 +36,9 @@ def full(shared_data, tmp_path_factory):
     summaries = {}
     if not reuse:
         summaries["liveuamap-nzz"] = ingest(store, "liveuamap-nzz", [shared_data / "liveuamap-nzz" / "daily"])
-        summaries["deepstate"] = ingest(store, "deepstate", [shared_data / "deepstate-history",
-                                                             shared_data / "deepstate" / "daily"])
+        summaries["deepstate"] = ingest(
+            store, "deepstate", [shared_data / "deepstate-history", shared_data / "deepstate" / "daily"]
+        )
         summaries["isw"] = ingest(store, "isw", [shared_data / "isw"])
     yield store, summaries, shared_data
     store.close()

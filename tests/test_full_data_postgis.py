@@ -58,9 +58,11 @@ def both(shared_data, tmp_path_factory):
 
 def test_postgis_and_sqlite_hold_the_same_snapshots(both):
     lite, pg = both
+
     def rows(s):
         return [(r.source, r.valid_time, r.geom_hash, r.occupied_km2, r.excluded, r.flags, r.warnings)
                 for r in s.snapshots(usable_only=False)]  # fmt: skip
+
     assert rows(pg) == rows(lite)
     assert len(rows(pg)) > 50
 

@@ -341,9 +341,7 @@ def _name_matches(shipped: list[dict], name: str, admin1: str | None = None) -> 
     return [
         r
         for r in shipped
-        if key in r["folds"]
-        and r["feature_code"] not in EXCLUDED_CODES
-        and (admin1 is None or r["admin1"] == admin1)
+        if key in r["folds"] and r["feature_code"] not in EXCLUDED_CODES and (admin1 is None or r["admin1"] == admin1)
     ]
 
 
@@ -389,9 +387,7 @@ def test_shevchenkove_in_kharkiv_oblast(shipped):
         assert {c.place.geonameid for c in info.value.candidates} == ids
         assert {c.place.oblast for c in info.value.candidates} == {"Kharkiv"}
         assert "in Kharkiv oblast equally well" in str(info.value)
-        assert str(info.value).endswith(
-            "To choose, give a nearby point (near=(lon, lat)) or pick one by GeoNames id"
-        )
+        assert str(info.value).endswith("To choose, give a nearby point (near=(lon, lat)) or pick one by GeoNames id")
 
 
 def test_much_larger_place_wins_outright(shipped):
@@ -471,9 +467,7 @@ def test_abandoned_place_not_found_says_so():
     assert place.abandoned
     with pytest.raises(PlaceNotFound) as info:
         resolve_one("Trokhymbrid")
-    assert str(info.value).endswith(
-        "; an abandoned, historical or destroyed place has that name (include_abandoned=True)"
-    )
+    assert str(info.value).endswith("; an abandoned, historical or destroyed place has that name (include_abandoned=True)")
     assert resolve_one("Trokhymbrid", include_abandoned=True) == place
 
 

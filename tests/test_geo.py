@@ -20,9 +20,7 @@ def test_area_matches_pyproj_geometry_area_perimeter_for_polygon_with_hole():
     expected = abs(Geod(ellps="WGS84").geometry_area_perimeter(shapely.orient_polygons(poly))[0])
     assert _geo.area_km2(poly) == pytest.approx(expected / 1e6, rel=1e-9)
     # independent: outer minus hole, each by the equal-area method
-    assert _geo.area_km2(poly) == pytest.approx(
-        equal_area_km2(outer) - equal_area_km2(box(31, 47.5, 32, 48.5)), rel=1e-4
-    )
+    assert _geo.area_km2(poly) == pytest.approx(equal_area_km2(outer) - equal_area_km2(box(31, 47.5, 32, 48.5)), rel=1e-4)
 
 
 def test_area_ignores_ring_orientation():

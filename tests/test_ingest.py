@@ -324,7 +324,8 @@ def test_an_archive_spilled_to_disk_stores_the_same_layers(tmp_path, monkeypatch
         summary = ingest(store, "deepstate", [f], workers=1)
         assert summary.errors == [] and summary.added == 6
         stored[budget] = store.conn.execute(
-            "SELECT valid_date, layer, area_km2, geom FROM snapshot_layers ORDER BY valid_date, layer").fetchall()
+            "SELECT valid_date, layer, area_km2, geom FROM snapshot_layers ORDER BY valid_date, layer"
+        ).fetchall()
         store.close()
     assert len(stored[0]) == 6 and stored[0] == stored[None]
 
@@ -345,6 +346,7 @@ def test_the_spill_reads_back_what_it_wrote():
         assert [type(s.encoded) is dict for s in kept] == [True, True, False, False, False]
         assert [dict(s.encoded.items()) for s in kept] == blobs
         assert sp.spilled_bytes == sum(len(v) for b in blobs[2:] for v in b.values())
+
 
 def test_work_items_are_typed_file_by_file(tmp_path, fresh_store):
     # #12: the ingest's work comes as typed items (no string tags): a one-map file, the same

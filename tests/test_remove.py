@@ -303,7 +303,7 @@ def test_a_map_removed_while_its_steps_are_derived_leaves_no_step(tmp_path, maps
         yield from real(store, todo)
 
     with SQLiteStore(db) as s:
-        ingest(s, NZZ, maps[:FAULT_DAY - 1], workers=1)
+        ingest(s, NZZ, maps[: FAULT_DAY - 1], workers=1)
         monkeypatch.setattr(steps, "_with_blobs", removal_first)
         got = ingest(s, NZZ, maps[FAULT_DAY - 1 : FAULT_DAY], workers=1)
         monkeypatch.undo()

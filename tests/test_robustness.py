@@ -571,7 +571,8 @@ def test_an_impossible_date_in_an_archive_member_names_it_and_the_run_goes_on(tm
     r = cli("ingest", "isw", str(bad), str(good), "--workers", "1", db=tmp_path / "s.gpkg")
     assert r.exit_code == 1 and r.exception is None or isinstance(r.exception, SystemExit)
     assert r.stderr.endswith(
-        f"error: {bad}:data/20230231.geojson: no such date as 20230231 (the date in the member's name)\n")
+        f"error: {bad}:data/20230231.geojson: no such date as 20230231 (the date in the member's name)\n"
+    )
     with SQLiteStore(tmp_path / "s.gpkg") as s:
         assert [r.valid_date for r in s.snapshots("isw")] == ["2023-06-01"]
 
@@ -764,7 +765,8 @@ def test_a_polygon_of_the_whole_world_is_refused(tmp_path):
     km2 = equal_area_km2(box(22, 44, 33, 53).intersection(outline))
     got = float(re.search(r"covers ([\d,]+) km²", note)[1].replace(",", ""))
     assert got == pytest.approx(km2, rel=1e-3) and note.endswith(
-        "of Ukraine's 603,628 km², more than the largest real maps (about a quarter)")
+        "of Ukraine's 603,628 km², more than the largest real maps (about a quarter)"
+    )
 
 
 def test_sources_shows_unfinished_ingests(tmp_path, faulty):
@@ -783,7 +785,8 @@ def test_sources_shows_unfinished_ingests(tmp_path, faulty):
     assert rows["isw"]["snapshots"] == 0 and rows[NZZ]["snapshots"] == 3
     assert rows["isw"]["unfinished_ingest"] == (
         "an ingest started 2026-01-02T00:00:00+00:00 (pid 4343 on box) did not finish (it was interrupted): "
-        "answers from isw are refused until it is run again (or frontwatch remove --source isw --all)")
+        "answers from isw are refused until it is run again (or frontwatch remove --source isw --all)"
+    )
     r = cli("sources", db=db)
     assert r.exit_code == 0 and (f"unfinished: {NZZ}: an ingest started 2026-01-01T00:00:00+00:00 (pid 4242 on "
                                  "box) did not finish (it was interrupted)") in r.stderr  # fmt: skip

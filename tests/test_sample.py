@@ -57,11 +57,13 @@ def test_deepstate_november_2024_russian_gain(sample_store):
     rows = series(sample_store, "deepstate", every="month", start="2024-10-31", end="2024-11-30")
     nov = rows[-1]
     assert (nov.period_end, nov.snapshot_date) == ("2024-11-30", "2024-11-30")
+
     # second method: the two raw daily files (download date = map date + 1)
     def raw(day):
         doc = orjson.loads(gzip.open(SAMPLES / "deepstate" / f"deepstatemap_data_{day}.geojson.gz").read())
         g = shapely.union_all([shape(f["geometry"]) for f in doc["features"]])
         return shapely.intersection(g, clip_outline())
+
     a, b = raw("20241101"), raw("20241201")
     assert nov.ru_gain_km2 == pytest.approx(equal_area_km2(shapely.difference(b, a)), rel=2e-3)
     assert 200 < nov.ru_gain_km2 < 2_000

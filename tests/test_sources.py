@@ -167,16 +167,14 @@ def test_user_geojson_without_the_property_is_refused_when_polygons_differ(tmp_p
     import shapely
 
     f = tmp_path / "mine.geojson"
-    f.write_bytes(orjson.dumps(_fc(_feat(KHARKIV, status="occupied", name="a"),
-                                   _feat(SOUTH, status="free", name="b"))))
+    f.write_bytes(orjson.dumps(_fc(_feat(KHARKIV, status="occupied", name="a"), _feat(SOUTH, status="free", name="b"))))
     summary = ingest(fresh_store, "geojson", [f], workers=1, options={"date": "2024-05-01"})
     [error] = summary.errors
     assert "status: free, occupied" in error and "--occupied-property status" in error
     assert fresh_store.snapshots("geojson") == []
     # one category: all counted, and the warning says so
     g = tmp_path / "one.geojson"
-    g.write_bytes(orjson.dumps(_fc(_feat(KHARKIV, status="occupied", name="a"),
-                                   _feat(SOUTH, status="occupied", name="b"))))
+    g.write_bytes(orjson.dumps(_fc(_feat(KHARKIV, status="occupied", name="a"), _feat(SOUTH, status="occupied", name="b"))))
     ingest(fresh_store, "geojson", [g], workers=1, options={"date": "2024-05-01"})
     (rec,) = fresh_store.snapshots("geojson")
     assert rec.occupied_km2 == pytest.approx(equal_area_km2(shapely.union(KHARKIV, SOUTH)), rel=1e-4)

@@ -38,7 +38,8 @@ def test_bounds_are_never_below_the_ground_gained(backend, request, store_name, 
     a, b = hist.records[0], hist.records[1]
     lost, _ = layer_differences(store, a, b)
     assert bounds.upper_km2(a, b, "UA") == pytest.approx(
-        _geo.area_km2(lost) * (1 + GainBounds.MARGIN_REL) + GainBounds.MARGIN_KM2, rel=1e-12)
+        _geo.area_km2(lost) * (1 + GainBounds.MARGIN_REL) + GainBounds.MARGIN_KM2, rel=1e-12
+    )
 
 
 @pytest.fixture

@@ -113,9 +113,10 @@ def test_postgis_two_concurrent_ingests_lose_and_duplicate_nothing(store_at, tmp
     assert len(files_rows) == len({f.read_bytes() for f in files})
     ids = {r.id for r in store.snapshots("liveuamap-nzz", usable_only=False)}
     assert all(set(map(int, ref.strip("[]").split(","))) <= ids for _, ref in files_rows if ref != "[]")
-    assert store.conn.execute("SELECT count(*) FROM snapshot_layers").fetchone()[0] == (
-        reference.conn.execute("SELECT count(*) FROM snapshot_layers").fetchone()[0])
-
+    assert (
+        store.conn.execute("SELECT count(*) FROM snapshot_layers").fetchone()[0]
+        == (reference.conn.execute("SELECT count(*) FROM snapshot_layers").fetchone()[0])
+    )
 
 
 def test_postgis_copy_of_a_file_store_gives_the_same_answers(store_at, tmp_path):

@@ -160,6 +160,7 @@ def test_simdjson_path_builds_the_same_geometry_as_the_geojson_reader(f):
 def test_a_layer_repeated_in_a_changed_map_is_reused():
     """A layer whose input repeats (by the reader's hash) in a map that differs elsewhere
     takes the earlier clipped layer; its area and warnings are those of a fresh run."""
+
     def doc(x0):
         def poly(x, y, d):
             return {"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]}
@@ -181,6 +182,7 @@ def test_map_key_sees_into_geometry_collections():
     """Found by review: the key made from arrays looked one level into collections, so two
     maps whose polygons sat in GeometryCollections got one key, and the second reused the
     first's validation."""
+
     def read(x0):
         mp = {"type": "MultiPolygon", "coordinates": [[[[x0, 48.0], [x0 + 0.5, 48.0], [x0 + 0.5, 48.5], [x0, 48.5],
                                                         [x0, 48.0]]]]}  # fmt: skip
@@ -197,6 +199,7 @@ def test_reader_digests_tell_maps_apart_by_geometry_only():
     """The digests the fast path makes: equal for the same geometry under other properties,
     different for a moved vertex, a ring split differently, or a Polygon given as a
     one-part MultiPolygon; and a map read from such a file is recognised as a repeat."""
+
     def doc(geometries, date="2022-09-01"):
         feats = [{"type": "Feature", "properties": {"type": "nochange", "_dateto": date}, "geometry": g}
                  for g in geometries]  # fmt: skip

@@ -67,10 +67,7 @@ def main() -> int:
     with lzma.open(SHARED / "deepstate-history" / "deepstate-revisions-2022-2025.jsonl.xz") as fh:
         for line in fh:
             obj = orjson.loads(line)
-            names = {
-                (f["properties"].get("name") or "").split("///")[-1].strip()
-                for f in obj["map"]["features"]
-            }
+            names = {(f["properties"].get("name") or "").split("///")[-1].strip() for f in obj["map"]["features"]}
             if {"CADR and CALR", "Occupied Crimea"} <= names:
                 revision = obj
                 break

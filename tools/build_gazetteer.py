@@ -226,11 +226,7 @@ def pick_name_uk(primary: str, cyrillic: list[str]) -> str | None:
 
 def _ukrainian_markers(name: str) -> int:
     low = name.lower()
-    return (
-        15 * bool(set(low) & _UKRAINIAN_ONLY)
-        + 5 * bool(_APOSTROPHE_IOTATED.search(low))
-        + 5 * bool(_SOFT_SK.search(low))
-    )
+    return 15 * bool(set(low) & _UKRAINIAN_ONLY) + 5 * bool(_APOSTROPHE_IOTATED.search(low)) + 5 * bool(_SOFT_SK.search(low))
 
 
 def clean(field: str) -> str:

@@ -248,5 +248,3 @@ def _days_around(store, source, ctx, day: dt.date) -> list[dt.date]:
     """The claim's date, then the dates of the other maps within the map lag of it."""
     near = _near(_history(store, source, ctx), day)
     return [day] + [d for d in near[1:] if d != day]
-
-

@@ -28,7 +28,7 @@ def check_file(store, path, *, published, sources, progress=None):
         if isinstance(items, dict):
             items = items.get("claims", [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise InputFileError(str(p), "expected a JSON list of claims (objects), or {\"claims\": [...]}")
+            raise InputFileError(str(p), 'expected a JSON list of claims (objects), or {"claims": [...]}')
         claims = claims_from_structured(items, published=day)
     else:
         try:

@@ -86,9 +86,7 @@ def load_corpus(folder: str | Path) -> list[Text]:
 
 
 def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(
-        str.maketrans("\u2019\u2018\u201c\u201d\u2013\u2014", "''\"\"--")
-    )
+    text = unicodedata.normalize("NFKC", text).translate(str.maketrans("\u2019\u2018\u201c\u201d\u2013\u2014", "''\"\"--"))
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -276,9 +274,7 @@ class Score:
         }  # fmt: skip
 
 
-def evaluate(
-    corpus: Iterable[Text], *, store: Any = None, sources: Sequence[str] = (), progress: Any = None
-) -> Score:
+def evaluate(corpus: Iterable[Text], *, store: Any = None, sources: Sequence[str] = (), progress: Any = None) -> Score:
     """Score extraction (and verdicts, with a store) on a labelled corpus.
 
     Parameters

@@ -101,8 +101,7 @@ place), ``hold`` (the side holds it through the window or on the date), ``presen
 side's troops or flags are in the place), ``advance`` (the side moves forward),
 ``evacuate``, ``strike`` and ``other`` (not measurable)."""
 
-UNIT_DIMENSIONS = {"km2": "area", "sq_mi": "area", "km": "length", "mi": "length", "count": "count",
-                   "percent": "share"}
+UNIT_DIMENSIONS = {"km2": "area", "sq_mi": "area", "km": "length", "mi": "length", "count": "count", "percent": "share"}
 
 KM2_PER_SQ_MI = 2.589_988_110_336
 """Square kilometres in one international square mile (exact: 1.609344² km²)."""

@@ -14,9 +14,7 @@ def _q(c: dict) -> str:
 def _window(c: dict) -> str:
     if not c.get("window_from"):
         return ""
-    return (
-        c["window_from"] if c["window_from"] == c["window_to"] else f"{c['window_from']} → {c['window_to']}"
-    )
+    return c["window_from"] if c["window_from"] == c["window_to"] else f"{c['window_from']} → {c['window_to']}"
 
 
 def _cell(v: dict) -> str:

@@ -112,9 +112,13 @@ def verify_claim(store: Store, claim: Claim, source: str, *, context: dict | Non
         base["later"] = later = _later(store, claim, source, context)
         decided = later and later["verdict"] != base["verdict"] and later["verdict"] in ("supported", "contested")
         if base.get("lag_days") and base["verdict"] in ("overstated", "understated", "contested") and decided and later:
-            base.update(verdict="unverifiable", reason=(
-                f"the map used ({base['snapshot_to']}) is {base['lag_days']} day(s) older than the claim's date and "
-                f"the first later map ({later['snapshot_to']}) gives '{later['verdict']}': the maps lag the claim"))
+            base.update(
+                verdict="unverifiable",
+                reason=(
+                    f"the map used ({base['snapshot_to']}) is {base['lag_days']} day(s) older than the claim's date and "
+                    f"the first later map ({later['snapshot_to']}) gives '{later['verdict']}': the maps lag the claim"
+                ),
+            )
             base["sentence"] = f"{_who(source, None, base['snapshot_to'])} lags the claim: " + base["reason"] + "."
     return base
 

@@ -99,13 +99,17 @@ def window_section(w: WindowReport, *, heading: bool = True) -> str:
     out.append(_table(rows, [("oblast", "oblast"), ("ua_gain_km2", "gained by Ukraine (km²)"),
                              ("ru_gain_km2", "gained by Russia (km²)"), ("net_km2", "net (km²)")],
                       total=by_oblast_total(rows)))  # fmt: skip
-    out.append('<p class="small">Oblasts: OpenStreetMap. The total equals the change above; ground outside '
-               "the land outline (coastal waters, estuaries) has its own row.</p>")
+    out.append(
+        '<p class="small">Oblasts: OpenStreetMap. The total equals the change above; ground outside '
+        "the land outline (coastal waters, estuaries) has its own row.</p>"
+    )
     out.append(f"<h2>Places that changed side ({len(pl.places):,})</h2>")
     out.append(_places(pl))
     out.append("<h2>Distance to the other side</h2>")
-    out.append(f'<p class="small">On the map valid on {escape(ch.to_date)}: geodesic (WGS84) distance from '
-               "the place to the nearest ground held by the other side.</p>")
+    out.append(
+        f'<p class="small">On the map valid on {escape(ch.to_date)}: geodesic (WGS84) distance from '
+        "the place to the nearest ground held by the other side.</p>"
+    )
     out.append(_table([_distance_row(d) for d in w.distances],
                       [("name", "place"), ("oblast", "oblast"), ("population", "population"), ("side", "held by"),
                        ("distance_km", "km to the other side"), ("snapshot_date", "map of")]))  # fmt: skip
@@ -152,8 +156,10 @@ def _page(title: str, body: str, *, credit: str, generated: str, version: str) -
 
 
 def _credit(source: str, attribution: str) -> str:
-    return (f"Control maps: {attribution} ({source}). Borders: © OpenStreetMap contributors (ODbL); "
-            "geoBoundaries (CC BY-SA 4.0); neighbours: Natural Earth. Places: GeoNames (CC BY 4.0).")
+    return (
+        f"Control maps: {attribution} ({source}). Borders: © OpenStreetMap contributors (ODbL); "
+        "geoBoundaries (CC BY-SA 4.0); neighbours: Natural Earth. Places: GeoNames (CC BY 4.0)."
+    )
 
 
 def render_window(w: WindowReport) -> str:

@@ -90,8 +90,11 @@ def change_figure(store: Store, source: str, start, end, *, change: Change | Non
              f"{source}, maps of {ch['from_snapshot']} and {ch['to_snapshot']} (asked {ch['from_date']} → "
              f"{ch['to_date']}); areas geodesic on WGS84.\nCoverage: {ch['coverage']}{counts}.",
              fontsize=8.5, color="#333333", ha="left", va="bottom", linespacing=1.4)  # fmt: skip
-    credit(fig, f"Frontwatch · Control: {ch['attribution']} · Borders: © OpenStreetMap contributors (ODbL), "
-                f"Natural Earth · Places: GeoNames (CC BY 4.0) · scale bar {km:,} km along {ext.mid_lat:.1f}°N")
+    credit(
+        fig,
+        f"Frontwatch · Control: {ch['attribution']} · Borders: © OpenStreetMap contributors (ODbL), "
+        f"Natural Earth · Places: GeoNames (CC BY 4.0) · scale bar {km:,} km along {ext.mid_lat:.1f}°N",
+    )
     return fig, ch.as_dict()
 
 

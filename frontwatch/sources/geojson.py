@@ -115,8 +115,10 @@ def _one_category(path: Path, feats: list[dict]) -> str:
         key = min(varying, key=lambda k: len(varying[k]))
         raise InputFileError(str(path), f"its polygons differ in {shown}: say which marks occupied ground, "
                              f"e.g. --occupied-property {key} --occupied-value {sorted(varying[key])[0]}")  # fmt: skip
-    return (f"no --occupied-property: all {len(polys)} polygons of the file carry the same properties "
-            "(one category), so all are counted as occupied")
+    return (
+        f"no --occupied-property: all {len(polys)} polygons of the file carry the same properties "
+        "(one category), so all are counted as occupied"
+    )
 
 
 def _features_via_gdal(path: Path) -> list[dict]:
@@ -142,9 +144,7 @@ def _features_via_gdal(path: Path) -> list[dict]:
     for i, wkb in enumerate(geoms):
         g = shapely.from_wkb(wkb) if wkb is not None else None
         if g is not None and to_wgs84 is not None:
-            g = shapely.transform(
-                g, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1]))
-            )
+            g = shapely.transform(g, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1])))
         props = {n: fields[j][i] for j, n in enumerate(names)}
         feats.append({"properties": props, "geometry": mapping(g) if g is not None else None})
     return feats

@@ -58,9 +58,7 @@ def read(path: Path, data: bytes) -> list[RawSnapshot]:
     for props, geom, digest in found:
         kind = props.get("type")
         if kind not in LAYERS:
-            raise InputFileError(
-                str(path), f"feature type {kind!r} is not one of nochange, gains, losses"
-            )
+            raise InputFileError(str(path), f"feature type {kind!r} is not one of nochange, gains, losses")
         for key in ("date", "_datefrom", "_dateto"):
             if props.get(key) and not dates.get(key):
                 dates[key] = props[key]

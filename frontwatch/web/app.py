@@ -81,6 +81,7 @@ def create_app(store: str | Path | Store, settings: Settings | None = None, **ov
     settings = settings or Settings(**overrides)
     path = store.path if isinstance(store, Store) else str(store)
     pool = StorePool(path)
+
     @asynccontextmanager
     async def lifespan(app):
         yield

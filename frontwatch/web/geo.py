@@ -102,5 +102,5 @@ def basemap_bytes() -> bytes:
     feats += [feature(shapely.boundary(o.geometry), simplify=0.005, kind="oblast", name=o.name) for o in oblasts()]
     feats += [feature(shapely.Point(p.lon, p.lat), kind="town", name=p.name, population=p.population,
                       oblast=p.oblast) for p in towns(50_000)]  # fmt: skip
-    credit = ("Borders: © OpenStreetMap contributors (ODbL), Natural Earth; places: GeoNames (CC BY 4.0)")
+    credit = "Borders: © OpenStreetMap contributors (ODbL), Natural Earth; places: GeoNames (CC BY 4.0)"
     return orjson.dumps({"type": "FeatureCollection", "attribution": credit, "features": feats})

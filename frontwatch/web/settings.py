@@ -38,4 +38,3 @@ class Settings:
             raise ValueError("timeout_s, max_body_bytes and threads must be positive")
         if self.tiles_url and not self.tiles_url.startswith(("https://", "http://")):
             raise ValueError(f"tiles_url {self.tiles_url!r}: expected an http(s) URL template with {{z}}/{{x}}/{{y}}")
-

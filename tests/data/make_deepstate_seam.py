@@ -43,20 +43,29 @@ def features() -> list[dict]:
         return [[round(float(x), 10), round(float(y), 10), 0] for x, y in pts]
 
     def poly(name, fill, rings):
-        return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring(r) for r in rings]},
-                "properties": {"name": name, "fill": fill, "stroke": fill, "fill-opacity": 0.25}}
+        return {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [ring(r) for r in rings]},
+            "properties": {"name": name, "fill": fill, "stroke": fill, "fill-opacity": 0.25},
+        }
 
     return [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [35.2, 49.2, 0]},
-         "properties": {"name": "unit (never read)", "styleUrl": "#icon-1603"}},
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [35.2, 49.2, 0]},
+            "properties": {"name": "unit (never read)", "styleUrl": "#icon-1603"},
+        },
         poly("Окуповано /// Occupied /// geoJSON.status.occupied", "#a52714", [occupied]),
         poly("ОРДЛО /// CADR and CALR /// geoJSON.territories.ordlo", "#a52714", [cadr, pocket]),
     ]
 
 
 def main() -> None:
-    revision = {"revision": 1733001699, "published_utc": PUBLISHED,
-                "map": {"type": "FeatureCollection", "features": features()}}
+    revision = {
+        "revision": 1733001699,
+        "published_utc": PUBLISHED,
+        "map": {"type": "FeatureCollection", "features": features()},
+    }
     out = Path(__file__).with_name("deepstate-seam.jsonl")
     out.write_bytes(orjson.dumps(revision) + b"\n")
 

@@ -151,7 +151,8 @@ def _settlements(store, claim, source, ctx) -> dict:
     method = [round(measured / r, 1), round(measured * r, 1), measured + twice] if r else []
     who = _who(source, res["from_snapshot"], res["to_snapshot"])
     what = f"settlements passing to {'Ukraine' if side == 'UA' else 'Russia'}" + (
-        f" in {', '.join(oblasts)}" if oblasts else "")
+        f" in {', '.join(oblasts)}" if oblasts else ""
+    )
     out = _numeric(claim, source, claim.quantity, measured, values, unit="count", what=what, who=who, method=method)
     out.update(snapshot_from=res["from_snapshot"], snapshot_to=res["to_snapshot"], lag_days=res["to_lag_days"],
                **_scope_rule(claim, oblasts), **_lag_note(res["to_snapshot"], end))  # fmt: skip
@@ -203,7 +204,7 @@ def _rank(store, claim, source, ctx) -> dict:
 
 
 def _rank_since(ref, source, found: dict | None, first: dt.date, who: str) -> tuple[str, str, str]:
-    """"the swiftest advance since March": the last larger window ended in the period
+    """ "the swiftest advance since March": the last larger window ended in the period
     named; (measured, verdict, sentence)."""
     lo, hi = ref.start, ref.end + dt.timedelta(days=RANK_SLACK_DAYS)
     later = found is not None and dt.date.fromisoformat(found["to_snapshot"]) > hi
@@ -227,7 +228,7 @@ def _rank_since(ref, source, found: dict | None, first: dt.date, who: str) -> tu
 
 
 def _rank_within(ref, source, found: dict | None, first: dt.date, who: str) -> tuple[str, str, str]:
-    """"the most in any week this year": no earlier window of the same length inside the
+    """ "the most in any week this year": no earlier window of the same length inside the
     period beat it (a larger one before the period does not count against it);
     (measured, verdict, sentence)."""
     to = dt.date.fromisoformat(found["to_snapshot"]) if found else None
@@ -241,7 +242,8 @@ def _rank_within(ref, source, found: dict | None, first: dt.date, who: str) -> t
         text = (f"{who}: no larger window of the same length since {found['to_snapshot']}" if found
                 else f"{who}: the largest such window on record")  # fmt: skip
     text += f"; the claim says the largest since {ref.start}: " + (
-        "consistent with the claim." if verdict == "supported" else "the claim overstates it.")
+        "consistent with the claim." if verdict == "supported" else "the claim overstates it."
+    )
     return (f"since window ending {found['to_snapshot']}" if found else "largest on record"), verdict, text
 
 
@@ -278,5 +280,3 @@ def _share_of_change(store, claim, source, ctx) -> dict:
     out.update(pct, unit="percent", envelope=env, claim_interval=[100 * v / total for v in out["claim_interval"]],
                share_basis=f"% of {basis}")  # fmt: skip
     return out
-
-

@@ -186,5 +186,3 @@ def _distance(store, claim, source, ctx) -> dict:
     out = _numeric(claim, source, q, measured, values, unit="km", what=what, who=who)
     out.update(snapshot_to=row["snapshot_date"], lag_days=row["lag_days"], **_lag_note(row["snapshot_date"], day))
     return out
-
-

@@ -88,5 +88,3 @@ def _share(store, claim, source, ctx) -> dict:
     out.update(snapshot_to=asof.snapshot.valid_date, lag_days=asof.lag_days, **_scope_rule(claim, oblasts),
                **_lag_note(asof.snapshot.valid_date, claim.window.end))  # fmt: skip
     return out
-
-

@@ -130,8 +130,17 @@ def _sentence_claims(text: str, span: tuple[int, int], ctx: _Context) -> None:
         ctx.statement = None
     masked = [speaker.span] if speaker.span else []
     sent = _Sentence(
-        text, s, span, speaker, _sides(s, _claimant_side(speaker.claimant)), _places(s, masked), times, statement,
-        anchor, anchor_rule, next((c.subject.get("side") for c in reversed(ctx.claims) if c.subject.get("side")), None),
+        text,
+        s,
+        span,
+        speaker,
+        _sides(s, _claimant_side(speaker.claimant)),
+        _places(s, masked),
+        times,
+        statement,
+        anchor,
+        anchor_rule,
+        next((c.subject.get("side") for c in reversed(ctx.claims) if c.subject.get("side")), None),
         ctx.claims[-1].subject.get("region") if ctx.claims and ctx.claims[-1].subject.get("country") == "RU" else None,
     )
     found = _Found()
@@ -237,7 +246,7 @@ def _attach_called_false(ctx: _Context, before: int, s: str) -> None:
                        and _is_party(c)][:1]  # fmt: skip
     for c in targets:
         if not any(r.get("claimant") == who for r in c.responses):
-            c.responses.append({"claimant": who, "stance": "disputes", "text": s[m.start():m.end()]})
+            c.responses.append({"claimant": who, "stance": "disputes", "text": s[m.start() : m.end()]})
 
 
 def _attach_disputes(ctx: _Context, before: int, s: str) -> None:

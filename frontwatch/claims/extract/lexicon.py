@@ -36,8 +36,7 @@ _REPORT_VERBS = (
     "assessed assesses noted notes showed shows show purporting purported purports "
     "declared declares posted posts tweeted conceded concedes boasted boasts alleged alleges "
     "indicated indicates suggested suggests found finds counted counts tallied reckoned "
-    "announcing claiming saying reporting estimating adding noting "
-    + " ".join(sorted(DISPUTE_VERBS))
+    "announcing claiming saying reporting estimating adding noting " + " ".join(sorted(DISPUTE_VERBS))
 ).split()
 
 CLAIMANT_SIDES: dict[str, str] = {

@@ -268,7 +268,7 @@ def _region(s: str, at: int | None = None) -> dict[str, Any]:
     for m in _IN_RUSSIA.finditer(s):
         found.append((m.start(), {"region": m.group("name") or "Russia", "country": "RU"}))
     for m in _FRONT.finditer(s):
-        if not re.match(r"\s+of\b", s[m.end():]):  # "the southern flank of Bakhmut" is local
+        if not re.match(r"\s+of\b", s[m.end() :]):  # "the southern flank of Bakhmut" is local
             found.append((m.start(), {"region": _FRONT_REGIONS[m.group("c").lower()]}))
     local = [(m.start(), m.end()) for m in _LOCAL.finditer(s)]
     for pattern, label in ((_DIRECTION, "{} direction"), (_AROUND, "around {}"), (_LOCAL, "around {}")):
@@ -382,6 +382,7 @@ def disambiguate(claims, folded_text: str) -> None:
                 pick, why = inside[0], f"the only one in {label} ({inside[0].oblast})"
                 break
         if pick is None and anchors:
+
             def gap(p):
                 return min(_km_between(p, a) for a in anchors)
 

@@ -106,9 +106,7 @@ def _place_before(sent: _Sentence, at: int, ctx: _Context, *, known_only: bool =
     return (earlier[-1], "text") if earlier else (ctx.last_place, "context")
 
 
-def _window_for(
-    kind: str, sent: _Sentence, ctx: _Context, at: tuple[int, int] | None = None
-) -> Window | None:
+def _window_for(kind: str, sent: _Sentence, ctx: _Context, at: tuple[int, int] | None = None) -> Window | None:
     """The window of a claim of ``kind`` in the sentence (see the module docstring)."""
     event = _event_time(sent, at)
     if event is not None:

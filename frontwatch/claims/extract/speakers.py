@@ -122,9 +122,15 @@ def _subject_segment(pre: str) -> str:
     pre = re.split(r"[:;]\s+", pre)[-1]  # "... a setback: on Tuesday the General Staff said"
     parts = [p.strip().strip("\"'") for p in pre.split(",")]
     last = parts[-1]
-    if len(parts) > 1 and (re.match(r"^(?:the|a|an|its|his|her|their)\s+[a-z]", last) or _ROLE_FIRST.match(last)
-                           # ", a Ukrainian group that maps the fighting," (no name at its end)
-                           or (re.match(r"^(?:the|a|an)\s+[A-Z][\w-]*\s+[a-z]", last) and last.split()[-1][:1].islower())):
+    if (
+        len(parts) > 1
+        and (
+            re.match(r"^(?:the|a|an|its|his|her|their)\s+[a-z]", last)
+            or _ROLE_FIRST.match(last)
+            # ", a Ukrainian group that maps the fighting," (no name at its end)
+            or (re.match(r"^(?:the|a|an)\s+[A-Z][\w-]*\s+[a-z]", last) and last.split()[-1][:1].islower())
+        )
+    ):
         prev = parts[-2]
         words = prev.split()
         if words and len(words) <= 8 and words[0][:1].isupper() and not re.search(r"\d", prev):
@@ -177,9 +183,13 @@ def _speaker(s: str, ctx: _Context) -> _Speaker:
         if re.match(r"^(?i:verified|geolocated|confirmed)\b", segment):
             return _Speaker(None, "verified", None, verb, True)
         first = words[0]
-        if not (first[:1].isupper() or first.lower() in {"the", "a", "an"} or first.lower() in _PRONOUNS
-                or _ROLE_BEFORE_NAME.match(segment)  # "commander-in-chief Oleksandr Syrskyi said"
-                or _MEMBERS_OF.match(segment)):  # "soldiers of the 131st battalion announced"
+        if not (
+            first[:1].isupper()
+            or first.lower() in {"the", "a", "an"}
+            or first.lower() in _PRONOUNS
+            or _ROLE_BEFORE_NAME.match(segment)  # "commander-in-chief Oleksandr Syrskyi said"
+            or _MEMBERS_OF.match(segment)
+        ):  # "soldiers of the 131st battalion announced"
             continue
         if len(words) > 1 and first.lower() in _OPENERS:
             continue  # "In the Kharkiv area ...", "If true ..."

@@ -23,9 +23,7 @@ from frontwatch.claims.model import (
     precision_of,
 )
 
-_UNIT_WORDS = re.compile(
-    "|".join(f"(?P<u_{name}>{pattern})" for name, pattern in _UNIT_PATTERNS.items()), re.IGNORECASE
-)
+_UNIT_WORDS = re.compile("|".join(f"(?P<u_{name}>{pattern})" for name, pattern in _UNIT_PATTERNS.items()), re.IGNORECASE)
 _STANCE_WORDS = {"claim": "claims", "claimed": "claims", "disputed": "disputes", "dispute": "disputes",
                  "verify": "verified", "verifies": "verified"}  # fmt: skip
 _SIDE_NAMES = {"ua": "UA", "ukraine": "UA", "ukrainian": "UA", "kyiv": "UA",
@@ -51,9 +49,7 @@ def _qualifier(value: Any) -> str:
     text = text.lower().replace("_", " ")
     if text in QUALIFIER_WORDS:
         return QUALIFIER_WORDS[text]
-    raise InvalidClaim(
-        "qualifier", value, "one of " + ", ".join(QUALIFIERS) + " (or 'more than', 'about'...)"
-    )
+    raise InvalidClaim("qualifier", value, "one of " + ", ".join(QUALIFIERS) + " (or 'more than', 'about'...)")
 
 
 def _quantity(value: Any, item: Mapping[str, Any]) -> Quantity | None:
@@ -90,9 +86,7 @@ def _window_field(item: Mapping[str, Any], prefix: str, published: date) -> Wind
         if isinstance(phrase, str) and phrase.strip():
             w = resolve_window(phrase, published=published)
             if w is None:
-                raise InvalidClaim(
-                    prefix, phrase, "a time phrase such as 'in the last week' or 'on 8 September'"
-                )
+                raise InvalidClaim(prefix, phrase, "a time phrase such as 'in the last week' or 'on 8 September'")
             return w
         if isinstance(phrase, Mapping):
             return _window_field(
@@ -103,9 +97,7 @@ def _window_field(item: Mapping[str, Any], prefix: str, published: date) -> Wind
     first = _date_field(f"{prefix}_from", start if start is not None else end)
     last = _date_field(f"{prefix}_to", end) if end is not None else published
     if rule is None:
-        rule = (
-            "given as data" if end is not None else f"given as data; up to the publication date ({published})"
-        )
+        rule = "given as data" if end is not None else f"given as data; up to the publication date ({published})"
     return Window(first, last, text, rule)
 
 
@@ -189,18 +181,18 @@ def _structured(i: int, item: Mapping[str, Any], claims: list[Claim], published:
         # a state with no date is a state on the publication date (what --published says)
         window = Window(published, published, "", f"no window given: the publication date ({published})")
     return Claim(
-            kind=str(item["kind"]),
-            text=str(item.get("text") or ""),
-            span=(int(span[0]), int(span[1])) if span else None,
-            claimant=item.get("claimant"),
-            stance=stance,
-            subject=subject,
-            quantity=_quantity(item.get("quantity"), item),
-            window=window,
-            reference=_window_field(item, "reference", published),
-            converts=conversion,
-            refers_to=item.get("refers_to", conversion.index if conversion else None),
-            reason=item.get("reason"),
-            responses=[dict(r) for r in item.get("responses") or [] if isinstance(r, Mapping)],
-            published=_date_field("published", item["published"]) if item.get("published") else published,
-        )
+        kind=str(item["kind"]),
+        text=str(item.get("text") or ""),
+        span=(int(span[0]), int(span[1])) if span else None,
+        claimant=item.get("claimant"),
+        stance=stance,
+        subject=subject,
+        quantity=_quantity(item.get("quantity"), item),
+        window=window,
+        reference=_window_field(item, "reference", published),
+        converts=conversion,
+        refers_to=item.get("refers_to", conversion.index if conversion else None),
+        reason=item.get("reason"),
+        responses=[dict(r) for r in item.get("responses") or [] if isinstance(r, Mapping)],
+        published=_date_field("published", item["published"]) if item.get("published") else published,
+    )

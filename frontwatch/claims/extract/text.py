@@ -69,9 +69,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                     continue  # a headline's speaker: "Zelensky: ...", "Russian MoD: ..."
             elif b.group("punct") == "." and not b.group("close"):
                 word = re.search(r"([\w.]+)$", before)
-                if word and (
-                    word.group(1).lower() in _ABBREVIATIONS or re.fullmatch(r"[A-Z]", word.group(1))
-                ):
+                if word and (word.group(1).lower() in _ABBREVIATIONS or re.fullmatch(r"[A-Z]", word.group(1))):
                     continue
             raw.append((base + start, base + b.end("close")))
             start = b.end()

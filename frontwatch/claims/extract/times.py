@@ -196,17 +196,15 @@ names itself (``_Time.own``), or None when the phrase names no period."""
 
 
 def _resolve_between(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"between 1 September and 8 September", "from ... to ...": the two dates."""
+    """ "between 1 September and 8 September", "from ... to ...": the two dates."""
     a, b = _parse_date(m.group("a"), published), _parse_date(m.group("b"), published)
     if a is None or b is None or a > b:
         return None
     return a, b, f"{text} = from {a.isoformat()} to {b.isoformat()}", None
 
 
-def _resolve_between_days(
-    m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str
-) -> _Resolved | None:
-    """"between 1 and 8 September": two days of one month."""
+def _resolve_between_days(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """ "between 1 and 8 September": two days of one month."""
     tail = f" {m.group('mon')}" + (f" {m.group('yr')}" if m.group("yr") else "")
     a = _parse_date(m.group("d1") + tail, published)
     b = _parse_date(m.group("d2") + tail, published)
@@ -216,7 +214,7 @@ def _resolve_between_days(
 
 
 def _resolve_war(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"since the war began (six months ago)": from the full-scale invasion up to the anchor."""
+    """ "since the war began (six months ago)": from the full-scale invasion up to the anchor."""
     rule = (
         f"since the war began = since the full-scale invasion on {WAR_START.isoformat()} "
         f"(a fixed date; any 'N months ago' in the phrase is not used), up to {anchor_rule}"
@@ -226,7 +224,7 @@ def _resolve_war(m: re.Match[str], text: str, published: date, anchor: date, anc
 
 
 def _resolve_since(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"since 24 February", "since March": from that day or month up to the anchor."""
+    """ "since 24 February", "since March": from that day or month up to the anchor."""
     when = m.group("when")
     if m.group("month") and _parse_date(when, published) is None:
         first, last, label = _month_window(m.group("month"), m.group("year"), published)
@@ -241,7 +239,7 @@ def _resolve_since(m: re.Match[str], text: str, published: date, anchor: date, a
 
 
 def _resolve_duration(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"in the last week", "in three days": the days, weeks or months ending on the anchor."""
+    """ "in the last week", "in three days": the days, weeks or months ending on the anchor."""
     n = _SMALL_VALUES.get((m.group("n") or "one").lower()) or int(m.group("n"))
     unit = m.group("u").lower()
     per = {"week": 7, "fortnight": 14}.get(unit.rstrip("s"))
@@ -251,7 +249,7 @@ def _resolve_duration(m: re.Match[str], text: str, published: date, anchor: date
 
 
 def _resolve_this(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"this week", "this month": from its Monday or first day up to the anchor."""
+    """ "this week", "this month": from its Monday or first day up to the anchor."""
     unit = m.group("u").lower()
     start = {"week": anchor - timedelta(days=anchor.weekday()), "month": anchor.replace(day=1),
              "year": anchor.replace(month=1, day=1)}[unit]  # fmt: skip
@@ -261,7 +259,7 @@ def _resolve_this(m: re.Match[str], text: str, published: date, anchor: date, an
 
 
 def _resolve_period_to(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"in the week to 24 November": the week (fortnight, month) ending on that day."""
+    """ "in the week to 24 November": the week (fortnight, month) ending on that day."""
     when = m.group("when")
     end: date | None
     if when.lower() in _WEEKDAYS:
@@ -276,10 +274,8 @@ def _resolve_period_to(m: re.Match[str], text: str, published: date, anchor: dat
     return start, end, f"{text} = the {unit} ending on {end.isoformat()}", None
 
 
-def _resolve_period_start(
-    m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str
-) -> _Resolved | None:
-    """"since the start of the year / of September / of 2024", "so far this year",
+def _resolve_period_start(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """ "since the start of the year / of September / of 2024", "so far this year",
     "year-to-date": from the first day of that period up to the anchor."""
     what = (m.group("what") or m.group("what2") or m.group("ytd") or "").lower()
     if what.startswith("year"):
@@ -296,10 +292,8 @@ def _resolve_period_start(
     return start, anchor, f"{text} = from {start.isoformat()} up to {anchor_rule}", None
 
 
-def _resolve_last_period(
-    m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str
-) -> _Resolved | None:
-    """"last month", "last year" (without "the" or "past"): the previous calendar month or
+def _resolve_last_period(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """ "last month", "last year" (without "the" or "past"): the previous calendar month or
     year before the anchor."""
     if m.group("u").lower() == "month":
         last = anchor.replace(day=1) - timedelta(days=1)
@@ -310,7 +304,7 @@ def _resolve_last_period(
 
 
 def _resolve_year(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"in 2024": the calendar year, up to the publication date if it has not ended."""
+    """ "in 2024": the calendar year, up to the publication date if it has not ended."""
     year = int(m.group("y"))
     start, last = date(year, 1, 1), date(year, 12, 31)
     end = min(last, published) if start <= published else last
@@ -318,14 +312,14 @@ def _resolve_year(m: re.Match[str], text: str, published: date, anchor: date, an
 
 
 def _resolve_ago(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"six months ago": the day that far before the publication date."""
+    """ "six months ago": the day that far before the publication date."""
     n = _SMALL_VALUES.get(m.group("n").lower()) or int(m.group("n"))
     day = _span_back(published, n, m.group("u"))
     return day, day, f"{text} = {day.isoformat()}, counted back from the publication date", None
 
 
 def _resolve_date(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"on 8 September", "September 8, 2022", "2022-09-08": that day."""
+    """ "on 8 September", "September 8, 2022", "2022-09-08": that day."""
     day = _parse_date(m.group("when"), published)
     if day is None:
         return None
@@ -333,7 +327,7 @@ def _resolve_date(m: re.Match[str], text: str, published: date, anchor: date, an
 
 
 def _resolve_weekday(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"on Thursday": the most recent Thursday on or before the publication date."""
+    """ "on Thursday": the most recent Thursday on or before the publication date."""
     wd = _WEEKDAYS[m.group("wd").lower()]
     day = published - timedelta(days=(published.weekday() - wd) % 7)
     rule = (
@@ -343,21 +337,19 @@ def _resolve_weekday(m: re.Match[str], text: str, published: date, anchor: date,
     return day, day, rule, None
 
 
-def _resolve_yesterday(
-    m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str
-) -> _Resolved | None:
-    """"yesterday": the day before the publication date."""
+def _resolve_yesterday(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
+    """ "yesterday": the day before the publication date."""
     day = published - timedelta(days=1)
     return day, day, f"yesterday = the day before the publication date: {day.isoformat()}", None
 
 
 def _resolve_today(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"today": the publication date."""
+    """ "today": the publication date."""
     return published, published, f"today = the publication date: {published.isoformat()}", None
 
 
 def _resolve_month(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"in March": the calendar month, up to the publication date if it has not ended."""
+    """ "in March": the calendar month, up to the publication date if it has not ended."""
     first, last, label = _month_window(m.group("month"), m.group("year"), published)
     end = min(last, published) if first <= published else last
     rule = f"{text} = the calendar month {label}" + (", up to the publication date" if end < last else "")
@@ -365,7 +357,7 @@ def _resolve_month(m: re.Match[str], text: str, published: date, anchor: date, a
 
 
 def _resolve_now(m: re.Match[str], text: str, published: date, anchor: date, anchor_rule: str) -> _Resolved | None:
-    """"now", "currently": the date of the statement when the text dates it, else the
+    """ "now", "currently": the date of the statement when the text dates it, else the
     publication date."""
     return anchor, anchor, f"{text} = {anchor_rule} ({anchor.isoformat()})", None
 

@@ -169,7 +169,9 @@ _LEAVE_AS = re.compile(r"(?:,[^,.;]{1,60},)?\s+as\s+(?:the|a|an|its)\b")
 """After "leaves X": "... as the last big town" keeps X as it is (the idiom "leave X as Y")."""
 _LEFT_FROM = re.compile(
     r"\b(?:driven|pushed|forced|kicked|thrown|knocked|chased)\s+out(?:\s+of)?\b|\b(?:expelled|ousted|dislodged)\b"
-    r"|\b(?:withdrew|withdrawn|retreated|fled|left|pulled\s+out)\b", re.IGNORECASE)
+    r"|\b(?:withdrew|withdrawn|retreated|fled|left|pulled\s+out)\b",
+    re.IGNORECASE,
+)
 """Words in "among the villages <...> are" that say the side named there left them."""
 
 
@@ -299,7 +301,7 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
                     add(p, source, _PASSIVE_VERBS.get(verb, "capture"), side, at=m.span())
             elif how == "noun":
                 noun = m.group("noun").lower()
-                if re.match(r"(?i:the\s+(?:town|city|village))", s[m.start("obj"):]):
+                if re.match(r"(?i:the\s+(?:town|city|village))", s[m.start("obj") :]):
                     place, source = ctx.last_place, "context"
                     earlier = [p for p in sent.places if p.end <= m.start()]
                     if earlier:
@@ -330,7 +332,7 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
                 place, source = _place_at(sent, m.start("obj"), ctx)
                 add(place, source, "withdraw", _side_at(sent, m.start("obj")), at=m.span())
             elif how == "fell":
-                if re.match(r"(?i:town|city|village)", s[m.start("obj"):]):
+                if re.match(r"(?i:town|city|village)", s[m.start("obj") :]):
                     place, source = (ctx.last_place, "context")
                 else:
                     place, source = _place_at(sent, m.start("obj"), ctx)

@@ -28,9 +28,7 @@ _DAMAGED = re.compile(
     re.I,
 )
 _CAPACITY = re.compile(r"\b(?:accommodat\w*|capacity|carr(?:y|ies|ying)|seats?|holds?\s+up\s+to)\b", re.I)
-_VEHICLES = re.compile(
-    r"\b(?P<noun>helicopters?|aircraft|planes?|trucks?|vehicles?|ships?|trains?|buses)\b", re.I
-)
+_VEHICLES = re.compile(r"\b(?P<noun>helicopters?|aircraft|planes?|trucks?|vehicles?|ships?|trains?|buses)\b", re.I)
 _PEOPLE_NOUNS = frozenset(
     {
         "soldiers",
@@ -102,9 +100,7 @@ def _other(sent: _Sentence, ctx: _Context, left: list[_Figure], *, made: bool) -
     if not topics:
         side = None  # nothing measurable: no side to check either
     subject = {"side": side, "action": action, "topic": "; ".join(topics) or None, **_region(sent.s)}
-    return _claim(
-        "other", sent, ctx, quantity=left[0].quantity if left else None, reason=reason, subject=subject
-    )
+    return _claim("other", sent, ctx, quantity=left[0].quantity if left else None, reason=reason, subject=subject)
 
 
 def resolve(sent: _Sentence, ctx: _Context, found: _Found) -> list[Claim]:

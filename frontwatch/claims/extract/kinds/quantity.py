@@ -55,7 +55,7 @@ _SAME_AS = re.compile(
 
 
 def _same_as(sent: _Sentence, ctx: _Context, claims: list[Claim]) -> list[Claim]:
-    """"19 percent occupied, the same share as on 3 October 2022": the last share or area
+    """ "19 percent occupied, the same share as on 3 October 2022": the last share or area
     held stated before, claimed again for the date the phrase names."""
     out = []
     for m in _SAME_AS.finditer(sent.s):
@@ -73,9 +73,7 @@ def _same_as(sent: _Sentence, ctx: _Context, claims: list[Claim]) -> list[Claim]
     return out
 
 
-def _quantity_claims(
-    sent: _Sentence, ctx: _Context, figures: list[_Figure]
-) -> tuple[list[Claim], list[_Figure]]:
+def _quantity_claims(sent: _Sentence, ctx: _Context, figures: list[_Figure]) -> tuple[list[Claim], list[_Figure]]:
     """Claims carried by figures with a unit or a settlement count; and the figures left
     over (counts of other things, lengths tied to nothing)."""
     s = sent.s
@@ -227,6 +225,7 @@ def _nearest(pattern: re.Pattern[str], s: str, pos: int) -> re.Match[str] | None
 
 def _closer(a: re.Match[str], b: re.Match[str], pos: int) -> bool:
     """Whether match ``a`` is nearer to ``pos`` than ``b`` (a match before it counting first)."""
+
     def gap(m):
         return (0, pos - m.end()) if m.start() < pos else (1, m.start() - pos)
 
@@ -347,8 +346,11 @@ _ADJECTIVE_AFTER = re.compile(
 def _nearest_verb(s: str, pos: int) -> re.Match[str] | None:
     """The change verb nearest to a position (before it preferred); "occupied" before a noun
     ("the occupied area") is an adjective, not a verb."""
-    verbs = [v for v in _CHANGE_VERB.finditer(s) if not (
-        v.group(1).lower() in ("occupied", "liberated", "captured") and _ADJECTIVE_AFTER.match(s, v.end()))]
+    verbs = [
+        v
+        for v in _CHANGE_VERB.finditer(s)
+        if not (v.group(1).lower() in ("occupied", "liberated", "captured") and _ADJECTIVE_AFTER.match(s, v.end()))
+    ]
     before = [v for v in verbs if v.start() < pos]
     if before:
         return before[-1]

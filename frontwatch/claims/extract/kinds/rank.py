@@ -47,11 +47,7 @@ def _rank(sent: _Sentence, ctx: _Context, pattern: re.Pattern[str] = _SUPERLATIV
                   if ctx.claims[i].kind in CHANGE_KINDS and i not in ctx.comparisons), None)  # fmt: skip
     referred = ctx.claims[index] if index is not None else None
     measure = next(
-        (
-            kind
-            for kind, words in _RANK_MEASURES.items()
-            if any(w in measure_text.lower().split() for w in words)
-        ),
+        (kind for kind, words in _RANK_MEASURES.items() if any(w in measure_text.lower().split() for w in words)),
         referred.kind if referred else None,
     )
     reference = None
@@ -60,9 +56,7 @@ def _rank(sent: _Sentence, ctx: _Context, pattern: re.Pattern[str] = _SUPERLATIV
         own = ref_time.own or ref_time.window
         reference = Window(own.start, own.end, m.group("ref").strip(), own.rule)
     elif re.match(r"(?:of|in)\s+the\s+(?:war|invasion)", m.group("ref"), re.IGNORECASE):
-        reference = Window(
-            WAR_START, WAR_START, m.group("ref"), "the war = since the full-scale invasion on 2022-02-24"
-        )
+        reference = Window(WAR_START, WAR_START, m.group("ref"), "the war = since the full-scale invasion on 2022-02-24")
     window = None
     own_time = [t for t in sent.times if t is not sent.statement and not m.start("ref") <= t.start < m.end("ref")
                 and t.kind in PERIOD_KINDS]  # fmt: skip
@@ -82,9 +76,7 @@ def _rank(sent: _Sentence, ctx: _Context, pattern: re.Pattern[str] = _SUPERLATIV
         "measure_text": measure_text or None,
         "reference_text": m.group("ref").strip(),
         "within": True if within else None,  # no larger window inside the period (not "since" it)
-        "conditional": True
-        if re.match(r"^\s*(?i:if\b)", sent.s) or re.search(r"\bwould\b", sent.s)
-        else None,
+        "conditional": True if re.match(r"^\s*(?i:if\b)", sent.s) or re.search(r"\bwould\b", sent.s) else None,
     }
     return _claim("rank", sent, ctx, subject=subject, window=window, reference=reference, refers_to=index)
 
