@@ -25,7 +25,7 @@ from . import _geo
 from .boundaries import clip_outline, oblasts
 from .errors import IngestIncomplete, InvalidWindow
 from .quality import mask_between
-from .results import Result, not_json, optional
+from .results import Result, TwoMaps, not_json, optional
 from .snapshot import describe_coverage
 from .steps import GainBounds, chained_upper_km2, step_areas
 from .store import SnapshotRecord, Store
@@ -53,7 +53,7 @@ class OblastChange(Result):
 
 
 @dataclass(frozen=True, slots=True)
-class Change(Result):
+class Change(TwoMaps):
     """Territory that changed hands between the maps valid on two dates (:func:`change_between`).
 
     Attributes
@@ -81,13 +81,6 @@ class Change(Result):
         ``{"ua_gain": ..., "ru_gain": ..., "masked": ...}``; never in :meth:`as_dict`.
     """
 
-    source: str
-    from_date: str
-    to_date: str
-    from_snapshot: str
-    to_snapshot: str
-    from_lag_days: int
-    to_lag_days: int
     ua_gain_km2: float
     ru_gain_km2: float
     net_km2: float

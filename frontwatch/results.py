@@ -116,3 +116,17 @@ def json_default(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
     raise TypeError(f"cannot write a {type(obj).__name__} as JSON")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TwoMaps(Result):
+    """The fields an answer about two maps of one source opens with: the source, the asked
+    dates, the valid dates of the maps compared and their lags (days)."""
+
+    source: str
+    from_date: str
+    to_date: str
+    from_snapshot: str
+    to_snapshot: str
+    from_lag_days: int
+    to_lag_days: int

@@ -28,7 +28,7 @@ from ._geo import WGS84
 from .boundaries import held_before_2022
 from .gazetteer import Place, gazetteer
 from .quality import mask_between
-from .results import Result
+from .results import Result, TwoMaps
 from .snapshot import CONTESTED, OCCUPIED
 from .steps import steps
 from .store import SnapshotRecord, Store
@@ -127,7 +127,7 @@ class RaionCount(Result):
 
 
 @dataclass(frozen=True, slots=True)
-class ChangedPlaces(Result):
+class ChangedPlaces(TwoMaps):
     """The places that changed side between the maps of two dates (:func:`changed_places`).
 
     Attributes
@@ -142,13 +142,6 @@ class ChangedPlaces(Result):
         What counts as a settlement, the credits, notes (duplicates merged, maps passed over).
     """
 
-    source: str
-    from_date: str
-    to_date: str
-    from_snapshot: str
-    to_snapshot: str
-    from_lag_days: int
-    to_lag_days: int
     places: list[PlaceChange]
     counts_by_oblast: list[OblastCount]
     counts_by_raion: list[RaionCount]
@@ -158,16 +151,9 @@ class ChangedPlaces(Result):
 
 
 @dataclass(frozen=True, slots=True)
-class AllPlaces(Result):
+class AllPlaces(TwoMaps):
     """Every place (of an oblast) with its side on the maps of two dates (:func:`all_places`)."""
 
-    source: str
-    from_date: str
-    to_date: str
-    from_snapshot: str
-    to_snapshot: str
-    from_lag_days: int
-    to_lag_days: int
     places: list[PlaceSides]
     notes: list[str]
     attribution: str
