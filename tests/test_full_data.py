@@ -398,17 +398,31 @@ def test_deepstate_monthly_net_matches_its_published_totals(full, month_start, m
 def test_claims_corpus_verdicts_floor(full):
     """Verdicts on the labelled development corpus (tests/data/claims) against the real maps:
     a floor a few points under the score recorded in bench/README.md."""
-    from frontwatch.claims.evaluate import evaluate, load_corpus
-    from tests.conftest import ROOT
-
     store, _, _ = full
-    score = evaluate(load_corpus(ROOT / "tests" / "data" / "claims"), store=store,
-                     sources=("deepstate", "liveuamap-nzz", "isw")).as_dict()  # fmt: skip
+    score = _corpus_score(store, "claims")
     assert score["verdicts"] == 3 * score["labels"]
     assert score["verdict_accuracy"] >= VERDICT_FLOOR, score["verdict_accuracy_by_source"]
 
 
 VERDICT_FLOOR = 0.88
+
+
+def test_heldout_claims_verdicts_floor(full):
+    """Verdicts on the held-out corpus (tests/data/claims_heldout: written and labelled from
+    the maps before the extractor was read): a floor a few points under the score recorded
+    in bench/README.md (80.3 %)."""
+    store, _, _ = full
+    score = _corpus_score(store, "claims_heldout")
+    assert score["verdicts"] == 3 * score["labels"]
+    assert score["verdict_accuracy"] >= 0.74, score["verdict_accuracy_by_source"]
+
+
+def _corpus_score(store, folder: str) -> dict:
+    from frontwatch.claims.evaluate import evaluate, load_corpus
+    from tests.conftest import ROOT
+
+    return evaluate(load_corpus(ROOT / "tests" / "data" / folder), store=store,
+                    sources=("deepstate", "liveuamap-nzz", "isw")).as_dict()  # fmt: skip
 
 
 def test_isw_claimed_layer_judges_a_russian_claim(full):
