@@ -95,7 +95,7 @@ class Stores:
         if self.backend == "sqlite":
             store: Store = SQLiteStore(":memory:" if name is None else self.folder / f"{name}.gpkg", **kw)
         else:
-            from frontwatch.store_postgis import PostGISStore
+            from frontwatch.store.postgis import PostGISStore
 
             store = PostGISStore(need_postgis(), schema=self.schema(name or "fresh"), **kw)
         self.opened.append(store)

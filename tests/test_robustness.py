@@ -29,11 +29,11 @@ from click.testing import CliRunner
 from shapely.geometry import box
 
 from frontwatch import quality
-from frontwatch._migrations import LATEST
 from frontwatch.cli import main
 from frontwatch.errors import NotAStore, StoreVersionError
 from frontwatch.ingest import ingest
 from frontwatch.store import SQLiteStore
+from frontwatch.store.migrations import LATEST
 from tests.conftest import ROOT, SAMPLES, nzz_file, sqlite_only
 
 NZZ = "liveuamap-nzz"

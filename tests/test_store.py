@@ -6,10 +6,10 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from frontwatch._migrations import MIGRATIONS
 from frontwatch.errors import StoreError
 from frontwatch.ingest import ingest
 from frontwatch.store import SQLiteStore, default_db_path
+from frontwatch.store.migrations import MIGRATIONS
 from tests.conftest import nzz_file
 
 

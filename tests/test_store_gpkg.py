@@ -11,10 +11,11 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from frontwatch import _gpkg, _gpkg_sql
-from frontwatch._migrations import MIGRATIONS
+from frontwatch import _gpkg
 from frontwatch.ingest import ingest
 from frontwatch.store import SQLiteStore
+from frontwatch.store import gpkg_sql as _gpkg_sql
+from frontwatch.store.migrations import MIGRATIONS
 from tests.conftest import nzz_file
 
 FLOAT32_EPS = 1e-5  # an R-tree keeps float32 bounds, rounded outward: ~4e-6 degrees at 40°

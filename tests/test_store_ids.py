@@ -10,9 +10,9 @@ import pyogrio
 import pytest
 from shapely.geometry import box
 
-import frontwatch._migrations as migrations
 import frontwatch.ingest as ingest_module
-import frontwatch.store_sqlite as store_sqlite
+import frontwatch.store.migrations as migrations
+import frontwatch.store.sqlite as store_sqlite
 from frontwatch.ingest import ingest
 from frontwatch.remove import remove_snapshots
 from frontwatch.store import SQLiteStore

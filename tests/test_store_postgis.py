@@ -11,10 +11,10 @@ import sys
 import pytest
 from shapely.geometry import box
 
-from frontwatch._migrations_postgis import MIGRATIONS
 from frontwatch.errors import StoreError
 from frontwatch.ingest import ingest
 from frontwatch.store import open_store
+from frontwatch.store.migrations_postgis import MIGRATIONS
 from tests.conftest import SEED, Stores, evolving_maps, need_postgis, nzz_file
 
 pytestmark = pytest.mark.parametrize("backend", ["postgis"], indirect=True)
@@ -123,7 +123,7 @@ def test_postgis_copy_of_a_file_store_gives_the_same_answers(store_at, tmp_path)
     """The move from the file to PostGIS: ids, records and layers come over unchanged."""
     from frontwatch.areas import area_on
     from frontwatch.changes import change_between, change_km2
-    from frontwatch.store_copy import copy_to_postgis
+    from frontwatch.store.transfer import copy_to_postgis
 
     src = Stores("sqlite", tmp_path)("file")
     ingest(src, "liveuamap-nzz", evolving_maps(tmp_path, random.Random(SEED), days=15), workers=1)

@@ -13,8 +13,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from frontwatch.store import SQLiteStore  # noqa: E402
-from frontwatch.store_copy import copy_to_postgis  # noqa: E402
-from frontwatch.store_postgis import PostGISStore  # noqa: E402
+from frontwatch.store.postgis import PostGISStore  # noqa: E402
+from frontwatch.store.transfer import copy_to_postgis  # noqa: E402
 
 
 def main() -> None:

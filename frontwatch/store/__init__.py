@@ -5,7 +5,7 @@ The embedded store: one SQLite file laid out as a GeoPackage, behind an interfac
 
 QGIS opens the file and shows the ``snapshot_layers`` table (one row per snapshot and
 layer, geometry in WGS84). The PostGIS backend, for a team, is
-:class:`frontwatch.store_postgis.PostGISStore`; :func:`open_store` picks one by the target.
+:class:`frontwatch.store.postgis.PostGISStore`; :func:`open_store` picks one by the target.
 """
 
 from __future__ import annotations
@@ -245,7 +245,7 @@ def open_store(path: str | Path | None = None, *, create: bool = False, adopt: b
     that database. ``read_only`` opens it for queries: nothing is written to it."""
     target = str(path) if path is not None else os.environ.get(ENV_DB) or str(default_db_path())
     if target.startswith(("postgresql://", "postgres://")):
-        from ..store_postgis import PostGISStore
+        from .postgis import PostGISStore
 
         return PostGISStore(target, create=create, read_only=read_only)
     try:
@@ -256,4 +256,4 @@ def open_store(path: str | Path | None = None, *, create: bool = False, adopt: b
         raise StoreNotFound(exc.path, how) from None
 
 
-from ..store_sqlite import SQLiteStore  # noqa: E402  (the default backend, defined on the interface above)
+from .sqlite import SQLiteStore  # noqa: E402  (the default backend, defined on the interface above)

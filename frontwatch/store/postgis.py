@@ -20,12 +20,12 @@ import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import _geo, _gpkg
-from ._migrations_postgis import LOCK_SQL, MIGRATIONS, applied_versions, migrate
-from ._recent import Recent
-from .errors import StoreError
-from .store import _JSON_COLS, CachingStore, SnapshotRecord, _now
-from .store.model import OCCUPIED, SourceInfo, ValidSnapshot
+from .. import _geo, _gpkg
+from .._recent import Recent
+from ..errors import StoreError
+from . import _JSON_COLS, CachingStore, SnapshotRecord, _now
+from .migrations_postgis import LOCK_SQL, MIGRATIONS, applied_versions, migrate
+from .model import OCCUPIED, SourceInfo, ValidSnapshot
 
 V = TypeVar("V")
 URL_SCHEMES = ("postgresql://", "postgres://")

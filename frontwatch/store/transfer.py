@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .errors import StoreError
-from .store import SQLiteStore
-from .store_postgis import _GEOM_IN, PostGISStore, gpkg_wkb
+from ..errors import StoreError
+from . import SQLiteStore
+from .postgis import _GEOM_IN, PostGISStore, gpkg_wkb
 
 BATCH = 64
 """Layers sent per round trip."""

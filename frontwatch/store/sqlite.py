@@ -16,13 +16,11 @@ import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import _geo, _gpkg, _gpkg_sql
-from ._format import utf8_text
-from ._migrations import LATEST, READABLE_FROM, REBUILT_LAYERS, migrate
-from ._recent import Recent
-from ._storefile import check_schema, connect_for_reading, connect_read_only, inspect_store_file
-from .errors import IngestIncomplete, NotAStore, StoreBusy, StoreError, StoreNotFound
-from .store import (
+from .. import _geo, _gpkg
+from .._format import utf8_text
+from .._recent import Recent
+from ..errors import IngestIncomplete, NotAStore, StoreBusy, StoreError, StoreNotFound
+from . import (
     _JSON_COLS,
     BUSY_TIMEOUT_S,
     CachingStore,
@@ -30,7 +28,10 @@ from .store import (
     _now,  # fmt: skip
     default_db_path,
 )
-from .store.model import OCCUPIED, SourceInfo, ValidSnapshot
+from . import gpkg_sql as _gpkg_sql
+from .files import check_schema, connect_for_reading, connect_read_only, inspect_store_file
+from .migrations import LATEST, READABLE_FROM, REBUILT_LAYERS, migrate
+from .model import OCCUPIED, SourceInfo, ValidSnapshot
 
 
 def _give_back_space(conn: sqlite3.Connection) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from ._gpkg_sql import DATE_TYPED_LAYERS, RTREE_STATEMENTS
+from .gpkg_sql import DATE_TYPED_LAYERS, RTREE_STATEMENTS
 
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
@@ -136,7 +136,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (4, "steps recomputed as two differences; areas of changes kept", _V4),
     (5, "ingests under way", _V5),
     # GeoPackage readers (QGIS, GDAL) see valid_date as a DATE and use a spatial index; the
-    # index's triggers need the SQL functions of ._gpkg_sql on every writing connection.
+    # index's triggers need the SQL functions of .gpkg_sql on every writing connection.
     (6, "layers' dates typed DATE; GeoPackage R-tree on snapshot_layers", DATE_TYPED_LAYERS + RTREE_STATEMENTS),
     (7, "sources' credits", _SOURCES),  # (#12; the next free number at a merge)
     (8, "snapshot ids never reused (AUTOINCREMENT)", _SNAPSHOTS_AUTOINCREMENT),

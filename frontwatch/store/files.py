@@ -10,8 +10,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._migrations import LATEST, READABLE_FROM
-from .errors import NotAStore, StoreVersionError
+from ..errors import NotAStore, StoreVersionError
+from .migrations import LATEST, READABLE_FROM
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 GPKG_APPLICATION_ID = 0x47504B47  # 'GPKG'
