@@ -57,8 +57,9 @@ def test_model_source_has_no_import_of_the_package():
 def test_store_and_adapters_take_the_contract_from_the_model_not_from_validation():
     # the store, its backends and every adapter import the contract from store/model.py;
     # none of them imports the validation module
-    files = [ROOT / "frontwatch" / "store" / "__init__.py", ROOT / "frontwatch" / "store" / "sqlite.py",
-             ROOT / "frontwatch" / "store" / "postgis.py", *sorted((ROOT / "frontwatch" / "sources").glob("*.py"))]  # fmt: skip
+    store = ROOT / "frontwatch" / "store"
+    files = [store / "__init__.py", store / "sqlite.py", store / "postgis.py",
+             *sorted((ROOT / "frontwatch" / "sources").glob("*.py"))]  # fmt: skip
     users = []
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"))
