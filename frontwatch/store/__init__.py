@@ -235,6 +235,23 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def snapshots_query(source: str | None, usable_only: bool, day: str | None, mark: str) -> tuple[str, list]:
+    """The ``SELECT`` of the snapshots of ``source`` (all sources: None) valid on ``day``
+    (any: None), usable ones only or all, and its arguments; ``mark`` is the backend's
+    parameter placeholder (``?`` or ``%s``). The caller adds its ``ORDER BY``."""
+    where, args = [], []
+    if source is not None:
+        where.append(f"source = {mark}")
+        args.append(source)
+    if day is not None:
+        where.append(f"valid_date = {mark}")
+        args.append(day)
+    if usable_only:
+        where.append("excluded = 0 AND superseded_by IS NULL")
+    sql = "SELECT * FROM fw_snapshots"
+    return (sql + " WHERE " + " AND ".join(where) if where else sql), args
+
+
 def open_store(path: str | Path | None = None, *, create: bool = False, adopt: bool = False,
                read_only: bool = False) -> Store:  # fmt: skip
     """Open the store at ``path``, ``$FRONTWATCH_DB`` or the default. A missing file is an

@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from .. import _geo, _gpkg
 from .._recent import Recent
 from ..errors import StoreError
-from . import _JSON_COLS, CachingStore, SnapshotRecord, _now
+from . import _JSON_COLS, CachingStore, SnapshotRecord, _now, snapshots_query
 from .migrations_postgis import LOCK_SQL, MIGRATIONS, applied_versions, migrate
 from .model import OCCUPIED, SourceInfo, ValidSnapshot
 
@@ -250,18 +250,7 @@ class PostGISStore(CachingStore):
         self.update_snapshot(snapshot_id, aliases=rec.aliases + [entry])
 
     def _query_snapshots(self, source, usable_only, day) -> list[SnapshotRecord]:
-        sql = "SELECT * FROM fw_snapshots"
-        where, args = [], []
-        if source is not None:
-            where.append("source = %s")
-            args.append(source)
-        if day is not None:
-            where.append("valid_date = %s")
-            args.append(day)
-        if usable_only:
-            where.append("excluded = 0 AND superseded_by IS NULL")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql, args = snapshots_query(source, usable_only, day, "%s")
         sql += ' ORDER BY source COLLATE "C", valid_time COLLATE "C", priority COLLATE "C", id'
         with self.conn.cursor(row_factory=self._dict_row) as cur:
             return [_record(r) for r in cur.execute(sql, args)]

@@ -27,6 +27,7 @@ from . import (
     SnapshotRecord,
     _now,  # fmt: skip
     default_db_path,
+    snapshots_query,
 )
 from . import gpkg_sql as _gpkg_sql
 from .files import check_schema, connect_for_reading, connect_read_only, inspect_store_file
@@ -318,18 +319,7 @@ class SQLiteStore(CachingStore):
         self.update_snapshot(snapshot_id, aliases=aliases)
 
     def _query_snapshots(self, source, usable_only, day) -> list[SnapshotRecord]:
-        sql = "SELECT * FROM fw_snapshots"
-        where, args = [], []
-        if source is not None:
-            where.append("source = ?")
-            args.append(source)
-        if day is not None:
-            where.append("valid_date = ?")
-            args.append(day)
-        if usable_only:
-            where.append("excluded = 0 AND superseded_by IS NULL")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql, args = snapshots_query(source, usable_only, day, "?")
         sql += " ORDER BY source, valid_time, priority, id"
         return [_record(r) for r in self.conn.execute(sql, args)]
 
