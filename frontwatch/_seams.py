@@ -122,12 +122,10 @@ def _clipped(gaps: np.ndarray, outline: BaseGeometry, tiles: TiledOutline | None
     outline)."""
     by = np.full(len(gaps), outline, dtype=object)
     if tiles is not None:
-        b = shapely.bounds(gaps)
-        i = np.floor((b[:, 0] - tiles.x0) / tiles.cell)
-        j = np.floor((b[:, 1] - tiles.y0) / tiles.cell)
-        one = (np.floor((b[:, 2] - tiles.x0) / tiles.cell) == i) & (np.floor((b[:, 3] - tiles.y0) / tiles.cell) == j)
-        for k in np.nonzero(one)[0]:
-            by[k] = tiles.parts.get((int(i[k]), int(j[k])), outline)
+        for k, box in enumerate(shapely.bounds(gaps)):
+            part = tiles.cell_part(box)
+            if part is not None:
+                by[k] = part
     return _geo.polygons_of(shapely.GeometryCollection(list(shapely.intersection(gaps, by))))
 
 

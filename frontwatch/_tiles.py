@@ -98,6 +98,16 @@ class TiledOutline:
         self.cells: Recent[_Cell] = Recent(CACHE_CELLS)
         """Clipped cells by the hash of their pieces (its hits and misses tell the reuse)."""
 
+    def cell_part(self, bounds) -> BaseGeometry | None:
+        """The outline's part in the cell that holds the box ``bounds`` (minx, miny, maxx,
+        maxy) whole; None when the box crosses a grid line or its cell holds no edge of the
+        outline."""
+        i = math.floor((bounds[0] - self.x0) / self.cell)
+        j = math.floor((bounds[1] - self.y0) / self.cell)
+        if math.floor((bounds[2] - self.x0) / self.cell) != i or math.floor((bounds[3] - self.y0) / self.cell) != j:
+            return None
+        return self.parts.get((i, j))
+
     def _on_grid(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each point (n × 2): whether it lies exactly on a vertical grid line, and on a
         horizontal one."""

@@ -384,10 +384,8 @@ def advance(store: Store, source: str, start, end, *, side: str = "UA") -> Advan
     gained_km2, from_snapshot, to_snapshot``...)."""
     w = resolve_window(store, source, start, end)
     out = advance_between(store, w.hist, w.a, w.b, side=side)
-    f = w.fields()
     out.notes.extend(w.notes)
-    return replace(out, from_date=f["from_date"], to_date=f["to_date"], from_lag_days=f["from_lag_days"],
-                   to_lag_days=f["to_lag_days"], attribution=store.source_info(source).attribution,
+    return replace(out, **w.fields(), attribution=store.source_info(source).attribution,
                    depth_rule="geodesic distance from the earlier map's line of contact "
                               "(for RU also from the border with Russia and Belarus); "
                               "p90 over an even grid of the gained ground; parts under "

@@ -59,9 +59,9 @@ def place(ctx, name, source, day, oblast, history, contested_km, fmt):
     if history:
         h = settlements.place_history(store, source, pl)
         if fmt == "json":
-            click.echo(to_json(h.as_dict()))
+            click.echo(to_json(h))
             return
-        emit([t.as_dict() for t in h.transitions], ["snapshot_date", "previous", "side"], fmt,
+        emit(h.transitions, ["snapshot_date", "previous", "side"], fmt,
              title=f"{pl.label()}: changes of side on {source}",
              caption=f"Credit: {h.attribution}; places: GeoNames")  # fmt: skip
         return
@@ -170,7 +170,7 @@ def front(ctx, source, day, fmt):
     if fmt == "geojson":
         click.echo(to_json({"type": "Feature", "geometry": mapping(row.geometry), "properties": row.as_dict()}))
         return
-    emit(row.as_dict(), FRONT_COLUMNS, fmt, caption=f"Credit: {row.attribution}")
+    emit(row, FRONT_COLUMNS, fmt, caption=f"Credit: {row.attribution}")
 
 
 FRONT_COLUMNS = ["source", "asked_date", "snapshot_date", "lag_days", "length_km", "tolerance_km"]
@@ -217,9 +217,9 @@ def distance(ctx, name, source, day, start, end, oblast, fmt):
         return
     got = one(source)
     if fmt == "json":
-        click.echo(to_json([r.as_dict() for r in got] if (start or end) else got[0].as_dict()))
+        click.echo(to_json(got if (start or end) else got[0]))
         return
-    emit([r.as_dict() for r in got], DISTANCE_COLUMNS, fmt, title=f"{pl.label()}: distance to the other side ({source})",
+    emit(got, DISTANCE_COLUMNS, fmt, title=f"{pl.label()}: distance to the other side ({source})",
          caption="Geodesic (WGS84). Credit: " + (got[0].attribution if got else source))  # fmt: skip
 
 
@@ -245,5 +245,5 @@ def advance_cmd(ctx, source, start, end, side, fmt):
         _warn([f"{r['source']}: {n}" for r in rows for n in r.get("notes", [])], fmt)
         return
     row = advance_mod.advance(store, source, start, end, side=side)
-    emit(row.as_dict(), ADVANCE_COLUMNS, fmt, caption=row.depth_rule)
+    emit(row, ADVANCE_COLUMNS, fmt, caption=row.depth_rule)
     _warn(row.notes, fmt)

@@ -53,7 +53,7 @@ def area(ctx, source, day, land_only, fmt):
         _warn([f"{r['source']}: {w}" for r in rows for w in r.get("warnings", [])], fmt)
         return
     row = areas.area_on(store, source, day, land_only=land_only)
-    emit(row.as_dict(), AREA_COLUMNS, fmt, caption=f"{row.denominator}. Credit: {row.attribution}")
+    emit(row, AREA_COLUMNS, fmt, caption=f"{row.denominator}. Credit: {row.attribution}")
     _warn(row.warnings, fmt)
 
 
@@ -102,16 +102,16 @@ def change(ctx, source, start, end, by, plot, land_only, fmt):
     if source != "all" and isinstance(rows[0], changes.UnansweredChange):
         raise click.ClickException(rows[0].error)
     if fmt == "json":
-        click.echo(to_json([r.as_dict() for r in rows] if source == "all" else rows[0].as_dict()))
+        click.echo(to_json(rows if source == "all" else rows[0]))
         return
-    emit([r.as_dict() for r in rows], CHANGE_COLUMNS, fmt, title=f"change {start} → {end}",
+    emit(rows, CHANGE_COLUMNS, fmt, title=f"change {start} → {end}",
          caption="Areas geodesic (WGS84), km². ua_gain = land lost by Russia; "
                  "ru_gain = land taken by Russia. Credit: " +
                  "; ".join(r.attribution if isinstance(r, changes.Change) else r.source for r in rows))  # fmt: skip
     if by_oblast:
         for r in rows:
             if isinstance(r, changes.Change) and r.by_oblast:
-                emit([o.as_dict() for o in r.by_oblast], ["oblast", "ua_gain_km2", "ru_gain_km2", "net_km2"], fmt,
+                emit(r.by_oblast, ["oblast", "ua_gain_km2", "ru_gain_km2", "net_km2"], fmt,
                      title=f"{r.source} by oblast ({r.from_snapshot} → {r.to_snapshot})",
                      caption="Oblasts: © OpenStreetMap contributors")  # fmt: skip
     for r in rows:
@@ -185,7 +185,7 @@ def series(ctx, source, every, start, end, flows, plot, land_only, fmt):
 
         series_chart(got, plot, source=source, attribution=store.source_info(source).attribution)
         err.print(f"chart written to {plot}")
-    emit([r.as_dict() for r in got], SERIES_COLUMNS, fmt, title=f"{source}: occupied area, every {every}",
+    emit(got, SERIES_COLUMNS, fmt, title=f"{source}: occupied area, every {every}",
          caption=f"Areas geodesic (WGS84), km²; share of {areas.DENOMINATOR_NOTE}.")  # fmt: skip
     _warn([f"{r.snapshot_date}: {w}" for r in got for w in r.warnings], fmt)
 

@@ -91,7 +91,7 @@ def export(store: Store, source: str, fmt: str, output: str | Path, start: dt.da
     return {"gpkg": _gpkg, "fgb": _fgb, "parquet": _parquet, "geojson": _geojson, "csv": _csv}[fmt](data, output, source)
 
 
-def _fields(data: list[Row], source: str) -> tuple[list[np.ndarray], list[str]]:
+def _fields(data: list[Row]) -> tuple[list[np.ndarray], list[str]]:
     cols = {
         "source": np.array([r.source for r in data], dtype=object),
         "layer": np.array([r.layer for r in data], dtype=object),
@@ -111,7 +111,7 @@ def _fields(data: list[Row], source: str) -> tuple[list[np.ndarray], list[str]]:
 def _write_ogr(data: list[Row], path: Path, source: str, driver: str, layer: str, **options) -> None:
     from pyogrio.raw import write
 
-    values, names = _fields(data, source)
+    values, names = _fields(data)
     geoms = np.array(
         [None if r.geometry is None or r.geometry.is_empty else shapely.to_wkb(_multi(r.geometry)) for r in data],
         dtype=object,
@@ -165,7 +165,7 @@ def rfc7946(geom) -> dict | None:
 
 
 def _geojson(data, output: Path, source: str) -> list[Path]:
-    values, names = _fields(data, source)
+    values, names = _fields(data)
     feats = []
     for i, r in enumerate(data):
         props = {n: _plain(v[i]) for n, v in zip(names, values, strict=True)}
@@ -188,7 +188,7 @@ def _parquet(data, output: Path, source: str) -> list[Path]:
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - a declared dependency
         raise FrontwatchError("GeoParquet export needs pyarrow (pip install pyarrow)") from None
-    values, names = _fields(data, source)
+    values, names = _fields(data)
     geoms = [_multi(r.geometry) for r in data]
     columns = {n: pa.array(v.tolist() if v.dtype == object else v) for n, v in zip(names, values, strict=True)}
     columns["geometry"] = pa.array(shapely.to_wkb(np.array(geoms, dtype=object)).tolist(), pa.binary())
@@ -229,6 +229,6 @@ def snapshots(store: Store, source: str, start: dt.date | str | None = None, end
     start = dt.date.fromisoformat(start) if isinstance(start, str) else start
     end = dt.date.fromisoformat(end) if isinstance(end, str) else end
     data = rows(store, source, start, end)
-    values, names = _fields(data, source)
+    values, names = _fields(data)
     cols = {n: v for n, v in zip(names, values, strict=True)}
     return gpd.GeoDataFrame(cols, geometry=[_multi(r.geometry) for r in data], crs="EPSG:4326")

@@ -311,6 +311,8 @@ class _Pipeline:
                 self._submit_chunk()
                 self._drain(self.limit)
             return
+        if isinstance(item, ArchiveMap) and item.path in self.failed:
+            return  # the rest of an archive a map of which failed: nothing of it is kept
         self._submit_chunk()  # keep the order of files
         work = self._work(_validate, item.raw, self.outline) if isinstance(item, ArchiveMap) else None
         self._push(item, work)
@@ -342,7 +344,7 @@ class _Pipeline:
             item = queued.item
             if not isinstance(item, _Chunk) and item.path in self.failed:
                 if isinstance(item, ArchiveEnd | Failed):
-                    self.batch = []
+                    self._drop_batch()
                 continue
             self.handlers[type(item)](item, queued.outcome())
 
@@ -358,7 +360,7 @@ class _Pipeline:
         if isinstance(result, InputFileError):
             self.summary.errors.append(str(result))
             self.failed.add(item.path)
-            self.batch = []
+            self._drop_batch()
             self._tick(None)
             return
         self.batch.append(self.spill.keep(result))
@@ -385,14 +387,19 @@ class _Pipeline:
 
     def _file_failed(self, item: Failed, _: None) -> None:
         self.summary.errors.append(str(item.error))
-        self.batch = []
+        self._drop_batch()
         self._tick(item.path)
 
     def _archive_done(self, item: ArchiveEnd, _: None) -> None:
         self._commit(item.path, item.sha, item.size, self.batch)
+        self._drop_batch()
+        self._tick(item.path)
+
+    def _drop_batch(self) -> None:
+        """The archive's maps are committed or given up: the next archive starts afresh,
+        its own memory budget too."""
         self.batch = []
         self.spill.archive_done()
-        self._tick(item.path)
 
     def _commit(self, path: Path, sha: str, size: int, snaps: list[ValidSnapshot]) -> None:
         store, summary = self.store, self.summary

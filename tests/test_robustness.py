@@ -96,13 +96,14 @@ def wait_for(cond, timeout: float = 60.0, step: float = 0.05) -> bool:
     return False
 
 
-def snapshot_count(db: Path) -> int:
+def snapshot_count(db: Path, table: str = "fw_snapshots") -> int:
+    """Rows of ``table`` in the store file ``db``, read while another process may write it."""
     if not db.exists():
         return 0
     try:
         conn = sqlite3.connect(f"{db.absolute().as_uri()}?mode=ro", uri=True, timeout=0.1)
         try:
-            return conn.execute("SELECT count(*) FROM fw_snapshots").fetchone()[0]
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         finally:
             conn.close()
     except sqlite3.OperationalError:

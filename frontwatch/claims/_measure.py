@@ -168,9 +168,9 @@ def _own(claim: Claim, source: str) -> bool:
 
 
 def _who(source: str, snapshot_from: str | None, snapshot_to: str | None) -> str:
-    from ..sources import describe
+    from ..sources import credit
 
-    name = SHORT_NAMES.get(source) or describe(source)["title"].split(" (")[0]
+    name = SHORT_NAMES.get(source) or credit(source).title.split(" (")[0]
     if snapshot_from and snapshot_from != snapshot_to:
         return f"{name}'s maps of {snapshot_from} → {snapshot_to}"
     return f"{name}'s map of {snapshot_to}"

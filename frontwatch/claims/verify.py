@@ -22,7 +22,7 @@ from .._workers import default_workers
 from ..areas import UKRAINE_OFFICIAL_KM2
 from ..errors import FrontwatchError
 from ..store import Store, open_store
-from ._measure import LAG_DAYS, MAX_LAG_DAYS, _next_map, _not_in_russia, _NotComparable, _Unverifiable, _who
+from ._measure import LAG_DAYS, LATER_DAYS, MAX_LAG_DAYS, _next_map, _not_in_russia, _NotComparable, _Unverifiable, _who
 from .checks.change import (
     OFFICIAL_SETTLEMENTS,
     RANK_SLACK_DAYS,
@@ -34,7 +34,7 @@ from .checks.change import (
 )
 from .checks.place import CLAIMED_LAYER, _control, _distance, town_radius_km
 from .checks.stock import _area_held, _share
-from .judge import compare, tolerance
+from .judge import TOTAL_SHARE_TOL, compare, tolerance
 from .model import KM2_PER_SQ_MI, KM_PER_MI, Claim
 
 __all__ = ["CHECKS", "CLAIMED_LAYER", "RULES", "compare", "tolerance", "town_radius_km", "verify", "verify_claim"]
@@ -54,7 +54,7 @@ RULES: dict[str, str] = {
                      "within the town's extent, a disc of its population at 3,000 people/km², while the "
                      "claimed side holds its centre); a map within "
                      f"{LAG_DAYS} day after that shows the claimed side clearly is accepted; a change of hands "
-                     "claimed after the source's last map (none in the week after) is unverifiable",
+                     f"claimed after the source's last map (none in the {LATER_DAYS} days after) is unverifiable",
     "distance_to_place": "geodesic distance from the place to the nearest ground of the claimed side on "
                          f"the map valid at the claim's date; envelope: maps ±{LAG_DAYS} day, and the distance "
                          "from the town's edge (a disc of its population at 3,000 people/km²) beside its centre",
@@ -66,7 +66,8 @@ RULES: dict[str, str] = {
     "unit_conversion": f"exact conversion (1 sq mi = {KM2_PER_SQ_MI} km², 1 mi = {KM_PER_MI} km) "
                        "within the restated figure's rounding or 1 %",
     "share": f"occupied area / Ukraine's official {UKRAINE_OFFICIAL_KM2:,} km² (or the oblast's area), "
-             f"in %; envelope: maps ±{LAG_DAYS} day, land-only outline",
+             f"in %; envelope: maps ±{LAG_DAYS} day, land-only outline; a whole region (100 %) is read "
+             f"within {TOTAL_SHARE_TOL} points",
     "area_held": f"occupied km² on the map valid at the claim's date; envelope: maps ±{LAG_DAYS} day, "
                  "land-only outline",
     "other": "not measurable from control maps",

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..areas import SeriesRow
+from ..boundaries import UKRAINE_OFFICIAL_KM2
 from .basemap import STYLE, credit
 from .maps import png_bytes
 
@@ -75,7 +76,8 @@ def series_figure(rows: Sequence[SeriesRow], *, source: str, attribution: str, l
     breaks = f"; {len(runs) - 1} coverage break(s), drawn as gaps" if len(runs) > 1 else ""
     fig.text(0.02, 0.845, f"{source}, {len(rows):,} maps; {basis}{breaks}.\nCoverage of the last map: {last.coverage}.",
              fontsize=8.5, color="#333333", va="bottom", linespacing=1.4)  # fmt: skip
-    credit(fig, f"Frontwatch · Control: {attribution} · areas geodesic on WGS84; share of Ukraine's official 603,628 km²")
+    credit(fig, f"Frontwatch · Control: {attribution} · areas geodesic on WGS84; "
+                f"share of Ukraine's official {UKRAINE_OFFICIAL_KM2:,.0f} km²")  # fmt: skip
     return fig
 
 

@@ -61,7 +61,8 @@ def window_report(store, source: str, start, end, *, named: Sequence[Place] = ()
     """Everything a window report shows for ``source`` from ``start`` to ``end``."""
     ch = change_between(store, source, start, end, by_oblast=True, geometry=True)
     places = changed_places(store, source, start, end)
-    geoms = ch.geometries or {}
+    geoms = ch.geometries
+    assert geoms is not None  # (change_between(..., geometry=True))
     gained = [g for g in (geoms["ua_gain"], geoms["ru_gain"]) if not g.is_empty]
     from .. import _geo
 

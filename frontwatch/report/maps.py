@@ -55,7 +55,8 @@ def change_figure(store: Store, source: str, start, end, *, change: Change | Non
     hist = History(store, source)
     b = hist.as_of(end).snapshot
     occ = store.layer(b.id, OCCUPIED)
-    geoms = ch.geometries or {}
+    geoms = ch.geometries
+    assert geoms is not None  # (change_between(..., geometry=True))
     places = _changed_places(store, source, start, end) if places is None else places
     gained = _geo.union([g for g in (geoms["ua_gain"], geoms["ru_gain"]) if not g.is_empty])
     ext = extent or (Extent.around(gained) if not gained.is_empty else UKRAINE)

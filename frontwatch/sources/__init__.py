@@ -38,8 +38,3 @@ def credit(source: str) -> SourceInfo:
     :meth:`frontwatch.store.Store.source_info`)."""
     mod = stored_adapter(source)
     return SourceInfo(title=mod.TITLE, attribution=mod.ATTRIBUTION, coverage=mod.COVERAGE_NOTE)
-
-
-def describe(source: str) -> dict[str, str]:
-    """:func:`credit` as a dict (``title``, ``attribution``, ``coverage``)."""
-    return credit(source).as_dict()

@@ -159,12 +159,6 @@ class PostGISStore(CachingStore):
         if conn is not None and not conn.closed:
             conn.close()
 
-    def __enter__(self) -> PostGISStore:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All or nothing, under the store's writer lock (an advisory lock held to the

@@ -136,12 +136,6 @@ class SQLiteStore(CachingStore):
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> SQLiteStore:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All or nothing: a failure inside leaves the store as it was. Nested, it is a

@@ -167,6 +167,7 @@ def _distance(store, claim, source, ctx) -> dict:
         raise _Unverifiable("the claim has no date")
     side = _side(claim)
     values: list[float] = []
+    from_edge: list[float] = []
     central: Any = None  # (the first map's answer: there is always one)
     for d in _days_around(store, source, ctx, day):
         row = _memo(ctx, ("distance", source, place.geonameid, d),
@@ -177,12 +178,13 @@ def _distance(store, claim, source, ctx) -> dict:
         km = 0.0 if row["side"] == side else row["distance_km"]
         values.append(km)
         # "20 km from the city": news measures from a town's edge as often as from its centre
-        values.append(max(0.0, km - town_radius_km(place.population)))
+        # (another method, not another map: it widens the envelope, never the maps' spread)
+        from_edge.append(max(0.0, km - town_radius_km(place.population)))
         central = central or (row, km)
     row, measured = central
     q = _q(claim.quantity, _km(claim.quantity), "km")
     who = _who(source, None, row["snapshot_date"])
     what = f"from {place.name} to ground held by {'Ukraine' if side == 'UA' else 'Russia'}"
-    out = _numeric(claim, source, q, measured, values, unit="km", what=what, who=who)
+    out = _numeric(claim, source, q, measured, values, unit="km", what=what, who=who, method=from_edge)
     out.update(snapshot_to=row["snapshot_date"], lag_days=row["lag_days"], **_lag_note(row["snapshot_date"], day))
     return out

@@ -234,6 +234,11 @@ _CALLS_FALSE = re.compile(
 before it in the sentence (else the text's last claim of another party)."""
 
 
+def _answerable(c: Claim, who: str | None) -> bool:
+    """Whether ``who`` can answer claim ``c``: a measurable claim of another party."""
+    return c.kind != "other" and c.claimant != who and _is_party(c)
+
+
 def _attach_called_false(ctx: _Context, before: int, s: str) -> None:
     m = _CALLS_FALSE.search(s)
     if m is None:
@@ -241,9 +246,8 @@ def _attach_called_false(ctx: _Context, before: int, s: str) -> None:
     who = _resolve_claimant(m.group("who"), ctx)
     if not who:
         return
-    mine = [c for c in ctx.claims[before:] if c.kind != "other" and c.claimant != who and _is_party(c)]
-    targets = mine or [c for c in reversed(ctx.claims[:before]) if c.kind != "other" and c.claimant != who
-                       and _is_party(c)][:1]  # fmt: skip
+    mine = [c for c in ctx.claims[before:] if _answerable(c, who)]
+    targets = mine or [c for c in reversed(ctx.claims[:before]) if _answerable(c, who)][:1]
     for c in targets:
         if not any(r.get("claimant") == who for r in c.responses):
             c.responses.append({"claimant": who, "stance": "disputes", "text": s[m.start() : m.end()]})
@@ -259,8 +263,7 @@ def _attach_disputes(ctx: _Context, before: int, s: str) -> None:
     if not new or any(c.kind != "other" for c in new) or not _REFERS_BACK.search(s):
         return  # a denial that restates a claim is matched once the text is read (_settle)
     who = new[0].claimant
-    target = next((c for c in reversed(ctx.claims[:before]) if c.kind != "other" and c.claimant != who
-                   and _is_party(c)), None)  # fmt: skip
+    target = next((c for c in reversed(ctx.claims[:before]) if _answerable(c, who)), None)
     if target is not None:
         target.responses.append({"claimant": who, "stance": "disputes", "text": new[0].text})
         del ctx.claims[before:]

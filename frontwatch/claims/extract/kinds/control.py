@@ -302,10 +302,7 @@ def _place_control(sent: _Sentence, ctx: _Context) -> list[Claim]:
             elif how == "noun":
                 noun = m.group("noun").lower()
                 if re.match(r"(?i:the\s+(?:town|city|village))", s[m.start("obj") :]):
-                    place, source = ctx.last_place, "context"
-                    earlier = [p for p in sent.places if p.end <= m.start()]
-                    if earlier:
-                        place, source = earlier[-1], "text"
+                    place, source = _place_before(sent, m.start(), ctx)
                 else:
                     place, source = _place_at(sent, m.start("obj"), ctx)
                 side = _fall_side(sent) if noun == "fall" else _side_at(sent, m.start())
