@@ -38,7 +38,7 @@ PAD_DEG = 1e-3
 """Least margin (degrees) between a differing edge and the edge of its box."""
 MAX_SHARE = 0.3
 """Above this share of differing edges the plain overlay is as cheap: give up."""
-THREAD_MIN_COORDS = 20_000
+THREAD_MIN_COORDS = 4_000
 """Below this many vertices (both geometries together) the two overlays of
 :func:`both_differences` run one after the other."""
 SNAP_DEG = 1e-7

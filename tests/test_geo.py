@@ -23,6 +23,26 @@ def test_area_matches_pyproj_geometry_area_perimeter_for_polygon_with_hole():
     assert _geo.area_km2(poly) == pytest.approx(equal_area_km2(outer) - equal_area_km2(box(31, 47.5, 32, 48.5)), rel=1e-4)
 
 
+def test_area_of_many_polygons_with_holes_adds_each_polygon_as_pyproj_measures_it():
+    """The batched rings (one coordinate array, a slice per ring) give each polygon its
+    own shell less its own holes: the same as pyproj's per-geometry measure, polygon by
+    polygon, including polygons with no hole between ones with two."""
+    geod = Geod(ellps="WGS84")
+    polys = [
+        Polygon(box(30, 47, 33, 49).exterior.coords,
+                [box(31, 47.5, 32, 48).exterior.coords, box(32.2, 48.2, 32.8, 48.8).exterior.coords]),
+        box(34, 46, 34.001, 46.0001),  # a sliver
+        Polygon(box(36, 50, 37, 51).exterior.coords, [box(36.4, 50.4, 36.6, 50.6).exterior.coords]),
+        box(38, 47, 39, 48).reverse(),
+    ]  # fmt: skip
+    expected = [abs(geod.geometry_area_perimeter(shapely.orient_polygons(p))[0]) for p in polys]
+    assert _geo.polygons_area_m2(polys) == pytest.approx(sum(expected), rel=1e-12)
+    for p, m2 in zip(polys, expected, strict=True):
+        assert _geo.polygons_area_m2([p]) == pytest.approx(m2, rel=1e-12)
+    assert _geo.area_km2(shapely.MultiPolygon(polys)) == pytest.approx(sum(expected) / 1e6, rel=1e-12)
+    assert _geo.polygons_area_m2([]) == 0
+
+
 def test_area_ignores_ring_orientation():
     cw = Polygon([(30, 47), (30, 48), (31, 48), (31, 47)])
     assert _geo.area_km2(cw) == pytest.approx(_geo.area_km2(cw.reverse()), rel=1e-12)

@@ -224,8 +224,29 @@ def test_reader_digests_tell_maps_apart_by_geometry_only():
     assert a.layer_keys is not None and a.layer_keys == b.layer_keys
 
 
+def test_3d_positions_take_the_shortcut_with_the_readers_result():
+    """DeepState's revisions give every position a z of 0: the orjson-side shortcut drops
+    it as GEOS's reader with force_2d does (same coordinates, bit for bit); simdjson's
+    path still leaves 3-D to the orjson one."""
+    ring = [[35.50651, 47.513647, 0], [35.539021, 47.519038, 0], [35.5479326, 47.52628, 0.5],
+            [35.50651, 47.513647, 0]]  # fmt: skip
+    hole = [[35.52, 47.516, 0], [35.53, 47.5175, 0], [35.525, 47.518, 0], [35.52, 47.516, 0]]
+    other = [[30, 48, 2], [31, 48, 2], [31, 49, 2], [30, 48, 2]]
+    for geometry in ({"type": "Polygon", "coordinates": [ring, hole]},
+                     {"type": "MultiPolygon", "coordinates": [[ring, hole], [other]]}):  # fmt: skip
+        fast = _io._fast_polygonal(geometry)
+        reader = shapely.force_2d(shapely.from_geojson(orjson.dumps(geometry)))
+        assert fast is not None and not shapely.has_z(fast)
+        assert shapely.equals_exact(fast, reader, tolerance=0) and fast.geom_type == reader.geom_type
+        doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+                                                          "geometry": geometry}]}  # fmt: skip
+        assert _io.fast_features(orjson.dumps(doc)) is None
+    bool_z = {"type": "Polygon", "coordinates": [[[30, 48, False], [31, 48, 0], [31, 49, 0], [30, 48, 0]]]}
+    assert _io._fast_polygonal(bool_z) is None
+
+
 @pytest.mark.parametrize("geometry", [
-    {"type": "Polygon", "coordinates": [[[30, 48, 5], [31, 48, 5], [31, 49, 5], [30, 48, 5]]]},
+    {"type": "Polygon", "coordinates": [[[30, 48, 5], [31, 48, 5], [31, 49, 5], [30, 48]]]},  # mixed
     {"type": "Polygon", "coordinates": [[[30, 48], [31, 48], [31, 49], [30, 49]]]},  # unclosed
     {"type": "Polygon", "coordinates": [[[30, 48], [31, 48], [30, 48]]]},  # too short
     {"type": "GeometryCollection", "geometries": []},
