@@ -1,21 +1,21 @@
-"""Benchmark: where closing DeepState's seams spends its time, against the closing as #11
-first wrote it (the baseline, run in the same process on the same layers).
+"""Benchmark: closing DeepState's seams cell by cell, each cell's gaps remembered by the
+edges near it, against closing every map whole (the baseline, #11's method with this
+issue's rounding slivers left out, run in the same process on the same layers).
 
 For every Nth DeepState map (the revision archive ``deepstate-history``, then the daily
 mirror ``deepstate/daily``, in order) the occupied layer is clipped to the outline as
-validation clips it, then closed two ways:
+validation clips it, then closed:
 
-- *baseline* (#11): every piece the closing's difference leaves is kept, those not inside
-  the outline clipped by one overlay with the whole outline, all unioned back;
-- *now*: :func:`frontwatch._seams.close_seams_measured` as ingest runs it (the closing's
-  rounding slivers left out, the gaps across the outline's edge clipped by the outline's
-  part in their cell), timed whole and step by step (the steps checked to give exactly its
-  result).
+- *whole* (baseline): one closing of the whole layer, its gaps clipped to the outline;
+- *cells, remembered*: :func:`frontwatch._seams.close_seams_measured` as ingest runs it,
+  ``--workers`` processes taking the maps in turn, each with its own memory of cells;
+- *cells, nothing remembered*: the same with the memory emptied first. It must give the
+  remembered result to the bit (the result depends on the map alone).
 
-The two are compared by the gaps' geodesic area (km²), by their results' symmetric
-difference in the plane (deg²) and by their vertices. Usage::
+The cells' result is compared with the whole closing's by the gaps' geodesic area (km²)
+and the results' symmetric difference in the plane (deg²). Usage::
 
-    python bench/bench_seams.py [--data DIR] [--every 10] [--rows]
+    python bench/bench_seams.py [--data DIR] [--every 1] [--workers 2] [--rows]
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from frontwatch import _geo  # noqa: E402
-from frontwatch._seams import _JOIN, M_PER_DEG_LAT, _clipped, _rounding_slivers, close_seams_measured  # noqa: E402
-from frontwatch._tiles import TiledOutline, tiled  # noqa: E402
+from frontwatch import _geo, _seams  # noqa: E402
+from frontwatch._recent import Recent  # noqa: E402
+from frontwatch._seams import close_seams_measured  # noqa: E402
+from frontwatch._tiles import tiled  # noqa: E402
 from frontwatch.boundaries import clip_outline  # noqa: E402
 from frontwatch.snapshot import _clip_layer  # noqa: E402
 from frontwatch.sources import deepstate  # noqa: E402
@@ -56,60 +57,30 @@ def deepstate_maps(data: Path, every: int) -> Iterator:
             n += 1
 
 
-def closing_of(geom: shapely.MultiPolygon, width_m: float) -> shapely.Geometry:
-    """The morphological closing :func:`close_seams` starts from (two mitred buffers)."""
-    r = width_m / 2 / (M_PER_DEG_LAT * np.cos(np.radians(shapely.bounds(geom)[3])))
-    return shapely.buffer(shapely.buffer(geom, r, **_JOIN), -r, **_JOIN)
-
-
-def baseline(geom: shapely.MultiPolygon, outline, width_m: float) -> tuple[shapely.MultiPolygon, float]:
-    """The closing as #11 first wrote it: the filled layer and the gaps' km²."""
-    gaps = shapely.get_parts(shapely.difference(closing_of(geom, width_m), geom))
-    gaps = gaps[shapely.get_type_id(gaps) == 3]
-    inside = shapely.contains_properly(outline, gaps)
-    parts = list(gaps[inside])
-    if not inside.all():
-        parts += _geo.polygons_of(shapely.intersection(shapely.MultiPolygon(list(gaps[~inside])), outline))
+def whole(geom: shapely.MultiPolygon, outline, width_m: float, tiles) -> tuple[shapely.MultiPolygon, int, float, float]:
+    """The baseline: one closing of the whole layer (the method before the cells), and its
+    gaps' area measured geodesically (as before) and with straight edges (as now)."""
+    r = width_m / 2 / (_seams.M_PER_DEG_LAT * np.cos(np.radians(shapely.bounds(geom)[3])))
+    closed = shapely.buffer(shapely.buffer(geom, r, **_seams._JOIN), -r, **_seams._JOIN)
+    parts = _seams._kept(_seams._gap_pieces(closed, geom), outline, tiles)
     if not parts:
-        return geom, 0.0
+        return geom, 0, 0.0, 0.0
     filled = shapely.MultiPolygon(parts)
-    return _geo.as_multipolygon(shapely.union(geom, filled)), _geo.area_km2(filled)
+    out = _geo.as_multipolygon(shapely.union(geom, filled))
+    return out, len(parts), _geo.area_km2(filled), _geo.lonlat_area_km2(filled)
 
 
-def now_by_step(geom: shapely.MultiPolygon, outline, width_m: float, tiles: TiledOutline
-                ) -> tuple[shapely.MultiPolygon, dict]:  # fmt: skip
-    """:func:`close_seams_measured`, step by step, with each step's CPU time (s)."""
-    t: dict[str, float] = {}
+def timed(fn, *args, **kwargs) -> tuple[object, float]:
     c = time.process_time()
-    closed = closing_of(geom, width_m)
-    t["closing"], c = time.process_time() - c, time.process_time()
-    gaps = shapely.get_parts(shapely.difference(closed, geom))
-    gaps = gaps[shapely.get_type_id(gaps) == 3]
-    t["difference"], c = time.process_time() - c, time.process_time()
-    gaps = gaps[~_rounding_slivers(gaps, closed)]
-    t["rounding slivers"], c = time.process_time() - c, time.process_time()
-    inside = shapely.contains_properly(outline, gaps)
-    parts = list(gaps[inside])
-    across = gaps[~inside]
-    across = across[shapely.relate_pattern(outline, across, "T********")]
-    if len(across):
-        parts += _clipped(across, outline, tiles)
-    t["clip to outline"], c = time.process_time() - c, time.process_time()
-    out = _geo.as_multipolygon(shapely.union(geom, shapely.MultiPolygon(parts))) if parts else geom
-    t["union"] = time.process_time() - c
-    return out, t
-
-
-def timed(fn, *args, **kwargs) -> tuple[object, float, float]:
-    c, w = time.process_time(), time.perf_counter()
     out = fn(*args, **kwargs)
-    return out, time.process_time() - c, time.perf_counter() - w
+    return out, time.process_time() - c
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    ap.add_argument("--every", type=int, default=10)
+    ap.add_argument("--every", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=2, help="processes taking the maps in turn (default 2)")
     ap.add_argument("--rows", action="store_true", help="print one row per map")
     args = ap.parse_args()
     if not (args.data / "deepstate").is_dir():
@@ -119,36 +90,39 @@ def main() -> int:
     print(f"# {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"GEOS {shapely.geos_version_string}, load {os.getloadavg()[0]:.1f}, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")  # fmt: skip
-    rows, steps = [], []
-    for raw in deepstate_maps(args.data, args.every):
+    memories = [Recent(_seams.CACHE_CELLS) for _ in range(args.workers)]
+    rows = []
+    for n, raw in enumerate(deepstate_maps(args.data, args.every)):
         occ = _clip_layer(raw.layers["occupied"], clip_to, tiles)[0]
-        (a, km2_a), ca, _ = timed(baseline, occ, clip_to, raw.seam_width_m)
-        (b, _, km2_b), cb, _ = timed(close_seams_measured, occ, clip_to, width_m=raw.seam_width_m, tiles=tiles)
-        by_step, t = now_by_step(occ, clip_to, raw.seam_width_m, tiles)
-        if not shapely.equals_exact(by_step, b, 0.0):
-            raise SystemExit(f"{raw.file}: the steps do not give close_seams_measured's result")
-        steps.append(t)
-        rows.append((raw.valid_time.date().isoformat(), raw.kind, ca, cb, abs(km2_b - km2_a),
-                     shapely.area(shapely.symmetric_difference(a, b)),
-                     shapely.get_num_coordinates(a), shapely.get_num_coordinates(b)))  # fmt: skip
-        if args.rows:
-            day, kind, c1, c2, dkm2, deg2, va, vb = rows[-1]
-            print(f"{day} {kind:<8} baseline {c1:.3f} s now {c2:.3f} s (CPU); gaps differ by {dkm2:.1e} km²; "
-                  f"results by {deg2:.1e} deg²; vertices {va}/{vb}", flush=True)  # fmt: skip
-    ca = [r[2] for r in rows]
-    cb = [r[3] for r in rows]
-    print(f"\n{len(rows)} maps (every {args.every}th DeepState map), CPU seconds a map\n")
-    print("| step                       |  mean | median |   max |")
-    print("|----------------------------|-------|--------|-------|")
-    for name, c in (("baseline (#11)", ca), ("now (whole)", cb), *((f"- {k}", [t[k] for t in steps]) for k in steps[0])):
-        print(f"| {name:<26} | {statistics.mean(c):5.3f} | {statistics.median(c):6.3f} | {max(c):5.3f} |")
-    ratio = [x / y for x, y in zip(ca, cb, strict=True) if y > 0]
-    print(f"\nnow vs baseline (CPU): median {statistics.median(ratio):.2f}x faster, min {min(ratio):.2f}x, "
-          f"max {max(ratio):.2f}x; total {sum(ca):.1f} s -> {sum(cb):.1f} s")  # fmt: skip
-    print(f"gaps' area: worst difference {max(r[4] for r in rows):.1e} km²; results' symmetric difference: "
-          f"worst {max(r[5] for r in rows):.1e} deg²; vertices {sum(r[6] for r in rows):,} -> "
-          f"{sum(r[7] for r in rows):,}")  # fmt: skip
-    return 0
+        w = raw.seam_width_m
+        (base, n_base, geodesic_base, km2_base), c_base = timed(whole, occ, clip_to, w, tiles)
+        _seams._CELLS = memories[n % args.workers]
+        (cells, n_cells, km2_cells), c_cells = timed(close_seams_measured, occ, clip_to, width_m=w, tiles=tiles)
+        _seams._CELLS = Recent(_seams.CACHE_CELLS)
+        (cold, n_cold, km2_cold), c_cold = timed(close_seams_measured, occ, clip_to, width_m=w, tiles=tiles)
+        same = shapely.equals_exact(cold, cells, 0.0) and (n_cold, km2_cold) == (n_cells, km2_cells)
+        deg2 = float(shapely.area(shapely.symmetric_difference(base, cells)))
+        rows.append((raw.valid_time.date().isoformat(), raw.kind, c_base, c_cells, c_cold, same,
+                     abs(km2_base - km2_cells), deg2, abs(geodesic_base - km2_cells)))  # fmt: skip
+        if args.rows or not same:
+            print(f"{rows[-1][0]} {raw.kind:<8} whole {c_base:.3f} s, cells {c_cells:.3f} s (nothing remembered "
+                  f"{c_cold:.3f} s); gaps {n_base}/{n_cells}, {rows[-1][6]:.1e} km² apart, results {deg2:.1e} deg² "
+                  f"apart{'' if same else '; NOT THE SAME WITHOUT MEMORY'}", flush=True)  # fmt: skip
+    print(f"\n{len(rows)} maps (every {args.every}th DeepState map, {args.workers} workers in turn), "
+          "CPU seconds a map\n")  # fmt: skip
+    print("| closing                    |  mean | median |   max |  total |")
+    print("|----------------------------|-------|--------|-------|--------|")
+    for name, col in (("whole (baseline)", 2), ("cells, remembered", 3), ("cells, nothing remembered", 4)):
+        c = [r[col] for r in rows]
+        print(f"| {name:<26} | {statistics.mean(c):5.3f} | {statistics.median(c):6.3f} | {max(c):5.3f} | "
+              f"{sum(c):6.1f} |")  # fmt: skip
+    print(f"\ncells vs whole (CPU, all maps): {sum(r[2] for r in rows) / sum(r[3] for r in rows):.2f}x faster")
+    print(f"cells' hits: {sum(m.hits for m in memories):,} of {sum(m.hits + m.misses for m in memories):,}")
+    print(f"the same without memory: {sum(r[5] for r in rows)} of {len(rows)} maps; against the whole closing: "
+          f"gaps' area worst {max(r[6] for r in rows):.1e} km² apart (both with straight edges; "
+          f"{max(r[8] for r in rows):.1e} km² from the whole closing's geodesic measure, used before), "
+          f"results' symmetric difference worst {max(r[7] for r in rows):.1e} deg²")  # fmt: skip
+    return 0 if all(r[5] for r in rows) else 1
 
 
 if __name__ == "__main__":

@@ -12,13 +12,16 @@ area) and keeps every other vertex of the layer as it was.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import _geo
+from ._diff import _K, edges
+from ._recent import Recent
 from ._tiles import TiledOutline
 
 M_PER_DEG_LAT = 111_195.0
@@ -56,34 +59,150 @@ def close_seams(geom: BaseGeometry, outline: BaseGeometry, *, width_m: float
 
 def close_seams_measured(geom: BaseGeometry, outline: BaseGeometry, *, width_m: float,
                          tiles: TiledOutline | None = None) -> tuple[shapely.MultiPolygon, int, float]:  # fmt: skip
-    """:func:`close_seams`, and the geodesic area (km²) of the gaps it filled: add it to
-    the layer's own area rather than measure the closed layer again, whose new vertices on
-    the layer's straight lon/lat edges would each start a geodesic of their own (up to
-    1.6e-6 of a DeepState map's area, 0.4 km², measured by bench/bench_seams.py).
+    """:func:`close_seams`, and the area (km²) of the gaps it filled: add it to the layer's
+    own area rather than measure the closed layer again, whose new vertices on the layer's
+    straight lon/lat edges would each start a geodesic of their own (up to 1.6e-6 of a
+    DeepState map's area, 0.4 km², measured by bench/bench_seams.py). The gaps are measured
+    with their edges straight in lon/lat (:func:`._geo.lonlat_area_km2`): cut along cell
+    lines, a millimetre-wide seam's geodesic measure moves by the sag of every long edge
+    cut (up to some 0.05 km² a map), its straight-edge measure does not.
 
-    ``tiles`` (the outline cut into cells, :func:`._tiles.tiled`) makes clipping the gaps
-    that cross the outline's edge cheap: each is clipped by the outline's part in its cell
-    (a few hundred vertices) instead of by the whole outline."""
+    The closing is local (:data:`MARGIN_R`), so it runs cell by cell: each cell of a
+    :data:`CELL_DEG` grid closes the layer's part in the cell grown by three margins and
+    keeps the gaps' part inside the cell (where that equals the whole layer's closing).
+    A cell's gaps are a function of the layer's edges near it, and are remembered under a
+    hash of those edges: consecutive maps differ only where the front moved, so a map
+    pays the closing in a few cells. The result depends on the map alone, never on the
+    maps closed before it. ``tiles`` (the outline cut into cells, :func:`._tiles.tiled`)
+    clips the gaps that cross the outline's edge by the outline's part in their cell."""
     geom = _geo.as_multipolygon(geom)
     if geom.is_empty or width_m <= 0:
         return geom, 0, 0.0
     r = width_m / 2 / (M_PER_DEG_LAT * np.cos(np.radians(shapely.bounds(geom)[3])))
-    closed = shapely.buffer(shapely.buffer(geom, r, **_JOIN), -r, **_JOIN)
+    oriented = shapely.orient_polygons(geom)  # one orientation: a cell's input is a function of its edges
+    parts = []
+    for cell in _cells_near_edges(oriented, r):
+        parts += _CELLS.get(cell.key, partial(_cell_gaps, oriented, cell, r, outline, tiles))
+    if not parts:
+        return geom, 0, 0.0
+    filled = _merged(_canonical(parts))
+    return _geo.as_multipolygon(shapely.union(geom, filled)), len(filled.geoms), _geo.lonlat_area_km2(filled)
+
+
+MARGIN_R = 12.0
+"""How far (in closing radii) the layer can shape its closing: the buffers' mitred corners
+reach at most 5 radii (``mitre_limit``) out and 5 back in, so the closing at a point
+depends only on the layer within 10 radii of it."""
+CELL_DEG = 0.25
+"""The closing's cells (degrees; exact in binary)."""
+CACHE_CELLS = 20_000
+"""Cells' gaps kept per process (least recently used dropped first)."""
+_CELLS: Recent[list] = Recent(CACHE_CELLS)
+_K2 = np.array([0xD1B54A32D192ED03, 0x8CB92BA72F3D8DD7, 0xABC98388FB8FAC03, 0x9E6C63D0676A9A99],
+               dtype=np.uint64)  # fmt: skip
+
+
+class _Cell(NamedTuple):
+    i: int
+    j: int
+    key: tuple
+    """The closing radius, the cell and a 128-bit hash (and count) of the edges near it."""
+
+
+def _cells_near_edges(geom: shapely.MultiPolygon, r: float) -> list[_Cell]:
+    """The cells whose grown window (3 margins) some edge of ``geom`` reaches, each keyed by
+    the edges that reach it (directed with the interior on their right: the key says
+    which side is inside too). A cell no edge reaches lies wholly inside or outside the
+    layer, where a closing adds nothing."""
+    e, _ = edges(geom)
+    if not len(e):
+        return []
+    pad = 3 * MARGIN_R * r
+    lo = np.floor((np.minimum(e[:, :2], e[:, 2:]) - pad) / CELL_DEG).astype(np.int64)
+    hi = np.floor((np.maximum(e[:, :2], e[:, 2:]) + pad) / CELL_DEG).astype(np.int64)
+    span = hi - lo + 1
+    reps = span[:, 0] * span[:, 1]
+    row = np.repeat(np.arange(len(e)), reps)
+    k = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)  # position within its edge's cells
+    ci = lo[row, 0] + k // span[row, 1]
+    cj = lo[row, 1] + k % span[row, 1]
+    u = np.ascontiguousarray(e).view(np.uint64)
+    with np.errstate(over="ignore"):
+        h1 = (u * _K).sum(axis=1, dtype=np.uint64)
+        h2 = (u * _K2).sum(axis=1, dtype=np.uint64)
+    keys, at = np.unique((ci << 32) + cj, return_inverse=True)  # (cell rows and columns are small)
+    at = at.ravel()
+    cells = np.column_stack([keys >> 32, keys - ((keys >> 32) << 32)])
+    s1 = np.zeros(len(cells), dtype=np.uint64)
+    s2 = np.zeros(len(cells), dtype=np.uint64)
+    np.add.at(s1, at, h1[row] ^ (h1[row] >> np.uint64(29)))
+    np.add.at(s2, at, h2[row] ^ (h2[row] >> np.uint64(31)))
+    n = np.bincount(at, minlength=len(cells))
+    return [_Cell(int(i), int(j), (r, int(i), int(j), int(a), int(b), int(c)))
+            for (i, j), a, b, c in zip(cells.tolist(), s1.tolist(), s2.tolist(), n.tolist(), strict=True)]  # fmt: skip
+
+
+def _cell_gaps(geom: shapely.MultiPolygon, cell: _Cell, r: float, outline: BaseGeometry,
+               tiles: TiledOutline | None) -> list:  # fmt: skip
+    """The gaps of ``geom``'s closing inside one cell, clipped to ``outline``: the layer's
+    part in the cell grown by three margins, normalised (its rings' order and starts are
+    then a function of its edges), closed, and the gaps' part in the cell kept."""
+    x0, y0 = cell.i * CELL_DEG, cell.j * CELL_DEG
+    pad = 3 * MARGIN_R * r
+    window = (x0 - pad, y0 - pad, x0 + CELL_DEG + pad, y0 + CELL_DEG + pad)
+    local = shapely.clip_by_rect(geom, *window)
+    if not shapely.is_valid(local):  # rectangle clipping can leave a degenerate ring
+        local = shapely.intersection(geom, shapely.box(*window))
+    local = shapely.normalize(_geo.as_multipolygon(local))
+    if local.is_empty:
+        return []
+    closed = shapely.buffer(shapely.buffer(local, r, **_JOIN), -r, **_JOIN)
+    gaps = _gap_pieces(closed, local)
+    box = shapely.box(x0, y0, x0 + CELL_DEG, y0 + CELL_DEG)
+    gaps = gaps[shapely.intersects(box, gaps)]
+    if not len(gaps):
+        return []
+    inside = shapely.contains_properly(box, gaps)
+    gaps = np.concatenate([gaps[inside], np.asarray(_geo.polygons_of(shapely.GeometryCollection(
+        list(shapely.intersection(gaps[~inside], box)))), dtype=object)])  # fmt: skip
+    return _kept(gaps, outline, tiles)
+
+
+def _gap_pieces(closed: BaseGeometry, geom: BaseGeometry) -> np.ndarray:
     gaps = shapely.get_parts(shapely.difference(closed, geom))
     gaps = gaps[shapely.get_type_id(gaps) == 3]
-    gaps = gaps[~_rounding_slivers(gaps, closed)]
+    return gaps[~_rounding_slivers(gaps, closed)]
+
+
+def _kept(gaps: np.ndarray, outline: BaseGeometry, tiles: TiledOutline | None) -> list:
+    """The parts of ``gaps`` inside the outline."""
     if not len(gaps):
-        return geom, 0, 0.0
+        return []
     inside = shapely.contains_properly(outline, gaps)
-    parts = list(gaps[inside])
+    out = list(gaps[inside])
     across = gaps[~inside]
     across = across[shapely.relate_pattern(outline, across, "T********")]  # the rest lie outside
     if len(across):
-        parts += _clipped(across, outline, tiles)
-    if not parts:
-        return geom, 0, 0.0
-    filled = shapely.MultiPolygon(parts)  # pieces of one difference: disjoint
-    return _geo.as_multipolygon(shapely.union(geom, filled)), len(parts), _geo.area_km2(filled)
+        out += _geo.polygons_of(shapely.GeometryCollection(list(_clipped(across, outline, tiles))))
+    return out
+
+
+def _merged(parts: list) -> shapely.MultiPolygon:
+    """The gaps' parts as one MultiPolygon, the pieces of a gap that a cell line cut joined
+    again (only the parts that reach a cell line are unioned: the others touch nothing)."""
+    b = shapely.bounds(np.asarray(parts, dtype=object)) / CELL_DEG
+    on_line = list(np.any(np.abs(b - np.round(b)) < 1e-9 / CELL_DEG, axis=1))
+    if not any(on_line):
+        return shapely.MultiPolygon(parts)
+    joined = _geo.polygons_of(shapely.union_all([p for p, cut in zip(parts, on_line, strict=True) if cut]))
+    return shapely.MultiPolygon([p for p, cut in zip(parts, on_line, strict=True) if not cut] + joined)
+
+
+def _canonical(parts: list) -> list:
+    """The polygons normalised and sorted by their coordinates: the same set of gaps gives
+    the same union whatever order it was found in."""
+    norm = shapely.normalize(np.asarray(parts, dtype=object))
+    return sorted(norm, key=shapely.to_wkb)
 
 
 ROUNDING_DEG = 1e-8
@@ -116,17 +235,16 @@ def _rounding_slivers(gaps: np.ndarray, closed: BaseGeometry) -> np.ndarray:
     return noise
 
 
-def _clipped(gaps: np.ndarray, outline: BaseGeometry, tiles: TiledOutline | None) -> list:
-    """The polygons of ``gaps`` inside ``outline``, each gap clipped by the outline's part in
-    its cell of ``tiles`` when it lies in one cell (else, or without tiles, by the whole
-    outline)."""
+def _clipped(gaps: np.ndarray, outline: BaseGeometry, tiles: TiledOutline | None) -> np.ndarray:
+    """Each of ``gaps`` clipped to ``outline``: by the outline's part in its cell of
+    ``tiles`` when it lies in one cell (else, or without tiles, by the whole outline)."""
     by = np.full(len(gaps), outline, dtype=object)
     if tiles is not None:
         for k, box in enumerate(shapely.bounds(gaps)):
             part = tiles.cell_part(box)
             if part is not None:
                 by[k] = part
-    return _geo.polygons_of(shapely.GeometryCollection(list(shapely.intersection(gaps, by))))
+    return shapely.intersection(gaps, by)
 
 
 SLIVER_WIDTH_M = 10.0

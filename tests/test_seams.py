@@ -212,3 +212,45 @@ def test_a_crack_in_a_liveuamap_map_is_not_front_nor_the_other_side(tmp_path):
     assert expected > 15.0
     assert row["distance_km"] == pytest.approx(expected, abs=0.02)
     store.close()
+
+
+def test_a_long_gap_across_cell_lines_closes_as_one_and_measures_as_the_strip():
+    """A 30 m gap running 0.8° east-west crosses three lines of the closing's cells: the
+    cells' halves meet again in one gap, measured as the strip it is (its straight-edge
+    area does not move where the cells cut it)."""
+    gap_deg = 30.0 / M_PER_DEG
+    south, north = _box(36.1, 48.1, 36.9, 48.3 - gap_deg), _box(36.1, 48.3, 36.9, 48.5)
+    out, n, gaps_km2 = close_seams_measured(shapely.MultiPolygon([south, north]), clip_outline(), width_m=100.0)
+    assert out.is_valid and len(out.geoms) == 1 and not out.geoms[0].interiors and n == 1
+    strip = _box(36.1, 48.3 - gap_deg, 36.9, 48.3)
+    assert gaps_km2 == pytest.approx(equal_area_km2(shapely.segmentize(strip, 0.005)), rel=1e-6)
+    assert shapely.area(shapely.symmetric_difference(out, _box(36.1, 48.1, 36.9, 48.5))) < 1e-12
+
+
+def test_the_closing_depends_on_the_map_alone_not_on_the_maps_closed_before():
+    """Each cell's gaps are remembered by the edges near it; a map closed after another
+    (most cells remembered) comes out the same to the bit as closed in a fresh process,
+    and the same ground as one closing of the whole layer."""
+    from frontwatch import _seams
+    from frontwatch._recent import Recent
+    from frontwatch._tiles import tiled
+
+    clip, tiles = clip_outline(), tiled("geoboundaries")
+    occ = validate_snapshot(_raw(0.0)).occupied
+    moved = shapely.union(occ, _box(36.55, 49.05, 36.6, 49.1))  # the front moved in one corner
+    saved = _seams._CELLS
+    try:
+        _seams._CELLS = Recent(_seams.CACHE_CELLS)
+        fresh = close_seams_measured(moved, clip, width_m=100.0, tiles=tiles)
+        _seams._CELLS = Recent(_seams.CACHE_CELLS)
+        close_seams_measured(occ, clip, width_m=100.0, tiles=tiles)
+        hits = _seams._CELLS.hits
+        after = close_seams_measured(moved, clip, width_m=100.0, tiles=tiles)
+        assert _seams._CELLS.hits > hits  # cells away from the change were remembered
+    finally:
+        _seams._CELLS = saved
+    assert shapely.equals_exact(fresh[0], after[0], tolerance=0.0) and fresh[1:] == after[1:]
+    r = 50.0 / (M_PER_DEG * np.cos(np.radians(shapely.bounds(moved)[3])))
+    whole = shapely.buffer(shapely.buffer(moved, r, **_seams._JOIN), -r, **_seams._JOIN)
+    whole = shapely.union(moved, shapely.intersection(shapely.difference(whole, moved), clip))
+    assert shapely.area(shapely.symmetric_difference(whole, after[0])) < 1e-10  # deg²

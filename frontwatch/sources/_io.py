@@ -10,7 +10,6 @@ import lzma
 import os
 import zlib
 from collections.abc import Iterable, Iterator
-from itertools import chain
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, cast
@@ -231,18 +230,17 @@ def _fast_polygon(rings) -> shapely.Polygon | None:
     for ring in rings:
         if not isinstance(ring, list) or len(ring) < 4:
             return None
-        dims = set(map(len, ring))
-        if dims == {3}:  # x, y, z: the reader's force_2d drops z; so does this
-            if any(p[2].__class__ not in (int, float) for p in ring):  # (JSON false is not 0)
-                return None
-            xy = np.array([v for p in ring for v in p[:2]])
-        elif dims == {2}:
-            xy = np.array(list(chain.from_iterable(ring)))
-        else:  # mixed or odd positions: the reader says what is wrong
+        try:
+            arr = np.array(ring)
+        except ValueError:  # ragged: the reader says what is wrong
             return None
-        if xy.dtype.kind not in "fi" or np.any((xy == 0) | (xy == 1)):  # 0/1: maybe JSON false/true
+        # every position a pair, or x, y, z (z dropped, as the reader's force_2d does)
+        if arr.ndim != 2 or arr.shape[1] not in (2, 3) or arr.dtype.kind not in "fi":
             return None
-        arrays.append(xy.astype(float, copy=False))
+        xy = arr[:, :2]
+        if np.any((xy == 0) | (xy == 1)):  # 0/1: maybe JSON false/true
+            return None
+        arrays.append(np.ascontiguousarray(xy, dtype=float).ravel())
     return _closed_polygon(arrays)
 
 
