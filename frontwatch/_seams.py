@@ -62,10 +62,7 @@ def close_seams_measured(geom: BaseGeometry, outline: BaseGeometry, *, width_m: 
     """:func:`close_seams`, and the area (km²) of the gaps it filled: add it to the layer's
     own area rather than measure the closed layer again, whose new vertices on the layer's
     straight lon/lat edges would each start a geodesic of their own (up to 1.6e-6 of a
-    DeepState map's area, 0.4 km², measured by bench/bench_seams.py). The gaps are measured
-    with their edges straight in lon/lat (:func:`._geo.lonlat_area_km2`): cut along cell
-    lines, a millimetre-wide seam's geodesic measure moves by the sag of every long edge
-    cut (up to some 0.05 km² a map), its straight-edge measure does not.
+    DeepState map's area, 0.4 km², measured by bench/bench_seams.py).
 
     The closing is local (:data:`MARGIN_R`), so it runs cell by cell: each cell of a
     :data:`CELL_DEG` grid closes the layer's part in the cell grown by three margins and
@@ -86,7 +83,7 @@ def close_seams_measured(geom: BaseGeometry, outline: BaseGeometry, *, width_m: 
     if not parts:
         return geom, 0, 0.0
     filled = _merged(_canonical(parts))
-    return _geo.as_multipolygon(shapely.union(geom, filled)), len(filled.geoms), _geo.lonlat_area_km2(filled)
+    return _geo.as_multipolygon(shapely.union(geom, filled)), len(filled.geoms), _geo.area_km2(filled)
 
 
 MARGIN_R = 12.0
@@ -187,6 +184,11 @@ def _kept(gaps: np.ndarray, outline: BaseGeometry, tiles: TiledOutline | None) -
     return out
 
 
+CUT_TOLERANCE_DEG = 1e-12
+"""How far from its neighbours' line a vertex where a cell line cut a gap can lie (the
+intersection's rounding, about 1e-14°)."""
+
+
 def _merged(parts: list) -> shapely.MultiPolygon:
     """The gaps' parts as one MultiPolygon, the pieces of a gap that a cell line cut joined
     again (only the parts that reach a cell line are unioned: the others touch nothing)."""
@@ -194,7 +196,11 @@ def _merged(parts: list) -> shapely.MultiPolygon:
     on_line = list(np.any(np.abs(b - np.round(b)) < 1e-9 / CELL_DEG, axis=1))
     if not any(on_line):
         return shapely.MultiPolygon(parts)
-    joined = _geo.polygons_of(shapely.union_all([p for p, cut in zip(parts, on_line, strict=True) if cut]))
+    # the vertices the cuts left on the joined gaps' edges go again (each would split a
+    # lon/lat edge into two geodesics, whose sag moves the gap's geodesic area): a
+    # tolerance of 1e-12° (0.1 µm) takes the cuts' rounding and nothing that was drawn
+    joined = _geo.polygons_of(shapely.simplify(shapely.union_all([p for p, cut in zip(parts, on_line, strict=True)
+                                                                  if cut]), CUT_TOLERANCE_DEG))  # fmt: skip
     return shapely.MultiPolygon([p for p, cut in zip(parts, on_line, strict=True) if not cut] + joined)
 
 

@@ -198,18 +198,26 @@ def _closed(occupied: shapely.MultiPolygon, km2: float, clip_to: BaseGeometry, t
 def _clip_layer(geoms: list, clip_to: BaseGeometry, tiles) -> tuple:
     """One layer clipped and measured: (clipped, km², km² outside the outline, how many
     inputs had to be repaired)."""
+    small = sum(shapely.get_num_coordinates(geoms)) < TILED_MIN_VERTICES and _inside(clip_to, geoms)
     try:
-        if sum(shapely.get_num_coordinates(geoms)) < TILED_MIN_VERTICES and _inside(clip_to, geoms):
+        if small:
             raise TilingFailed("a small layer inside the outline: nothing to clip")
         return (*tiles.union_clipped(geoms), 0)
     except TilingFailed:
-        # nothing to clip, an invalid input or a doubtful stitch: repair, then the direct
+        # nothing to clip, an invalid input or a doubtful stitch: repair; with an input
+        # repaired, the cells once more (those of the valid inputs are remembered from the
+        # try above: ISW's layers have an invalid polygon on most maps), else the direct
         # overlay
         parts, repaired = [], 0
         for g in geoms:
             fixed, was_repaired = _geo.repair(g)
             repaired += was_repaired
             parts.append(fixed)
+        if repaired and not small:
+            try:
+                return (*tiles.union_clipped(parts), repaired)
+            except TilingFailed:
+                pass
         return (*_geo.union_clipped(parts, clip_to), repaired)
 
 

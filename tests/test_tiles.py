@@ -127,6 +127,29 @@ def test_invalid_input_falls_back_to_repair_with_a_warning():
     assert snap.areas_km2["occupied"] == pytest.approx(equal_area_km2(fixed), rel=1e-4)
 
 
+def test_a_map_with_one_invalid_polygon_takes_the_cells_once_it_is_repaired(monkeypatch):
+    """ISW draws a self-intersecting polygon on most maps beside many valid ones: the
+    invalid one is repaired and the layer goes through the cells again (the valid
+    inputs' cells remembered from the first try), giving the direct overlay's ground and
+    area, with the repair on record."""
+    t = np.linspace(0, 2 * np.pi, 2500, endpoint=False)
+    lemniscate = shapely.Polygon(np.column_stack([33 + 1.0 * np.sin(t), 48.5 + 0.4 * np.sin(2 * t)]))
+    blob = _ragged_disc(38.3, 50.0, 0.8)  # across the border with Russia: clipped
+    geoms = [blob, lemniscate]
+    direct, direct_km2, _ = _geo.union_clipped([_geo.repair(g)[0] for g in geoms], clip_outline())
+
+    def no_direct_overlay(*args):
+        raise AssertionError("the direct overlay ran")
+
+    monkeypatch.setattr(_geo, "union_clipped", no_direct_overlay)
+    snap = validate_snapshot(RawSnapshot("test", end_of_day("2022-09-01"), {"occupied": geoms}, "f.json"))
+    monkeypatch.undo()
+    assert sum("repaired" in w for w in snap.warnings) == 1
+    assert shapely.area(shapely.symmetric_difference(snap.layers["occupied"], direct)) < 1e-12
+    assert snap.areas_km2["occupied"] == pytest.approx(direct_km2, rel=1e-8)
+    assert snap.areas_km2["occupied"] == pytest.approx(equal_area_km2(direct), rel=1e-4)
+
+
 def test_repeated_map_reuses_its_validation():
     blob = _ragged_disc(36.0, 48.5, 0.5, seed=7)
     a = RawSnapshot("test", end_of_day("2022-09-01"), {"occupied": [blob]}, "a.json", notes=["n1"])
