@@ -6,9 +6,11 @@ import tarfile
 
 import orjson
 import pytest
+import shapely
 from shapely.geometry import box, mapping
 
 from frontwatch.ingest import ingest
+from frontwatch.sources import isw
 from frontwatch.sources.deepstate import category
 from tests.conftest import equal_area_km2, nzz_file
 
@@ -131,6 +133,33 @@ def test_isw_archive_both_layouts(tmp_path, fresh_store):
     assert a.areas["russian_claimed_control"] == pytest.approx(equal_area_km2(SOUTH), rel=1e-4)
     assert b.occupied_km2 == pytest.approx(equal_area_km2(SOUTH), rel=1e-4)
     assert "ukrainian_claimed_counteroffensives" in b.areas
+
+
+def test_isw_per_layer_members_are_merged_and_repaired_by_validation(tmp_path, fresh_store):
+    """The 2022 layout files each layer of each day apart: its polygons (overlapping,
+    one self-intersecting) reach validation as drawn, which repairs the invalid one (on
+    record) and merges them; the area is the union's."""
+    west, east = box(36.0, 49.5, 36.8, 50.0), box(36.6, 49.6, 37.4, 50.1)
+    bowtie = shapely.Polygon([(35.0, 48.0), (35.4, 48.3), (35.4, 48.0), (35.0, 48.3)])  # two lobes
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:xz") as tar:
+        data = orjson.dumps(_fc(_feat(west, FID=1), _feat(east, FID=2), _feat(bowtie, FID=3)))
+        info = tarfile.TarInfo("geoJSON/2022/September/RussianAssessedCoTinUkraine/"
+                               "20220908_RussianAssessedCoTinUkraine.geojson")  # fmt: skip
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    f = tmp_path / "isw.tar.xz"
+    f.write_bytes(buf.getvalue())
+    (raw,) = isw.read(f, f.read_bytes())
+    assert len(raw.layers["occupied"]) == 3  # as drawn: nothing merged while reading
+    s = ingest(fresh_store, "isw", [f], workers=1)
+    assert s.errors == [] and s.added == 1 and s.repaired == 1
+    (rec,) = fresh_store.snapshots("isw")
+    lobes = shapely.union(shapely.Polygon([(35.0, 48.0), (35.2, 48.15), (35.0, 48.3)]),
+                          shapely.Polygon([(35.4, 48.0), (35.2, 48.15), (35.4, 48.3)]))  # fmt: skip
+    expected = equal_area_km2(shapely.union(west, east)) + equal_area_km2(lobes)
+    assert rec.occupied_km2 == pytest.approx(expected, rel=1e-4)
+    assert any(w.startswith("repaired an invalid geometry in layer 'occupied'") for w in rec.warnings)
 
 
 def test_user_geojson_with_property(tmp_path, fresh_store):

@@ -26,7 +26,6 @@ from typing import IO, Any
 
 import shapely
 
-from .. import _geo
 from ..errors import InputFileError
 from ..store.model import OCCUPIED, RawSnapshot
 from ._io import (
@@ -143,7 +142,7 @@ def _collect(where: str, name: str, content: bytes, days, members, held: IO[byte
         if layer is None:
             return
         geoms = [g for f in feats if (g := polygon_geometry(where, f)) is not None]
-        days[day][layer].append(_hold(held, [_geo.union([_geo.repair(g)[0] for g in geoms])]))
+        days[day][layer].append(_hold(held, geoms))  # (validation repairs and merges them, in the workers)
         return
     by_layer: dict[str, list] = defaultdict(list)
     for f in feats:
