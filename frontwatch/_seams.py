@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import _geo
-from ._diff import _K, edges
+from ._diff import _hashes, edges
 from ._recent import Recent
 from ._tiles import TiledOutline
 
@@ -77,12 +77,13 @@ def close_seams_measured(geom: BaseGeometry, outline: BaseGeometry, *, width_m: 
         return geom, 0, 0.0
     r = width_m / 2 / (M_PER_DEG_LAT * np.cos(np.radians(shapely.bounds(geom)[3])))
     oriented = shapely.orient_polygons(geom)  # one orientation: a cell's input is a function of its edges
+    clip_by = (_pinned(outline), _pinned(tiles))  # (the cells' gaps are clipped to the outline)
     parts = []
     for cell in _cells_near_edges(oriented, r):
-        parts += _CELLS.get(cell.key, partial(_cell_gaps, oriented, cell, r, outline, tiles))
+        parts += _CELLS.get((clip_by, *cell.key), partial(_cell_gaps, oriented, cell, r, outline, tiles))
     if not parts:
         return geom, 0, 0.0
-    filled = _merged(_canonical(parts))
+    filled = _merged(parts)  # (cells in order, each cell's parts a function of its key: one order)
     return _geo.as_multipolygon(shapely.union(geom, filled)), len(filled.geoms), _geo.area_km2(filled)
 
 
@@ -95,6 +96,16 @@ CELL_DEG = 0.25
 CACHE_CELLS = 20_000
 """Cells' gaps kept per process (least recently used dropped first)."""
 _CELLS: Recent[list] = Recent(CACHE_CELLS)
+_PINNED: dict[int, Any] = {}
+"""The outlines (and tiled outlines) cells were clipped to, by id: kept alive, so that an
+id in a cell's key never stands for another object."""
+
+
+def _pinned(obj: Any) -> int:
+    _PINNED.setdefault(id(obj), obj)
+    return id(obj)
+
+
 _K2 = np.array([0xD1B54A32D192ED03, 0x8CB92BA72F3D8DD7, 0xABC98388FB8FAC03, 0x9E6C63D0676A9A99],
                dtype=np.uint64)  # fmt: skip
 
@@ -103,7 +114,8 @@ class _Cell(NamedTuple):
     i: int
     j: int
     key: tuple
-    """The closing radius, the cell and a 128-bit hash (and count) of the edges near it."""
+    """The closing radius, the cell and a 128-bit hash (and count) of the edges near it
+    (the outline the gaps are clipped to comes first in the cache's key)."""
 
 
 def _cells_near_edges(geom: shapely.MultiPolygon, r: float) -> list[_Cell]:
@@ -123,16 +135,15 @@ def _cells_near_edges(geom: shapely.MultiPolygon, r: float) -> list[_Cell]:
     k = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)  # position within its edge's cells
     ci = lo[row, 0] + k // span[row, 1]
     cj = lo[row, 1] + k % span[row, 1]
-    u = np.ascontiguousarray(e).view(np.uint64)
+    h1 = _hashes(e)
     with np.errstate(over="ignore"):
-        h1 = (u * _K).sum(axis=1, dtype=np.uint64)
-        h2 = (u * _K2).sum(axis=1, dtype=np.uint64)
+        h2 = (np.ascontiguousarray(e).view(np.uint64) * _K2).sum(axis=1, dtype=np.uint64)
     keys, at = np.unique((ci << 32) + cj, return_inverse=True)  # (cell rows and columns are small)
     at = at.ravel()
     cells = np.column_stack([keys >> 32, keys - ((keys >> 32) << 32)])
     s1 = np.zeros(len(cells), dtype=np.uint64)
     s2 = np.zeros(len(cells), dtype=np.uint64)
-    np.add.at(s1, at, h1[row] ^ (h1[row] >> np.uint64(29)))
+    np.add.at(s1, at, h1[row])
     np.add.at(s2, at, h2[row] ^ (h2[row] >> np.uint64(31)))
     n = np.bincount(at, minlength=len(cells))
     return [_Cell(int(i), int(j), (r, int(i), int(j), int(a), int(b), int(c)))
@@ -147,22 +158,13 @@ def _cell_gaps(geom: shapely.MultiPolygon, cell: _Cell, r: float, outline: BaseG
     x0, y0 = cell.i * CELL_DEG, cell.j * CELL_DEG
     pad = 3 * MARGIN_R * r
     window = (x0 - pad, y0 - pad, x0 + CELL_DEG + pad, y0 + CELL_DEG + pad)
-    local = shapely.clip_by_rect(geom, *window)
-    if not shapely.is_valid(local):  # rectangle clipping can leave a degenerate ring
-        local = shapely.intersection(geom, shapely.box(*window))
-    local = shapely.normalize(_geo.as_multipolygon(local))
+    # an overlay, not rectangle clipping, which can mis-shape a piece and stay valid
+    local = shapely.normalize(_geo.as_multipolygon(shapely.intersection(geom, shapely.box(*window))))
     if local.is_empty:
         return []
     closed = shapely.buffer(shapely.buffer(local, r, **_JOIN), -r, **_JOIN)
-    gaps = _gap_pieces(closed, local)
-    box = shapely.box(x0, y0, x0 + CELL_DEG, y0 + CELL_DEG)
-    gaps = gaps[shapely.intersects(box, gaps)]
-    if not len(gaps):
-        return []
-    inside = shapely.contains_properly(box, gaps)
-    gaps = np.concatenate([gaps[inside], np.asarray(_geo.polygons_of(shapely.GeometryCollection(
-        list(shapely.intersection(gaps[~inside], box)))), dtype=object)])  # fmt: skip
-    return _kept(gaps, outline, tiles)
+    in_cell = _kept(_gap_pieces(closed, local), shapely.box(x0, y0, x0 + CELL_DEG, y0 + CELL_DEG), None)
+    return _kept(np.asarray(in_cell, dtype=object), outline, tiles)
 
 
 def _gap_pieces(closed: BaseGeometry, geom: BaseGeometry) -> np.ndarray:
@@ -172,7 +174,8 @@ def _gap_pieces(closed: BaseGeometry, geom: BaseGeometry) -> np.ndarray:
 
 
 def _kept(gaps: np.ndarray, outline: BaseGeometry, tiles: TiledOutline | None) -> list:
-    """The parts of ``gaps`` inside the outline."""
+    """The parts of ``gaps`` inside ``outline`` (a cell's box, or the clip outline with its
+    ``tiles``)."""
     if not len(gaps):
         return []
     inside = shapely.contains_properly(outline, gaps)
@@ -202,13 +205,6 @@ def _merged(parts: list) -> shapely.MultiPolygon:
     joined = _geo.polygons_of(shapely.simplify(shapely.union_all([p for p, cut in zip(parts, on_line, strict=True)
                                                                   if cut]), CUT_TOLERANCE_DEG))  # fmt: skip
     return shapely.MultiPolygon([p for p, cut in zip(parts, on_line, strict=True) if not cut] + joined)
-
-
-def _canonical(parts: list) -> list:
-    """The polygons normalised and sorted by their coordinates: the same set of gaps gives
-    the same union whatever order it was found in."""
-    norm = shapely.normalize(np.asarray(parts, dtype=object))
-    return sorted(norm, key=shapely.to_wkb)
 
 
 ROUNDING_DEG = 1e-8

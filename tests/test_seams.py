@@ -254,3 +254,16 @@ def test_the_closing_depends_on_the_map_alone_not_on_the_maps_closed_before():
     whole = shapely.buffer(shapely.buffer(moved, r, **_seams._JOIN), -r, **_seams._JOIN)
     whole = shapely.union(moved, shapely.intersection(shapely.difference(whole, moved), clip))
     assert shapely.area(shapely.symmetric_difference(whole, after[0])) < 1e-10  # deg²
+
+
+def test_cells_remembered_for_one_outline_are_not_reused_for_another():
+    """A cell's gaps are clipped to the outline: closing the same layer against another
+    outline in the same process clips them to that one."""
+    gap_deg = 30.0 / M_PER_DEG
+    layer = shapely.MultiPolygon([_box(36.1, 48.1, 36.9, 48.3 - gap_deg), _box(36.1, 48.3, 36.9, 48.5)])
+    whole_km2 = close_seams_measured(layer, clip_outline(), width_m=100.0)[2]
+    west = _box(30.0, 45.0, 36.5, 52.0)  # an outline that ends halfway along the gap
+    _, n, west_km2 = close_seams_measured(layer, west, width_m=100.0)
+    assert n == 1
+    assert west_km2 == pytest.approx(equal_area_km2(_box(36.1, 48.3 - gap_deg, 36.5, 48.3)), rel=1e-6)
+    assert whole_km2 == pytest.approx(equal_area_km2(_box(36.1, 48.3 - gap_deg, 36.9, 48.3)), rel=1e-6)

@@ -256,6 +256,27 @@ def _closed_polygon(rings: list[np.ndarray]) -> shapely.Polygon | None:
 _PARSER = None
 
 
+def properties(feature: Any) -> dict:
+    """A feature's properties ({} when it has none, or they are not an object)."""
+    p = feature.get("properties") if isinstance(feature, dict) else None
+    return p if isinstance(p, dict) else {}
+
+
+def features(where: Path | str, content: bytes, *keys: str) -> list[tuple[dict, BaseGeometry | None, bytes | None]]:
+    """``(properties, polygonal geometry or None, digest or None)`` per feature of the
+    FeatureCollection at ``doc[keys...]``: by :func:`fast_features` where it can, else the
+    orjson way, which also names what is wrong."""
+    fast = fast_features(content, *keys)
+    if fast is not None:
+        return fast
+    doc = load_json(where, content)
+    for k in keys:
+        if not isinstance(doc, dict) or k not in doc:
+            raise InputFileError(str(where), f"expected an object with a {k!r} FeatureCollection")
+        doc = doc[k]
+    return [(properties(f), polygon_geometry(where, f), None) for f in feature_collection(where, doc)]
+
+
 def fast_features(content: bytes, *keys: str) -> list[tuple[dict, BaseGeometry | None, bytes | None]] | None:
     """``(properties, polygonal geometry or None, its digest)`` per feature of the
     FeatureCollection at ``doc[keys...]``, parsed with simdjson: coordinates go from the

@@ -32,11 +32,8 @@ from ._io import (
     check_document_size,
     decompress,
     end_of_day,
-    fast_features,
-    feature_collection,
-    load_json,
+    features,
     max_document_bytes,
-    polygon_geometry,
 )
 from .contract import no_reconciliation
 
@@ -136,34 +133,23 @@ def _collect(where: str, name: str, content: bytes, days, members, held: IO[byte
         dt.date(int(day[:4]), int(day[4:6]), int(day[6:]))
     except ValueError:
         raise InputFileError(where, f"no such date as {day} (the date in the member's name)") from None
-    found = _features(where, content)
+    found = features(where, content)
     members[day].append(name)
     if m:
         layer = LAYER_NAMES.get(m.group(2))
         if layer is None:
             return
-        geoms = [g for _, g in found if g is not None]
+        geoms = [g for _, g, _ in found if g is not None]
         days[day][layer].append(_hold(held, geoms))  # (validation repairs and merges them, in the workers)
         return
     by_layer: dict[str, list] = defaultdict(list)
-    for props, geom in found:
+    for props, geom, _ in found:
         label: Any = props.get("layer")
         layer = LAYER_NAMES.get(label)
         if layer is not None and geom is not None:
             by_layer[layer].append(geom)
     for layer, geoms in by_layer.items():
         days[day][layer].append(_hold(held, geoms))
-
-
-def _features(where: str, content: bytes) -> list[tuple[dict, Any]]:
-    """``(properties, polygonal geometry or None)`` per feature of a member: parsed by
-    simdjson straight into coordinate arrays (2.5× faster on ISW's members), else by the
-    orjson path, which also names what is wrong."""
-    fast = fast_features(content)
-    if fast is not None:
-        return [(props, geom) for props, geom, _ in fast]
-    feats = feature_collection(where, load_json(where, content))
-    return [((f.get("properties") or {}), polygon_geometry(where, f)) for f in feats]
 
 
 def _hold(held: IO[bytes], geoms: list) -> tuple[int, list[int]]:

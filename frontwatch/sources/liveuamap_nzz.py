@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import InputFileError
 from ..store.model import OCCUPIED, RawSnapshot, layer_keys
-from ._io import decompress, end_of_day, fast_features, feature_collection, load_json, polygon_geometry
+from ._io import decompress, end_of_day, features
 from .contract import no_reconciliation
 
 NAME = "liveuamap-nzz"
@@ -38,20 +38,9 @@ def is_archive(path: Path) -> bool:
     return False
 
 
-def _props(feature) -> dict:
-    p = feature.get("properties") if isinstance(feature, dict) else None
-    return p if isinstance(p, dict) else {}
-
-
 def read(path: Path, data: bytes) -> list[RawSnapshot]:
     """The snapshot in one NZZ file."""
-    content = decompress(path, data)
-    found = fast_features(content, "value")
-    if found is None:
-        doc = load_json(path, content)
-        if not isinstance(doc, dict) or "value" not in doc:
-            raise InputFileError(str(path), "expected an object with a 'value' FeatureCollection")
-        found = [(_props(f), polygon_geometry(path, f), None) for f in feature_collection(path, doc["value"])]
+    found = features(path, decompress(path, data), "value")
     layers: dict[str, list] = {OCCUPIED: [], "gains": [], "losses": []}
     digests: dict[str, list] = {name: [] for name in layers}
     dates: dict[str, str | None] = {}
