@@ -59,7 +59,7 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
             if problem:
                 raise InputFileError(where, f"layer {name!r}: {problem}")
         inputs[name] = [shapely.force_2d(g) if shapely.has_z(g) else g for g in geoms]
-    key = _map_key(outline, inputs, raw.layer_keys, raw.seam_width_m)
+    key = _map_key(outline, inputs, raw.layer_keys, raw.seam_width_m, raw.cells)
     layers, areas, coverage, warnings, geom_hash, blobs = _RECENT.get(key, partial(_measure, raw, inputs, outline))
     return ValidSnapshot(
         raw=raw,
@@ -94,13 +94,13 @@ _RECENT_LAYERS: Recent[tuple] = Recent(RECENT_MAPS)
 
 
 def _map_key(outline: str, inputs: dict[str, list], keys: dict[str, bytes] | None = None,
-             seam_width_m: float = 0.0) -> bytes:  # fmt: skip
+             seam_width_m: float = 0.0, cells: bool = True) -> bytes:  # fmt: skip
     """What identifies a map's validation: the outline, the seam width and each layer's
     exact geometry (hashed by the reader, or here)."""
     if keys is not None and keys.keys() != inputs.keys():
         keys = None
     h = hashlib.sha256(outline.encode() + (b"\x00reader" if keys is not None else b"\x00arrays"))
-    h.update(f"\x00seams {seam_width_m!r}".encode())
+    h.update(f"\x00seams {seam_width_m!r} cells {cells}".encode())
     for name, geoms in inputs.items():
         h.update(b"\x00layer\x00" + name.encode())
         if keys is not None:
@@ -123,7 +123,7 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
     layers: dict[str, shapely.MultiPolygon] = {}
     areas: dict[str, float] = {}
     for name, geoms in inputs.items():
-        clip = partial(_clip_layer, geoms, clip_to, tiles)
+        clip = partial(_clip_layer, geoms, clip_to, tiles if raw.cells else None)
         if raw.layer_keys and name in raw.layer_keys:
             clipped, km2, outside, repaired = _RECENT_LAYERS.get((outline, raw.layer_keys[name]), clip)
         else:
@@ -195,25 +195,27 @@ def _closed(occupied: shapely.MultiPolygon, km2: float, clip_to: BaseGeometry, t
     return closed, km2 + gaps_km2
 
 
-def _clip_layer(geoms: list, clip_to: BaseGeometry, tiles) -> tuple:
+def _clip_layer(geoms: list, clip_to: BaseGeometry, tiles: TiledOutline | None) -> tuple:
     """One layer clipped and measured: (clipped, km², km² outside the outline, how many
-    inputs had to be repaired)."""
-    small = sum(shapely.get_num_coordinates(geoms)) < TILED_MIN_VERTICES and _inside(clip_to, geoms)
+    inputs had to be repaired); by the cells of ``tiles``, or, without them, by one
+    overlay."""
+    small = tiles is None or (sum(shapely.get_num_coordinates(geoms)) < TILED_MIN_VERTICES
+                              and _inside(clip_to, geoms))  # fmt: skip
     try:
-        if small:
-            raise TilingFailed("a small layer inside the outline: nothing to clip")
+        if tiles is None or small:
+            raise TilingFailed("no cells, or a small layer inside the outline: nothing to clip")
         return (*tiles.union_clipped(geoms), 0)
     except TilingFailed:
         # nothing to clip, an invalid input or a doubtful stitch: repair; with an input
         # repaired, the cells once more (those of the valid inputs are remembered from the
-        # try above: ISW's layers have an invalid polygon on most maps), else the direct
-        # overlay
-        parts, repaired = [], 0
+        # try above), else the direct overlay
+        parts: list[BaseGeometry] = []
+        repaired = 0
         for g in geoms:
             fixed, was_repaired = _geo.repair(g)
             repaired += was_repaired
             parts.append(fixed)
-        if repaired and not small:
+        if repaired and not small and tiles is not None:
             try:
                 return (*tiles.union_clipped(parts), repaired)
             except TilingFailed:

@@ -4,11 +4,13 @@ import datetime as dt
 import io
 import tarfile
 
+import numpy as np
 import orjson
 import pytest
 import shapely
 from shapely.geometry import box, mapping
 
+from frontwatch._geo import area_km2
 from frontwatch.ingest import ingest
 from frontwatch.sources import isw
 from frontwatch.sources.deepstate import category
@@ -141,9 +143,11 @@ def test_isw_per_layer_members_are_merged_and_repaired_by_validation(tmp_path, f
     record) and merges them; the area is the union's."""
     west, east = box(36.0, 49.5, 36.8, 50.0), box(36.6, 49.6, 37.4, 50.1)
     bowtie = shapely.Polygon([(35.0, 48.0), (35.4, 48.3), (35.4, 48.0), (35.0, 48.3)])  # two lobes
+    t = np.linspace(0, 2 * np.pi, 2100, endpoint=False)  # (enough vertices for cells)
+    disc = shapely.Polygon(np.column_stack([33.0 + 0.2 * np.cos(t), 47.5 + 0.2 * np.sin(t)]))
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:xz") as tar:
-        data = orjson.dumps(_fc(_feat(west, FID=1), _feat(east, FID=2), _feat(bowtie, FID=3)))
+        data = orjson.dumps(_fc(_feat(west, FID=1), _feat(east, FID=2), _feat(bowtie, FID=3), _feat(disc, FID=4)))
         info = tarfile.TarInfo("geoJSON/2022/September/RussianAssessedCoTinUkraine/"
                                "20220908_RussianAssessedCoTinUkraine.geojson")  # fmt: skip
         info.size = len(data)
@@ -151,15 +155,20 @@ def test_isw_per_layer_members_are_merged_and_repaired_by_validation(tmp_path, f
     f = tmp_path / "isw.tar.xz"
     f.write_bytes(buf.getvalue())
     (raw,) = isw.read(f, f.read_bytes())
-    assert len(raw.layers["occupied"]) == 3  # as drawn: nothing merged while reading
+    assert len(raw.layers["occupied"]) == 4  # as drawn: nothing merged while reading
     s = ingest(fresh_store, "isw", [f], workers=1)
     assert s.errors == [] and s.added == 1 and s.repaired == 1
     (rec,) = fresh_store.snapshots("isw")
     lobes = shapely.union(shapely.Polygon([(35.0, 48.0), (35.2, 48.15), (35.0, 48.3)]),
                           shapely.Polygon([(35.4, 48.0), (35.2, 48.15), (35.4, 48.3)]))  # fmt: skip
-    expected = equal_area_km2(shapely.union(west, east)) + equal_area_km2(lobes)
+    expected = equal_area_km2(shapely.union(west, east)) + equal_area_km2(lobes) + equal_area_km2(disc)
     assert rec.occupied_km2 == pytest.approx(expected, rel=1e-4)
     assert any(w.startswith("repaired an invalid geometry in layer 'occupied'") for w in rec.warnings)
+    # clipped by one overlay, not by cells: no cell line splits ISW's long straight edges,
+    # so the stored layer measures what the snapshot says (differences of two maps too)
+    layer = fresh_store.layer(rec.id)
+    assert shapely.get_num_coordinates(layer) == shapely.get_num_coordinates(shapely.union_all([west, east, lobes, disc]))
+    assert area_km2(layer) == pytest.approx(rec.occupied_km2, rel=1e-12)
 
 
 def test_user_geojson_with_property(tmp_path, fresh_store):
