@@ -43,6 +43,25 @@ def test_area_of_many_polygons_with_holes_adds_each_polygon_as_pyproj_measures_i
     assert _geo.polygons_area_m2([]) == 0
 
 
+def test_straight_edge_area_is_the_densified_area_and_does_not_move_when_edges_are_cut():
+    """lonlat_area_km2 measures edges straight in lon/lat: the same as the equal-area
+    measure of the polygon densified in lon/lat (a second method); cutting it along a
+    meridian leaves the sum of the halves' areas where it was, while the geodesic measure
+    of the halves moves by the sag of the cut edges."""
+    tri = Polygon([(30, 46), (36, 51), (33, 46)])
+    holed = Polygon(tri.exterior.coords, [[(32, 46.5), (33, 47.5), (32.9, 46.6), (32, 46.5)]])
+    for poly in (tri, holed):
+        dense = shapely.segmentize(poly, 0.005)
+        assert _geo.lonlat_area_km2(poly) == pytest.approx(equal_area_km2(dense), rel=1e-6)
+        halves = [shapely.intersection(poly, box(29, 45, 33.3, 52)), shapely.intersection(poly, box(33.3, 45, 37, 52))]
+        assert sum(_geo.lonlat_area_km2(h) for h in halves) == pytest.approx(_geo.lonlat_area_km2(poly), rel=1e-10)
+        assert abs(sum(_geo.area_km2(h) for h in halves) - _geo.area_km2(poly)) > 1.0  # km²: geodesics moved
+    # a lat/lon box has the closed form R_q² Δλ (sin β₁ − sin β₀) whatever the model
+    cell = box(36.0, 49.0, 37.0, 50.0)
+    assert _geo.lonlat_area_km2(cell) == pytest.approx(equal_area_km2(shapely.segmentize(cell, 0.01)), rel=1e-7)
+    assert _geo.lonlat_area_km2(shapely.MultiPolygon()) == 0.0
+
+
 def test_area_ignores_ring_orientation():
     cw = Polygon([(30, 47), (30, 48), (31, 48), (31, 47)])
     assert _geo.area_km2(cw) == pytest.approx(_geo.area_km2(cw.reverse()), rel=1e-12)
