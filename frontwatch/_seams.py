@@ -187,11 +187,6 @@ def _kept(gaps: np.ndarray, outline: BaseGeometry, tiles: TiledOutline | None) -
     return out
 
 
-CUT_TOLERANCE_DEG = 1e-12
-"""How far from its neighbours' line a vertex where a cell line cut a gap can lie (the
-intersection's rounding, about 1e-14°)."""
-
-
 def _merged(parts: list) -> tuple[shapely.MultiPolygon, float]:
     """The gaps' parts as one MultiPolygon, the pieces of a gap that a cell line cut joined
     again (only the parts that reach a cell line are unioned: the others touch nothing),
@@ -209,10 +204,7 @@ def _merged(parts: list) -> tuple[shapely.MultiPolygon, float]:
     km2 = _geo.polygons_area_m2(whole) / 1e6
     if not any(on_line):
         return shapely.MultiPolygon(parts), km2
-    # the vertices of the cuts that fall on the joined gaps' edges go (a tolerance of
-    # 1e-12°, 0.1 µm: the cuts' rounding, nothing that was drawn)
-    joined = _geo.polygons_of(shapely.simplify(shapely.union_all([p for p, cut in zip(parts, on_line, strict=True)
-                                                                  if cut]), CUT_TOLERANCE_DEG))  # fmt: skip
+    joined = _geo.polygons_of(shapely.union_all([p for p, cut in zip(parts, on_line, strict=True) if cut]))
     return shapely.MultiPolygon(whole + joined), km2 + _geo.lonlat_area_km2(shapely.MultiPolygon(joined))
 
 
@@ -267,12 +259,16 @@ a map. The narrowest holes kept are 15 m (ISW), 24 m (DeepState) and 70 m (liveu
 wide on average."""
 
 
-def fill_sliver_holes(geom: BaseGeometry, *, width_m: float = SLIVER_WIDTH_M
+def fill_sliver_holes(geom: BaseGeometry, *, width_m: float = SLIVER_WIDTH_M, straight: bool = False
                       ) -> tuple[shapely.MultiPolygon, int, float]:  # fmt: skip
     """``geom`` without its holes whose mean width (twice the area over the perimeter) is
     under ``width_m``, how many were filled and their geodesic area (km²: add it to the
     layer's area, which the tiled clipper measured with its split vertices discounted,
-    rather than measure the layer again). Cheap (ring by ring, no overlay) and
+    rather than measure the layer again); with ``straight``, their area with straight
+    lon/lat edges (:func:`._geo.lonlat_area_km2`: for a layer whose seams were closed cell
+    by cell, where two halves of a gap closed in two windows can leave a hairline hole
+    tens of km long, whose geodesic measure is the sag of its long edges, up to 0.9 km²,
+    not its own area). Cheap (ring by ring, no overlay) and
     local: the exteriors and every other hole are kept vertex for vertex. A crack would
     otherwise count as line of contact and as ground of the other side (a place beside one
     would be "0.1 km from the front")."""
@@ -297,4 +293,5 @@ def fill_sliver_holes(geom: BaseGeometry, *, width_m: float = SLIVER_WIDTH_M
     result = shapely.MultiPolygon(out)
     if not result.is_valid:  # a part stood inside a filled hole
         result = _geo.as_multipolygon(shapely.union_all(out))
-    return result, len(filled), _geo.area_km2(shapely.MultiPolygon(filled))
+    measure = _geo.lonlat_area_km2 if straight else _geo.area_km2
+    return result, len(filled), measure(shapely.MultiPolygon(filled))

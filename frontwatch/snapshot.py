@@ -136,7 +136,7 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
         if name == OCCUPIED and raw.seam_width_m > 0:
             clipped, km2 = _closed(clipped, km2, clip_to, tiles, raw.seam_width_m, warnings)
         if name == OCCUPIED:
-            clipped, _, cracks_km2 = fill_sliver_holes(clipped)
+            clipped, _, cracks_km2 = fill_sliver_holes(clipped, straight=raw.seam_width_m > 0)
             km2 += cracks_km2
         layers[name] = clipped
         areas[name] = km2

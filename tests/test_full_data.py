@@ -137,7 +137,7 @@ def test_deepstate_daily_layers_match_the_direct_overlay(full):
             direct, direct_km2 = union_clipped([repair(g)[0] for g in geoms], outline)[:2] if geoms else (None, 0.0)
             if name == "occupied" and geoms:  # its seams closed and cracks filled, as ingest does (#11)
                 closed, _, gaps_km2 = close_seams_measured(direct, outline, width_m=raw.seam_width_m)
-                direct_km2 += gaps_km2 + fill_sliver_holes(closed)[2]
+                direct_km2 += gaps_km2 + fill_sliver_holes(closed, straight=True)[2]
             stored = r.areas.get(name, 0.0)
             if direct_km2 > 1.0:
                 worst = max(worst, abs(stored - direct_km2) / direct_km2)

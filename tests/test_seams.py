@@ -16,7 +16,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from frontwatch._seams import close_seams, close_seams_measured
+from frontwatch._seams import close_seams, close_seams_measured, fill_sliver_holes
 from frontwatch.advance import distance_to_other_side
 from frontwatch.boundaries import clip_outline
 from frontwatch.frontline import front_on, line_of_contact, to_laea
@@ -269,3 +269,21 @@ def test_cells_remembered_for_one_outline_are_not_reused_for_another():
     straight = [equal_area_km2(shapely.segmentize(_box(36.1, 48.3 - gap_deg, east, 48.3), 0.005)) for east in (36.5, 36.9)]
     assert west_km2 == pytest.approx(straight[0], rel=1e-6)
     assert whole_km2 == pytest.approx(straight[1], rel=1e-6)
+
+
+def test_a_hairline_hole_tens_of_km_long_is_measured_with_straight_edges():
+    """Two halves of a gap closed in two cells can leave a hole a micrometre wide and tens
+    of km long, with a vertex on one long side only: as geodesics its long sides part by
+    their sag (hundreds of metres), a measure of that, not of the hole. With straight edges
+    (as a seam-closed layer's cracks are measured) it is its own sliver of area."""
+    a, b = np.array([38.85, 49.28]), np.array([38.73, 49.90])
+    mid = (a + b) / 2  # on one side only: a vertex on the straight line
+    width = 1e-8  # degrees (about a millimetre)
+    hole = shapely.Polygon([tuple(a), tuple(mid), tuple(b), tuple(b + [width, 0]), tuple(a + [width, 0])])
+    layer = shapely.MultiPolygon([shapely.Polygon(_box(38.5, 49.0, 39.1, 50.1).exterior, [hole.exterior])])
+    _, n, straight = fill_sliver_holes(layer, straight=True)
+    _, _, geodesic = fill_sliver_holes(layer)
+    own = equal_area_km2(shapely.segmentize(hole, 0.001))  # the sliver's area, densified
+    assert n == 1 and own < 0.01
+    assert straight == pytest.approx(own, rel=1e-4)
+    assert abs(geodesic - own) > 10 * own  # the geodesics' sag, not the hole
