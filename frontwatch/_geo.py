@@ -49,12 +49,10 @@ def polygons_area_m2(polys) -> float:
     polys = np.asarray(polys, dtype=object)
     if not len(polys):
         return 0
-    rings, owner = shapely.get_rings(polys, return_index=True)
+    rings, shell = _rings(polys)
     xy, ring_of = shapely.get_coordinates(rings, return_index=True)
     x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
     cuts = np.searchsorted(ring_of, np.arange(len(rings) + 1)).tolist()
-    shell = np.ones(len(rings), dtype=bool)
-    shell[1:] = owner[1:] != owner[:-1]
     ring_m2 = WGS84._polygon_area_perimeter  # polygon_area_perimeter less its buffer copies
     per_polygon: list[float] = []
     area = 0.0
@@ -68,6 +66,14 @@ def polygons_area_m2(polys) -> float:
             area -= m2
     per_polygon.append(area)
     return sum(per_polygon)
+
+
+def _rings(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rings of non-empty polygons, each polygon's shell first, and which are shells."""
+    rings, owner = shapely.get_rings(polys, return_index=True)
+    shell = np.ones(len(rings), dtype=bool)
+    shell[1:] = owner[1:] != owner[:-1]
+    return rings, shell
 
 
 _E2 = WGS84.es
@@ -99,15 +105,13 @@ def lonlat_area_km2(geom: BaseGeometry | None) -> float:
     polys = np.asarray(polygons_of(geom) if geom is not None else [], dtype=object)
     if not len(polys):
         return 0.0
-    rings, owner = shapely.get_rings(polys, return_index=True)
+    rings, shell = _rings(polys)
     xy, ring = shapely.get_coordinates(rings, return_index=True)
     same = ring[1:] == ring[:-1]
     (x1, y1), (x2, y2) = xy[:-1][same].T, xy[1:][same].T
     sin_beta = sum(w * _q(np.sin(np.radians(y1 + t * (y2 - y1)))) for t, w in _GAUSS3) / _QP
     ring_m2 = np.abs(np.bincount(ring[:-1][same], weights=np.radians(x2 - x1) * sin_beta,
                                  minlength=len(rings))) * AUTHALIC_RADIUS_M**2  # fmt: skip
-    shell = np.ones(len(rings), dtype=bool)
-    shell[1:] = owner[1:] != owner[:-1]
     return float(ring_m2[shell].sum() - ring_m2[~shell].sum()) / 1e6
 
 

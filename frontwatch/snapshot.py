@@ -199,11 +199,11 @@ def _clip_layer(geoms: list, clip_to: BaseGeometry, tiles: TiledOutline | None) 
     """One layer clipped and measured: (clipped, km², km² outside the outline, how many
     inputs had to be repaired); by the cells of ``tiles``, or, without them, by one
     overlay."""
-    small = tiles is None or (sum(shapely.get_num_coordinates(geoms)) < TILED_MIN_VERTICES
-                              and _inside(clip_to, geoms))  # fmt: skip
+    if tiles is not None and sum(shapely.get_num_coordinates(geoms)) < TILED_MIN_VERTICES and _inside(clip_to, geoms):
+        tiles = None  # a small layer inside the outline: nothing to clip
     try:
-        if tiles is None or small:
-            raise TilingFailed("no cells, or a small layer inside the outline: nothing to clip")
+        if tiles is None:
+            raise TilingFailed("no cells for this layer")
         return (*tiles.union_clipped(geoms), 0)
     except TilingFailed:
         # nothing to clip, an invalid input or a doubtful stitch: repair; with an input
@@ -215,7 +215,7 @@ def _clip_layer(geoms: list, clip_to: BaseGeometry, tiles: TiledOutline | None) 
             fixed, was_repaired = _geo.repair(g)
             repaired += was_repaired
             parts.append(fixed)
-        if repaired and not small and tiles is not None:
+        if repaired and tiles is not None:
             try:
                 return (*tiles.union_clipped(parts), repaired)
             except TilingFailed:

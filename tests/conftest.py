@@ -227,6 +227,11 @@ def evolving_store(backend, tmp_path_factory):
     stores.close()
 
 
+def claim_window(claim) -> tuple[str, str] | None:
+    """A claim's window as ISO dates (start, end), or None."""
+    return (claim.window.start.isoformat(), claim.window.end.isoformat()) if claim.window else None
+
+
 def sqlite_only(store, why: str) -> None:
     """Skip a test of a store-file behaviour on another backend, saying why."""
     from frontwatch.store import SQLiteStore

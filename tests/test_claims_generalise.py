@@ -13,17 +13,13 @@ from frontwatch.claims import extract_claims
 from frontwatch.claims.evaluate import evaluate, load_corpus
 from frontwatch.claims.extract.places import _claimant_side, _region
 from frontwatch.gazetteer import resolve_one
-from tests.conftest import ROOT
+from tests.conftest import ROOT, claim_window
 
 HELDOUT = ROOT / "tests" / "data" / "claims_heldout"
 
 
 def _claims(text: str, published: date, kind: str = "place_control"):
     return [c for c in extract_claims(text, published=published) if c.kind == kind]
-
-
-def _w(c):
-    return (c.window.start.isoformat(), c.window.end.isoformat()) if c.window else None
 
 
 def _gid(name: str, oblast: str | None = None) -> int:
@@ -100,14 +96,18 @@ def test_place_phrasings(text, published, claimant, side, action, place, window)
     [c] = _claims(text, published)
     assert (c.claimant, c.subject["side"], c.subject["action"]) == (claimant, side, action)
     assert c.subject["geonameid"] == _gid(place)
-    assert _w(c) == window
+    assert claim_window(c) == window
 
 
 def test_the_port_city_after_declared_is_the_place_named_before():
     # Putin on Mariupol, Thursday 21 April 2022
     text = "Russian forces had encircled Mariupol for weeks. Putin declared the port city liberated on Thursday."
     [c] = [c for c in _claims(text, date(2022, 4, 22)) if c.claimant == "Putin"]
-    assert (c.subject["geonameid"], c.subject["side"], _w(c)) == (_gid("Mariupol"), "RU", ("2022-04-21", "2022-04-21"))
+    assert (c.subject["geonameid"], c.subject["side"], claim_window(c)) == (
+        _gid("Mariupol"),
+        "RU",
+        ("2022-04-21", "2022-04-21"),
+    )
 
 
 def test_a_denial_of_the_town_taken_restates_the_claim_before():
@@ -165,7 +165,7 @@ def test_an_appositive_with_a_capitalised_adjective_is_not_the_claimant():
         "took 730 sq km last month."
     )
     [c] = _claims(text, date(2024, 12, 1), "area_change")
-    assert (c.claimant, c.quantity.value, _w(c)) == ("DeepState", 730.0, ("2024-10-31", "2024-11-30"))
+    assert (c.claimant, c.quantity.value, claim_window(c)) == ("DeepState", 730.0, ("2024-10-31", "2024-11-30"))
 
 
 def test_scopes_two_oblasts_and_where_most_of_a_total_lies():
@@ -193,7 +193,7 @@ def test_a_share_of_the_territory_is_of_the_region_named_and_is_a_level():
             "of its territory was under Russian control.")  # fmt: skip
     [c] = _claims(text, date(2025, 7, 1), "share")
     assert (c.subject["oblast"], c.subject["action"], c.quantity.value) == ("Luhansk", "hold", 100.0)
-    assert "change" not in c.subject and _w(c) == ("2025-06-30", "2025-06-30")
+    assert "change" not in c.subject and claim_window(c) == ("2025-06-30", "2025-06-30")
 
 
 # --------------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def test_a_whole_oblast_is_a_share_of_100_percent_read_without_rounding():
     [c] = _claims("The Luhansk region is now entirely under Russian control, Sergei Shoigu said on Sunday.",
                   date(2022, 7, 4), "share")  # fmt: skip
     assert (c.subject["oblast"], c.subject["side"], c.quantity.value, c.quantity.unit) == ("Luhansk", "RU", 100.0, "percent")
-    assert _w(c) == ("2022-07-03", "2022-07-03")
+    assert claim_window(c) == ("2022-07-03", "2022-07-03")
     # 100 % admits half a point: 420 km² of the oblast's 26,310 km² still held by the other side is
     # 1.6 points, a real remainder; 50 km² (0.19 points) is within it
     from frontwatch.claims.judge import compare

@@ -12,16 +12,13 @@ import pytest
 from frontwatch.claims import extract_claims, resolve_window
 from frontwatch.claims.extract import sentence_spans
 from frontwatch.gazetteer import resolve_one
+from tests.conftest import claim_window
 
 
 def _one(text: str, published: date, kind: str):
     found = [c for c in extract_claims(text, published=published) if c.kind == kind]
     assert len(found) == 1, [(c.kind, c.subject) for c in extract_claims(text, published=published)]
     return found[0]
-
-
-def _w(c):
-    return (c.window.start.isoformat(), c.window.end.isoformat()) if c.window else None
 
 
 @pytest.mark.parametrize(
@@ -75,21 +72,21 @@ def test_place_claims(text, published, kind, claimant, side, place, window):
     assert c.subject["side"] == side
     name, oblast = place if isinstance(place, tuple) else (place, None)
     assert c.subject["geonameid"] == resolve_one(name, oblast=oblast).geonameid
-    assert _w(c) == window
+    assert claim_window(c) == window
 
 
 def test_a_headline_label_names_the_claimant_and_last_month_is_the_calendar_month():
     # DeepState's total for January 2025 (published 1 February 2025: 325 km²)
     c = _one("DeepState: Russia seized 325 km2 last month", date(2025, 2, 1), "area_change")
     assert (c.claimant, c.subject["side"], c.quantity.value) == ("DeepState", "RU", 325.0)
-    assert _w(c) == ("2024-12-31", "2025-01-31")
+    assert claim_window(c) == ("2024-12-31", "2025-01-31")
 
 
 def test_an_agencys_analysis_of_another_sources_data():
     text = ("Russian forces captured 325 sq km in January, according to an AFP analysis of data from the "
             "Institute for the Study of War.")  # fmt: skip
     c = _one(text, date(2025, 2, 3), "area_change")
-    assert c.claimant == "AFP" and _w(c) == ("2024-12-31", "2025-01-31")
+    assert c.claimant == "AFP" and claim_window(c) == ("2024-12-31", "2025-01-31")
 
 
 def test_a_spokesperson_after_the_claim_and_a_front():
@@ -108,14 +105,14 @@ def test_share_and_area_held():
                  "Luxembourg on Thursday.", date(2022, 6, 3), "share")  # fmt: skip
     assert (share.claimant, share.subject["side"], share.quantity.unit) == ("Volodymyr Zelensky", "RU", "percent")
     assert (share.quantity.value, share.quantity.qualifier) == (20.0, "about")
-    assert _w(share) == ("2022-06-02", "2022-06-02")
+    assert claim_window(share) == ("2022-06-02", "2022-06-02")
     fifth = _one("Moscow now controls about a fifth of the country.", date(2023, 6, 1), "share")
     assert fifth.quantity.value == 20.0 and fifth.quantity.unit == "percent"
     # Syrskyi on Monday 12 August 2024: about 1,000 km² of Russia's Kursk region
     held = _one("Ukrainian troops control about 1,000 square kilometres of Russia's Kursk region, commander-in-chief "
                 "Oleksandr Syrskyi said on Monday.", date(2024, 8, 13), "area_held")  # fmt: skip
     assert (held.claimant, held.subject["side"], held.subject["country"]) == ("Oleksandr Syrskyi", "UA", "RU")
-    assert _w(held) == ("2024-08-12", "2024-08-12")
+    assert claim_window(held) == ("2024-08-12", "2024-08-12")
     # "regained control of an area of about 4,500 km²" is a change, not a stock
     c = _one("Zelensky said Ukrainian forces had regained control of an area of about 4,500 square kilometres.",
              date(2022, 11, 12), "area_change")  # fmt: skip
@@ -238,7 +235,7 @@ def test_a_briefing_continued_in_the_next_sentence_keeps_its_date():
         "Kyiv said it had won back 5 square kilometres in the past 24 hours."
     )
     claims = [c for c in extract_claims(text, published=date(2022, 7, 4)) if c.kind == "area_change"]
-    assert [(c.claimant, _w(c)) for c in claims] == [
+    assert [(c.claimant, claim_window(c)) for c in claims] == [
         ("Russian ministry", ("2022-07-02", "2022-07-03")),
         ("Kyiv", ("2022-07-03", "2022-07-04")),
     ]
@@ -253,12 +250,12 @@ def test_a_rank_takes_the_period_its_own_sentence_names():
         "gains since March 2022."
     )
     [rank] = [c for c in extract_claims(text, published=date(2024, 12, 2)) if c.kind == "rank"]
-    assert _w(rank) == ("2024-10-31", "2024-11-30")
+    assert claim_window(rank) == ("2024-10-31", "2024-11-30")
     assert (rank.reference.start.isoformat(), rank.reference.end.isoformat()) == ("2022-03-01", "2022-03-31")
     # a headline with the month before the noun
     [head] = [c for c in extract_claims("Russia's November gains the largest since March 2022",
                                         published=date(2024, 12, 2)) if c.kind == "rank"]  # fmt: skip
-    assert _w(head) == ("2024-10-31", "2024-11-30")
+    assert claim_window(head) == ("2024-10-31", "2024-11-30")
 
 
 def test_one_share_per_oblast_of_each():
@@ -282,7 +279,7 @@ def test_a_distance_from_the_city_is_to_the_place_named_last():
     c = _one(text, date(2024, 10, 30), "distance_to_place")
     assert c.subject["geonameid"] == resolve_one("Kupiansk").geonameid and c.subject["side"] == "RU"
     assert (c.quantity.value, c.quantity.unit, c.quantity.qualifier) == (2.0, "km", "up_to")
-    assert _w(c) == ("2024-10-28", "2024-10-28")
+    assert claim_window(c) == ("2024-10-28", "2024-10-28")
     half = _one("The front is two and a half kilometres from Kupiansk.", date(2024, 10, 30), "distance_to_place")
     assert half.quantity.value == 2.5
 
@@ -294,7 +291,7 @@ def test_troops_regrouped_from_places_leave_them():
     claims = [c for c in extract_claims(text, published=date(2022, 9, 11)) if c.kind == "place_control"]
     assert [c.subject["geonameid"] for c in claims] == [resolve_one(n).geonameid for n in ("Kupiansk", "Balakliia")]
     assert {(c.subject["side"], c.subject["action"]) for c in claims} == {("RU", "withdraw")}
-    assert {_w(c) for c in claims} == {("2022-09-10", "2022-09-10")}
+    assert {claim_window(c) for c in claims} == {("2022-09-10", "2022-09-10")}
     # troops merely stationed somewhere claim nothing
     assert not [c for c in extract_claims("Russian troops stationed in Kupiansk were resupplied.",
                                           published=date(2022, 9, 11)) if c.kind == "place_control"]  # fmt: skip
@@ -323,7 +320,7 @@ def test_ours_in_a_headline_and_in_a_quote():
     quote = _one('"Our Kherson!" the president, Volodymyr Zelensky, wrote on Friday.', date(2022, 11, 12),
                  "place_control")  # fmt: skip
     assert (quote.claimant, quote.subject["side"], quote.subject["action"]) == ("Volodymyr Zelensky", "UA", "hold")
-    assert _w(quote) == ("2022-11-11", "2022-11-11")
+    assert claim_window(quote) == ("2022-11-11", "2022-11-11")
 
 
 def test_a_state_is_read_on_one_day_and_time_openers_are_no_claimants():
@@ -332,7 +329,7 @@ def test_a_state_is_read_on_one_day_and_time_openers_are_no_claimants():
     text = ("Hours later Ukraine's intelligence agency said on Friday that its units were entering Kherson, which "
             "Russia had held since March.")  # fmt: skip
     c = _one(text, date(2022, 11, 12), "place_control")
-    assert c.claimant == "Ukraine's intelligence agency" and _w(c) == ("2022-11-11", "2022-11-11")
+    assert c.claimant == "Ukraine's intelligence agency" and claim_window(c) == ("2022-11-11", "2022-11-11")
 
 
 def test_the_same_share_as_on_a_date():
@@ -340,7 +337,7 @@ def test_the_same_share_as_on_a_date():
     text = ("DeepState said 19 percent of Ukraine was occupied at the end of August, the same share as on "
             "3 October 2022.")  # fmt: skip
     shares = [c for c in extract_claims(text, published=date(2025, 9, 2)) if c.kind == "share"]
-    assert [(c.quantity.value, _w(c)[1]) for c in shares] == [(19.0, "2025-09-02"), (19.0, "2022-10-03")]
+    assert [(c.quantity.value, claim_window(c)[1]) for c in shares] == [(19.0, "2025-09-02"), (19.0, "2022-10-03")]
     assert {c.claimant for c in shares} == {"DeepState"}
 
 
@@ -351,7 +348,7 @@ def test_the_most_in_any_week_of_a_period():
     claims = extract_claims(text, published=date(2024, 11, 26))
     area, rank = [c for c in claims if c.kind in ("area_change", "rank")]
     assert area.kind == "area_change" and rank.kind == "rank" and rank.subject["within"] is True
-    assert _w(rank) == _w(area) == ("2024-11-17", "2024-11-24")
+    assert claim_window(rank) == claim_window(area) == ("2024-11-17", "2024-11-24")
     assert (rank.reference.start.isoformat(), rank.subject["side"]) == ("2024-01-01", "RU")
 
 
@@ -374,7 +371,7 @@ def test_a_share_in_apposition_restates_the_area_change():
     area, share = extract_claims(text, published=date(2025, 1, 1))
     assert (area.kind, share.kind) == ("area_change", "share")
     assert share.subject["change"] is True and share.subject["side"] == area.subject["side"] == "RU"
-    assert _w(share) == _w(area) == ("2023-12-31", "2024-12-31")
+    assert claim_window(share) == claim_window(area) == ("2023-12-31", "2024-12-31")
     # a stock restated as a share stays a stock
     held, pct = extract_claims("Russia holds 116,165 square kilometres, or 19.25 percent of Ukraine.",
                                published=date(2026, 1, 2))  # fmt: skip
