@@ -27,7 +27,7 @@ from .errors import IngestIncomplete, InvalidWindow
 from .quality import mask_between
 from .results import Result, TwoMaps, not_json, optional
 from .snapshot import describe_coverage
-from .steps import GainBounds, chained_upper_km2, step_areas
+from .steps import GainBounds, step_areas
 from .store import SnapshotRecord, Store
 from .timeline import History, parse_date, resolve_window
 
@@ -395,16 +395,18 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
     settled: every window left comes after them in the full ranking, so they hold the same
     places there. It stops once ``limit`` of them are ranked; with ``distinct``, a window
     that overlaps a settled ranked one is passed over unmeasured (the full ranking drops
-    it too). The ranking of the measured rows is then the full one's. Each window measured
-    tightens the bounds of the others (:func:`steps.chained_upper_km2`: a window beside a
-    measured one gains at most its gain and the steps at the two ends)."""
+    it too). The ranking of the measured rows is then the full one's. The bounds are of the
+    masked gain that is ranked (:meth:`steps.GainBounds.masked_upper_km2`: a step with an
+    unexplained region, or a coverage break, counts without the ground the window's mask
+    takes out). Each window measured tightens the bounds of the others
+    (:meth:`steps.GainBounds.masked_chained_upper_km2`: a window beside a measured one gains
+    at most its gain and the steps at the two ends)."""
     bounds = GainBounds(store, hist.records)
     index = bounds.index
     first = np.array([index[a.id] for _, _, a, _ in items])
     last = np.array([index[b.id] for _, _, _, b in items])
     bounds.ensure(int(first.min()), int(last.max()))
-    upper = np.array([bounds.upper_km2(a, b, side) for _, _, a, b in items])
-    cum = bounds.cumulative_km2(side)
+    upper = bounds.masked_upper_km2(first, last, side)
     open_ = np.ones(len(items), dtype=bool)
     done: dict[int, RankedWindow] = {}
     ranked: list[RankedWindow] = []
@@ -424,7 +426,7 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
         ranked = rank_windows([done[i] for i in sorted(done)], "gained_km2",
                               distinct=distinct, limit=None)  # fmt: skip
         exact = change_km2(store, a, b)[0 if side == "UA" else 1]
-        upper = np.minimum(upper, chained_upper_km2(cum, first, last, first[k], last[k], exact))
+        upper = np.minimum(upper, bounds.masked_chained_upper_km2(first, last, first[k], last[k], exact, side))
     if progress is not None:
         progress(len(items), len(items))
     return [done[i] for i in sorted(done)]

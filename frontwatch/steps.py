@@ -192,6 +192,8 @@ class GainBounds:
         self.store, self.records, self.block, self.workers = store, records, block, workers
         self.index = {r.id: i for i, r in enumerate(records)}
         self._km2 = np.full((max(len(records) - 1, 0), 2), np.nan)  # per step: ua, ru
+        self._masked: np.ndarray | None = None
+        self._codes: tuple[np.ndarray, np.ndarray] | None = None
         self._load()
 
     def _load(self, made: dict[tuple[int, int], StepRow] | None = None) -> None:
@@ -202,6 +204,7 @@ class GainBounds:
             got = areas.get((a.id, b.id))
             if got is not None:
                 self._km2[i] = got
+        self._masked = None
 
     def ensure(self, i: int, j: int) -> None:
         """Have the steps between records ``i`` and ``j`` (indices), computing the missing
@@ -228,6 +231,95 @@ class GainBounds:
         i, j = self.index[a.id], self.index[b.id]
         self.ensure(i, j)
         total = float(self._km2[i:j, 0 if side == "UA" else 1].sum())
+        return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
+
+    # -- bounds of the masked gain (what rankings rank) ------------------------------------
+    #
+    # A point that ``side`` gained from record i to record j and that the window's mask
+    # (:func:`quality.mask_between`) leaves in last changed hands at some step k inside the
+    # window, and it is not in that step's unexplained region (the mask holds the regions of
+    # every unexplained step inside the window). Where the window's two ends draw a region
+    # held before 2022 differently, the mask holds that whole region too. So a step's share
+    # of a masked bound is its gain outside its own unexplained region ("flag"), and, where
+    # every region that flips inside the window is drawn differently at the window's ends,
+    # also outside the regions flipped at that step ("full"). Only steps with a flag or a
+    # flip differ from the plain steps: a few in a whole history.
+
+    def _masked_steps(self) -> np.ndarray:
+        """Per step: ``(ua, ru)`` gained outside the step's unexplained region, then outside
+        it and the regions whose drawing flips at the step (``(n, 4)``; NaN where the step
+        is not computed yet)."""
+        if self._masked is None:
+            from .boundaries import held_before_2022
+            from .store.model import UNEXPLAINED
+
+            out = np.concatenate([self._km2, self._km2], axis=1)
+            regions = held_before_2022()
+            for k, (a, b) in enumerate(zip(self.records, self.records[1:], strict=False)):
+                flagged = any(f.get("type") == "unexplained_step" for f in b.flags or ())
+                flips = [g for name, g in regions.items() if a.coverage.get(name) != b.coverage.get(name)]
+                if not (flagged or flips) or np.isnan(self._km2[k, 0]):
+                    continue
+                lost, taken = self._step_geoms(a, b)
+                own = self.store.layer(b.id, UNEXPLAINED) if flagged else _geo.EMPTY
+                both = _geo.union([own, *flips]) if flips else own
+                out[k] = [_geo.area_km2(_geo.difference(g, m)) for m in (own, both) for g in (lost, taken)]
+            self._masked = out
+        return self._masked
+
+    def _step_geoms(self, a: SnapshotRecord, b: SnapshotRecord):
+        if (a.id, b.id) in self.store.step_keys():
+            return self.store.step(a.id, b.id)
+        return _geo.split_difference(self.store.layer(a.id), self.store.layer(b.id))
+
+    def _ends_differ(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Per window ``i → j``: whether every region whose drawing flips inside it is drawn
+        differently at its two ends (then the mask holds those regions whole)."""
+        if self._codes is None:
+            from .boundaries import held_before_2022
+
+            names = sorted(held_before_2022())
+            codes = np.array([[hash(r.coverage.get(n)) for n in names] for r in self.records], dtype=np.int64)
+            flips = np.concatenate([np.zeros((1, len(names)), np.int64),
+                                    np.cumsum(codes[1:] != codes[:-1], axis=0)])  # fmt: skip
+            self._codes = (codes.reshape(len(self.records), -1), flips.reshape(len(self.records), -1))
+        codes, flips = self._codes
+        flipped = flips[j] > flips[i]
+        return ~(flipped & (codes[i] == codes[j])).any(axis=1)
+
+    def masked_upper_km2(self, i: np.ndarray, j: np.ndarray, side: str) -> np.ndarray:
+        """Upper bounds (km²) of the masked ground ``side`` gained over the windows of
+        records ``i[k] → j[k]`` (indices; :meth:`ensure` them first)."""
+        flag, full, _ = self.masked_cumulative_km2(side)
+        total = np.where(self._ends_differ(i, j), full[j] - full[i], flag[j] - flag[i])
+        return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
+
+    def masked_cumulative_km2(self, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Running sums (as :meth:`cumulative_km2`) of the masked gains of ``side`` ("flag",
+        then "full") and of the plain gains of the other side."""
+        col = 0 if side == "UA" else 1
+        km2 = np.nan_to_num(self._masked_steps(), nan=0.0)
+        zero = np.zeros(1)
+        flag, full = (np.concatenate([zero, np.cumsum(km2[:, c])]) for c in (col, 2 + col))
+        return flag, full, self.cumulative_km2(side)[1]
+
+    def masked_chained_upper_km2(self, i: np.ndarray, j: np.ndarray, p: int, q: int, exact_km2: float,
+                                 side: str) -> np.ndarray:  # fmt: skip
+        """:func:`chained_upper_km2` for the masked gains: a step of the chain inside a
+        window counts with its masked gain, one outside it (before ``i`` or after ``j``)
+        plainly."""
+        flag, full, other = self.masked_cumulative_km2(side)
+        own = self.cumulative_km2(side)[0]
+
+        def forward(lo, hi):  # the side's gains over the steps lo..hi (lo <= hi)
+            a, b = np.clip(lo, i, j), np.clip(hi, i, j)
+            masked = np.where(self._ends_differ(i, j), full[b] - full[a], flag[b] - flag[a])
+            return masked + (own[hi] - own[lo]) - (own[b] - own[a])
+
+        p_, q_ = np.full_like(i, p), np.full_like(i, q)
+        head = np.where(p_ >= i, forward(i, np.maximum(p_, i)), other[i] - other[np.minimum(p_, i)])
+        tail = np.where(j >= q_, forward(np.minimum(q_, j), j), other[q_] - other[np.minimum(q_, j)])
+        total = head + exact_km2 + tail
         return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
 
 

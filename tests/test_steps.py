@@ -142,3 +142,37 @@ def test_chained_bounds_are_never_below_the_ground_gained(backend, request, stor
             tighter += int((chained < plain - 1).sum())
     if store_name == "evolving_store":  # (its maps go back and forth; the sample's only advance)
         assert tighter > 0
+
+
+def test_masked_bounds_hold_and_leave_out_unexplained_steps(evolving_store):
+    """What rankings rank is the masked gain: a step's unexplained region is masked from
+    every window that holds the step, so its share of a masked bound is only its ground
+    outside that region. The masked bounds (plain and chained through measured windows)
+    are never below a window's masked gain, and they are far below the plain ones across
+    the flagged steps."""
+    from frontwatch.changes import change_from_records, change_km2
+
+    store = evolving_store
+    hist = History(store, "liveuamap-nzz")
+    recs = hist.records
+    assert hist.flagged, "the evolving maps have unexplained steps"
+    bounds = GainBounds(store, recs)
+    bounds.ensure(0, len(recs) - 1)
+    pairs = _all_pairs(hist, lengths=(1, 3, 7, 14))
+    i = np.array([bounds.index[a.id] for a, _ in pairs])
+    j = np.array([bounds.index[b.id] for _, b in pairs])
+    got = [change_from_records(store, hist, a, b) for a, b in pairs]
+    flagged = np.array([any(a.valid_time < r.valid_time <= b.valid_time for r in hist.flagged) for a, b in pairs])
+    assert flagged.sum() >= 10
+    for side, key in (("UA", "ua_gain_km2"), ("RU", "ru_gain_km2")):
+        exact = np.array([g[key] for g in got])  # (rounded to 0.1 km²)
+        masked = bounds.masked_upper_km2(i, j, side)
+        plain = np.array([bounds.upper_km2(a, b, side) for a, b in pairs])
+        assert (masked + 0.05 >= exact).all()
+        assert (masked <= plain + 1e-9).all()
+        if side == "UA":  # (the flagged offensives are Ukraine's, drawn without their losses)
+            assert ((masked < plain - 100) & flagged).sum() >= 5
+        for k in range(0, len(pairs), 5):
+            unmasked = change_km2(store, pairs[k][0], pairs[k][1])[0 if side == "UA" else 1]
+            chained = bounds.masked_chained_upper_km2(i, j, int(i[k]), int(j[k]), unmasked, side)
+            assert (chained + 0.05 >= exact).all(), k
