@@ -22,13 +22,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import _geo
-from ._slide import Slider
 from .boundaries import clip_outline, oblasts
 from .errors import IngestIncomplete, InvalidWindow
 from .quality import mask_between
 from .results import Result, TwoMaps, not_json, optional
 from .snapshot import describe_coverage
-from .sources import stored_adapter
 from .steps import GainBounds, step_areas
 from .store import SnapshotRecord, Store
 from .timeline import History, parse_date, resolve_window
@@ -410,63 +408,28 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
     bounds.ensure(int(first.min()), int(last.max()))
     upper = bounds.masked_upper_km2(first, last, side)
     open_ = np.ones(len(items), dtype=bool)
-    slid = ~bounds.unmasked(first, last)  # (a bound of the unmasked gain would not help these)
-    slider = Slider(store, hist.records, bounds.step_km2) if stored_adapter(hist.source).SLIDES else None
-    known: dict[tuple[int, int], tuple[float, float, float]] = {}  # unmasked (ua, ru, off by)
-    col = 0 if side == "UA" else 1
     done: dict[int, RankedWindow] = {}
     ranked: list[RankedWindow] = []
-
-    def tighten(k: int, km2: float) -> None:
-        nonlocal upper
-        upper = np.minimum(upper, bounds.masked_chained_upper_km2(first, last, first[k], last[k], km2, side))
-
-    while open_.any():
+    for pos in range(len(items)):
         if progress is not None:
-            progress(int((~open_).sum()), len(items))
+            progress(pos, len(items))
         k = int(np.argmax(np.where(open_, upper, -np.inf)))
+        open_[k] = False
         bound = round(float(upper[k]), 1)
         settled = [r for r in ranked if r.gained_km2 > bound]
         if len(settled) >= limit:
             break
         a, b = items[k][2], items[k][3]
         if distinct and any(_overlap(a.valid_date, b.valid_date, r) for r in settled):
-            open_[k] = False
             continue
-        base = _nearest(known, int(first[k]), int(last[k])) if not slid[k] else None
-        slid[k] = True
-        if slider is not None and base is not None and slider.movable(*base, int(first[k]), int(last[k])):
-            # a tight bound first, from a window near it
-            g, h, err = slider.move(*base, *known[base][:2], int(first[k]), int(last[k]))
-            known[(int(first[k]), int(last[k]))] = (g, h, err + known[base][2])
-            tighten(k, (g, h)[col] + err + known[base][2])
-            continue
-        open_[k] = False
         done[k] = row(*items[k])
         ranked = rank_windows([done[i] for i in sorted(done)], "gained_km2",
                               distinct=distinct, limit=None)  # fmt: skip
-        ua_km2, ru_km2 = change_km2(store, a, b)
-        known[(int(first[k]), int(last[k]))] = (ua_km2, ru_km2, 0.0)
-        tighten(k, (ua_km2, ru_km2)[col])
+        exact = change_km2(store, a, b)[0 if side == "UA" else 1]
+        upper = np.minimum(upper, bounds.masked_chained_upper_km2(first, last, first[k], last[k], exact, side))
     if progress is not None:
         progress(len(items), len(items))
     return [done[i] for i in sorted(done)]
-
-
-MAX_MOVES = 8
-"""A window is first bounded from a known one at most this many maps away (at its two
-ends together), by :class:`._slide.Slider` (two small overlays a map: on DeepState's maps
-of 2022, about 2.5 ms a map against 30 ms to measure a window); farther, it is measured."""
-
-
-def _nearest(known: dict[tuple[int, int], tuple], i: int, j: int) -> tuple[int, int] | None:
-    """The known window with the fewest maps between its ends and ``i``, ``j``, if near."""
-    best, moves = None, MAX_MOVES + 1
-    for p, q in known:
-        d = abs(p - i) + abs(q - j)
-        if d < moves:
-            best, moves = (p, q), d
-    return best
 
 
 SPAN_SLACK = 0.5

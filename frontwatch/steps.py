@@ -193,7 +193,6 @@ class GainBounds:
         self.index = {r.id: i for i, r in enumerate(records)}
         self._km2 = np.full((max(len(records) - 1, 0), 2), np.nan)  # per step: ua, ru
         self._masked: np.ndarray | None = None
-        self._special = np.zeros(len(records), dtype=np.int64)  # steps flagged or breaking coverage, before i
         self._codes: tuple[np.ndarray, np.ndarray] | None = None
         self._load()
 
@@ -234,12 +233,6 @@ class GainBounds:
         total = float(self._km2[i:j, 0 if side == "UA" else 1].sum())
         return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
 
-    def step_km2(self, k: int) -> tuple[float, float]:
-        """The areas (km²) of step ``k`` (records ``k → k+1``): Ukraine's gain, Russia's."""
-        if np.isnan(self._km2[k, 0]):
-            self.ensure(k, k + 1)
-        return float(self._km2[k, 0]), float(self._km2[k, 1])
-
     # -- bounds of the masked gain (what rankings rank) ------------------------------------
     #
     # A point that ``side`` gained from record i to record j and that the window's mask
@@ -262,11 +255,9 @@ class GainBounds:
 
             out = np.concatenate([self._km2, self._km2], axis=1)
             regions = held_before_2022()
-            special = np.zeros(len(out), dtype=np.int64)
             for k, (a, b) in enumerate(zip(self.records, self.records[1:], strict=False)):
                 flagged = any(f.get("type") == "unexplained_step" for f in b.flags or ())
                 flips = [g for name, g in regions.items() if a.coverage.get(name) != b.coverage.get(name)]
-                special[k] = flagged or bool(flips)
                 if not (flagged or flips) or np.isnan(self._km2[k, 0]):
                     continue
                 lost, taken = self._step_geoms(a, b)
@@ -274,7 +265,6 @@ class GainBounds:
                 both = _geo.union([own, *flips]) if flips else own
                 out[k] = [_geo.area_km2(_geo.difference(g, m)) for m in (own, both) for g in (lost, taken)]
             self._masked = out
-            self._special = np.concatenate([[0], np.cumsum(special)])
         return self._masked
 
     def _step_geoms(self, a: SnapshotRecord, b: SnapshotRecord):
@@ -296,12 +286,6 @@ class GainBounds:
         codes, flips = self._codes
         flipped = flips[j] > flips[i]
         return ~(flipped & (codes[i] == codes[j])).any(axis=1)
-
-    def unmasked(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """Per window ``i → j``: whether no step inside it is flagged or breaks the
-        coverage (so that no mask can take ground out of it)."""
-        self._masked_steps()
-        return self._special[j] == self._special[i]
 
     def masked_upper_km2(self, i: np.ndarray, j: np.ndarray, side: str) -> np.ndarray:
         """Upper bounds (km²) of the masked ground ``side`` gained over the windows of

@@ -34,12 +34,6 @@ class SourceAdapter(Protocol):
     def COVERAGE_NOTE(self) -> str: ...
 
     @property
-    def SLIDES(self) -> bool:
-        """Whether rankings may bound a window from a nearby one's by the steps between
-        them (:mod:`frontwatch._slide`): its maps are drawn with short edges, so the
-        overlays' split edges cost under 1e-4 of a step's area."""
-
-    @property
     def LAYER_HELP(self) -> Mapping[str, str]:
         """The source's own layers (besides ``occupied``) and what each means."""
 

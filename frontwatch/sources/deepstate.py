@@ -46,7 +46,6 @@ NAME = "deepstate"
 TITLE = "DeepStateMap"
 ATTRIBUTION = "DeepStateMap (deepstatemap.live); daily mirror by cyterat/deepstate-map-data"
 COVERAGE_NOTE = "all of Ukraine, Crimea and the areas held since 2014 included"
-SLIDES = True
 LAYER_HELP = {
     CONTESTED: "grey zone (Contested)",
     "unknown": "Unknown status",

@@ -24,8 +24,6 @@ NAME = "geojson"
 TITLE = "user file"
 ATTRIBUTION = "user-supplied map"
 COVERAGE_NOTE = "as drawn in the user's file"
-SLIDES = False
-"""(a user's map may have edges of any length: rankings measure its windows)"""
 LAYER_HELP: dict[str, str] = {}
 _SAFE = re.compile(r"[^a-z0-9_]+")
 _IDENTIFIER = re.compile(r"(?i)(?:^|_)(?:id|fid|gid|uuid|objectid|name|title|label|descr\w*|date|time)$")

@@ -41,9 +41,6 @@ NAME = "isw"
 TITLE = "Institute for the Study of War (assessed control)"
 ATTRIBUTION = "ISW / AEI Critical Threats map data, via Nikkei Visual Data Journalism"
 COVERAGE_NOTE = "all of Ukraine, Crimea and the areas held since 2014 included"
-SLIDES = False
-"""(straight edges tens of km long, see :data:`CELLS`: a window bounded from a nearby
-one's by the steps between them was off by up to 1 km² in 2022, #14)"""
 LAYER_HELP = {
     "russian_assessed_advance": "assessed Russian advances",
     "russian_claimed_control": "Russian claimed control (a claim, not control)",

@@ -21,7 +21,6 @@ NAME = "liveuamap-nzz"
 TITLE = "liveuamap via the NZZ war map"
 ATTRIBUTION = "liveuamap (via NZZ, scraped by conflict-investigations/nzz-maps)"
 COVERAGE_NOTE = "leaves out Crimea; leaves out the areas held since 2014 from March 2024 on"
-SLIDES = True
 LAYERS = {"nochange": OCCUPIED, "gains": "gains", "losses": "losses"}
 LAYER_HELP = {
     "gains": "taken by Russia in the map's window",
