@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from . import _geo
 from .boundaries import clip_outline, oblasts
 from .errors import IngestIncomplete, InvalidWindow
-from .quality import mask_between
+from .quality import mask_between, mask_parts
 from .results import Result, TwoMaps, not_json, optional
 from .snapshot import describe_coverage
 from .steps import GainBounds, step_areas
@@ -159,8 +159,11 @@ def change_from_records(
     land_only: bool = False,
     by_oblast: bool = False,
     geometry: bool = False,
+    masked_area: bool = True,
 ) -> dict:
-    """The change from snapshot ``a`` to snapshot ``b`` of one source."""
+    """The change from snapshot ``a`` to snapshot ``b`` of one source (without
+    ``masked_area``, its ``masked_km2`` is None where a mask needs measuring: rankings do
+    not show it)."""
     if a.id == b.id or (not flows and not land_only and a.coverage == b.coverage):
         # no geometric difference needed unless a mask turns up
         mask, notes = mask_between(store, hist.flagged, a, b, diff=(_geo.EMPTY, _geo.EMPTY))
@@ -184,13 +187,15 @@ def change_from_records(
                     "ru_gain_km2": round(ru_km2, 1), "net_km2": round(ru_km2 - ua_km2, 1)}  # fmt: skip
     # one pair of differences (or the cached step) serves the mask and the flows
     diff = layer_differences(store, a, b)
-    mask, notes = mask_between(store, hist.flagged, a, b, diff=diff)
-    out = {"notes": notes, "masked_km2": round(_geo.area_km2(mask), 1)}
-    lost, taken = diff
+    parts = mask_parts(store, hist.flagged, a, b, diff=diff)
+    mask = parts.union() if (masked_area or land_only or geometry) else _geo.EMPTY
+    out = {"notes": parts.notes, "masked_km2": round(_geo.area_km2(mask), 1) if masked_area else None}
     if land_only:
         land = clip_outline("osm-land")
-        lost, taken = _geo.clip(lost, land), _geo.clip(taken, land)
-    ua, ru = _geo.difference(lost, mask), _geo.difference(taken, mask)
+        lost, taken = _geo.clip(diff[0], land), _geo.clip(diff[1], land)
+        ua, ru = _geo.difference(lost, mask), _geo.difference(taken, mask)
+    else:
+        ua, ru = parts.apply()
     ua_km2, ru_km2 = _geo.area_km2(ua), _geo.area_km2(ru)
     out.update(ua_gain_km2=round(ua_km2, 1), ru_gain_km2=round(ru_km2, 1), net_km2=round(ru_km2 - ua_km2, 1))
     if by_oblast:
@@ -365,7 +370,7 @@ def top_windows(
     items = list(pairs.values())
 
     def row(begin, stop, a, b) -> RankedWindow:
-        ch = change_from_records(store, hist, a, b)
+        ch = change_from_records(store, hist, a, b, masked_area=False)
         return RankedWindow(
             source=source, side=side, from_date=begin.isoformat(),
             to_date=stop.isoformat(), from_snapshot=a.valid_date,

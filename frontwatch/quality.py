@@ -23,7 +23,11 @@ tests on stored areas, plus one geometric difference per flagged step):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from . import _geo
 from .boundaries import REGION_LABELS
@@ -164,50 +168,102 @@ def _store_step_region(store: Store, prev: SnapshotRecord, cur: SnapshotRecord, 
     store.replace_layer(cur.id, UNEXPLAINED, region)
 
 
-def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
-                 b: SnapshotRecord, *, diff: tuple | None = None) -> tuple[shapely.MultiPolygon, list[str]]:  # fmt: skip
-    """The region to leave out of a change from ``a`` to ``b``, and why.
+@dataclass
+class Mask:
+    """What :func:`mask_parts` leaves out of a change from ``a`` to ``b``, by kind, and why:
+    the regions held before 2022 that ``a`` and ``b`` do not both draw, which polygons of
+    the two differences touch them (``lost_touch``, ``taken_touch``: one flag each, in the
+    order of :func:`_geo.polygons_of`), and the regions of unexplained steps."""
+
+    held: list[BaseGeometry]
+    lost_touch: np.ndarray
+    taken_touch: np.ndarray
+    lost: list[shapely.Polygon]
+    taken: list[shapely.Polygon]
+    unexplained: list[BaseGeometry]
+    notes: list[str]
+
+    def union(self) -> shapely.MultiPolygon:
+        """The whole region left out (one geometry)."""
+        touching = [p for p, t in zip(self.lost, self.lost_touch, strict=True) if t]
+        touching += [p for p, t in zip(self.taken, self.taken_touch, strict=True) if t]
+        return _geo.union([*self.held, *touching, *self.unexplained])
+
+    def apply(self) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon]:
+        """The two differences less the mask, without overlaying the mask's large regions:
+        a polygon of a difference that touches a region held before 2022 is in the mask
+        whole, and one that does not lies apart from the region (the touching is tested
+        within :data:`COVERAGE_EDGE_DEG` of it); only the unexplained regions are cut out
+        of what is left (:func:`_geo.difference_by_parts`)."""
+        cut = _geo.union(self.unexplained) if self.unexplained else _geo.EMPTY
+        return tuple(  # type: ignore[return-value]
+            _geo.difference_by_parts(shapely.MultiPolygon([p for p, t in zip(polys, touch, strict=True) if not t]), cut)
+            for polys, touch in ((self.lost, self.lost_touch), (self.taken, self.taken_touch))
+        )
+
+
+def mask_parts(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord, b: SnapshotRecord, *,
+               diff: tuple | None = None) -> Mask:  # fmt: skip
+    """The region to leave out of a change from ``a`` to ``b``, by kind, and why.
 
     ``recs``: the records to look in for unexplained steps (those with flags are enough).
     ``diff`` is ``(occupied(a) − occupied(b), occupied(b) − occupied(a))`` when the caller
     has it (it is computed here otherwise, and only when the coverage flips).
 
-    Regions held before 2022 that ``a`` and ``b`` do not both draw, and the regions of
-    unexplained steps in the snapshots after ``a`` up to ``b``.
+    Regions held before 2022 that ``a`` and ``b`` do not both draw (with every piece of
+    the two differences that touches them), and the regions of unexplained steps in the
+    snapshots after ``a`` up to ``b``.
     """
     from .boundaries import held_before_2022
 
-    parts, notes = [], []
-    flipped = [g for region, g in held_before_2022().items()
-               if a.coverage.get(region) != b.coverage.get(region)]  # fmt: skip
+    held, notes = [], []
     for region, geom in held_before_2022().items():
         if a.coverage.get(region) != b.coverage.get(region):
-            parts.append(geom)
+            held.append(geom)
             notes.append(
                 f"{REGION_LABELS[region]} masked: drawn on the map of "
                 f"{a.valid_date if a.coverage.get(region) else b.valid_date} only (coverage break)"
             )
-    if flipped:
+    lost_polys: list[shapely.Polygon] = []
+    taken_polys: list[shapely.Polygon] = []
+    lost_touch = taken_touch = np.zeros(0, dtype=bool)
+    if held:
         # the source's own line of the region differs from the reference drawing: mask every
         # piece of the difference that touches the region (within COVERAGE_EDGE_DEG) too
-        zone = shapely.buffer(_geo.union(flipped), COVERAGE_EDGE_DEG)
+        zone = shapely.buffer(_geo.union(held), COVERAGE_EDGE_DEG)
+        shapely.prepare(zone)
         lost, taken = diff or _geo.split_difference(store.layer(a.id), store.layer(b.id), local=store.fast_paths)
-        pieces = [p for p in _geo.polygons_of(lost) + _geo.polygons_of(taken) if shapely.intersects(zone, p)]
+        lost_polys, taken_polys = _geo.polygons_of(lost), _geo.polygons_of(taken)
+        lost_touch = shapely.intersects(zone, np.array(lost_polys, dtype=object)) if lost_polys else lost_touch
+        taken_touch = shapely.intersects(zone, np.array(taken_polys, dtype=object)) if taken_polys else taken_touch
+        pieces = [p for p, t in zip(lost_polys + taken_polys, [*lost_touch, *taken_touch], strict=True) if t]
         if pieces:
-            parts.extend(pieces)
             notes.append(f"{sum(_geo.area_km2(p) for p in pieces):,.0f} km² of change in or touching "
                          "the undrawn region masked (the source draws its edge differently from the "
                          "reference)")  # fmt: skip
+    elif diff is not None:
+        lost_polys, taken_polys = _geo.polygons_of(diff[0]), _geo.polygons_of(diff[1])
+        lost_touch, taken_touch = np.zeros(len(lost_polys), bool), np.zeros(len(taken_polys), bool)
+    unexplained: list[BaseGeometry] = []
     for r in recs:
         if r.flags and a.valid_time < r.valid_time <= b.valid_time:  # (few have flags)
             for f in r.flags:
                 if f["type"] == "unexplained_step":
-                    parts.append(store.layer(r.id, UNEXPLAINED))
+                    unexplained.append(store.layer(r.id, UNEXPLAINED))
                     notes.append(
                         f"{f.get('region_km2', abs(f['step_km2'])):,.0f} km² masked: "
                         f"unexplained step on the map of {r.valid_date}"
                     )
-    return _geo.union(parts), notes
+    return Mask(held, np.asarray(lost_touch, bool), np.asarray(taken_touch, bool), lost_polys, taken_polys,
+                unexplained, notes)  # fmt: skip
 
 
-__all__ = ["assess", "mask_between", "OCCUPIED", "PROVISIONAL", "UNEXPLAINED"]
+def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
+                 b: SnapshotRecord, *, diff: tuple | None = None) -> tuple[shapely.MultiPolygon, list[str]]:  # fmt: skip
+    """The region to leave out of a change from ``a`` to ``b`` (one geometry), and why
+    (:func:`mask_parts`)."""
+    m = mask_parts(store, recs, a, b, diff=diff)
+    return m.union(), m.notes
+
+
+__all__ = ["assess", "Mask", "mask_between", "mask_parts", "OCCUPIED", "PROVISIONAL", "UNEXPLAINED"]

@@ -58,6 +58,60 @@ def test_coverage_break_is_not_territory_changing_hands(tmp_path, fresh_store):
     assert any("coverage break" in n for n in ch["notes"])
 
 
+def test_a_gain_far_from_a_coverage_break_is_counted_whole(tmp_path, fresh_store):
+    """#14: the mask of a coverage break is applied without overlaying its regions: the
+    pieces of the change that touch them leave whole, the rest stays whole. A gain 150 km
+    west of the areas held since 2014, in the same window as the break, counts in full."""
+    from frontwatch import _geo
+    from frontwatch.changes import change_from_records, layer_differences
+    from frontwatch.quality import mask_between
+    from frontwatch.timeline import History
+
+    ordlo = held_before_2022()["occupied_since_2014"]
+    gained = box(35.4, 47.0, 35.6, 47.5)
+    f1 = nzz_file(tmp_path / "2024-02-10.json.gz", "2024-02-10", shapely.union_all([ordlo, box(35.0, 47.0, 35.6, 47.5)]))
+    f2 = nzz_file(tmp_path / "2024-03-13.json.gz", "2024-03-13", box(35.0, 47.0, 35.4, 47.5), losses=gained)
+    s = ingest(fresh_store, "liveuamap-nzz", [f1, f2], workers=1)
+    assert any("coverage break" in m for m in s.flags) and not any("unexplained" in m for m in s.flags)
+    hist = History(fresh_store, "liveuamap-nzz")
+    a, b = hist.records
+    fast = change_from_records(fresh_store, hist, a, b, masked_area=False)
+    full = change_from_records(fresh_store, hist, a, b)
+    assert fast["ua_gain_km2"] == pytest.approx(equal_area_km2(gained), rel=1e-3)
+    assert (fast["ua_gain_km2"], fast["ru_gain_km2"]) == (full["ua_gain_km2"], full["ru_gain_km2"])
+    assert fast["masked_km2"] is None and full["masked_km2"] > 16_000
+    # the plain way: both differences less the union of the mask
+    mask, _ = mask_between(fresh_store, hist.flagged, a, b)
+    lost, taken = layer_differences(fresh_store, a, b)
+    assert full["ua_gain_km2"] == round(_geo.area_km2(_geo.difference(lost, mask)), 1)
+    assert full["ru_gain_km2"] == round(_geo.area_km2(_geo.difference(taken, mask)), 1)
+
+
+def test_masks_applied_by_parts_take_out_what_the_plain_overlay_does(evolving_store):
+    """Every window of the evolving maps with an unexplained step inside: the differences
+    less the mask's unexplained regions, overlaid polygon by polygon, against one overlay
+    of each difference with the mask's union."""
+    from frontwatch import _geo
+    from frontwatch.changes import layer_differences
+    from frontwatch.quality import mask_parts
+    from frontwatch.timeline import History
+
+    hist = History(evolving_store, "liveuamap-nzz")
+    recs = hist.records
+    checked = 0
+    for i in range(len(recs)):
+        for j in range(i + 1, min(len(recs), i + 8)):
+            diff = layer_differences(evolving_store, recs[i], recs[j])
+            parts = mask_parts(evolving_store, hist.flagged, recs[i], recs[j], diff=diff)
+            if not parts.unexplained:
+                continue
+            union = parts.union()
+            for got, plain in zip(parts.apply(), diff, strict=True):
+                assert _geo.area_km2(got) == pytest.approx(_geo.area_km2(_geo.difference(plain, union)), abs=1e-6)
+            checked += 1
+    assert checked >= 20
+
+
 def test_transient_fault_is_excluded_and_named(tmp_path, fresh_store):
     big = box(35.0, 47.0, 38.0, 49.5)
     files = [
