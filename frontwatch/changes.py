@@ -27,7 +27,7 @@ from .errors import IngestIncomplete, InvalidWindow
 from .quality import mask_between, mask_parts
 from .results import Result, TwoMaps, not_json, optional
 from .snapshot import describe_coverage
-from .steps import GainBounds, step_areas
+from .steps import HELD, GainBounds, step_areas
 from .store import SnapshotRecord, Store
 from .timeline import History, parse_date, resolve_window
 
@@ -412,6 +412,7 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
     last = np.array([index[b.id] for _, _, _, b in items])
     bounds.ensure(int(first.min()), int(last.max()))
     upper = bounds.masked_upper_km2(first, last, side)
+    held = bounds.held_masked(first, last)
     open_ = np.ones(len(items), dtype=bool)
     done: dict[int, RankedWindow] = {}
     ranked: list[RankedWindow] = []
@@ -431,10 +432,29 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
         ranked = rank_windows([done[i] for i in sorted(done)], "gained_km2",
                               distinct=distinct, limit=None)  # fmt: skip
         exact = change_km2(store, a, b)[0 if side == "UA" else 1]
-        upper = np.minimum(upper, bounds.masked_chained_upper_km2(first, last, first[k], last[k], exact, side))
+        through = bounds.masked_chained_upper_km2(first, last, first[k], last[k], exact, side)
+        for bits in np.unique(held[open_ & (held > 0)]):
+            # the windows whose mask holds these regions whole: through this one's gain
+            # outside them (a point they gained is not in them)
+            sel = held == bits
+            outside = _outside_held(store, a, b, side, int(bits))
+            through[sel] = np.minimum(through[sel], bounds.masked_chained_upper_km2(
+                first[sel], last[sel], first[k], last[k], outside, side))  # fmt: skip
+        upper = np.minimum(upper, through)
     if progress is not None:
         progress(len(items), len(items))
     return [done[i] for i in sorted(done)]
+
+
+def _outside_held(store: Store, a: SnapshotRecord, b: SnapshotRecord, side: str, bits: int) -> float:
+    """The ground (km²) ``side`` gained from ``a`` to ``b`` outside the regions held before
+    2022 of ``bits`` (:meth:`steps.GainBounds.held_masked`), unmasked otherwise."""
+    from .boundaries import held_before_2022
+
+    regions = held_before_2022()
+    cut = _geo.union([regions[name] for n, name in enumerate(HELD) if bits >> n & 1])
+    gained = layer_differences(store, a, b)[0 if side == "UA" else 1]
+    return _geo.area_km2(_geo.difference_by_parts(gained, cut))
 
 
 SPAN_SLACK = 0.5

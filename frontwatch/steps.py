@@ -20,6 +20,7 @@ import shapely
 
 from . import _geo, _gpkg
 from ._workers import default_workers, worker_pool
+from .boundaries import REGION_LABELS
 from .store import SnapshotRecord, Store
 
 
@@ -272,20 +273,28 @@ class GainBounds:
             return self.store.step(a.id, b.id)
         return _geo.split_difference(self.store.layer(a.id), self.store.layer(b.id))
 
+    def _coverage(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per record and region held before 2022 (in the order of :data:`HELD`): a code
+        of how the record draws it, and how many times its drawing flipped before."""
+        if self._codes is None:
+            codes = np.array([[hash(r.coverage.get(n)) for n in HELD] for r in self.records], dtype=np.int64)
+            codes = codes.reshape(len(self.records), len(HELD))
+            flips = np.concatenate([np.zeros((1, len(HELD)), np.int64), np.cumsum(codes[1:] != codes[:-1], axis=0)])
+            self._codes = (codes, flips)
+        return self._codes
+
     def _ends_differ(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Per window ``i → j``: whether every region whose drawing flips inside it is drawn
         differently at its two ends (then the mask holds those regions whole)."""
-        if self._codes is None:
-            from .boundaries import held_before_2022
-
-            names = sorted(held_before_2022())
-            codes = np.array([[hash(r.coverage.get(n)) for n in names] for r in self.records], dtype=np.int64)
-            flips = np.concatenate([np.zeros((1, len(names)), np.int64),
-                                    np.cumsum(codes[1:] != codes[:-1], axis=0)])  # fmt: skip
-            self._codes = (codes.reshape(len(self.records), -1), flips.reshape(len(self.records), -1))
-        codes, flips = self._codes
+        codes, flips = self._coverage()
         flipped = flips[j] > flips[i]
         return ~(flipped & (codes[i] == codes[j])).any(axis=1)
+
+    def held_masked(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Per window ``i → j``: the regions held before 2022 that its two ends draw
+        differently (its mask holds them whole), as bits (``1 << n`` for ``HELD[n]``)."""
+        codes, _ = self._coverage()
+        return ((codes[i] != codes[j]) * (1 << np.arange(len(HELD)))).sum(axis=1)
 
     def masked_upper_km2(self, i: np.ndarray, j: np.ndarray, side: str) -> np.ndarray:
         """Upper bounds (km²) of the masked ground ``side`` gained over the windows of
@@ -321,6 +330,10 @@ class GainBounds:
         tail = np.where(j >= q_, forward(np.minimum(q_, j), j), other[q_] - other[np.minimum(q_, j)])
         total = head + exact_km2 + tail
         return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
+
+
+HELD = tuple(sorted(REGION_LABELS))
+"""The regions held before 2022 (:func:`boundaries.held_before_2022`), in a fixed order."""
 
 
 def chained_upper_km2(cum: tuple[np.ndarray, np.ndarray], i: np.ndarray, j: np.ndarray, p: int, q: int,

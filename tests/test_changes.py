@@ -87,6 +87,35 @@ def test_a_gain_far_from_a_coverage_break_is_counted_whole(tmp_path, fresh_store
     assert full["ru_gain_km2"] == round(_geo.area_km2(_geo.difference(taken, mask)), 1)
 
 
+def test_rankings_across_a_coverage_break_are_the_exhaustive_ones(tmp_path, fresh_store):
+    """Windows across a coverage break are bounded through measured windows by their gain
+    outside the region that flips (their mask holds it whole): the pruned rankings are
+    still the ones that measure every window."""
+    import random
+
+    ordlo = held_before_2022()["occupied_since_2014"]
+    rng = random.Random(1405)
+    files = []
+    for day in range(16):
+        # a front near Zaporizhzhia that Ukraine pushes back by a few km a day (more on
+        # some days), and one near Donetsk that touches the region; the region is drawn
+        # until day 6
+        x = 35.9 - 0.02 * day - (0.08 if day in (4, 7, 11) else 0.0) + rng.uniform(-0.01, 0.01)
+        near = box(37.4, 47.8, 37.6 + rng.uniform(0, 0.05), 48.0)
+        occupied = [box(34.8, 47.0, x, 47.4), near] + ([ordlo] if day < 6 else [])
+        date = f"2023-05-{10 + day:02d}"
+        files.append(nzz_file(tmp_path / f"{date}.json.gz", date, shapely.union_all(occupied),
+                              losses=box(x, 47.0, 36.0, 47.4)))  # fmt: skip
+    s = ingest(fresh_store, "liveuamap-nzz", files, workers=1)
+    assert any("coverage break" in m for m in s.flags)
+    for days in (1, 2, 3, 5, 8):
+        for side in ("UA", "RU"):
+            for limit, distinct in ((1, True), (3, True), (3, False), (6, False)):
+                kw = dict(days=days, side=side, limit=limit, distinct=distinct)
+                assert top_windows(fresh_store, "liveuamap-nzz", prune=True, **kw) == top_windows(
+                    fresh_store, "liveuamap-nzz", prune=False, **kw)  # fmt: skip
+
+
 def test_masks_applied_by_parts_take_out_what_the_plain_overlay_does(evolving_store):
     """Every window of the evolving maps with an unexplained step inside: the differences
     less the mask's unexplained regions, overlaid polygon by polygon, against one overlay
