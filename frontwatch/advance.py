@@ -464,7 +464,7 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
     snapshot valid the same number of days before their end.
 
     With ``prune`` (default: the store's ``fast_paths``), a window whose gain cannot beat
-    this one's by the bound of :class:`steps.GainBounds` (an area it cannot reach, or too
+    this one's by the bound of the masked gain (:meth:`steps.GainBounds.masked_upper_km2`: an area it cannot reach, or too
     little ground for any part to count in depth) is passed over without its overlay; the
     answer is the same.
     """
@@ -480,7 +480,7 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
     compared = 0
     for begin, ea, rec in reversed(list(windows(hist, days, hist.first_date, d1))):
         compared += 1
-        if bounds is not None and _cannot_beat(bounds.upper_km2(ea, rec, side), value, by):
+        if bounds is not None and _cannot_beat(_masked_upper(bounds, ea, rec, side), value, by):
             continue
         v = _value(store, hist, ea, rec, side, by)
         if v > value:
@@ -512,6 +512,14 @@ def _span(found: SinceWindow, days: int) -> str:
     return f"the maps of {a} → {b} ({span} days apart: the map valid {days} days before {b} is that of {a})"
 
 
+def _masked_upper(bounds: GainBounds, a, b, side: str) -> float:
+    """An upper bound (km²) of the masked ground ``side`` gained from ``a`` to ``b`` (what
+    both values stand on: :meth:`steps.GainBounds.masked_upper_km2`)."""
+    i, j = bounds.index[a.id], bounds.index[b.id]
+    bounds.ensure(i, j)
+    return float(bounds.masked_upper_km2(np.array([i]), np.array([j]), side)[0])
+
+
 def _cannot_beat(upper_km2: float, value: float, by: str) -> bool:
     """Whether a window whose gain is at most ``upper_km2`` has a value not above ``value``:
     by area, its (rounded) gain is at most ``value``; by depth, no part of its gain reaches
@@ -524,7 +532,7 @@ def _cannot_beat(upper_km2: float, value: float, by: str) -> bool:
 def _value(store, hist, a, b, side, by) -> float:
     if by == "depth":
         return advance_between(store, hist, a, b, side=side).max_depth_km
-    return gained_km2(change_from_records(store, hist, a, b), side)
+    return gained_km2(change_from_records(store, hist, a, b, masked_area=False), side)
 
 
 __all__ = ["advance", "advance_between", "depth_windows", "distance_series", "distance_to_other_side",
