@@ -4,8 +4,10 @@ the second session in the same run.
 
 - *now*: :func:`frontwatch.changes.top_windows` as it is: bounds of the masked gain it
   ranks (:meth:`frontwatch.steps.GainBounds.masked_upper_km2`);
-- *baseline*: the same ranking with the plain bounds (the sum of the steps' gains,
-  chained through measured windows): the bounds of the second and third sessions.
+- *baseline*: with ``--baseline-rev REV``, the code of that git revision (checked out in
+  a temporary worktree and run in a process of its own: the whole method of that time);
+  else the same code with the plain bounds (the sum of the steps' gains, chained through
+  measured windows, as in the second and third sessions).
 
 Each query runs on a newly opened read-only store (warm = the OS file cache only: no
 result of an earlier query is kept). Both answers must be equal; the number of windows
@@ -13,7 +15,8 @@ measured (two overlays of whole maps each) is shown beside the time.
 
 Usage::
 
-    python bench/bench_top.py --db STORE [--sources a,b] [--days 1,7,30,90,365] [--no-baseline]
+    python bench/bench_top.py --db STORE [--sources a,b] [--days 1,7,30,90,365]
+                              [--baseline-rev REV | --no-baseline]
 """
 
 from __future__ import annotations
@@ -21,9 +24,19 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+if os.environ.get("FW_BENCH_ROOT"):  # (a baseline's process: import frontwatch from that tree)
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in type(f).__name__.lower()]
+    sys.path.insert(0, os.environ["FW_BENCH_ROOT"])
 
 
 @contextmanager
@@ -69,31 +82,63 @@ def run(db: str, source: str, days: int, side: str) -> tuple[float, int, list]:
         changes.change_from_records = change
 
 
+def of_revision(rev: str, args) -> dict[str, tuple[float, int, list]]:
+    """The grid as the code of git revision ``rev`` answers it (a worktree, a process)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree, out = Path(tmp) / "tree", Path(tmp) / "grid.json"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), rev], check=True)
+        try:
+            subprocess.run([sys.executable, __file__, "--db", args.db, "--sources", args.sources, "--days", args.days,
+                            "--dump", str(out)], check=True, env={**os.environ, "FW_BENCH_ROOT": str(tree)})  # fmt: skip
+            return {k: tuple(v) for k, v in orjson.loads(out.read_bytes()).items()}  # type: ignore[misc]
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
+
+
+def grid(args):
+    for source in args.sources.split(","):
+        for days in map(int, args.days.split(",")):
+            for side in ("UA", "RU"):
+                yield source, days, side
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", required=True, help="a full store (all three sources)")
     ap.add_argument("--sources", default="liveuamap-nzz,deepstate,isw")
     ap.add_argument("--days", default="1,7,30,90,365")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--baseline-rev", help="time the code of this git revision as the baseline")
+    ap.add_argument("--dump", help=argparse.SUPPRESS)  # (a baseline's process: the grid as JSON)
     args = ap.parse_args()
+    if args.dump:
+        import frontwatch
+
+        print(f"# baseline: frontwatch from {Path(frontwatch.__file__).parent}", file=sys.stderr)
+        got = {f"{s}:{d}:{side}": run(args.db, s, d, side) for s, d, side in grid(args)}
+        Path(args.dump).write_bytes(orjson.dumps(got))
+        return 0
+    revision = of_revision(args.baseline_rev, args) if args.baseline_rev else None
     print(f"# {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"load {os.getloadavg()[0]:.1f}; store {args.db}")  # fmt: skip
     print("| source | window | side | now (s) | measured | baseline (s) | measured | same answer |")
     print("|---|---|---|---|---|---|---|---|")
     worst, over, same_all = 0.0, 0, True
-    for source in args.sources.split(","):
-        for days in map(int, args.days.split(",")):
-            for side in ("UA", "RU"):
-                t, n, rows = run(args.db, source, days, side)
-                worst, over = max(worst, t), over + (t > 1.0)
-                if args.no_baseline:
-                    base = "—", "—", "—"
-                else:
-                    with baseline():
-                        bt, bn, brows = run(args.db, source, days, side)
-                    same_all &= brows == rows
-                    base = f"{bt:.2f}", f"{bn}", "yes" if brows == rows else "**no**"
-                print(f"| {source} | {days}d | {side} | {t:.2f} | {n} | {base[0]} | {base[1]} | {base[2]} |", flush=True)
+    for source, days, side in grid(args):
+        t, n, rows = run(args.db, source, days, side)
+        worst, over = max(worst, t), over + (t > 1.0)
+        if args.no_baseline:
+            base = "—", "—", "—"
+        else:
+            if revision is not None:
+                bt, bn, brows = revision[f"{source}:{days}:{side}"]
+            else:
+                with baseline():
+                    bt, bn, brows = run(args.db, source, days, side)
+            same = orjson.loads(orjson.dumps(brows)) == orjson.loads(orjson.dumps(rows))
+            same_all &= same
+            base = f"{bt:.2f}", f"{bn}", "yes" if same else "**no**"
+        print(f"| {source} | {days}d | {side} | {t:.2f} | {n} | {base[0]} | {base[1]} | {base[2]} |", flush=True)
     print(f"\nslowest {worst:.2f} s; {over} rankings over 1 s; answers the same: {same_all}")
     return 0 if same_all else 1
 

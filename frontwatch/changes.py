@@ -412,7 +412,7 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
     last = np.array([index[b.id] for _, _, _, b in items])
     bounds.ensure(int(first.min()), int(last.max()))
     upper = bounds.masked_upper_km2(first, last, side)
-    held = bounds.held_masked(first, last)
+    held, differ = bounds.held_masked(first, last), bounds.ends_differ(first, last)
     open_ = np.ones(len(items), dtype=bool)
     done: dict[int, RankedWindow] = {}
     ranked: list[RankedWindow] = []
@@ -432,14 +432,14 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
         ranked = rank_windows([done[i] for i in sorted(done)], "gained_km2",
                               distinct=distinct, limit=None)  # fmt: skip
         exact = change_km2(store, a, b)[0 if side == "UA" else 1]
-        through = bounds.masked_chained_upper_km2(first, last, first[k], last[k], exact, side)
+        through = bounds.masked_chained_upper_km2(first, last, first[k], last[k], exact, side, differ)
         for bits in np.unique(held[open_ & (held > 0)]):
             # the windows whose mask holds these regions whole: through this one's gain
             # outside them (a point they gained is not in them)
             sel = held == bits
             outside = _outside_held(store, a, b, side, int(bits))
             through[sel] = np.minimum(through[sel], bounds.masked_chained_upper_km2(
-                first[sel], last[sel], first[k], last[k], outside, side))  # fmt: skip
+                first[sel], last[sel], first[k], last[k], outside, side, differ[sel]))  # fmt: skip
         upper = np.minimum(upper, through)
     if progress is not None:
         progress(len(items), len(items))

@@ -194,6 +194,7 @@ class GainBounds:
         self.index = {r.id: i for i, r in enumerate(records)}
         self._km2 = np.full((max(len(records) - 1, 0), 2), np.nan)  # per step: ua, ru
         self._masked: np.ndarray | None = None
+        self._cums: dict[tuple[str, str], tuple] = {}
         self._codes: tuple[np.ndarray, np.ndarray] | None = None
         self._load()
 
@@ -206,6 +207,7 @@ class GainBounds:
             if got is not None:
                 self._km2[i] = got
         self._masked = None
+        self._cums = {}
 
     def ensure(self, i: int, j: int) -> None:
         """Have the steps between records ``i`` and ``j`` (indices), computing the missing
@@ -221,10 +223,14 @@ class GainBounds:
         ground ``side`` gained and of the ground the other side gained, for the chained
         bounds of :func:`chained_upper_km2` (steps not computed count as 0: use them only
         between records :meth:`ensure` covered)."""
-        col = 0 if side == "UA" else 1
-        km2 = np.nan_to_num(self._km2, nan=0.0)
-        zero = np.zeros(1)
-        return np.concatenate([zero, np.cumsum(km2[:, col])]), np.concatenate([zero, np.cumsum(km2[:, 1 - col])])
+        got = self._cums.get(("plain", side))
+        if got is None:
+            col = 0 if side == "UA" else 1
+            km2 = np.nan_to_num(self._km2, nan=0.0)
+            zero = np.zeros(1)
+            got = np.concatenate([zero, np.cumsum(km2[:, col])]), np.concatenate([zero, np.cumsum(km2[:, 1 - col])])
+            self._cums[("plain", side)] = got
+        return got
 
     def upper_km2(self, a: SnapshotRecord, b: SnapshotRecord, side: str) -> float:
         """An upper bound (km²) of the ground ``side`` (``UA`` or ``RU``) gained from ``a`` to
@@ -283,7 +289,7 @@ class GainBounds:
             self._codes = (codes, flips)
         return self._codes
 
-    def _ends_differ(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    def ends_differ(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Per window ``i → j``: whether every region whose drawing flips inside it is drawn
         differently at its two ends (then the mask holds those regions whole)."""
         codes, flips = self._coverage()
@@ -300,29 +306,35 @@ class GainBounds:
         """Upper bounds (km²) of the masked ground ``side`` gained over the windows of
         records ``i[k] → j[k]`` (indices; :meth:`ensure` them first)."""
         flag, full, _ = self.masked_cumulative_km2(side)
-        total = np.where(self._ends_differ(i, j), full[j] - full[i], flag[j] - flag[i])
+        total = np.where(self.ends_differ(i, j), full[j] - full[i], flag[j] - flag[i])
         return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
 
     def masked_cumulative_km2(self, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Running sums (as :meth:`cumulative_km2`) of the masked gains of ``side`` ("flag",
         then "full") and of the plain gains of the other side."""
-        col = 0 if side == "UA" else 1
-        km2 = np.nan_to_num(self._masked_steps(), nan=0.0)
-        zero = np.zeros(1)
-        flag, full = (np.concatenate([zero, np.cumsum(km2[:, c])]) for c in (col, 2 + col))
-        return flag, full, self.cumulative_km2(side)[1]
+        got = self._cums.get(("masked", side))
+        if got is None:
+            col = 0 if side == "UA" else 1
+            km2 = np.nan_to_num(self._masked_steps(), nan=0.0)
+            zero = np.zeros(1)
+            flag, full = (np.concatenate([zero, np.cumsum(km2[:, c])]) for c in (col, 2 + col))
+            got = self._cums[("masked", side)] = (flag, full, self.cumulative_km2(side)[1])
+        return got
 
     def masked_chained_upper_km2(self, i: np.ndarray, j: np.ndarray, p: int, q: int, exact_km2: float,
-                                 side: str) -> np.ndarray:  # fmt: skip
+                                 side: str, differ: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         """:func:`chained_upper_km2` for the masked gains: a step of the chain inside a
         window counts with its masked gain, one outside it (before ``i`` or after ``j``)
-        plainly."""
+        plainly. (``differ``: the windows' :meth:`ends_differ`, when the caller has it.)"""
         flag, full, other = self.masked_cumulative_km2(side)
         own = self.cumulative_km2(side)[0]
+        differ = self.ends_differ(i, j) if differ is None else differ
+        if not (full != own).any():  # (no step masked: the plain chain)
+            return chained_upper_km2((own, other), i, j, p, q, exact_km2)
 
         def forward(lo, hi):  # the side's gains over the steps lo..hi (lo <= hi)
             a, b = np.clip(lo, i, j), np.clip(hi, i, j)
-            masked = np.where(self._ends_differ(i, j), full[b] - full[a], flag[b] - flag[a])
+            masked = np.where(differ, full[b] - full[a], flag[b] - flag[a])
             return masked + (own[hi] - own[lo]) - (own[b] - own[a])
 
         p_, q_ = np.full_like(i, p), np.full_like(i, q)
