@@ -413,6 +413,7 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
     bounds.ensure(int(first.min()), int(last.max()))
     upper = bounds.masked_upper_km2(first, last, side)
     held, differ = bounds.held_masked(first, last), bounds.ends_differ(first, last)
+    cuts: dict[int, BaseGeometry] = {}
     open_ = np.ones(len(items), dtype=bool)
     done: dict[int, RankedWindow] = {}
     ranked: list[RankedWindow] = []
@@ -437,7 +438,7 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
             # the windows whose mask holds these regions whole: through this one's gain
             # outside them (a point they gained is not in them)
             sel = held == bits
-            outside = _outside_held(store, a, b, side, int(bits))
+            outside = _outside_held(store, a, b, side, int(bits), cuts)
             through[sel] = np.minimum(through[sel], bounds.masked_chained_upper_km2(
                 first[sel], last[sel], first[k], last[k], outside, side, differ[sel]))  # fmt: skip
         upper = np.minimum(upper, through)
@@ -446,15 +447,18 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
     return [done[i] for i in sorted(done)]
 
 
-def _outside_held(store: Store, a: SnapshotRecord, b: SnapshotRecord, side: str, bits: int) -> float:
+def _outside_held(store: Store, a: SnapshotRecord, b: SnapshotRecord, side: str, bits: int,
+                  cuts: dict[int, BaseGeometry]) -> float:  # fmt: skip
     """The ground (km²) ``side`` gained from ``a`` to ``b`` outside the regions held before
-    2022 of ``bits`` (:meth:`steps.GainBounds.held_masked`), unmasked otherwise."""
+    2022 of ``bits`` (:meth:`steps.GainBounds.held_masked`), unmasked otherwise; ``cuts``
+    keeps the regions' union by ``bits``."""
     from .boundaries import held_before_2022
 
-    regions = held_before_2022()
-    cut = _geo.union([regions[name] for n, name in enumerate(HELD) if bits >> n & 1])
+    if bits not in cuts:
+        regions = held_before_2022()
+        cuts[bits] = _geo.union([regions[name] for n, name in enumerate(HELD) if bits >> n & 1])
     gained = layer_differences(store, a, b)[0 if side == "UA" else 1]
-    return _geo.area_km2(_geo.difference_by_parts(gained, cut))
+    return _geo.area_km2(_geo.difference_by_parts(gained, cuts[bits]))
 
 
 SPAN_SLACK = 0.5

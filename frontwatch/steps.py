@@ -270,7 +270,7 @@ class GainBounds:
                 lost, taken = self._step_geoms(a, b)
                 own = self.store.layer(b.id, UNEXPLAINED) if flagged else _geo.EMPTY
                 both = _geo.union([own, *flips]) if flips else own
-                out[k] = [_geo.area_km2(_geo.difference(g, m)) for m in (own, both) for g in (lost, taken)]
+                out[k] = [_geo.area_km2(_geo.difference_by_parts(g, m)) for m in (own, both) for g in (lost, taken)]
             self._masked = out
         return self._masked
 
