@@ -464,9 +464,9 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
     snapshot valid the same number of days before their end.
 
     With ``prune`` (default: the store's ``fast_paths``), a window whose gain cannot beat
-    this one's by the bound of the masked gain (:meth:`steps.GainBounds.masked_upper_km2`: an area it cannot reach, or too
-    little ground for any part to count in depth) is passed over without its overlay; the
-    answer is the same.
+    this one's by the bound of its masked gain (:meth:`steps.GainBounds.masked_upper_km2`:
+    an area it cannot reach, or too little ground for any part to count in depth) is
+    passed over without its overlay; the answer is the same.
     """
     side = check_side(side)
     w = resolve_window(store, source, start, end)

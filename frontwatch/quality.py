@@ -194,7 +194,8 @@ class Mask:
         a polygon of a difference that touches a region held before 2022 is in the mask
         whole, and one that does not lies apart from the region (the touching is tested
         within :data:`COVERAGE_EDGE_DEG` of it); only the unexplained regions are cut out
-        of what is left (:func:`_geo.difference_by_parts`)."""
+        of what is left (:func:`_geo.difference_by_parts`). It needs the differences:
+        :func:`mask_parts` given ``diff``, or a region that flips."""
         cut = _geo.union(self.unexplained) if self.unexplained else _geo.EMPTY
         return tuple(  # type: ignore[return-value]
             _geo.difference_by_parts(shapely.MultiPolygon([p for p, t in zip(polys, touch, strict=True) if not t]), cut)

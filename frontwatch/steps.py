@@ -242,10 +242,10 @@ class GainBounds:
 
     # -- bounds of the masked gain (what rankings rank) ------------------------------------
     #
-    # A point that ``side`` gained from record i to record j and that the window's mask
-    # (:func:`quality.mask_between`) leaves in last changed hands at some step k inside the
-    # window, and it is not in that step's unexplained region (the mask holds the regions of
-    # every unexplained step inside the window). Where the window's two ends draw a region
+    # A point that ``side`` gained from record i to record j, outside the window's mask
+    # (:func:`quality.mask_between`), last changed hands at some step k inside the window,
+    # and it is not in that step's unexplained region (the mask holds the regions of every
+    # unexplained step inside the window). Where the window's two ends draw a region
     # held before 2022 differently, the mask holds that whole region too. So a step's share
     # of a masked bound is its gain outside its own unexplained region ("flag"), and, where
     # every region that flips inside the window is drawn differently at the window's ends,
