@@ -480,7 +480,7 @@ def since(store: Store, source: str, start, end, *, side: str = "UA", by: str = 
     compared = 0
     for begin, ea, rec in reversed(list(windows(hist, days, hist.first_date, d1))):
         compared += 1
-        if bounds is not None and _cannot_beat(_masked_upper(bounds, ea, rec, side), value, by):
+        if bounds is not None and _cannot_beat(bounds.upper_km2(ea, rec, side), value, by):
             continue
         v = _value(store, hist, ea, rec, side, by)
         if v > value:
@@ -510,14 +510,6 @@ def _span(found: SinceWindow, days: int) -> str:
     if span == days:
         return f"the {days}-day window {a} → {b}"
     return f"the maps of {a} → {b} ({span} days apart: the map valid {days} days before {b} is that of {a})"
-
-
-def _masked_upper(bounds: GainBounds, a, b, side: str) -> float:
-    """An upper bound (km²) of the masked ground ``side`` gained from ``a`` to ``b`` (what
-    both values stand on: :meth:`steps.GainBounds.masked_upper_km2`)."""
-    i, j = bounds.index[a.id], bounds.index[b.id]
-    bounds.ensure(i, j)
-    return float(bounds.masked_upper_km2(np.array([i]), np.array([j]), side)[0])
 
 
 def _cannot_beat(upper_km2: float, value: float, by: str) -> bool:

@@ -182,6 +182,8 @@ class Mask:
     taken: list[shapely.Polygon]
     unexplained: list[BaseGeometry]
     notes: list[str]
+    diffed: bool = True
+    """Whether ``lost`` and ``taken`` are the differences (given, or computed for a flip)."""
 
     def union(self) -> shapely.MultiPolygon:
         """The whole region left out (one geometry)."""
@@ -196,6 +198,8 @@ class Mask:
         within :data:`COVERAGE_EDGE_DEG` of it); only the unexplained regions are cut out
         of what is left (:func:`_geo.difference_by_parts`). It needs the differences:
         :func:`mask_parts` given ``diff``, or a region that flips."""
+        if not self.diffed:
+            raise ValueError("Mask.apply needs the differences: give mask_parts its diff")
         cut = _geo.union(self.unexplained) if self.unexplained else _geo.EMPTY
         return tuple(  # type: ignore[return-value]
             _geo.difference_by_parts(shapely.MultiPolygon([p for p, t in zip(polys, touch, strict=True) if not t]), cut)
@@ -256,7 +260,7 @@ def mask_parts(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord, b: S
                         f"unexplained step on the map of {r.valid_date}"
                     )
     return Mask(held, np.asarray(lost_touch, bool), np.asarray(taken_touch, bool), lost_polys, taken_polys,
-                unexplained, notes)  # fmt: skip
+                unexplained, notes, diffed=bool(held) or diff is not None)  # fmt: skip
 
 
 def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,

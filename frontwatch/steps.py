@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import shapely
@@ -179,7 +180,9 @@ class GainBounds:
     steps' ``occupied(r_i) − occupied(r_i+1)``, and its area is at most the sum of their
     areas (likewise for Russia's gains); masks only take ground away. The sum is widened
     by ``MARGIN_REL`` and ``MARGIN_KM2`` so that overlay rounding (far below a square
-    metre) can never make a bound fall below the measured value.
+    metre) can never make a bound fall below the measured value. What rankings and
+    ``since`` compare is the masked gain, whose bounds leave out what masks take (see
+    *bounds of the masked gain* below).
 
     Missing steps are computed (in memory: a query writes nothing) a block of records at a
     time, as bounds ask for them.
@@ -195,6 +198,7 @@ class GainBounds:
         self._km2 = np.full((max(len(records) - 1, 0), 2), np.nan)  # per step: ua, ru
         self._masked: np.ndarray | None = None
         self._cums: dict[tuple[str, str], tuple] = {}
+        self._masked_rows: dict[tuple[int, int], list[float]] = {}
         self._codes: tuple[np.ndarray, np.ndarray] | None = None
         self._load()
 
@@ -232,11 +236,14 @@ class GainBounds:
             self._cums[("plain", side)] = got
         return got
 
-    def upper_km2(self, a: SnapshotRecord, b: SnapshotRecord, side: str) -> float:
+    def upper_km2(self, a: SnapshotRecord, b: SnapshotRecord, side: str, *, masked: bool = True) -> float:
         """An upper bound (km²) of the ground ``side`` (``UA`` or ``RU``) gained from ``a`` to
-        ``b`` (``a`` not after ``b``), masked or not; infinite where unknown."""
+        ``b`` (``a`` not after ``b``): of the masked gain (:meth:`masked_upper_km2`), or with
+        ``masked=False`` of the whole gain (the steps' sum)."""
         i, j = self.index[a.id], self.index[b.id]
         self.ensure(i, j)
+        if masked:
+            return float(self.masked_upper_km2(np.array([i]), np.array([j]), side)[0])
         total = float(self._km2[i:j, 0 if side == "UA" else 1].sum())
         return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
 
@@ -267,17 +274,21 @@ class GainBounds:
                 flips = [g for name, g in regions.items() if a.coverage.get(name) != b.coverage.get(name)]
                 if not (flagged or flips) or np.isnan(self._km2[k, 0]):
                     continue
-                lost, taken = self._step_geoms(a, b)
-                own = self.store.layer(b.id, UNEXPLAINED) if flagged else _geo.EMPTY
-                both = _geo.union([own, *flips]) if flips else own
-                out[k] = [_geo.area_km2(_geo.difference_by_parts(g, m)) for m in (own, both) for g in (lost, taken)]
+                row = self._masked_rows.get((a.id, b.id))
+                if row is None:  # (kept across the loads of further blocks)
+                    lost, taken = self.store.derived(("differences", a.id, b.id), partial(self._step_geoms, a, b))
+                    own = self.store.layer(b.id, UNEXPLAINED) if flagged else _geo.EMPTY
+                    both = _geo.union([own, *flips]) if flips else own
+                    row = [_geo.area_km2(_geo.difference_by_parts(g, m)) for m in (own, both) for g in (lost, taken)]
+                    self._masked_rows[(a.id, b.id)] = row
+                out[k] = row
             self._masked = out
         return self._masked
 
     def _step_geoms(self, a: SnapshotRecord, b: SnapshotRecord):
-        if (a.id, b.id) in self.store.step_keys():
-            return self.store.step(a.id, b.id)
-        return _geo.split_difference(self.store.layer(a.id), self.store.layer(b.id))
+        """The step's two differences, as :func:`changes.layer_differences` has them (the
+        same key of the store's derived results)."""
+        return self.store.cached_step(a.id, b.id) or _geo.split_difference(self.store.layer(a.id), self.store.layer(b.id))
 
     def _coverage(self) -> tuple[np.ndarray, np.ndarray]:
         """Per record and region held before 2022 (in the order of :data:`HELD`): a code
@@ -329,7 +340,7 @@ class GainBounds:
         flag, full, other = self.masked_cumulative_km2(side)
         own = self.cumulative_km2(side)[0]
         differ = self.ends_differ(i, j) if differ is None else differ
-        if not (full != own).any():  # (no step masked: the plain chain)
+        if not (full != own).any():  # (no step masked: the same bound, by the plain chain's fewer steps)
             return chained_upper_km2((own, other), i, j, p, q, exact_km2)
 
         def forward(lo, hi):  # the side's gains over the steps lo..hi (lo <= hi)

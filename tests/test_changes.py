@@ -87,27 +87,52 @@ def test_a_gain_far_from_a_coverage_break_is_counted_whole(tmp_path, fresh_store
     assert full["ru_gain_km2"] == round(_geo.area_km2(_geo.difference(taken, mask)), 1)
 
 
-def test_rankings_across_a_coverage_break_are_the_exhaustive_ones(tmp_path, fresh_store):
+def test_rankings_across_coverage_breaks_are_the_exhaustive_ones(tmp_path, fresh_store):
     """Windows across a coverage break are bounded through measured windows by their gain
-    outside the region that flips (their mask holds it whole): the pruned rankings are
-    still the ones that measure every window."""
+    outside the region that flips (their mask holds it whole), and a step's unexplained
+    region leaves its share of the bound. Here the region flips twice (windows over both
+    flips draw it alike at their ends: their masks do not hold it) and one step is
+    unexplained: every bound holds against each window's masked gain, and the pruned
+    rankings are the ones that measure every window."""
     import random
+
+    import numpy as np
+
+    from frontwatch.changes import change_from_records, change_km2
+    from frontwatch.steps import GainBounds
+    from frontwatch.timeline import History
 
     ordlo = held_before_2022()["occupied_since_2014"]
     rng = random.Random(1405)
     files = []
+    x = 35.9
     for day in range(16):
         # a front near Zaporizhzhia that Ukraine pushes back by a few km a day (more on
-        # some days), and one near Donetsk that touches the region; the region is drawn
-        # until day 6
-        x = 35.9 - 0.02 * day - (0.08 if day in (4, 7, 11) else 0.0) + rng.uniform(-0.01, 0.01)
+        # some days; on day 9 by 20 km, without the losses drawn), and one near Donetsk
+        # that touches the region; the region is drawn before day 6 and from day 11
+        x -= 0.02 + (0.08 if day in (4, 7, 12) else 0.0) + (0.3 if day == 9 else 0.0) + rng.uniform(-0.01, 0.01)
         near = box(37.4, 47.8, 37.6 + rng.uniform(0, 0.05), 48.0)
-        occupied = [box(34.8, 47.0, x, 47.4), near] + ([ordlo] if day < 6 else [])
+        occupied = [box(34.8, 47.0, x, 47.4), near] + ([ordlo] if day < 6 or day >= 11 else [])
         date = f"2023-05-{10 + day:02d}"
         files.append(nzz_file(tmp_path / f"{date}.json.gz", date, shapely.union_all(occupied),
-                              losses=box(x, 47.0, 36.0, 47.4)))  # fmt: skip
+                              losses=None if day == 9 else box(x, 47.0, 36.0, 47.4)))  # fmt: skip
     s = ingest(fresh_store, "liveuamap-nzz", files, workers=1)
-    assert any("coverage break" in m for m in s.flags)
+    assert sum("coverage break" in m for m in s.flags) == 2
+    assert any("unexplained step" in m and "2023-05-19" in m for m in s.flags)
+    hist = History(fresh_store, "liveuamap-nzz")
+    recs = hist.records
+    bounds = GainBounds(fresh_store, recs)
+    bounds.ensure(0, len(recs) - 1)
+    pairs = [(i, j) for i in range(len(recs)) for j in range(i + 1, len(recs))]
+    i, j = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    got = [change_from_records(fresh_store, hist, recs[a], recs[b]) for a, b in pairs]
+    assert (bounds.held_masked(i, j) > 0).sum() >= 30 and (~bounds.ends_differ(i, j)).sum() >= 10
+    for side, key in (("UA", "ua_gain_km2"), ("RU", "ru_gain_km2")):
+        exact = np.array([g[key] for g in got])  # (rounded to 0.1 km²)
+        assert (bounds.masked_upper_km2(i, j, side) + 0.05 >= exact).all()
+        for k in range(0, len(pairs), 4):
+            unmasked = change_km2(fresh_store, recs[i[k]], recs[j[k]])[0 if side == "UA" else 1]
+            assert (bounds.masked_chained_upper_km2(i, j, int(i[k]), int(j[k]), unmasked, side) + 0.05 >= exact).all()
     for days in (1, 2, 3, 5, 8):
         for side in ("UA", "RU"):
             for limit, distinct in ((1, True), (3, True), (3, False), (6, False)):
@@ -139,6 +164,8 @@ def test_masks_applied_by_parts_take_out_what_the_plain_overlay_does(evolving_st
                 assert _geo.area_km2(got) == pytest.approx(_geo.area_km2(_geo.difference(plain, union)), abs=1e-6)
             checked += 1
     assert checked >= 20
+    with pytest.raises(ValueError, match="needs the differences"):  # (none given, none computed)
+        mask_parts(evolving_store, hist.flagged, recs[0], recs[-1]).apply()
 
 
 def test_transient_fault_is_excluded_and_named(tmp_path, fresh_store):
