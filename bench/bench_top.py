@@ -50,7 +50,7 @@ def baseline():
         own = self.cumulative_km2(side)[0]
         return (own[j] - own[i]) * (1 + self.MARGIN_REL) + self.MARGIN_KM2
 
-    def chained(self, i, j, p, q, exact_km2, side):
+    def chained(self, i, j, p, q, exact_km2, side, differ=None):
         return steps.chained_upper_km2(self.cumulative_km2(side), i, j, p, q, exact_km2)
 
     steps.GainBounds.masked_upper_km2, steps.GainBounds.masked_chained_upper_km2 = upper, chained

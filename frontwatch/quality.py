@@ -32,7 +32,7 @@ from shapely.geometry.base import BaseGeometry
 from . import _geo
 from .boundaries import REGION_LABELS
 from .store import SnapshotRecord, Store
-from .store.model import AUTO_FLAGS, OCCUPIED, PROVISIONAL, UNEXPLAINED
+from .store.model import AUTO_FLAGS, OCCUPIED, PROVISIONAL, UNEXPLAINED, UNEXPLAINED_STEP
 
 TRANSIENT_MIN_KM2 = 1_000.0
 TRANSIENT_SHARE = 0.02
@@ -147,7 +147,7 @@ def _unexplained_step(prev: SnapshotRecord, cur: SnapshotRecord) -> dict | None:
     if excess <= STEP_KM2:
         return None
     return {
-        "type": "unexplained_step",
+        "type": UNEXPLAINED_STEP,
         "step_km2": round(d, 1),
         "since": prev.valid_date,
         "message": (
@@ -207,6 +207,20 @@ class Mask:
         )
 
 
+def flipped_regions(a: SnapshotRecord, b: SnapshotRecord) -> dict[str, BaseGeometry]:
+    """The regions held before 2022 that ``a`` and ``b`` draw differently (a change
+    between them masks each whole), by name."""
+    from .boundaries import held_before_2022
+
+    return {name: g for name, g in held_before_2022().items() if a.coverage.get(name) != b.coverage.get(name)}
+
+
+def unexplained_flags(r: SnapshotRecord) -> list[dict]:
+    """The record's flags of an unexplained step (its region, the layer
+    :data:`UNEXPLAINED`, is masked from every change that holds the step)."""
+    return [f for f in r.flags or () if f.get("type") == UNEXPLAINED_STEP]
+
+
 def mask_parts(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord, b: SnapshotRecord, *,
                diff: tuple | None = None) -> Mask:  # fmt: skip
     """The region to leave out of a change from ``a`` to ``b``, by kind, and why.
@@ -219,16 +233,13 @@ def mask_parts(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord, b: S
     the two differences that touches them), and the regions of unexplained steps in the
     snapshots after ``a`` up to ``b``.
     """
-    from .boundaries import held_before_2022
-
     held, notes = [], []
-    for region, geom in held_before_2022().items():
-        if a.coverage.get(region) != b.coverage.get(region):
-            held.append(geom)
-            notes.append(
-                f"{REGION_LABELS[region]} masked: drawn on the map of "
-                f"{a.valid_date if a.coverage.get(region) else b.valid_date} only (coverage break)"
-            )
+    for region, geom in flipped_regions(a, b).items():
+        held.append(geom)
+        notes.append(
+            f"{REGION_LABELS[region]} masked: drawn on the map of "
+            f"{a.valid_date if a.coverage.get(region) else b.valid_date} only (coverage break)"
+        )
     lost_polys: list[shapely.Polygon] = []
     taken_polys: list[shapely.Polygon] = []
     lost_touch = taken_touch = np.zeros(0, dtype=bool)
@@ -252,13 +263,12 @@ def mask_parts(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord, b: S
     unexplained: list[BaseGeometry] = []
     for r in recs:
         if r.flags and a.valid_time < r.valid_time <= b.valid_time:  # (few have flags)
-            for f in r.flags:
-                if f["type"] == "unexplained_step":
-                    unexplained.append(store.layer(r.id, UNEXPLAINED))
-                    notes.append(
-                        f"{f.get('region_km2', abs(f['step_km2'])):,.0f} km² masked: "
-                        f"unexplained step on the map of {r.valid_date}"
-                    )
+            for f in unexplained_flags(r):
+                unexplained.append(store.layer(r.id, UNEXPLAINED))
+                notes.append(
+                    f"{f.get('region_km2', abs(f['step_km2'])):,.0f} km² masked: "
+                    f"unexplained step on the map of {r.valid_date}"
+                )
     return Mask(held, np.asarray(lost_touch, bool), np.asarray(taken_touch, bool), lost_polys, taken_polys,
                 unexplained, notes, diffed=bool(held) or diff is not None)  # fmt: skip
 
@@ -271,4 +281,5 @@ def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
     return m.union(), m.notes
 
 
-__all__ = ["assess", "Mask", "mask_between", "mask_parts", "OCCUPIED", "PROVISIONAL", "UNEXPLAINED"]
+__all__ = ["assess", "flipped_regions", "Mask", "mask_between", "mask_parts", "unexplained_flags", "OCCUPIED",
+           "PROVISIONAL", "UNEXPLAINED"]  # fmt: skip

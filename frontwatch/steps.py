@@ -14,7 +14,6 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import shapely
@@ -264,19 +263,19 @@ class GainBounds:
         it and the regions whose drawing flips at the step (``(n, 4)``; NaN where the step
         is not computed yet)."""
         if self._masked is None:
-            from .boundaries import held_before_2022
+            from .changes import layer_differences
+            from .quality import flipped_regions, unexplained_flags
             from .store.model import UNEXPLAINED
 
             out = np.concatenate([self._km2, self._km2], axis=1)
-            regions = held_before_2022()
             for k, (a, b) in enumerate(zip(self.records, self.records[1:], strict=False)):
-                flagged = any(f.get("type") == "unexplained_step" for f in b.flags or ())
-                flips = [g for name, g in regions.items() if a.coverage.get(name) != b.coverage.get(name)]
+                flagged = bool(unexplained_flags(b))
+                flips = list(flipped_regions(a, b).values())
                 if not (flagged or flips) or np.isnan(self._km2[k, 0]):
                     continue
                 row = self._masked_rows.get((a.id, b.id))
                 if row is None:  # (kept across the loads of further blocks)
-                    lost, taken = self.store.derived(("differences", a.id, b.id), partial(self._step_geoms, a, b))
+                    lost, taken = layer_differences(self.store, a, b)
                     own = self.store.layer(b.id, UNEXPLAINED) if flagged else _geo.EMPTY
                     both = _geo.union([own, *flips]) if flips else own
                     row = [_geo.area_km2(_geo.difference_by_parts(g, m)) for m in (own, both) for g in (lost, taken)]
@@ -284,11 +283,6 @@ class GainBounds:
                 out[k] = row
             self._masked = out
         return self._masked
-
-    def _step_geoms(self, a: SnapshotRecord, b: SnapshotRecord):
-        """The step's two differences, as :func:`changes.layer_differences` has them (the
-        same key of the store's derived results)."""
-        return self.store.cached_step(a.id, b.id) or _geo.split_difference(self.store.layer(a.id), self.store.layer(b.id))
 
     def _coverage(self) -> tuple[np.ndarray, np.ndarray]:
         """Per record and region held before 2022 (in the order of :data:`HELD`): a code
@@ -317,7 +311,7 @@ class GainBounds:
         """Upper bounds (km²) of the masked ground ``side`` gained over the windows of
         records ``i[k] → j[k]`` (indices; :meth:`ensure` them first)."""
         flag, full, _ = self.masked_cumulative_km2(side)
-        total = np.where(self.ends_differ(i, j), full[j] - full[i], flag[j] - flag[i])
+        total = _masked_sum(flag, full, self.ends_differ(i, j), i, j)
         return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
 
     def masked_cumulative_km2(self, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -345,14 +339,19 @@ class GainBounds:
 
         def forward(lo, hi):  # the side's gains over the steps lo..hi (lo <= hi)
             a, b = np.clip(lo, i, j), np.clip(hi, i, j)
-            masked = np.where(differ, full[b] - full[a], flag[b] - flag[a])
-            return masked + (own[hi] - own[lo]) - (own[b] - own[a])
+            return _masked_sum(flag, full, differ, a, b) + (own[hi] - own[lo]) - (own[b] - own[a])
 
         p_, q_ = np.full_like(i, p), np.full_like(i, q)
         head = np.where(p_ >= i, forward(i, np.maximum(p_, i)), other[i] - other[np.minimum(p_, i)])
         tail = np.where(j >= q_, forward(np.minimum(q_, j), j), other[q_] - other[np.minimum(q_, j)])
         total = head + exact_km2 + tail
         return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
+
+
+def _masked_sum(flag: np.ndarray, full: np.ndarray, differ: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per window, the masked gains of the steps ``a..b`` (running sums ``flag`` and
+    ``full``): "full" where the window's ends draw every flipping region differently."""
+    return np.where(differ, full[b] - full[a], flag[b] - flag[a])
 
 
 HELD = tuple(sorted(REGION_LABELS))
