@@ -79,6 +79,31 @@ def test_deepstate_revision_supersedes_daily_file_and_records_agreement(tmp_path
     assert "point" not in " ".join(fresh_store.layer_names(used.id)).lower()
 
 
+def test_deepstate_reader_pauses_the_collector_only_while_it_parses(tmp_path):
+    """The cycle collector is off while a revision or a daily file is parsed (it doubled the
+    archive's parse), and back on whatever happens: between the maps the reader yields, after
+    it, and after a line it refuses."""
+    import gc
+
+    from frontwatch.errors import InputFileError
+    from frontwatch.sources import deepstate
+
+    good = orjson.dumps({"revision": 1, "published_utc": "2024-11-14T20:00:00Z", "map": _fc(_feat(KHARKIV))})
+    archive = tmp_path / "revs.jsonl"
+    archive.write_bytes(good + b"\n" + good.replace(b"2024-11-14T20", b"2024-11-15T20") + b"\n{not json\n")
+    assert gc.isenabled()
+    seen = []
+    with pytest.raises(InputFileError, match=r"line 3: malformed JSON"):
+        for snap in deepstate.read(archive, archive.read_bytes()):
+            seen.append((snap.valid_time.date().isoformat(), gc.isenabled()))
+    assert seen == [("2024-11-14", True), ("2024-11-15", True)] and gc.isenabled()
+    daily = tmp_path / "deepstatemap_data_20241115.geojson"
+    daily.write_bytes(b"[1, 2")
+    with pytest.raises(InputFileError, match="malformed JSON"):
+        list(deepstate.read(daily, daily.read_bytes()))
+    assert gc.isenabled()
+
+
 @pytest.mark.parametrize(("source", "replaced"), [("deepstate", True), ("isw", False), ("my-map", False)])
 def test_same_day_reconciliation_is_the_adapters_hook(fresh_store, source, replaced):
     # #12: a daily file and a revision of one day, each alone at its valid time: DeepState's

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import bz2
 import datetime as dt
+import gc
 import glob
 import gzip
 import lzma
 import os
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, cast
@@ -145,6 +147,23 @@ def open_stream(path: Path | str) -> IO[bytes]:
     return open(name, "rb")
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cycle collector off for a block that builds one parsed document and reads
+    its geometry. orjson makes a list for every position: a map's millions of them would
+    set the collector off thousands of times, each pass walking every list made so far
+    (twice the parse's own time on DeepState's revision archive: bench/README.md,
+    *Fifth session*). The document holds no cycles, and is freed by reference counting
+    when the block's caller drops it."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def load_json(path: Path | str, data: bytes):
     """Parse JSON content, naming the file in the error."""
     try:
@@ -202,11 +221,19 @@ def iter_lines(where: Path | str, stream: IO[bytes]) -> Iterator[tuple[int, byte
 
 
 def _fast_polygonal(geom: dict) -> BaseGeometry | None:
-    """A plain 2-D Polygon or MultiPolygon built straight from its coordinate lists (a few
-    times faster than GEOS's GeoJSON reader; z dropped from 3-D positions, as the reader's
-    ``force_2d`` does), or None for anything else (mixed or odd positions, unclosed or
+    """A plain 2-D Polygon or MultiPolygon (or a collection of them) built straight from
+    its coordinate lists (a few times faster than GEOS's GeoJSON reader; z dropped from
+    3-D positions, as the reader's ``force_2d`` does), or None for anything else (mixed or odd positions, unclosed or
     short rings, odd values): the reader then handles it and its errors."""
     kind = geom.get("type")
+    if kind == "GeometryCollection":  # (DeepState draws some areas as collections of polygons)
+        members = geom.get("geometries")
+        if not isinstance(members, list) or not members:
+            return None
+        parts = [_fast_polygonal(m) if isinstance(m, dict) and m.get("type") != kind else None for m in members]
+        if any(p is None for p in parts):
+            return None
+        return shapely.geometrycollections(parts)
     coords = geom.get("coordinates")
     if not isinstance(coords, list):
         return None
@@ -249,8 +276,13 @@ def _closed_polygon(rings: list[np.ndarray]) -> shapely.Polygon | None:
     is not closed (the reader then says so)."""
     if any(xy[0] != xy[-2] or xy[1] != xy[-1] for xy in rings):
         return None
-    rings = [xy.reshape(-1, 2) for xy in rings]
-    return cast(shapely.Polygon, shapely.polygons(rings[0], holes=rings[1:] or None))
+    shell, *holes = (xy.reshape(-1, 2) for xy in rings)
+    if not holes:
+        return cast(shapely.Polygon, shapely.polygons(shell))
+    # holes as ring objects: arrays of different lengths make no one array
+    return cast(
+        shapely.Polygon, shapely.polygons(shell, holes=np.array([shapely.linearrings(h) for h in holes], dtype=object))
+    )
 
 
 _PARSER = None

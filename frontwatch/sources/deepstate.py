@@ -35,6 +35,7 @@ from ._io import (
     decompress,
     end_of_day,
     feature_collection,
+    gc_paused,
     iter_lines,
     load_json,
     open_stream,
@@ -130,31 +131,37 @@ def _read_revisions(path: Path, data: bytes) -> Iterator[RawSnapshot]:
         stream = io.BytesIO(data)
     try:
         for n, line in iter_lines(path, stream):
-            where = f"{path} line {n}"
-            try:
-                obj = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise InputFileError(where, f"malformed JSON ({exc})") from exc
-            if not isinstance(obj, dict) or "map" not in obj or "published_utc" not in obj:
-                raise InputFileError(where, "expected an object with 'published_utc' and 'map'")
-            try:
-                published = dt.datetime.fromisoformat(obj["published_utc"].replace("Z", "+00:00"))
-            except (ValueError, AttributeError) as exc:
-                raise InputFileError(where, f"bad published_utc {obj['published_utc']!r}") from exc
-            feats = feature_collection(where, obj["map"])
-            yield RawSnapshot(
-                source=NAME,
-                valid_time=published.astimezone(dt.UTC),
-                layers=map_layers(where, feats),
-                file=where,
-                source_dates={"revision": str(obj.get("revision")),
-                              "published_utc": obj["published_utc"]},
-                kind="revision",
-                priority=f"2-revision-{obj['published_utc']}",
-                seam_width_m=SEAM_WIDTH_M,
-            )  # fmt: skip
+            with gc_paused():  # (the snapshot is yielded with the collector back on)
+                snap = _revision(f"{path} line {n}", line)
+            yield snap
     except (EOFError, lzma.LZMAError, OSError) as exc:
         raise InputFileError(str(path), f"cannot decompress ({exc}); is the file truncated?") from exc
+
+
+def _revision(where: str, line: bytes) -> RawSnapshot:
+    """The snapshot of one line of a revision archive."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise InputFileError(where, f"malformed JSON ({exc})") from exc
+    if not isinstance(obj, dict) or "map" not in obj or "published_utc" not in obj:
+        raise InputFileError(where, "expected an object with 'published_utc' and 'map'")
+    try:
+        published = dt.datetime.fromisoformat(obj["published_utc"].replace("Z", "+00:00"))
+    except (ValueError, AttributeError) as exc:
+        raise InputFileError(where, f"bad published_utc {obj['published_utc']!r}") from exc
+    feats = feature_collection(where, obj["map"])
+    return RawSnapshot(
+        source=NAME,
+        valid_time=published.astimezone(dt.UTC),
+        layers=map_layers(where, feats),
+        file=where,
+        source_dates={"revision": str(obj.get("revision")),
+                      "published_utc": obj["published_utc"]},
+        kind="revision",
+        priority=f"2-revision-{obj['published_utc']}",
+        seam_width_m=SEAM_WIDTH_M,
+    )  # fmt: skip
 
 
 def _stream_of(path: Path, data: bytes):
@@ -166,6 +173,11 @@ def _stream_of(path: Path, data: bytes):
 
 
 def _read_daily(path: Path, data: bytes) -> RawSnapshot:
+    with gc_paused():
+        return _daily(path, data)
+
+
+def _daily(path: Path, data: bytes) -> RawSnapshot:
     doc = load_json(path, decompress(path, data))
     feats = feature_collection(path, doc)
     m = _DAILY.search(path.name)
