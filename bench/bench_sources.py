@@ -21,6 +21,7 @@ and its workers, ``ru_maxrss``) is its own. Usage::
 from __future__ import annotations
 
 import argparse
+import gc
 import gzip
 import io
 import json
@@ -53,7 +54,17 @@ def files_of(data: Path, source: str) -> list[Path]:
 
 
 def parse_floor(files: list[Path]) -> tuple[float, int]:
-    """Seconds to read, decompress and JSON-parse every file; documents parsed."""
+    """Seconds to read, decompress and JSON-parse every file; documents parsed. The cycle
+    collector is off, as in the readers (it would walk every position's list again and
+    again: DeepState's archive parses in 8.1 s with it, 5.0 s without)."""
+    gc.disable()
+    try:
+        return _parse_floor(files)
+    finally:
+        gc.enable()
+
+
+def _parse_floor(files: list[Path]) -> tuple[float, int]:
     t = time.perf_counter()
     docs = 0
     for f in files:

@@ -82,13 +82,24 @@ class Stitched(NamedTuple):
     """Whether to check validity before trusting it (pieces met at a point on a grid
     line, a ring was split where it touched itself, or crossings were joined)."""
     vertices: Vertices
+    dropped: tuple[np.ndarray, np.ndarray, np.ndarray]
+    """The vertices taken out on grid lines (n × 2), each with the kept vertex before it
+    and the vertex after it in its ring (interior on the left), in that order: (before,
+    dropped, after)."""
 
 
-def stitch(polys: np.ndarray, on_grid: OnGrid, pinches: np.ndarray | None = None) -> Stitched:
+_NO_XY = np.empty((0, 2))
+
+
+def stitch(polys: np.ndarray, on_grid: OnGrid, pinches: np.ndarray | None = None,
+           own: np.ndarray | None = None) -> Stitched:  # fmt: skip
     """The union of valid polygons that lie each in one grid cell.
 
     ``pinches``: points (complex ``x + iy``) where rings of one cell's polygons touch,
-    when the caller knows them (None: found here).
+    when the caller knows them (None: found here). ``own``: when given, the vertices the
+    cutting added are taken out again (those on a grid line that lie on the straight edge
+    between their neighbours), except at these points (complex: the input's own vertices
+    on grid lines) and where rings touch.
 
     Raises
     ------
@@ -119,10 +130,75 @@ def stitch(polys: np.ndarray, on_grid: OnGrid, pinches: np.ndarray | None = None
     if len(repeated):
         parts = [part for ring in index for part in _split_at_repeats(rings.xy, ring, repeated)]
         split, index = len(parts) > len(index), parts
+    taken: tuple[np.ndarray, np.ndarray, np.ndarray] = (_NO_XY, _NO_XY, _NO_XY)
+    if own is not None:
+        index, taken = _drop_inserted(rings.xy, index, on_grid, np.concatenate((own, repeated)))
     geom, verts = _assemble(rings.xy, index)
     # rings that touch inside a cell and were left whole keep the valid form the cell's
     # overlay gave them; the rest is new here and gets checked
-    return Stitched(geom, snapped or len(corners) > 0 or split, verts)
+    return Stitched(geom, snapped or len(corners) > 0 or split, verts, taken)
+
+
+COLLINEAR = 1e-11
+"""A vertex this close to the straight line through its neighbours (relative to their
+distance) lies on the edge between them: where cutting along a grid line put it."""
+
+
+def inserted_vertices(xy: np.ndarray, ring: np.ndarray, on_grid: OnGrid, keep: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Of vertices ``xy`` grouped into rings (``ring``: each vertex's ring, rings one after
+    another, closing vertices left out), those that cutting along grid lines added: on a
+    grid line, on the straight edge between the vertices before and after them, and not
+    at one of the points ``keep`` (complex). Their indices, the last vertex before each
+    that stays (a fan of several in a row shares it) and the vertex after each."""
+    none = np.empty(0, np.int64)
+    cand = np.flatnonzero(np.logical_or(*on_grid(xy)))
+    if not len(cand):
+        return none, none, none
+    first = np.searchsorted(ring, ring[cand], side="left")
+    end = np.searchsorted(ring, ring[cand], side="right")
+    prev, nxt = np.where(cand == first, end - 1, cand - 1), np.where(cand + 1 == end, first, cand + 1)
+    p, q, m = xy[prev], xy[nxt], xy[cand]
+    chord = np.hypot(q[:, 0] - p[:, 0], q[:, 1] - p[:, 1])
+    cross = (m[:, 0] - p[:, 0]) * (q[:, 1] - p[:, 1]) - (m[:, 1] - p[:, 1]) * (q[:, 0] - p[:, 0])
+    inserted = (np.abs(cross) <= COLLINEAR * np.maximum(chord, 1e-300)) & (chord > 0)
+    if len(keep) and inserted.any():
+        inserted &= ~np.isin(m[:, 0] + 1j * m[:, 1], keep)
+    sel, anchor, nxt = cand[inserted], prev[inserted], nxt[inserted]
+    first, end = first[inserted], end[inserted]
+    for _ in range(len(sel)):  # several in a row: back to the first vertex that stays
+        back = np.flatnonzero(np.isin(anchor, sel))
+        if not len(back):
+            break
+        a = anchor[back]
+        anchor[back] = np.where(a == first[back], end[back] - 1, a - 1)
+    return sel, anchor, nxt
+
+
+def _drop_inserted(xy: np.ndarray, rings: list[np.ndarray], on_grid: OnGrid, keep: np.ndarray
+                   ) -> tuple[list[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:  # fmt: skip
+    """The rings (vertex index arrays) without the vertices cutting added
+    (:func:`inserted_vertices`), and those with their neighbours; a ring that would keep
+    fewer than three vertices keeps them all."""
+    if not rings:
+        return rings, (_NO_XY, _NO_XY, _NO_XY)
+    sizes = np.fromiter(map(len, rings), np.int64, len(rings))
+    idx = np.concatenate(rings)
+    ring_of = np.repeat(np.arange(len(rings)), sizes)
+    pts = xy[idx]
+    sel, anchor, nxt = inserted_vertices(pts, ring_of, on_grid, keep)
+    if not len(sel):
+        return rings, (_NO_XY, _NO_XY, _NO_XY)
+    gone = np.zeros(len(idx), bool)
+    gone[sel] = True
+    short = np.bincount(ring_of[~gone], minlength=len(rings)) < 3
+    if short.any():
+        ok = ~short[ring_of[sel]]
+        gone[sel[~ok]] = False
+        sel, anchor, nxt = sel[ok], anchor[ok], nxt[ok]
+    left = np.bincount(ring_of[~gone], minlength=len(rings))
+    out = np.split(idx[~gone], np.cumsum(left)[:-1])
+    return out, (pts[anchor], pts[sel], pts[nxt])
 
 
 class _Rings:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from functools import cache, partial
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 import shapely
@@ -35,11 +35,13 @@ from shapely.geometry.base import BaseGeometry
 
 from . import _contents, _geo
 from ._recent import Recent
-from ._stitch import StitchFailed, Vertices, stitch, touch_points, vertices
+from ._stitch import StitchFailed, Vertices, inserted_vertices, stitch, touch_points, vertices
 
 CELL_DEG = 0.75
 """Cell size in degrees (about 55 km east-west × 83 km north-south in Ukraine; a power of
 two times a small odd number, so that grid lines are exact in binary)."""
+ELLIPSOID_M2 = 1e4
+"""Slivers of split edges larger than this (m²) are measured on the ellipsoid."""
 CACHE_CELLS = 40_000
 """Cell results kept per process (least recently used dropped first)."""
 _KM2_PER_DEG2 = 111.32 * 110.57
@@ -57,6 +59,9 @@ class _Cell(NamedTuple):
     """About how much of the cell's pieces lay outside the outline."""
     touch: np.ndarray
     """Points where rings of ``polys`` touch (see :func:`._stitch.touch_points`)."""
+
+
+_Triples = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 class TilingFailed(Exception):
@@ -119,52 +124,6 @@ class TiledOutline:
         """The points (of an n × 2 array) that lie exactly on a grid line."""
         return xy[np.logical_or(*self._on_grid(xy))]
 
-    def _split_excess_m2(self, v: Vertices, own_points: np.ndarray) -> float:
-        """What the vertices that cutting added on cell lines add to the geodesic area (m²).
-
-        Such a vertex M lies on the straight (lon/lat) edge P→N it split, and P→M→N as two
-        geodesics encloses a sliver more or less than P→N as one: the geodesic triangle
-        P, M, N (a fan from P for several such vertices in a row). Summed with the ring's
-        orientation and role (shell or hole), it is what the split adds; the thin
-        triangles are measured on the authalic sphere (their ellipsoidal area differs by
-        well under 1 % of themselves, so by under 1e-7 of a real layer). Vertices of the
-        input that lie on a grid line (``own_points``) are the source's own and stay."""
-        xy, ring = v.xy, v.ring
-        cand = np.flatnonzero(np.logical_or(*self._on_grid(xy)))
-        if not len(cand):
-            return 0.0
-
-        def around(i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            """The vertices before and after each of ``i`` in its ring."""
-            lo = np.searchsorted(ring, ring[i], side="left")
-            hi = np.searchsorted(ring, ring[i], side="right")
-            return np.where(i == lo, hi - 1, i - 1), np.where(i + 1 == hi, lo, i + 1)
-
-        prev, nxt = around(cand)
-        p, q, m = xy[prev], xy[nxt], xy[cand]
-        chord = np.hypot(q[:, 0] - p[:, 0], q[:, 1] - p[:, 1])
-        cross = (m[:, 0] - p[:, 0]) * (q[:, 1] - p[:, 1]) - (m[:, 1] - p[:, 1]) * (q[:, 0] - p[:, 0])
-        inserted = (np.abs(cross) <= 1e-11 * np.maximum(chord, 1e-300)) & (chord > 0)
-        if len(own_points) and inserted.any():
-            own = {(float(x), float(y)) for x, y in own_points}
-            for k in np.flatnonzero(inserted):
-                if (float(m[k, 0]), float(m[k, 1])) in own:
-                    inserted[k] = False
-        sel, nxt = cand[inserted], nxt[inserted]
-        if not len(sel):
-            return 0.0
-        # anchor of each inserted vertex: the last vertex before it that was not inserted
-        anchor = prev[inserted]
-        for _ in range(len(sel)):
-            back = np.isin(anchor, sel)
-            if not back.any():
-                break
-            anchor[back] = around(anchor[back])[0]
-        tri = _geo.sphere_triangle_m2(xy[anchor], xy[sel], xy[nxt])
-        r, at = np.unique(ring[sel], return_inverse=True)
-        sign = np.where(v.ccw[r] == v.shell[r], 1.0, -1.0)
-        return float(np.sum(tri * sign[at]))
-
     def _box(self, i: int, j: int) -> shapely.Polygon:
         return shapely.box(*self._rect(i, j))
 
@@ -224,18 +183,32 @@ class TiledOutline:
             outside_km2 += cell.outside_km2
         if not polys:
             return _geo.EMPTY, 0.0, outside_km2
-        merged, rebuilt, verts = self._stitch(polys, doubtful, np.concatenate(touch))
+        own = on_grid_in[:, 0] + 1j * on_grid_in[:, 1]
+        merged, rebuilt, verts, dropped = self._stitch(polys, doubtful, np.concatenate(touch), own)
         if rebuilt:  # rings rebuilt by the zero buffer may drop collinear vertices: measure it
             area_m2 = _geo.area_km2(merged) * 1e6
-        # measure the source's edges, not their parts between cell lines
-        area_m2 -= self._split_excess_m2(verts, on_grid_in)
+        # measure the source's edges, not their parts between cell lines, and keep only
+        # them: the vertices cutting added on cell lines are taken out again (by the
+        # stitch, else here)
+        if dropped is not None:
+            before, at, after = dropped
+            area_m2 -= split_excess_m2(before, at, after, np.ones(len(at)))
+            return merged, area_m2 / 1e6, outside_km2
+        sel, before, after = inserted_vertices(verts.xy, verts.ring, self._on_grid, own)
+        if len(sel):
+            sign = np.where(verts.ccw == verts.shell, 1.0, -1.0)[verts.ring[sel]]
+            area_m2 -= split_excess_m2(verts.xy[before], verts.xy[sel], verts.xy[after], sign)
+            merged = without_vertices(merged, verts.xy[sel, 0] + 1j * verts.xy[sel, 1])
         return merged, area_m2 / 1e6, outside_km2
 
-    def _stitch(self, polys: list, doubtful: bool, touch: np.ndarray
-                ) -> tuple[shapely.MultiPolygon, bool, Vertices]:  # fmt: skip
+    def _stitch(self, polys: list, doubtful: bool, touch: np.ndarray, own: np.ndarray
+                ) -> tuple[shapely.MultiPolygon, bool, Vertices, _Triples | None]:  # fmt: skip
         """The union of the cells' polygons (:mod:`._stitch`, GEOS's coverage union where
         that fails), checked; whether its rings had to be rebuilt (then the sum of the
-        cells' areas no longer describes it vertex for vertex); and its vertices.
+        cells' areas no longer describes it vertex for vertex); its vertices; and the
+        vertices on cell lines the stitch took out (:attr:`._stitch.Stitched.dropped`),
+        None where it did not make the result (``own``: the input's own vertices on grid
+        lines, which stay).
 
         Every piece is valid and lies in its own cell, so the union can only go wrong on
         the grid lines, where pieces meet: at a point where two pieces touch corner to
@@ -245,12 +218,13 @@ class TiledOutline:
         arr = np.asarray(polys, dtype=object)
         total = float(np.sum(shapely.area(arr)))
         rebuilt = check = False
+        dropped = None
         if len(polys) == 1:
             merged = polys[0]
             verts = vertices(merged)
         else:
             try:
-                merged, check, verts = stitch(arr, self._on_grid, touch)
+                merged, check, verts, dropped = stitch(arr, self._on_grid, touch, own)
             except StitchFailed:
                 check = True
                 try:
@@ -264,13 +238,13 @@ class TiledOutline:
             # rings that touch themselves where pieces meet corner to corner, or slivers
             # between crossings computed an ulp apart: the zero buffer rebuilds them in
             # valid form (checked: same area)
-            merged, rebuilt = shapely.buffer(merged, 0), True
+            merged, rebuilt, dropped = shapely.buffer(merged, 0), True, None
             verts = vertices(merged)
             if not shapely.is_valid(merged):
                 raise TilingFailed("stitched cells are not valid")
         if abs(merged.area - total) > 1e-9 * total + 1e-12:
             raise TilingFailed("stitched cells lose or gain area")
-        return _geo.as_multipolygon(merged), rebuilt, verts
+        return _geo.as_multipolygon(merged), rebuilt, verts, dropped
 
     def _cut(self, g: BaseGeometry) -> tuple[np.ndarray, np.ndarray, float]:
         """``g``'s non-empty pieces per grid cell: cell indices (n × 2), pieces, and the
@@ -354,6 +328,52 @@ class TiledOutline:
         m2 = _geo.polygons_area_m2(polys)
         kept = sum(p.area for p in polys)
         return _Cell(polys, m2, max(merged.area - kept, 0.0) * scale, touch_points(polys))
+
+
+def split_excess_m2(before: np.ndarray, at: np.ndarray, after: np.ndarray, sign: np.ndarray) -> float:
+    """What vertices added on straight (lon/lat) edges add to the geodesic area (m²).
+
+    Such a vertex M (``at``) lies on the edge P→N it split (``before``: the last vertex
+    before it that was not added, ``after``: the vertex after it), and P→M→N as two
+    geodesics encloses a sliver more or less than P→N as one: the geodesic triangle P, M,
+    N (a fan from P for several such vertices in a row), signed as its ring runs
+    (``sign``: +1 where the interior is on the left). The thin triangles are measured on
+    the authalic sphere, whose areas of a small triangle differ from the ellipsoid's by
+    under 1 % of themselves; those over :data:`ELLIPSOID_M2` (next to straight edges
+    tens of km long: ISW's sag by km², where 1 % is 0.02 km²) are measured again on the
+    ellipsoid."""
+    if not len(at):
+        return 0.0
+    tri = _geo.sphere_triangle_m2(before, at, after)
+    for k in np.flatnonzero(np.abs(tri) > ELLIPSOID_M2):
+        corners = np.array([before[k], at[k], after[k]])
+        tri[k] = _geo.WGS84.polygon_area_perimeter(corners[:, 0], corners[:, 1])[0]
+    return float(np.sum(tri * sign))
+
+
+def without_vertices(geom: shapely.MultiPolygon, drop: np.ndarray) -> shapely.MultiPolygon:
+    """``geom`` without its vertices at the points ``drop`` (complex ``x + iy``), each of
+    which lies on the straight edge between its neighbours (so the point set stays the
+    same, to within rounding). Kept as it is when one of them is a vertex twice (rings that
+    touch there: taking it out of one could make them cross), when a ring would be left
+    with fewer than three vertices, or when the result is not valid."""
+    if not len(drop):
+        return geom
+    v = vertices(geom)  # rings of the polygons in order, each shell before its holes
+    at = v.xy[:, 0] + 1j * v.xy[:, 1]
+    gone = np.isin(at, drop)
+    seen = np.sort(at)
+    repeated = seen[1:][seen[1:] == seen[:-1]]
+    if len(repeated) and np.isin(repeated, at[gone]).any():
+        return geom
+    left = np.bincount(v.ring[~gone], minlength=len(v.ccw))
+    if np.any(left < 3):
+        return geom
+    _, owner = shapely.get_rings(shapely.get_parts(geom), return_index=True)
+    lr = cast(np.ndarray, shapely.linearrings(v.xy[~gone], indices=v.ring[~gone]))
+    polys = cast(np.ndarray, shapely.polygons(lr, indices=owner))
+    out = cast(shapely.MultiPolygon, shapely.multipolygons(polys))
+    return out if shapely.is_valid(out) else geom
 
 
 def _clip_rects(geoms: np.ndarray, xmin: np.ndarray, ymin: np.ndarray, xmax: np.ndarray,

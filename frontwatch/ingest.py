@@ -114,7 +114,8 @@ def ingest(
     with ExitStack() as stack:
         with store.ingesting(store_source, on_wait=on_wait):
             pool = None
-            if workers > 1 and len(files) > 4:
+            # (a few one-map files are not worth the workers' start; an archive of many maps is)
+            if workers > 1 and (len(files) > 4 or any(mod.is_archive(f) for f in files)):
                 tiled(outline)  # (built here, forked workers have it)
                 pool = stack.enter_context(worker_pool(workers))
             _Pipeline(
