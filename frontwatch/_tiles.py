@@ -149,19 +149,10 @@ class TiledOutline:
         xy_in = shapely.get_coordinates(geoms)
         on_grid_in = self._grid_points(xy_in)
         doubtful = len(on_grid_in) > 0
-        cells: list[np.ndarray] = []
-        cuts: list[np.ndarray] = []
-        beyond_km2 = 0.0
         try:
-            for g in geoms:
-                ij, cut, km2 = self._cut(g)
-                cells.append(ij)
-                cuts.append(cut)
-                beyond_km2 += km2
+            ij, pieces, beyond_km2 = self._cut_all(geoms)
         except shapely.errors.GEOSException as exc:  # rectangle clipping of a dirty piece
             raise TilingFailed(f"cannot cut into cells ({exc})") from exc
-        ij = np.concatenate(cells)
-        pieces = np.concatenate(cuts)
         if not len(pieces):  # nothing inside the grid
             return _geo.EMPTY, 0.0, beyond_km2
         order = np.lexsort((ij[:, 1], ij[:, 0]))  # stable: inputs stay in order within a cell
@@ -246,59 +237,86 @@ class TiledOutline:
             raise TilingFailed("stitched cells lose or gain area")
         return _geo.as_multipolygon(merged), rebuilt, verts, dropped
 
-    def _cut(self, g: BaseGeometry) -> tuple[np.ndarray, np.ndarray, float]:
-        """``g``'s non-empty pieces per grid cell: cell indices (n × 2), pieces, and the
-        rough area (km²) of the part of ``g`` beyond the grid (outside the outline)."""
+    def _cut_all(self, geoms: list[BaseGeometry]) -> tuple[np.ndarray, np.ndarray, float]:
+        """The non-empty pieces per grid cell of each of ``geoms``, one geometry after the
+        other: cell indices (n × 2), pieces, and the rough area (km²) of their parts beyond
+        the grid (outside the outline). All are cut in a few calls (a DeepState map has
+        about fifty polygons: a call per polygon cost a seventh of its validation); where
+        GEOS cannot cut a strip again (a collapsed ring), each is cut on its own, and the
+        one that fails has every cell cut from itself."""
+        try:
+            return self._cut_many(geoms, whole=False)
+        except shapely.errors.GEOSException:
+            cut = [self._cut_one(g) for g in geoms]
+        return np.concatenate([c[0] for c in cut]), np.concatenate([c[1] for c in cut]), sum(c[2] for c in cut)
+
+    def _cut_one(self, g: BaseGeometry) -> tuple[np.ndarray, np.ndarray, float]:
+        try:
+            return self._cut_many([g], whole=False)
+        except shapely.errors.GEOSException:
+            return self._cut_many([g], whole=True)
+
+    def _cut_many(self, geoms: list[BaseGeometry], whole: bool) -> tuple[np.ndarray, np.ndarray, float]:
+        """:meth:`_cut_all` by rows first (each a strip of a geometry), then the cells of
+        each row from its strip (the edge two cells share is cut from the same parent
+        geometry on both sides), each strip only across its own width; ``whole``: every
+        cell of a geometry's box cut from the geometry itself. A geometry in one cell is
+        its own piece."""
+        arr = np.asarray(geoms, dtype=object)
+        c, nx, ny = self.cell, self.nx, self.ny
+        gx0, gy0, gx1, gy1 = shapely.bounds(arr).T
+        i0 = np.maximum(np.floor((gx0 - self.x0) / c).astype(np.int64), 0)
+        i1 = np.minimum(np.floor((gx1 - self.x0) / c).astype(np.int64), nx - 1)
+        j0 = np.maximum(np.floor((gy0 - self.y0) / c).astype(np.int64), 0)
+        j1 = np.minimum(np.floor((gy1 - self.y0) / c).astype(np.int64), ny - 1)
+        inside = (gx1 < self.x0 + nx * c) & (gy1 < self.y0 + ny * c)
+        single = ((i0 == i1) & (j0 == j1) & (self.x0 < gx0) & (self.y0 < gy0) & inside
+                  & np.isin(shapely.get_type_id(arr), (3, 6)))  # fmt: skip
+        many = np.flatnonzero(~single & (i0 <= i1) & (j0 <= j1))
+        rows = j1[many] - j0[many] + 1
+        g = np.repeat(many, rows)  # one strip per row of each polygon, as :meth:`_cut` cuts them
+        js = j0[g] + np.arange(len(g)) - np.repeat(np.cumsum(rows) - rows, rows)
+        ya, yb = self.y0 + js * c, self.y0 + (js + 1) * c
+        if whole:
+            parents, lo, hi = arr[g], i0[g], i1[g]
+        else:
+            parents = _clip_rects(arr[g], self.x0 + i0[g] * c, ya, self.x0 + (i1[g] + 1) * c, yb)  # the strips
+            keep = ~shapely.is_empty(parents)
+            parents, g, js, ya, yb = parents[keep], g[keep], js[keep], ya[keep], yb[keep]
+            sx0, _, sx1, _ = shapely.bounds(parents).T
+            lo = np.clip(np.floor((sx0 - self.x0) / c).astype(np.int64), i0[g], i1[g])
+            hi = np.clip(np.floor((sx1 - self.x0) / c).astype(np.int64), i0[g], i1[g])
+        width = hi - lo + 1
+        row = np.repeat(np.arange(len(g)), width)
+        col = np.repeat(lo, width) + np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
+        cut = _clip_rects(parents[row], self.x0 + col * c, ya[row], self.x0 + (col + 1) * c, yb[row])
+        owner, ij = g[row], np.column_stack([col, js[row]])
+        kind = shapely.get_type_id(cut)
+        keep = (kind == 3) | (kind == 6)
+        for k in np.flatnonzero(kind == 7):  # a collection: keep its polygonal part
+            poly = _geo.as_multipolygon(cut[k])
+            if not poly.is_empty:
+                cut[k] = poly
+                keep[k] = True
+        keep &= ~shapely.is_empty(cut)
+        ones = np.flatnonzero(single)
+        owner = np.concatenate((ones, owner[keep]))
+        order = np.argsort(owner, kind="stable")  # polygon by polygon, as cut one by one
+        owner = owner[order]
+        pieces = np.concatenate((arr[ones], cut[keep]))[order]
+        ij = np.concatenate((np.column_stack([i0[ones], j0[ones]]), ij[keep]))[order]
+        ends = np.searchsorted(owner, np.arange(len(arr) + 1))
+        areas = shapely.area(pieces)
+        beyond_km2 = 0.0
+        for n, (a, b) in enumerate(zip(ends[:-1].tolist(), ends[1:].tolist(), strict=True)):
+            beyond_km2 += self._beyond_km2(geoms[n], float(np.sum(areas[a:b])))
+        return ij.astype(np.int64), pieces, beyond_km2
+
+    def _beyond_km2(self, g: BaseGeometry, inside_deg2: float) -> float:
+        """The rough area (km²) of ``g`` beyond the grid, its pieces inside the grid
+        measuring ``inside_deg2``; checked: cutting must keep the area."""
         gx0, gy0, gx1, gy1 = g.bounds
         c = self.cell
-        i0 = max(int(math.floor((gx0 - self.x0) / c)), 0)
-        i1 = min(int(math.floor((gx1 - self.x0) / c)), self.nx - 1)
-        j0 = max(int(math.floor((gy0 - self.y0) / c)), 0)
-        j1 = min(int(math.floor((gy1 - self.y0) / c)), self.ny - 1)
-        if i0 == i1 and j0 == j1 and self.x0 < gx0 and self.y0 < gy0:  # in one cell: the piece is g
-            inside = gx1 < self.x0 + self.nx * c and gy1 < self.y0 + self.ny * c
-            if inside and shapely.get_type_id(g) in (3, 6):
-                return np.array([[i0, j0]], dtype=np.int64), np.array([g], dtype=object), 0.0
-        ij = np.empty((0, 2), dtype=np.int64)
-        pieces = np.empty(0, dtype=object)
-        if i0 <= i1 and j0 <= j1:
-            js = np.arange(j0, j1 + 1)
-            is_ = np.arange(i0, i1 + 1)
-            ya, yb = self.y0 + js * c, self.y0 + (js + 1) * c
-            xa, xb = self.x0 + is_ * c, self.x0 + (is_ + 1) * c
-            # rows first (each a strip of g), then the cells of each row from its strip: the
-            # edge two cells share is cut from the same parent geometry on both sides
-            n = len(is_)
-            try:
-                strips = _clip_rects(np.full(len(js), g, dtype=object), np.full(len(js), xa[0]),
-                                     ya, np.full(len(js), xb[-1]), yb)  # fmt: skip
-                keep = ~shapely.is_empty(strips)
-                strips, js, ya, yb = strips[keep], js[keep], ya[keep], yb[keep]
-                # each strip is cut only across its own width
-                sx0, _, sx1, _ = shapely.bounds(strips).T
-                lo = np.clip(np.floor((sx0 - self.x0) / c).astype(np.int64), i0, i1)
-                hi = np.clip(np.floor((sx1 - self.x0) / c).astype(np.int64), i0, i1)
-                width = hi - lo + 1
-                row = np.repeat(np.arange(len(js)), width)
-                col = np.repeat(lo, width) + np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
-                cut = _clip_rects(strips[row], self.x0 + col * c, ya[row], self.x0 + (col + 1) * c, yb[row])
-                ij = np.column_stack([col, js[row]])
-            except shapely.errors.GEOSException:
-                # a strip GEOS cannot cut again (a collapsed ring): every cell from g itself
-                cut = _clip_rects(np.full(n * len(js), g, dtype=object), np.tile(xa, len(js)),
-                                  np.repeat(ya, n), np.tile(xb, len(js)), np.repeat(yb, n))  # fmt: skip
-                ij = np.column_stack([np.tile(is_, len(js)), np.repeat(js, n)])
-            kind = shapely.get_type_id(cut)
-            keep = (kind == 3) | (kind == 6)
-            mixed = np.flatnonzero(kind == 7)
-            for k in mixed:  # a collection: keep its polygonal part
-                poly = _geo.as_multipolygon(cut[k])
-                if not poly.is_empty:
-                    cut[k] = poly
-                    keep[k] = True
-            keep &= ~shapely.is_empty(cut)
-            ij, pieces = ij[keep], cut[keep]
-        inside_deg2 = float(np.sum(shapely.area(pieces))) if len(pieces) else 0.0
         within = (gx0 >= self.x0 and gy0 >= self.y0 and gx1 <= self.x0 + self.nx * c
                   and gy1 <= self.y0 + self.ny * c)  # fmt: skip
         expected = g.area if within else shapely.intersection(g, self._grid_box).area
@@ -308,9 +326,9 @@ class TiledOutline:
             raise TilingFailed("cutting into cells did not keep the area")
         beyond = g.area - inside_deg2
         if beyond <= 1e-12 * max(g.area, 1e-300):
-            return ij, pieces, 0.0
+            return 0.0
         lat = shapely.get_y(shapely.centroid(g))
-        return ij, pieces, beyond * math.cos(math.radians(lat)) * _KM2_PER_DEG2
+        return beyond * math.cos(math.radians(lat)) * _KM2_PER_DEG2
 
     def _clip_cell(self, ij: tuple[int, int], pieces: np.ndarray) -> _Cell:
         status = self.status[ij]

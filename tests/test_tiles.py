@@ -55,6 +55,30 @@ def test_tiled_equals_direct_overlay_on_real_maps(tiles, outline, name, geoms):
     assert _geo.area_km2(tiled) == pytest.approx(km2, rel=1e-9)
 
 
+def test_a_polygon_whose_strips_cannot_be_cut_is_cut_cell_by_cell_from_itself(tiles, monkeypatch):
+    """All polygons of a layer are cut in a few calls; when GEOS cannot cut one's strips
+    again (a collapsed ring), the others are still cut by strips and that one has every
+    cell of its box cut from itself: the same ground either way."""
+    bad = _ragged_disc(35.0, 48.5, 0.9, seed=3)
+    others = [_ragged_disc(31.5, 49.2, 0.5, seed=4), box(33.1, 47.1, 33.2, 47.2)]
+    real = _tiles._clip_rects
+    calls = []
+
+    def clip(geoms, xmin, ymin, xmax, ymax):
+        wide = np.asarray(xmax) - np.asarray(xmin) > tiles.cell * 1.5
+        calls.append(("strips" if wide.any() else "cells", any(g is bad for g in geoms)))
+        if any(g is bad for g, w in zip(geoms, wide, strict=True) if w):
+            raise shapely.errors.GEOSException("TopologyException: simulated")
+        return real(geoms, xmin, ymin, xmax, ymax)
+
+    monkeypatch.setattr(_tiles, "_clip_rects", clip)
+    tiled, km2, _ = tiles.union_clipped([others[0], bad, others[1]])
+    assert ("cells", True) in calls  # the bad one, cell by cell from itself
+    plain = shapely.union_all([others[0], bad, others[1]])
+    assert tiled.is_valid and shapely.symmetric_difference(tiled, plain).area < 1e-9 * plain.area
+    assert km2 == pytest.approx(_geo.area_km2(plain), rel=1e-9)
+
+
 def test_long_straight_edges_keep_only_their_own_vertices(tiles):
     """Found on ISW's maps: a straight edge hundreds of km long, split at cell lines, became
     a chain of geodesics that sagged by km² (its map's gains measured 6 km² too much in
