@@ -94,8 +94,8 @@ class RawSnapshot:
     source's features, not ground held by the other side: closed (0: none)."""
     cells: bool = True
     """Clip the layers cell by cell, remembering cells seen before (:mod:`frontwatch._tiles`);
-    False: by one overlay with the outline (for a source whose maps share no cells and
-    whose long straight edges the cell lines would split)."""
+    False: by one overlay with the outline (a source whose maps share no cells gains
+    nothing from the cells)."""
 
     @property
     def valid_date(self) -> str:
