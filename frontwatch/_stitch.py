@@ -68,9 +68,12 @@ def touch_points(polys: tuple | list | np.ndarray) -> np.ndarray:
     what :func:`stitch` needs to know of the pieces of one cell."""
     if len(polys) < 2 and (not len(polys) or not shapely.get_num_interior_rings(polys[0])):
         return _NO_POINTS  # one ring
-    xy = vertices(np.asarray(polys, dtype=object)).xy
-    at = xy[:, 0] + 1j * xy[:, 1]
-    at.sort()
+    return repeated_points(vertices(np.asarray(polys, dtype=object)).xy)
+
+
+def repeated_points(xy: np.ndarray) -> np.ndarray:
+    """The points (complex ``x + iy``, sorted) that occur more than once among ``xy`` (n × 2)."""
+    at = np.sort(xy[:, 0] + 1j * xy[:, 1])
     return at[1:][at[1:] == at[:-1]]
 
 
@@ -82,7 +85,7 @@ class Stitched(NamedTuple):
     """Whether to check validity before trusting it (pieces met at a point on a grid
     line, a ring was split where it touched itself, or crossings were joined)."""
     vertices: Vertices
-    dropped: tuple[np.ndarray, np.ndarray, np.ndarray]
+    taken: tuple[np.ndarray, np.ndarray, np.ndarray]
     """The vertices taken out on grid lines (n × 2), each with the kept vertex before it
     and the vertex after it in its ring (interior on the left), in that order: (before,
     dropped, after)."""
@@ -115,15 +118,11 @@ def stitch(polys: np.ndarray, on_grid: OnGrid, pinches: np.ndarray | None = None
     grid = np.flatnonzero(onx | ony)
     nxt = rings.next(grid)
     dropped, kept = _shared_grid_edges(rings.xy, grid, nxt, onx, ony)
-    at = rings.xy[kept, 0] + 1j * rings.xy[kept, 1]
-    at.sort()
-    corners = at[1:][at[1:] == at[:-1]]  # on grid lines, where pieces meet at a point
+    corners = repeated_points(rings.xy[kept])  # on grid lines, where pieces meet at a point
     if pinches is None:  # any two kept edges that start at one point
         starts = np.ones(len(rings.xy), bool)
         starts[dropped] = False
-        every = rings.xy[starts, 0] + 1j * rings.xy[starts, 1]
-        every.sort()
-        pinches = every[1:][every[1:] == every[:-1]]
+        pinches = repeated_points(rings.xy[starts])
     repeated = np.unique(np.concatenate((corners, pinches)))
     index = _chain(rings, dropped)
     split = False

@@ -35,7 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import _contents, _geo
 from ._recent import Recent
-from ._stitch import StitchFailed, Vertices, inserted_vertices, stitch, touch_points, vertices
+from ._stitch import StitchFailed, Vertices, inserted_vertices, repeated_points, stitch, touch_points, vertices
 
 CELL_DEG = 0.75
 """Cell size in degrees (about 55 km east-west × 83 km north-south in Ukraine; a power of
@@ -197,7 +197,7 @@ class TiledOutline:
         """The union of the cells' polygons (:mod:`._stitch`, GEOS's coverage union where
         that fails), checked; whether its rings had to be rebuilt (then the sum of the
         cells' areas no longer describes it vertex for vertex); its vertices; and the
-        vertices on cell lines the stitch took out (:attr:`._stitch.Stitched.dropped`),
+        vertices on cell lines the stitch took out (:attr:`._stitch.Stitched.taken`),
         None where it did not make the result (``own``: the input's own vertices on grid
         lines, which stay).
 
@@ -274,7 +274,7 @@ class TiledOutline:
                   & np.isin(shapely.get_type_id(arr), (3, 6)))  # fmt: skip
         many = np.flatnonzero(~single & (i0 <= i1) & (j0 <= j1))
         rows = j1[many] - j0[many] + 1
-        g = np.repeat(many, rows)  # one strip per row of each polygon, as :meth:`_cut` cuts them
+        g = np.repeat(many, rows)  # one strip per row of each polygon
         js = j0[g] + np.arange(len(g)) - np.repeat(np.cumsum(rows) - rows, rows)
         ya, yb = self.y0 + js * c, self.y0 + (js + 1) * c
         if whole:
@@ -310,7 +310,7 @@ class TiledOutline:
         beyond_km2 = 0.0
         for n, (a, b) in enumerate(zip(ends[:-1].tolist(), ends[1:].tolist(), strict=True)):
             beyond_km2 += self._beyond_km2(geoms[n], float(np.sum(areas[a:b])))
-        return ij.astype(np.int64), pieces, beyond_km2
+        return ij, pieces, beyond_km2
 
     def _beyond_km2(self, g: BaseGeometry, inside_deg2: float) -> float:
         """The rough area (km²) of ``g`` beyond the grid, its pieces inside the grid
@@ -380,9 +380,7 @@ def without_vertices(geom: shapely.MultiPolygon, drop: np.ndarray) -> shapely.Mu
     v = vertices(geom)  # rings of the polygons in order, each shell before its holes
     at = v.xy[:, 0] + 1j * v.xy[:, 1]
     gone = np.isin(at, drop)
-    seen = np.sort(at)
-    repeated = seen[1:][seen[1:] == seen[:-1]]
-    if len(repeated) and np.isin(repeated, at[gone]).any():
+    if np.isin(repeated_points(v.xy), at[gone]).any():
         return geom
     left = np.bincount(v.ring[~gone], minlength=len(v.ccw))
     if np.any(left < 3):

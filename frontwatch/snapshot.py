@@ -59,7 +59,7 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
             if problem:
                 raise InputFileError(where, f"layer {name!r}: {problem}")
         inputs[name] = [shapely.force_2d(g) if shapely.has_z(g) else g for g in geoms]
-    key = _map_key(outline, inputs, raw.layer_keys, raw.seam_width_m, raw.cells)
+    key = _map_key(outline, inputs, raw.layer_keys, raw.seam_width_m)
     layers, areas, coverage, warnings, geom_hash, blobs = _RECENT.get(key, partial(_measure, raw, inputs, outline))
     return ValidSnapshot(
         raw=raw,
@@ -94,13 +94,13 @@ _RECENT_LAYERS: Recent[tuple] = Recent(RECENT_MAPS)
 
 
 def _map_key(outline: str, inputs: dict[str, list], keys: dict[str, bytes] | None = None,
-             seam_width_m: float = 0.0, cells: bool = True) -> bytes:  # fmt: skip
+             seam_width_m: float = 0.0) -> bytes:  # fmt: skip
     """What identifies a map's validation: the outline, the seam width and each layer's
     exact geometry (hashed by the reader, or here)."""
     if keys is not None and keys.keys() != inputs.keys():
         keys = None
     h = hashlib.sha256(outline.encode() + (b"\x00reader" if keys is not None else b"\x00arrays"))
-    h.update(f"\x00seams {seam_width_m!r} cells {cells}".encode())
+    h.update(f"\x00seams {seam_width_m!r}".encode())
     for name, geoms in inputs.items():
         h.update(b"\x00layer\x00" + name.encode())
         if keys is not None:
@@ -123,7 +123,7 @@ def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
     layers: dict[str, shapely.MultiPolygon] = {}
     areas: dict[str, float] = {}
     for name, geoms in inputs.items():
-        clip = partial(_clip_layer, geoms, clip_to, tiles if raw.cells else None)
+        clip = partial(_clip_layer, geoms, clip_to, tiles)
         if raw.layer_keys and name in raw.layer_keys:
             clipped, km2, outside, repaired = _RECENT_LAYERS.get((outline, raw.layer_keys[name]), clip)
         else:

@@ -223,8 +223,9 @@ def iter_lines(where: Path | str, stream: IO[bytes]) -> Iterator[tuple[int, byte
 def _fast_polygonal(geom: dict) -> BaseGeometry | None:
     """A plain 2-D Polygon or MultiPolygon (or a collection of them) built straight from
     its coordinate lists (a few times faster than GEOS's GeoJSON reader; z dropped from
-    3-D positions, as the reader's ``force_2d`` does), or None for anything else (mixed or odd positions, unclosed or
-    short rings, odd values): the reader then handles it and its errors."""
+    3-D positions, as the reader's ``force_2d`` does), or None for anything else (mixed or
+    odd positions, unclosed or short rings, odd values): the reader then handles it and
+    its errors."""
     kind = geom.get("type")
     if kind == "GeometryCollection":  # (DeepState draws some areas as collections of polygons)
         members = geom.get("geometries")

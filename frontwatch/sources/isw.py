@@ -70,16 +70,6 @@ def accepts(path: Path) -> bool:
     return path.name.endswith((".tar.xz", ".tar.gz", ".tar", ".geojson", ".geojson.gz"))
 
 
-CELLS = True
-"""ISW's layers are clipped cell by cell like the other sources'. Until the tiled clipper
-took out the vertices its cutting adds on cell lines, they went by one overlay: ISW's
-polygons have straight edges tens of km long, which a cell line split into two geodesics
-(the Ukrainian gain from ISW's map of 2022-03-28 to that of 2022-04-04, 34,323 km², came
-out 6 km² more); now the same 34,323.42 km² either way, and 2.3 times less validation
-(most exports repeat most of the previous map's vertices exactly: their cells are
-remembered)."""
-
-
 def is_archive(path: Path) -> bool:
     """Whether a file holds many maps (streamed) rather than one."""
     return ".tar" in path.name
@@ -125,7 +115,6 @@ def _snapshot(path: Path, valid: dt.date, layers: dict[str, list], members: list
         source_dates={"map_date": valid.isoformat()},
         kind="file",
         priority=valid.isoformat(),
-        cells=CELLS,
     )
 
 

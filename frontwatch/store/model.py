@@ -92,10 +92,6 @@ class RawSnapshot:
     seam_width_m: float = 0.0
     """Gaps in the occupied layer narrower than this (metres) are seams between the
     source's features, not ground held by the other side: closed (0: none)."""
-    cells: bool = True
-    """Clip the layers cell by cell, remembering cells seen before (:mod:`frontwatch._tiles`);
-    False: by one overlay with the outline (a source whose maps share no cells gains
-    nothing from the cells)."""
 
     @property
     def valid_date(self) -> str:
