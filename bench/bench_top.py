@@ -16,7 +16,7 @@ measured (two overlays of whole maps each) is shown beside the time.
 Usage::
 
     python bench/bench_top.py --db STORE [--sources a,b] [--days 1,7,30,90,365]
-                              [--baseline-rev REV | --no-baseline]
+                              [--baseline-rev REV [--baseline-db COPY] | --no-baseline]
 """
 
 from __future__ import annotations
@@ -88,8 +88,9 @@ def of_revision(rev: str, args) -> dict[str, tuple[float, int, list]]:
         tree, out = Path(tmp) / "tree", Path(tmp) / "grid.json"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), rev], check=True)
         try:
-            subprocess.run([sys.executable, __file__, "--db", args.db, "--sources", args.sources, "--days", args.days,
-                            "--dump", str(out)], check=True, env={**os.environ, "FW_BENCH_ROOT": str(tree)})  # fmt: skip
+            subprocess.run([sys.executable, __file__, "--db", args.baseline_db or args.db, "--sources", args.sources,
+                            "--days", args.days, "--dump", str(out)], check=True,
+                           env={**os.environ, "FW_BENCH_ROOT": str(tree)})  # fmt: skip
             return {k: tuple(v) for k, v in orjson.loads(out.read_bytes()).items()}  # type: ignore[misc]
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=True)
@@ -109,6 +110,7 @@ def main() -> int:
     ap.add_argument("--days", default="1,7,30,90,365")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--baseline-rev", help="time the code of this git revision as the baseline")
+    ap.add_argument("--baseline-db", help="the baseline revision's store (a copy at its schema), if not --db")
     ap.add_argument("--dump", help=argparse.SUPPRESS)  # (a baseline's process: the grid as JSON)
     args = ap.parse_args()
     if args.dump:

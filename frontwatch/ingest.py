@@ -18,7 +18,7 @@ from pathlib import Path
 
 import shapely
 
-from . import quality
+from . import arrangement, quality
 from ._ingest_items import ArchiveEnd, ArchiveMap, Failed, Item, Known, OneMap, work_items
 from ._same_bytes import plan_duplicate, write_duplicate
 from ._spill import BlobSpill
@@ -127,7 +127,8 @@ def ingest(
 
 def _derive(store: Store, summary: IngestSummary, pool, workers: int, progress) -> None:
     """What queries need derived from the new snapshots (the steps between consecutive
-    maps), stored after the snapshots' own commits: an ingest interrupted here has
+    maps, and the bounds of every window built from them: :mod:`.arrangement`), stored
+    after the snapshots' own commits: an ingest interrupted here has
     stored every map, and queries compute what is missing. Outside the ingest's lock: a
     map removed meanwhile gets no step (:meth:`Store.add_step` skips a step whose maps are
     gone, in the transaction that writes it)."""
@@ -137,6 +138,13 @@ def _derive(store: Store, summary: IngestSummary, pool, workers: int, progress) 
     except (shapely.errors.GEOSException, ValueError) as exc:
         summary.warnings.append(f"{summary.source}: changes between maps not precomputed ({exc}); "
                                 "queries compute them when needed")  # fmt: skip
+        return
+    table_progress = None if progress is None else (lambda done, total: progress(done, total, "bounds of windows"))
+    try:
+        arrangement.refresh(store, summary.source, progress=table_progress)
+    except (shapely.errors.GEOSException, ValueError) as exc:
+        summary.warnings.append(f"{summary.source}: bounds of windows not built ({exc}); "
+                                "rankings measure more windows")  # fmt: skip
 
 
 def _as_file_error(where: str, work: Callable[[], object]):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import shapely
@@ -22,6 +23,9 @@ from . import _geo, _gpkg
 from ._workers import default_workers, worker_pool
 from .boundaries import REGION_LABELS
 from .store import SnapshotRecord, Store
+
+if TYPE_CHECKING:
+    from .arrangement import WindowTable
 
 
 @dataclass
@@ -199,6 +203,7 @@ class GainBounds:
         self._cums: dict[tuple[str, str], tuple] = {}
         self._masked_rows: dict[tuple[int, int], list[float]] = {}
         self._codes: tuple[np.ndarray, np.ndarray] | None = None
+        self._table: WindowTable | Literal[False] | None = None
         self._load()
 
     def _load(self, made: dict[tuple[int, int], StepRow] | None = None) -> None:
@@ -312,7 +317,28 @@ class GainBounds:
         records ``i[k] → j[k]`` (indices; :meth:`ensure` them first)."""
         flag, full, _ = self.masked_cumulative_km2(side)
         total = _masked_sum(flag, full, self.ends_differ(i, j), i, j)
-        return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
+        return np.minimum(total * (1 + self.MARGIN_REL) + self.MARGIN_KM2, self.table_upper_km2(i, j, side))
+
+    def table_upper_km2(self, i: np.ndarray, j: np.ndarray, side: str) -> np.ndarray:
+        """Upper bounds of the (unmasked) gains from the stored table of all windows
+        (:mod:`.arrangement`); windows that end after the table's last map add the plain
+        steps after it; infinite where there is no table or the window starts after it."""
+        if self._table is None:
+            from .arrangement import load
+
+            self._table = load(self.store, self.records) or False
+        out = np.full(len(i), np.inf)
+        if not self._table:
+            return out
+        last = self._table.size - 1
+        inside = i < last
+        if inside.any():
+            own = self.cumulative_km2(side)[0]
+            a, b = i[inside], j[inside]
+            end = np.minimum(b, last)
+            after = (own[b] - own[end]) * (1 + self.MARGIN_REL) + np.where(b > end, self.MARGIN_KM2, 0)
+            out[inside] = self._table.upper_km2(a, end, side) + after
+        return out
 
     def masked_cumulative_km2(self, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Running sums (as :meth:`cumulative_km2`) of the masked gains of ``side`` ("flag",

@@ -284,7 +284,8 @@ def test_workers_are_forked_only_from_a_single_thread():
 
 def test_progress_moves_while_an_archive_is_read(tmp_path, fresh_store):
     """A revision archive is one file: progress is told the count of its maps as they are
-    read (the bar used to sit at 0/? until the whole archive was in), then the steps."""
+    read (the bar used to sit at 0/? until the whole archive was in), then the steps, then
+    the table of windows' bounds."""
     lines = []
     for k in range(5):
         geom = box(36.5, 49.5, 37.5 - 0.1 * k, 50.0).__geo_interface__
@@ -298,7 +299,8 @@ def test_progress_moves_while_an_archive_is_read(tmp_path, fresh_store):
     assert calls[0] == (0, 1, "")
     assert calls[1:6] == [(0, 1, f"revisions.jsonl: {n} maps") for n in range(1, 6)]
     assert calls[6] == (1, 1, "revisions.jsonl")
-    assert calls[7:] == [(n, 4, "changes between maps") for n in range(1, 5)]
+    assert calls[7:11] == [(n, 4, "changes between maps") for n in range(1, 5)]
+    assert calls[11:] == [(n, 4, "bounds of windows") for n in range(1, 5)]
 
 
 def test_an_archive_spilled_to_disk_stores_the_same_layers(tmp_path, monkeypatch):

@@ -67,6 +67,7 @@ def v6_store(tmp_path, monkeypatch) -> Path:
         m.setattr(migrations, "MIGRATIONS", [x for x in migrations.MIGRATIONS if x[0] <= V6])
         m.setattr(store_sqlite, "LATEST", V6)
         m.setattr(ingest_module, "_record_credits", lambda store, source: None)  # (schema 7's table)
+        m.setattr(ingest_module.arrangement, "refresh", lambda *a, **kw: False)  # (schema 9's table)
         with SQLiteStore(db) as s:
             ingest(s, NZZ, [SAMPLES / NZZ], workers=1)
             ingest(s, "deepstate", [SAMPLES / "deepstate"], workers=1)

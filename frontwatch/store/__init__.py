@@ -138,6 +138,15 @@ class Store(ABC):
     @abstractmethod
     def cached_step(self, a: int, b: int) -> tuple[shapely.MultiPolygon, shapely.MultiPolygon] | None: ...
 
+    def window_table(self, source: str) -> tuple | None:
+        """The stored row of :class:`frontwatch.arrangement.WindowTable` of ``source``
+        (ids, hashes, two tables, per-map terms), or None (a store that keeps none)."""
+        return None
+
+    def put_window_table(self, source: str, row: tuple | None) -> None:  # noqa: B027 (optional)
+        """Store (or with None, drop) the window table of ``source``, in the caller's
+        transaction."""
+
     @abstractmethod
     def file_count(self, source: str) -> int: ...
 

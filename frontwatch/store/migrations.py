@@ -107,6 +107,15 @@ _SOURCES = [
 ]
 
 
+_WINDOW_TABLES = [
+    # Per source, upper bounds of both sides' gains for every pair of its maps (see
+    # frontwatch.arrangement), built at ingest; rankings measure windows in their order.
+    """CREATE TABLE IF NOT EXISTS fw_window_tables (
+        source TEXT PRIMARY KEY, ids BLOB NOT NULL, hashes TEXT NOT NULL, ua BLOB NOT NULL,
+        ru BLOB NOT NULL, per_map BLOB NOT NULL, built_at TEXT NOT NULL)""",
+]
+
+
 _SNAPSHOT_COLUMNS = (
     "id, source, valid_time, valid_date, kind, priority, file, sha256, source_dates, ingested_at, clip_outline,"
     " geom_hash, occupied_km2, areas, coverage, warnings, flags, excluded, superseded_by, aliases"
@@ -140,6 +149,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (6, "layers' dates typed DATE; GeoPackage R-tree on snapshot_layers", DATE_TYPED_LAYERS + RTREE_STATEMENTS),
     (7, "sources' credits", _SOURCES),  # (#12; the next free number at a merge)
     (8, "snapshot ids never reused (AUTOINCREMENT)", _SNAPSHOTS_AUTOINCREMENT),
+    (9, "bounds of every window's gains", _WINDOW_TABLES),
 ]
 REBUILT_LAYERS = 6
 """The migration that rebuilds ``snapshot_layers`` (an existing store is vacuumed after it)."""

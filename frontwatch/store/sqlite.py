@@ -427,6 +427,20 @@ class SQLiteStore(CachingStore):
         rows = self.conn.execute("SELECT source, title, attribution, coverage FROM fw_sources")
         return {r[0]: SourceInfo(r[1], r[2], r[3]) for r in rows}
 
+    def window_table(self, source: str) -> tuple | None:
+        kept = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fw_window_tables'"
+        if not self.conn.execute(kept).fetchone():
+            return None  # (a store of schema 8 or older, read as it is)
+        row = self.conn.execute("SELECT ids, hashes, ua, ru, per_map FROM fw_window_tables WHERE source = ?",
+                                (source,)).fetchone()  # fmt: skip
+        return tuple(row) if row else None
+
+    def put_window_table(self, source: str, row: tuple | None) -> None:
+        self.conn.execute("DELETE FROM fw_window_tables WHERE source = ?", (source,))
+        if row is not None:
+            self.conn.execute("INSERT INTO fw_window_tables VALUES (?, ?, ?, ?, ?, ?, ?)", (source, *row, _now()))
+        self._changed()
+
     def record_source(self, source: str, info: SourceInfo) -> None:
         self.conn.execute("INSERT OR REPLACE INTO fw_sources VALUES (?, ?, ?, ?)",
                           (source, info.title, info.attribution, info.coverage))  # fmt: skip

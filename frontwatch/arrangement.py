@@ -1,0 +1,318 @@
+"""Upper bounds of every window's gains from the arrangement of a history's steps.
+
+The steps of a source (:mod:`.steps`: what each map took from the previous one and gave
+back) cut the plane into faces: node every step's boundary with every other's and each
+face lies wholly inside or outside each step's ground. A face's side therefore changes
+only at the steps that hold it, so its side at every map follows from its first side and
+those steps. The ground Ukraine gained from map ``i`` to map ``k`` (occupied at ``i``, not
+at ``k``) is the union of the faces occupied at ``i`` and not at ``k``, and the sum of
+their areas gives that gain for every pair of maps at once: a face adds its area to a
+rectangle of pairs per (occupied, free) pair of its intervals of maps, and a
+two-dimensional running sum of those rectangles is the table of all windows.
+
+The table is an upper bound, not the answer. Geodesic areas do not add up when an edge is
+cut: a face's edge is a piece of a map's edge, and the geodesics of the pieces sag less
+than the geodesic of the whole (a straight edge of length ``L`` at latitude ``φ`` sags by
+at most about ``L³·tan φ / (12 R)`` of area: 1.8 km² for a 50 km edge, a millionth of that
+for a 50 m one). Each face therefore counts with a budget on top of its area: for each of
+its edge pieces ``ℓ``, ``2 · ℓ · L² · tan φ / (12 R)`` with ``L`` the longest edge of any map
+of the source that holds the piece (at least :data:`SHORT_KM`), plus a term for the
+snapped noding (:data:`GRID_DEG`). Per map, a term for the snapping of maps whose every
+vertex moved (:data:`._diff.SNAP_DEG`, ISW's exports) covers the slivers a measured window
+or a snapped step may differ by. Faces whose steps do not alternate (a sliver read on the
+wrong side of a boundary) count in every window that holds one of their steps.
+
+Rankings (:func:`.changes.top_windows`) measure windows in the order of their bounds, so
+bounds a few hundredths of a km² above the truth let them stop after the ranked windows
+instead of measuring hundreds of windows whose sums of steps are large. Ingest builds the
+table (:func:`refresh`); maps added later are covered by the steps' sums until the next
+rebuild (:data:`REBUILD_AFTER`); a table whose maps are no longer the source's is not used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from . import _geo, _gpkg
+from .store import SnapshotRecord, Store
+
+GRID_DEG = 1e-8
+"""Steps' boundaries are noded on this grid (snap-rounding: robust, moves a vertex by at
+most 0.7e-8°, under a millimetre)."""
+SHORT_KM = 0.5
+"""Map edges shorter than this are not looked up: a piece on one counts as if its edge were
+this long (a sag of 1.5e-5 km² per km of piece)."""
+SNAP_KM2_PER_KM = 5e-6
+"""Per km of a face's edges: the grid's move and a sliver read on the wrong side (5 mm wide)."""
+JITTER_KM2_PER_KM = 2.5e-5
+"""Per km of a map's boundary, where maps are snapped onto each other (vertices within
+1e-7°, 1.1 cm: twice that, wide)."""
+SAG_SAFETY = 2.0
+"""The sag formula against pyproj's geodesics: at most 1.08 of it over all bearings."""
+REL_MARGIN, ABS_MARGIN_KM2 = 1e-6, 0.01
+REBUILD_AFTER = 30
+"""Maps added since the table was built before ingest builds it again (each rebuild of a
+full history takes seconds; maps after the table's last are bounded by the steps' sums)."""
+_R_KM = 6371.0
+
+
+@dataclass
+class WindowTable:
+    """Upper bounds (km²) of each side's gain for every pair of a source's maps ``i < k``
+    (indices into ``ids``), packed by rows; ``per_map`` is each map's own term."""
+
+    ids: np.ndarray
+    hashes: list[str]
+    ua: np.ndarray
+    ru: np.ndarray
+    per_map: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def upper_km2(self, i: np.ndarray, k: np.ndarray, side: str) -> np.ndarray:
+        """The bounds of the windows ``i[n] → k[n]`` (``i < k < size``)."""
+        t = self.size
+        pos = i * t - i * (i + 1) // 2 + (k - i - 1)
+        table = self.ua if side == "UA" else self.ru
+        raw = table[pos].astype(np.float64) + self.per_map[i] + self.per_map[k]
+        return raw * (1 + REL_MARGIN) + ABS_MARGIN_KM2
+
+    def covers(self, records: list[SnapshotRecord]) -> bool:
+        """Whether the table's maps are the first maps of ``records``, unchanged."""
+        n = self.size
+        return (len(records) >= n
+                and [r.id for r in records[:n]] == self.ids.tolist()
+                and [r.geom_hash for r in records[:n]] == self.hashes)  # fmt: skip
+
+    def to_row(self) -> tuple[bytes, str, bytes, bytes, bytes]:
+        return (self.ids.astype("<i8").tobytes(), "\n".join(self.hashes), self.ua.astype("<f4").tobytes(),
+                self.ru.astype("<f4").tobytes(), self.per_map.astype("<f8").tobytes())  # fmt: skip
+
+    @classmethod
+    def from_row(cls, row) -> WindowTable:
+        ids, hashes, ua, ru, per_map = row
+        return cls(np.frombuffer(ids, "<i8"), str(hashes).split("\n") if hashes else [],
+                   np.frombuffer(ua, "<f4"), np.frombuffer(ru, "<f4"), np.frombuffer(per_map, "<f8"))  # fmt: skip
+
+
+def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = None,
+          progress: Callable[[int, int], None] | None = None) -> WindowTable | None:  # fmt: skip
+    """The table of a source's maps (all its usable ones by default) from its stored steps;
+    None when a step is missing or there are fewer than three maps."""
+    records = store.snapshots(source) if records is None else records
+    t = len(records)
+    if t < 3:
+        return None
+    polys, step, kind = [], [], []
+    for s, (a, b) in enumerate(zip(records, records[1:], strict=False)):
+        got = store.cached_step(a.id, b.id)
+        if got is None:
+            return None
+        for k, geom in enumerate(got):
+            parts = shapely.get_parts(geom)
+            polys.append(parts)
+            step.append(np.full(len(parts), s))
+            kind.append(np.full(len(parts), k))
+    if progress is not None:
+        progress(1, 4)
+    steps_polys = np.concatenate(polys)
+    step_of, kind_of = np.concatenate(step), np.concatenate(kind)
+    maps = _map_terms(store, records)
+    if progress is not None:
+        progress(2, 4)
+    faces = _faces(steps_polys)
+    face, trans_step, trans_kind = _transitions(faces, steps_polys, step_of, kind_of)
+    if progress is not None:
+        progress(3, 4)
+    weight = _areas(faces) + _budgets(faces, maps.long_edges)
+    ua, ru = _tables(t, weight, face, trans_step, trans_kind)
+    if progress is not None:
+        progress(4, 4)
+    return WindowTable(np.array([r.id for r in records], np.int64), [r.geom_hash for r in records],
+                       ua, ru, maps.per_map)  # fmt: skip
+
+
+@dataclass
+class _Maps:
+    long_edges: np.ndarray
+    """``(n, 5)``: x0, y0, x1, y1, length (km) of the maps' edges of :data:`SHORT_KM` or more."""
+    per_map: np.ndarray
+
+
+def _map_terms(store: Store, records: list[SnapshotRecord]) -> _Maps:
+    """The long edges of all maps, and each map's term: its boundary's snapping slivers,
+    and those of the step into it where that step's maps share few vertices (snapped)."""
+    longs, per_map = [], np.zeros(len(records))
+    prev: np.ndarray | None = None
+    for n, r in enumerate(records):
+        geom = _gpkg.from_gpkg(store.layer_blob(r.id))
+        xy, ring = shapely.get_coordinates(shapely.get_rings(shapely.get_parts(geom)), return_index=True)
+        same = ring[1:] == ring[:-1]
+        e = np.concatenate([xy[:-1][same], xy[1:][same]], axis=1)
+        km = _approx_km(e)  # (within 0.5 %: the long ones are measured again below)
+        longs.append(e[km >= SHORT_KM * 0.9])
+        boundary_km = 1.01 * float(km.sum())
+        per_map[n] = JITTER_KM2_PER_KM * boundary_km
+        keys = _point_keys(xy)
+        if prev is not None and len(keys) and len(prev):
+            pos = np.minimum(np.searchsorted(prev, keys), len(prev) - 1)
+            if (prev[pos] == keys).mean() < 0.7:  # (64-bit hashes: a collision is negligible)
+                per_map[n] += JITTER_KM2_PER_KM * boundary_km  # (a step into this map snapped)
+        prev = np.sort(keys)
+    edges = np.concatenate(longs) if longs else np.zeros((0, 4))
+    _, first = np.unique(np.round(edges, 7), axis=0, return_index=True)
+    edges = edges[first]
+    return _Maps(np.column_stack([edges, _km(edges)]), per_map)
+
+
+def _km(e: np.ndarray) -> np.ndarray:
+    """Geodesic lengths (km) of edges ``(n, 4)``."""
+    if not len(e):
+        return np.zeros(0)
+    return np.asarray(_geo.WGS84.inv(e[:, 0], e[:, 1], e[:, 2], e[:, 3])[2]) / 1000
+
+
+def _point_keys(xy: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each point's coordinates."""
+    u = np.ascontiguousarray(xy).view(np.uint64)
+    with np.errstate(over="ignore"):
+        return u[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ u[:, 1]
+
+
+def _approx_km(e: np.ndarray) -> np.ndarray:
+    """Lengths (km) of edges ``(n, 4)`` on a local flat Earth (within 0.5 % here)."""
+    kx = 111.32 * np.cos(np.radians((e[:, 1] + e[:, 3]) / 2))
+    return np.hypot((e[:, 2] - e[:, 0]) * kx, (e[:, 3] - e[:, 1]) * 110.57)
+
+
+def _faces(polys: np.ndarray) -> np.ndarray:
+    """The faces of the arrangement of the polygons' boundaries."""
+    noded = shapely.union_all(shapely.boundary(polys), grid_size=GRID_DEG)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    return faces[~shapely.is_empty(faces)]
+
+
+def _transitions(faces, polys, step_of, kind_of) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per (face, step) that holds it: the face, the step, and the kind (0: Russia lost it,
+    1: Russia took it), sorted by face then step."""
+    points = shapely.point_on_surface(faces)
+    f, p = shapely.STRtree(polys).query(points, predicate="within")
+    s, k = step_of[p], kind_of[p]
+    order = np.lexsort((k, s, f))
+    return f[order], s[order], k[order]
+
+
+def _areas(faces: np.ndarray) -> np.ndarray:
+    """Geodesic areas (km²) of the faces."""
+    return np.array([_geo.polygons_area_m2([f]) for f in faces]) / 1e6
+
+
+def _budgets(faces: np.ndarray, long_edges: np.ndarray) -> np.ndarray:
+    """Per face (km²): the sag of its edge pieces at the length of the longest map edge that
+    holds each, and the snapping term (see the module's docstring)."""
+    rings, face_of_ring = shapely.get_rings(faces, return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]
+    e = np.concatenate([xy[:-1][same], xy[1:][same]], axis=1)
+    face_of = face_of_ring[ring[:-1][same]]
+    piece_km = _km(e)
+    cap = np.maximum(piece_km, SHORT_KM)
+    if len(long_edges) and len(e):
+        lines = np.asarray(shapely.linestrings(long_edges[:, :4].reshape(-1, 2, 2)), dtype=object)
+        mid = shapely.points((e[:, :2] + e[:, 2:]) / 2)
+        seg, edge = shapely.STRtree(lines).query(mid, predicate="dwithin", distance=4e-7)
+        if len(seg):
+            ok = _on_segment(e[seg, :2], long_edges[edge, :4]) & _on_segment(e[seg, 2:], long_edges[edge, :4])
+            np.maximum.at(cap, seg[ok], long_edges[edge[ok], 4])
+    lat = np.radians(np.maximum(np.abs(e[:, 1]), np.abs(e[:, 3])))
+    sag = SAG_SAFETY * piece_km * cap**2 * np.tan(lat) / (12 * _R_KM)
+    per_piece = sag + SNAP_KM2_PER_KM * piece_km
+    return np.bincount(face_of, weights=per_piece, minlength=len(faces))
+
+
+def _on_segment(p: np.ndarray, seg: np.ndarray, tol: float = 4e-7) -> np.ndarray:
+    """Whether points lie within ``tol`` degrees of segments."""
+    a, b = seg[:, :2], seg[:, 2:]
+    d = b - a
+    t = np.clip(np.einsum("ij,ij->i", p - a, d) / np.maximum(np.einsum("ij,ij->i", d, d), 1e-300), 0, 1)
+    return np.hypot(*(a + t[:, None] * d - p).T) <= tol
+
+
+def _tables(t: int, weight: np.ndarray, face: np.ndarray, step: np.ndarray, kind: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The packed tables of both sides (float32, rounded up) from the faces' steps."""
+    corners: dict[str, list[np.ndarray]] = {"UA": [], "RU": []}
+    starts = np.r_[0, np.nonzero(np.diff(face))[0] + 1] if len(face) else np.zeros(0, int)
+    counts = np.diff(np.r_[starts, len(face)])
+    same_step = np.r_[False, (step[1:] == step[:-1]) & (face[1:] == face[:-1])]
+    repeat = np.r_[False, (kind[1:] == kind[:-1]) & (face[1:] == face[:-1])] | same_step
+    odd = np.zeros(len(starts), bool)
+    if len(face):
+        odd = np.add.reduceat(repeat.astype(int), starts) > 0
+    # faces whose steps do not alternate: in every window holding one of their steps
+    sel = np.repeat(odd, counts)
+    s, w = step[sel], weight[face[sel]]
+    zero, end = np.zeros_like(s), np.full_like(s, t)
+    for side in corners:
+        corners[side].append(np.column_stack([zero, s + 1, s + 1, end, w]))
+    # the others: per pair of an occupied and a free interval of maps
+    for m in np.unique(counts[~odd]):
+        group = starts[(counts == m) & ~odd]
+        at = group[:, None] + np.arange(m)
+        bounds = np.column_stack([np.zeros(len(group), int), step[at] + 1, np.full(len(group), t)])
+        occupied_first = kind[group] == 0
+        w = weight[face[group]]
+        for q in range(m + 1):
+            occupied = occupied_first == (q % 2 == 0)  # per face: interval q occupied
+            for q2 in range((q + 1) % 2, m + 1, 2):  # the intervals on the other side
+                rect = np.column_stack([bounds[:, q], bounds[:, q2], bounds[:, q + 1], bounds[:, q2 + 1], w])
+                corners["UA"].append(rect[occupied])  # occupied at i, free at k
+                corners["RU"].append(rect[~occupied])
+    return _packed(t, corners["UA"]), _packed(t, corners["RU"])
+
+
+def _packed(t: int, rects: list[np.ndarray]) -> np.ndarray:
+    """The running sum of rectangles ``(row0, col0, row1, col1, weight)`` (half-open) as the
+    packed upper triangle (``i < k``), float32 rounded up."""
+    grid = np.zeros((t + 1) * (t + 1))
+    if rects:
+        r = np.concatenate(rects)
+        r0, c0, r1, c1 = (r[:, n].astype(np.int64) for n in range(4))
+        w = r[:, 4]
+        for rows, cols, sign in ((r0, c0, 1), (r1, c0, -1), (r0, c1, -1), (r1, c1, 1)):
+            grid += np.bincount(rows * (t + 1) + cols, weights=sign * w, minlength=grid.size)
+    full = grid.reshape(t + 1, t + 1).cumsum(0).cumsum(1)[:t, :t]
+    upper = full[np.triu_indices(t, 1)]
+    up = upper.astype(np.float32)
+    low = up.astype(np.float64) < upper
+    up[low] = np.nextafter(up[low], np.float32(np.inf))
+    return np.maximum(up, 0)
+
+
+def refresh(store: Store, source: str, *, progress: Callable[[int, int], None] | None = None) -> bool:
+    """After an ingest: build and store the source's table unless the stored one covers all
+    but fewer than :data:`REBUILD_AFTER` of its maps; whether it built one."""
+    records = store.snapshots(source)
+    row = store.window_table(source)
+    have = WindowTable.from_row(row) if row is not None else None
+    if have is not None and have.covers(records) and len(records) - have.size < REBUILD_AFTER:
+        return False
+    table = build(store, source, records=records, progress=progress)
+    with store.transaction():
+        store.put_window_table(source, table.to_row() if table is not None else None)
+    return table is not None
+
+
+def load(store: Store, records: list[SnapshotRecord]) -> WindowTable | None:
+    """The stored table of these records' source if it covers their first maps, else None."""
+    if not records or not store.fast_paths:
+        return None
+    row = store.window_table(records[0].source)
+    table = WindowTable.from_row(row) if row is not None else None
+    return table if table is not None and table.size >= 2 and table.covers(records) else None

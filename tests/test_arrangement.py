@@ -1,0 +1,163 @@
+"""The table of every window's bounds from the arrangement of a history's steps."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import shapely
+
+from frontwatch import _geo, arrangement
+from frontwatch.arrangement import WindowTable
+from frontwatch.changes import top_windows
+from frontwatch.ingest import ingest
+from frontwatch.steps import GainBounds
+from frontwatch.store import SQLiteStore
+from frontwatch.timeline import History
+from tests.conftest import SEED, evolving_maps, sqlite_only
+
+
+def _exact(store, a, b) -> tuple[float, float]:
+    """Both sides' gains by the plain overlay of the two whole layers (a second method)."""
+    lost, taken = _geo.split_difference(store.layer(a.id), store.layer(b.id), local=False)
+    return _geo.area_km2(lost), _geo.area_km2(taken)
+
+
+def test_tables_add_each_face_to_the_windows_that_gain_it():
+    """Two faces by hand over four maps: one (2 km²) occupied on maps 0-1, lost at step 1;
+    one (3 km²) taken at step 0, lost at step 2."""
+    face = np.array([0, 1, 1])
+    step = np.array([1, 0, 2])
+    kind = np.array([0, 1, 0])
+    ua, ru = arrangement._tables(4, np.array([2.0, 3.0]), face, step, kind)
+    table = WindowTable(np.arange(4), ["h"] * 4, ua, ru, np.zeros(4))
+    pairs = [(i, k) for i in range(4) for k in range(i + 1, 4)]
+    want_ua = {(0, 2): 2, (0, 3): 2, (1, 2): 2, (1, 3): 5, (2, 3): 3}
+    want_ru = {(0, 1): 3, (0, 2): 3}
+    for i, k in pairs:
+        for side, want in (("UA", want_ua), ("RU", want_ru)):
+            got = float(table.upper_km2(np.array([i]), np.array([k]), side)[0])
+            expected = want.get((i, k), 0) * (1 + arrangement.REL_MARGIN) + arrangement.ABS_MARGIN_KM2
+            assert got == pytest.approx(expected, abs=1e-6), (side, i, k)
+
+
+def test_faces_whose_steps_do_not_alternate_count_in_every_window_holding_one():
+    """A face lost twice without being taken between (a sliver misread) counts wherever
+    one of its steps lies inside the window, on both sides."""
+    ua, ru = arrangement._tables(4, np.array([1.5]), np.array([0, 0]), np.array([0, 2]), np.array([0, 0]))
+    table = WindowTable(np.arange(4), ["h"] * 4, ua, ru, np.zeros(4))
+    for side in ("UA", "RU"):
+        got = table.upper_km2(np.array([0, 1, 1, 2, 0]), np.array([1, 2, 3, 3, 3]), side) - arrangement.ABS_MARGIN_KM2
+        assert got == pytest.approx([1.5, 0, 1.5, 1.5, 3.0], abs=1e-5)
+
+
+def test_the_sag_budget_covers_a_long_edge_cut_into_pieces():
+    """The budget's premise, checked against pyproj: a 60 km straight edge at 49° N cut by
+    extra vertices into pieces loses geodesic area against the uncut edge, and the budget
+    of the faces along it is larger than that loss."""
+    x0, x1, y = 36.0, 36.82, 49.0
+    rest = [(x1, y - 0.1), *[(x, y - 0.1) for x in np.linspace(x1, x0, 200)], (x0, y - 0.1)]
+    uncut = shapely.segmentize(shapely.Polygon([(x0, y), (x1, y), *rest]), 0.01)  # (short edges but one)
+    uncut = shapely.Polygon([p for p in uncut.exterior.coords if p[1] < y or p[0] in (x0, x1)])
+    xs = np.linspace(x0, x1, 13)
+    cut = shapely.Polygon([*[(x, y) for x in xs], *list(uncut.exterior.coords)[2:-1]])
+    loss = abs(_geo.area_km2(uncut) - _geo.area_km2(cut))
+    assert loss > 0.5  # (an effect the budget has to cover: 60 km edges sag)
+    long_edges = np.array([[x0, y, x1, y, 60.0]])
+    long_edges[0, 4] = float(arrangement._km(long_edges[:, :4])[0])
+    budget = arrangement._budgets(np.array([cut]), long_edges)[0]
+    assert loss < budget < 3 * loss + 0.1
+
+
+@pytest.mark.parametrize(("store_name", "source", "every", "slack_km2"), [
+    ("evolving_store", "liveuamap-nzz", 1, None),
+    ("sample_store", "liveuamap-nzz", 1, 1.0),
+    ("sample_store", "deepstate", 4, 0.6)])  # fmt: skip
+def test_table_bounds_every_window_from_above_and_closely(backend, request, store_name, source, every, slack_km2):
+    """Against the plain overlay of the two whole maps, for windows of every length: the
+    table is never below a side's gain. On real maps it is above by less than ``slack_km2``
+    and above it by less in all than the steps' sum (the bound before); the synthetic maps'
+    straight edges of 100 km, whose sag the budgets must cover, leave it looser."""
+    store = request.getfixturevalue(store_name)
+    records = History(store, source).records
+    table = arrangement.build(store, source, records=records)
+    assert table is not None and table.size == len(records)
+    worst_slack, tighter = 0.0, []
+    pairs = [(i, k) for i in range(len(records)) for k in range(i + 1, len(records)) if (i + k) % every == 0]
+    assert len(pairs) >= 10
+    plain = GainBounds(store, records)
+    for i, k in pairs:
+        exact = _exact(store, records[i], records[k])
+        for side, value in zip(("UA", "RU"), exact, strict=True):
+            upper = float(table.upper_km2(np.array([i]), np.array([k]), side)[0])
+            assert value <= upper, (side, i, k, value, upper)
+            worst_slack = max(worst_slack, upper - value)
+            tighter.append((upper - value, plain.upper_km2(records[i], records[k], side, masked=False) - value))
+    if slack_km2 is not None:
+        assert worst_slack < slack_km2
+        table_slack, plain_slack = np.sum(tighter, axis=0)
+        assert table_slack < plain_slack
+
+
+def test_ingest_builds_the_table_and_a_new_map_is_bounded_by_the_steps_after_it(tmp_path):
+    """Ingest stores the table; one more map leaves it (no rebuild under
+    REBUILD_AFTER new maps) and windows that end on the new map are still bounded."""
+    files = evolving_maps(tmp_path, random.Random(SEED + 1), days=20)
+    store = SQLiteStore(tmp_path / "s.gpkg")
+    ingest(store, "liveuamap-nzz", files[:-1], workers=1)
+    records = History(store, "liveuamap-nzz").records
+    table = arrangement.load(store, records)
+    assert table is not None and table.size == len(records)
+    ingest(store, "liveuamap-nzz", files[-1:], workers=1)
+    records = History(store, "liveuamap-nzz").records
+    assert len(records) == table.size + 1
+    assert arrangement.load(store, records).size == table.size
+    bounds = GainBounds(store, records)
+    last = len(records) - 1
+    i = np.arange(last - 1)  # (the window of the new step alone is the step itself)
+    bounds.ensure(0, last)
+    for side, col in (("UA", 0), ("RU", 1)):
+        upper = bounds.table_upper_km2(i, np.full(len(i), last), side)
+        assert np.isfinite(upper).all()
+        for n in range(0, last - 1, 3):
+            assert _exact(store, records[n], records[last])[col] <= upper[n]
+    store.close()
+
+
+def test_a_table_of_other_maps_is_not_used(evolving_store):
+    """A table is used only for the maps it was built from: another map list (a map
+    removed, or a layer redrawn) gets none until ingest builds it again."""
+    sqlite_only(evolving_store, "the table is kept by SQLite stores")
+    records = History(evolving_store, "liveuamap-nzz").records
+    assert arrangement.load(evolving_store, records) is not None
+    assert arrangement.load(evolving_store, records[:3] + records[4:]) is None
+    redrawn = [records[0].__class__(**{**records[0].__dict__, "geom_hash": "x"}), *records[1:]]
+    assert arrangement.load(evolving_store, redrawn) is None
+
+
+@pytest.mark.parametrize("days", [1, 3, 7, 20])
+@pytest.mark.parametrize("side", ["UA", "RU"])
+def test_rankings_are_the_same_with_the_table_and_measure_fewer_windows(evolving_store, days, side, monkeypatch):
+    sqlite_only(evolving_store, "the table is kept by SQLite stores")
+    from frontwatch import changes
+
+    counts = []
+    real = changes.change_from_records
+
+    def counted(*a, **kw):
+        counts[-1] += 1
+        return real(*a, **kw)
+
+    monkeypatch.setattr(changes, "change_from_records", counted)
+    answers = []
+    for use_table in (True, False):
+        if not use_table:
+            monkeypatch.setattr(GainBounds, "table_upper_km2", lambda self, i, j, side: np.full(len(i), np.inf))
+        counts.append(0)
+        answers.append([r.as_dict() for r in top_windows(evolving_store, "liveuamap-nzz", days=days, side=side,
+                                                         limit=5)])  # fmt: skip
+    plain = [r.as_dict() for r in top_windows(evolving_store, "liveuamap-nzz", days=days, side=side, limit=5,
+                                              prune=False)]  # fmt: skip
+    assert answers[0] == answers[1] == plain
+    assert counts[0] <= counts[1]
