@@ -10,13 +10,17 @@ their areas gives that gain for every pair of maps at once: a face adds its area
 rectangle of pairs per (occupied, free) pair of its intervals of maps, and a
 two-dimensional running sum of those rectangles is the table of all windows.
 
-The table is an upper bound, not the answer. Geodesic areas do not add up when an edge is
-cut: a face's edge is a piece of a map's edge, and the geodesics of the pieces sag less
-than the geodesic of the whole (a straight edge of length ``L`` at latitude ``φ`` sags by
-at most about ``L³·tan φ / (12 R)`` of area: 1.8 km² for a 50 km edge, a millionth of that
-for a 50 m one). Each face therefore counts with a budget on top of its area: for each of
-its edge pieces ``ℓ``, ``2 · ℓ · L² · tan φ / (12 R)`` with ``L`` the longest edge of any map
-of the source that holds the piece (at least :data:`SHORT_KM`), plus a term for the
+The table is an upper bound, not the answer. Faces are measured in lon/lat (straight
+edges on the equal-area cylinder: :func:`._geo.lonlat_areas_km2`), a measure that adds up
+exactly however the faces cut the ground; the answer is geodesic, and a window's geodesic
+area differs from its lon/lat area by the sag of each of its edges between the straight
+line and the geodesic (a straight edge of length ``ℓ`` at latitude ``φ`` sags by at most
+about ``ℓ³·tan φ / (12 R)`` of area: 1.8 km² for a 50 km edge, a millionth of that for a
+50 m one; 1.08 times that at worst over all bearings, against pyproj). A window's edge lies
+on an edge of one of its two maps, of length ``L``, and is cut by faces into pieces, so
+each face counts with a budget on top of its area: for each of its edge pieces ``ℓ``,
+``2 · ℓ · L² · tan φ / (12 R)`` with ``L`` the longest edge of any map of the source that
+holds the piece (at least :data:`SHORT_KM` and the piece itself), plus a term for the
 snapped noding (:data:`GRID_DEG`). Per map, a term for the snapping of maps whose every
 vertex moved (:data:`._diff.SNAP_DEG`, ISW's exports) covers the slivers a measured window
 or a snapped step may differ by. Faces whose steps do not alternate (a sliver read on the
@@ -33,9 +37,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from . import _geo, _gpkg
 from .store import SnapshotRecord, Store
@@ -102,6 +108,7 @@ class WindowTable:
 
 
 def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = None,
+          terms: dict[int, MapTerms] | None = None,
           progress: Callable[[int, int], None] | None = None) -> WindowTable | None:  # fmt: skip
     """The table of a source's maps (all its usable ones by default) from its stored steps;
     None when a step is missing or there are fewer than three maps."""
@@ -123,14 +130,14 @@ def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = N
         progress(1, 4)
     steps_polys = np.concatenate(polys)
     step_of, kind_of = np.concatenate(step), np.concatenate(kind)
-    maps = _map_terms(store, records)
+    maps = _map_terms(store, records, terms)
     if progress is not None:
         progress(2, 4)
     faces = _faces(steps_polys)
     face, trans_step, trans_kind = _transitions(faces, steps_polys, step_of, kind_of)
     if progress is not None:
         progress(3, 4)
-    weight = _areas(faces) + _budgets(faces, maps.long_edges)
+    weight = _geo.lonlat_areas_km2(faces) + _budgets(faces, maps.long_edges)
     ua, ru = _tables(t, weight, face, trans_step, trans_kind)
     if progress is not None:
         progress(4, 4)
@@ -145,26 +152,45 @@ class _Maps:
     per_map: np.ndarray
 
 
-def _map_terms(store: Store, records: list[SnapshotRecord]) -> _Maps:
+class MapTerms(NamedTuple):
+    """What the table needs of one map: its edges of about :data:`SHORT_KM` or more
+    (``(n, 4)``), its boundary's length (km) and the share of its vertices that the map
+    before it has (below 0.7: the step into it was snapped)."""
+
+    long_edges: np.ndarray
+    boundary_km: float
+    shared: float
+
+
+def map_terms(geom: BaseGeometry, before: BaseGeometry | None = None) -> MapTerms:
+    """:class:`MapTerms` of a map (``before``: the map before it, if any). Step workers
+    compute them with each step (:func:`.steps.derive_steps`), while they hold the maps."""
+    xy, ring = shapely.get_coordinates(shapely.get_rings(shapely.get_parts(geom)), return_index=True)
+    same = ring[1:] == ring[:-1]
+    e = np.concatenate([xy[:-1][same], xy[1:][same]], axis=1)
+    km = _approx_km(e)  # (within 0.5 %: the long ones are measured again)
+    shared = 1.0
+    if before is not None and len(xy):
+        prev = np.sort(_point_keys(shapely.get_coordinates(before)))
+        if len(prev):
+            keys = _point_keys(xy)
+            shared = float((prev[np.minimum(np.searchsorted(prev, keys), len(prev) - 1)] == keys).mean())
+    return MapTerms(e[km >= SHORT_KM * 0.9], 1.01 * float(km.sum()), shared)
+
+
+def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, MapTerms] | None = None) -> _Maps:
     """The long edges of all maps, and each map's term: its boundary's snapping slivers,
-    and those of the step into it where that step's maps share few vertices (snapped)."""
+    and those of the step into it where that step's maps share few vertices (snapped).
+    ``known``: the terms the step workers computed, by map id; the others are read."""
+    known = known or {}
     longs, per_map = [], np.zeros(len(records))
-    prev: np.ndarray | None = None
     for n, r in enumerate(records):
-        geom = _gpkg.from_gpkg(store.layer_blob(r.id))
-        xy, ring = shapely.get_coordinates(shapely.get_rings(shapely.get_parts(geom)), return_index=True)
-        same = ring[1:] == ring[:-1]
-        e = np.concatenate([xy[:-1][same], xy[1:][same]], axis=1)
-        km = _approx_km(e)  # (within 0.5 %: the long ones are measured again below)
-        longs.append(e[km >= SHORT_KM * 0.9])
-        boundary_km = 1.01 * float(km.sum())
-        per_map[n] = JITTER_KM2_PER_KM * boundary_km
-        keys = _point_keys(xy)
-        if prev is not None and len(keys) and len(prev):
-            pos = np.minimum(np.searchsorted(prev, keys), len(prev) - 1)
-            if (prev[pos] == keys).mean() < 0.7:  # (64-bit hashes: a collision is negligible)
-                per_map[n] += JITTER_KM2_PER_KM * boundary_km  # (a step into this map snapped)
-        prev = np.sort(keys)
+        got = known.get(r.id)
+        if got is None:
+            before = _gpkg.from_gpkg(store.layer_blob(records[n - 1].id)) if n else None
+            got = map_terms(_gpkg.from_gpkg(store.layer_blob(r.id)), before)
+        longs.append(got.long_edges)
+        per_map[n] = JITTER_KM2_PER_KM * got.boundary_km * (2 if got.shared < 0.7 else 1)
     edges = np.concatenate(longs) if longs else np.zeros((0, 4))
     _, first = np.unique(np.round(edges, 7), axis=0, return_index=True)
     edges = edges[first]
@@ -208,14 +234,10 @@ def _transitions(faces, polys, step_of, kind_of) -> tuple[np.ndarray, np.ndarray
     return f[order], s[order], k[order]
 
 
-def _areas(faces: np.ndarray) -> np.ndarray:
-    """Geodesic areas (km²) of the faces."""
-    return np.array([_geo.polygons_area_m2([f]) for f in faces]) / 1e6
-
-
 def _budgets(faces: np.ndarray, long_edges: np.ndarray) -> np.ndarray:
     """Per face (km²): the sag of its edge pieces at the length of the longest map edge that
-    holds each, and the snapping term (see the module's docstring)."""
+    holds each (at least the piece's own: a face's own edges sag too), and the snapping
+    term (see the module's docstring)."""
     rings, face_of_ring = shapely.get_rings(faces, return_index=True)
     xy, ring = shapely.get_coordinates(rings, return_index=True)
     same = ring[1:] == ring[:-1]
@@ -295,15 +317,17 @@ def _packed(t: int, rects: list[np.ndarray]) -> np.ndarray:
     return np.maximum(up, 0)
 
 
-def refresh(store: Store, source: str, *, progress: Callable[[int, int], None] | None = None) -> bool:
+def refresh(store: Store, source: str, *, terms: dict[int, MapTerms] | None = None,
+            progress: Callable[[int, int], None] | None = None) -> bool:  # fmt: skip
     """After an ingest: build and store the source's table unless the stored one covers all
-    but fewer than :data:`REBUILD_AFTER` of its maps; whether it built one."""
+    but fewer than :data:`REBUILD_AFTER` of its maps; whether it built one. ``terms``: the
+    maps' :class:`MapTerms` the ingest's step workers computed."""
     records = store.snapshots(source)
     row = store.window_table(source)
     have = WindowTable.from_row(row) if row is not None else None
     if have is not None and have.covers(records) and len(records) - have.size < REBUILD_AFTER:
         return False
-    table = build(store, source, records=records, progress=progress)
+    table = build(store, source, records=records, terms=terms, progress=progress)
     with store.transaction():
         store.put_window_table(source, table.to_row() if table is not None else None)
     return table is not None

@@ -133,15 +133,16 @@ def _derive(store: Store, summary: IngestSummary, pool, workers: int, progress) 
     map removed meanwhile gets no step (:meth:`Store.add_step` skips a step whose maps are
     gone, in the transaction that writes it)."""
     step_progress = None if progress is None else (lambda done, total: progress(done, total, "changes between maps"))
+    terms: dict = {}
     try:
-        derive_steps(store, summary.source, pool=pool, workers=workers, progress=step_progress)
+        derive_steps(store, summary.source, pool=pool, workers=workers, progress=step_progress, terms=terms)
     except (shapely.errors.GEOSException, ValueError) as exc:
         summary.warnings.append(f"{summary.source}: changes between maps not precomputed ({exc}); "
                                 "queries compute them when needed")  # fmt: skip
         return
     table_progress = None if progress is None else (lambda done, total: progress(done, total, "bounds of windows"))
     try:
-        arrangement.refresh(store, summary.source, progress=table_progress)
+        arrangement.refresh(store, summary.source, terms=terms, progress=table_progress)
     except (shapely.errors.GEOSException, ValueError) as exc:
         summary.warnings.append(f"{summary.source}: bounds of windows not built ({exc}); "
                                 "rankings measure more windows")  # fmt: skip

@@ -25,7 +25,7 @@ from .boundaries import REGION_LABELS
 from .store import SnapshotRecord, Store
 
 if TYPE_CHECKING:
-    from .arrangement import WindowTable
+    from .arrangement import MapTerms, WindowTable
 
 
 @dataclass
@@ -38,10 +38,15 @@ class Step:
     taken_by_ru: shapely.MultiPolygon
 
 
-def _diff(blob_a: bytes, blob_b: bytes) -> tuple[bytes, bytes, float, float]:
+def _diff(blob_a: bytes, blob_b: bytes, first: bool = False) -> StepRow:
+    """A step as stored, with the :class:`.arrangement.MapTerms` of ``b`` (and of ``a`` if
+    ``first``: the start of a chain), which the table of windows needs of every map."""
+    from .arrangement import map_terms
+
     a, b = _gpkg.from_gpkg(blob_a), _gpkg.from_gpkg(blob_b)
     ua, ru = _geo.split_difference(a, b)
-    return _gpkg.to_gpkg(ua), _gpkg.to_gpkg(ru), _geo.area_km2(ua), _geo.area_km2(ru)
+    terms = (map_terms(a) if first else None, map_terms(b, a))
+    return _gpkg.to_gpkg(ua), _gpkg.to_gpkg(ru), _geo.area_km2(ua), _geo.area_km2(ru), terms
 
 
 def ensure_steps(
@@ -69,7 +74,7 @@ def ensure_steps(
             if pool is None:
                 pool = stack.enter_context(worker_pool(workers))
             return _add_steps(store, _in_pool(pool, _with_blobs(store, todo)), len(todo), progress, keep)
-    results = ((a, b, _diff(blob_a, blob_b)) for a, b, blob_a, blob_b in _with_blobs(store, todo))
+    results = ((a, b, _diff(blob_a, blob_b, first)) for a, b, blob_a, blob_b, first in _with_blobs(store, todo))
     return _add_steps(store, results, len(todo), progress, keep)
 
 
@@ -79,21 +84,22 @@ IN_FLIGHT = 16
 
 def _with_blobs(store: Store, todo: list[tuple[SnapshotRecord, SnapshotRecord]]):
     """Each pair with its two occupied layers' blobs, each layer read once along a chain
-    (the ``b`` of a pair is the ``a`` of the next)."""
+    (the ``b`` of a pair is the ``a`` of the next), and whether it starts a chain."""
     last: tuple[int, bytes] | None = None
     for a, b in todo:
-        blob_a = last[1] if last is not None and last[0] == a.id else store.layer_blob(a.id)
+        chained = last is not None and last[0] == a.id
+        blob_a = last[1] if last is not None and chained else store.layer_blob(a.id)
         blob_b = store.layer_blob(b.id)
         last = (b.id, blob_b)
-        yield a, b, blob_a, blob_b
+        yield a, b, blob_a, blob_b, not chained
 
 
 def _in_pool(pool: Executor, pairs):
     """The steps of ``pairs`` computed by ``pool``, in order, with at most
     :data:`IN_FLIGHT` waiting (a whole history's layers are never held at once)."""
     waiting: deque = deque()
-    for a, b, blob_a, blob_b in pairs:
-        waiting.append((a, b, pool.submit(_diff, blob_a, blob_b)))
+    for a, b, blob_a, blob_b, first in pairs:
+        waiting.append((a, b, pool.submit(_diff, blob_a, blob_b, first)))
         if len(waiting) >= IN_FLIGHT:
             a0, b0, fut = waiting.popleft()
             yield a0, b0, fut.result()
@@ -103,20 +109,28 @@ def _in_pool(pool: Executor, pairs):
 
 
 def derive_steps(store: Store, source: str, *, pool: Executor | None = None, workers: int | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> int:  # fmt: skip
+                 progress: Callable[[int, int], None] | None = None,
+                 terms: dict[int, MapTerms] | None = None) -> int:  # fmt: skip
     """At the end of an ingest: the steps between consecutive usable snapshots of
     ``source`` that the store does not hold yet (all of them for a new history, one or
     two for a new daily map), computed and stored, so that rankings, ``since``, series
     and places find them without writing anything; returns how many were added. Without
-    ``pool``, ``workers`` processes (the ingest's own ``--workers``)."""
+    ``pool``, ``workers`` processes (the ingest's own ``--workers``). ``terms`` gets the
+    maps' :class:`.arrangement.MapTerms` the workers computed, by map id."""
     made = ensure_steps(store, store.snapshots(source), pool=pool, workers=workers, progress=progress,
                         keep=True)  # fmt: skip
+    if terms is not None:
+        for (a, b), row in made.items():
+            if row[4][0] is not None:
+                terms[a] = row[4][0]
+            terms[b] = row[4][1]
     return len(made)
 
 
 STEPS_PER_COMMIT = 32
-StepRow = tuple[bytes, bytes, float, float]
-"""A step as stored: the two differences (GeoPackage blobs) and their areas (km²)."""
+StepRow = tuple[bytes, bytes, float, float, tuple]
+"""A step as computed: the two differences (GeoPackage blobs) and their areas (km²), as
+stored; and the :class:`.arrangement.MapTerms` of its maps (``(of a or None, of b)``)."""
 
 
 def _add_steps(store: Store, results, total: int, progress, keep: bool = False
@@ -134,7 +148,7 @@ def _add_steps(store: Store, results, total: int, progress, keep: bool = False
             return
         with store.transaction():
             for a, b, row in rows:
-                store.add_step(a, b, *row)
+                store.add_step(a, b, *row[:4])
 
     for a, b, row in results:
         out[(a.id, b.id)] = row
