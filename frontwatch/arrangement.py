@@ -36,6 +36,7 @@ rebuild (:data:`REBUILD_AFTER`); a table whose maps are no longer the source's i
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -107,11 +108,17 @@ class WindowTable:
                    np.frombuffer(ua, "<f4"), np.frombuffer(ru, "<f4"), np.frombuffer(per_map, "<f8"))  # fmt: skip
 
 
+STRIPS_PER_WORKER = 2
+"""Strips of the plane (by longitude) per worker: each strip's faces are found on their own."""
+
+
 def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = None,
-          terms: dict[int, MapTerms] | None = None,
+          terms: dict[int, MapTerms] | None = None, pool: Executor | None = None, workers: int = 1,
           progress: Callable[[int, int], None] | None = None) -> WindowTable | None:  # fmt: skip
     """The table of a source's maps (all its usable ones by default) from its stored steps;
-    None when a step is missing or there are fewer than three maps."""
+    None when a step is missing or there are fewer than three maps. The plane is cut into
+    strips whose faces are found, read and measured on their own, by ``pool`` when given
+    (``workers`` processes), else here."""
     records = store.snapshots(source) if records is None else records
     t = len(records)
     if t < 3:
@@ -126,23 +133,62 @@ def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = N
             polys.append(parts)
             step.append(np.full(len(parts), s))
             kind.append(np.full(len(parts), k))
-    if progress is not None:
-        progress(1, 4)
     steps_polys = np.concatenate(polys)
     step_of, kind_of = np.concatenate(step), np.concatenate(kind)
     maps = _map_terms(store, records, terms)
+    jobs = list(_strips(steps_polys, step_of, kind_of, maps.long_edges, (workers if pool else 1) * STRIPS_PER_WORKER))
+    results = [pool.submit(_strip_faces, *job) for job in jobs] if pool is not None else None
+    weights, faces, steps_, kinds = [], [], [], []
+    offset = 0
+    for n, job in enumerate(jobs):
+        part = results[n].result() if results is not None else _strip_faces(*job)
+        weights.append(part[0])
+        faces.append(part[1] + offset)
+        steps_.append(part[2])
+        kinds.append(part[3])
+        offset += len(part[0])
+        if progress is not None:
+            progress(n + 1, len(jobs) + 1)
+    ua, ru = _tables(t, np.concatenate(weights), np.concatenate(faces), np.concatenate(steps_),
+                     np.concatenate(kinds))  # fmt: skip
     if progress is not None:
-        progress(2, 4)
-    faces = _faces(steps_polys)
-    face, trans_step, trans_kind = _transitions(faces, steps_polys, step_of, kind_of)
-    if progress is not None:
-        progress(3, 4)
-    weight = _geo.lonlat_areas_km2(faces) + _budgets(faces, maps.long_edges)
-    ua, ru = _tables(t, weight, face, trans_step, trans_kind)
-    if progress is not None:
-        progress(4, 4)
+        progress(len(jobs) + 1, len(jobs) + 1)
     return WindowTable(np.array([r.id for r in records], np.int64), [r.geom_hash for r in records],
                        ua, ru, maps.per_map)  # fmt: skip
+
+
+def _strips(polys, step_of, kind_of, long_edges, count: int):
+    """Per strip of longitude (about as many boundary vertices in each): the rectangle, and
+    the steps' polygons (WKB), steps, kinds and long edges that reach into it."""
+    lines = shapely.boundary(polys)
+    xmin, ymin, xmax, ymax = shapely.total_bounds(polys)
+    xs = np.sort(shapely.get_coordinates(lines)[:, 0])
+    cuts = sorted({round(float(xs[len(xs) * q // count]), 8) for q in range(1, count)} - {xmin, xmax})
+    edges = [xmin - 1e-3, *cuts, xmax + 1e-3]
+    box = shapely.bounds(polys)
+    lo = np.minimum(long_edges[:, 0], long_edges[:, 2])
+    hi = np.maximum(long_edges[:, 0], long_edges[:, 2])
+    for x0, x1 in zip(edges, edges[1:], strict=False):
+        rect = (x0, ymin - 1e-3, x1, ymax + 1e-3)
+        sel = (box[:, 0] <= x1) & (box[:, 2] >= x0)
+        near = (lo <= x1 + 1e-6) & (hi >= x0 - 1e-6)
+        yield shapely.to_wkb(polys[sel]), step_of[sel], kind_of[sel], rect, long_edges[near]
+
+
+def _strip_faces(wkb, step_of, kind_of, rect, long_edges) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The faces of one strip: their weights (lon/lat area and budget, km²), and per (face,
+    step that holds it): the face (index here), the step and the kind (0: Russia lost it, 1:
+    Russia took it), sorted by face then step. The strip's frame closes the rings it cuts."""
+    polys = shapely.from_wkb(wkb)
+    lines = shapely.clip_by_rect(shapely.boundary(polys), *rect)
+    noded = shapely.union_all(np.append(lines, shapely.boundary(shapely.box(*rect))), grid_size=GRID_DEG)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    faces = faces[~shapely.is_empty(faces)]
+    f, p = shapely.STRtree(polys).query(shapely.point_on_surface(faces), predicate="within")
+    s, k = step_of[p], kind_of[p]
+    order = np.lexsort((k, s, f))
+    weight = _geo.lonlat_areas_km2(faces) + _budgets(faces, long_edges)
+    return weight, f[order], s[order], k[order]
 
 
 @dataclass
@@ -154,8 +200,9 @@ class _Maps:
 
 class MapTerms(NamedTuple):
     """What the table needs of one map: its edges of about :data:`SHORT_KM` or more
-    (``(n, 4)``), its boundary's length (km) and the share of its vertices that the map
-    before it has (below 0.7: the step into it was snapped)."""
+    (``(n, 4)``; with a map before it, only those that map does not have), its boundary's
+    length (km) and the share of its vertices that the map before it has (below 0.7: the
+    step into it was snapped)."""
 
     long_edges: np.ndarray
     boundary_km: float
@@ -165,17 +212,28 @@ class MapTerms(NamedTuple):
 def map_terms(geom: BaseGeometry, before: BaseGeometry | None = None) -> MapTerms:
     """:class:`MapTerms` of a map (``before``: the map before it, if any). Step workers
     compute them with each step (:func:`.steps.derive_steps`), while they hold the maps."""
+    xy, e, km = _edges_km(geom)
+    long_edges, shared = e[km >= SHORT_KM * 0.9], 1.0
+    if before is not None and len(xy):
+        xy_before, e_before, km_before = _edges_km(before)
+        if len(xy_before):
+            prev = np.sort(_point_keys(xy_before))
+            keys = _point_keys(xy)
+            shared = float((prev[np.minimum(np.searchsorted(prev, keys), len(prev) - 1)] == keys).mean())
+            had = np.sort(_point_keys(e_before[km_before >= SHORT_KM * 0.9]))
+            if len(had):
+                keys = _point_keys(long_edges)
+                long_edges = long_edges[had[np.minimum(np.searchsorted(had, keys), len(had) - 1)] != keys]
+    return MapTerms(long_edges, 1.01 * float(km.sum()), shared)
+
+
+def _edges_km(geom: BaseGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A map's vertices, its edges ``(n, 4)`` and their lengths (km, within 0.5 %: the long
+    ones are measured again)."""
     xy, ring = shapely.get_coordinates(shapely.get_rings(shapely.get_parts(geom)), return_index=True)
     same = ring[1:] == ring[:-1]
     e = np.concatenate([xy[:-1][same], xy[1:][same]], axis=1)
-    km = _approx_km(e)  # (within 0.5 %: the long ones are measured again)
-    shared = 1.0
-    if before is not None and len(xy):
-        prev = np.sort(_point_keys(shapely.get_coordinates(before)))
-        if len(prev):
-            keys = _point_keys(xy)
-            shared = float((prev[np.minimum(np.searchsorted(prev, keys), len(prev) - 1)] == keys).mean())
-    return MapTerms(e[km >= SHORT_KM * 0.9], 1.01 * float(km.sum()), shared)
+    return xy, e, _approx_km(e)
 
 
 def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, MapTerms] | None = None) -> _Maps:
@@ -192,7 +250,9 @@ def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, Map
         longs.append(got.long_edges)
         per_map[n] = JITTER_KM2_PER_KM * got.boundary_km * (2 if got.shared < 0.7 else 1)
     edges = np.concatenate(longs) if longs else np.zeros((0, 4))
-    _, first = np.unique(np.round(edges, 7), axis=0, return_index=True)
+    # one of each edge (copies moved by an export's jitter too: the containment test's
+    # tolerance holds them; a hash collision would drop an edge, at odds of 1e-10)
+    _, first = np.unique(_point_keys(np.round(edges, 7)), return_index=True)
     edges = edges[first]
     return _Maps(np.column_stack([edges, _km(edges)]), per_map)
 
@@ -204,34 +264,20 @@ def _km(e: np.ndarray) -> np.ndarray:
     return np.asarray(_geo.WGS84.inv(e[:, 0], e[:, 1], e[:, 2], e[:, 3])[2]) / 1000
 
 
-def _point_keys(xy: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each point's coordinates."""
-    u = np.ascontiguousarray(xy).view(np.uint64)
+def _point_keys(rows: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row of coordinates (points or edges)."""
+    u = np.ascontiguousarray(rows).view(np.uint64)
+    h = np.zeros(len(u), np.uint64)
     with np.errstate(over="ignore"):
-        return u[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ u[:, 1]
+        for c in range(u.shape[1]):
+            h = (h ^ u[:, c]) * np.uint64(0x9E3779B97F4A7C15)
+    return h ^ (h >> np.uint64(29))
 
 
 def _approx_km(e: np.ndarray) -> np.ndarray:
     """Lengths (km) of edges ``(n, 4)`` on a local flat Earth (within 0.5 % here)."""
     kx = 111.32 * np.cos(np.radians((e[:, 1] + e[:, 3]) / 2))
     return np.hypot((e[:, 2] - e[:, 0]) * kx, (e[:, 3] - e[:, 1]) * 110.57)
-
-
-def _faces(polys: np.ndarray) -> np.ndarray:
-    """The faces of the arrangement of the polygons' boundaries."""
-    noded = shapely.union_all(shapely.boundary(polys), grid_size=GRID_DEG)
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    return faces[~shapely.is_empty(faces)]
-
-
-def _transitions(faces, polys, step_of, kind_of) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per (face, step) that holds it: the face, the step, and the kind (0: Russia lost it,
-    1: Russia took it), sorted by face then step."""
-    points = shapely.point_on_surface(faces)
-    f, p = shapely.STRtree(polys).query(points, predicate="within")
-    s, k = step_of[p], kind_of[p]
-    order = np.lexsort((k, s, f))
-    return f[order], s[order], k[order]
 
 
 def _budgets(faces: np.ndarray, long_edges: np.ndarray) -> np.ndarray:
@@ -253,7 +299,8 @@ def _budgets(faces: np.ndarray, long_edges: np.ndarray) -> np.ndarray:
             ok = _on_segment(e[seg, :2], long_edges[edge, :4]) & _on_segment(e[seg, 2:], long_edges[edge, :4])
             np.maximum.at(cap, seg[ok], long_edges[edge[ok], 4])
     lat = np.radians(np.maximum(np.abs(e[:, 1]), np.abs(e[:, 3])))
-    sag = SAG_SAFETY * piece_km * cap**2 * np.tan(lat) / (12 * _R_KM)
+    # (a piece along a meridian, such as a strip's frame, is its own geodesic: no sag)
+    sag = np.where(e[:, 0] == e[:, 2], 0.0, SAG_SAFETY * piece_km * cap**2 * np.tan(lat) / (12 * _R_KM))
     per_piece = sag + SNAP_KM2_PER_KM * piece_km
     return np.bincount(face_of, weights=per_piece, minlength=len(faces))
 
@@ -318,16 +365,17 @@ def _packed(t: int, rects: list[np.ndarray]) -> np.ndarray:
 
 
 def refresh(store: Store, source: str, *, terms: dict[int, MapTerms] | None = None,
+            pool: Executor | None = None, workers: int = 1,
             progress: Callable[[int, int], None] | None = None) -> bool:  # fmt: skip
     """After an ingest: build and store the source's table unless the stored one covers all
     but fewer than :data:`REBUILD_AFTER` of its maps; whether it built one. ``terms``: the
-    maps' :class:`MapTerms` the ingest's step workers computed."""
+    maps' :class:`MapTerms` the ingest's step workers computed; ``pool``: its workers."""
     records = store.snapshots(source)
     row = store.window_table(source)
     have = WindowTable.from_row(row) if row is not None else None
     if have is not None and have.covers(records) and len(records) - have.size < REBUILD_AFTER:
         return False
-    table = build(store, source, records=records, terms=terms, progress=progress)
+    table = build(store, source, records=records, terms=terms, pool=pool, workers=workers, progress=progress)
     with store.transaction():
         store.put_window_table(source, table.to_row() if table is not None else None)
     return table is not None

@@ -142,7 +142,7 @@ def _derive(store: Store, summary: IngestSummary, pool, workers: int, progress) 
         return
     table_progress = None if progress is None else (lambda done, total: progress(done, total, "bounds of windows"))
     try:
-        arrangement.refresh(store, summary.source, terms=terms, progress=table_progress)
+        arrangement.refresh(store, summary.source, terms=terms, pool=pool, workers=workers, progress=table_progress)
     except (shapely.errors.GEOSException, ValueError) as exc:
         summary.warnings.append(f"{summary.source}: bounds of windows not built ({exc}); "
                                 "rankings measure more windows")  # fmt: skip

@@ -16,6 +16,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from frontwatch import _geo
 from frontwatch._gpkg import from_gpkg
 from frontwatch.areas import area_on, series
 from frontwatch.boundaries import clip_outline
@@ -389,6 +390,33 @@ def test_pruned_rankings_and_distances_are_the_exhaustive_ones_on_the_full_histo
             assert got == distance_series(store, "deepstate", place, "2024-07-01", "2024-09-01")
         finally:
             fl._SCREEN_MIN_VERTICES = old
+
+
+def test_window_tables_bound_real_windows_from_above(full):
+    """#14: ingest stores each source's table of window bounds (frontwatch.arrangement), and
+    on windows of 1 to 1,000 maps across each history it is never below either side's gain
+    by the plain overlay of the two whole maps (the second method)."""
+    import random
+
+    import numpy as np
+
+    from frontwatch import arrangement
+    from frontwatch.timeline import History
+
+    store, _, _ = full
+    rng = random.Random(14)
+    for source in ("liveuamap-nzz", "deepstate", "isw"):
+        records = History(store, source).records
+        table = arrangement.load(store, records)
+        assert table is not None and table.size == len(records), source
+        for span in (1, 3, 10, 30, 100, 300, 1000):
+            if span >= len(records):
+                continue
+            i = rng.randrange(len(records) - span)
+            lost, taken = _geo.split_difference(store.layer(records[i].id), store.layer(records[i + span].id), local=False)
+            for side, got in (("UA", lost), ("RU", taken)):
+                upper = float(table.upper_km2(np.array([i]), np.array([i + span]), side)[0])
+                assert _geo.area_km2(got) <= upper, (source, span, side)
 
 
 def test_second_article_checked_end_to_end_on_real_maps(full):
