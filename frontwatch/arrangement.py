@@ -1,14 +1,18 @@
 """Upper bounds of every window's gains from the arrangement of a history's steps.
 
 The steps of a source (:mod:`.steps`: what each map took from the previous one and gave
-back) cut the plane into faces: node every step's boundary with every other's and each
-face lies wholly inside or outside each step's ground. A face's side therefore changes
-only at the steps that hold it, so its side at every map follows from its first side and
-those steps. The ground Ukraine gained from map ``i`` to map ``k`` (occupied at ``i``, not
-at ``k``) is the union of the faces occupied at ``i`` and not at ``k``, and the sum of
-their areas gives that gain for every pair of maps at once: a face adds its area to a
-rectangle of pairs per (occupied, free) pair of its intervals of maps, and a
-two-dimensional running sum of those rectangles is the table of all windows.
+back) cut the plane into faces: node every step's boundary with every other's (and with
+the edges of the regions masks hold) and each face lies wholly inside or outside each
+step's ground and each region. A face's side therefore changes only at the steps that hold
+it, so its side at every map follows from its first side and those steps. The ground
+Ukraine gained from map ``i`` to map ``k`` (occupied at ``i``, not at ``k``) is the union of
+the faces occupied at ``i`` and not at ``k``, and the sum of their areas gives that gain for
+every pair of maps at once: a face adds its area to a rectangle of pairs per (occupied,
+free) pair of its intervals of maps, and a two-dimensional running sum of those rectangles
+is the table of all windows. What rankings rank is the gain outside the window's mask
+(:func:`.quality.mask_parts`: a region held before 2022 that the two maps draw
+differently, the region of an unexplained step inside the window), so a face inside such
+a region counts only in the windows whose masks leave it out.
 
 The table is an upper bound, not the answer. Faces are measured in lon/lat (straight
 edges on the equal-area cylinder: :func:`._geo.lonlat_areas_km2`), a measure that adds up
@@ -45,6 +49,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import _geo, _gpkg
+from .boundaries import held_before_2022
+from .quality import COVERAGE_EDGE_DEG, UNEXPLAINED, unexplained_flags
 from .store import SnapshotRecord, Store
 
 GRID_DEG = 1e-8
@@ -69,8 +75,9 @@ _R_KM = 6371.0
 
 @dataclass
 class WindowTable:
-    """Upper bounds (km²) of each side's gain for every pair of a source's maps ``i < k``
-    (indices into ``ids``), packed by rows; ``per_map`` is each map's own term."""
+    """Upper bounds (km²) of each side's gain outside the window's mask for every pair of a
+    source's maps ``i < k`` (indices into ``ids``), packed by rows; ``per_map`` is each
+    map's own term; ``hashes`` the maps' :func:`map_key`."""
 
     ids: np.ndarray
     hashes: list[str]
@@ -91,11 +98,12 @@ class WindowTable:
         return raw * (1 + REL_MARGIN) + ABS_MARGIN_KM2
 
     def covers(self, records: list[SnapshotRecord]) -> bool:
-        """Whether the table's maps are the first maps of ``records``, unchanged."""
+        """Whether the table's maps are the first maps of ``records``, unchanged (their
+        layers, and what decides their windows' masks)."""
         n = self.size
         return (len(records) >= n
                 and [r.id for r in records[:n]] == self.ids.tolist()
-                and [r.geom_hash for r in records[:n]] == self.hashes)  # fmt: skip
+                and [map_key(r) for r in records[:n]] == self.hashes)  # fmt: skip
 
     def to_row(self) -> tuple[bytes, str, bytes, bytes, bytes]:
         return (self.ids.astype("<i8").tobytes(), "\n".join(self.hashes), self.ua.astype("<f4").tobytes(),
@@ -110,6 +118,33 @@ class WindowTable:
 
 STRIPS_PER_WORKER = 2
 """Strips of the plane (by longitude) per worker: each strip's faces are found on their own."""
+
+
+def map_key(r: SnapshotRecord) -> str:
+    """What a table depends on of a map: its occupied layer, the regions held before 2022
+    it draws, whether it has an unexplained step (the last two decide the masks)."""
+    drawn = ",".join(f"{n}={int(bool(r.coverage.get(n)))}" for n in sorted(r.coverage))
+    return f"{r.geom_hash}|{drawn}|{int(bool(unexplained_flags(r)))}"
+
+
+def _mask_regions(store: Store, records: list[SnapshotRecord]) -> list[tuple[BaseGeometry, np.ndarray]]:
+    """The regions that some window's mask (:func:`.quality.mask_parts`) holds, each with
+    the pairs of maps ``(i, k)`` whose window's mask holds it (a boolean matrix): a region
+    held before 2022 that the two maps draw differently; the region of an unexplained
+    step between them. (The mask also holds pieces touching a flipped region: leaving
+    them in only raises the bounds.)"""
+    t = len(records)
+    out: list[tuple[BaseGeometry, np.ndarray]] = []
+    for name, geom in held_before_2022().items():
+        codes = np.array([bool(r.coverage.get(name)) for r in records])
+        if len(set(codes.tolist())) > 1:  # (with the edge zone: a piece reaching into it is masked whole)
+            out.append((shapely.buffer(geom, COVERAGE_EDGE_DEG), codes[:, None] != codes[None, :]))
+    for s, r in enumerate(records):
+        if unexplained_flags(r):
+            masked = np.zeros((t, t), bool)
+            masked[:s, s:] = True  # (the step into map s lies inside windows i < s <= k)
+            out.append((store.layer(r.id, UNEXPLAINED), masked))
+    return out
 
 
 def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = None,
@@ -136,9 +171,13 @@ def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = N
     steps_polys = np.concatenate(polys)
     step_of, kind_of = np.concatenate(step), np.concatenate(kind)
     maps = _map_terms(store, records, terms)
-    jobs = list(_strips(steps_polys, step_of, kind_of, maps.long_edges, (workers if pool else 1) * STRIPS_PER_WORKER))
+    regions = _mask_regions(store, records)
+    region_geoms = np.array([g for g, _ in regions], dtype=object)
+    long_edges = np.concatenate([maps.long_edges, _long_region_edges(region_geoms)])
+    jobs = list(_strips(steps_polys, step_of, kind_of, long_edges, region_geoms,
+                        (workers if pool else 1) * STRIPS_PER_WORKER))  # fmt: skip
     results = [pool.submit(_strip_faces, *job) for job in jobs] if pool is not None else None
-    weights, faces, steps_, kinds = [], [], [], []
+    weights, faces, steps_, kinds, bits = [], [], [], [], []
     offset = 0
     for n, job in enumerate(jobs):
         part = results[n].result() if results is not None else _strip_faces(*job)
@@ -146,20 +185,28 @@ def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = N
         faces.append(part[1] + offset)
         steps_.append(part[2])
         kinds.append(part[3])
+        bits.append(part[4])
         offset += len(part[0])
         if progress is not None:
             progress(n + 1, len(jobs) + 1)
+    # faces inside mask regions count only in the windows whose masks leave them out
+    combos, group = np.unique(np.concatenate(bits), return_inverse=True)
+    allowed: list[np.ndarray | None] = []
+    for c in combos.tolist():
+        held = [m for j, (_, m) in enumerate(regions) if c >> j & 1]
+        allowed.append(~np.logical_or.reduce(held) if held else None)
     ua, ru = _tables(t, np.concatenate(weights), np.concatenate(faces), np.concatenate(steps_),
-                     np.concatenate(kinds))  # fmt: skip
+                     np.concatenate(kinds), group.ravel(), allowed)  # fmt: skip
     if progress is not None:
         progress(len(jobs) + 1, len(jobs) + 1)
-    return WindowTable(np.array([r.id for r in records], np.int64), [r.geom_hash for r in records],
+    return WindowTable(np.array([r.id for r in records], np.int64), [map_key(r) for r in records],
                        ua, ru, maps.per_map)  # fmt: skip
 
 
-def _strips(polys, step_of, kind_of, long_edges, count: int):
-    """Per strip of longitude (about as many boundary vertices in each): the rectangle, and
-    the steps' polygons (WKB), steps, kinds and long edges that reach into it."""
+def _strips(polys, step_of, kind_of, long_edges, regions, count: int):
+    """Per strip of longitude (about as many boundary vertices in each): the steps'
+    polygons (WKB), steps and kinds that reach into it, the rectangle, the long edges and
+    the mask regions (WKB, cut to the strip)."""
     lines = shapely.boundary(polys)
     xmin, ymin, xmax, ymax = shapely.total_bounds(polys)
     xs = np.sort(shapely.get_coordinates(lines)[:, 0])
@@ -172,23 +219,40 @@ def _strips(polys, step_of, kind_of, long_edges, count: int):
         rect = (x0, ymin - 1e-3, x1, ymax + 1e-3)
         sel = (box[:, 0] <= x1) & (box[:, 2] >= x0)
         near = (lo <= x1 + 1e-6) & (hi >= x0 - 1e-6)
-        yield shapely.to_wkb(polys[sel]), step_of[sel], kind_of[sel], rect, long_edges[near]
+        cut = shapely.to_wkb(shapely.clip_by_rect(regions, *rect)) if len(regions) else []
+        yield shapely.to_wkb(polys[sel]), step_of[sel], kind_of[sel], rect, long_edges[near], cut
 
 
-def _strip_faces(wkb, step_of, kind_of, rect, long_edges) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The faces of one strip: their weights (lon/lat area and budget, km²), and per (face,
+def _strip_faces(wkb, step_of, kind_of, rect, long_edges, regions=()):
+    """The faces of one strip: their weights (lon/lat area and budget, km²); per (face,
     step that holds it): the face (index here), the step and the kind (0: Russia lost it, 1:
-    Russia took it), sorted by face then step. The strip's frame closes the rings it cuts."""
+    Russia took it), sorted by face then step; and per face, the mask regions it lies in
+    (bits). The strip's frame closes the rings it cuts; the regions' edges cut faces too."""
     polys = shapely.from_wkb(wkb)
-    lines = shapely.clip_by_rect(shapely.boundary(polys), *rect)
+    areas = shapely.from_wkb(np.array(list(regions), dtype=object)) if len(regions) else np.zeros(0, object)
+    lines = shapely.clip_by_rect(np.concatenate([shapely.boundary(polys), shapely.boundary(areas)]), *rect)
     noded = shapely.union_all(np.append(lines, shapely.boundary(shapely.box(*rect))), grid_size=GRID_DEG)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     faces = faces[~shapely.is_empty(faces)]
-    f, p = shapely.STRtree(polys).query(shapely.point_on_surface(faces), predicate="within")
+    points = shapely.point_on_surface(faces)
+    f, p = shapely.STRtree(polys).query(points, predicate="within")
     s, k = step_of[p], kind_of[p]
     order = np.lexsort((k, s, f))
+    bits = np.zeros(len(faces), np.int64)
+    for j, area in enumerate(areas):
+        bits |= shapely.contains(area, points).astype(np.int64) << j
     weight = _geo.lonlat_areas_km2(faces) + _budgets(faces, long_edges)
-    return weight, f[order], s[order], k[order]
+    return weight, f[order], s[order], k[order], bits
+
+
+def _long_region_edges(regions: np.ndarray) -> np.ndarray:
+    """The mask regions' edges of about :data:`SHORT_KM` or more, as long edges (a masked
+    window has edges along its mask)."""
+    if not len(regions):
+        return np.zeros((0, 5))
+    _, e, km = _edges_km(shapely.geometrycollections(list(regions)))
+    e = e[km >= SHORT_KM * 0.9]
+    return np.column_stack([e, _km(e)])
 
 
 @dataclass
@@ -313,9 +377,13 @@ def _on_segment(p: np.ndarray, seg: np.ndarray, tol: float = 4e-7) -> np.ndarray
     return np.hypot(*(a + t[:, None] * d - p).T) <= tol
 
 
-def _tables(t: int, weight: np.ndarray, face: np.ndarray, step: np.ndarray, kind: np.ndarray
+def _tables(t: int, weight: np.ndarray, face: np.ndarray, step: np.ndarray, kind: np.ndarray,
+            group: np.ndarray | None = None, allowed: list[np.ndarray | None] | None = None
             ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The packed tables of both sides (float32, rounded up) from the faces' steps."""
+    """The packed tables of both sides (float32, rounded up) from the faces' steps.
+    ``group``: per face, an index into ``allowed``, the pairs of maps ``(i, k)`` (a ``t × t``
+    boolean matrix, or None: all) whose windows count the face (outside their mask)."""
+    gid = np.zeros(len(weight), np.int64) if group is None else group
     corners: dict[str, list[np.ndarray]] = {"UA": [], "RU": []}
     starts = np.r_[0, np.nonzero(np.diff(face))[0] + 1] if len(face) else np.zeros(0, int)
     counts = np.diff(np.r_[starts, len(face)])
@@ -326,37 +394,41 @@ def _tables(t: int, weight: np.ndarray, face: np.ndarray, step: np.ndarray, kind
         odd = np.add.reduceat(repeat.astype(int), starts) > 0
     # faces whose steps do not alternate: in every window holding one of their steps
     sel = np.repeat(odd, counts)
-    s, w = step[sel], weight[face[sel]]
+    s, w, g = step[sel], weight[face[sel]], gid[face[sel]]
     zero, end = np.zeros_like(s), np.full_like(s, t)
     for side in corners:
-        corners[side].append(np.column_stack([zero, s + 1, s + 1, end, w]))
+        corners[side].append(np.column_stack([zero, s + 1, s + 1, end, w, g]))
     # the others: per pair of an occupied and a free interval of maps
     for m in np.unique(counts[~odd]):
-        group = starts[(counts == m) & ~odd]
-        at = group[:, None] + np.arange(m)
-        bounds = np.column_stack([np.zeros(len(group), int), step[at] + 1, np.full(len(group), t)])
-        occupied_first = kind[group] == 0
-        w = weight[face[group]]
+        firsts = starts[(counts == m) & ~odd]
+        at = firsts[:, None] + np.arange(m)
+        bounds = np.column_stack([np.zeros(len(firsts), int), step[at] + 1, np.full(len(firsts), t)])
+        occupied_first = kind[firsts] == 0
+        w, g = weight[face[firsts]], gid[face[firsts]]
         for q in range(m + 1):
             occupied = occupied_first == (q % 2 == 0)  # per face: interval q occupied
             for q2 in range((q + 1) % 2, m + 1, 2):  # the intervals on the other side
-                rect = np.column_stack([bounds[:, q], bounds[:, q2], bounds[:, q + 1], bounds[:, q2 + 1], w])
+                rect = np.column_stack([bounds[:, q], bounds[:, q2], bounds[:, q + 1], bounds[:, q2 + 1], w, g])
                 corners["UA"].append(rect[occupied])  # occupied at i, free at k
                 corners["RU"].append(rect[~occupied])
-    return _packed(t, corners["UA"]), _packed(t, corners["RU"])
+    allowed = allowed or [None]
+    return _packed(t, corners["UA"], allowed), _packed(t, corners["RU"], allowed)
 
 
-def _packed(t: int, rects: list[np.ndarray]) -> np.ndarray:
-    """The running sum of rectangles ``(row0, col0, row1, col1, weight)`` (half-open) as the
-    packed upper triangle (``i < k``), float32 rounded up."""
-    grid = np.zeros((t + 1) * (t + 1))
-    if rects:
-        r = np.concatenate(rects)
-        r0, c0, r1, c1 = (r[:, n].astype(np.int64) for n in range(4))
-        w = r[:, 4]
+def _packed(t: int, rects: list[np.ndarray], allowed: list[np.ndarray | None]) -> np.ndarray:
+    """The running sum of rectangles ``(row0, col0, row1, col1, weight, group)`` (half-open),
+    each group's kept where it is ``allowed``, as the packed upper triangle (``i < k``),
+    float32 rounded up."""
+    full = np.zeros((t, t))
+    r = np.concatenate(rects) if rects else np.zeros((0, 6))
+    for g in np.unique(r[:, 5]).astype(int):
+        part = r[r[:, 5] == g]
+        grid = np.zeros((t + 1) * (t + 1))
+        r0, c0, r1, c1 = (part[:, n].astype(np.int64) for n in range(4))
         for rows, cols, sign in ((r0, c0, 1), (r1, c0, -1), (r0, c1, -1), (r1, c1, 1)):
-            grid += np.bincount(rows * (t + 1) + cols, weights=sign * w, minlength=grid.size)
-    full = grid.reshape(t + 1, t + 1).cumsum(0).cumsum(1)[:t, :t]
+            grid += np.bincount(rows * (t + 1) + cols, weights=sign * part[:, 4], minlength=grid.size)
+        summed = grid.reshape(t + 1, t + 1).cumsum(0).cumsum(1)[:t, :t]
+        full += summed if allowed[g] is None else summed * allowed[g]
     upper = full[np.triu_indices(t, 1)]
     up = upper.astype(np.float32)
     low = up.astype(np.float64) < upper

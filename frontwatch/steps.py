@@ -334,9 +334,10 @@ class GainBounds:
         return np.minimum(total * (1 + self.MARGIN_REL) + self.MARGIN_KM2, self.table_upper_km2(i, j, side))
 
     def table_upper_km2(self, i: np.ndarray, j: np.ndarray, side: str) -> np.ndarray:
-        """Upper bounds of the (unmasked) gains from the stored table of all windows
+        """Upper bounds of the masked gains from the stored table of all windows
         (:mod:`.arrangement`); windows that end after the table's last map add the plain
-        steps after it; infinite where there is no table or the window starts after it."""
+        steps after it (a mask only takes ground away); infinite where there is no table or
+        the window starts after it."""
         if self._table is None:
             from .arrangement import load
 

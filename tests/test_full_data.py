@@ -395,12 +395,14 @@ def test_pruned_rankings_and_distances_are_the_exhaustive_ones_on_the_full_histo
 def test_window_tables_bound_real_windows_from_above(full):
     """#14: ingest stores each source's table of window bounds (frontwatch.arrangement), and
     on windows of 1 to 1,000 maps across each history it is never below either side's gain
-    by the plain overlay of the two whole maps (the second method)."""
+    outside the window's mask, by the plain overlay of the two whole maps (the second
+    method)."""
     import random
 
     import numpy as np
 
     from frontwatch import arrangement
+    from frontwatch.quality import mask_parts
     from frontwatch.timeline import History
 
     store, _, _ = full
@@ -413,7 +415,9 @@ def test_window_tables_bound_real_windows_from_above(full):
             if span >= len(records):
                 continue
             i = rng.randrange(len(records) - span)
-            lost, taken = _geo.split_difference(store.layer(records[i].id), store.layer(records[i + span].id), local=False)
+            a, b = records[i], records[i + span]
+            diff = _geo.split_difference(store.layer(a.id), store.layer(b.id), local=False)
+            lost, taken = mask_parts(store, History(store, source).flagged, a, b, diff=diff).apply()
             for side, got in (("UA", lost), ("RU", taken)):
                 upper = float(table.upper_km2(np.array([i]), np.array([i + span]), side)[0])
                 assert _geo.area_km2(got) <= upper, (source, span, side)
