@@ -32,6 +32,27 @@ def test_gains_by_side_match_hand_computed_differences(tmp_path, fresh_store):
     assert ch["net_km2"] == pytest.approx(ru - ua, abs=0.2)
 
 
+def test_a_map_republished_unchanged_is_overlaid_once(tmp_path, fresh_store, monkeypatch):
+    """Three maps, the third the first republished: the change from the second to each of
+    the others is measured by one overlay (their layers are the same bytes), with the
+    hand-computed gains of A and B."""
+    from frontwatch import changes
+    from frontwatch.timeline import History
+
+    files = [nzz_file(tmp_path / f"2022-09-0{d}.json.gz", f"2022-09-0{d}", g) for d, g in ((1, A), (3, B), (5, A))]
+    ingest(fresh_store, "liveuamap-nzz", files, workers=1)
+    first, second, third = History(fresh_store, "liveuamap-nzz").records
+    assert fresh_store.layer_blob(first.id) == fresh_store.layer_blob(third.id)
+    overlays = []
+    real = changes.layer_differences
+    monkeypatch.setattr(changes, "layer_differences", lambda *a: overlays.append(a) or real(*a))
+    back = changes.change_km2(fresh_store, second, first)
+    assert changes.change_km2(fresh_store, second, third) == back
+    assert len(overlays) == 1
+    assert back[0] == pytest.approx(equal_area_km2(box(37.0, 49.0, 37.5, 50.0)), abs=0.2)  # (occupied at 2 only)
+    assert back[1] == pytest.approx(equal_area_km2(box(36.0, 49.0, 36.5, 50.0)), abs=0.2)
+
+
 def test_as_of_uses_latest_snapshot_and_reports_lag(tmp_path, fresh_store):
     f1 = nzz_file(tmp_path / "2022-09-01.json.gz", "2022-09-01", A)
     ingest(fresh_store, "liveuamap-nzz", [f1], workers=1)
