@@ -28,7 +28,9 @@ holds the piece (at least :data:`SHORT_KM` and the piece itself), plus a term fo
 snapped noding (:data:`GRID_DEG`). Per map, a term for the snapping of maps whose every
 vertex moved (:data:`._diff.SNAP_DEG`, ISW's exports) covers the slivers a measured window
 or a snapped step may differ by. Faces whose steps do not alternate (a sliver read on the
-wrong side of a boundary) count in every window that holds one of their steps.
+wrong side of a boundary) count in every window that holds one of their steps; a sliver
+misread without breaking the alternation is under a millimetre wide, which the snapping
+term covers.
 
 Rankings (:func:`.changes.top_windows`) measure windows in the order of their bounds, so
 bounds a few hundredths of a km² above the truth let them stop after the ranked windows
@@ -70,7 +72,12 @@ REL_MARGIN, ABS_MARGIN_KM2 = 1e-6, 0.01
 REBUILD_AFTER = 30
 """Maps added since the table was built before ingest builds it again (each rebuild of a
 full history takes seconds; maps after the table's last are bounded by the steps' sums)."""
-_R_KM = 6371.0
+_R_KM = _geo.AUTHALIC_RADIUS_M / 1000
+LONG_PICK_KM = 0.9 * SHORT_KM
+"""Edges picked as long by their flat-Earth length (within 0.5 %), then measured again."""
+SNAPPED_BELOW = 0.7
+"""A map sharing less than this share of its vertices with the map before it was snapped
+onto it in their step (:data:`._diff.MAX_SHARE` of edges differing)."""
 
 
 @dataclass
@@ -120,11 +127,23 @@ STRIPS_PER_WORKER = 2
 """Strips of the plane (by longitude) per worker: each strip's faces are found on their own."""
 
 
+TABLE_VERSION = 1
+"""Part of every map's key: a table built by another method (its constants, its rules of
+masks) is not used."""
+
+
 def map_key(r: SnapshotRecord) -> str:
-    """What a table depends on of a map: its occupied layer, the regions held before 2022
-    it draws, whether it has an unexplained step (the last two decide the masks)."""
+    """What a table depends on of a map: the method, its occupied layer, the regions held
+    before 2022 it draws, whether it has an unexplained step (the last two decide masks)."""
     drawn = ",".join(f"{n}={int(bool(r.coverage.get(n)))}" for n in sorted(r.coverage))
-    return f"{r.geom_hash}|{drawn}|{int(bool(unexplained_flags(r)))}"
+    return f"v{TABLE_VERSION}|{r.geom_hash}|{drawn}|{int(bool(unexplained_flags(r)))}"
+
+
+def held_codes(records: list[SnapshotRecord]) -> tuple[list[str], np.ndarray]:
+    """The regions held before 2022, and per map whether it draws each (``(maps,
+    regions)``): a window whose two maps differ on a region has it in its mask."""
+    names = sorted(held_before_2022())
+    return names, np.array([[bool(r.coverage.get(n)) for n in names] for r in records], bool).reshape(-1, len(names))
 
 
 def _mask_regions(store: Store, records: list[SnapshotRecord]) -> list[tuple[BaseGeometry, np.ndarray]]:
@@ -135,10 +154,11 @@ def _mask_regions(store: Store, records: list[SnapshotRecord]) -> list[tuple[Bas
     them in only raises the bounds.)"""
     t = len(records)
     out: list[tuple[BaseGeometry, np.ndarray]] = []
-    for name, geom in held_before_2022().items():
-        codes = np.array([bool(r.coverage.get(name)) for r in records])
-        if len(set(codes.tolist())) > 1:  # (with the edge zone: a piece reaching into it is masked whole)
-            out.append((shapely.buffer(geom, COVERAGE_EDGE_DEG), codes[:, None] != codes[None, :]))
+    regions = held_before_2022()
+    names, codes = held_codes(records)
+    for j, name in enumerate(names):
+        if codes[:, j].any() and not codes[:, j].all():  # (with the edge zone: a piece reaching into it is masked whole)
+            out.append((shapely.buffer(regions[name], COVERAGE_EDGE_DEG), codes[:, j, None] != codes[None, :, j]))
     for s, r in enumerate(records):
         if unexplained_flags(r):
             masked = np.zeros((t, t), bool)
@@ -174,10 +194,11 @@ def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = N
     regions = _mask_regions(store, records)
     region_geoms = np.array([g for g, _ in regions], dtype=object)
     long_edges = np.concatenate([maps.long_edges, _long_region_edges(region_geoms)])
-    jobs = list(_strips(steps_polys, step_of, kind_of, long_edges, region_geoms,
-                        (workers if pool else 1) * STRIPS_PER_WORKER))  # fmt: skip
+    strips = (workers if pool else 1) * STRIPS_PER_WORKER
+    jobs = list(_strips(steps_polys, step_of, kind_of, long_edges, region_geoms, strips)) if len(steps_polys) else []
     results = [pool.submit(_strip_faces, *job) for job in jobs] if pool is not None else None
-    weights, faces, steps_, kinds, bits = [], [], [], [], []
+    none = np.zeros(0, np.int64)  # (maps that never change: no faces, a table of zeros)
+    weights, faces, steps_, kinds, bits = [np.zeros(0)], [none], [none], [none], [np.zeros((0, len(regions)), bool)]
     offset = 0
     for n, job in enumerate(jobs):
         part = results[n].result() if results is not None else _strip_faces(*job)
@@ -190,10 +211,11 @@ def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = N
         if progress is not None:
             progress(n + 1, len(jobs) + 1)
     # faces inside mask regions count only in the windows whose masks leave them out
-    combos, group = np.unique(np.concatenate(bits), return_inverse=True)
+    inside = np.concatenate(bits) if regions else np.zeros((offset, 1), bool)  # (no region: one group)
+    combos, group = np.unique(inside, axis=0, return_inverse=True)
     allowed: list[np.ndarray | None] = []
-    for c in combos.tolist():
-        held = [m for j, (_, m) in enumerate(regions) if c >> j & 1]
+    for combo in combos:
+        held = [m for (_, m), is_in in zip(regions, combo, strict=False) if is_in]
         allowed.append(~np.logical_or.reduce(held) if held else None)
     ua, ru = _tables(t, np.concatenate(weights), np.concatenate(faces), np.concatenate(steps_),
                      np.concatenate(kinds), group.ravel(), allowed)  # fmt: skip
@@ -226,8 +248,8 @@ def _strips(polys, step_of, kind_of, long_edges, regions, count: int):
 def _strip_faces(wkb, step_of, kind_of, rect, long_edges, regions=()):
     """The faces of one strip: their weights (lon/lat area and budget, km²); per (face,
     step that holds it): the face (index here), the step and the kind (0: Russia lost it, 1:
-    Russia took it), sorted by face then step; and per face, the mask regions it lies in
-    (bits). The strip's frame closes the rings it cuts; the regions' edges cut faces too."""
+    Russia took it), sorted by face then step; and per face, which mask regions it lies in
+    (``(faces, regions)``). The strip's frame closes the rings it cuts; the regions' edges cut faces too."""
     polys = shapely.from_wkb(wkb)
     areas = shapely.from_wkb(np.array(list(regions), dtype=object)) if len(regions) else np.zeros(0, object)
     lines = shapely.clip_by_rect(np.concatenate([shapely.boundary(polys), shapely.boundary(areas)]), *rect)
@@ -238,11 +260,9 @@ def _strip_faces(wkb, step_of, kind_of, rect, long_edges, regions=()):
     f, p = shapely.STRtree(polys).query(points, predicate="within")
     s, k = step_of[p], kind_of[p]
     order = np.lexsort((k, s, f))
-    bits = np.zeros(len(faces), np.int64)
-    for j, area in enumerate(areas):
-        bits |= shapely.contains(area, points).astype(np.int64) << j
+    inside = np.column_stack([shapely.contains(area, points) for area in areas]) if len(areas) else None
     weight = _geo.lonlat_areas_km2(faces) + _budgets(faces, long_edges)
-    return weight, f[order], s[order], k[order], bits
+    return weight, f[order], s[order], k[order], np.zeros((len(faces), 0), bool) if inside is None else inside
 
 
 def _long_region_edges(regions: np.ndarray) -> np.ndarray:
@@ -250,8 +270,8 @@ def _long_region_edges(regions: np.ndarray) -> np.ndarray:
     window has edges along its mask)."""
     if not len(regions):
         return np.zeros((0, 5))
-    _, e, km = _edges_km(shapely.geometrycollections(list(regions)))
-    e = e[km >= SHORT_KM * 0.9]
+    _, e, km = _edges_km(shapely.MultiPolygon([p for g in regions for p in _geo.polygons_of(g)]))
+    e = e[km >= LONG_PICK_KM]
     return np.column_stack([e, _km(e)])
 
 
@@ -277,14 +297,14 @@ def map_terms(geom: BaseGeometry, before: BaseGeometry | None = None) -> MapTerm
     """:class:`MapTerms` of a map (``before``: the map before it, if any). Step workers
     compute them with each step (:func:`.steps.derive_steps`), while they hold the maps."""
     xy, e, km = _edges_km(geom)
-    long_edges, shared = e[km >= SHORT_KM * 0.9], 1.0
+    long_edges, shared = e[km >= LONG_PICK_KM], 1.0
     if before is not None and len(xy):
         xy_before, e_before, km_before = _edges_km(before)
         if len(xy_before):
             prev = np.sort(_point_keys(xy_before))
             keys = _point_keys(xy)
             shared = float((prev[np.minimum(np.searchsorted(prev, keys), len(prev) - 1)] == keys).mean())
-            had = np.sort(_point_keys(e_before[km_before >= SHORT_KM * 0.9]))
+            had = np.sort(_point_keys(e_before[km_before >= LONG_PICK_KM]))
             if len(had):
                 keys = _point_keys(long_edges)
                 long_edges = long_edges[had[np.minimum(np.searchsorted(had, keys), len(had) - 1)] != keys]
@@ -306,13 +326,17 @@ def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, Map
     ``known``: the terms the step workers computed, by map id; the others are read."""
     known = known or {}
     longs, per_map = [], np.zeros(len(records))
+    before: tuple[int, BaseGeometry] | None = None  # (the map read last: a chain is read once)
     for n, r in enumerate(records):
         got = known.get(r.id)
         if got is None:
-            before = _gpkg.from_gpkg(store.layer_blob(records[n - 1].id)) if n else None
-            got = map_terms(_gpkg.from_gpkg(store.layer_blob(r.id)), before)
+            prev = None
+            if n:
+                prev = before[1] if before and before[0] == n - 1 else _gpkg.from_gpkg(store.layer_blob(records[n - 1].id))
+            geom = _gpkg.from_gpkg(store.layer_blob(r.id))
+            got, before = map_terms(geom, prev), (n, geom)
         longs.append(got.long_edges)
-        per_map[n] = JITTER_KM2_PER_KM * got.boundary_km * (2 if got.shared < 0.7 else 1)
+        per_map[n] = JITTER_KM2_PER_KM * got.boundary_km * (2 if got.shared < SNAPPED_BELOW else 1)
     edges = np.concatenate(longs) if longs else np.zeros((0, 4))
     # one of each edge (copies moved by an export's jitter too: the containment test's
     # tolerance holds them; a hash collision would drop an edge, at odds of 1e-10)

@@ -14,18 +14,16 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import shapely
 
 from . import _geo, _gpkg
 from ._workers import default_workers, worker_pool
+from .arrangement import MapTerms, WindowTable, held_codes, load, map_terms
 from .boundaries import REGION_LABELS
 from .store import SnapshotRecord, Store
-
-if TYPE_CHECKING:
-    from .arrangement import MapTerms, WindowTable
 
 
 @dataclass
@@ -38,15 +36,13 @@ class Step:
     taken_by_ru: shapely.MultiPolygon
 
 
-def _diff(blob_a: bytes, blob_b: bytes, first: bool = False) -> StepRow:
-    """A step as stored, with the :class:`.arrangement.MapTerms` of ``b`` (and of ``a`` if
-    ``first``: the start of a chain), which the table of windows needs of every map."""
-    from .arrangement import map_terms
-
+def _diff(blob_a: bytes, blob_b: bytes, terms: int = 0) -> StepRow:
+    """A step as stored, and with ``terms`` the :class:`.arrangement.MapTerms` the table of
+    windows needs of every map: of ``b`` (1), and of ``a`` too (2: the source's first map)."""
     a, b = _gpkg.from_gpkg(blob_a), _gpkg.from_gpkg(blob_b)
     ua, ru = _geo.split_difference(a, b)
-    terms = (map_terms(a) if first else None, map_terms(b, a))
-    return _gpkg.to_gpkg(ua), _gpkg.to_gpkg(ru), _geo.area_km2(ua), _geo.area_km2(ru), terms
+    got = (map_terms(a) if terms > 1 else None, map_terms(b, a) if terms else None)
+    return _gpkg.to_gpkg(ua), _gpkg.to_gpkg(ru), _geo.area_km2(ua), _geo.area_km2(ru), got
 
 
 def ensure_steps(
@@ -57,24 +53,27 @@ def ensure_steps(
     progress: Callable[[int, int], None] | None = None,
     pool: Executor | None = None,
     keep: bool = False,
+    terms: bool = False,
 ) -> dict[tuple[int, int], StepRow]:
     """Compute the steps between consecutive ``records`` that the store does not hold;
     returns them, by ``(from_id, to_id)``. Only ``keep`` (ingest's :func:`derive_steps`)
     stores them, in short transactions of their own; a query computes them in memory and
     writes nothing. No transaction is open while they are computed; a ``pool`` given
-    (ingest's workers) is used instead of new worker processes."""
+    (ingest's workers) is used instead of new worker processes. With ``terms`` (``records``
+    a source's whole history), each step also has its maps' terms (see :func:`_diff`)."""
     pairs = list(zip(records, records[1:], strict=False))
     have = store.step_keys()
     todo = [(a, b) for a, b in pairs if (a.id, b.id) not in have]
     if not todo:
         return {}
     workers = workers if workers is not None else default_workers()
+    want = {a.id: (2 if a.id == records[0].id else 1) for a, _ in todo} if terms else {}
     if len(todo) > 8 and (pool is not None or workers > 1):
         with ExitStack() as stack:
             if pool is None:
                 pool = stack.enter_context(worker_pool(workers))
-            return _add_steps(store, _in_pool(pool, _with_blobs(store, todo)), len(todo), progress, keep)
-    results = ((a, b, _diff(blob_a, blob_b, first)) for a, b, blob_a, blob_b, first in _with_blobs(store, todo))
+            return _add_steps(store, _in_pool(pool, _with_blobs(store, todo, want)), len(todo), progress, keep)
+    results = ((a, b, _diff(blob_a, blob_b, n)) for a, b, blob_a, blob_b, n in _with_blobs(store, todo, want))
     return _add_steps(store, results, len(todo), progress, keep)
 
 
@@ -82,24 +81,23 @@ IN_FLIGHT = 16
 """Steps handed to the workers at a time (each holds two layers' blobs until it is done)."""
 
 
-def _with_blobs(store: Store, todo: list[tuple[SnapshotRecord, SnapshotRecord]]):
+def _with_blobs(store: Store, todo: list[tuple[SnapshotRecord, SnapshotRecord]], terms: dict[int, int]):
     """Each pair with its two occupied layers' blobs, each layer read once along a chain
-    (the ``b`` of a pair is the ``a`` of the next), and whether it starts a chain."""
+    (the ``b`` of a pair is the ``a`` of the next), and the terms :func:`_diff` is to add."""
     last: tuple[int, bytes] | None = None
     for a, b in todo:
-        chained = last is not None and last[0] == a.id
-        blob_a = last[1] if last is not None and chained else store.layer_blob(a.id)
+        blob_a = last[1] if last is not None and last[0] == a.id else store.layer_blob(a.id)
         blob_b = store.layer_blob(b.id)
         last = (b.id, blob_b)
-        yield a, b, blob_a, blob_b, not chained
+        yield a, b, blob_a, blob_b, terms.get(a.id, 0)
 
 
 def _in_pool(pool: Executor, pairs):
     """The steps of ``pairs`` computed by ``pool``, in order, with at most
     :data:`IN_FLIGHT` waiting (a whole history's layers are never held at once)."""
     waiting: deque = deque()
-    for a, b, blob_a, blob_b, first in pairs:
-        waiting.append((a, b, pool.submit(_diff, blob_a, blob_b, first)))
+    for a, b, blob_a, blob_b, terms in pairs:
+        waiting.append((a, b, pool.submit(_diff, blob_a, blob_b, terms)))
         if len(waiting) >= IN_FLIGHT:
             a0, b0, fut = waiting.popleft()
             yield a0, b0, fut.result()
@@ -118,19 +116,21 @@ def derive_steps(store: Store, source: str, *, pool: Executor | None = None, wor
     ``pool``, ``workers`` processes (the ingest's own ``--workers``). ``terms`` gets the
     maps' :class:`.arrangement.MapTerms` the workers computed, by map id."""
     made = ensure_steps(store, store.snapshots(source), pool=pool, workers=workers, progress=progress,
-                        keep=True)  # fmt: skip
+                        keep=True, terms=terms is not None)  # fmt: skip
     if terms is not None:
         for (a, b), row in made.items():
             if row[4][0] is not None:
                 terms[a] = row[4][0]
-            terms[b] = row[4][1]
+            if row[4][1] is not None:
+                terms[b] = row[4][1]
     return len(made)
 
 
 STEPS_PER_COMMIT = 32
 StepRow = tuple[bytes, bytes, float, float, tuple]
 """A step as computed: the two differences (GeoPackage blobs) and their areas (km²), as
-stored; and the :class:`.arrangement.MapTerms` of its maps (``(of a or None, of b)``)."""
+stored; and the :class:`.arrangement.MapTerms` of its maps (``(of a, of b)``, None where not
+asked)."""
 
 
 def _add_steps(store: Store, results, total: int, progress, keep: bool = False
@@ -218,6 +218,7 @@ class GainBounds:
         self._masked_rows: dict[tuple[int, int], list[float]] = {}
         self._codes: tuple[np.ndarray, np.ndarray] | None = None
         self._table: WindowTable | Literal[False] | None = None
+        self._held: np.ndarray | None = None
         self._load()
 
     def _load(self, made: dict[tuple[int, int], StepRow] | None = None) -> None:
@@ -339,8 +340,6 @@ class GainBounds:
         steps after it (a mask only takes ground away); infinite where there is no table or
         the window starts after it."""
         if self._table is None:
-            from .arrangement import load
-
             self._table = load(self.store, self.records) or False
         out = np.full(len(i), np.inf)
         if not self._table:
@@ -352,7 +351,14 @@ class GainBounds:
             a, b = i[inside], j[inside]
             end = np.minimum(b, last)
             after = (own[b] - own[end]) * (1 + self.MARGIN_REL) + np.where(b > end, self.MARGIN_KM2, 0)
-            out[inside] = self._table.upper_km2(a, end, side) + after
+            got = self._table.upper_km2(a, end, side) + after
+            # a region the table's window a → last masks but a → b does not (drawn again
+            # after the table's last map): the table left its ground out
+            if self._held is None:
+                self._held = held_codes(self.records)[1]
+            held = self._held
+            got[((held[a] != held[end]) & (held[a] == held[b])).any(axis=1)] = np.inf
+            out[inside] = got
         return out
 
     def masked_cumulative_km2(self, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

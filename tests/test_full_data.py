@@ -394,7 +394,8 @@ def test_pruned_rankings_and_distances_are_the_exhaustive_ones_on_the_full_histo
 
 def test_window_tables_bound_real_windows_from_above(full):
     """#14: ingest stores each source's table of window bounds (frontwatch.arrangement), and
-    on windows of 1 to 1,000 maps across each history it is never below either side's gain
+    on windows of 1 to 1,000 maps across each history, and around coverage breaks and
+    unexplained steps (what masks hold), it is never below either side's gain
     outside the window's mask, by the plain overlay of the two whole maps (the second
     method)."""
     import random
@@ -411,16 +412,19 @@ def test_window_tables_bound_real_windows_from_above(full):
         records = History(store, source).records
         table = arrangement.load(store, records)
         assert table is not None and table.size == len(records), source
-        for span in (1, 3, 10, 30, 100, 300, 1000):
-            if span >= len(records):
-                continue
-            i = rng.randrange(len(records) - span)
-            a, b = records[i], records[i + span]
+        windows = [(i, i + span) for span in (1, 3, 10, 30, 100, 300, 1000) if span < len(records)
+                   for i in [rng.randrange(len(records) - span)]]  # fmt: skip
+        # and windows around what masks hold: coverage breaks and unexplained steps
+        special = [n for n in range(1, len(records))
+                   if records[n].coverage != records[n - 1].coverage or records[n].flags]  # fmt: skip
+        windows += [(max(0, n - d), min(len(records) - 1, n + d)) for n in special[:4] for d in (2, 40)]
+        for i, k in windows:
+            a, b = records[i], records[k]
             diff = _geo.split_difference(store.layer(a.id), store.layer(b.id), local=False)
             lost, taken = mask_parts(store, History(store, source).flagged, a, b, diff=diff).apply()
             for side, got in (("UA", lost), ("RU", taken)):
-                upper = float(table.upper_km2(np.array([i]), np.array([i + span]), side)[0])
-                assert _geo.area_km2(got) <= upper, (source, span, side)
+                upper = float(table.upper_km2(np.array([i]), np.array([k]), side)[0])
+                assert _geo.area_km2(got) <= upper, (source, i, k, side)
 
 
 def test_second_article_checked_end_to_end_on_real_maps(full):
