@@ -84,10 +84,11 @@ def run_bounds(e: np.ndarray, ring: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.column_stack([np.minimum.reduceat(lo, starts), np.maximum.reduceat(hi, starts)])
 
 
-def _hashes(e: np.ndarray) -> np.ndarray:
+def row_hashes(e: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row of up to four float64 coordinates (points, edges)."""
     u = np.ascontiguousarray(e).view(np.uint64)
     with np.errstate(over="ignore"):
-        h = (u * _K).sum(axis=1, dtype=np.uint64)
+        h = (u * _K[: u.shape[1]]).sum(axis=1, dtype=np.uint64)
     return h ^ (h >> np.uint64(31))
 
 
@@ -95,7 +96,7 @@ def unmatched(ea: np.ndarray, eb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Masks of the rows of ``ea`` that are not rows of ``eb``, and of the rows of ``eb``
     that are not rows of ``ea``. Rows are compared exactly: a hash collision can only mark
     a shared row as unmatched (more work), never a differing row as shared."""
-    ha, hb = _hashes(ea), _hashes(eb)
+    ha, hb = row_hashes(ea), row_hashes(eb)
     oa, ob = np.argsort(ha), np.argsort(hb)
     sa, sb = ha[oa], hb[ob]
     return _absent(ea, oa, sa, eb, ob, sb), _absent(eb, ob, sb, ea, oa, sa)

@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import _geo
-from ._diff import _hashes, edges
+from ._diff import edges, row_hashes
 from ._recent import Recent
 from ._tiles import TiledOutline
 
@@ -135,7 +135,7 @@ def _cells_near_edges(geom: shapely.MultiPolygon, r: float) -> list[_Cell]:
     k = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)  # position within its edge's cells
     ci = lo[row, 0] + k // span[row, 1]
     cj = lo[row, 1] + k % span[row, 1]
-    h1 = _hashes(e)
+    h1 = row_hashes(e)
     with np.errstate(over="ignore"):
         h2 = (np.ascontiguousarray(e).view(np.uint64) * _K2).sum(axis=1, dtype=np.uint64)
     keys, at = np.unique((ci << 32) + cj, return_inverse=True)  # (cell rows and columns are small)

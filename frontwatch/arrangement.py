@@ -51,6 +51,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import _geo, _gpkg
+from ._diff import row_hashes
 from .boundaries import held_before_2022
 from .quality import COVERAGE_EDGE_DEG, UNEXPLAINED, unexplained_flags
 from .store import SnapshotRecord, Store
@@ -301,12 +302,12 @@ def map_terms(geom: BaseGeometry, before: BaseGeometry | None = None) -> MapTerm
     if before is not None and len(xy):
         xy_before, e_before, km_before = _edges_km(before)
         if len(xy_before):
-            prev = np.sort(_point_keys(xy_before))
-            keys = _point_keys(xy)
+            prev = np.sort(row_hashes(xy_before))
+            keys = row_hashes(xy)
             shared = float((prev[np.minimum(np.searchsorted(prev, keys), len(prev) - 1)] == keys).mean())
-            had = np.sort(_point_keys(e_before[km_before >= LONG_PICK_KM]))
+            had = np.sort(row_hashes(e_before[km_before >= LONG_PICK_KM]))
             if len(had):
-                keys = _point_keys(long_edges)
+                keys = row_hashes(long_edges)
                 long_edges = long_edges[had[np.minimum(np.searchsorted(had, keys), len(had) - 1)] != keys]
     return MapTerms(long_edges, 1.01 * float(km.sum()), shared)
 
@@ -340,7 +341,7 @@ def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, Map
     edges = np.concatenate(longs) if longs else np.zeros((0, 4))
     # one of each edge (copies moved by an export's jitter too: the containment test's
     # tolerance holds them; a hash collision would drop an edge, at odds of 1e-10)
-    _, first = np.unique(_point_keys(np.round(edges, 7)), return_index=True)
+    _, first = np.unique(row_hashes(np.round(edges, 7)), return_index=True)
     edges = edges[first]
     return _Maps(np.column_stack([edges, _km(edges)]), per_map)
 
@@ -350,16 +351,6 @@ def _km(e: np.ndarray) -> np.ndarray:
     if not len(e):
         return np.zeros(0)
     return np.asarray(_geo.WGS84.inv(e[:, 0], e[:, 1], e[:, 2], e[:, 3])[2]) / 1000
-
-
-def _point_keys(rows: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each row of coordinates (points or edges)."""
-    u = np.ascontiguousarray(rows).view(np.uint64)
-    h = np.zeros(len(u), np.uint64)
-    with np.errstate(over="ignore"):
-        for c in range(u.shape[1]):
-            h = (h ^ u[:, c]) * np.uint64(0x9E3779B97F4A7C15)
-    return h ^ (h >> np.uint64(29))
 
 
 def _approx_km(e: np.ndarray) -> np.ndarray:

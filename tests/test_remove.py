@@ -295,12 +295,12 @@ def test_a_map_removed_while_its_steps_are_derived_leaves_no_step(tmp_path, maps
     removed: list[int] = []
     real = steps._with_blobs
 
-    def removal_first(store, todo):
+    def removal_first(store, todo, *rest):
         with SQLiteStore(db) as other:  # (another process's removal, between ingest and steps)
             newest = other.snapshots(NZZ)[-1]
             remove_snapshots(other, NZZ, snapshot_id=newest.id)
             removed.append(newest.id)
-        yield from real(store, todo)
+        yield from real(store, todo, *rest)
 
     with SQLiteStore(db) as s:
         ingest(s, NZZ, maps[: FAULT_DAY - 1], workers=1)
