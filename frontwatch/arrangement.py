@@ -92,6 +92,13 @@ class WindowTable:
     ua: np.ndarray
     ru: np.ndarray
     per_map: np.ndarray
+    valid: int = -1
+    """How many first maps hold for the records it was loaded for (:func:`load`; all of
+    them otherwise)."""
+
+    def __post_init__(self) -> None:
+        if self.valid < 0:
+            self.valid = len(self.ids)
 
     @property
     def size(self) -> int:
@@ -105,13 +112,16 @@ class WindowTable:
         raw = table[pos].astype(np.float64) + self.per_map[i] + self.per_map[k]
         return raw * (1 + REL_MARGIN) + ABS_MARGIN_KM2
 
-    def covers(self, records: list[SnapshotRecord]) -> bool:
-        """Whether the table's maps are the first maps of ``records``, unchanged (their
-        layers, and what decides their windows' masks)."""
-        n = self.size
-        return (len(records) >= n
-                and [r.id for r in records[:n]] == self.ids.tolist()
-                and [map_key(r) for r in records[:n]] == self.hashes)  # fmt: skip
+    def matching(self, records: list[SnapshotRecord]) -> int:
+        """How many first maps of ``records`` are the table's first maps, unchanged (their
+        layers, and what decides their windows' masks): the table holds for the windows
+        between them, whatever came after (a map removed, one flagged since)."""
+        n = 0
+        for r, table_id, key in zip(records, self.ids.tolist(), self.hashes, strict=False):
+            if r.id != table_id or map_key(r) != key:
+                break
+            n += 1
+        return n
 
     def to_row(self) -> tuple[bytes, str, bytes, bytes, bytes]:
         return (self.ids.astype("<i8").tobytes(), "\n".join(self.hashes), self.ua.astype("<f4").tobytes(),
@@ -454,13 +464,13 @@ def _packed(t: int, rects: list[np.ndarray], allowed: list[np.ndarray | None]) -
 def refresh(store: Store, source: str, *, terms: dict[int, MapTerms] | None = None,
             pool: Executor | None = None, workers: int = 1,
             progress: Callable[[int, int], None] | None = None) -> bool:  # fmt: skip
-    """After an ingest: build and store the source's table unless the stored one covers all
-    but fewer than :data:`REBUILD_AFTER` of its maps; whether it built one. ``terms``: the
+    """After an ingest: build and store the source's table unless the stored one holds for
+    all but fewer than :data:`REBUILD_AFTER` of its maps; whether it built one. ``terms``: the
     maps' :class:`MapTerms` the ingest's step workers computed; ``pool``: its workers."""
     records = store.snapshots(source)
     row = store.window_table(source)
     have = WindowTable.from_row(row) if row is not None else None
-    if have is not None and have.covers(records) and len(records) - have.size < REBUILD_AFTER:
+    if have is not None and have.matching(records) >= 2 and len(records) - have.matching(records) < REBUILD_AFTER:
         return False
     table = build(store, source, records=records, terms=terms, pool=pool, workers=workers, progress=progress)
     with store.transaction():
@@ -469,9 +479,13 @@ def refresh(store: Store, source: str, *, terms: dict[int, MapTerms] | None = No
 
 
 def load(store: Store, records: list[SnapshotRecord]) -> WindowTable | None:
-    """The stored table of these records' source if it covers their first maps, else None."""
+    """The stored table of these records' source, with :attr:`WindowTable.valid` the number of
+    their first maps it holds for; None without one (or for fewer than two maps)."""
     if not records or not store.fast_paths:
         return None
     row = store.window_table(records[0].source)
     table = WindowTable.from_row(row) if row is not None else None
-    return table if table is not None and table.size >= 2 and table.covers(records) else None
+    if table is None:
+        return None
+    table.valid = table.matching(records)
+    return table if table.valid >= 2 else None

@@ -344,7 +344,7 @@ class GainBounds:
         out = np.full(len(i), np.inf)
         if not self._table:
             return out
-        last = self._table.size - 1
+        last = self._table.valid - 1
         inside = i < last
         if inside.any():
             own = self.cumulative_km2(side)[0]

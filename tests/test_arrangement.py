@@ -135,15 +135,41 @@ def test_ingest_builds_the_table_and_a_new_map_is_bounded_by_the_steps_after_it(
     store.close()
 
 
-def test_a_table_of_other_maps_is_not_used(evolving_store):
-    """A table is used only for the maps it was built from: another map list (a map
-    removed, or a layer redrawn) gets none until ingest builds it again."""
+def test_a_table_holds_for_the_maps_it_was_built_from_up_to_the_first_that_changed(evolving_store):
+    """A table holds for the windows between the first maps that are still the ones it was
+    built from (a map removed, a layer redrawn: the windows before it keep their bounds)."""
     sqlite_only(evolving_store, "the table is kept by SQLite stores")
     records = History(evolving_store, "liveuamap-nzz").records
-    assert arrangement.load(evolving_store, records) is not None
-    assert arrangement.load(evolving_store, records[:3] + records[4:]) is None
+    assert arrangement.load(evolving_store, records).valid == len(records)
+    assert arrangement.load(evolving_store, records[:3] + records[4:]).valid == 3
     redrawn = [records[0].__class__(**{**records[0].__dict__, "geom_hash": "x"}), *records[1:]]
     assert arrangement.load(evolving_store, redrawn) is None
+
+
+def test_a_map_removed_then_a_new_one_keeps_the_table(tmp_path):
+    """Removing the newest map and ingesting the next day's does not rebuild the table (a
+    daily map stays one step's work); windows that end on the new map stay bounded."""
+    from frontwatch.remove import remove_snapshots
+
+    files = evolving_maps(tmp_path, random.Random(SEED + 3), days=14)
+    store = SQLiteStore(tmp_path / "s.gpkg")
+    ingest(store, "liveuamap-nzz", files[:-1], workers=1)
+    built = store.window_table("liveuamap-nzz")
+    newest = History(store, "liveuamap-nzz").records[-1]
+    remove_snapshots(store, "liveuamap-nzz", snapshot_id=newest.id)
+    ingest(store, "liveuamap-nzz", files[-1:], workers=1)
+    assert store.window_table("liveuamap-nzz") == built
+    records = History(store, "liveuamap-nzz").records
+    table = arrangement.load(store, records)
+    assert table.valid == len(records) - 1
+    bounds = GainBounds(store, records)
+    last = len(records) - 1
+    bounds.ensure(0, last)
+    i = np.arange(last - 1)
+    upper = bounds.table_upper_km2(i, np.full(len(i), last), "UA")
+    for n in range(0, last - 1, 2):
+        assert _exact(store, records[n], records[last])[0] <= upper[n]
+    store.close()
 
 
 @pytest.mark.parametrize("days", [1, 3, 7, 20])
