@@ -237,13 +237,17 @@ def union_clipped(geoms: Sequence[BaseGeometry], outline: BaseGeometry
     return shapely.MultiPolygon(out), km2, max(outside_km2, 0.0)
 
 
+KM_PER_DEG_LON, KM_PER_DEG_LAT = 111.32, 110.57
+"""Kilometres per degree of longitude (at the equator) and of latitude, for rough measures."""
+
+
 def approx_km2(polys: np.ndarray) -> float:
     """Rough area (km²) of polygons from their planar area in degrees, scaled at each one's
     latitude: for warnings only, never for reported numbers."""
     if len(polys) == 0:
         return 0.0
     lat = shapely.get_y(shapely.centroid(polys))
-    return float(np.sum(shapely.area(polys) * np.cos(np.radians(lat))) * 111.32 * 110.57)
+    return float(np.sum(shapely.area(polys) * np.cos(np.radians(lat))) * KM_PER_DEG_LON * KM_PER_DEG_LAT)
 
 
 def difference(a: BaseGeometry, b: BaseGeometry) -> shapely.MultiPolygon:

@@ -79,6 +79,11 @@ LONG_PICK_KM = 0.9 * SHORT_KM
 SNAPPED_BELOW = 0.7
 """A map sharing less than this share of its vertices with the map before it was snapped
 onto it in their step (:data:`._diff.MAX_SHARE` of edges differing)."""
+STRIPS_PER_WORKER = 2
+"""Strips of the plane (by longitude) per worker: each strip's faces are found on their own."""
+TABLE_VERSION = 1
+"""Part of every map's key: a table built by another method (its constants, its rules of
+masks) is not used."""
 
 
 @dataclass
@@ -132,15 +137,6 @@ class WindowTable:
         ids, hashes, ua, ru, per_map = row
         return cls(np.frombuffer(ids, "<i8"), str(hashes).split("\n") if hashes else [],
                    np.frombuffer(ua, "<f4"), np.frombuffer(ru, "<f4"), np.frombuffer(per_map, "<f8"))  # fmt: skip
-
-
-STRIPS_PER_WORKER = 2
-"""Strips of the plane (by longitude) per worker: each strip's faces are found on their own."""
-
-
-TABLE_VERSION = 1
-"""Part of every map's key: a table built by another method (its constants, its rules of
-masks) is not used."""
 
 
 def map_key(r: SnapshotRecord) -> str:
@@ -201,10 +197,10 @@ def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = N
             kind.append(np.full(len(parts), k))
     steps_polys = np.concatenate(polys)
     step_of, kind_of = np.concatenate(step), np.concatenate(kind)
-    maps = _map_terms(store, records, terms)
+    map_edges, per_map = _map_terms(store, records, terms)
     regions = _mask_regions(store, records)
     region_geoms = np.array([g for g, _ in regions], dtype=object)
-    long_edges = np.concatenate([maps.long_edges, _long_region_edges(region_geoms)])
+    long_edges = np.concatenate([map_edges, _long_region_edges(region_geoms)])
     strips = (workers if pool else 1) * STRIPS_PER_WORKER
     jobs = list(_strips(steps_polys, step_of, kind_of, long_edges, region_geoms, strips)) if len(steps_polys) else []
     results = [pool.submit(_strip_faces, *job) for job in jobs] if pool is not None else None
@@ -233,16 +229,15 @@ def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = N
     if progress is not None:
         progress(len(jobs) + 1, len(jobs) + 1)
     return WindowTable(np.array([r.id for r in records], np.int64), [map_key(r) for r in records],
-                       ua, ru, maps.per_map)  # fmt: skip
+                       ua, ru, per_map)  # fmt: skip
 
 
 def _strips(polys, step_of, kind_of, long_edges, regions, count: int):
     """Per strip of longitude (about as many boundary vertices in each): the steps'
     polygons (WKB), steps and kinds that reach into it, the rectangle, the long edges and
     the mask regions (WKB, cut to the strip)."""
-    lines = shapely.boundary(polys)
     xmin, ymin, xmax, ymax = shapely.total_bounds(polys)
-    xs = np.sort(shapely.get_coordinates(lines)[:, 0])
+    xs = np.sort(shapely.get_coordinates(polys)[:, 0])
     cuts = sorted({round(float(xs[len(xs) * q // count]), 8) for q in range(1, count)} - {xmin, xmax})
     edges = [xmin - 1e-3, *cuts, xmax + 1e-3]
     box = shapely.bounds(polys)
@@ -286,13 +281,6 @@ def _long_region_edges(regions: np.ndarray) -> np.ndarray:
     return np.column_stack([e, _km(e)])
 
 
-@dataclass
-class _Maps:
-    long_edges: np.ndarray
-    """``(n, 5)``: x0, y0, x1, y1, length (km) of the maps' edges of :data:`SHORT_KM` or more."""
-    per_map: np.ndarray
-
-
 class MapTerms(NamedTuple):
     """What the table needs of one map: its edges of about :data:`SHORT_KM` or more
     (``(n, 4)``; with a map before it, only those that map does not have), its boundary's
@@ -325,16 +313,24 @@ def map_terms(geom: BaseGeometry, before: BaseGeometry | None = None) -> MapTerm
 def _edges_km(geom: BaseGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A map's vertices, its edges ``(n, 4)`` and their lengths (km, within 0.5 %: the long
     ones are measured again)."""
-    xy, ring = shapely.get_coordinates(shapely.get_rings(shapely.get_parts(geom)), return_index=True)
-    same = ring[1:] == ring[:-1]
-    e = np.concatenate([xy[:-1][same], xy[1:][same]], axis=1)
+    xy, e, _ = _ring_edges(shapely.get_parts(geom))
     return xy, e, _approx_km(e)
 
 
-def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, MapTerms] | None = None) -> _Maps:
-    """The long edges of all maps, and each map's term: its boundary's snapping slivers,
-    and those of the step into it where that step's maps share few vertices (snapped).
-    ``known``: the terms the step workers computed, by map id; the others are read."""
+def _ring_edges(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The vertices of polygons' rings, their edges ``(n, 4)`` and each edge's polygon."""
+    rings, owner = shapely.get_rings(polys, return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]
+    return xy, np.concatenate([xy[:-1][same], xy[1:][same]], axis=1), owner[ring[:-1][same]]
+
+
+def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, MapTerms] | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The long edges of all maps (``(n, 5)``: x0, y0, x1, y1, length in km), and each
+    map's term: its boundary's snapping slivers, and those of the step into it where that
+    step's maps share few vertices (snapped). ``known``: the terms the step workers
+    computed, by map id; the others are read."""
     known = known or {}
     longs, per_map = [], np.zeros(len(records))
     before: tuple[int, BaseGeometry] | None = None  # (the map read last: a chain is read once)
@@ -353,7 +349,7 @@ def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, Map
     # tolerance holds them; a hash collision would drop an edge, at odds of 1e-10)
     _, first = np.unique(row_hashes(np.round(edges, 7)), return_index=True)
     edges = edges[first]
-    return _Maps(np.column_stack([edges, _km(edges)]), per_map)
+    return np.column_stack([edges, _km(edges)]), per_map
 
 
 def _km(e: np.ndarray) -> np.ndarray:
@@ -365,19 +361,15 @@ def _km(e: np.ndarray) -> np.ndarray:
 
 def _approx_km(e: np.ndarray) -> np.ndarray:
     """Lengths (km) of edges ``(n, 4)`` on a local flat Earth (within 0.5 % here)."""
-    kx = 111.32 * np.cos(np.radians((e[:, 1] + e[:, 3]) / 2))
-    return np.hypot((e[:, 2] - e[:, 0]) * kx, (e[:, 3] - e[:, 1]) * 110.57)
+    kx = _geo.KM_PER_DEG_LON * np.cos(np.radians((e[:, 1] + e[:, 3]) / 2))
+    return np.hypot((e[:, 2] - e[:, 0]) * kx, (e[:, 3] - e[:, 1]) * _geo.KM_PER_DEG_LAT)
 
 
 def _budgets(faces: np.ndarray, long_edges: np.ndarray) -> np.ndarray:
     """Per face (km²): the sag of its edge pieces at the length of the longest map edge that
     holds each (at least the piece's own: a face's own edges sag too), and the snapping
     term (see the module's docstring)."""
-    rings, face_of_ring = shapely.get_rings(faces, return_index=True)
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
-    same = ring[1:] == ring[:-1]
-    e = np.concatenate([xy[:-1][same], xy[1:][same]], axis=1)
-    face_of = face_of_ring[ring[:-1][same]]
+    _, e, face_of = _ring_edges(faces)
     piece_km = _km(e)
     cap = np.maximum(piece_km, SHORT_KM)
     if len(long_edges) and len(e):
@@ -469,8 +461,8 @@ def refresh(store: Store, source: str, *, terms: dict[int, MapTerms] | None = No
     maps' :class:`MapTerms` the ingest's step workers computed; ``pool``: its workers."""
     records = store.snapshots(source)
     row = store.window_table(source)
-    have = WindowTable.from_row(row) if row is not None else None
-    if have is not None and have.matching(records) >= 2 and len(records) - have.matching(records) < REBUILD_AFTER:
+    holds = WindowTable.from_row(row).matching(records) if row is not None else 0
+    if holds >= 2 and len(records) - holds < REBUILD_AFTER:
         return False
     table = build(store, source, records=records, terms=terms, pool=pool, workers=workers, progress=progress)
     with store.transaction():

@@ -337,8 +337,8 @@ class GainBounds:
     def table_upper_km2(self, i: np.ndarray, j: np.ndarray, side: str) -> np.ndarray:
         """Upper bounds of the masked gains from the stored table of all windows
         (:mod:`.arrangement`); windows that end after the table's last map add the plain
-        steps after it (a mask only takes ground away); infinite where there is no table or
-        the window starts after it."""
+        steps after it (infinite where a region the table's window masks is drawn again
+        after it); infinite where there is no table or the window starts after it."""
         if self._table is None:
             self._table = load(self.store, self.records) or False
         out = np.full(len(i), np.inf)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import shapely
 import shapely.ops
+from pyproj import Geod
 
 from frontwatch import _geo, arrangement
 from frontwatch.arrangement import WindowTable
@@ -269,4 +270,5 @@ def test_long_edges_of_mask_regions_of_several_polygons_are_kept():
     two = shapely.MultiPolygon([shapely.box(36.0, 48.0, 36.2, 48.2), shapely.box(37.0, 48.0, 37.3, 48.01)])
     edges = arrangement._long_region_edges(np.array([two], dtype=object))
     assert len(edges) == 8  # (every side of both boxes is over 0.5 km)
-    assert edges[:, 4].max() == pytest.approx(22.3, abs=0.2)  # (0.3° of longitude at 48° N)
+    longest = Geod(ellps="WGS84").inv(37.0, 48.0, 37.3, 48.0)[2] / 1000  # (0.3° of longitude at 48° N)
+    assert edges[:, 4].max() == pytest.approx(longest, rel=1e-9)
