@@ -18,7 +18,7 @@ from frontwatch.quality import mask_parts
 from frontwatch.steps import GainBounds
 from frontwatch.store import SQLiteStore
 from frontwatch.timeline import History
-from tests.conftest import SEED, evolving_maps, sqlite_only
+from tests.conftest import SEED, evolving_maps
 
 
 def _exact(store, a, b) -> tuple[float, float]:
@@ -139,7 +139,6 @@ def test_ingest_builds_the_table_and_a_new_map_is_bounded_by_the_steps_after_it(
 def test_a_table_holds_for_the_maps_it_was_built_from_up_to_the_first_that_changed(evolving_store):
     """A table holds for the windows between the first maps that are still the ones it was
     built from (a map removed, a layer redrawn: the windows before it keep their bounds)."""
-    sqlite_only(evolving_store, "the table is kept by SQLite stores")
     records = History(evolving_store, "liveuamap-nzz").records
     assert arrangement.load(evolving_store, records).valid == len(records)
     assert arrangement.load(evolving_store, records[:3] + records[4:]).valid == 3
@@ -176,7 +175,6 @@ def test_a_map_removed_then_a_new_one_keeps_the_table(tmp_path):
 @pytest.mark.parametrize("days", [1, 3, 7, 20])
 @pytest.mark.parametrize("side", ["UA", "RU"])
 def test_rankings_are_the_same_with_the_table_and_measure_fewer_windows(evolving_store, days, side, monkeypatch):
-    sqlite_only(evolving_store, "the table is kept by SQLite stores")
     from frontwatch import changes
 
     counts = []

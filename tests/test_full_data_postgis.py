@@ -93,3 +93,17 @@ def test_postgis_and_sqlite_give_the_same_places(both):
     changed = changed_places(pg, "liveuamap-nzz", "2022-09-04", "2022-09-11")
     assert same(changed) == same(changed_places(lite, "liveuamap-nzz", "2022-09-04", "2022-09-11"))
     assert len(changed["places"]) > 30
+
+
+def test_postgis_and_sqlite_keep_the_same_window_tables_and_rank_alike(both):
+    """(#14) Ingest into PostGIS builds the same bounds of every window as into the file,
+    so rankings there measure as few windows, and give the same answers."""
+    from frontwatch.changes import top_windows
+
+    lite, pg = both
+    for source in ("liveuamap-nzz", "deepstate"):
+        assert pg.window_table(source) == lite.window_table(source) is not None
+    for source, days, side in [("liveuamap-nzz", 7, "UA"), ("liveuamap-nzz", 30, "RU"), ("deepstate", 3, "RU")]:
+        ours = top_windows(pg, source, days=days, side=side, limit=5)
+        assert same(ours) == same(top_windows(lite, source, days=days, side=side, limit=5))
+        assert same(ours) == same(top_windows(pg, source, days=days, side=side, limit=5, prune=False))

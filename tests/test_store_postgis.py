@@ -135,6 +135,8 @@ def test_postgis_copy_of_a_file_store_gives_the_same_answers(store_at, tmp_path)
     counts = copy_to_postgis(src, dst)
     assert counts["fw_snapshots"] == len(src.snapshots(usable_only=False)) and counts["fw_changes"] == 1
     assert counts["fw_sources"] == 1 and dst.source_credits() == src.source_credits()  # (#12: the credits too)
+    assert counts["fw_window_tables"] == 1  # (#14: rankings on the copy measure as few windows)
+    assert dst.window_table("liveuamap-nzz") == src.window_table("liveuamap-nzz") is not None
     assert dst.snapshots(usable_only=False) == src.snapshots(usable_only=False)
     for r in src.snapshots(usable_only=False):
         assert dst.layer_names(r.id) == src.layer_names(r.id)

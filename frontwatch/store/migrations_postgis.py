@@ -70,9 +70,18 @@ _SOURCES = [
         coverage TEXT NOT NULL)""",
 ]
 
+_WINDOW_TABLES = [
+    # Per source, upper bounds of both sides' gains for every pair of its maps (see
+    # frontwatch.arrangement), built at ingest; rankings measure windows in their order.
+    """CREATE TABLE IF NOT EXISTS fw_window_tables (
+        source TEXT PRIMARY KEY, ids BYTEA NOT NULL, hashes TEXT NOT NULL, ua BYTEA NOT NULL,
+        ru BYTEA NOT NULL, per_map BYTEA NOT NULL, built_at TEXT NOT NULL)""",
+]
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "files, snapshots, layers as geometry(MultiPolygon, 4326), steps, changes, generation", _V1),
     (2, "sources' credits", _SOURCES),  # (#12; the next free number at a merge)
+    (3, "window tables: bounds of every window's gains, per source", _WINDOW_TABLES),  # (#14)
 ]
 LATEST = MIGRATIONS[-1][0]
 

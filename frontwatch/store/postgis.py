@@ -376,6 +376,20 @@ class PostGISStore(CachingStore):
             raise StoreError(f"no cached step from snapshot {a} to {b} in {self.path}")
         return got
 
+    def window_table(self, source: str) -> tuple | None:
+        row = self.conn.execute("SELECT ids, hashes, ua, ru, per_map FROM fw_window_tables WHERE source = %s",
+                                (source,)).fetchone()  # fmt: skip
+        return tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) if row else None
+
+    def put_window_table(self, source: str, row: tuple | None) -> None:
+        if self.read_only:  # (a replica ranks with the table the primary keeps)
+            return
+        self.conn.execute("DELETE FROM fw_window_tables WHERE source = %s", (source,))
+        if row is not None:
+            self.conn.execute("INSERT INTO fw_window_tables VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                              (source, *row, _now()))  # fmt: skip
+        self._changed()
+
 
 def _dumps(v) -> str:
     return orjson.dumps(v).decode()

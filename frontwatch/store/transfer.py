@@ -1,13 +1,14 @@
 """Moving a store from the file to PostGIS: every file record, snapshot (its id kept),
-layer, cached result and source credit of a SQLite store copied into an empty PostGIS store, in one
-transaction (no geometry is decoded: the GeoPackage blobs' WKB goes as it is)."""
+layer, cached result (steps, changes, window tables) and source credit of a SQLite store
+copied into an empty PostGIS store, in one transaction (no geometry is decoded: the
+GeoPackage blobs' WKB goes as it is)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from ..errors import StoreError
-from . import SQLiteStore
+from . import SQLiteStore, _now
 from .postgis import _GEOM_IN, PostGISStore, gpkg_wkb
 
 BATCH = 64
@@ -63,6 +64,10 @@ def copy_to_postgis(src: SQLiteStore, dst: PostGISStore, *,
         changes = src.conn.execute("SELECT from_id, to_id, ua_km2, ru_km2 FROM fw_changes").fetchall()
         cur.executemany("INSERT INTO fw_changes VALUES (%s, %s, %s, %s)", [tuple(r) for r in changes])
         counts["fw_changes"] = len(changes)
+        tables = [(name, *row) for name in src.source_names() if (row := src.window_table(name)) is not None]
+        cur.executemany("INSERT INTO fw_window_tables VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                        [(*t, _now()) for t in tables])  # fmt: skip
+        counts["fw_window_tables"] = len(tables)
         credits = src.source_credits()
         for name, info in credits.items():
             dst.record_source(name, info)
