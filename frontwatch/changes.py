@@ -407,9 +407,12 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
     """The rows of ``items`` that a ranking of ``limit`` can need, measured in the order of
     their upper bounds.
 
-    Before each window, the measured windows whose value (rounded) is above its bound are
-    settled: every window left comes after them in the full ranking, so they hold the same
-    places there. It stops once ``limit`` of them are ranked; with ``distinct``, a window
+    Before each window, the measured windows whose value (rounded) is above its bound, or
+    at it and earlier in window order, are settled: every window left comes after them in
+    the full ranking (its sort is stable), so they hold the same places there. Windows are
+    taken by their bound (rounded), the earliest first among equal bounds: many windows
+    of one length hold the same single step and tie, and the first of them measured then
+    settles the others (which overlap it) unmeasured. It stops once ``limit`` of them are ranked; with ``distinct``, a window
     that overlaps a settled ranked one is passed over unmeasured (the full ranking drops
     it too). The ranking of the measured rows is then the full one's. The bounds are of the
     masked gain that is ranked (:meth:`steps.GainBounds.masked_upper_km2`: a step with an
@@ -428,13 +431,16 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
     open_ = np.ones(len(items), dtype=bool)
     done: dict[int, RankedWindow] = {}
     ranked: list[RankedWindow] = []
+    at = {(it[2].id, it[3].id): n for n, it in enumerate(items)}
     for pos in range(len(items)):
         if progress is not None:
             progress(pos, len(items))
-        k = int(np.argmax(np.where(open_, upper, -np.inf)))
+        k, bound = _next_window(upper, open_)
         open_[k] = False
-        bound = round(float(upper[k]), 1)
-        settled = [r for r in ranked if r.gained_km2 > bound]
+        # before it in the full ranking: a row above its bound, or at it and earlier (the
+        # ranking's sort is stable; every open window at this bound comes after it)
+        settled = [r for r in ranked if r.gained_km2 > bound
+                   or (r.gained_km2 == bound and at[(r.from_id, r.to_id)] < k)]  # fmt: skip
         if len(settled) >= limit:
             break
         a, b = items[k][2], items[k][3]
@@ -456,6 +462,16 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
     if progress is not None:
         progress(len(items), len(items))
     return [done[i] for i in sorted(done)]
+
+
+def _next_window(upper: np.ndarray, open_: np.ndarray) -> tuple[int, float]:
+    """The open window to measure next, and its bound as values are rounded (0.1 km²):
+    the highest such bound, and of the windows that share it the first (a tie ranks in
+    window order, so a window at its bound then settles every later one)."""
+    top = float(np.max(np.where(open_, upper, -np.inf)))
+    near = np.flatnonzero(open_ & (upper >= top - 0.2))  # (rounding is monotone: ties lie within 0.1)
+    bound = round(top, 1)
+    return int(min(n for n in near.tolist() if round(float(upper[n]), 1) == bound)), bound
 
 
 def _outside_held(store: Store, a: SnapshotRecord, b: SnapshotRecord, side: str, bits: int,

@@ -268,3 +268,32 @@ def test_pruned_top_is_the_exhaustive_ranking(backend, request, monkeypatch, sto
                     prune = False
                     assert pruned == top_windows(store, source, prune=False, **kw)
     assert measured[True] < measured[False]
+
+
+def test_windows_that_tie_are_settled_by_the_first_one_measured(tmp_path, monkeypatch):
+    """(#14) Every 3-day window that holds one step gains the same ground: the full
+    ranking keeps the earliest of them (a stable sort) and drops the rest (they overlap
+    it). The pruned ranking gives the same answer, measuring that one only: one window per
+    event ranked."""
+    from frontwatch import changes
+    from frontwatch.store import SQLiteStore
+
+    base, first, second = box(36.0, 49.0, 37.0, 50.0), box(37.0, 49.3, 37.2, 49.5), box(36.0, 48.9, 36.1, 49.0)
+    files = []
+    for day in range(1, 11):
+        geom = shapely.union_all([base] + [first] * (day >= 5) + [second] * (day >= 9))
+        files.append(nzz_file(tmp_path / f"2022-10-{day:02d}.json.gz", f"2022-10-{day:02d}", geom))
+    store = SQLiteStore(tmp_path / "ties.gpkg")
+    ingest(store, "liveuamap-nzz", files, workers=1)
+    measured = []
+    real = changes.change_from_records
+    monkeypatch.setattr(changes, "change_from_records", lambda *a, **kw: measured.append(a[2:4]) or real(*a, **kw))
+    pruned = top_windows(store, "liveuamap-nzz", days=3, side="RU", limit=2)
+    assert len(measured) == 2
+    plain = top_windows(store, "liveuamap-nzz", days=3, side="RU", limit=2, prune=False)
+    assert [r.as_dict() for r in pruned] == [r.as_dict() for r in plain]
+    assert [(r.from_snapshot, r.to_snapshot) for r in pruned] == [("2022-10-02", "2022-10-05"),
+                                                                 ("2022-10-06", "2022-10-09")]  # fmt: skip
+    assert pruned[0].gained_km2 == pytest.approx(equal_area_km2(first), abs=0.1)
+    assert pruned[1].gained_km2 == pytest.approx(equal_area_km2(second), abs=0.1)
+    store.close()
