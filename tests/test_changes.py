@@ -151,9 +151,11 @@ def test_rankings_across_coverage_breaks_are_the_exhaustive_ones(tmp_path, fresh
     for side, key in (("UA", "ua_gain_km2"), ("RU", "ru_gain_km2")):
         exact = np.array([g[key] for g in got])  # (rounded to 0.1 km²)
         assert (bounds.masked_upper_km2(i, j, side) + 0.05 >= exact).all()
+        assert (bounds.summed_upper_km2(i, j, side) + 0.05 >= exact).all()  # (the steps' own, without the table)
         for k in range(0, len(pairs), 4):
             unmasked = change_km2(fresh_store, recs[i[k]], recs[j[k]])[0 if side == "UA" else 1]
-            assert (bounds.masked_chained_upper_km2(i, j, int(i[k]), int(j[k]), unmasked, side) + 0.05 >= exact).all()
+            for chain in (bounds.masked_chained_upper_km2, bounds.summed_chained_upper_km2):
+                assert (chain(i, j, int(i[k]), int(j[k]), unmasked, side) + 0.05 >= exact).all()
     for days in (1, 2, 3, 5, 8):
         for side in ("UA", "RU"):
             for limit, distinct in ((1, True), (3, True), (3, False), (6, False)):
