@@ -307,3 +307,14 @@ def test_db_after_the_command_name(cli_db, tmp_path):
     assert r.exit_code == 1 and f"no Frontwatch store at {missing} (from --db)" in r.output
     for name, cmd in main.commands.items():
         assert any("--db" in p.opts for p in cmd.params if isinstance(p, click.Option)), name
+
+
+def test_commands_other_than_serve_do_not_import_the_web_framework():
+    """(#14) Every command starts a new process: FastAPI's import (about 0.2 s, a fifth of a
+    daily map's ingest) is paid only by ``serve``."""
+    import subprocess
+    import sys
+
+    code = "import sys, frontwatch.cli; print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
