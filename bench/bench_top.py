@@ -147,7 +147,10 @@ def main() -> int:
                                         "baseline = full ranking" if full == _plain(brows) else "neither")  # fmt: skip
             base = f"{bt:.2f}", f"{bn}", verdict
         print(f"| {source} | {days}d | {side} | {t:.2f} | {n} | {base[0]} | {base[1]} | {base[2]} |", flush=True)
-    print(f"\nslowest {worst:.2f} s; {over} rankings over 1 s; every answer the full ranking's: {same_all}")
+    print(
+        f"\nslowest {worst:.2f} s; {over} rankings over 1 s; every answer the baseline's or, where not, "
+        f"the full ranking's: {same_all}"
+    )
     return 0 if same_all else 1
 
 

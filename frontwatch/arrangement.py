@@ -72,7 +72,8 @@ SAG_SAFETY = 2.0
 REL_MARGIN, ABS_MARGIN_KM2 = 1e-6, 0.01
 REBUILD_AFTER = 30
 """Maps added since the table was built before ingest builds it again (each rebuild of a
-full history takes seconds; maps after the table's last are bounded by the steps' sums)."""
+full history takes seconds; maps after the table's last are bounded by the steps' sums
+and their allowances, :func:`step_allowance_km2`)."""
 _R_KM = _geo.AUTHALIC_RADIUS_M / 1000
 LONG_PICK_KM = 0.9 * SHORT_KM
 """Edges picked as long by their flat-Earth length (within 0.5 %), then measured again."""
@@ -350,6 +351,21 @@ def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, Map
     _, first = np.unique(row_hashes(np.round(edges, 7)), return_index=True)
     edges = edges[first]
     return np.column_stack([edges, _km(edges)]), per_map
+
+
+def step_allowance_km2(a: BaseGeometry, b: BaseGeometry, lost: BaseGeometry, taken: BaseGeometry) -> float:
+    """What a step after the table's last map adds to a window's bound beyond its two
+    areas (km²): twice the sag budget of its pieces at the lengths of the long edges of its
+    maps ``a → b`` (:func:`_budgets`: once for the pieces' own geodesic areas, once for the
+    window's edges that run along them), and the snapping term of ``b`` (the table's
+    per-map term). The steps' geodesic areas do not add up to a window's: a window joins a
+    long straight edge whole where the steps cut it (#14)."""
+    pieces = np.asarray(_geo.polygons_of(lost) + _geo.polygons_of(taken), dtype=object)
+    longs = [e[km >= LONG_PICK_KM] for _, e, km in (_edges_km(a), _edges_km(b))]
+    edges = np.concatenate(longs) if longs else np.zeros((0, 4))
+    sag = float(_budgets(pieces, np.column_stack([edges, _km(edges)])).sum()) if len(pieces) else 0.0
+    terms = map_terms(b, a)
+    return 2 * sag + JITTER_KM2_PER_KM * terms.boundary_km * (2 if terms.shared < SNAPPED_BELOW else 1)
 
 
 def _km(e: np.ndarray) -> np.ndarray:

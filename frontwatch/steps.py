@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -21,7 +22,7 @@ import shapely
 
 from . import _geo, _gpkg
 from ._workers import default_workers, worker_pool
-from .arrangement import MapTerms, WindowTable, held_codes, load, map_terms
+from .arrangement import MapTerms, WindowTable, held_codes, load, map_terms, step_allowance_km2
 from .boundaries import REGION_LABELS
 from .store import SnapshotRecord, Store
 
@@ -223,6 +224,7 @@ class GainBounds:
         self._table: WindowTable | Literal[False] | None = None
         self._held: np.ndarray | None = None
         self._run: np.ndarray | None = None
+        self._allow: np.ndarray | None = None
         self._load()
 
     def _load(self, made: dict[tuple[int, int], StepRow] | None = None) -> None:
@@ -262,7 +264,8 @@ class GainBounds:
     def upper_km2(self, a: SnapshotRecord, b: SnapshotRecord, side: str, *, masked: bool = True) -> float:
         """An upper bound (km²) of the ground ``side`` (``UA`` or ``RU``) gained from ``a`` to
         ``b`` (``a`` not after ``b``): of the masked gain (:meth:`masked_upper_km2`), or with
-        ``masked=False`` of the whole gain (the steps' sum)."""
+        ``masked=False`` the steps' sum of the whole gain (a bound of lon/lat areas; the
+        geodesic gain can pass it by the sag of long edges, see :meth:`masked_upper_km2`)."""
         i, j = self.index[a.id], self.index[b.id]
         self.ensure(i, j)
         if masked:
@@ -348,29 +351,62 @@ class GainBounds:
 
     def summed_upper_km2(self, i: np.ndarray, j: np.ndarray, side: str) -> np.ndarray:
         """The steps' sums of the masked gains of ``side`` over the windows ``i → j``
-        (widened by the margins), for windows the table does not bound."""
+        (widened by the margins), for windows the table does not bound; the steps after
+        the table's last map count with their allowances (:meth:`_allowances`)."""
         flag, full, _ = self.masked_cumulative_km2(side)
-        total = _masked_sum(flag, full, self.ends_differ(i, j), i, j)
-        return total * (1 + self.MARGIN_REL) + self.MARGIN_KM2
+        total = _masked_sum(flag, full, self.ends_differ(i, j), i, j) * (1 + self.MARGIN_REL) + self.MARGIN_KM2
+        table = self._loaded_table()
+        if table is not None and (j > table.valid - 1).any():
+            allow = self._allowances()
+            total += allow[j] - allow[np.maximum(i, table.valid - 1)]
+        return total
+
+    def _loaded_table(self) -> WindowTable | None:
+        if self._table is None:
+            self._table = load(self.store, self.records) or False
+        return self._table or None
+
+    def _allowances(self) -> np.ndarray:
+        """Running sums (index ``i`` = the steps before record ``i``) of the allowances of
+        the steps after the table's last map (:func:`.arrangement.step_allowance_km2`,
+        kept by the store per step while its maps do not change); zero before it."""
+        if self._allow is None:
+            from .changes import layer_differences
+
+            table = self._loaded_table()
+            start = table.valid - 1 if table is not None else len(self.records)
+            per_step = np.zeros(max(len(self.records) - 1, 0))
+
+            def allowance(a: SnapshotRecord, b: SnapshotRecord) -> float:
+                lost, taken = layer_differences(self.store, a, b)
+                return step_allowance_km2(self.store.layer(a.id), self.store.layer(b.id), lost, taken)
+
+            for k in range(start, len(self.records) - 1):
+                a, b = self.records[k], self.records[k + 1]
+                per_step[k] = self.store.derived(("step_allowance", a.id, b.id), partial(allowance, a, b))
+            self._allow = np.concatenate([np.zeros(1), np.cumsum(per_step)])
+        return self._allow
 
     def table_upper_km2(self, i: np.ndarray, j: np.ndarray, side: str) -> np.ndarray:
         """Upper bounds of the masked gains from the stored table of all windows
         (:mod:`.arrangement`); windows that end after the table's last map add the plain
         steps after it (infinite where a region the table's window masks is drawn again
         after it); infinite where there is no table or the window starts after it."""
-        if self._table is None:
-            self._table = load(self.store, self.records) or False
         out = np.full(len(i), np.inf)
-        if not self._table:
+        table = self._loaded_table()
+        if table is None:
             return out
-        last = self._table.valid - 1
+        last = table.valid - 1
         inside = i < last
         if inside.any():
             own = self.cumulative_km2(side)[0]
             a, b = i[inside], j[inside]
             end = np.minimum(b, last)
             after = (own[b] - own[end]) * (1 + self.MARGIN_REL) + np.where(b > end, self.MARGIN_KM2, 0)
-            got = self._table.upper_km2(a, end, side) + after
+            if (b > end).any():
+                allow = self._allowances()
+                after += allow[b] - allow[end]
+            got = table.upper_km2(a, end, side) + after
             # a region the table's window a → last masks but a → b does not (drawn again
             # after the table's last map): the table left its ground out
             if self._held is None:
@@ -397,21 +433,22 @@ class GainBounds:
         """:func:`chained_upper_km2` for the masked gains: a step of the chain inside a
         window counts with its masked gain, one outside it (before ``i`` or after ``j``)
         plainly. (``differ``: the windows' :meth:`ends_differ`, when the caller has it.)
-        Where the stored table bounds a window, only when its maps are the measured
-        window's own (the same geometry: the chain adds nothing to the measured value);
-        else infinite: the chain adds geodesic areas of pieces, which can fall short of
-        the whole's (see :meth:`masked_upper_km2`)."""
+        Where the source has a stored table, only to windows whose maps are the measured
+        window's own (the same geometry: the chain adds nothing to the measured value),
+        infinite for the others: the chain adds geodesic areas of pieces, which can fall
+        short of the whole's (see :meth:`masked_upper_km2`)."""
         chained = self.summed_chained_upper_km2(i, j, p, q, exact_km2, side, differ)
+        if self._loaded_table() is None:
+            return chained
         runs = self._runs()
-        same = (runs[i] == runs[p]) & (runs[j] == runs[q])
-        return np.where(same | ~np.isfinite(self.table_upper_km2(i, j, side)), chained, np.inf)
+        return np.where((runs[i] == runs[p]) & (runs[j] == runs[q]), chained, np.inf)
 
     def _runs(self) -> np.ndarray:
         """Per record: the index of the first record of its run of consecutive records of
         the same geometry."""
         if self._run is None:
-            hashes = [r.geom_hash for r in self.records]
-            new = np.array([True] + [a != b for a, b in zip(hashes, hashes[1:], strict=False)])[: len(hashes)]
+            hashes = np.array([r.geom_hash for r in self.records], dtype=object)
+            new = np.r_[True, hashes[1:] != hashes[:-1]][: len(hashes)]
             self._run = np.maximum.accumulate(np.where(new, np.arange(len(hashes)), 0))
         return self._run
 
@@ -456,7 +493,9 @@ def chained_upper_km2(cum: tuple[np.ndarray, np.ndarray], i: np.ndarray, j: np.n
     ``p`` to ``q``, or in a change between ``i`` and ``p`` or between ``q`` and ``j``.
     Going forward in time such a change is a gain of the side (its steps' sum bounds it);
     going back it is a gain of the other side, read backwards. ``cum`` is
-    :meth:`GainBounds.cumulative_km2`. Widened by the margins of :class:`GainBounds`."""
+    :meth:`GainBounds.cumulative_km2`. Widened by the margins of :class:`GainBounds`. (As
+    areas in lon/lat: geodesic areas of the pieces can fall short of the whole's, see
+    :meth:`GainBounds.masked_upper_km2`; rankings chain so only where no table bounds.)"""
     own, other = cum
     head = np.where(p >= i, own[p] - own[i], other[i] - other[p])
     tail = np.where(j >= q, own[j] - own[q], other[q] - other[j])

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from shapely.geometry import box
 
 from frontwatch import _geo
 from frontwatch.changes import layer_differences, windows
 from frontwatch.steps import GainBounds, ensure_steps
 from frontwatch.timeline import History
-from tests.conftest import sqlite_only
+from tests.conftest import nzz_file, sqlite_only
 
 
 def _all_pairs(hist, lengths=(1, 2, 3, 7, 14)):
@@ -177,3 +178,74 @@ def test_masked_bounds_hold_and_leave_out_unexplained_steps(evolving_store):
             unmasked = change_km2(store, pairs[k][0], pairs[k][1])[0 if side == "UA" else 1]
             chained = bounds.summed_chained_upper_km2(i, j, int(i[k]), int(j[k]), unmasked, side)
             assert (chained + 0.05 >= exact).all(), k
+
+
+def _strip_maps(tmp_path):
+    """Maps of one long strip (1.4° wide) that Russia loses in five steps, each cutting its
+    straight northern edge (104 km, the sag of whose geodesic is some 15 km²), then a week
+    unchanged, then a second strip lost at once (1,170 km², a little less); the first three
+    maps, then the rest (fewer than ``REBUILD_AFTER``: the table ends on the third)."""
+    from shapely.geometry import Polygon
+
+    west, east, south, north, line = 36.0, 37.4, 47.5, 48.1, 48.0
+
+    def dense(y, a, b):
+        return [(x, y) for x in np.linspace(a, b, int(abs(b - a) / 0.005) + 1)]
+
+    def occupied(cut):  # the strip west of ``cut`` is lost; its southern edge is dense
+        return Polygon([(west, south), (east, south), (east, north)]
+                       + ([(cut, north)] + dense(line, cut, west) if cut > west else [(west, north)]))  # fmt: skip
+
+    cuts = [west, 36.05] + [36.05 + 0.27 * k for k in range(1, 6)]
+    first = [nzz_file(tmp_path / "0.json.gz", "2022-10-01", occupied(west) | box(37.0, 47.55, 37.05, 47.6))]
+    first += [nzz_file(tmp_path / f"{k + 2}.json.gz", f"2022-10-{k + 2:02d}", occupied(cuts[k])) for k in (0, 1)]
+    later = [nzz_file(tmp_path / f"{k + 2}.json.gz", f"2022-10-{k + 2:02d}", occupied(cuts[k])) for k in range(2, 7)]
+    later += [nzz_file(tmp_path / f"{d}.json.gz", f"2022-10-{d:02d}", occupied(east)) for d in range(9, 15)]
+    second = Polygon(dense(line, west, east) + dense(47.8994, east, west))
+    later.append(nzz_file(tmp_path / "15.json.gz", "2022-10-15", Polygon([(west, south), (east, south)]
+                                                                          + dense(47.8994, east, west)),
+                          losses=second))  # fmt: skip
+    return first, later
+
+
+def test_windows_past_the_table_are_bounded_with_the_sag_of_their_steps(tmp_path):
+    """(#14) A window ending after the table's last map adds the steps after it, and their
+    geodesic areas fall short of the window's (the five steps cut the strip's long edge,
+    the window joins it whole): each such step adds its allowance
+    (:func:`frontwatch.arrangement.step_allowance_km2`). Every window is bounded from above
+    (by the overlay of its two maps), and pruned rankings and ``since`` answer as the full
+    ones (the sums alone bounded the strip's 1,177 km² by 1,162 km², and both named the
+    second strip)."""
+    from frontwatch import arrangement
+    from frontwatch.advance import since
+    from frontwatch.changes import change_from_records, top_windows
+    from frontwatch.ingest import ingest
+    from frontwatch.store import SQLiteStore
+
+    first, later = _strip_maps(tmp_path)
+    store = SQLiteStore(tmp_path / "strip.gpkg")
+    ingest(store, "liveuamap-nzz", first, workers=1)
+    ingest(store, "liveuamap-nzz", later, workers=1)
+    hist = History(store, "liveuamap-nzz")
+    recs = hist.records
+    assert arrangement.load(store, recs).valid == 3 and len(recs) == 15
+    bounds = GainBounds(store, recs)
+    bounds.ensure(0, len(recs) - 1)
+    pairs = [(i, j) for i in range(len(recs)) for j in range(i + 1, len(recs))]
+    i, j = np.array([p for p, _ in pairs]), np.array([q for _, q in pairs])
+    upper = bounds.masked_upper_km2(i, j, "UA")
+    summed = bounds.summed_upper_km2(i, j, "UA") - (bounds._allowances()[j] - bounds._allowances()[np.maximum(i, 2)])
+    short = 0
+    for n, (p, q) in enumerate(pairs):
+        exact = change_from_records(store, hist, recs[p], recs[q])["ua_gain_km2"]
+        assert exact <= round(float(upper[n]), 1), (recs[p].valid_date, recs[q].valid_date, exact, upper[n])
+        short += exact > summed[n] + 1
+    assert short >= 1  # (the sums alone fall short here by more than a km²)
+    kw = {"days": 6, "side": "UA", "limit": 1, "distinct": False}
+    pruned = top_windows(store, "liveuamap-nzz", **kw)
+    assert [r.as_dict() for r in pruned] == [r.as_dict() for r in top_windows(store, "liveuamap-nzz", prune=False, **kw)]
+    assert (pruned[0].from_snapshot, pruned[0].to_snapshot) == ("2022-10-02", "2022-10-08")
+    got = since(store, "liveuamap-nzz", "2022-10-09", "2022-10-15", side="UA")
+    assert got == since(store, "liveuamap-nzz", "2022-10-09", "2022-10-15", side="UA", prune=False)
+    assert got.since is not None and got.since.from_snapshot == "2022-10-02"
+    store.close()

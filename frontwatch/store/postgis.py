@@ -377,8 +377,9 @@ class PostGISStore(CachingStore):
         return got
 
     def window_table(self, source: str) -> tuple | None:
-        row = self.conn.execute("SELECT ids, hashes, ua, ru, per_map FROM fw_window_tables WHERE source = %s",
-                                (source,)).fetchone()  # fmt: skip
+        row = self.conn.execute(
+            "SELECT ids, hashes, ua, ru, per_map FROM fw_window_tables WHERE source = %s", (source,), binary=True
+        ).fetchone()  # fmt: skip (binary: not twice the bytes as hex)
         return tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) if row else None
 
     def put_window_table(self, source: str, row: tuple | None) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..errors import StoreError
-from . import SQLiteStore, _now
+from . import SQLiteStore
 from .postgis import _GEOM_IN, PostGISStore, gpkg_wkb
 
 BATCH = 64
@@ -64,9 +64,14 @@ def copy_to_postgis(src: SQLiteStore, dst: PostGISStore, *,
         changes = src.conn.execute("SELECT from_id, to_id, ua_km2, ru_km2 FROM fw_changes").fetchall()
         cur.executemany("INSERT INTO fw_changes VALUES (%s, %s, %s, %s)", [tuple(r) for r in changes])
         counts["fw_changes"] = len(changes)
-        tables = [(name, *row) for name in src.source_names() if (row := src.window_table(name)) is not None]
-        cur.executemany("INSERT INTO fw_window_tables VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        [(*t, _now()) for t in tables])  # fmt: skip
+        kept = src.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fw_window_tables'")
+        tables = src.conn.execute("SELECT source, ids, hashes, ua, ru, per_map, built_at FROM fw_window_tables"
+                                  ).fetchall() if kept.fetchone() else []  # fmt: skip
+        # (a table of a source whose maps were all removed may stay behind: the copy's wins)
+        cur.executemany("INSERT INTO fw_window_tables VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (source)"
+                        " DO UPDATE SET ids = excluded.ids, hashes = excluded.hashes, ua = excluded.ua,"
+                        " ru = excluded.ru, per_map = excluded.per_map, built_at = excluded.built_at",
+                        [tuple(t) for t in tables])  # fmt: skip
         counts["fw_window_tables"] = len(tables)
         credits = src.source_credits()
         for name, info in credits.items():
