@@ -479,11 +479,28 @@ def refresh(store: Store, source: str, *, terms: dict[int, MapTerms] | None = No
     row = store.window_table(source)
     holds = WindowTable.from_row(row).matching(records) if row is not None else 0
     if holds >= 2 and len(records) - holds < REBUILD_AFTER:
+        _keep_allowances(store, source, records, holds - 1)
         return False
     table = build(store, source, records=records, terms=terms, pool=pool, workers=workers, progress=progress)
     with store.transaction():
         store.put_window_table(source, table.to_row() if table is not None else None)
     return table is not None
+
+
+def _keep_allowances(store: Store, source: str, records: list[SnapshotRecord], start: int) -> None:
+    """Store the allowances (:func:`step_allowance_km2`) of the steps from record ``start``
+    (the table's last map) on that the store lacks: queries then read them."""
+    from .changes import layer_differences
+
+    have = store.step_allowances(source)
+    rows = []
+    for a, b in zip(records[start:], records[start + 1 :], strict=False):
+        if (a.id, b.id) not in have:
+            km2 = step_allowance_km2(store.layer(a.id), store.layer(b.id), *layer_differences(store, a, b))
+            rows.append((a.id, b.id, km2))
+    if rows:
+        with store.transaction():
+            store.put_step_allowances(rows)
 
 
 def load(store: Store, records: list[SnapshotRecord]) -> WindowTable | None:

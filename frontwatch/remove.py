@@ -144,6 +144,7 @@ def _remove(store: Store, source: str, ids: set[int], recs: list[SnapshotRecord]
     if ids:
         _run(store, f"DELETE FROM fw_steps WHERE from_id IN ({marks}) OR to_id IN ({marks})", args + args)
         _run(store, f"DELETE FROM fw_changes WHERE from_id IN ({marks}) OR to_id IN ({marks})", args + args)
+        _run(store, f"DELETE FROM fw_step_allowances WHERE from_id IN ({marks}) OR to_id IN ({marks})", args + args)
         _run(store, f"DELETE FROM snapshot_layers WHERE snapshot_id IN ({marks})", args)
     freed_days = set()
     for r in recs:  # maps the removed ones superseded count again (then ingest's rule decides)

@@ -368,14 +368,17 @@ class GainBounds:
 
     def _allowances(self) -> np.ndarray:
         """Running sums (index ``i`` = the steps before record ``i``) of the allowances of
-        the steps after the table's last map (:func:`.arrangement.step_allowance_km2`,
-        kept by the store per step while its maps do not change); zero before it."""
+        the steps after the table's last map (:func:`.arrangement.step_allowance_km2`:
+        stored by ingest, else computed here and kept by the store object while its maps
+        do not change); zero before it."""
         if self._allow is None:
             from .changes import layer_differences
 
             table = self._loaded_table()
             start = table.valid - 1 if table is not None else len(self.records)
             per_step = np.zeros(max(len(self.records) - 1, 0))
+            source = self.records[0].source if self.records else ""
+            stored = self.store.derived(("step_allowances", source), lambda: self.store.step_allowances(source))
 
             def allowance(a: SnapshotRecord, b: SnapshotRecord) -> float:
                 lost, taken = layer_differences(self.store, a, b)
@@ -383,7 +386,9 @@ class GainBounds:
 
             for k in range(start, len(self.records) - 1):
                 a, b = self.records[k], self.records[k + 1]
-                per_step[k] = self.store.derived(("step_allowance", a.id, b.id), partial(allowance, a, b))
+                got = stored.get((a.id, b.id))
+                per_step[k] = got if got is not None else self.store.derived(("step_allowance", a.id, b.id),
+                                                                             partial(allowance, a, b))  # fmt: skip
             self._allow = np.concatenate([np.zeros(1), np.cumsum(per_step)])
         return self._allow
 

@@ -229,6 +229,12 @@ def test_windows_past_the_table_are_bounded_with_the_sag_of_their_steps(tmp_path
     hist = History(store, "liveuamap-nzz")
     recs = hist.records
     assert arrangement.load(store, recs).valid == 3 and len(recs) == 15
+    # ingest stored the allowances of the twelve steps from the table's last map on
+    stored = store.step_allowances("liveuamap-nzz")
+    assert sorted(stored) == [(a.id, b.id) for a, b in zip(recs[2:], recs[3:], strict=False)]
+    a, b = recs[3], recs[4]  # (the second cut of the long edge)
+    again = arrangement.step_allowance_km2(store.layer(a.id), store.layer(b.id), *layer_differences(store, a, b))
+    assert stored[(a.id, b.id)] == again > 1.0
     bounds = GainBounds(store, recs)
     bounds.ensure(0, len(recs) - 1)
     pairs = [(i, j) for i in range(len(recs)) for j in range(i + 1, len(recs))]

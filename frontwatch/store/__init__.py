@@ -147,6 +147,14 @@ class Store(ABC):
         """Store (or with None, drop) the window table of ``source``, in the caller's
         transaction."""
 
+    def step_allowances(self, source: str) -> dict[tuple[int, int], float]:
+        """The stored allowances of the steps of ``source`` after its window table
+        (:func:`frontwatch.arrangement.step_allowance_km2`), by ``(from_id, to_id)``."""
+        return {}
+
+    def put_step_allowances(self, rows: list[tuple[int, int, float]]) -> None:  # noqa: B027 (optional)
+        """Store allowances of steps ``(from_id, to_id, km2)``, in the caller's transaction."""
+
     @abstractmethod
     def file_count(self, source: str) -> int: ...
 

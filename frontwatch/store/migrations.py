@@ -116,6 +116,15 @@ _WINDOW_TABLES = [
 ]
 
 
+_STEP_ALLOWANCES = [
+    # Per step after a source's window table (maps ingested since it was built): what the
+    # step adds to a window's bound beyond its areas (frontwatch.arrangement.step_allowance_km2).
+    """CREATE TABLE IF NOT EXISTS fw_step_allowances (
+        from_id INTEGER NOT NULL, to_id INTEGER NOT NULL, km2 REAL NOT NULL,
+        PRIMARY KEY (from_id, to_id))""",
+]
+
+
 _SNAPSHOT_COLUMNS = (
     "id, source, valid_time, valid_date, kind, priority, file, sha256, source_dates, ingested_at, clip_outline,"
     " geom_hash, occupied_km2, areas, coverage, warnings, flags, excluded, superseded_by, aliases"
@@ -150,6 +159,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (7, "sources' credits", _SOURCES),  # (#12; the next free number at a merge)
     (8, "snapshot ids never reused (AUTOINCREMENT)", _SNAPSHOTS_AUTOINCREMENT),
     (9, "bounds of every window's gains", _WINDOW_TABLES),
+    (10, "allowances of the steps after a window table", _STEP_ALLOWANCES),  # (#14)
 ]
 REBUILT_LAYERS = 6
 """The migration that rebuilds ``snapshot_layers`` (an existing store is vacuumed after it)."""

@@ -78,10 +78,19 @@ _WINDOW_TABLES = [
         ru BYTEA NOT NULL, per_map BYTEA NOT NULL, built_at TEXT NOT NULL)""",
 ]
 
+_STEP_ALLOWANCES = [
+    # Per step after a source's window table: what it adds to a window's bound beyond its
+    # areas (frontwatch.arrangement.step_allowance_km2).
+    """CREATE TABLE IF NOT EXISTS fw_step_allowances (
+        from_id BIGINT NOT NULL, to_id BIGINT NOT NULL, km2 DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (from_id, to_id))""",
+]
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "files, snapshots, layers as geometry(MultiPolygon, 4326), steps, changes, generation", _V1),
     (2, "sources' credits", _SOURCES),  # (#12; the next free number at a merge)
     (3, "window tables: bounds of every window's gains, per source", _WINDOW_TABLES),  # (#14)
+    (4, "allowances of the steps after a window table", _STEP_ALLOWANCES),  # (#14)
 ]
 LATEST = MIGRATIONS[-1][0]
 

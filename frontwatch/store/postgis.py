@@ -382,6 +382,19 @@ class PostGISStore(CachingStore):
         ).fetchone()  # fmt: skip (binary: not twice the bytes as hex)
         return tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) if row else None
 
+    def step_allowances(self, source: str) -> dict[tuple[int, int], float]:
+        rows = self.conn.execute("SELECT a.from_id, a.to_id, a.km2 FROM fw_step_allowances a"
+                                 " JOIN fw_snapshots f ON f.id = a.from_id WHERE f.source = %s", (source,))  # fmt: skip
+        return {(a, b): km2 for a, b, km2 in rows}
+
+    def put_step_allowances(self, rows: list[tuple[int, int, float]]) -> None:
+        if self.read_only:
+            return
+        with self.conn.cursor() as cur:
+            cur.executemany("INSERT INTO fw_step_allowances VALUES (%s, %s, %s) ON CONFLICT (from_id, to_id)"
+                            " DO UPDATE SET km2 = excluded.km2", rows)  # fmt: skip
+        self._changed()
+
     def put_window_table(self, source: str, row: tuple | None) -> None:
         if self.read_only:  # (a replica ranks with the table the primary keeps)
             return

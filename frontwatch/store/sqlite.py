@@ -422,14 +422,13 @@ class SQLiteStore(CachingStore):
         return int(row.fetchone()[0])
 
     def source_credits(self) -> dict[str, SourceInfo]:
-        if not self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fw_sources'").fetchone():
+        if "fw_sources" not in self.tables:
             return {}  # (a store of schema 6 or older, read as it is)
         rows = self.conn.execute("SELECT source, title, attribution, coverage FROM fw_sources")
         return {r[0]: SourceInfo(r[1], r[2], r[3]) for r in rows}
 
     def window_table(self, source: str) -> tuple | None:
-        kept = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fw_window_tables'"
-        if not self.conn.execute(kept).fetchone():
+        if "fw_window_tables" not in self.tables:
             return None  # (a store of schema 8 or older, read as it is)
         row = self.conn.execute("SELECT ids, hashes, ua, ru, per_map FROM fw_window_tables WHERE source = ?",
                                 (source,)).fetchone()  # fmt: skip
@@ -439,6 +438,17 @@ class SQLiteStore(CachingStore):
         self.conn.execute("DELETE FROM fw_window_tables WHERE source = ?", (source,))
         if row is not None:
             self.conn.execute("INSERT INTO fw_window_tables VALUES (?, ?, ?, ?, ?, ?, ?)", (source, *row, _now()))
+        self._changed()
+
+    def step_allowances(self, source: str) -> dict[tuple[int, int], float]:
+        if "fw_step_allowances" not in self.tables:
+            return {}  # (a store of schema 9 or older, read as it is)
+        rows = self.conn.execute("SELECT a.from_id, a.to_id, a.km2 FROM fw_step_allowances a"
+                                 " JOIN fw_snapshots f ON f.id = a.from_id WHERE f.source = ?", (source,))  # fmt: skip
+        return {(a, b): km2 for a, b, km2 in rows}
+
+    def put_step_allowances(self, rows: list[tuple[int, int, float]]) -> None:
+        self.conn.executemany("INSERT OR REPLACE INTO fw_step_allowances VALUES (?, ?, ?)", rows)
         self._changed()
 
     def record_source(self, source: str, info: SourceInfo) -> None:

@@ -1,7 +1,7 @@
 """Moving a store from the file to PostGIS: every file record, snapshot (its id kept),
-layer, cached result (steps, changes, window tables) and source credit of a SQLite store
-copied into an empty PostGIS store, in one transaction (no geometry is decoded: the
-GeoPackage blobs' WKB goes as it is)."""
+layer, cached result (steps, changes, window tables, step allowances) and source credit
+of a SQLite store copied into an empty PostGIS store, in one transaction (no geometry is
+decoded: the GeoPackage blobs' WKB goes as it is)."""
 
 from __future__ import annotations
 
@@ -64,15 +64,16 @@ def copy_to_postgis(src: SQLiteStore, dst: PostGISStore, *,
         changes = src.conn.execute("SELECT from_id, to_id, ua_km2, ru_km2 FROM fw_changes").fetchall()
         cur.executemany("INSERT INTO fw_changes VALUES (%s, %s, %s, %s)", [tuple(r) for r in changes])
         counts["fw_changes"] = len(changes)
-        kept = src.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fw_window_tables'")
-        tables = src.conn.execute("SELECT source, ids, hashes, ua, ru, per_map, built_at FROM fw_window_tables"
-                                  ).fetchall() if kept.fetchone() else []  # fmt: skip
+        tables = _rows_if_kept(src, "fw_window_tables", "source, ids, hashes, ua, ru, per_map, built_at")
         # (a table of a source whose maps were all removed may stay behind: the copy's wins)
         cur.executemany("INSERT INTO fw_window_tables VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (source)"
                         " DO UPDATE SET ids = excluded.ids, hashes = excluded.hashes, ua = excluded.ua,"
                         " ru = excluded.ru, per_map = excluded.per_map, built_at = excluded.built_at",
-                        [tuple(t) for t in tables])  # fmt: skip
+                        tables)  # fmt: skip
         counts["fw_window_tables"] = len(tables)
+        allowances = _rows_if_kept(src, "fw_step_allowances", "from_id, to_id, km2")
+        cur.executemany("INSERT INTO fw_step_allowances VALUES (%s, %s, %s)", allowances)
+        counts["fw_step_allowances"] = len(allowances)
         credits = src.source_credits()
         for name, info in credits.items():
             dst.record_source(name, info)
@@ -83,3 +84,10 @@ def copy_to_postgis(src: SQLiteStore, dst: PostGISStore, *,
                     " FROM fw_snapshots", (given or 0,))  # fmt: skip
     dst._changed()
     return counts
+
+
+def _rows_if_kept(src: SQLiteStore, table: str, columns: str) -> list[tuple]:
+    """The rows of a table of ``src`` (none where its schema predates the table)."""
+    if table not in src.tables:
+        return []
+    return [tuple(r) for r in src.conn.execute(f"SELECT {columns} FROM {table}")]
