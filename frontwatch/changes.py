@@ -449,13 +449,17 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
         done[k] = row(*items[k])
         ranked = rank_windows([done[i] for i in sorted(done)], "gained_km2",
                               distinct=distinct, limit=None)  # fmt: skip
-        exact = change_km2(store, a, b)[0 if side == "UA" else 1]
+        # (not below the masked value measured, as rounded: what a bound must cover. A mask
+        # that cuts a long edge can leave a geodesic area above the whole's, and windows of
+        # the same maps have the same mask)
+        floor = done[k].gained_km2
+        exact = max(change_km2(store, a, b)[0 if side == "UA" else 1], floor)
         through = bounds.masked_chained_upper_km2(first, last, first[k], last[k], exact, side, differ)
         for bits in np.unique(held[open_ & (held > 0)]):
             # the windows whose mask holds these regions whole: through this one's gain
             # outside them (a point they gained is not in them)
             sel = held == bits
-            outside = _outside_held(store, a, b, side, int(bits), cuts)
+            outside = max(_outside_held(store, a, b, side, int(bits), cuts), floor)
             through[sel] = np.minimum(through[sel], bounds.masked_chained_upper_km2(
                 first[sel], last[sel], first[k], last[k], outside, side, differ[sel]))  # fmt: skip
         upper = np.minimum(upper, through)
