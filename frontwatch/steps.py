@@ -344,7 +344,12 @@ class GainBounds:
         edge sags off the straight line (about 15 km² between a 100 km edge's two curves
         at 48° N). On ISW's maps of March 2022 the steps of 2022-03-05 → 03-12 sum to
         2,729.7 km² of Ukraine's gains and the window measures 2,731.6 km²: a pruned
-        ranking named another window (#14). The table budgets for that sag."""
+        ranking named another window (#14). The table budgets for that sag, and so do the
+        allowances of the steps after it (:meth:`_allowances`). The sums without their
+        allowances remain where a store keeps no table, and for the steps inside the table
+        of a window that it does not bound (a region held before 2022 that the window's
+        start draws, its table window masks, and a map after the table draws again): there
+        a ranking can still miss a window within the sag of long edges."""
         table = self.table_upper_km2(i, j, side)
         covered = np.isfinite(table)
         return table if covered.all() else np.where(covered, table, self.summed_upper_km2(i, j, side))
