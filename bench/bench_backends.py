@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from frontwatch.areas import area_on, series  # noqa: E402
-from frontwatch.changes import change_between  # noqa: E402
+from frontwatch.changes import change_between, top_windows  # noqa: E402
 from frontwatch.gazetteer import resolve_one  # noqa: E402
 from frontwatch.inventory import sources_summary  # noqa: E402
 from frontwatch.settlements import place_control  # noqa: E402
@@ -35,6 +35,7 @@ QUERIES = {
         s, "liveuamap-nzz", resolve_one("Kupiansk"), "2022-09-09"),
     "series deepstate monthly 2024": lambda s: series(s, "deepstate", every="month", start="2024-01-01",
                                                       end="2024-12-31"),
+    "top deepstate --window 90d (the window tables, #14)": lambda s: top_windows(s, "deepstate", days=90),
 }  # fmt: skip
 
 
