@@ -24,6 +24,7 @@ tests on stored areas, plus one geometric difference per flagged step):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import shapely
@@ -234,7 +235,8 @@ def mask_parts(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord, b: S
     snapshots after ``a`` up to ``b``.
     """
     held, notes = [], []
-    for region, geom in flipped_regions(a, b).items():
+    flipped = flipped_regions(a, b)
+    for region, geom in flipped.items():
         held.append(geom)
         notes.append(
             f"{REGION_LABELS[region]} masked: drawn on the map of "
@@ -246,15 +248,14 @@ def mask_parts(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord, b: S
     if held:
         # the source's own line of the region differs from the reference drawing: mask every
         # piece of the difference that touches the region (within COVERAGE_EDGE_DEG) too
-        zone = shapely.buffer(_geo.union(held), COVERAGE_EDGE_DEG)
-        shapely.prepare(zone)
+        zone = _edge_zone(tuple(flipped))
         lost, taken = diff or _geo.split_difference(store.layer(a.id), store.layer(b.id), local=store.fast_paths)
         lost_polys, taken_polys = _geo.polygons_of(lost), _geo.polygons_of(taken)
         lost_touch = shapely.intersects(zone, np.array(lost_polys, dtype=object)) if lost_polys else lost_touch
         taken_touch = shapely.intersects(zone, np.array(taken_polys, dtype=object)) if taken_polys else taken_touch
         pieces = [p for p, t in zip(lost_polys + taken_polys, [*lost_touch, *taken_touch], strict=True) if t]
         if pieces:
-            notes.append(f"{sum(_geo.area_km2(p) for p in pieces):,.0f} km² of change in or touching "
+            notes.append(f"{_geo.polygons_area_m2(pieces) / 1e6:,.0f} km² of change in or touching "
                          "the undrawn region masked (the source draws its edge differently from the "
                          "reference)")  # fmt: skip
     elif diff is not None:
@@ -271,6 +272,17 @@ def mask_parts(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord, b: S
                 )
     return Mask(held, np.asarray(lost_touch, bool), np.asarray(taken_touch, bool), lost_polys, taken_polys,
                 unexplained, notes, diffed=bool(held) or diff is not None)  # fmt: skip
+
+
+@cache
+def _edge_zone(regions: tuple[str, ...]) -> BaseGeometry:
+    """The regions held before 2022 of these names with their edge zone
+    (:data:`COVERAGE_EDGE_DEG`), prepared: the same for every change that flips them."""
+    from .boundaries import held_before_2022
+
+    zone = shapely.buffer(_geo.union([held_before_2022()[r] for r in regions]), COVERAGE_EDGE_DEG)
+    shapely.prepare(zone)
+    return zone
 
 
 def mask_between(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord,
