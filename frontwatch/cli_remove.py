@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from ._cli_common import _store, err, handle_errors
+from ._cli_common import _progress, _store, err, handle_errors
 from ._format import terminal_text, to_json
 from .remove import remove_snapshots
 
@@ -44,7 +44,11 @@ def remove_cmd(ctx, source, day, snapshot_id, whole_source, dry_run, yes, fmt):
             err.print(terminal_text(line), highlight=False, markup=False)
         if not click.confirm("Remove them?", default=False, err=True):
             raise click.ClickException("nothing removed")
-    done = remove_snapshots(store, source, dry_run=dry_run, **which)
+    if dry_run:
+        done = remove_snapshots(store, source, dry_run=True, **which)
+    else:
+        with _progress(f"remove from {source}") as bar:
+            done = remove_snapshots(store, source, progress=bar, **which)
     if fmt == "json":
         click.echo(to_json(done.as_dict()))
         return

@@ -125,6 +125,20 @@ def ingest(
     return summary
 
 
+def rederive(store: Store, source: str, *, workers: int | None = None,
+             progress: Callable[[int, int, str], None] | None = None) -> list[str]:  # fmt: skip
+    """Bring what queries need derived from ``source``'s maps (steps, the table of window
+    bounds, the allowances of the steps after it) up to date after its maps changed other
+    than by an ingest (a removal), as an ingest's end does; its warnings. A map removed
+    early in a history ends the table there: the table is built again (seconds) rather
+    than every query working out the allowances of every step after it."""
+    summary = IngestSummary(source)
+    workers = workers if workers is not None else default_workers()
+    with worker_pool(workers) if workers > 1 else ExitStack() as pool:
+        _derive(store, summary, pool if workers > 1 else None, workers, progress)
+    return summary.warnings
+
+
 def _derive(store: Store, summary: IngestSummary, pool, workers: int, progress) -> None:
     """What queries need derived from the new snapshots (the steps between consecutive
     maps, and the bounds of every window built from them: :mod:`.arrangement`), stored

@@ -4,11 +4,13 @@ A removal is one transaction (a failure leaves the store as it was) taken while 
 runs into the store. It removes the snapshots with their layers and the derived results
 that use them (cached steps and change areas), frees the maps they had superseded, forgets
 the files whose every snapshot went (so that their bytes can be ingested again, e.g. with
-the right ``--date``), and recomputes the source's quality flags.
+the right ``--date``), and recomputes the source's quality flags; then it brings the steps
+and the table of window bounds up to date, as an ingest does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import orjson
@@ -30,6 +32,8 @@ class RemoveSummary:
     restored: int = 0
     unfinished_cleared: bool = False
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
+    """What could not be derived again (steps, bounds of windows): queries then compute it."""
 
     def as_dict(self) -> dict:
         return {
@@ -63,15 +67,18 @@ class RemoveSummary:
         if self.restored:
             out.append(f"{self.restored} map{'s' if self.restored != 1 else ''} that the removed ones had "
                        f"superseded {'would count' if self.dry_run else 'count'} again")  # fmt: skip
-        return out
+        return out + [f"warning: {w}" for w in self.warnings]
 
 
 def remove_snapshots(store: Store, source: str, *, date: str | None = None, snapshot_id: int | None = None,
-                     whole_source: bool = False, dry_run: bool = False) -> RemoveSummary:  # fmt: skip
+                     whole_source: bool = False, dry_run: bool = False, workers: int | None = None,
+                     progress: Callable[[int, int, str], None] | None = None) -> RemoveSummary:  # fmt: skip
     """Remove snapshots of ``source``: the one of id ``snapshot_id``, every one valid on
     ``date`` (YYYY-MM-DD; a day can hold a daily file and revisions), or all of them
     (``whole_source``, which also forgets the source's files and an unfinished ingest).
     Exactly one of the three is given. ``dry_run`` says what would go and changes nothing.
+    Then the steps between the maps left and the table of window bounds are brought up to
+    date (:func:`.ingest.rederive`, in ``workers`` processes, ``progress`` as ingest's).
 
     Raises
     ------
@@ -113,6 +120,10 @@ def remove_snapshots(store: Store, source: str, *, date: str | None = None, snap
                     raise _DryRun
         except _DryRun:
             pass
+    if not dry_run:  # (steps between the maps left, the table of window bounds: as an ingest leaves them)
+        from .ingest import rederive
+
+        summary.warnings = rederive(store, source, workers=workers, progress=progress)
     return summary
 
 

@@ -270,3 +270,26 @@ def test_long_edges_of_mask_regions_of_several_polygons_are_kept():
     assert len(edges) == 8  # (every side of both boxes is over 0.5 km)
     longest = Geod(ellps="WGS84").inv(37.0, 48.0, 37.3, 48.0)[2] / 1000  # (0.3° of longitude at 48° N)
     assert edges[:, 4].max() == pytest.approx(longest, rel=1e-9)
+
+
+def test_removing_an_early_map_builds_the_table_again_and_a_whole_source_drops_it(tmp_path):
+    """(#14) A map removed early in a history ends the table there; `remove` then builds
+    it again (else every query would work out the allowances of every step after it), and
+    stores the step that now joins the maps either side. Removing a whole source drops its
+    table."""
+    from frontwatch.remove import remove_snapshots
+
+    files = evolving_maps(tmp_path, random.Random(SEED + 5), days=40)
+    store = SQLiteStore(tmp_path / "s.gpkg")
+    ingest(store, "liveuamap-nzz", files, workers=1)
+    records = History(store, "liveuamap-nzz").records
+    assert arrangement.load(store, records).valid == len(records) > arrangement.REBUILD_AFTER + 4
+    gone = records[3]
+    remove_snapshots(store, "liveuamap-nzz", snapshot_id=gone.id, workers=1)
+    records = History(store, "liveuamap-nzz").records
+    assert gone.id not in {r.id for r in records}
+    assert arrangement.load(store, records).valid == len(records)
+    assert (records[2].id, records[3].id) in store.step_keys()
+    remove_snapshots(store, "liveuamap-nzz", whole_source=True, workers=1)
+    assert store.window_table("liveuamap-nzz") is None
+    store.close()
