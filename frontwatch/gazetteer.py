@@ -297,12 +297,12 @@ class Gazetteer:
 
     @cached_property
     def _oblast_aliases(self) -> dict[str, frozenset[str]]:
+        pairs = [(code, _OBLAST_WORDS.sub(" ", alias))
+                 for code, (name, uk, aliases) in self.admin1.items() for alias in (name, uk, *aliases)]  # fmt: skip
         keys: dict[str, set[str]] = {}
-        for code, (name, uk, aliases) in self.admin1.items():
-            for alias in (name, uk, *aliases):
-                key = name_skeleton(_OBLAST_WORDS.sub(" ", alias))
-                if key:
-                    keys.setdefault(key, set()).add(code)
+        for (code, _), key in zip(pairs, _skeleton_many([text for _, text in pairs]), strict=True):  # (one pass)
+            if key:
+                keys.setdefault(key, set()).add(code)
         return {k: frozenset(v) for k, v in keys.items()}
 
     def oblast_codes(self, oblast: str) -> frozenset[str]:
