@@ -59,8 +59,9 @@ def validate_snapshot(raw: RawSnapshot, *, outline: str = "geoboundaries") -> Va
             if problem:
                 raise InputFileError(where, f"layer {name!r}: {problem}")
         inputs[name] = [shapely.force_2d(g) if shapely.has_z(g) else g for g in geoms]
-    key = _map_key(outline, inputs, raw.layer_keys, raw.seam_width_m)
-    layers, areas, coverage, warnings, geom_hash, blobs = _RECENT.get(key, partial(_measure, raw, inputs, outline))
+    keys = _layer_keys(inputs, raw.layer_keys)
+    key = _map_key(outline, keys, raw.seam_width_m)
+    layers, areas, coverage, warnings, geom_hash, blobs = _RECENT.get(key, partial(_measure, raw, inputs, outline, keys))
     return ValidSnapshot(
         raw=raw,
         layers=dict(layers),
@@ -90,44 +91,50 @@ RECENT_MAPS = 32
 _RECENT: Recent[tuple] = Recent(RECENT_MAPS)
 _RECENT_LAYERS: Recent[tuple] = Recent(RECENT_MAPS)
 """Clipped layers of recent maps (a layer can repeat in maps that differ elsewhere:
-`losses` often does), by the reader's hash of their input geometry."""
+liveuamap's `losses` often does, DeepState's `liberated` and `unknown` too), by the hash
+of their input geometry."""
 
 
-def _map_key(outline: str, inputs: dict[str, list], keys: dict[str, bytes] | None = None,
-             seam_width_m: float = 0.0) -> bytes:  # fmt: skip
-    """What identifies a map's validation: the outline, the seam width and each layer's
-    exact geometry (hashed by the reader, or here)."""
-    if keys is not None and keys.keys() != inputs.keys():
-        keys = None
-    h = hashlib.sha256(outline.encode() + (b"\x00reader" if keys is not None else b"\x00arrays"))
-    h.update(f"\x00seams {seam_width_m!r}".encode())
+def _layer_keys(inputs: dict[str, list], keys: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Each layer's exact input geometry as a key: the reader's hash (``keys``) where it
+    gave one for every layer, else one made here (told apart by a prefix)."""
+    if keys is not None and keys.keys() == inputs.keys():
+        return {name: b"reader\x00" + key for name, key in keys.items()}
+    out = {}
     for name, geoms in inputs.items():
-        h.update(b"\x00layer\x00" + name.encode())
-        if keys is not None:
-            h.update(keys[name])
-        elif geoms and np.all(np.isin(shapely.get_type_id(np.asarray(geoms, dtype=object)), (3, 6))):
+        h = hashlib.sha256(b"arrays")
+        if geoms and np.all(np.isin(shapely.get_type_id(np.asarray(geoms, dtype=object)), (3, 6))):
             h.update(_contents.contents(geoms).key())
         elif geoms:  # collections (the arrays above see one level down): their WKB, exactly
             h.update(b"\x00wkb")
             for w in shapely.to_wkb(np.asarray(geoms, dtype=object), byte_order=1):
                 h.update(len(w).to_bytes(8, "little") + w)
+        out[name] = h.digest()
+    return out
+
+
+def _map_key(outline: str, keys: dict[str, bytes], seam_width_m: float = 0.0) -> bytes:
+    """What identifies a map's validation: the outline, the seam width and each layer's
+    exact geometry (:func:`_layer_keys`)."""
+    h = hashlib.sha256(outline.encode())
+    h.update(f"\x00seams {seam_width_m!r}".encode())
+    for name, key in keys.items():
+        h.update(b"\x00layer\x00" + name.encode() + b"\x00" + key)
     return h.digest()
 
 
-def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str) -> tuple:
+def _measure(raw: RawSnapshot, inputs: dict[str, list], outline: str, keys: dict[str, bytes]) -> tuple:
     """Clip and measure each layer: (layers, areas, coverage, warnings, geometry hash, and
-    an empty dict for the layers' blobs once encoded)."""
+    an empty dict for the layers' blobs once encoded). A layer clipped shortly before
+    from the same input geometry (``keys``, :func:`_layer_keys`) is reused."""
     clip_to = clip_outline(outline)
     tiles = tiled(outline)
     warnings: list[str] = []
     layers: dict[str, shapely.MultiPolygon] = {}
     areas: dict[str, float] = {}
     for name, geoms in inputs.items():
-        clip = partial(_clip_layer, geoms, clip_to, tiles)
-        if raw.layer_keys and name in raw.layer_keys:
-            clipped, km2, outside, repaired = _RECENT_LAYERS.get((outline, raw.layer_keys[name]), clip)
-        else:
-            clipped, km2, outside, repaired = clip()
+        clipped, km2, outside, repaired = _RECENT_LAYERS.get((outline, keys[name]),
+                                                             partial(_clip_layer, geoms, clip_to, tiles))  # fmt: skip
         warnings.extend(
             f"repaired an invalid geometry in layer {name!r} (e.g. self-intersecting ring)" for _ in range(repaired)
         )

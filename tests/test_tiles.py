@@ -248,6 +248,26 @@ def test_a_layer_repeated_in_a_changed_map_is_reused():
     assert clipped and clipped == [w for w in b.warnings if "losses" in w]  # it crosses into Russia
 
 
+def test_a_layer_repeated_is_reused_without_the_readers_hash_too():
+    """(#14) DeepState's revisions carry no reader's hash: a layer that repeats (its
+    `liberated` and `unknown` often do) is recognised by a hash of its arrays and reused;
+    a layer with one vertex moved is not."""
+    import datetime as dt
+
+    def raw(x0, far=38.0):
+        layers = {"occupied": [box(x0, 48.0, x0 + 0.5, 48.5)], "liberated": [box(far, 49.5, far + 1.5, 51.0)]}
+        return RawSnapshot(source="deepstate", valid_time=dt.datetime(2024, 5, 1, tzinfo=dt.UTC), layers=layers,
+                           file="m.geojson")  # fmt: skip
+
+    a, b = validate_snapshot(raw(36.0)), validate_snapshot(raw(35.0))
+    assert a.raw.layer_keys is None and b.occupied.bounds[0] == 35.0
+    assert b.layers["liberated"] is a.layers["liberated"]  # reused
+    assert b.areas_km2["liberated"] == a.areas_km2["liberated"] > 0
+    c = validate_snapshot(raw(35.0, far=38.0 + 1e-9))
+    assert c.layers["liberated"] is not a.layers["liberated"]
+    assert c.areas_km2["liberated"] == pytest.approx(a.areas_km2["liberated"], rel=1e-6)
+
+
 def test_map_key_sees_into_geometry_collections():
     """Found by review: the key made from arrays looked one level into collections, so two
     maps whose polygons sat in GeometryCollections got one key, and the second reused the
