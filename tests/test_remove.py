@@ -359,3 +359,29 @@ def test_removal_on_either_backend(backend, tmp_path, maps):
         assert ingest(store, NZZ, maps[:2], workers=1).added == 2  # the files were forgotten
     finally:
         stores.close()
+
+
+def test_a_failure_after_the_removal_is_a_warning_not_an_error(tmp_path, monkeypatch):
+    """(#14) The removal is committed before the steps and the window table are derived
+    again: a failure there is reported as a warning with the summary (the map is gone)."""
+    import random
+
+    from frontwatch import ingest as ingest_module
+    from frontwatch.ingest import ingest
+    from frontwatch.remove import remove_snapshots
+    from frontwatch.store import SQLiteStore
+    from tests.conftest import SEED, evolving_maps
+
+    store = SQLiteStore(tmp_path / "s.gpkg")
+    ingest(store, "liveuamap-nzz", evolving_maps(tmp_path, random.Random(SEED), days=5), workers=1)
+    gone = store.snapshots("liveuamap-nzz")[1]
+
+    def broken(*a, **kw):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ingest_module, "rederive", broken)
+    done = remove_snapshots(store, "liveuamap-nzz", snapshot_id=gone.id, workers=1)
+    assert gone.id not in {r.id for r in store.snapshots("liveuamap-nzz")}
+    assert len(done.removed) == 1 and "OSError: disk full" in done.warnings[0]
+    assert any(line.startswith("warning: ") for line in done.lines())
+    store.close()
