@@ -53,7 +53,7 @@ from shapely.geometry.base import BaseGeometry
 from . import _geo, _gpkg
 from ._diff import row_hashes
 from .boundaries import held_before_2022
-from .quality import COVERAGE_EDGE_DEG, UNEXPLAINED, unexplained_flags
+from .quality import UNEXPLAINED, edge_zone, unexplained_flags
 from .store import SnapshotRecord, Store
 
 GRID_DEG = 1e-8
@@ -162,11 +162,10 @@ def _mask_regions(store: Store, records: list[SnapshotRecord]) -> list[tuple[Bas
     them in only raises the bounds.)"""
     t = len(records)
     out: list[tuple[BaseGeometry, np.ndarray]] = []
-    regions = held_before_2022()
     names, codes = held_codes(records)
     for j, name in enumerate(names):
         if codes[:, j].any() and not codes[:, j].all():  # (with the edge zone: a piece reaching into it is masked whole)
-            out.append((shapely.buffer(regions[name], COVERAGE_EDGE_DEG), codes[:, j, None] != codes[None, :, j]))
+            out.append((edge_zone((name,)), codes[:, j, None] != codes[None, :, j]))
     for s, r in enumerate(records):
         if unexplained_flags(r):
             masked = np.zeros((t, t), bool)
@@ -296,10 +295,16 @@ class MapTerms(NamedTuple):
 def map_terms(geom: BaseGeometry, before: BaseGeometry | None = None) -> MapTerms:
     """:class:`MapTerms` of a map (``before``: the map before it, if any). Step workers
     compute them with each step (:func:`.steps.derive_steps`), while they hold the maps."""
-    xy, e, km = _edges_km(geom)
+    return _terms(_edges_km(geom), _edges_km(before) if before is not None else None)
+
+
+def _terms(edges: tuple[np.ndarray, np.ndarray, np.ndarray],
+           before: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> MapTerms:  # fmt: skip
+    """:func:`map_terms` from the maps' :func:`_edges_km`."""
+    xy, e, km = edges
     long_edges, shared = e[km >= LONG_PICK_KM], 1.0
     if before is not None and len(xy):
-        xy_before, e_before, km_before = _edges_km(before)
+        xy_before, e_before, km_before = before
         if len(xy_before):
             prev = np.sort(row_hashes(xy_before))
             keys = row_hashes(xy)
@@ -361,11 +366,19 @@ def step_allowance_km2(a: BaseGeometry, b: BaseGeometry, lost: BaseGeometry, tak
     per-map term). The steps' geodesic areas do not add up to a window's: a window joins a
     long straight edge whole where the steps cut it (#14)."""
     pieces = np.asarray(_geo.polygons_of(lost) + _geo.polygons_of(taken), dtype=object)
-    longs = [e[km >= LONG_PICK_KM] for _, e, km in (_edges_km(a), _edges_km(b))]
-    edges = np.concatenate(longs) if longs else np.zeros((0, 4))
-    sag = float(_budgets(pieces, np.column_stack([edges, _km(edges)])).sum()) if len(pieces) else 0.0
-    terms = map_terms(b, a)
+    edges_a, edges_b = _edges_km(a), _edges_km(b)
+    longs = np.concatenate([e[km >= LONG_PICK_KM] for _, e, km in (edges_a, edges_b)])
+    sag = float(_budgets(pieces, np.column_stack([longs, _km(longs)])).sum()) if len(pieces) else 0.0
+    terms = _terms(edges_b, edges_a)
     return 2 * sag + JITTER_KM2_PER_KM * terms.boundary_km * (2 if terms.shared < SNAPPED_BELOW else 1)
+
+
+def step_allowance(store: Store, a: SnapshotRecord, b: SnapshotRecord) -> float:
+    """:func:`step_allowance_km2` of the step between two stored maps (the cached step, or
+    the differences computed)."""
+    from .changes import layer_differences
+
+    return step_allowance_km2(store.layer(a.id), store.layer(b.id), *layer_differences(store, a, b))
 
 
 def _km(e: np.ndarray) -> np.ndarray:
@@ -490,14 +503,9 @@ def refresh(store: Store, source: str, *, terms: dict[int, MapTerms] | None = No
 def _keep_allowances(store: Store, source: str, records: list[SnapshotRecord], start: int) -> None:
     """Store the allowances (:func:`step_allowance_km2`) of the steps from record ``start``
     (the table's last map) on that the store lacks: queries then read them."""
-    from .changes import layer_differences
-
     have = store.step_allowances(source)
-    rows = []
-    for a, b in zip(records[start:], records[start + 1 :], strict=False):
-        if (a.id, b.id) not in have:
-            km2 = step_allowance_km2(store.layer(a.id), store.layer(b.id), *layer_differences(store, a, b))
-            rows.append((a.id, b.id, km2))
+    rows = [(a.id, b.id, step_allowance(store, a, b))
+            for a, b in zip(records[start:], records[start + 1 :], strict=False) if (a.id, b.id) not in have]  # fmt: skip
     if rows:
         with store.transaction():
             store.put_step_allowances(rows)

@@ -412,14 +412,14 @@ def _top_pruned(store, hist, items, row, *, side, limit, distinct, progress) -> 
     the full ranking (its sort is stable), so they hold the same places there. Windows are
     taken by their bound (rounded), the earliest first among equal bounds: many windows
     of one length hold the same single step and tie, and the first of them measured then
-    settles the others (which overlap it) unmeasured. It stops once ``limit`` of them are ranked; with ``distinct``, a window
-    that overlaps a settled ranked one is passed over unmeasured (the full ranking drops
-    it too). The ranking of the measured rows is then the full one's. The bounds are of the
-    masked gain that is ranked (:meth:`steps.GainBounds.masked_upper_km2`: a step with an
-    unexplained region, or a coverage break, counts without the ground the window's mask
-    takes out). Each window measured tightens the bounds of the others
-    (:meth:`steps.GainBounds.masked_chained_upper_km2`: a window beside a measured one gains
-    at most its gain and the steps at the two ends)."""
+    settles the others (which overlap it) unmeasured. It stops once ``limit`` of them are
+    ranked; with ``distinct``, a window that overlaps a settled ranked one is passed over
+    unmeasured (the full ranking drops it too). The ranking of the measured rows is then
+    the full one's. The bounds are of the masked gain that is ranked
+    (:meth:`steps.GainBounds.masked_upper_km2`: a step with an unexplained region, or a
+    coverage break, counts without the ground the window's mask takes out). Each window
+    measured tightens the bounds of the others (:meth:`steps.GainBounds.masked_chained_upper_km2`:
+    a window beside a measured one gains at most its gain and the steps at the two ends)."""
     bounds = GainBounds(store, hist.records)
     index = bounds.index
     first = np.array([index[a.id] for _, _, a, _ in items])

@@ -134,8 +134,9 @@ def rederive(store: Store, source: str, *, workers: int | None = None,
     than every query working out the allowances of every step after it."""
     summary = IngestSummary(source)
     workers = workers if workers is not None else default_workers()
-    with worker_pool(workers) if workers > 1 else ExitStack() as pool:
-        _derive(store, summary, pool if workers > 1 else None, workers, progress)
+    with ExitStack() as stack:
+        pool = stack.enter_context(worker_pool(workers)) if workers > 1 else None
+        _derive(store, summary, pool, workers, progress)
     return summary.warnings
 
 

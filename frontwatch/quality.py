@@ -248,7 +248,7 @@ def mask_parts(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord, b: S
     if held:
         # the source's own line of the region differs from the reference drawing: mask every
         # piece of the difference that touches the region (within COVERAGE_EDGE_DEG) too
-        zone = _edge_zone(tuple(flipped))
+        zone = edge_zone(tuple(flipped))
         lost, taken = diff or _geo.split_difference(store.layer(a.id), store.layer(b.id), local=store.fast_paths)
         lost_polys, taken_polys = _geo.polygons_of(lost), _geo.polygons_of(taken)
         lost_touch = shapely.intersects(zone, np.array(lost_polys, dtype=object)) if lost_polys else lost_touch
@@ -275,9 +275,10 @@ def mask_parts(store: Store, recs: list[SnapshotRecord], a: SnapshotRecord, b: S
 
 
 @cache
-def _edge_zone(regions: tuple[str, ...]) -> BaseGeometry:
+def edge_zone(regions: tuple[str, ...]) -> BaseGeometry:
     """The regions held before 2022 of these names with their edge zone
-    (:data:`COVERAGE_EDGE_DEG`), prepared: the same for every change that flips them."""
+    (:data:`COVERAGE_EDGE_DEG`), prepared: the same for every change that flips them (and
+    for the window tables' mask regions)."""
     from .boundaries import held_before_2022
 
     zone = shapely.buffer(_geo.union([held_before_2022()[r] for r in regions]), COVERAGE_EDGE_DEG)

@@ -22,7 +22,7 @@ import shapely
 
 from . import _geo, _gpkg
 from ._workers import default_workers, worker_pool
-from .arrangement import MapTerms, WindowTable, held_codes, load, map_terms, step_allowance_km2
+from .arrangement import MapTerms, WindowTable, held_codes, load, map_terms, step_allowance
 from .boundaries import REGION_LABELS
 from .store import SnapshotRecord, Store
 
@@ -377,23 +377,18 @@ class GainBounds:
         stored by ingest, else computed here and kept by the store object while its maps
         do not change); zero before it."""
         if self._allow is None:
-            from .changes import layer_differences
-
             table = self._loaded_table()
             start = table.valid - 1 if table is not None else len(self.records)
             per_step = np.zeros(max(len(self.records) - 1, 0))
             source = self.records[0].source if self.records else ""
             stored = self.store.derived(("step_allowances", source), lambda: self.store.step_allowances(source))
 
-            def allowance(a: SnapshotRecord, b: SnapshotRecord) -> float:
-                lost, taken = layer_differences(self.store, a, b)
-                return step_allowance_km2(self.store.layer(a.id), self.store.layer(b.id), lost, taken)
-
             for k in range(start, len(self.records) - 1):
                 a, b = self.records[k], self.records[k + 1]
                 got = stored.get((a.id, b.id))
-                per_step[k] = got if got is not None else self.store.derived(("step_allowance", a.id, b.id),
-                                                                             partial(allowance, a, b))  # fmt: skip
+                if got is None:
+                    got = self.store.derived(("step_allowance", a.id, b.id), partial(step_allowance, self.store, a, b))
+                per_step[k] = got
             self._allow = np.concatenate([np.zeros(1), np.cumsum(per_step)])
         return self._allow
 
