@@ -24,19 +24,20 @@ about ``ℓ³·tan φ / (12 R)`` of area: 1.8 km² for a 50 km edge, a millionth
 on an edge of one of its two maps, of length ``L``, and is cut by faces into pieces, so
 each face counts with a budget on top of its area: for each of its edge pieces ``ℓ``,
 ``2 · ℓ · L² · tan φ / (12 R)`` with ``L`` the longest edge of any map of the source that
-holds the piece (at least :data:`SHORT_KM` and the piece itself), plus a term for the
-snapped noding (:data:`GRID_DEG`). Per map, a term for the snapping of maps whose every
-vertex moved (:data:`._diff.SNAP_DEG`, ISW's exports) covers the slivers a measured window
-or a snapped step may differ by. Faces whose steps do not alternate (a sliver read on the
-wrong side of a boundary) count in every window that holds one of their steps; a sliver
-misread without breaking the alternation is under a millimetre wide, which the snapping
-term covers.
+holds the piece (at least :data:`._edges.SHORT_KM` and the piece itself:
+:func:`._edges.budgets`), plus a term for the snapped noding (:data:`GRID_DEG`). Per map,
+a term for the snapping of maps whose every vertex moved (:data:`._diff.SNAP_DEG`, ISW's
+exports) covers the slivers a measured window or a snapped step may differ by. Faces whose
+steps do not alternate (a sliver read on the wrong side of a boundary) count in every
+window that holds one of their steps; a sliver misread without breaking the alternation is
+under a millimetre wide, which the snapping term covers.
 
 Rankings (:func:`.changes.top_windows`) measure windows in the order of their bounds, so
 bounds a few hundredths of a km² above the truth let them stop after the ranked windows
 instead of measuring hundreds of windows whose sums of steps are large. Ingest builds the
-table (:func:`refresh`); maps added later are covered by the steps' sums until the next
-rebuild (:data:`REBUILD_AFTER`); a table whose maps are no longer the source's is not used.
+table (:func:`refresh`); maps added later are covered by the steps' sums and what each step
+adds (:mod:`.tail`) until the next rebuild (:data:`REBUILD_AFTER`); a table whose maps are
+no longer the source's is not used.
 """
 
 from __future__ import annotations
@@ -44,14 +45,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import _geo, _gpkg
+from . import _geo, _gpkg, tail
 from ._diff import row_hashes
+from ._edges import LONG_PICK_KM, EdgeSet, MapTerms, budgets, edges_km, lengths_km, map_terms
 from .boundaries import held_before_2022
 from .quality import UNEXPLAINED, edge_zone, unexplained_flags
 from .store import SnapshotRecord, Store
@@ -59,27 +60,11 @@ from .store import SnapshotRecord, Store
 GRID_DEG = 1e-8
 """Steps' boundaries are noded on this grid (snap-rounding: robust, moves a vertex by at
 most 0.7e-8°, under a millimetre)."""
-SHORT_KM = 0.5
-"""Map edges shorter than this are not looked up: a piece on one counts as if its edge were
-this long (a sag of 1.5e-5 km² per km of piece)."""
-SNAP_KM2_PER_KM = 5e-6
-"""Per km of a face's edges: the grid's move and a sliver read on the wrong side (5 mm wide)."""
-JITTER_KM2_PER_KM = 2.5e-5
-"""Per km of a map's boundary, where maps are snapped onto each other (vertices within
-1e-7°, 1.1 cm: twice that, wide)."""
-SAG_SAFETY = 2.0
-"""The sag formula against pyproj's geodesics: at most 1.08 of it over all bearings."""
 REL_MARGIN, ABS_MARGIN_KM2 = 1e-6, 0.01
 REBUILD_AFTER = 30
 """Maps added since the table was built before ingest builds it again (each rebuild of a
 full history takes seconds; maps after the table's last are bounded by the steps' sums
-and their allowances, :func:`step_allowance_km2`)."""
-_R_KM = _geo.AUTHALIC_RADIUS_M / 1000
-LONG_PICK_KM = 0.9 * SHORT_KM
-"""Edges picked as long by their flat-Earth length (within 0.5 %), then measured again."""
-SNAPPED_BELOW = 0.7
-"""A map sharing less than this share of its vertices with the map before it was snapped
-onto it in their step (:data:`._diff.MAX_SHARE` of edges differing)."""
+and what each adds, :mod:`.tail`)."""
 STRIPS_PER_WORKER = 2
 """Strips of the plane (by longitude) per worker: each strip's faces are found on their own."""
 TABLE_VERSION = 1
@@ -98,6 +83,10 @@ class WindowTable:
     ua: np.ndarray
     ru: np.ndarray
     per_map: np.ndarray
+    long_edges: np.ndarray | None = None
+    """The long edges ``(n, 5)`` of all its maps and mask regions, which its faces' budgets
+    took their caps from (the steps after it take theirs too: :func:`.tail.tail_steps`); read
+    apart (:meth:`.Store.window_table_edges`), not loaded with the table."""
     valid: int = -1
     """How many first maps hold for the records it was loaded for (:func:`load`; all of
     them otherwise)."""
@@ -129,9 +118,11 @@ class WindowTable:
             n += 1
         return n
 
-    def to_row(self) -> tuple[bytes, str, bytes, bytes, bytes]:
+    def to_row(self) -> tuple[bytes, str, bytes, bytes, bytes, bytes]:
+        edges = np.zeros((0, 5)) if self.long_edges is None else self.long_edges
         return (self.ids.astype("<i8").tobytes(), "\n".join(self.hashes), self.ua.astype("<f4").tobytes(),
-                self.ru.astype("<f4").tobytes(), self.per_map.astype("<f8").tobytes())  # fmt: skip
+                self.ru.astype("<f4").tobytes(), self.per_map.astype("<f8").tobytes(),
+                edges.astype("<f8").tobytes())  # fmt: skip
 
     @classmethod
     def from_row(cls, row) -> WindowTable:
@@ -229,7 +220,7 @@ def build(store: Store, source: str, *, records: list[SnapshotRecord] | None = N
     if progress is not None:
         progress(len(jobs) + 1, len(jobs) + 1)
     return WindowTable(np.array([r.id for r in records], np.int64), [map_key(r) for r in records],
-                       ua, ru, per_map)  # fmt: skip
+                       ua, ru, per_map, long_edges)  # fmt: skip
 
 
 def _strips(polys, step_of, kind_of, long_edges, regions, count: int):
@@ -267,68 +258,18 @@ def _strip_faces(wkb, step_of, kind_of, rect, long_edges, regions=()):
     s, k = step_of[p], kind_of[p]
     order = np.lexsort((k, s, f))
     inside = np.column_stack([shapely.contains(area, points) for area in areas]) if len(areas) else None
-    weight = _geo.lonlat_areas_km2(faces) + _budgets(faces, long_edges)
+    weight = _geo.lonlat_areas_km2(faces) + budgets(faces, EdgeSet(long_edges))
     return weight, f[order], s[order], k[order], np.zeros((len(faces), 0), bool) if inside is None else inside
 
 
 def _long_region_edges(regions: np.ndarray) -> np.ndarray:
-    """The mask regions' edges of about :data:`SHORT_KM` or more, as long edges (a masked
+    """The mask regions' edges of about :data:`._edges.SHORT_KM` or more, as long edges (a masked
     window has edges along its mask)."""
     if not len(regions):
         return np.zeros((0, 5))
-    _, e, km = _edges_km(shapely.MultiPolygon([p for g in regions for p in _geo.polygons_of(g)]))
+    _, e, km = edges_km(shapely.MultiPolygon([p for g in regions for p in _geo.polygons_of(g)]))
     e = e[km >= LONG_PICK_KM]
-    return np.column_stack([e, _km(e)])
-
-
-class MapTerms(NamedTuple):
-    """What the table needs of one map: its edges of about :data:`SHORT_KM` or more
-    (``(n, 4)``; with a map before it, only those that map does not have), its boundary's
-    length (km) and the share of its vertices that the map before it has (below 0.7: the
-    step into it was snapped)."""
-
-    long_edges: np.ndarray
-    boundary_km: float
-    shared: float
-
-
-def map_terms(geom: BaseGeometry, before: BaseGeometry | None = None) -> MapTerms:
-    """:class:`MapTerms` of a map (``before``: the map before it, if any). Step workers
-    compute them with each step (:func:`.steps.derive_steps`), while they hold the maps."""
-    return _terms(_edges_km(geom), _edges_km(before) if before is not None else None)
-
-
-def _terms(edges: tuple[np.ndarray, np.ndarray, np.ndarray],
-           before: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> MapTerms:  # fmt: skip
-    """:func:`map_terms` from the maps' :func:`_edges_km`."""
-    xy, e, km = edges
-    long_edges, shared = e[km >= LONG_PICK_KM], 1.0
-    if before is not None and len(xy):
-        xy_before, e_before, km_before = before
-        if len(xy_before):
-            prev = np.sort(row_hashes(xy_before))
-            keys = row_hashes(xy)
-            shared = float((prev[np.minimum(np.searchsorted(prev, keys), len(prev) - 1)] == keys).mean())
-            had = np.sort(row_hashes(e_before[km_before >= LONG_PICK_KM]))
-            if len(had):
-                keys = row_hashes(long_edges)
-                long_edges = long_edges[had[np.minimum(np.searchsorted(had, keys), len(had) - 1)] != keys]
-    return MapTerms(long_edges, 1.01 * float(km.sum()), shared)
-
-
-def _edges_km(geom: BaseGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A map's vertices, its edges ``(n, 4)`` and their lengths (km, within 0.5 %: the long
-    ones are measured again)."""
-    xy, e, _ = _ring_edges(shapely.get_parts(geom))
-    return xy, e, _approx_km(e)
-
-
-def _ring_edges(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The vertices of polygons' rings, their edges ``(n, 4)`` and each edge's polygon."""
-    rings, owner = shapely.get_rings(polys, return_index=True)
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
-    same = ring[1:] == ring[:-1]
-    return xy, np.concatenate([xy[:-1][same], xy[1:][same]], axis=1), owner[ring[:-1][same]]
+    return np.column_stack([e, lengths_km(e)])
 
 
 def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, MapTerms] | None = None
@@ -349,78 +290,13 @@ def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, Map
             geom = _gpkg.from_gpkg(store.layer_blob(r.id))
             got, before = map_terms(geom, prev), (n, geom)
         longs.append(got.long_edges)
-        per_map[n] = JITTER_KM2_PER_KM * got.boundary_km * (2 if got.shared < SNAPPED_BELOW else 1)
+        per_map[n] = got.own_km2
     edges = np.concatenate(longs) if longs else np.zeros((0, 4))
     # one of each edge (copies moved by an export's jitter too: the containment test's
     # tolerance holds them; a hash collision would drop an edge, at odds of 1e-10)
     _, first = np.unique(row_hashes(np.round(edges, 7)), return_index=True)
     edges = edges[first]
-    return np.column_stack([edges, _km(edges)]), per_map
-
-
-def step_allowance_km2(a: BaseGeometry, b: BaseGeometry, lost: BaseGeometry, taken: BaseGeometry) -> float:
-    """What a step after the table's last map adds to a window's bound beyond its two
-    areas (km²): twice the sag budget of its pieces at the lengths of the long edges of its
-    maps ``a → b`` (:func:`_budgets`: once for the pieces' own geodesic areas, once for the
-    window's edges that run along them), and the snapping term of ``b`` (the table's
-    per-map term). The steps' geodesic areas do not add up to a window's: a window joins a
-    long straight edge whole where the steps cut it (#14)."""
-    pieces = np.asarray(_geo.polygons_of(lost) + _geo.polygons_of(taken), dtype=object)
-    edges_a, edges_b = _edges_km(a), _edges_km(b)
-    longs = np.concatenate([e[km >= LONG_PICK_KM] for _, e, km in (edges_a, edges_b)])
-    sag = float(_budgets(pieces, np.column_stack([longs, _km(longs)])).sum()) if len(pieces) else 0.0
-    terms = _terms(edges_b, edges_a)
-    return 2 * sag + JITTER_KM2_PER_KM * terms.boundary_km * (2 if terms.shared < SNAPPED_BELOW else 1)
-
-
-def step_allowance(store: Store, a: SnapshotRecord, b: SnapshotRecord) -> float:
-    """:func:`step_allowance_km2` of the step between two stored maps (the cached step, or
-    the differences computed)."""
-    from .changes import layer_differences
-
-    return step_allowance_km2(store.layer(a.id), store.layer(b.id), *layer_differences(store, a, b))
-
-
-def _km(e: np.ndarray) -> np.ndarray:
-    """Geodesic lengths (km) of edges ``(n, 4)``."""
-    if not len(e):
-        return np.zeros(0)
-    return np.asarray(_geo.WGS84.inv(e[:, 0], e[:, 1], e[:, 2], e[:, 3])[2]) / 1000
-
-
-def _approx_km(e: np.ndarray) -> np.ndarray:
-    """Lengths (km) of edges ``(n, 4)`` on a local flat Earth (within 0.5 % here)."""
-    kx = _geo.KM_PER_DEG_LON * np.cos(np.radians((e[:, 1] + e[:, 3]) / 2))
-    return np.hypot((e[:, 2] - e[:, 0]) * kx, (e[:, 3] - e[:, 1]) * _geo.KM_PER_DEG_LAT)
-
-
-def _budgets(faces: np.ndarray, long_edges: np.ndarray) -> np.ndarray:
-    """Per face (km²): the sag of its edge pieces at the length of the longest map edge that
-    holds each (at least the piece's own: a face's own edges sag too), and the snapping
-    term (see the module's docstring)."""
-    _, e, face_of = _ring_edges(faces)
-    piece_km = _km(e)
-    cap = np.maximum(piece_km, SHORT_KM)
-    if len(long_edges) and len(e):
-        lines = np.asarray(shapely.linestrings(long_edges[:, :4].reshape(-1, 2, 2)), dtype=object)
-        mid = shapely.points((e[:, :2] + e[:, 2:]) / 2)
-        seg, edge = shapely.STRtree(lines).query(mid, predicate="dwithin", distance=4e-7)
-        if len(seg):
-            ok = _on_segment(e[seg, :2], long_edges[edge, :4]) & _on_segment(e[seg, 2:], long_edges[edge, :4])
-            np.maximum.at(cap, seg[ok], long_edges[edge[ok], 4])
-    lat = np.radians(np.maximum(np.abs(e[:, 1]), np.abs(e[:, 3])))
-    # (a piece along a meridian, such as a strip's frame, is its own geodesic: no sag)
-    sag = np.where(e[:, 0] == e[:, 2], 0.0, SAG_SAFETY * piece_km * cap**2 * np.tan(lat) / (12 * _R_KM))
-    per_piece = sag + SNAP_KM2_PER_KM * piece_km
-    return np.bincount(face_of, weights=per_piece, minlength=len(faces))
-
-
-def _on_segment(p: np.ndarray, seg: np.ndarray, tol: float = 4e-7) -> np.ndarray:
-    """Whether points lie within ``tol`` degrees of segments."""
-    a, b = seg[:, :2], seg[:, 2:]
-    d = b - a
-    t = np.clip(np.einsum("ij,ij->i", p - a, d) / np.maximum(np.einsum("ij,ij->i", d, d), 1e-300), 0, 1)
-    return np.hypot(*(a + t[:, None] * d - p).T) <= tol
+    return np.column_stack([edges, lengths_km(edges)]), per_map
 
 
 def _tables(t: int, weight: np.ndarray, face: np.ndarray, step: np.ndarray, kind: np.ndarray,
@@ -491,24 +367,14 @@ def refresh(store: Store, source: str, *, terms: dict[int, MapTerms] | None = No
     records = store.snapshots(source)
     row = store.window_table(source)
     holds = WindowTable.from_row(row).matching(records) if row is not None else 0
-    if holds >= 2 and len(records) - holds < REBUILD_AFTER:
-        _keep_allowances(store, source, records, holds - 1)
+    if holds >= 2 and len(records) - holds < REBUILD_AFTER and store.window_table_edges(source) is not None:
+        tail.keep(store, source, records, holds - 1)
         return False
     table = build(store, source, records=records, terms=terms, pool=pool, workers=workers, progress=progress)
     with store.transaction():
         store.put_window_table(source, table.to_row() if table is not None else None)
+        store.put_step_allowances(source, [])  # (the table holds every map)
     return table is not None
-
-
-def _keep_allowances(store: Store, source: str, records: list[SnapshotRecord], start: int) -> None:
-    """Store the allowances (:func:`step_allowance_km2`) of the steps from record ``start``
-    (the table's last map) on that the store lacks: queries then read them."""
-    have = store.step_allowances(source)
-    rows = [(a.id, b.id, step_allowance(store, a, b))
-            for a, b in zip(records[start:], records[start + 1 :], strict=False) if (a.id, b.id) not in have]  # fmt: skip
-    if rows:
-        with store.transaction():
-            store.put_step_allowances(rows)
 
 
 def load(store: Store, records: list[SnapshotRecord]) -> WindowTable | None:

@@ -45,6 +45,7 @@ class RemoveSummary:
             "files_kept": self.files_kept,
             "snapshots_restored": self.restored,
             "unfinished_ingest_cleared": self.unfinished_cleared,
+            "warnings": self.warnings,
         }
 
     def lines(self) -> list[str]:

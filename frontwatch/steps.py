@@ -21,10 +21,12 @@ import numpy as np
 import shapely
 
 from . import _geo, _gpkg
+from ._edges import MapTerms, map_terms
 from ._workers import default_workers, worker_pool
-from .arrangement import MapTerms, WindowTable, held_codes, load, map_terms, step_allowance
+from .arrangement import WindowTable, held_codes, load
 from .boundaries import REGION_LABELS
 from .store import SnapshotRecord, Store
+from .tail import stored_tail, tail_steps
 
 
 @dataclass
@@ -38,7 +40,7 @@ class Step:
 
 
 def _diff(blob_a: bytes, blob_b: bytes, terms: int = 0) -> StepRow:
-    """A step as stored, and with ``terms`` the :class:`.arrangement.MapTerms` the table of
+    """A step as stored, and with ``terms`` the :class:`._edges.MapTerms` the table of
     windows needs of every map: of ``b`` (1), and of ``a`` too (2: the source's first map)."""
     a, b = _gpkg.from_gpkg(blob_a), _gpkg.from_gpkg(blob_b)
     ua, ru = _geo.split_difference(a, b)
@@ -115,7 +117,7 @@ def derive_steps(store: Store, source: str, *, pool: Executor | None = None, wor
     two for a new daily map), computed and stored, so that rankings, ``since``, series
     and places find them without writing anything; returns how many were added. Without
     ``pool``, ``workers`` processes (the ingest's own ``--workers``). ``terms`` gets the
-    maps' :class:`.arrangement.MapTerms` the workers computed, by map id."""
+    maps' :class:`._edges.MapTerms` the workers computed, by map id."""
     made = ensure_steps(store, store.snapshots(source), pool=pool, workers=workers, progress=progress,
                         keep=True, terms=terms is not None)  # fmt: skip
     if terms is not None:
@@ -130,7 +132,7 @@ def derive_steps(store: Store, source: str, *, pool: Executor | None = None, wor
 STEPS_PER_COMMIT = 32
 StepRow = tuple[bytes, bytes, float, float, tuple]
 """A step as computed: the two differences (GeoPackage blobs) and their areas (km²), as
-stored; and the :class:`.arrangement.MapTerms` of its maps (``(of a, of b)``, None where not
+stored; and the :class:`._edges.MapTerms` of its maps (``(of a, of b)``, None where not
 asked)."""
 
 
@@ -360,37 +362,41 @@ class GainBounds:
         the table's last map count with their allowances (:meth:`_allowances`)."""
         flag, full, _ = self.masked_cumulative_km2(side)
         total = _masked_sum(flag, full, self.ends_differ(i, j), i, j) * (1 + self.MARGIN_REL) + self.MARGIN_KM2
-        table = self._loaded_table()
-        if table is not None and (j > table.valid - 1).any():
-            allow = self._allowances()
-            total += allow[j] - allow[np.maximum(i, table.valid - 1)]
-        return total
+        return total + self.past_table_km2(i, j)
 
     def _loaded_table(self) -> WindowTable | None:
         if self._table is None:
             self._table = load(self.store, self.records) or False
         return self._table or None
 
-    def _allowances(self) -> np.ndarray:
-        """Running sums (index ``i`` = the steps before record ``i``) of the allowances of
-        the steps after the table's last map (:func:`.arrangement.step_allowance_km2`:
-        stored by ingest, else computed here and kept by the store object while its maps
-        do not change); zero before it."""
+    def past_table_km2(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """What the windows ``i → j`` add to their bounds for the steps after the table's
+        last map (:class:`.arrangement.TailStep`): the allowances of those they hold, and
+        the sag budgets of the long edges first drawn after the table up to ``j`` (a window
+        joins the long edges of its own maps, which earlier maps may have drawn cut); zero
+        for windows that end on the table's maps, or where there is no table."""
+        table = self._loaded_table()
+        if table is None or not (j > table.valid - 1).any():
+            return np.zeros(len(j))
+        allow, drawn = self._allowances()
+        return allow[j] - allow[np.maximum(i, table.valid - 1)] + drawn[j]
+
+    def _allowances(self) -> tuple[np.ndarray, np.ndarray]:
+        """Running sums (index ``i`` = the steps before record ``i``; zero up to the table's
+        last map) of the steps' allowances and of the sag budgets of the long edges they drew
+        first (:func:`.tail.tail_steps`: stored by ingest, else computed here and kept
+        by the store object while its maps do not change)."""
         if self._allow is None:
             table = self._loaded_table()
             start = table.valid - 1 if table is not None else len(self.records)
-            per_step = np.zeros(max(len(self.records) - 1, 0))
-            source = self.records[0].source if self.records else ""
-            stored = self.store.derived(("step_allowances", source), lambda: self.store.step_allowances(source))
-
-            for k in range(start, len(self.records) - 1):
-                a, b = self.records[k], self.records[k + 1]
-                got = stored.get((a.id, b.id))
-                if got is None:
-                    got = self.store.derived(("step_allowance", a.id, b.id), partial(step_allowance, self.store, a, b))
-                per_step[k] = got
-            self._allow = np.concatenate([np.zeros(1), np.cumsum(per_step)])
-        return self._allow
+            per_step = np.zeros((max(len(self.records) - 1, 0), 2))
+            if start < len(self.records) - 1:
+                source, ids = self.records[0].source, tuple(r.id for r in self.records[start:])
+                stored = self.store.derived(("step_allowances", source), lambda: stored_tail(self.store, source))
+                got = self.store.derived(("tail_steps", ids), partial(tail_steps, self.store, self.records, start, stored))
+                per_step[start:] = [(t.allowance_km2, t.new_km2) for t in got]
+            self._allow = np.vstack([np.zeros((1, 2)), np.cumsum(per_step, axis=0)])
+        return self._allow[:, 0], self._allow[:, 1]
 
     def table_upper_km2(self, i: np.ndarray, j: np.ndarray, side: str) -> np.ndarray:
         """Upper bounds of the masked gains from the stored table of all windows
@@ -408,9 +414,7 @@ class GainBounds:
             a, b = i[inside], j[inside]
             end = np.minimum(b, last)
             after = (own[b] - own[end]) * (1 + self.MARGIN_REL) + np.where(b > end, self.MARGIN_KM2, 0)
-            if (b > end).any():
-                allow = self._allowances()
-                after += allow[b] - allow[end]
+            after += self.past_table_km2(a, b)
             got = table.upper_km2(a, end, side) + after
             # a region the table's window a → last masks but a → b does not (drawn again
             # after the table's last map): the table left its ground out

@@ -10,7 +10,7 @@ import shapely
 import shapely.ops
 from pyproj import Geod
 
-from frontwatch import _geo, arrangement
+from frontwatch import _edges, _geo, arrangement
 from frontwatch.arrangement import WindowTable
 from frontwatch.changes import top_windows
 from frontwatch.ingest import ingest
@@ -71,8 +71,8 @@ def test_the_sag_budget_covers_a_long_edge_cut_into_pieces():
     loss = abs(_geo.area_km2(uncut) - _geo.lonlat_area_km2(cut))
     assert loss > 0.5  # (an effect the budget has to cover: 60 km edges sag)
     long_edges = np.array([[x0, y, x1, y, 60.0]])
-    long_edges[0, 4] = float(arrangement._km(long_edges[:, :4])[0])
-    budget = arrangement._budgets(np.array([cut]), long_edges)[0]
+    long_edges[0, 4] = float(_edges.lengths_km(long_edges[:, :4])[0])
+    budget = _edges.budgets(np.array([cut]), _edges.EdgeSet(long_edges))[0]
     assert loss < budget < 3 * loss + 0.1
 
 
@@ -293,3 +293,33 @@ def test_removing_an_early_map_builds_the_table_again_and_a_whole_source_drops_i
     remove_snapshots(store, "liveuamap-nzz", whole_source=True, workers=1)
     assert store.window_table("liveuamap-nzz") is None
     store.close()
+
+
+def test_the_migration_drops_tables_without_their_edges_and_the_next_ingest_builds_them(tmp_path):
+    """(#14, schema 11) Tables and allowances stored before they kept their long edges are
+    dropped (applied twice, the migration leaves the same tables), and the next ingest of
+    the source, even of a file already in the store, builds the table again with its edges:
+    the long edges of every map, each of them held by one of the table's."""
+    import sqlite3
+
+    from frontwatch import _edges, _gpkg
+    from frontwatch.store.migrations import LATEST
+
+    files = evolving_maps(tmp_path, random.Random(SEED + 7), days=8)
+    path = tmp_path / "s.gpkg"
+    with SQLiteStore(path) as store:
+        ingest(store, "liveuamap-nzz", files, workers=1)
+        built = store.window_table_edges("liveuamap-nzz")
+    assert LATEST == 11 and built
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM fw_migrations WHERE version = 11")
+    with SQLiteStore(path) as store:
+        records = History(store, "liveuamap-nzz").records
+        assert arrangement.load(store, records) is None and store.window_table_edges("liveuamap-nzz") is None
+        ingest(store, "liveuamap-nzz", files[:1], workers=1)  # (a file already in it)
+        assert arrangement.load(store, records).valid == len(records)
+        edges = _edges.EdgeSet(np.frombuffer(store.window_table_edges("liveuamap-nzz"), "<f8"))
+        for r in records:  # every long edge of every map lies on one of the table's
+            _, e, km = _edges.edges_km(_gpkg.from_gpkg(store.layer_blob(r.id)))
+            long = e[km >= _edges.LONG_PICK_KM]
+            assert len(long) and (_edges.containing_km(long, edges) > 0).all()

@@ -384,4 +384,5 @@ def test_a_failure_after_the_removal_is_a_warning_not_an_error(tmp_path, monkeyp
     assert gone.id not in {r.id for r in store.snapshots("liveuamap-nzz")}
     assert len(done.removed) == 1 and "OSError: disk full" in done.warnings[0]
     assert any(line.startswith("warning: ") for line in done.lines())
+    assert done.as_dict()["warnings"] == done.warnings  # (JSON says it too)
     store.close()

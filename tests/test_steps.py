@@ -212,11 +212,11 @@ def test_windows_past_the_table_are_bounded_with_the_sag_of_their_steps(tmp_path
     """(#14) A window ending after the table's last map adds the steps after it, and their
     geodesic areas fall short of the window's (the five steps cut the strip's long edge,
     the window joins it whole): each such step adds its allowance
-    (:func:`frontwatch.arrangement.step_allowance_km2`). Every window is bounded from above
+    (:func:`frontwatch.tail.step_allowance_km2`). Every window is bounded from above
     (by the overlay of its two maps), and pruned rankings and ``since`` answer as the full
     ones (the sums alone bounded the strip's 1,177 km² by 1,162 km², and both named the
     second strip)."""
-    from frontwatch import arrangement
+    from frontwatch import arrangement, tail
     from frontwatch.advance import since
     from frontwatch.changes import change_from_records, top_windows
     from frontwatch.ingest import ingest
@@ -230,17 +230,22 @@ def test_windows_past_the_table_are_bounded_with_the_sag_of_their_steps(tmp_path
     recs = hist.records
     assert arrangement.load(store, recs).valid == 3 and len(recs) == 15
     # ingest stored the allowances of the twelve steps from the table's last map on
-    stored = store.step_allowances("liveuamap-nzz")
+    stored = tail.stored_tail(store, "liveuamap-nzz")
     assert sorted(stored) == [(a.id, b.id) for a, b in zip(recs[2:], recs[3:], strict=False)]
+    again = tail.tail_steps(store, recs, 2)  # (all computed here)
+
+    def rows(steps):
+        return [(t.allowance_km2, t.new_km2, t.new_edges.tolist()) for t in steps]
+
+    assert rows(stored[(a.id, b.id)] for a, b in zip(recs[2:], recs[3:], strict=False)) == rows(again)
     a, b = recs[3], recs[4]  # (the second cut of the long edge)
-    again = arrangement.step_allowance_km2(store.layer(a.id), store.layer(b.id), *layer_differences(store, a, b))
-    assert stored[(a.id, b.id)] == again > 1.0
+    assert stored[(a.id, b.id)].allowance_km2 > 1.0
     bounds = GainBounds(store, recs)
     bounds.ensure(0, len(recs) - 1)
     pairs = [(i, j) for i in range(len(recs)) for j in range(i + 1, len(recs))]
     i, j = np.array([p for p, _ in pairs]), np.array([q for _, q in pairs])
     upper = bounds.masked_upper_km2(i, j, "UA")
-    summed = bounds.summed_upper_km2(i, j, "UA") - (bounds._allowances()[j] - bounds._allowances()[np.maximum(i, 2)])
+    summed = bounds.summed_upper_km2(i, j, "UA") - bounds.past_table_km2(i, j)
     short = 0
     for n, (p, q) in enumerate(pairs):
         exact = change_from_records(store, hist, recs[p], recs[q])["ua_gain_km2"]
@@ -254,4 +259,77 @@ def test_windows_past_the_table_are_bounded_with_the_sag_of_their_steps(tmp_path
     got = since(store, "liveuamap-nzz", "2022-10-09", "2022-10-15", side="UA")
     assert got == since(store, "liveuamap-nzz", "2022-10-09", "2022-10-15", side="UA", prune=False)
     assert got.since is not None and got.since.from_snapshot == "2022-10-02"
+    store.close()
+
+
+def _split_strip_maps(tmp_path, case: str):
+    """Maps of a strip whose straight northern edge (104 km) some maps draw whole and others
+    cut at five points along the same line (the steps lose or gain it a fifth at a time).
+    ``start``: the first map draws it whole, the two after it cut (the table ends there),
+    then the strip is lost a fifth a step; ``end``: the strip is taken a fifth a step after
+    the table, and the last maps draw it whole. The steps' pieces are bounded by edges of
+    about 20 km; the windows from the first map (``start``) or to the last (``end``) join
+    the whole edge, whose geodesic sags by some 16 km²."""
+    from shapely.geometry import Polygon
+
+    west, east, south, north, line = 36.0, 37.4, 47.5, 48.1, 48.0
+    grid = [36.05 + 0.27 * k for k in range(6)]
+
+    def dense(y, a, b):
+        return [(x, y) for x in np.linspace(a, b, int(abs(b - a) / 0.005) + 1)]
+
+    def occupied(cut, split):  # the strip east of ``cut`` is held; its southern edge is dense
+        edge = [(x, north) for x in reversed(grid) if cut < x < east] if split else []
+        if cut >= east:
+            return Polygon([(west, south), (east, south), (east, line), *dense(line, east, west)])
+        top = [(east, north), *edge, (cut, north), *dense(line, cut, west)]
+        return Polygon([(west, south), (east, south), *top])
+
+    if case == "start":
+        plan = [(west, False), (west, True), (west, True)] + [(c, True) for c in grid[1:]] + [(east, False)] * 4
+    else:
+        plan = [(east, False)] * 3 + [(c, True) for c in reversed(grid[1:-1])] + [(west, True)] + [(west, False)] * 4
+    files = [nzz_file(tmp_path / f"{case}{d}.json.gz", f"2022-10-{d + 1:02d}", occupied(*p)) for d, p in enumerate(plan)]
+    return files[:3], files[3:]
+
+
+@pytest.mark.parametrize("case", ["start", "end"])
+def test_windows_past_the_table_are_bounded_along_the_long_edges_of_their_own_maps(tmp_path, case):
+    """(#14) A window across the table's last map joins the long edges of its own two maps
+    whole, and the steps after the table may cut them: their allowances take the caps of
+    every map's long edges (the table's, ``start``), and a long edge first drawn after the
+    table counts whole (``end``). Every window is bounded from above by the overlay of its
+    two maps (a review found the start's bounded some 14 km² short)."""
+    from frontwatch import arrangement
+    from frontwatch.changes import change_from_records
+    from frontwatch.ingest import ingest
+    from frontwatch.store import SQLiteStore
+
+    first, later = _split_strip_maps(tmp_path, case)
+    store = SQLiteStore(tmp_path / f"{case}.gpkg")
+    ingest(store, "liveuamap-nzz", first, workers=1)
+    ingest(store, "liveuamap-nzz", later, workers=1)
+    hist = History(store, "liveuamap-nzz")
+    recs = hist.records
+    assert arrangement.load(store, recs).valid == 3 and len(recs) == 12
+    bounds = GainBounds(store, recs)
+    bounds.ensure(0, len(recs) - 1)
+    pairs = [(i, j) for i in range(len(recs)) for j in range(i + 1, len(recs))]
+    i, j = np.array([p for p, _ in pairs]), np.array([q for _, q in pairs])
+    side = "UA" if case == "start" else "RU"
+    upper = bounds.masked_upper_km2(i, j, side)
+    worst = 0.0
+    for n, (p, q) in enumerate(pairs):
+        got = change_from_records(store, hist, recs[p], recs[q])
+        exact = got["ua_gain_km2" if side == "UA" else "ru_gain_km2"]
+        worst = max(worst, exact - float(upper[n]))
+        assert exact <= round(float(upper[n]), 1), (recs[p].valid_date, recs[q].valid_date, exact, upper[n])
+    # the whole strip, by hand: 1.4° × 0.1° at 48° N on the sphere (R²·Δλ·Δsinφ), and the
+    # sag of its northern edge's geodesic (ℓ³·tan φ / 12R, ℓ = 104 km along 48.1° N)
+    r_km = _geo.AUTHALIC_RADIUS_M / 1000
+    edge_km = np.radians(1.4) * r_km * np.cos(np.radians(48.1))
+    by_hand = r_km**2 * np.radians(1.4) * (np.sin(np.radians(48.1)) - np.sin(np.radians(48.0)))
+    by_hand += edge_km**3 * np.tan(np.radians(48.1)) / (12 * r_km)
+    whole = change_from_records(store, hist, recs[0 if case == "start" else 2], recs[-1])
+    assert whole["ua_gain_km2" if side == "UA" else "ru_gain_km2"] == pytest.approx(by_hand, rel=0.005)
     store.close()

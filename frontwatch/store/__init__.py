@@ -143,17 +143,25 @@ class Store(ABC):
         (ids, hashes, two tables, per-map terms), or None (a store that keeps none)."""
         return None
 
-    def put_window_table(self, source: str, row: tuple | None) -> None:  # noqa: B027 (optional)
-        """Store (or with None, drop) the window table of ``source``, in the caller's
-        transaction."""
+    def window_table_edges(self, source: str) -> bytes | None:
+        """The long edges the stored table of ``source`` took its caps from (float64
+        ``(n, 5)``), or None (no table)."""
+        return None
 
-    def step_allowances(self, source: str) -> dict[tuple[int, int], float]:
-        """The stored allowances of the steps of ``source`` after its window table
-        (:func:`frontwatch.arrangement.step_allowance_km2`), by ``(from_id, to_id)``."""
+    def put_window_table(self, source: str, row: tuple | None) -> None:  # noqa: B027 (optional)
+        """Store (or with None, drop) the window table of ``source`` (its row and its long
+        edges), in the caller's transaction."""
+
+    def step_allowances(self, source: str) -> dict[tuple[int, int], tuple[float, float, bytes | None]]:
+        """The stored rows of the steps of ``source`` after its window table
+        (:class:`frontwatch.arrangement.TailStep`: allowance, sag of the long edges first
+        drawn, those edges), by ``(from_id, to_id)``."""
         return {}
 
-    def put_step_allowances(self, rows: list[tuple[int, int, float]]) -> None:  # noqa: B027 (optional)
-        """Store allowances of steps ``(from_id, to_id, km2)``, in the caller's transaction."""
+    def put_step_allowances(self, source: str, rows: list[tuple[int, int, float, float, bytes]]) -> None:  # noqa: B027 (optional)
+        """Replace the rows of the steps of ``source`` after its table (and any left by
+        removed maps) by ``rows`` ``(from_id, to_id, km2, new_km2, edges)``, in the caller's
+        transaction."""
 
     @abstractmethod
     def file_count(self, source: str) -> int: ...

@@ -118,10 +118,27 @@ _WINDOW_TABLES = [
 
 _STEP_ALLOWANCES = [
     # Per step after a source's window table (maps ingested since it was built): what the
-    # step adds to a window's bound beyond its areas (frontwatch.arrangement.step_allowance_km2).
+    # step adds to a window's bound beyond its areas (frontwatch.tail.step_allowance_km2).
     """CREATE TABLE IF NOT EXISTS fw_step_allowances (
         from_id INTEGER NOT NULL, to_id INTEGER NOT NULL, km2 REAL NOT NULL,
         PRIMARY KEY (from_id, to_id))""",
+]
+
+
+_TAIL_EDGES = [
+    # (#14) The bounds of windows across a table's last map take the caps of their sag from
+    # the long edges of every map: the table keeps those of its maps, each step after it
+    # the ones its later map drew first, with their budget. Both are derived: what an
+    # older version stored is dropped, and the next ingest of the source builds it again.
+    # (Made again rather than altered: a migration applied twice leaves the same tables.)
+    "DROP TABLE IF EXISTS fw_window_tables",
+    """CREATE TABLE fw_window_tables (
+        source TEXT PRIMARY KEY, ids BLOB NOT NULL, hashes TEXT NOT NULL, ua BLOB NOT NULL,
+        ru BLOB NOT NULL, per_map BLOB NOT NULL, built_at TEXT NOT NULL, long_edges BLOB)""",
+    "DROP TABLE IF EXISTS fw_step_allowances",
+    """CREATE TABLE fw_step_allowances (
+        from_id INTEGER NOT NULL, to_id INTEGER NOT NULL, km2 REAL NOT NULL,
+        new_km2 REAL NOT NULL DEFAULT 0, edges BLOB, PRIMARY KEY (from_id, to_id))""",
 ]
 
 
@@ -160,6 +177,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (8, "snapshot ids never reused (AUTOINCREMENT)", _SNAPSHOTS_AUTOINCREMENT),
     (9, "bounds of every window's gains", _WINDOW_TABLES),
     (10, "allowances of the steps after a window table", _STEP_ALLOWANCES),  # (#14)
+    (11, "long edges of window tables and of the steps after them", _TAIL_EDGES),  # (#14)
 ]
 REBUILT_LAYERS = 6
 """The migration that rebuilds ``snapshot_layers`` (an existing store is vacuumed after it)."""

@@ -80,10 +80,20 @@ _WINDOW_TABLES = [
 
 _STEP_ALLOWANCES = [
     # Per step after a source's window table: what it adds to a window's bound beyond its
-    # areas (frontwatch.arrangement.step_allowance_km2).
+    # areas (frontwatch.tail.step_allowance_km2).
     """CREATE TABLE IF NOT EXISTS fw_step_allowances (
         from_id BIGINT NOT NULL, to_id BIGINT NOT NULL, km2 DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (from_id, to_id))""",
+]
+
+_TAIL_EDGES = [
+    # (#14) The long edges of every map, which the bounds across a table's last map take
+    # their caps from (see the SQLite migration 11); derived, built again at the next ingest.
+    "ALTER TABLE fw_window_tables ADD COLUMN IF NOT EXISTS long_edges BYTEA",
+    "DELETE FROM fw_window_tables",
+    "ALTER TABLE fw_step_allowances ADD COLUMN IF NOT EXISTS new_km2 DOUBLE PRECISION NOT NULL DEFAULT 0",
+    "ALTER TABLE fw_step_allowances ADD COLUMN IF NOT EXISTS edges BYTEA",
+    "DELETE FROM fw_step_allowances",
 ]
 
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
@@ -91,6 +101,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (2, "sources' credits", _SOURCES),  # (#12; the next free number at a merge)
     (3, "window tables: bounds of every window's gains, per source", _WINDOW_TABLES),  # (#14)
     (4, "allowances of the steps after a window table", _STEP_ALLOWANCES),  # (#14)
+    (5, "long edges of window tables and of the steps after them", _TAIL_EDGES),  # (#14)
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -382,17 +382,25 @@ class PostGISStore(CachingStore):
         ).fetchone()  # fmt: skip (binary: not twice the bytes as hex)
         return tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) if row else None
 
-    def step_allowances(self, source: str) -> dict[tuple[int, int], float]:
-        rows = self.conn.execute("SELECT a.from_id, a.to_id, a.km2 FROM fw_step_allowances a"
-                                 " JOIN fw_snapshots f ON f.id = a.from_id WHERE f.source = %s", (source,))  # fmt: skip
-        return {(a, b): km2 for a, b, km2 in rows}
+    def window_table_edges(self, source: str) -> bytes | None:
+        row = self.conn.execute("SELECT long_edges FROM fw_window_tables WHERE source = %s", (source,),
+                                binary=True).fetchone()  # fmt: skip
+        return bytes(row[0]) if row and row[0] is not None else None
 
-    def put_step_allowances(self, rows: list[tuple[int, int, float]]) -> None:
+    def step_allowances(self, source: str) -> dict[tuple[int, int], tuple[float, float, bytes | None]]:
+        rows = self.conn.execute("SELECT a.from_id, a.to_id, a.km2, a.new_km2, a.edges FROM fw_step_allowances a"
+                                 " JOIN fw_snapshots f ON f.id = a.from_id WHERE f.source = %s",
+                                 (source,), binary=True)  # fmt: skip
+        return {(a, b): (km2, new_km2, bytes(edges) if edges is not None else None) for a, b, km2, new_km2, edges in rows}
+
+    def put_step_allowances(self, source: str, rows: list[tuple[int, int, float, float, bytes]]) -> None:
         if self.read_only:
             return
+        self.conn.execute("DELETE FROM fw_step_allowances WHERE from_id IN (SELECT id FROM fw_snapshots WHERE source = %s)"
+                          " OR from_id NOT IN (SELECT id FROM fw_snapshots)", (source,))  # fmt: skip
         with self.conn.cursor() as cur:
-            cur.executemany("INSERT INTO fw_step_allowances VALUES (%s, %s, %s) ON CONFLICT (from_id, to_id)"
-                            " DO UPDATE SET km2 = excluded.km2", rows)  # fmt: skip
+            cur.executemany("INSERT INTO fw_step_allowances (from_id, to_id, km2, new_km2, edges)"
+                            " VALUES (%s, %s, %s, %s, %s)", rows)  # fmt: skip
         self._changed()
 
     def put_window_table(self, source: str, row: tuple | None) -> None:
@@ -400,8 +408,8 @@ class PostGISStore(CachingStore):
             return
         self.conn.execute("DELETE FROM fw_window_tables WHERE source = %s", (source,))
         if row is not None:
-            self.conn.execute("INSERT INTO fw_window_tables VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                              (source, *row, _now()))  # fmt: skip
+            self.conn.execute("INSERT INTO fw_window_tables (source, ids, hashes, ua, ru, per_map, long_edges, built_at)"
+                              " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", (source, *row, _now()))  # fmt: skip
         self._changed()
 
 

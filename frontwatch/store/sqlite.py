@@ -434,21 +434,31 @@ class SQLiteStore(CachingStore):
                                 (source,)).fetchone()  # fmt: skip
         return tuple(row) if row else None
 
+    def window_table_edges(self, source: str) -> bytes | None:
+        if "fw_window_tables" not in self.tables:
+            return None
+        row = self.conn.execute("SELECT long_edges FROM fw_window_tables WHERE source = ?", (source,)).fetchone()
+        return row[0] if row else None
+
     def put_window_table(self, source: str, row: tuple | None) -> None:
         self.conn.execute("DELETE FROM fw_window_tables WHERE source = ?", (source,))
         if row is not None:
-            self.conn.execute("INSERT INTO fw_window_tables VALUES (?, ?, ?, ?, ?, ?, ?)", (source, *row, _now()))
+            self.conn.execute("INSERT INTO fw_window_tables (source, ids, hashes, ua, ru, per_map, long_edges, built_at)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (source, *row, _now()))  # fmt: skip
         self._changed()
 
-    def step_allowances(self, source: str) -> dict[tuple[int, int], float]:
+    def step_allowances(self, source: str) -> dict[tuple[int, int], tuple[float, float, bytes | None]]:
         if "fw_step_allowances" not in self.tables:
             return {}  # (a store of schema 9 or older, read as it is)
-        rows = self.conn.execute("SELECT a.from_id, a.to_id, a.km2 FROM fw_step_allowances a"
+        rows = self.conn.execute("SELECT a.from_id, a.to_id, a.km2, a.new_km2, a.edges FROM fw_step_allowances a"
                                  " JOIN fw_snapshots f ON f.id = a.from_id WHERE f.source = ?", (source,))  # fmt: skip
-        return {(a, b): km2 for a, b, km2 in rows}
+        return {(a, b): (km2, new_km2, edges) for a, b, km2, new_km2, edges in rows}
 
-    def put_step_allowances(self, rows: list[tuple[int, int, float]]) -> None:
-        self.conn.executemany("INSERT OR REPLACE INTO fw_step_allowances VALUES (?, ?, ?)", rows)
+    def put_step_allowances(self, source: str, rows: list[tuple[int, int, float, float, bytes]]) -> None:
+        self.conn.execute("DELETE FROM fw_step_allowances WHERE from_id IN (SELECT id FROM fw_snapshots WHERE source = ?)"
+                          " OR from_id NOT IN (SELECT id FROM fw_snapshots)", (source,))  # fmt: skip
+        self.conn.executemany("INSERT INTO fw_step_allowances (from_id, to_id, km2, new_km2, edges)"
+                              " VALUES (?, ?, ?, ?, ?)", rows)  # fmt: skip
         self._changed()
 
     def record_source(self, source: str, info: SourceInfo) -> None:

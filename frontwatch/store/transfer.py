@@ -64,15 +64,17 @@ def copy_to_postgis(src: SQLiteStore, dst: PostGISStore, *,
         changes = src.conn.execute("SELECT from_id, to_id, ua_km2, ru_km2 FROM fw_changes").fetchall()
         cur.executemany("INSERT INTO fw_changes VALUES (%s, %s, %s, %s)", [tuple(r) for r in changes])
         counts["fw_changes"] = len(changes)
-        tables = _rows_if_kept(src, "fw_window_tables", "source, ids, hashes, ua, ru, per_map, built_at")
+        tables = _rows_if_kept(src, "fw_window_tables", "source, ids, hashes, ua, ru, per_map, long_edges, built_at")
         # (a table of a source whose maps were all removed may stay behind: the copy's wins)
-        cur.executemany("INSERT INTO fw_window_tables VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (source)"
+        cur.executemany("INSERT INTO fw_window_tables (source, ids, hashes, ua, ru, per_map, long_edges, built_at)"
+                        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (source)"
                         " DO UPDATE SET ids = excluded.ids, hashes = excluded.hashes, ua = excluded.ua,"
-                        " ru = excluded.ru, per_map = excluded.per_map, built_at = excluded.built_at",
-                        tables)  # fmt: skip
+                        " ru = excluded.ru, per_map = excluded.per_map, long_edges = excluded.long_edges,"
+                        " built_at = excluded.built_at", tables)  # fmt: skip
         counts["fw_window_tables"] = len(tables)
-        allowances = _rows_if_kept(src, "fw_step_allowances", "from_id, to_id, km2")
-        cur.executemany("INSERT INTO fw_step_allowances VALUES (%s, %s, %s)", allowances)
+        allowances = _rows_if_kept(src, "fw_step_allowances", "from_id, to_id, km2, new_km2, edges")
+        cur.executemany("INSERT INTO fw_step_allowances (from_id, to_id, km2, new_km2, edges)"
+                        " VALUES (%s, %s, %s, %s, %s)", allowances)  # fmt: skip
         counts["fw_step_allowances"] = len(allowances)
         credits = src.source_credits()
         for name, info in credits.items():
