@@ -113,11 +113,18 @@ class EdgeSet:
     def __init__(self, edges: np.ndarray) -> None:
         self.edges = edges.reshape(-1, 5)
         self._tree: shapely.STRtree | None = None
+        self._lines: np.ndarray | None = None
+
+    @property
+    def lines(self) -> np.ndarray:
+        if self._lines is None:
+            self._lines = np.asarray(shapely.linestrings(self.edges[:, :4].reshape(-1, 2, 2)), dtype=object).reshape(-1)
+        return self._lines
 
     @property
     def tree(self) -> shapely.STRtree:
         if self._tree is None:
-            self._tree = shapely.STRtree(np.asarray(shapely.linestrings(self.edges[:, :4].reshape(-1, 2, 2)), dtype=object))
+            self._tree = shapely.STRtree(self.lines)
         return self._tree
 
     def __len__(self) -> int:
@@ -167,3 +174,33 @@ def on_segment(p: np.ndarray, seg: np.ndarray, tol: float = 4e-7) -> np.ndarray:
     d = b - a
     t = np.clip(np.einsum("ij,ij->i", p - a, d) / np.maximum(np.einsum("ij,ij->i", d, d), 1e-300), 0, 1)
     return np.hypot(*(a + t[:, None] * d - p).T) <= tol
+
+
+def crossing_km2(pieces: np.ndarray, *sets: EdgeSet) -> float:
+    """The sag budget (km²) of the long edges of ``sets`` over the lengths of them that
+    run through (or along) polygons ``pieces``: a window whose edge is one of them may
+    bulge off it by the geodesic's sag, however the pieces are cut."""
+    total = 0.0
+    for edges in sets:
+        if not len(edges) or not len(pieces):
+            continue
+        piece, edge = edges.tree.query(pieces, predicate="intersects")
+        if not len(piece):
+            continue
+        inside = shapely.intersection(edges.lines[edge], pieces[piece])
+        parts, owner = shapely.get_parts(inside, return_index=True)
+        xy, part = shapely.get_coordinates(parts, return_index=True)
+        same = part[1:] == part[:-1]
+        seg = np.concatenate([xy[:-1][same], xy[1:][same]], axis=1)
+        km = np.bincount(owner[part[:-1][same]], weights=1.01 * approx_km(seg), minlength=len(edge))
+        long = edges.edges[edge]
+        total += float(sag_km2(long[:, :4], km, long[:, 4]).sum())
+    return total
+
+
+def whole_sag_km2(geom: BaseGeometry) -> float:
+    """The sag budget (km²) of every long edge of a polygonal geometry, each whole."""
+    _, e, km = edges_km(geom)
+    long = e[km >= LONG_PICK_KM]
+    length = lengths_km(long)
+    return float(sag_km2(long, length, length).sum())

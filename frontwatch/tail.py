@@ -18,7 +18,20 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from . import _geo
-from ._edges import LONG_PICK_KM, EdgeSet, budgets, containing_km, edges_km, lengths_km, sag_km2, terms_of
+from ._edges import (
+    LONG_PICK_KM,
+    EdgeSet,
+    budgets,
+    containing_km,
+    crossing_km2,
+    edges_km,
+    lengths_km,
+    sag_km2,
+    terms_of,
+    whole_sag_km2,
+)
+from .boundaries import held_before_2022
+from .quality import UNEXPLAINED, edge_zone, unexplained_flags
 from .store import SnapshotRecord, Store
 
 
@@ -41,7 +54,7 @@ class TailStep(NamedTuple):
 
 
 def step_allowance_km2(a: BaseGeometry, b: BaseGeometry, lost: BaseGeometry, taken: BaseGeometry,
-                       caps: tuple[EdgeSet, ...] = ()) -> TailStep:  # fmt: skip
+                       caps: tuple[EdgeSet, ...] = (), masked: tuple[BaseGeometry, ...] = ()) -> TailStep:  # fmt: skip
     """What a step after the table's last map ``a → b`` adds to a window's bound beyond its
     two areas (km²). The steps' geodesic areas do not add up to a window's: a window joins
     the long straight edges of its own two maps whole where the steps cut them (#14). So:
@@ -51,7 +64,12 @@ def step_allowance_km2(a: BaseGeometry, b: BaseGeometry, lost: BaseGeometry, tak
     ``b``: the table's, and the ones each step after it drew first), and the snapping term
     of ``b`` (the table's per-map term); and, for windows that end on ``b`` or later, the
     whole sag budget of each long edge that ``b`` is the first to draw (a window across it
-    may join what earlier maps drew cut)."""
+    may join what earlier maps drew cut). A long edge of an earlier map that runs through a
+    piece (the ground moved a little off it, then the step took both sides) holds no edge
+    of the piece, yet a window from that map has it: it counts over its length inside the
+    pieces (:func:`._edges.crossing_km2`). ``masked``: the regions the step's windows mask
+    (its unexplained region, regions held before 2022 it draws otherwise), whose long edges
+    count whole, twice."""
     pieces = np.asarray(_geo.polygons_of(lost) + _geo.polygons_of(taken), dtype=object)
     edges_a, edges_b = edges_km(a), edges_km(b)
     long_a, long_b = (e[km >= LONG_PICK_KM] for _, e, km in (edges_a, edges_b))
@@ -61,7 +79,10 @@ def step_allowance_km2(a: BaseGeometry, b: BaseGeometry, lost: BaseGeometry, tak
     drawn = np.column_stack([terms.long_edges, lengths_km(terms.long_edges)]).reshape(-1, 5)
     before = EdgeSet(np.column_stack([long_a, lengths_km(long_a)]))
     first = drawn[containing_km(drawn[:, :4], before, *caps) == 0]
-    return TailStep(2 * sag + terms.own_km2, float(sag_km2(first[:, :4], first[:, 4], first[:, 4]).sum()), first)
+    crossing = crossing_km2(pieces, before, *caps)
+    edged = 2 * sum(whole_sag_km2(g) for g in masked)
+    return TailStep(2 * sag + terms.own_km2 + crossing + edged,
+                    float(sag_km2(first[:, :4], first[:, 4], first[:, 4]).sum()), first)  # fmt: skip
 
 
 def step_allowance(store: Store, a: SnapshotRecord, b: SnapshotRecord, caps: tuple[EdgeSet, ...] = ()) -> TailStep:
@@ -69,7 +90,12 @@ def step_allowance(store: Store, a: SnapshotRecord, b: SnapshotRecord, caps: tup
     the differences computed)."""
     from .changes import layer_differences
 
-    return step_allowance_km2(store.layer(a.id), store.layer(b.id), *layer_differences(store, a, b), caps)
+    masked: list[BaseGeometry] = [store.layer(b.id, UNEXPLAINED)] if unexplained_flags(b) else []
+    flipped = tuple(n for n in sorted(held_before_2022()) if bool(a.coverage.get(n)) != bool(b.coverage.get(n)))
+    if flipped:
+        masked.append(edge_zone(flipped))
+    return step_allowance_km2(store.layer(a.id), store.layer(b.id), *layer_differences(store, a, b), caps,
+                              tuple(masked))  # fmt: skip
 
 
 def tail_steps(store: Store, records: list[SnapshotRecord], start: int,

@@ -323,3 +323,34 @@ def test_the_migration_drops_tables_without_their_edges_and_the_next_ingest_buil
             _, e, km = _edges.edges_km(_gpkg.from_gpkg(store.layer_blob(r.id)))
             long = e[km >= _edges.LONG_PICK_KM]
             assert len(long) and (_edges.containing_km(long, edges) > 0).all()
+
+
+def test_a_store_of_schema_10_read_as_it_is_ranks_without_its_old_tables(tmp_path):
+    """(#14) A store read without upgrading it (read-only, schema 10: tables and allowances
+    without their long edges, which migration 11 drops) ranks without them, as the full
+    ranking does, rather than failing on the columns it lacks (found by review)."""
+    import sqlite3
+
+    files = evolving_maps(tmp_path, random.Random(SEED + 9), days=12)
+    path = tmp_path / "s.gpkg"
+    with SQLiteStore(path) as store:
+        ingest(store, "liveuamap-nzz", files[:8], workers=1)
+        ingest(store, "liveuamap-nzz", files[8:], workers=1)  # (four maps after the table)
+        assert store.step_allowances("liveuamap-nzz")
+    with sqlite3.connect(path) as conn:  # as version 10 left it
+        conn.executescript("""
+            CREATE TABLE t AS SELECT source, ids, hashes, ua, ru, per_map, built_at FROM fw_window_tables;
+            DROP TABLE fw_window_tables; ALTER TABLE t RENAME TO fw_window_tables;
+            CREATE TABLE a AS SELECT from_id, to_id, km2 FROM fw_step_allowances;
+            DROP TABLE fw_step_allowances; ALTER TABLE a RENAME TO fw_step_allowances;
+            DELETE FROM fw_migrations WHERE version = 11;""")
+    store = SQLiteStore(path, read_only=True)
+    try:
+        assert store.window_table("liveuamap-nzz") is None and store.step_allowances("liveuamap-nzz") == {}
+        kw = {"days": 3, "side": "RU", "limit": 3}
+        got = [r.as_dict() for r in top_windows(store, "liveuamap-nzz", **kw)]
+        assert got and got == [r.as_dict() for r in top_windows(store, "liveuamap-nzz", prune=False, **kw)]
+    finally:
+        store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT max(version) FROM fw_migrations").fetchone()[0] == 10  # (left as it was)

@@ -64,6 +64,10 @@ class SQLiteStore(CachingStore):
             else:
                 self.conn = self._open_file(Path(path), create and not read_only, adopt and not read_only)
             self.tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            # (a store of schema 10 or older, read as it is, keeps tables without their long
+            # edges, which migration 11 drops: they are not used)
+            self.tables_kept = "fw_window_tables" in self.tables and "long_edges" in {
+                r[1] for r in self.conn.execute("PRAGMA table_info(fw_window_tables)")}  # fmt: skip
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a Frontwatch store ({exc})") from exc
         self._cache: Recent[shapely.MultiPolygon] = Recent(cache_size)
@@ -428,14 +432,14 @@ class SQLiteStore(CachingStore):
         return {r[0]: SourceInfo(r[1], r[2], r[3]) for r in rows}
 
     def window_table(self, source: str) -> tuple | None:
-        if "fw_window_tables" not in self.tables:
-            return None  # (a store of schema 8 or older, read as it is)
+        if not self.tables_kept:
+            return None  # (a store of schema 10 or older, read as it is)
         row = self.conn.execute("SELECT ids, hashes, ua, ru, per_map FROM fw_window_tables WHERE source = ?",
                                 (source,)).fetchone()  # fmt: skip
         return tuple(row) if row else None
 
     def window_table_edges(self, source: str) -> bytes | None:
-        if "fw_window_tables" not in self.tables:
+        if not self.tables_kept:
             return None
         row = self.conn.execute("SELECT long_edges FROM fw_window_tables WHERE source = ?", (source,)).fetchone()
         return row[0] if row else None
@@ -448,8 +452,8 @@ class SQLiteStore(CachingStore):
         self._changed()
 
     def step_allowances(self, source: str) -> dict[tuple[int, int], tuple[float, float, bytes | None]]:
-        if "fw_step_allowances" not in self.tables:
-            return {}  # (a store of schema 9 or older, read as it is)
+        if not self.tables_kept:
+            return {}  # (a store of schema 10 or older, read as it is)
         rows = self.conn.execute("SELECT a.from_id, a.to_id, a.km2, a.new_km2, a.edges FROM fw_step_allowances a"
                                  " JOIN fw_snapshots f ON f.id = a.from_id WHERE f.source = ?", (source,))  # fmt: skip
         return {(a, b): (km2, new_km2, edges) for a, b, km2, new_km2, edges in rows}
