@@ -38,8 +38,9 @@ from .store import SnapshotRecord, Store
 class TailStep(NamedTuple):
     """What a step after the table's last map adds to the bounds of the windows across it,
     beyond its two areas: its allowance (:func:`step_allowance_km2`), and the sag budget of
-    the long edges its later map is the first to draw (held by no edge of a map before it),
-    with those edges (``(m, 5)``)."""
+    the long edges its later map is the first to draw (held by none of the table's edges
+    and of those drawn first since), with those edges (``(m, 5)``). A change of how they
+    are worked out needs a migration that drops the stored ones (as schema 11 did)."""
 
     allowance_km2: float
     new_km2: float
@@ -78,7 +79,7 @@ def step_allowance_km2(a: BaseGeometry, b: BaseGeometry, lost: BaseGeometry, tak
     terms = terms_of(edges_b, edges_a)
     drawn = np.column_stack([terms.long_edges, lengths_km(terms.long_edges)]).reshape(-1, 5)
     before = EdgeSet(np.column_stack([long_a, lengths_km(long_a)]))
-    first = drawn[containing_km(drawn[:, :4], before, *caps) == 0]
+    first = drawn[containing_km(drawn[:, :4], *caps) == 0]  # (not by `before`: holding is not transitive)
     crossing = crossing_km2(pieces, before, *caps)
     edged = 2 * sum(whole_sag_km2(g) for g in masked)
     return TailStep(2 * sag + terms.own_km2 + crossing + edged,

@@ -347,6 +347,10 @@ def test_a_store_of_schema_10_read_as_it_is_ranks_without_its_old_tables(tmp_pat
     store = SQLiteStore(path, read_only=True)
     try:
         assert store.window_table("liveuamap-nzz") is None and store.step_allowances("liveuamap-nzz") == {}
+        from frontwatch.store.transfer import _rows_if_kept  # (what copy_to_postgis copies of them: nothing)
+
+        assert _rows_if_kept(store, "fw_window_tables", "long_edges") == []
+        assert _rows_if_kept(store, "fw_step_allowances", "new_km2") == []
         kw = {"days": 3, "side": "RU", "limit": 3}
         got = [r.as_dict() for r in top_windows(store, "liveuamap-nzz", **kw)]
         assert got and got == [r.as_dict() for r in top_windows(store, "liveuamap-nzz", prune=False, **kw)]

@@ -89,7 +89,8 @@ def copy_to_postgis(src: SQLiteStore, dst: PostGISStore, *,
 
 
 def _rows_if_kept(src: SQLiteStore, table: str, columns: str) -> list[tuple]:
-    """The rows of a table of ``src`` (none where its schema predates the table)."""
-    if table not in src.tables:
+    """The rows of a table of ``src`` (none where its schema predates the table, or, for
+    the window tables and the allowances after them, predates their long edges: schema 11)."""
+    if table not in src.tables or (table in {"fw_window_tables", "fw_step_allowances"} and not src.tables_kept):
         return []
     return [tuple(r) for r in src.conn.execute(f"SELECT {columns} FROM {table}")]
