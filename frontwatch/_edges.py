@@ -89,9 +89,29 @@ def edges_km(geom: BaseGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def ring_edges(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The vertices of polygons' rings, their edges ``(n, 4)`` and each edge's polygon."""
     rings, owner = shapely.get_rings(polys, return_index=True)
-    xy, ring = shapely.get_coordinates(rings, return_index=True)
-    same = ring[1:] == ring[:-1]
-    return xy, np.concatenate([xy[:-1][same], xy[1:][same]], axis=1), owner[ring[:-1][same]]
+    xy, e, ring = segments(rings)
+    return xy, e, owner[ring]
+
+
+def segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The vertices of linear geometries (rings, lines; points add none), their segments
+    ``(n, 4)`` and each segment's geometry (an index)."""
+    xy, part = shapely.get_coordinates(lines, return_index=True)
+    same = part[1:] == part[:-1]
+    return xy, np.concatenate([xy[:-1][same], xy[1:][same]], axis=1), part[:-1][same]
+
+
+def measured(e: np.ndarray) -> np.ndarray:
+    """Edges ``(n, 4)`` with their geodesic lengths: ``(n, 5)``."""
+    e = e.reshape(-1, 4)
+    return np.column_stack([e, lengths_km(e)])
+
+
+def long_edges(edges: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """The edges of about :data:`SHORT_KM` or more of a map's :func:`edges_km`, measured
+    again (``(n, 5)``)."""
+    _, e, km = edges
+    return measured(e[km >= LONG_PICK_KM])
 
 
 def lengths_km(e: np.ndarray) -> np.ndarray:
@@ -157,13 +177,13 @@ def sag_km2(e: np.ndarray, piece_km: np.ndarray, cap_km: np.ndarray) -> np.ndarr
     return np.where(e[:, 0] == e[:, 2], 0.0, SAG_SAFETY * piece_km * cap_km**2 * np.tan(lat) / (12 * R_KM))
 
 
-def budgets(faces: np.ndarray, *long_edges: EdgeSet) -> np.ndarray:
+def budgets(faces: np.ndarray, *sets: EdgeSet) -> np.ndarray:
     """Per face (km²): the sag of its edge pieces at the length of the longest map edge that
     holds each (at least the piece's own: a face's own edges sag too), and the snapping
     term (see the module's docstring)."""
     _, e, face_of = ring_edges(faces)
     piece_km = lengths_km(e)
-    cap = np.maximum(np.maximum(piece_km, SHORT_KM), containing_km(e, *long_edges))
+    cap = np.maximum(np.maximum(piece_km, SHORT_KM), containing_km(e, *sets))
     per_piece = sag_km2(e, piece_km, cap) + SNAP_KM2_PER_KM * piece_km
     return np.bincount(face_of, weights=per_piece, minlength=len(faces))
 
@@ -189,10 +209,8 @@ def crossing_km2(pieces: np.ndarray, *sets: EdgeSet) -> float:
             continue
         inside = shapely.intersection(edges.lines[edge], pieces[piece])
         parts, owner = shapely.get_parts(inside, return_index=True)
-        xy, part = shapely.get_coordinates(parts, return_index=True)
-        same = part[1:] == part[:-1]
-        seg = np.concatenate([xy[:-1][same], xy[1:][same]], axis=1)
-        km = np.bincount(owner[part[:-1][same]], weights=1.01 * approx_km(seg), minlength=len(edge))
+        _, seg, part = segments(parts)
+        km = np.bincount(owner[part], weights=1.01 * approx_km(seg), minlength=len(edge))
         long = edges.edges[edge]
         total += float(sag_km2(long[:, :4], km, long[:, 4]).sum())
     return total
@@ -200,7 +218,5 @@ def crossing_km2(pieces: np.ndarray, *sets: EdgeSet) -> float:
 
 def whole_sag_km2(geom: BaseGeometry) -> float:
     """The sag budget (km²) of every long edge of a polygonal geometry, each whole."""
-    _, e, km = edges_km(geom)
-    long = e[km >= LONG_PICK_KM]
-    length = lengths_km(long)
-    return float(sag_km2(long, length, length).sum())
+    long = long_edges(edges_km(geom))
+    return float(sag_km2(long[:, :4], long[:, 4], long[:, 4]).sum())

@@ -52,7 +52,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import _geo, _gpkg, tail
 from ._diff import row_hashes
-from ._edges import LONG_PICK_KM, EdgeSet, MapTerms, budgets, edges_km, lengths_km, map_terms
+from ._edges import EdgeSet, MapTerms, budgets, edges_km, long_edges, map_terms, measured
 from .boundaries import held_before_2022
 from .quality import UNEXPLAINED, edge_zone, unexplained_flags
 from .store import SnapshotRecord, Store
@@ -267,9 +267,7 @@ def _long_region_edges(regions: np.ndarray) -> np.ndarray:
     window has edges along its mask)."""
     if not len(regions):
         return np.zeros((0, 5))
-    _, e, km = edges_km(shapely.MultiPolygon([p for g in regions for p in _geo.polygons_of(g)]))
-    e = e[km >= LONG_PICK_KM]
-    return np.column_stack([e, lengths_km(e)])
+    return long_edges(edges_km(shapely.MultiPolygon([p for g in regions for p in _geo.polygons_of(g)])))
 
 
 def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, MapTerms] | None = None
@@ -296,7 +294,7 @@ def _map_terms(store: Store, records: list[SnapshotRecord], known: dict[int, Map
     # tolerance holds them; a hash collision would drop an edge, at odds of 1e-10)
     _, first = np.unique(row_hashes(np.round(edges, 7)), return_index=True)
     edges = edges[first]
-    return np.column_stack([edges, lengths_km(edges)]), per_map
+    return measured(edges), per_map
 
 
 def _tables(t: int, weight: np.ndarray, face: np.ndarray, step: np.ndarray, kind: np.ndarray,
@@ -367,7 +365,7 @@ def refresh(store: Store, source: str, *, terms: dict[int, MapTerms] | None = No
     records = store.snapshots(source)
     row = store.window_table(source)
     holds = WindowTable.from_row(row).matching(records) if row is not None else 0
-    if holds >= 2 and len(records) - holds < REBUILD_AFTER and store.window_table_edges(source) is not None:
+    if holds >= 2 and len(records) - holds < REBUILD_AFTER:
         tail.keep(store, source, records, holds - 1)
         return False
     table = build(store, source, records=records, terms=terms, pool=pool, workers=workers, progress=progress)

@@ -371,7 +371,7 @@ class GainBounds:
 
     def past_table_km2(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """What the windows ``i → j`` add to their bounds for the steps after the table's
-        last map (:class:`.arrangement.TailStep`): the allowances of those they hold, and
+        last map (:class:`.tail.TailStep`): the allowances of those they hold, and
         the sag budgets of the long edges first drawn after the table up to ``j`` (a window
         joins the long edges of its own maps, which earlier maps may have drawn cut); zero
         for windows that end on the table's maps, or where there is no table."""

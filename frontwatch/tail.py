@@ -19,19 +19,18 @@ from shapely.geometry.base import BaseGeometry
 
 from . import _geo
 from ._edges import (
-    LONG_PICK_KM,
     EdgeSet,
     budgets,
     containing_km,
     crossing_km2,
     edges_km,
-    lengths_km,
+    long_edges,
+    measured,
     sag_km2,
     terms_of,
     whole_sag_km2,
 )
-from .boundaries import held_before_2022
-from .quality import UNEXPLAINED, edge_zone, unexplained_flags
+from .quality import UNEXPLAINED, edge_zone, flipped_regions, unexplained_flags
 from .store import SnapshotRecord, Store
 
 
@@ -73,12 +72,10 @@ def step_allowance_km2(a: BaseGeometry, b: BaseGeometry, lost: BaseGeometry, tak
     count whole, twice."""
     pieces = np.asarray(_geo.polygons_of(lost) + _geo.polygons_of(taken), dtype=object)
     edges_a, edges_b = edges_km(a), edges_km(b)
-    long_a, long_b = (e[km >= LONG_PICK_KM] for _, e, km in (edges_a, edges_b))
-    own = EdgeSet(np.column_stack([np.concatenate([long_a, long_b]), lengths_km(np.concatenate([long_a, long_b]))]))
-    sag = float(budgets(pieces, own, *caps).sum()) if len(pieces) else 0.0
+    before, after = EdgeSet(long_edges(edges_a)), EdgeSet(long_edges(edges_b))
+    sag = float(budgets(pieces, before, after, *caps).sum()) if len(pieces) else 0.0
     terms = terms_of(edges_b, edges_a)
-    drawn = np.column_stack([terms.long_edges, lengths_km(terms.long_edges)]).reshape(-1, 5)
-    before = EdgeSet(np.column_stack([long_a, lengths_km(long_a)]))
+    drawn = measured(terms.long_edges)
     first = drawn[containing_km(drawn[:, :4], *caps) == 0]  # (not by `before`: holding is not transitive)
     crossing = crossing_km2(pieces, before, *caps)
     edged = 2 * sum(whole_sag_km2(g) for g in masked)
@@ -92,8 +89,7 @@ def step_allowance(store: Store, a: SnapshotRecord, b: SnapshotRecord, caps: tup
     from .changes import layer_differences
 
     masked: list[BaseGeometry] = [store.layer(b.id, UNEXPLAINED)] if unexplained_flags(b) else []
-    flipped = tuple(n for n in sorted(held_before_2022()) if bool(a.coverage.get(n)) != bool(b.coverage.get(n)))
-    if flipped:
+    if flipped := tuple(sorted(flipped_regions(a, b))):
         masked.append(edge_zone(flipped))
     return step_allowance_km2(store.layer(a.id), store.layer(b.id), *layer_differences(store, a, b), caps,
                               tuple(masked))  # fmt: skip

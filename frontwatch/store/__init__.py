@@ -154,7 +154,7 @@ class Store(ABC):
 
     def step_allowances(self, source: str) -> dict[tuple[int, int], tuple[float, float, bytes | None]]:
         """The stored rows of the steps of ``source`` after its window table
-        (:class:`frontwatch.arrangement.TailStep`: allowance, sag of the long edges first
+        (:class:`frontwatch.tail.TailStep`: allowance, sag of the long edges first
         drawn, those edges), by ``(from_id, to_id)``."""
         return {}
 
